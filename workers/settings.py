@@ -1,0 +1,116 @@
+"""The one place that reads the environment; everything else receives a `Settings` value."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+from workers.errors import SettingsError
+
+DEFAULT_HOME = "~/.local/share/dedupcrawl"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    home: Path
+    redis_url: str | None
+    redis_port: int
+    key_prefix: str
+    sites_file: Path | None
+    token: str | None
+    web_host: str
+    web_port: int
+    log_level: str
+
+    @property
+    def redis_dir(self) -> Path:
+        return self.home / "redis"
+
+    @property
+    def warc_dir(self) -> Path:
+        return self.home / "warc"
+
+    @property
+    def embedded(self) -> bool:
+        return self.redis_url is None
+
+
+def load_settings(env: Mapping[str, str] | None = None, *, check_home: bool = True) -> Settings:
+    """Read and validate DEDUPCRAWL_* and REDIS_URL; raise SettingsError naming the bad one."""
+    env = os.environ if env is None else env
+    home = _home(env.get("DEDUPCRAWL_HOME", DEFAULT_HOME), check_home)
+    return Settings(
+        home=home,
+        redis_url=_redis_url(env.get("REDIS_URL")),
+        redis_port=_port("DEDUPCRAWL_REDIS_PORT", env.get("DEDUPCRAWL_REDIS_PORT", "0")),
+        key_prefix=_key_prefix(env.get("DEDUPCRAWL_KEY_PREFIX", "dc")),
+        sites_file=_optional_path(env.get("DEDUPCRAWL_SITES")),
+        token=env.get("DEDUPCRAWL_TOKEN") or None,
+        web_host=env.get("DEDUPCRAWL_WEB_HOST", "127.0.0.1"),
+        web_port=_port("DEDUPCRAWL_WEB_PORT", env.get("DEDUPCRAWL_WEB_PORT", "8750")),
+        log_level=_log_level(env.get("DEDUPCRAWL_LOG_LEVEL", "INFO")),
+    )
+
+
+def _home(raw: str, check: bool) -> Path:
+    home = Path(raw).expanduser()
+    if not check:
+        return home
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+        probe = home / f".write-test-{secrets.token_hex(4)}"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as exc:
+        raise SettingsError("DEDUPCRAWL_HOME", f"{home} is not a writable directory ({exc.strerror})")
+    return home.resolve()
+
+
+def _redis_url(raw: str | None) -> str | None:
+    if not raw:
+        return None
+    parsed = urlparse(raw)
+    if parsed.scheme not in ("redis", "rediss", "unix"):
+        raise SettingsError("REDIS_URL", f"expected redis://, rediss:// or unix://, got {raw!r}")
+    try:
+        port = parsed.port
+    except ValueError:
+        raise SettingsError("REDIS_URL", f"the port in {raw!r} is not a number in 1-65535")
+    if parsed.scheme != "unix" and not parsed.hostname:
+        raise SettingsError("REDIS_URL", f"no host in {raw!r}")
+    if port == 0:
+        raise SettingsError("REDIS_URL", "port 0 is not a server port")
+    return raw
+
+
+def _port(name: str, raw: str) -> int:
+    try:
+        port = int(raw)
+    except ValueError:
+        raise SettingsError(name, f"{raw!r} is not a port number")
+    if not 0 <= port <= 65535:
+        raise SettingsError(name, f"{port} is outside 0-65535")
+    return port
+
+
+def _key_prefix(raw: str) -> str:
+    if not raw or any(c in raw for c in " :{}*?"):
+        raise SettingsError("DEDUPCRAWL_KEY_PREFIX", f"{raw!r} must be non-empty, without :{{}}*? or spaces")
+    return raw
+
+
+def _optional_path(raw: str | None) -> Path | None:
+    return Path(raw).expanduser() if raw else None
+
+
+def _log_level(raw: str) -> str:
+    level = raw.upper()
+    if level not in LOG_LEVELS:
+        raise SettingsError("DEDUPCRAWL_LOG_LEVEL", f"{raw!r} is not one of {', '.join(LOG_LEVELS)}")
+    return level
+
