@@ -14,6 +14,7 @@ Layout (prefix `P`, default `dc`; `F` is a fingerprint-config id):
     P:crawl:{run_id}        hash   crawl run record and stats
     P:crawls                zset   crawl run ids by start time
     P:seen:{sha1(url)}      hash   incremental crawl state of a URL
+    P:handoff:{job_id}      string guard: this document content was already enqueued for ingest
     P:lock:{name}           string leases (scheduler leader, one crawl per site)
 """
 
@@ -70,6 +71,9 @@ class Keys:
 
     def seen(self, url: str) -> str:
         return f"{self.prefix}:seen:{url_hash(url)}"
+
+    def handoff(self, job_id: str) -> str:
+        return f"{self.prefix}:handoff:{job_id}"
 
     def lock(self, name: str) -> str:
         return f"{self.prefix}:lock:{name}"

@@ -1,0 +1,367 @@
+"""WARC/1.1 capture (warcio): request, response, revisit-for-304 and document records.
+
+Each record is its own gzip member, so a (file, offset, length) triple addresses exactly one record
+and `read_page` can fetch it back without scanning. Files roll over at `max_bytes`.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import json
+import zlib
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+from urllib.parse import urlsplit
+
+from warcio.archiveiterator import ArchiveIterator
+from warcio.exceptions import ArchiveLoadFailed
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.timeutils import datetime_to_iso_date, iso_date_to_datetime
+from warcio.warcwriter import WARCWriter
+
+from crawler.capture import CaptureRef, DocumentCapture
+from crawler.errors import DigestMismatch, WarcReadError
+from dedup.records import Page
+
+Headers = Sequence[tuple[str, str]]
+# Scrapy hands us the de-chunked body; keeping these headers would misdescribe the stored bytes.
+DROPPED_HEADERS = {"transfer-encoding", "content-length"}
+DOCUMENT_RECORD = "application/vnd.dedupcrawl.document+json"
+
+
+@dataclass(frozen=True, slots=True)
+class Exchange:
+    """One HTTP request and its response as the crawler saw them."""
+
+    url: str
+    method: str
+    request_headers: Headers
+    status: int
+    reason: str
+    response_headers: Headers
+    body: bytes
+    fetched_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    """Where a record landed and what it holds."""
+
+    record_id: str
+    warc_file: str
+    offset: int
+    length: int
+    payload_digest: str
+
+
+@dataclass(frozen=True, slots=True)
+class ArchivedRecord:
+    """One record met while scanning the archive (reindex, import)."""
+
+    record_type: str
+    url: str
+    date: datetime | None
+    warc_file: str
+    offset: int
+    length: int
+    payload_digest: str | None
+    content_type: str | None
+
+
+def payload_digest(payload: bytes) -> str:
+    return "sha1:" + base64.b32encode(hashlib.sha1(payload).digest()).decode("ascii")  # noqa: S324
+
+
+class WarcArchive:
+    """Appends records to rolling `<name>-<seq>.warc.gz` files under `warc_dir`."""
+
+    def __init__(self, warc_dir: str | Path, name: str, max_bytes: int = 1_000_000_000) -> None:
+        self.warc_dir = Path(warc_dir)
+        self.warc_dir.mkdir(parents=True, exist_ok=True)
+        self._name = name
+        self._max_bytes = max_bytes
+        self._seq = 0
+        self._file: IO[bytes] | None = None
+        self._writer: WARCWriter | None = None
+        self._relative = ""
+
+    def write_exchange(self, exchange: Exchange) -> Written:
+        """Request record, then the response record whose location is returned."""
+        response = self._response_record(exchange)
+        request = self._request_record(exchange, response)
+        self._write(request)
+        return self._write(response)
+
+    def write_revisit(self, exchange: Exchange, refers_to: CaptureRef) -> Written:
+        """A 304: a revisit record pointing at the capture whose payload did not change."""
+        writer = self._open()
+        record = writer.create_revisit_record(
+            exchange.url,
+            refers_to.payload_digest,
+            refers_to.url,
+            _warc_date(refers_to.fetched_at),
+            http_headers=_status_line(exchange),
+            warc_headers_dict={"WARC-Date": _warc_date(exchange.fetched_at)},
+        )
+        record.rec_headers.add_header("WARC-Refers-To", f"<urn:dedupcrawl:{refers_to.capture_id}>")
+        return self._write(record)
+
+    def write_document(self, capture: DocumentCapture) -> Written:
+        """A metadata record naming a document's pages, so reindex can regroup them."""
+        body = json.dumps(capture.to_dict(), ensure_ascii=False).encode("utf-8")
+        writer = self._open()
+        record = writer.create_warc_record(
+            capture.doc_url,
+            "metadata",
+            payload=io.BytesIO(body),
+            length=len(body),
+            warc_content_type=DOCUMENT_RECORD,
+        )
+        return self._write(record)
+
+    def flush(self) -> None:
+        if self._file:
+            self._file.flush()
+
+    def close(self) -> None:
+        if self._file:
+            self._file.close()
+        self._file = None
+        self._writer = None
+
+    def _response_record(self, exchange: Exchange) -> Any:
+        writer = self._open()
+        kept = [(k, v) for k, v in exchange.response_headers if k.lower() not in DROPPED_HEADERS]
+        kept.append(("Content-Length", str(len(exchange.body))))
+        http = StatusAndHeaders(f"{exchange.status} {exchange.reason}", kept, protocol="HTTP/1.1")
+        return writer.create_warc_record(
+            exchange.url,
+            "response",
+            payload=io.BytesIO(exchange.body),
+            length=len(exchange.body),
+            http_headers=http,
+            warc_headers_dict={"WARC-Date": _warc_date(exchange.fetched_at)},
+        )
+
+    def _request_record(self, exchange: Exchange, response: Any) -> Any:
+        writer = self._open()
+        path = _request_target(exchange.url)
+        http = StatusAndHeaders(
+            f"{exchange.method} {path} HTTP/1.1",
+            list(exchange.request_headers),
+            is_http_request=True,
+        )
+        record = writer.create_warc_record(
+            exchange.url,
+            "request",
+            http_headers=http,
+            warc_headers_dict={"WARC-Date": _warc_date(exchange.fetched_at)},
+        )
+        concurrent = response.rec_headers.get_header("WARC-Record-ID")
+        record.rec_headers.add_header("WARC-Concurrent-To", concurrent)
+        return record
+
+    def _write(self, record: Any) -> Written:
+        writer = self._open()
+        handle = self._handle()
+        offset = handle.tell()
+        writer.write_record(record)
+        length = handle.tell() - offset
+        return Written(
+            record_id=str(record.rec_headers.get_header("WARC-Record-ID")),
+            warc_file=self._relative,
+            offset=offset,
+            length=length,
+            payload_digest=str(record.rec_headers.get_header("WARC-Payload-Digest") or ""),
+        )
+
+    def _handle(self) -> IO[bytes]:
+        if self._file is None:
+            raise WarcReadError("the WARC file is closed")
+        return self._file
+
+    def _open(self) -> WARCWriter:
+        if self._writer is not None and self._file is not None:
+            if self._file.tell() < self._max_bytes:
+                return self._writer
+            self.close()
+        return self._next_file()
+
+    def _next_file(self) -> WARCWriter:
+        while True:
+            self._seq += 1
+            self._relative = f"{self._name}-{self._seq:05d}.warc.gz"
+            path = self.warc_dir / self._relative
+            if not path.exists():
+                break
+        self._file = path.open("ab")
+        self._writer = WARCWriter(self._file, gzip=True, warc_version="1.1")
+        info = self._writer.create_warcinfo_record(
+            self._relative, {"software": "dedupcrawl", "format": "WARC File Format 1.1"}
+        )
+        self._writer.write_record(info)
+        return self._writer
+
+
+def read_page(warc_dir: str | Path, ref: CaptureRef) -> Page:
+    """The archived response of `ref`, digest verified, content-encoding undone."""
+    record_bytes = _read_span(Path(warc_dir), ref)
+    try:
+        record = next(iter(ArchiveIterator(io.BytesIO(record_bytes))))
+        raw = record.raw_stream.read()
+    except (ArchiveLoadFailed, StopIteration, EOFError, OSError, zlib.error, ValueError) as exc:
+        raise WarcReadError(f"{ref.warc_file}@{ref.offset}: unreadable record ({exc})") from exc
+    _check_record(record, ref, raw)
+    headers = tuple(record.http_headers.headers) if record.http_headers else ()
+    return Page(
+        capture_id=ref.capture_id,
+        url=ref.url,
+        body=_decode_content(raw, headers, ref),
+        headers=headers,
+        fetched_at=ref.fetched_at,
+        encoding_override=ref.encoding_override,
+    )
+
+
+def _read_span(warc_dir: Path, ref: CaptureRef) -> bytes:
+    path = (warc_dir / ref.warc_file).resolve()
+    if warc_dir.resolve() not in path.parents:
+        raise WarcReadError(f"{ref.warc_file}: outside the WARC directory")
+    try:
+        with path.open("rb") as handle:
+            handle.seek(ref.offset)
+            data = handle.read(ref.length)
+    except OSError as exc:
+        raise WarcReadError(f"{ref.warc_file}: cannot read ({exc.strerror})") from exc
+    if len(data) != ref.length:
+        raise WarcReadError(
+            f"{ref.warc_file}@{ref.offset}: truncated ({len(data)} of {ref.length} bytes)"
+        )
+    return data
+
+
+def _check_record(record: Any, ref: CaptureRef, raw: bytes) -> None:
+    if record.rec_type != "response":
+        raise WarcReadError(
+            f"{ref.warc_file}@{ref.offset}: a {record.rec_type} record, not a response"
+        )
+    target = record.rec_headers.get_header("WARC-Target-URI")
+    if target != ref.url:
+        raise WarcReadError(f"{ref.warc_file}@{ref.offset}: record is for {target}, not {ref.url}")
+    stated = record.rec_headers.get_header("WARC-Payload-Digest")
+    actual = payload_digest(raw)
+    if actual not in (stated, ref.payload_digest) or stated != ref.payload_digest:
+        raise DigestMismatch(f"{ref.warc_file}@{ref.offset}: payload digest {actual} ≠ {stated}")
+
+
+def _decode_content(raw: bytes, headers: Headers, ref: CaptureRef) -> bytes:
+    encoding = next((v.strip().lower() for k, v in headers if k.lower() == "content-encoding"), "")
+    try:
+        if encoding in ("gzip", "x-gzip"):
+            return zlib.decompress(raw, zlib.MAX_WBITS | 32)
+        if encoding == "deflate":
+            return _inflate(raw)
+    except zlib.error as exc:
+        raise WarcReadError(f"{ref.warc_file}@{ref.offset}: bad {encoding} body ({exc})") from exc
+    return raw
+
+
+def _inflate(raw: bytes) -> bytes:
+    try:
+        return zlib.decompress(raw)
+    except zlib.error:
+        return zlib.decompress(raw, -zlib.MAX_WBITS)  # raw deflate without a zlib header
+
+
+def iter_records(
+    warc_dir: str | Path,
+    on_error: Callable[[WarcReadError], None] | None = None,
+) -> Iterator[ArchivedRecord]:
+    """Every record of every `*.warc.gz` file, oldest file first; a broken file is reported
+    through `on_error` (default: raised) and the scan goes on with the next file."""
+    root = Path(warc_dir)
+    for path in sorted(root.rglob("*.warc.gz")):
+        relative = path.relative_to(root).as_posix()
+        try:
+            yield from _scan_file(path, relative)
+        except (ArchiveLoadFailed, EOFError, OSError, zlib.error, ValueError) as exc:
+            error = WarcReadError(f"{relative}: stopped reading ({exc})")
+            if on_error is None:
+                raise error from exc
+            on_error(error)
+
+
+def iter_documents(
+    warc_dir: str | Path,
+    on_error: Callable[[WarcReadError], None] | None = None,
+) -> Iterator[DocumentCapture]:
+    """The documents the crawler handed off, from their metadata records, in archive order."""
+    root = Path(warc_dir)
+    for record in iter_records(root, on_error):
+        if record.record_type == "metadata" and record.content_type == DOCUMENT_RECORD:
+            yield DocumentCapture.from_dict(json.loads(_metadata_body(root, record)))
+
+
+def _scan_file(path: Path, relative: str) -> Iterator[ArchivedRecord]:
+    with path.open("rb") as handle:
+        iterator = ArchiveIterator(handle)
+        for record in iterator:
+            record.raw_stream.read()  # consume, so the length below is the member's
+            date = record.rec_headers.get_header("WARC-Date")
+            yield ArchivedRecord(
+                record_type=record.rec_type,
+                url=record.rec_headers.get_header("WARC-Target-URI") or "",
+                date=iso_date_to_datetime(date).replace(tzinfo=UTC) if date else None,
+                warc_file=relative,
+                offset=iterator.get_record_offset(),
+                length=iterator.get_record_length(),
+                payload_digest=record.rec_headers.get_header("WARC-Payload-Digest"),
+                content_type=record.rec_headers.get_header("Content-Type"),
+            )
+
+
+def _metadata_body(root: Path, record: ArchivedRecord) -> bytes:
+    with (root / record.warc_file).open("rb") as handle:
+        handle.seek(record.offset)
+        data = handle.read(record.length)
+    return bytes(next(iter(ArchiveIterator(io.BytesIO(data)))).content_stream().read())
+
+
+def capture_ref(
+    written: Written, exchange: Exchange, site: str, encoding: str | None
+) -> CaptureRef:
+    return CaptureRef(
+        capture_id=_capture_id(written.record_id),
+        url=exchange.url,
+        warc_file=written.warc_file,
+        offset=written.offset,
+        length=written.length,
+        payload_digest=written.payload_digest,
+        fetched_at=exchange.fetched_at,
+        status=exchange.status,
+        site=site,
+        encoding_override=encoding,
+    )
+
+
+def _capture_id(record_id: str) -> str:
+    return record_id.strip("<>").rsplit(":", 1)[-1].replace("-", "")
+
+
+def _warc_date(when: datetime) -> str:
+    return str(datetime_to_iso_date(when.astimezone(UTC).replace(tzinfo=None), use_micros=True))
+
+
+def _status_line(exchange: Exchange) -> StatusAndHeaders:
+    kept = [(k, v) for k, v in exchange.response_headers if k.lower() not in DROPPED_HEADERS]
+    return StatusAndHeaders(f"{exchange.status} {exchange.reason}", kept, protocol="HTTP/1.1")
+
+
+def _request_target(url: str) -> str:
+    parts = urlsplit(url)
+    return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
