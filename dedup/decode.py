@@ -1,0 +1,170 @@
+"""Bytes + HTTP headers → text, for UTF-8 and the GB family, whatever the page declares.
+
+Declared charsets on Chinese sites are often wrong or missing, so a declaration is only a
+candidate: a candidate wins when the bytes decode under it without errors, and a body that is
+valid UTF-8 (with non-ASCII bytes) is UTF-8 whatever was declared, since GBK text is almost
+never valid UTF-8 while UTF-8 text often "decodes" as GBK garbage.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass
+
+from dedup.errors import Rejected
+
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+# The GB family nests: GB2312 ⊂ GBK ⊂ GB18030, so the superset decodes what any of them labels.
+_ALIASES = {
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "gb18030": "gb18030",
+    "x-gbk": "gb18030",
+    "cp936": "gb18030",
+    "euc-cn": "gb18030",
+    "hz-gb-2312": "hz",
+    "utf8": "utf-8",
+    "unicode": "utf-8",
+    "iso-8859-1": "cp1252",
+    "latin1": "cp1252",
+    "latin-1": "cp1252",
+    "us-ascii": "utf-8",
+    "ascii": "utf-8",
+}
+_META_CHARSET = re.compile(
+    rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([a-zA-Z0-9_\-:.]{1,40})""", re.I
+)
+_HEADER_CHARSET = re.compile(r"""charset\s*=\s*["']?\s*([a-zA-Z0-9_\-:.]{1,40})""", re.I)
+_MAGIC = (
+    (b"%PDF", "pdf"),
+    (b"\x89PNG", "png"),
+    (b"GIF8", "gif"),
+    (b"\xff\xd8\xff", "jpeg"),
+    (b"PK\x03\x04", "zip"),
+    (b"\xd0\xcf\x11\xe0", "ole"),
+    (b"\x1f\x8b", "gzip"),
+    (b"RIFF", "riff"),
+    (b"Rar!", "rar"),
+    (b"7z\xbc\xaf", "7z"),
+    (b"\x00\x00\x01\x00", "ico"),
+    (b"wOFF", "woff"),
+    (b"OggS", "ogg"),
+    (b"ID3", "mp3"),
+    (b"\x7fELF", "elf"),
+)
+_TEXT_TYPES = re.compile(r"^\s*(text/|application/(xhtml|xml|[a-z.+-]*\+xml)|$)", re.I)
+# C0 controls other than tab/newline/CR break lxml and mean nothing in a page's text.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]+")
+_SNIFF = 4096
+
+
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    """A page's text and how it was got (`source`: bom, header, meta, utf-8, sniffed, lossy)."""
+
+    text: str
+    encoding: str
+    source: str
+
+
+def canonical_charset(name: str | None) -> str | None:
+    """Codec name for a declared charset, the GB family widened to GB18030; None if unknown."""
+    if not name:
+        return None
+    label = name.strip().strip("\"'").lower()
+    label = _ALIASES.get(label, label)
+    try:
+        return codecs.lookup(label).name
+    except LookupError:
+        return None
+
+
+def header_charset(content_type: str | None) -> str | None:
+    match = _HEADER_CHARSET.search(content_type or "")
+    return match.group(1) if match else None
+
+
+def meta_charset(body: bytes) -> str | None:
+    match = _META_CHARSET.search(body[:_SNIFF])
+    return match.group(1).decode("ascii", "ignore") if match else None
+
+
+def binary_kind(body: bytes, content_type: str | None = None) -> str | None:
+    """Name of the binary format the body is (by magic bytes or content type), else None."""
+    head = body[:16].lstrip()
+    for magic, kind in _MAGIC:
+        if head.startswith(magic):
+            return kind
+    if content_type and not _TEXT_TYPES.match(content_type):
+        return content_type.split(";", 1)[0].strip().lower()
+    if body[:_SNIFF].count(b"\x00") > len(body[:_SNIFF]) // 4 and not _bom(body):
+        return "binary"
+    return None
+
+
+def decode(body: bytes, content_type: str | None = None, override: str | None = None) -> Decoded:
+    """Decode an HTML body; raises Rejected for empty or binary bodies."""
+    if not body.strip():
+        raise Rejected("empty_body", f"{len(body)} bytes")
+    kind = binary_kind(body, content_type)
+    if kind:
+        raise Rejected("binary", kind)
+    text, encoding, source = _decode(body, content_type, override)
+    return Decoded(_CONTROLS.sub("", text), encoding, source)
+
+
+def _bom(body: bytes) -> str | None:
+    return next((name for bom, name in _BOMS if body.startswith(bom)), None)
+
+
+def _decode(body: bytes, content_type: str | None, override: str | None) -> tuple[str, str, str]:
+    bom = _bom(body)
+    if bom:
+        return body.decode(bom, "replace"), codecs.lookup(bom).name, "bom"
+    declared = [
+        (canonical_charset(override), "override"),
+        (canonical_charset(header_charset(content_type)), "header"),
+        (canonical_charset(meta_charset(body)), "meta"),
+    ]
+    if _is_utf8(body):
+        return body.decode("utf-8"), "utf-8", _source_of("utf-8", declared, "utf-8")
+    for encoding, source in declared:
+        text = _strict(body, encoding)
+        if encoding and text is not None:
+            return text, encoding, source
+    for encoding in ("gb18030", "big5"):
+        text = _strict(body, encoding)
+        if text is not None:
+            return text, encoding, "sniffed"
+    return _least_lossy(body, [e for e, _ in declared if e])
+
+
+def _source_of(encoding: str, declared: list[tuple[str | None, str]], default: str) -> str:
+    return next((source for name, source in declared if name == encoding), default)
+
+
+def _is_utf8(body: bytes) -> bool:
+    return _strict(body, "utf-8") is not None
+
+
+def _strict(body: bytes, encoding: str | None) -> str | None:
+    if not encoding:
+        return None
+    try:
+        return body.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        return None
+
+
+def _least_lossy(body: bytes, declared: list[str]) -> tuple[str, str, str]:
+    """Decode with replacement under the codec that needs the fewest replacements."""
+    texts = {e: body.decode(e, "replace") for e in dict.fromkeys([*declared, "utf-8", "gb18030"])}
+    encoding = min(texts, key=lambda e: texts[e].count("\ufffd"))
+    return texts[encoding], encoding, "lossy"

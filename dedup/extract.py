@@ -1,0 +1,125 @@
+"""One archived response → main text and metadata, with trafilatura and fallbacks.
+
+Paths, recorded in `Extraction.extractor`: `trafilatura` (default settings), `trafilatura_recall`
+(a retry favouring recall when the first pass found nothing or far too little) and `density`
+(the block of the page holding the most paragraph text, when trafilatura finds nothing at all).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import lxml.html
+import trafilatura
+from lxml import etree
+
+from dedup.dates import find_published, parse_date
+from dedup.decode import decode
+from dedup.errors import Rejected
+from dedup.records import Extraction, Page
+
+EXTRACT_VERSION = f"extract1+trafilatura{trafilatura.__version__}"
+MIN_TEXT_CHARS = 50
+MAX_HTML_CHARS = 5_000_000
+
+_NOISE_TAGS = ("script", "style", "noscript", "nav", "header", "footer", "aside", "form", "iframe")
+_BLOCKS = frozenset(
+    ("p", "div", "br", "li", "tr", "td", "section", "article", "blockquote", "pre")
+    + tuple(f"h{level}" for level in range(1, 7))
+)
+_WORDLIKE = re.compile(r"[^\W_]")
+_FALLBACK_MIN_BLOCK = 20
+
+
+def extract(page: Page, *, min_chars: int = MIN_TEXT_CHARS) -> Extraction:
+    """Decode and extract `page`; raises Rejected (never another exception) when it cannot."""
+    try:
+        return _extract(page, min_chars)
+    except Rejected:
+        raise
+    except Exception as exc:  # the stage boundary: bad input becomes a rejection, never a crash
+        raise Rejected("extract_failed", f"{type(exc).__name__}: {exc}"[:300]) from exc
+
+
+def _extract(page: Page, min_chars: int) -> Extraction:
+    decoded = decode(page.body, page.header("content-type"), page.encoding_override)
+    html = decoded.text
+    if len(html) > MAX_HTML_CHARS:
+        raise Rejected("too_large", f"{len(html)} characters of HTML")
+    document = _trafilatura(html, page.url, favor_recall=False)
+    extractor, text = "trafilatura", _text(document)
+    if len(_words(text)) < min_chars:
+        document = _trafilatura(html, page.url, favor_recall=True) or document
+        extractor, text = "trafilatura_recall", _text(document)
+    if len(_words(text)) < min_chars:
+        extractor, text = "density", density_text(html)
+    if len(_words(text)) < min_chars:
+        raise Rejected("no_main_text", f"{len(_words(text))} characters of text found")
+    return Extraction(
+        capture_id=page.capture_id, url=page.url, text=text,
+        title=_attr(document, "title"), published=published_date(html, _attr(document, "date")),
+        author=_attr(document, "author"), site=_attr(document, "sitename"), extractor=extractor,
+        encoding=decoded.encoding, version=EXTRACT_VERSION,
+    )  # fmt: skip
+
+
+def _trafilatura(html: str, url: str, *, favor_recall: bool) -> object | None:
+    return trafilatura.bare_extraction(
+        html, url=url or None, with_metadata=True, include_comments=False, include_tables=True,
+        favor_recall=favor_recall, deduplicate=False,
+    )  # fmt: skip
+
+
+def _attr(document: object | None, name: str) -> str | None:
+    value = getattr(document, name, None)
+    return str(value).strip() or None if value else None
+
+
+def _text(document: object | None) -> str:
+    return _attr(document, "text") or ""
+
+
+def _words(text: str) -> list[str]:
+    return _WORDLIKE.findall(text)
+
+
+def published_date(html: str, extracted: str | None) -> date | None:
+    """A labelled Chinese date on the page beats htmldate's guess, which turns `2023年5月6日`
+    into 2023-01-01; a January 1st guess is replaced by the page's first date of that year."""
+    labelled = find_published(html)
+    if labelled:
+        return labelled
+    guessed = parse_date(extracted or "")
+    if guessed and (guessed.month, guessed.day) == (1, 1):
+        written = parse_date(html[html.find("<body") :] if "<body" in html else html)
+        return written if written and written.year == guessed.year else guessed
+    return guessed
+
+
+def density_text(html: str) -> str:
+    """Text of the element whose own paragraphs hold the most text (a simple density fallback)."""
+    root = lxml.html.document_fromstring(html)
+    etree.strip_elements(root, *_NOISE_TAGS, etree.Comment, with_tail=False)
+    scores: dict[etree._Element, int] = {}
+    for element in root.iter():
+        for piece in (element.text, element.tail):
+            length = len(_words(piece or ""))
+            parent = element if piece is element.text else element.getparent()
+            if length >= _FALLBACK_MIN_BLOCK and parent is not None:
+                scores[parent] = scores.get(parent, 0) + length
+    if not scores:
+        return ""
+    return _block_text(max(scores, key=scores.__getitem__))
+
+
+def _block_text(element: etree._Element) -> str:
+    parts: list[str] = []
+    for event, node in etree.iterwalk(element, events=("start", "end")):
+        if node.tag in _BLOCKS:
+            parts.append("\n")
+        if event == "start":
+            parts.append(node.text or "")
+        elif node is not element:
+            parts.append(node.tail or "")
+    return re.sub(r"\s*\n\s*", "\n", "".join(parts)).strip()

@@ -1,0 +1,63 @@
+"""Doc-sharing page chunks: the document cut into numbered pages (`1、…不忘立` / `2、德树人…`).
+
+A run of lines numbered 1, 2, 3… in order is a chunk sequence — not an ordinary enumerated list —
+when its lines are page-sized and most of them end mid-sentence. The numbers go and a chunk
+that was cut mid-sentence is glued back onto the one before it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from dedup.normalize import reasons
+from dedup.normalize.config import NormConfig
+from dedup.normalize.lines import TERMINAL, Line, cut
+from dedup.records import Removal
+
+_MARKER = re.compile(r"^\s*(\d{1,3})\s*[、.．]\s*")
+
+
+def ends_mid_sentence(text: str) -> bool:
+    stripped = text.rstrip()
+    return bool(stripped) and stripped[-1] not in TERMINAL
+
+
+def glue(before: str, after: str) -> str:
+    """The separator between two pieces of one text: none when `before` stopped mid-sentence."""
+    return "" if ends_mid_sentence(before) and after[:1].strip() else "\n"
+
+
+def join_page_chunks(lines: list[Line], config: NormConfig) -> tuple[list[Line], list[Removal]]:
+    run = _chunk_run(lines)
+    if not run or not _is_chunk_sequence([lines[i][0] for i in run], config):
+        return lines, []
+    removed: list[Removal] = []
+    out: list[Line] = []
+    chunk_starts = set(run)
+    for index, line in enumerate(lines):
+        if index in chunk_starts:
+            match = _MARKER.match(line[0])
+            if match:
+                removed.append(Removal(reasons.PAGE_CHUNK_MARKER, line[1][: match.end()]))
+                line = cut(line, 0, match.end())
+            if index != run[0] and out and glue(out[-1][0], line[0]) == "":
+                out[-1] = (out[-1][0] + line[0], out[-1][1] + line[1])
+                continue
+        out.append(line)
+    return out, removed
+
+
+def _chunk_run(lines: list[Line]) -> list[int]:
+    """Indices of the lines numbered 1, 2, 3… in order (the longest such run from 1)."""
+    run: list[int] = []
+    for index, (simplified, _) in enumerate(lines):
+        match = _MARKER.match(simplified)
+        if match and int(match.group(1)) == len(run) + 1:
+            run.append(index)
+    return run if len(run) >= 2 else []
+
+
+def _is_chunk_sequence(texts: list[str], config: NormConfig) -> bool:
+    mean_length = sum(map(len, texts)) / len(texts)
+    cut_mid_sentence = sum(map(ends_mid_sentence, texts[:-1]))
+    return mean_length >= config.chunk_min_mean_chars and cut_mid_sentence * 2 >= len(texts) - 1

@@ -1,0 +1,54 @@
+"""The match key: display text with width and case folded, digits → 0, no spaces or punctuation.
+
+Each display character yields at most one key character, so the offset map is the list of the
+display positions that yielded one. The per-character rule is `fold_char`; `match_key` applies
+it through lookup tables over the whole text at once (numpy), not a Python loop per character.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import lru_cache
+
+import numpy as np
+import numpy.typing as npt
+
+_BMP = 0x10000
+
+
+def fold_char(c: str) -> str:
+    """The key character for display character `c`, or "" when the key ignores it."""
+    category = unicodedata.category(c)
+    if category == "Nd":
+        return "0"
+    if category[0] not in "LN":
+        return ""
+    if "\uff01" <= c <= "\uff5e":
+        c = chr(ord(c) - 0xFEE0)
+    lowered = c.lower()
+    return lowered if len(lowered) == 1 else c
+
+
+@lru_cache(maxsize=1)
+def _tables() -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.uint32]]:
+    folded = [fold_char(chr(cp)) if not 0xD800 <= cp < 0xE000 else "" for cp in range(_BMP)]
+    keep = np.array([bool(f) for f in folded], dtype=np.bool_)
+    target = np.array([ord(f) if f else 0 for f in folded], dtype=np.uint32)
+    return keep, target
+
+
+def match_key(display: str) -> tuple[str, tuple[int, ...]]:
+    """The match key of `display` and, for each key character, its index in `display`."""
+    if not display:
+        return "", ()
+    keep_table, fold_table = _tables()
+    codes = np.frombuffer(display.encode("utf-32-le"), dtype=np.uint32)
+    astral = codes >= _BMP
+    index = np.where(astral, 0, codes)
+    keep, folded = keep_table[index], fold_table[index]
+    for position in np.flatnonzero(astral):
+        folded_char = fold_char(display[position])
+        keep[position], folded[position] = bool(folded_char), ord(folded_char or "\0")
+    offsets = np.flatnonzero(keep)
+    key = folded[offsets].astype("<u4").tobytes().decode("utf-32-le")
+    return key, tuple(offsets.tolist())

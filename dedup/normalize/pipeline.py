@@ -1,0 +1,122 @@
+"""The normalizer: extracted text → display text, match key, offset map and what was removed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from dedup.errors import Rejected
+from dedup.normalize.chrome import drop_bylines, drop_header_before_breadcrumb, drop_site_chrome
+from dedup.normalize.chunks import join_page_chunks
+from dedup.normalize.config import DEFAULT_NORM, NormConfig
+from dedup.normalize.counters import drop_page_counters
+from dedup.normalize.key import match_key
+from dedup.normalize.lines import Line, join_lines, split_lines
+from dedup.normalize.markup import strip_html_remnants
+from dedup.normalize.pinyin import drop_pinyin_annotations
+from dedup.normalize.punctuation import drop_spurious_commas
+from dedup.normalize.repeats import (
+    clean_title,
+    drop_repeated_paragraphs,
+    drop_repeated_summary,
+    drop_repeated_title,
+)
+from dedup.normalize.script import to_simplified
+from dedup.normalize.spaces import fold_width_and_spaces
+from dedup.normalize.spam import drop_spam_lines
+from dedup.normalize.tags import drop_tag_cloud
+from dedup.normalize.truncation import looks_truncated
+from dedup.records import Extraction, NormalizedText, Removal
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    config: NormConfig
+    title: str
+    raw_title: str
+    bylines: tuple[str, ...]
+
+
+LineRule = Callable[[list[Line], _Context], tuple[list[Line], list[Removal]]]
+
+# Order matters: chrome and counters go before chunks are glued, the title before summaries.
+LINE_RULES: tuple[LineRule, ...] = (
+    lambda lines, ctx: drop_spam_lines(lines),
+    lambda lines, ctx: drop_header_before_breadcrumb(lines, ctx.config),
+    lambda lines, ctx: drop_site_chrome(lines, ctx.config),
+    lambda lines, ctx: drop_bylines(lines, ctx.bylines),
+    lambda lines, ctx: drop_page_counters(lines),
+    lambda lines, ctx: join_page_chunks(lines, ctx.config),
+    lambda lines, ctx: drop_repeated_title(lines, ctx.title, ctx.raw_title),
+    lambda lines, ctx: drop_repeated_summary(lines, ctx.config),
+    lambda lines, ctx: drop_repeated_paragraphs(lines),
+    lambda lines, ctx: drop_tag_cloud(lines, ctx.config),
+)
+
+
+def normalize(extraction: Extraction, config: NormConfig = DEFAULT_NORM) -> NormalizedText:
+    """Normalize an extracted page; raises Rejected("too_short") when too little text is left."""
+    bylines = tuple(filter(None, (extraction.author, extraction.site)))
+    return normalize_text(
+        extraction.text,
+        extraction.capture_id,
+        title=extraction.title,
+        bylines=bylines,
+        config=config,
+    )
+
+
+def normalize_text(
+    text: str,
+    source_id: str,
+    *,
+    title: str | None = None,
+    config: NormConfig = DEFAULT_NORM,
+    bylines: Sequence[str] = (),
+) -> NormalizedText:
+    """Normalize plain text (also for text-only imports); `bylines` (author, site name) are
+    dropped where they stand alone on a line."""
+    removed: list[Removal] = []
+    original = clean_characters(text, removed)
+    simplified = to_simplified(original) if config.to_simplified else original
+    display_title = _title(title, config)
+    context = _Context(config, display_title or "", _simplify(title or "", config), tuple(bylines))
+    lines = split_lines(simplified, original)
+    for rule in LINE_RULES:
+        lines, dropped = rule(lines, context)
+        removed.extend(dropped)
+    display, display_original = join_lines(lines)
+    key, offsets = match_key(display)
+    if len(key) < config.min_key_chars:
+        raise Rejected("too_short", f"{len(key)} key characters left of {len(text)}")
+    return NormalizedText(
+        source_id=source_id,
+        display=display,
+        key=key,
+        key_offsets=offsets,
+        original=display_original,
+        removed=tuple(removed),
+        truncated=looks_truncated(simplified),
+        norm_version=config.version,
+        title=display_title,
+    )
+
+
+def clean_characters(text: str, removed: list[Removal]) -> str:
+    """The character-level rules: HTML remnants, width/spaces, pinyin garbles, spurious commas."""
+    text, found = strip_html_remnants(text)
+    removed.extend(found)
+    text = fold_width_and_spaces(text)
+    for rule in (drop_pinyin_annotations, drop_spurious_commas):
+        text, found = rule(text)
+        removed.extend(found)
+    return text
+
+
+def _title(title: str | None, config: NormConfig) -> str | None:
+    return clean_title(_simplify(title, config)) or None if title else None
+
+
+def _simplify(text: str, config: NormConfig) -> str:
+    cleaned = clean_characters(text.replace("\n", " "), [])
+    return to_simplified(cleaned) if config.to_simplified else cleaned

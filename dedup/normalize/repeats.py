@@ -1,0 +1,82 @@
+"""Text shown twice: the title repeated as lines or glued to the start, a summary (本文简介) that
+repeats the start of the content, and paragraphs that occur more than once."""
+
+from __future__ import annotations
+
+import re
+
+from dedup.normalize import reasons
+from dedup.normalize.config import NormConfig
+from dedup.normalize.key import match_key
+from dedup.normalize.lines import Line, cut, drop_where, strip_line
+from dedup.records import Removal
+
+_SITE_SUFFIX = re.compile(r"\s*(?:[-_|｜—–]+|_{1,2})\s*[^-_|｜—–]{1,20}$")
+_FILE_EXTENSION = re.compile(r"\.(?:docx?|pdf|pptx?|xlsx?|txt|wps)$", re.I)
+_MIN_PARAGRAPH_KEY = 12
+
+
+def clean_title(title: str) -> str:
+    """The document title without a trailing file extension or a `- site name` suffix."""
+    title = title.strip()
+    shortened = _SITE_SUFFIX.sub("", title)
+    if len(match_key(shortened)[0]) >= 6:
+        title = shortened
+    return _FILE_EXTENSION.sub("", title).strip()
+
+
+def drop_repeated_title(
+    lines: list[Line], title: str, raw_title: str = ""
+) -> tuple[list[Line], list[Removal]]:
+    """Drop lines that are the title (cleaned or as the page gave it); cut copies of the title
+    glued to the start of the text."""
+    title_keys = {match_key(t)[0] for t in (title, raw_title)} - {""}
+    if max(map(len, title_keys), default=0) < 4:
+        return lines, []
+    kept, removed = drop_where(
+        lines, (match_key(s)[0] not in title_keys for s, _ in lines), reasons.REPEATED_TITLE
+    )
+    if kept:
+        kept[0], glued = _cut_title_prefix(kept[0], title)
+        removed.extend(glued)
+    return kept, removed
+
+
+def _cut_title_prefix(line: Line, title: str) -> tuple[Line, list[Removal]]:
+    removed: list[Removal] = []
+    while line[0].startswith(title) and len(line[0]) > len(title):
+        removed.append(Removal(reasons.REPEATED_TITLE, line[1][: len(title)]))
+        line = strip_line(cut(line, 0, len(title)))
+    return line, removed
+
+
+def drop_repeated_paragraphs(lines: list[Line]) -> tuple[list[Line], list[Removal]]:
+    """Keep the first copy of a paragraph that occurs more than once."""
+    seen: set[str] = set()
+    keep: list[bool] = []
+    for simplified, _ in lines:
+        key = match_key(simplified)[0]
+        keep.append(len(key) < _MIN_PARAGRAPH_KEY or key not in seen)
+        seen.add(key)
+    return drop_where(lines, keep, reasons.REPEATED_PARAGRAPH)
+
+
+def drop_repeated_summary(
+    lines: list[Line], config: NormConfig
+) -> tuple[list[Line], list[Removal]]:
+    """Drop an early paragraph (a summary) whose text mostly reappears later in the document."""
+    keys = [match_key(s)[0] for s, _ in lines]
+    keep = [True] * len(lines)
+    for index in range(min(config.summary_window, len(lines))):
+        later = "\x00".join(keys[index + 1 :])
+        keep[index] = not _mostly_within(keys[index], later, config)
+    return drop_where(lines, keep, reasons.REPEATED_SUMMARY)
+
+
+def _mostly_within(key: str, text: str, config: NormConfig) -> bool:
+    n = config.summary_gram
+    if len(key) < max(_MIN_PARAGRAPH_KEY, 2 * n):
+        return False
+    grams = [key[i : i + n] for i in range(0, len(key) - n + 1, max(1, n // 2))]
+    found = sum(gram in text for gram in grams)
+    return found >= config.summary_coverage * len(grams)

@@ -1,0 +1,30 @@
+"""Width and space variants: full-width letters/digits, ideographic and no-break spaces.
+
+Chinese punctuation (，。：) keeps its width in the display text; only letters, digits and spaces
+are folded here. Spaces inside a line are kept (single) because quotes lost as spaces show there.
+"""
+
+from __future__ import annotations
+
+import re
+
+_SPACES = "\u00a0\u1680\u202f\u205f\u3000\t\x0b\x0c" + "".join(map(chr, range(0x2000, 0x200B)))
+_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad\ufffd"
+_FULLWIDTH_ALNUM = [*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B)]
+_TABLE: dict[int, str | None] = {
+    **{ord(c): " " for c in _SPACES},
+    **{ord(c): None for c in _INVISIBLE},
+    **{cp: chr(cp - 0xFEE0) for cp in _FULLWIDTH_ALNUM},
+    0x2028: "\n",
+    0x2029: "\n",
+    0x85: "\n",
+}
+_NEWLINES = re.compile(r"\r\n?")
+_RUNS = re.compile(r" {2,}")
+_EDGES = re.compile(r" *\n[ \n]*")
+
+
+def fold_width_and_spaces(text: str) -> str:
+    """Fold space variants to one space, full-width letters/digits to ASCII; one space per run."""
+    text = _NEWLINES.sub("\n", text).translate(_TABLE)
+    return _EDGES.sub("\n", _RUNS.sub(" ", text)).strip(" \n")
