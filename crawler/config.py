@@ -68,7 +68,7 @@ POLITENESS_FIELDS = {
     "timeout_s",
     "retries",
 }
-CSS_FIELDS = {"links", "title", "content"}
+CSS_FIELDS = {"links", "pager", "title", "content"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +86,7 @@ class CssHints:
     """Optional selectors: `links` limits link extraction; `title`/`content` help extraction."""
 
     links: str | None = None
+    pager: str | None = None
     title: str | None = None
     content: str | None = None
 

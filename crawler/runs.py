@@ -92,7 +92,9 @@ def _error_kind(key: str) -> str | None:
         status = key.rsplit("/", 1)[1]
         return f"http_{status}" if status[:1] in ("4", "5") else None
     if key.startswith("downloader/exception_type_count/"):
-        return "exception:" + key.rsplit(".", 1)[-1]
+        name = key.rsplit(".", 1)[-1]
+        # Refusals and robots.txt denials are counted under their own names.
+        return None if name == "IgnoreRequest" else f"exception:{name}"
     if key.startswith("spider_exceptions/"):
         return "spider_exception:" + key.split("/", 1)[1]
     if key.startswith("dedupcrawl/refused/"):

@@ -199,6 +199,7 @@ class WarcArchive:
             path = self.warc_dir / self._relative
             if not path.exists():
                 break
+        path.parent.mkdir(parents=True, exist_ok=True)
         self._file = path.open("ab")
         self._writer = WARCWriter(self._file, gzip=True, warc_version="1.1")
         info = self._writer.create_warcinfo_record(

@@ -1,0 +1,94 @@
+"""Run one crawl of one site in this process and print its run record as JSON.
+
+    python -m crawler.run --site NAME --sites-file F --redis-url U --key-prefix P \
+        --warc-dir D [--run-id R]
+
+A Twisted reactor cannot be restarted, so every crawl is its own process (the CLI and the RQ crawl
+job both start this module). Success is judged from the crawl's stats (see `crawler.runs.judge`);
+the exit status mirrors that verdict: 0 succeeded, 1 failed, 2 could not start.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+import redis
+from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings
+
+from crawler import services
+from crawler.config import load_sites
+from crawler.errors import CrawlerError
+from crawler.runs import CrawlRun, RunStore
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m crawler.run", description="Crawl one site.")
+    parser.add_argument("--site", required=True)
+    parser.add_argument("--sites-file", required=True)
+    parser.add_argument("--redis-url", required=True)
+    parser.add_argument("--key-prefix", default="dc")
+    parser.add_argument("--warc-dir", required=True)
+    parser.add_argument("--run-id", default=None)
+    parser.add_argument("--log-level", default="INFO")
+    parser.add_argument(
+        "-s",
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="extra Scrapy setting",
+    )
+    return parser.parse_args(argv)
+
+
+def scrapy_settings(args: argparse.Namespace, run_id: str) -> Settings:
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    values: dict[str, Any] = {
+        services.SITES_FILE: args.sites_file,
+        services.REDIS_URL: args.redis_url,
+        services.KEY_PREFIX: args.key_prefix,
+        services.WARC_DIR: args.warc_dir,
+        services.RUN_ID: run_id,
+        "LOG_LEVEL": args.log_level,
+    }
+    for pair in args.set:
+        name, _, value = pair.partition("=")
+        values[name] = value
+    settings.setdict(values, priority="cmdline")
+    return settings
+
+
+def crawl(args: argparse.Namespace) -> CrawlRun | None:
+    site = load_sites(args.sites_file).site(args.site)
+    run_id = args.run_id or services.new_run_id(site.name)
+    process = CrawlerProcess(scrapy_settings(args, run_id))
+    process.crawl(site.name)
+    process.start()
+    connection = redis.Redis.from_url(args.redis_url)
+    try:
+        return RunStore(connection, args.key_prefix).load(run_id)
+    finally:
+        connection.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        run = crawl(args)
+    except CrawlerError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if run is None:
+        print("error: the crawl left no run record", file=sys.stderr)
+        return 2
+    print(json.dumps(run.to_dict(), ensure_ascii=False))
+    return 0 if run.succeeded else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Spiders for the three site kinds; `crawler.spider_loader` builds one class per site."""

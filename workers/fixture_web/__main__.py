@@ -1,0 +1,3 @@
+from workers.fixture_web.server import main
+
+main()
