@@ -11,6 +11,7 @@ Layout (prefix `P`, default `dc`; `F` is a fingerprint-config id):
     P:cluster:{id}          hash   cluster record
     P:clusters              zset   cluster ids by size
     P:lsh:{F}:...           LSH index of fingerprint config F (workers.lsh_index)
+    P:uf:{F}:...            union-find of verified edges, exact-key map (workers.cluster_store)
     P:crawl:{run_id}        hash   crawl run record and stats
     P:crawls                zset   crawl run ids by start time
     P:seen:{sha1(url)}      hash   incremental crawl state of a URL
@@ -61,6 +62,9 @@ class Keys:
 
     def lsh(self, fingerprint_id: str) -> str:
         return f"{self.prefix}:lsh:{fingerprint_id}"
+
+    def union_find(self, fingerprint_id: str) -> str:
+        return f"{self.prefix}:uf:{fingerprint_id}"
 
     def crawl(self, run_id: str) -> str:
         return f"{self.prefix}:crawl:{run_id}"
