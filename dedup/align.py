@@ -1,0 +1,357 @@
+"""Local alignment of two normalized texts: which stretches of one reappear in the other.
+
+Works on the match key (simplified, no punctuation or spaces, digits folded to 0), so swapped
+years and counts match and only swapped names break a stretch. Three steps:
+
+1. seeds: every `seed`-character key n-gram shared by both texts (sorted hashes, NumPy), grouped
+   into exact blocks along diagonals;
+2. chaining: blocks are chained like a local alignment (Smith-Waterman over blocks) scoring
+   `matched - penalty * unmatched` with `penalty = threshold / (2 * (1 - threshold))`, so every
+   chain with a positive score has similarity `2 * matched / (len_a + len_b) >= threshold`;
+3. output: chains at least `min_span` key characters long, as display-text offsets through
+   `NormalizedText.key_offsets`.
+
+Alignment is symmetric in spirit and never depends on other documents.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from dedup.errors import ConfigError
+from dedup.records import NormalizedText
+
+_MULT = np.uint64(0x9E3779B97F4A7C15)
+
+
+@dataclass(frozen=True, slots=True)
+class AlignConfig:
+    """Alignment parameters; `version` is stamped on stored alignments and must change with them."""
+
+    seed: int = 5
+    threshold: float = 0.8
+    min_span: int = 15
+    max_gap: int = 24
+    max_seed_repeats: int = 24
+    lookback: int = 4
+    version: str = "align-1"
+
+    def __post_init__(self) -> None:
+        if not 2 <= self.seed <= 12:
+            raise ConfigError(f"seed must be 2..12, got {self.seed}")
+        if not 0.5 <= self.threshold < 1.0:
+            raise ConfigError(f"threshold must be in [0.5, 1), got {self.threshold}")
+        if self.min_span < self.seed or self.max_gap < 0 or self.lookback < 1:
+            raise ConfigError("min_span must be >= seed; max_gap >= 0; lookback >= 1")
+
+    @property
+    def penalty(self) -> float:
+        return self.threshold / (2.0 * (1.0 - self.threshold))
+
+
+DEFAULT_ALIGN = AlignConfig()
+
+
+@dataclass(frozen=True, slots=True)
+class Alignment:
+    """`a.display[a_start:a_end]` reappears as `b.display[b_start:b_end]` (key similarity)."""
+
+    a_start: int
+    a_end: int
+    b_start: int
+    b_end: int
+    similarity: float
+
+    def swapped(self) -> Alignment:
+        return Alignment(self.b_start, self.b_end, self.a_start, self.a_end, self.similarity)
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """`a.key[a:a+size] == b.key[b:b+size]` (key offsets)."""
+
+    a: int
+    b: int
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class Chain:
+    """Exact blocks in increasing order on both sides, bridged by small gaps."""
+
+    blocks: tuple[Block, ...]
+
+    @property
+    def a_start(self) -> int:
+        return self.blocks[0].a
+
+    @property
+    def a_end(self) -> int:
+        return self.blocks[-1].a + self.blocks[-1].size
+
+    @property
+    def b_start(self) -> int:
+        return self.blocks[0].b
+
+    @property
+    def b_end(self) -> int:
+        return self.blocks[-1].b + self.blocks[-1].size
+
+    @property
+    def matched(self) -> int:
+        return sum(block.size for block in self.blocks)
+
+    @property
+    def similarity(self) -> float:
+        total = (self.a_end - self.a_start) + (self.b_end - self.b_start)
+        return 2.0 * self.matched / total if total else 0.0
+
+
+class KeyIndex:
+    """A text prepared for seeding (once per text): its distinct key n-gram hashes, sorted, and
+    where each occurs (`order[first[k]:first[k] + runs[k]]` are the positions of `values[k]`)."""
+
+    __slots__ = ("first", "norm", "order", "runs", "seed", "values")
+
+    def __init__(self, norm: NormalizedText, seed: int) -> None:
+        self.norm = norm
+        self.seed = seed
+        # The low 32 bits (a polynomial hash mod 2**32) are plenty for seeding: a rare collision
+        # only adds a lone spurious seed, and 32-bit keys halve what the sorts and searches move.
+        hashes = gram_hashes(norm.key, seed).astype(np.uint32)
+        self.order = np.argsort(hashes).astype(np.int32)
+        ordered = hashes[self.order]
+        fresh = np.ones(ordered.size, dtype=bool)
+        fresh[1:] = ordered[1:] != ordered[:-1]
+        self.first = np.flatnonzero(fresh)
+        self.values = ordered[self.first]
+        self.runs = np.diff(self.first, append=ordered.size)
+
+
+def gram_hashes(key: str, seed: int) -> np.ndarray:
+    """A 64-bit hash of every `seed`-character n-gram of `key`, in order."""
+    codes = np.frombuffer(key.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    n = len(codes) - seed + 1
+    if n <= 0:
+        return np.zeros(0, dtype=np.uint64)
+    hashes = codes[:n].copy()
+    for offset in range(1, seed):
+        hashes = hashes * _MULT + codes[offset : offset + n]
+    return hashes
+
+
+def prepare(norm: NormalizedText, config: AlignConfig = DEFAULT_ALIGN) -> KeyIndex:
+    return KeyIndex(norm, config.seed)
+
+
+def align(
+    a: NormalizedText, b: NormalizedText, config: AlignConfig = DEFAULT_ALIGN
+) -> tuple[Alignment, ...]:
+    """Reused stretches between `a` and `b`, in display offsets of each."""
+    return align_prepared(prepare(a, config), prepare(b, config), config)
+
+
+def align_many(
+    doc: NormalizedText, candidates: Sequence[NormalizedText], config: AlignConfig = DEFAULT_ALIGN
+) -> list[tuple[Alignment, ...]]:
+    """`align(doc, c)` for each candidate, preparing `doc` once."""
+    prepared = prepare(doc, config)
+    return [align_prepared(prepared, prepare(c, config), config) for c in candidates]
+
+
+def align_prepared(
+    a: KeyIndex, b: KeyIndex, config: AlignConfig = DEFAULT_ALIGN
+) -> tuple[Alignment, ...]:
+    return tuple(_to_display(chain, a.norm, b.norm) for chain in chains(a, b, config))
+
+
+def chains(a: KeyIndex, b: KeyIndex, config: AlignConfig = DEFAULT_ALIGN) -> list[Chain]:
+    """Chains of at least `min_span` key characters with similarity >= threshold, by `a` offset."""
+    found = _chain_blocks(match_blocks(a, b, config), config)
+    kept = [c for c in found if _long_enough(c, config) and c.similarity >= config.threshold]
+    return sorted(kept, key=lambda c: (c.a_start, c.b_start))
+
+
+def _long_enough(chain: Chain, config: AlignConfig) -> bool:
+    return min(chain.a_end - chain.a_start, chain.b_end - chain.b_start) >= config.min_span
+
+
+def match_blocks(a: KeyIndex, b: KeyIndex, config: AlignConfig = DEFAULT_ALIGN) -> list[Block]:
+    """Maximal exact blocks of at least `seed` key characters that could join a chain, by a."""
+    match, ia, jb = _seed_pairs(a, b, config.max_seed_repeats)
+    _adopt_repeated(match, ia, jb)
+    starts, sizes = _runs(match, a.seed)
+    keep = _chainable(starts, match[starts], sizes, config)
+    kept = starts[keep]
+    triples = zip(kept.tolist(), match[kept].tolist(), sizes[keep].tolist(), strict=True)
+    return [Block(i, j, n) for i, j, n in triples]
+
+
+def _adopt_repeated(match: np.ndarray, ia: np.ndarray, jb: np.ndarray) -> None:
+    """Fill `match` at seeds repeated in either text, with the occurrence that continues the
+    diagonal of the nearest unique seed before (else after) it.
+
+    Repeated seeds ("0000年", stock phrases) would otherwise cut reused stretches into pieces or
+    flood the chaining with every pairing of their occurrences.
+    """
+    if ia.size == 0:
+        return
+    before, after = _anchor_diagonals(match)
+    diag = jb - ia
+    for fits in (diag == before[ia], diag == after[ia]):
+        free = fits & (match[ia] < 0)
+        match[ia[free]] = jb[free]
+
+
+def _anchor_diagonals(match: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per position: the diagonal (j - i) of the nearest matched seed at or before / after it."""
+    positions = np.arange(match.size)
+    valid = match >= 0
+    diag = np.where(valid, match - positions, np.iinfo(np.int32).min)
+    last = np.maximum.accumulate(np.where(valid, positions, 0))
+    nxt = np.minimum.accumulate(np.where(valid, positions, match.size - 1)[::-1])[::-1]
+    return diag[last], diag[nxt]
+
+
+def _runs(match: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Start positions in a and sizes of the exact blocks: runs of seeds along one diagonal."""
+    valid = match >= 0
+    follows = np.zeros(match.size, dtype=bool)
+    follows[1:] = valid[1:] & valid[:-1] & (match[1:] == match[:-1] + 1)
+    starts = np.flatnonzero(valid & ~follows)
+    continued = np.zeros(match.size, dtype=bool)
+    continued[:-1] = follows[1:]
+    ends = np.flatnonzero(valid & ~continued)
+    return starts, ends - starts + seed
+
+
+def _chainable(
+    ia: np.ndarray, jb: np.ndarray, sizes: np.ndarray, config: AlignConfig
+) -> np.ndarray:
+    """Blocks long enough alone, or with a neighbour (in `a` order) worth chaining with.
+
+    Most blocks between unrelated texts are lone 5-8 character stock phrases; a block is kept
+    if it forms a positive-scoring pair with a nearby block, which keeps the chaining loop small.
+    """
+    keep = sizes >= config.min_span
+    for k in range(1, min(config.lookback, ia.size - 1) + 1):
+        gap_a = ia[k:] - ia[:-k] - sizes[:-k]
+        gap_b = jb[k:] - jb[:-k] - sizes[:-k]
+        gaps = np.maximum(gap_a, 0) + np.maximum(gap_b, 0)
+        near = (
+            (gap_a <= config.max_gap)
+            & (gap_b <= config.max_gap)
+            & (jb[k:] > jb[:-k])
+            & (gap_a + sizes[k:] > 0)
+            & (gap_b + sizes[k:] > 0)
+            & (sizes[:-k] + sizes[k:] > config.penalty * gaps)
+        )
+        keep[:-k] |= near
+        keep[k:] |= near
+    return keep
+
+
+def _seed_pairs(
+    a: KeyIndex, b: KeyIndex, max_repeats: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Shared seeds: `unique[i]` = position in b of a seed found once in each text (-1: none),
+    plus (i, j) pairs of seeds repeated in either text, unless repeated more than `max_repeats`."""
+    unique = np.full(a.order.size, -1, dtype=np.int32)
+    if a.values.size == 0 or b.values.size == 0:
+        return unique, unique[:0], unique[:0]
+    at = np.minimum(np.searchsorted(b.values, a.values), b.values.size - 1)
+    shared = np.flatnonzero(b.values[at] == a.values)
+    in_a, in_b = a.runs[shared], b.runs[at[shared]]
+    once = (in_a == 1) & (in_b == 1)
+    unique[a.order[a.first[shared[once]]]] = b.order[b.first[at[shared[once]]]]
+    multi = ~once & (in_a <= max_repeats) & (in_b <= max_repeats)
+    ia, jb = _cross(a, b, shared[multi], at[shared[multi]])
+    return unique, ia, jb
+
+
+def _cross(
+    a: KeyIndex, b: KeyIndex, ka: np.ndarray, kb: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Every (position in a, position in b) of the shared values a.values[ka] == b.values[kb]."""
+    in_a, in_b = a.runs[ka], b.runs[kb]
+    pairs = in_a * in_b
+    group = np.repeat(np.arange(ka.size), pairs)
+    within = np.arange(group.size) - np.repeat(np.cumsum(pairs) - pairs, pairs)
+    step_a, step_b = np.divmod(within, in_b[group])
+    return a.order[a.first[ka][group] + step_a], b.order[b.first[kb][group] + step_b]
+
+
+def _chain_blocks(blocks: list[Block], config: AlignConfig) -> list[Chain]:
+    """Smith-Waterman over blocks: best-scoring chains, each block used at most once."""
+    score, pred, trim = _chain_scores(blocks, config)
+    used = [False] * len(blocks)
+    found: list[Chain] = []
+    for end in sorted(range(len(blocks)), key=lambda t: -score[t]):
+        if not used[end]:
+            found.append(Chain(tuple(_trace_back(blocks, pred, trim, used, end))))
+    return found
+
+
+def _chain_scores(
+    blocks: list[Block], config: AlignConfig
+) -> tuple[list[float], list[int], list[int]]:
+    """Per block: best chain score ending there, its predecessor (-1: none), and overlap trimmed."""
+    starts_a = [blk.a for blk in blocks]
+    starts_b = [blk.b for blk in blocks]
+    sizes = [blk.size for blk in blocks]
+    ends_a = [a + n for a, n in zip(starts_a, sizes, strict=True)]
+    ends_b = [b + n for b, n in zip(starts_b, sizes, strict=True)]
+    score: list[float] = []
+    pred: list[int] = []
+    trim: list[int] = []
+    penalty, max_gap, lookback = config.penalty, config.max_gap, config.lookback
+    for t in range(len(blocks)):
+        a, b, size = starts_a[t], starts_b[t], sizes[t]
+        best, best_pred, best_trim = float(size), -1, 0
+        for s in range(t - 1, max(-1, t - 1 - lookback), -1):
+            over = max(ends_a[s] - a, ends_b[s] - b, 0)
+            gap_a = a + over - ends_a[s]
+            gap_b = b + over - ends_b[s]
+            if over >= size or gap_a > max_gap or gap_b > max_gap:
+                continue
+            value = score[s] - penalty * (gap_a + gap_b) + size - over
+            if value > best:
+                best, best_pred, best_trim = value, s, over
+        score.append(best)
+        pred.append(best_pred)
+        trim.append(best_trim)
+    return score, pred, trim
+
+
+def _trace_back(
+    blocks: list[Block], pred: list[int], trim: list[int], used: list[bool], end: int
+) -> list[Block]:
+    """Blocks of the chain ending at `end`, stopping before any block an earlier chain took."""
+    path: list[int] = []
+    t = end
+    while t >= 0 and not used[t]:
+        used[t] = True
+        path.append(t)
+        t = pred[t]
+    path.reverse()
+    # The first block keeps its full size: a trim only makes room for a predecessor in the chain.
+    out = [blocks[path[0]]]
+    out.extend(_trimmed(blocks[t], trim[t]) for t in path[1:])
+    return out
+
+
+def _trimmed(block: Block, over: int) -> Block:
+    return Block(block.a + over, block.b + over, block.size - over)
+
+
+def _to_display(chain: Chain, a: NormalizedText, b: NormalizedText) -> Alignment:
+    return Alignment(
+        a.key_offsets[chain.a_start],
+        a.key_offsets[chain.a_end - 1] + 1,
+        b.key_offsets[chain.b_start],
+        b.key_offsets[chain.b_end - 1] + 1,
+        round(chain.similarity, 4),
+    )

@@ -1,0 +1,241 @@
+"""Provenance: for each reused region of a document, its earliest source and the other witnesses.
+
+Alignments are facts about pairs of documents; who came first depends on every witness known so
+far, so `trace` is recomputed from the stored alignments whenever asked.
+
+Rules:
+- Order: a witness is earlier than another by publication date, then capture time; an unknown
+  publication date falls back to the capture date, and a witness with neither sorts last.
+- The doc's display text is cut at every alignment edge. Each piece covered by some witness gets
+  the earliest covering witness as its source, if that witness is strictly earlier than the
+  doc. Otherwise the doc had the text first: the piece goes to `Trace.first_here`, with the doc
+  itself as source and the later copies as witnesses. Only `spans` count as reuse.
+- Site boilerplate: a region covered only by pages of the doc's own site, by at least
+  `min_pages` of them, and no longer than `max_chars` (a footer, a standard disclaimer) is not
+  reuse; it is reported in `Trace.boilerplate`. A long region is a template the site reposts.
+- Adjacent pieces with the same source merge into one span; its source offsets are projected
+  linearly through the source's alignment.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from dedup.align import Alignment
+from dedup.errors import ConfigError
+
+PROVENANCE_VERSION = "prov-1"
+_NEVER = (date.max, datetime.max)
+
+
+@dataclass(frozen=True, slots=True)
+class Witness:
+    """A document as far as provenance cares: who, where, and when."""
+
+    doc_id: str
+    url: str
+    site: str
+    published: date | None = None
+    fetched_at: datetime | None = None
+
+    @property
+    def order(self) -> tuple[date, datetime]:
+        """Sort key: publication date (else capture date), then capture time; unknown is last."""
+        fetched = self.fetched_at.replace(tzinfo=None) if self.fetched_at else datetime.max
+        day = self.published or (self.fetched_at.date() if self.fetched_at else date.max)
+        return day, fetched
+
+
+@dataclass(frozen=True, slots=True)
+class BoilerplateRule:
+    min_pages: int = 3
+    max_chars: int = 300
+
+    def __post_init__(self) -> None:
+        if self.min_pages < 1 or self.max_chars < 0:
+            raise ConfigError("min_pages must be >= 1 and max_chars >= 0")
+
+
+DEFAULT_BOILERPLATE = BoilerplateRule()
+
+
+@dataclass(frozen=True, slots=True)
+class WitnessSpan:
+    """`witness`'s display text [start, end) holds the passage, at this alignment similarity."""
+
+    witness: Witness
+    start: int
+    end: int
+    similarity: float
+
+
+@dataclass(frozen=True, slots=True)
+class TracedSpan:
+    """The doc's display text [start, end), its source, and every other witness of it."""
+
+    start: int
+    end: int
+    similarity: float
+    source: WitnessSpan
+    witnesses: tuple[WitnessSpan, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Trace:
+    """Reused spans (source earlier than the doc), spans the doc had first, and the rest."""
+
+    doc: Witness
+    length: int
+    spans: tuple[TracedSpan, ...]
+    first_here: tuple[TracedSpan, ...]
+    original: tuple[tuple[int, int], ...]
+    boilerplate: tuple[tuple[int, int], ...]
+    version: str = PROVENANCE_VERSION
+
+    @property
+    def reused_chars(self) -> int:
+        return sum(span.end - span.start for span in self.spans)
+
+    @property
+    def reuse_ratio(self) -> float:
+        return self.reused_chars / self.length if self.length else 0.0
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """Distinct source doc ids in order of first use."""
+        return tuple(dict.fromkeys(span.source.witness.doc_id for span in self.spans))
+
+
+Evidence = tuple[Witness, Alignment]
+
+
+def trace(
+    doc: Witness,
+    length: int,
+    alignments: Sequence[Evidence],
+    boilerplate: BoilerplateRule = DEFAULT_BOILERPLATE,
+) -> Trace:
+    """Trace `doc` (display text of `length` chars); alignments have the doc on side `a`."""
+    evidence = [(w, al) for w, al in alignments if w.doc_id != doc.doc_id and _valid(al, length)]
+    evidence.sort(key=lambda e: (e[0].order, e[0].doc_id, e[1].a_start))
+    pieces = _pieces(evidence)
+    plate = _boilerplate(doc, evidence, pieces, boilerplate)
+    reused: list[Claim] = []
+    first: list[Claim] = []
+    for start, end, covering in pieces:
+        if covering and not _inside(start, end, plate):
+            earliest = evidence[covering[0]][0]
+            claims = reused if earliest.order < doc.order else first
+            _claim(claims, start, end, earliest.doc_id if claims is reused else doc.doc_id)
+    spans = [_span(c, evidence, None) for c in reused]
+    first_here = [_span(c, evidence, doc) for c in first]
+    original = _complement([(s.start, s.end) for s in spans], length)
+    return Trace(doc, length, tuple(spans), tuple(first_here), original, tuple(plate))
+
+
+def _valid(al: Alignment, length: int) -> bool:
+    return 0 <= al.a_start < al.a_end <= length
+
+
+Piece = tuple[int, int, list[int]]
+Claim = list[Any]  # [start, end, source doc id]
+
+
+def _pieces(evidence: Sequence[Evidence]) -> list[Piece]:
+    """The doc cut at every alignment edge, each piece with the indexes of the evidence covering
+    it, earliest witness first (`evidence` is sorted that way)."""
+    cuts = sorted({p for _, al in evidence for p in (al.a_start, al.a_end)})
+    by_start = sorted(range(len(evidence)), key=lambda k: evidence[k][1].a_start)
+    pieces: list[Piece] = []
+    active: list[int] = []
+    k = 0
+    for start, end in itertools.pairwise(cuts):
+        while k < len(by_start) and evidence[by_start[k]][1].a_start <= start:
+            active.append(by_start[k])
+            k += 1
+        active = sorted(e for e in active if evidence[e][1].a_end > start)
+        pieces.append((start, end, list(active)))
+    return pieces
+
+
+def _boilerplate(
+    doc: Witness, evidence: Sequence[Evidence], pieces: list[Piece], rule: BoilerplateRule
+) -> list[tuple[int, int]]:
+    """Regions covered only by pages of the doc's own site, by enough of them, and short."""
+    flagged = [
+        (start, end)
+        for start, end, covering in pieces
+        if _same_site_only(doc, [evidence[k][0] for k in covering], rule.min_pages)
+    ]
+    return [r for r in _union(flagged) if r[1] - r[0] <= rule.max_chars]
+
+
+def _same_site_only(doc: Witness, covering: list[Witness], min_pages: int) -> bool:
+    pages = {w.doc_id for w in covering}
+    return len(pages) >= min_pages and all(w.site == doc.site for w in covering)
+
+
+def _inside(start: int, end: int, regions: list[tuple[int, int]]) -> bool:
+    return any(s <= start and end <= e for s, e in regions)
+
+
+def _claim(claims: list[Claim], start: int, end: int, source_id: str) -> None:
+    """Extend the last claim if it touches this piece and has the same source, else add one."""
+    if claims and claims[-1][1] == start and claims[-1][2] == source_id:
+        claims[-1][1] = end
+    else:
+        claims.append([start, end, source_id])
+
+
+def _span(claim: Claim, evidence: Sequence[Evidence], doc: Witness | None) -> TracedSpan:
+    """A span with its source (the doc itself when `doc` is given) and the other witnesses."""
+    start, end, source_id = claim
+    found: dict[str, WitnessSpan] = {}
+    for witness, al in evidence:
+        if al.a_start < end and start < al.a_end:
+            part = _project(witness, al, max(start, al.a_start), min(end, al.a_end))
+            known = found.get(witness.doc_id)
+            found[witness.doc_id] = _join_witness(known, part) if known else part
+    if doc is not None:
+        return TracedSpan(start, end, 1.0, WitnessSpan(doc, start, end, 1.0), tuple(found.values()))
+    source = found.pop(source_id)
+    return TracedSpan(start, end, source.similarity, source, tuple(found.values()))
+
+
+def _project(witness: Witness, al: Alignment, start: int, end: int) -> WitnessSpan:
+    """The part of the witness's aligned text that corresponds to doc[start:end] (linear)."""
+    scale = (al.b_end - al.b_start) / (al.a_end - al.a_start)
+    b_start = al.b_start + round((start - al.a_start) * scale)
+    b_end = al.b_start + round((end - al.a_start) * scale)
+    return WitnessSpan(witness, b_start, max(b_end, b_start + 1), al.similarity)
+
+
+def _join_witness(a: WitnessSpan, b: WitnessSpan) -> WitnessSpan:
+    start, end = min(a.start, b.start), max(a.end, b.end)
+    return WitnessSpan(a.witness, start, end, min(a.similarity, b.similarity))
+
+
+def _union(regions: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for start, end in sorted(regions):
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return out
+
+
+def _complement(regions: list[tuple[int, int]], length: int) -> tuple[tuple[int, int], ...]:
+    gaps: list[tuple[int, int]] = []
+    pos = 0
+    for start, end in _union(regions):
+        if start > pos:
+            gaps.append((pos, start))
+        pos = max(pos, end)
+    if pos < length:
+        gaps.append((pos, length))
+    return tuple(gaps)

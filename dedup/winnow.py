@@ -1,0 +1,47 @@
+"""Winnowing: a few position-independent fingerprints per passage of the match key.
+
+Every window of `window` consecutive key n-gram hashes contributes its minimum, so any shared
+stretch of at least `window + gram - 1` key characters shares at least one fingerprint
+(Schleimer, Wilkerson and Aiken 2003). A speech that reuses a single paragraph of a template
+therefore shares fingerprints with it, though the two documents are far apart as wholes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from dedup.align import gram_hashes
+from dedup.errors import ConfigError
+
+_MASK = np.uint64((1 << 60) - 1)
+
+
+@dataclass(frozen=True, slots=True)
+class WinnowConfig:
+    gram: int = 5
+    window: int = 8
+
+    def __post_init__(self) -> None:
+        if self.gram < 2 or self.window < 1:
+            raise ConfigError(f"gram must be >= 2 and window >= 1, got {self.gram}/{self.window}")
+
+    @property
+    def version(self) -> str:
+        """Names the fingerprint scheme; stored fingerprints of another version never mix."""
+        return f"win{self.gram}x{self.window}"
+
+
+DEFAULT_WINNOW = WinnowConfig()
+
+
+def winnow(key: str, config: WinnowConfig = DEFAULT_WINNOW) -> tuple[int, ...]:
+    """The distinct fingerprints of `key` (60-bit ints), sorted."""
+    hashes = gram_hashes(key, config.gram) & _MASK
+    if hashes.size == 0:
+        return ()
+    if hashes.size > config.window:
+        hashes = sliding_window_view(hashes, config.window).min(axis=1)
+    return tuple(int(h) for h in np.unique(hashes))
