@@ -1,0 +1,176 @@
+"""Clusters in Redis: index add (insert+query) → verify → atomic union of verified edges.
+
+`ClusterStore.assign` is the one entry the ingest job calls per fingerprinted document; it is
+idempotent (a re-run changes nothing) and safe with many workers on one Redis. Union-find and
+cluster records change only inside Lua scripts (cluster_merge.lua, cluster_remove.lua), so a
+merge is never half-applied or applied twice. Cluster ids are stable: a merge keeps the larger
+cluster's id and leaves `merged_into` on the absorbed one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import redis
+from redis.typing import EncodableT
+
+from dedup.clusters import ClusterAssignment, verify_candidates
+from dedup.errors import ConfigError
+from dedup.fingerprint import Fingerprint
+from dedup.lsh import DEFAULT_PARAMS, LSHParams
+from dedup.verify import DEFAULT_RULE, Edge, EdgeRule
+from workers.keys import Keys
+from workers.lsh_index import RedisLSHIndex, load_script
+
+UNKNOWN_DAY = 99999999  # sorts after every real date ordinal: unknown dates never represent
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterConfig:
+    fingerprint_id: str
+    lsh: LSHParams = DEFAULT_PARAMS
+    rule: EdgeRule = DEFAULT_RULE
+    shard_bits: int = 10
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterInfo:
+    cluster_id: str
+    size: int
+    representative: str
+    representative_published: date | None
+    fingerprint_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterMember:
+    doc_id: str
+    published: date | None
+    display_length: int
+    edges: tuple[Edge, ...]  # the verified edges touching this member
+
+
+class ClusterStore:
+    def __init__(self, connection: redis.Redis, keys: Keys, config: ClusterConfig) -> None:
+        self.connection = connection
+        self.keys = keys
+        self.config = config
+        self.index = RedisLSHIndex(
+            connection, keys, config.fingerprint_id, config.lsh, config.shard_bits
+        )
+        self.base = keys.union_find(config.fingerprint_id)
+        self._merge = load_script(connection, "cluster_merge.lua")
+        self._remove = load_script(connection, "cluster_remove.lua")
+
+    def _context(self) -> list[str]:
+        return [self.base, self.keys.cluster(""), self.keys.clusters, self.config.fingerprint_id]
+
+    def assign(
+        self, fp: Fingerprint, published: date | None, display_length: int
+    ) -> ClusterAssignment:
+        """Index the document, verify its candidates, merge its clusters; idempotent."""
+        if fp.fingerprint_id != self.config.fingerprint_id:
+            raise ConfigError(f"store {self.config.fingerprint_id} cannot take {fp.fingerprint_id}")
+        first = self._first_with_key(fp)
+        if first != fp.doc_id:
+            edges: tuple[Edge, ...] = (Edge(fp.doc_id, first, 1.0, 1.0, "exact"),)
+            candidates: tuple[str, ...] = (first,)
+        else:
+            found = self.index.add(fp)
+            edges = tuple(verify_candidates(fp, found, self.config.rule))
+            candidates = tuple(c.doc_id for c in found)
+        args: list[EncodableT] = [*self._context(), fp.doc_id, _day(published), display_length]
+        for edge in edges:
+            args.extend((edge.b, edge.jaccard, edge.containment, edge.kind))
+        cluster_id = _text(self._merge(args=args))
+        exact = first if first != fp.doc_id else None
+        return ClusterAssignment(fp.doc_id, cluster_id, edges, candidates, fp.fingerprint_id, exact)
+
+    def _first_with_key(self, fp: Fingerprint) -> str:
+        """The first document with this match key (atomically claimed by HSETNX)."""
+        pipe = self.connection.pipeline(transaction=True)
+        pipe.hsetnx(f"{self.base}:kh", fp.key_hash, fp.doc_id)
+        pipe.hget(f"{self.base}:kh", fp.key_hash)
+        pipe.hset(f"{self.base}:dk", fp.doc_id, fp.key_hash)
+        _, first, _ = pipe.execute()
+        return _text(first)
+
+    def remove(self, doc_id: str) -> bool:
+        """Forget a document (its text changed or it is gone); its cluster splits if it bridged."""
+        indexed = self.index.remove(doc_id)
+        key_hash = self.connection.hget(f"{self.base}:dk", doc_id)
+        if key_hash is not None:
+            pipe = self.connection.pipeline(transaction=True)
+            pipe.hdel(f"{self.base}:dk", doc_id)
+            if _text(self.connection.hget(f"{self.base}:kh", key_hash)) == doc_id:
+                pipe.hdel(f"{self.base}:kh", key_hash)
+            pipe.execute()
+        clustered = bool(self._remove(args=[*self._context(), doc_id]))
+        return indexed or clustered
+
+    def cluster_of(self, doc_id: str) -> str | None:
+        node, parent = doc_id, self.connection.hget(f"{self.base}:p", doc_id)
+        if parent is None:
+            return None
+        while _text(parent) != node:
+            node = _text(parent)
+            parent = self.connection.hget(f"{self.base}:p", node)
+        cid = self.connection.hget(f"{self.base}:cid", node)
+        return None if cid is None else _text(cid)
+
+    def cluster(self, cluster_id: str) -> ClusterInfo | None:
+        """The live cluster `cluster_id` is (or was merged into); None if unknown."""
+        for _ in range(64):
+            raw = self.connection.hgetall(self.keys.cluster(cluster_id))
+            if not raw:
+                return None
+            record = {_text(k): _text(v) for k, v in raw.items()}
+            if "merged_into" not in record:
+                return ClusterInfo(
+                    cluster_id,
+                    int(record["size"]),
+                    record["representative"],
+                    _date(record["rep_published"]),
+                    record["fingerprint_id"],
+                )
+            cluster_id = record["merged_into"]
+        return None
+
+    def members(self, cluster_id: str) -> list[ClusterMember]:
+        info = self.cluster(cluster_id)
+        if info is None:
+            return []
+        key = self.keys.cluster(info.cluster_id)
+        meta = self.connection.hgetall(f"{key}:m")
+        edges: dict[str, list[Edge]] = {}
+        for pair, value in self.connection.hgetall(f"{key}:e").items():
+            a, b = _text(pair).split("|", 1)
+            j, c, kind = _text(value).split("|")
+            edge = Edge(a, b, float(j), float(c), kind)
+            edges.setdefault(a, []).append(edge)
+            edges.setdefault(b, []).append(edge)
+        out = []
+        for name, value in sorted(meta.items()):
+            doc = _text(name)
+            day, length = _text(value).split("|")
+            out.append(ClusterMember(doc, _date(day), int(length), tuple(edges.get(doc, ()))))
+        return out
+
+    def largest(self, count: int = 10) -> list[tuple[str, int]]:
+        rows = self.connection.zrevrange(self.keys.clusters, 0, count - 1, withscores=True)
+        return [(_text(row[0]), int(row[1])) for row in rows]
+
+
+def _text(value: object) -> str:
+    """Redis replies are bytes unless the connection decodes responses."""
+    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
+
+
+def _day(published: date | None) -> str:
+    return str(published.toordinal()) if published else ""
+
+
+def _date(day: str) -> date | None:
+    value = int(day)
+    return None if value >= UNKNOWN_DAY else date.fromordinal(value)

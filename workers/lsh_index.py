@@ -1,0 +1,82 @@
+"""The LSH index in Redis: insert-then-query in one Lua script, compact fixed-size records.
+
+Per document Redis keeps a 4-byte number in one small hash per band bucket shard, its name, and
+a record of its compact signature (low 16 bits of each MinHash value), shingle count and band
+hashes (so it can be removed). Bucket hashes are sharded `2**shard_bits` ways per band so each
+stays small enough for Redis' compact hash encoding up to about 128 · 2**shard_bits documents.
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from importlib import resources
+
+import redis
+from redis.commands.core import Script
+from redis.typing import EncodableT
+
+from dedup.errors import ConfigError
+from dedup.fingerprint import Fingerprint
+from dedup.lsh import DEFAULT_PARAMS, Candidate, LSHParams, band_hashes
+from dedup.verify import compact
+from workers.keys import Keys
+
+_ID_SHARDS = 4096
+
+
+def load_script(connection: redis.Redis, name: str) -> Script:
+    return connection.register_script((resources.files("workers") / name).read_text("utf-8"))
+
+
+class RedisLSHIndex:
+    """`dedup.lsh.LSHIndex` on a shared Redis; safe for many workers at once."""
+
+    def __init__(
+        self,
+        connection: redis.Redis,
+        keys: Keys,
+        fingerprint_id: str,
+        params: LSHParams = DEFAULT_PARAMS,
+        shard_bits: int = 10,
+    ) -> None:
+        self.connection = connection
+        self.fingerprint_id = fingerprint_id
+        self.params = params
+        self.base = f"{keys.lsh(fingerprint_id)}:{params.bands}x{params.rows}"
+        self.mask = (1 << shard_bits) - 1
+        self._add = load_script(connection, "lsh_add.lua")
+        self._remove = load_script(connection, "lsh_remove.lua")
+
+    def _id_key(self, doc_id: str) -> str:
+        return f"{self.base}:id:{zlib.crc32(doc_id.encode('utf-8')) % _ID_SHARDS}"
+
+    def _lengths(self, num_perm: int) -> tuple[int, int]:
+        returned = 2 * num_perm + 4
+        return returned + 4 * self.params.bands, returned
+
+    def add(self, fp: Fingerprint) -> list[Candidate]:
+        if fp.fingerprint_id != self.fingerprint_id:
+            raise ConfigError(f"index {self.fingerprint_id} cannot take {fp.fingerprint_id}")
+        values = fp.values()
+        self.params.check(len(values))
+        fields = band_hashes(values, self.params).astype("<u4")
+        record = compact(values) + struct.pack("<I", fp.shingle_count) + fields.tobytes()
+        reclen, retlen = self._lengths(len(values))
+        args: list[EncodableT] = [self.base, fp.doc_id, record, self.mask, reclen, retlen]
+        args.extend(fields[i : i + 1].tobytes() for i in range(len(fields)))
+        reply = self._add(keys=[self._id_key(fp.doc_id)], args=args)
+        return sorted(
+            (_candidate(reply[i], reply[i + 1], len(values)) for i in range(0, len(reply), 2)),
+            key=lambda c: c.doc_id,
+        )
+
+    def remove(self, doc_id: str, num_perm: int = 128) -> bool:
+        reclen, retlen = self._lengths(num_perm)
+        args: list[EncodableT] = [self.base, doc_id, self.mask, reclen, retlen, self.params.bands]
+        return bool(self._remove(keys=[self._id_key(doc_id)], args=args))
+
+
+def _candidate(name: bytes, record: bytes, num_perm: int) -> Candidate:
+    (count,) = struct.unpack_from("<I", record, 2 * num_perm)
+    return Candidate(name.decode("utf-8"), bytes(record[: 2 * num_perm]), count)
