@@ -22,7 +22,9 @@ CONFIG_TEMPLATE = """\
 bind 127.0.0.1
 protected-mode yes
 port {port}
-daemonize no
+# Daemonized: the server is nobody's child, so no dedupcrawl process is left with a zombie.
+daemonize yes
+pidfile {dir}/redis.pid
 dir {dir}
 logfile {dir}/redis.log
 appendonly yes
@@ -70,30 +72,32 @@ class RedisServer:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         if self.port and not port_is_free(self.port):
             raise SettingsError("DEDUPCRAWL_REDIS_PORT", f"port {self.port} is already in use")
-        last_error = ""
         for _ in range(3):  # a free port can be taken between picking and binding it
             port = self.port or free_port()
-            proc = self._spawn(port)
-            if _wait_until_ready(proc, port, timeout):
-                return ServerInfo(pid=proc.pid, port=port, binary=redis_binary())
-            last_error = self._log_tail()
-            with contextlib.suppress(ProcessLookupError):
-                proc.kill()
-            proc.wait()
-        raise RedisUnavailable(f"redis-server did not start: {last_error}")
+            pid = self._spawn(port, timeout)
+            if pid:
+                return ServerInfo(pid=pid, port=port, binary=redis_binary())
+        raise RedisUnavailable(f"redis-server did not start: {self._log_tail()}")
 
-    def _spawn(self, port: int) -> subprocess.Popen[bytes]:
+    def _spawn(self, port: int, timeout: float) -> int | None:
+        """Start a daemonized server; its pid once it answers, None if it died or never answered."""
         conf = self.data_dir / "redis.conf"
+        pidfile = self.data_dir / "redis.pid"
+        pidfile.unlink(missing_ok=True)
         maxmemory = f"maxmemory {self.maxmemory}\n" if self.maxmemory else ""
         conf.write_text(CONFIG_TEMPLATE.format(port=port, dir=self.data_dir, maxmemory=maxmemory))
-        # Its own session: a Ctrl-C aimed at one dedupcrawl command must not kill the shared server.
-        return subprocess.Popen(
+        subprocess.run(
             [redis_binary(), str(conf)],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-            start_new_session=True,
+            check=False,
+            timeout=timeout,
         )
+        pid = _wait_until_ready(pidfile, port, timeout)
+        if pid is None and pidfile.exists():
+            stop_process(_read_pid(pidfile) or 0)
+        return pid
 
     def _log_tail(self) -> str:
         log = self.data_dir / "redis.log"
@@ -101,15 +105,23 @@ class RedisServer:
         return lines[-1] if lines else "no log written"
 
 
-def _wait_until_ready(proc: subprocess.Popen[bytes], port: int, timeout: float) -> bool:
+def _wait_until_ready(pidfile: Path, port: int, timeout: float) -> int | None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            return False
-        if ping(port):
-            return True
+        pid = _read_pid(pidfile)
+        if pid and not process_alive(pid):
+            return None
+        if pid and ping(port):
+            return pid
         time.sleep(0.02)
-    return False
+    return None
+
+
+def _read_pid(pidfile: Path) -> int | None:
+    try:
+        return int(pidfile.read_text().strip())
+    except (OSError, ValueError):
+        return None
 
 
 def ping(port: int) -> bool:
@@ -126,6 +138,8 @@ def ping(port: int) -> bool:
 
 def process_alive(pid: int) -> bool:
     """True when `pid` runs and is not a zombie; reaps it if it is our own dead child."""
+    if pid <= 0:
+        return False
     with contextlib.suppress(ChildProcessError):
         if os.waitpid(pid, os.WNOHANG) != (0, 0):
             return False
@@ -135,15 +149,25 @@ def process_alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
-    return True
+    return not _is_zombie(pid)
+
+
+def _is_zombie(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[-1].split()[0] == "Z"
 
 
 def stop_process(pid: int, timeout: float = 10.0) -> None:
     """SIGTERM (redis flushes its AOF and exits), then SIGKILL if it lingers."""
+    if pid <= 0:
+        return
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
-    while process_alive(pid):
+    while process_alive(pid) and time.monotonic() < deadline + timeout:
         if time.monotonic() > deadline:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)

@@ -67,7 +67,8 @@ def _home(raw: str, check: bool) -> Path:
         probe.write_text("")
         probe.unlink()
     except OSError as exc:
-        raise SettingsError("DEDUPCRAWL_HOME", f"{home} is not a writable directory ({exc.strerror})")
+        problem = f"{home} is not a writable directory ({exc.strerror})"
+        raise SettingsError("DEDUPCRAWL_HOME", problem) from None
     return home.resolve()
 
 
@@ -80,7 +81,7 @@ def _redis_url(raw: str | None) -> str | None:
     try:
         port = parsed.port
     except ValueError:
-        raise SettingsError("REDIS_URL", f"the port in {raw!r} is not a number in 1-65535")
+        raise SettingsError("REDIS_URL", f"the port in {raw!r} is not a number in 1-65535") from None
     if parsed.scheme != "unix" and not parsed.hostname:
         raise SettingsError("REDIS_URL", f"no host in {raw!r}")
     if port == 0:
@@ -92,7 +93,7 @@ def _port(name: str, raw: str) -> int:
     try:
         port = int(raw)
     except ValueError:
-        raise SettingsError(name, f"{raw!r} is not a port number")
+        raise SettingsError(name, f"{raw!r} is not a port number") from None
     if not 0 <= port <= 65535:
         raise SettingsError(name, f"{port} is outside 0-65535")
     return port

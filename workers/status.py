@@ -54,7 +54,7 @@ def _persistence(connection: redis.Redis) -> dict[str, str]:
     result = {}
     for name in wanted:
         try:
-            values = connection.config_get(name)
+            values: dict[Any, Any] = dict(connection.config_get(name))
         except redis.ResponseError:  # managed services may forbid CONFIG
             values = {}
         result[name] = _text(values.get(name, values.get(name.encode(), "?")))

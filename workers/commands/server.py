@@ -40,7 +40,8 @@ def stop() -> None:
 def _print_status(report: Status) -> None:
     table = Table(show_header=False, box=None)
     table.add_row("data", report.home)
-    table.add_row("redis", f"{report.redis_mode} {report.redis_url} (v{report.redis_version}, pid {report.redis_pid})")
+    server = f"{report.redis_mode} {report.redis_url} (v{report.redis_version}, pid {report.redis_pid})"
+    table.add_row("redis", server)
     table.add_row("persistence", ", ".join(f"{k}={v}" for k, v in report.persistence.items()))
     if report.redis_mode == "embedded":
         table.add_row("used by pids", ", ".join(map(str, report.lease_holders)))

@@ -1,0 +1,124 @@
+"""The embedded redis-server: shared by leases, stopped by the last process or `dedupcrawl stop`."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+
+from tests.cli_process import clean_env, run_cli
+from workers.embedded_redis import EmbeddedRedis
+from workers.redis_server import process_alive
+
+HOLDER = """
+import sys
+from workers.connection import redis_connection
+from workers.settings import load_settings
+with redis_connection(load_settings()) as connection:
+    print(connection.info("server")["process_id"], flush=True)
+    sys.stdin.readline()
+"""
+
+
+@pytest.fixture()
+def home(tmp_path: Path) -> Iterator[Path]:
+    yield tmp_path
+    EmbeddedRedis(tmp_path / "redis").stop()  # never leave a server behind a failed test
+
+
+def _status(home: Path) -> dict[str, object]:
+    result = run_cli("status", "--json", env=clean_env(DEDUPCRAWL_HOME=str(home)))
+    assert result.returncode == 0, result.stderr
+    return dict(json.loads(result.stdout))
+
+
+def _start_holder(home: Path) -> tuple[subprocess.Popen[str], int]:
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER],
+        env=clean_env(DEDUPCRAWL_HOME=str(home)),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None
+    return holder, int(holder.stdout.readline())
+
+
+def _wait_dead(pid: int, timeout: float = 10) -> bool:
+    deadline = time.monotonic() + timeout
+    while process_alive(pid):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def test_status_reports_embedded_server_with_persistence(home: Path) -> None:
+    report = _status(home)
+    assert report["redis_mode"] == "embedded"
+    assert report["persistence"] == {
+        "appendonly": "yes",
+        "appendfsync": "everysec",
+        "maxmemory-policy": "noeviction",
+        "dir": str(home.resolve() / "redis"),
+    }
+    assert report["counts"] == {"documents": 0, "clusters": 0, "rejections": 0, "crawl_runs": 0}
+    assert set(report["queues"]) == {"ingest", "crawl"}  # type: ignore[arg-type]
+    # status was the only user: the server is gone with it
+    assert _wait_dead(int(report["redis_pid"]))  # type: ignore[arg-type]
+
+
+def test_processes_share_one_server_until_the_last_one_stops(home: Path) -> None:
+    holder, holder_pid_seen = _start_holder(home)
+    first, second = _status(home), _status(home)
+    assert first["redis_pid"] == second["redis_pid"] == holder_pid_seen
+    assert holder.pid in first["lease_holders"]  # type: ignore[operator]
+    assert process_alive(holder_pid_seen)  # the status commands leaving did not stop it
+    holder.communicate("\n", timeout=30)
+    assert _wait_dead(holder_pid_seen)
+
+
+def test_stop_command_stops_server_despite_users(home: Path) -> None:
+    holder, server_pid = _start_holder(home)
+    result = run_cli("stop", env=clean_env(DEDUPCRAWL_HOME=str(home)))
+    assert result.returncode == 0 and str(server_pid) in result.stdout
+    assert _wait_dead(server_pid)
+    holder.communicate("\n", timeout=30)
+    assert not (home / "redis" / "server.json").exists()
+
+
+def test_lease_of_a_killed_process_is_swept(home: Path) -> None:
+    holder, server_pid = _start_holder(home)
+    os.kill(holder.pid, signal.SIGKILL)
+    holder.wait()
+    assert process_alive(server_pid)  # nobody released it yet
+    _status(home)  # the next user sweeps the dead lease and, being last, stops the server
+    assert _wait_dead(server_pid)
+
+
+def test_sigkilled_server_restarts_with_its_aof(home: Path) -> None:
+    server = EmbeddedRedis(home / "redis")
+    info = server.acquire()
+    client = redis.Redis.from_url(info.url)
+    client.set("kept", "written more than a second before the kill")
+    client.rpush("kept:list", *range(100))
+    time.sleep(1.5)  # appendfsync everysec: older writes are on disk
+    os.kill(info.pid, signal.SIGKILL)
+    assert _wait_dead(info.pid)
+    restarted = server.acquire()  # the service notices the dead server and starts a new one
+    assert restarted.pid != info.pid
+    again = redis.Redis.from_url(restarted.url)
+    assert again.get("kept") == b"written more than a second before the kill"
+    assert again.llen("kept:list") == 100
+    # Not kept: writes from the last second before a crash may be lost, and so are the
+    # leases of processes that died; both are by design (AOF everysec, swept leases).
+    server.release()
+    assert _wait_dead(restarted.pid)

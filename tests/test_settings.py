@@ -1,0 +1,70 @@
+"""Settings are validated up front and a bad one gives one line naming it, not a traceback."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+
+from tests.cli_process import clean_env, run_cli
+from workers.errors import SettingsError
+from workers.settings import load_settings
+
+
+def test_defaults_resolve_under_home(tmp_path: Path) -> None:
+    settings = load_settings({"DEDUPCRAWL_HOME": str(tmp_path / "h")})
+    assert settings.home == (tmp_path / "h").resolve()
+    assert settings.redis_dir == settings.home / "redis"
+    assert settings.embedded and settings.key_prefix == "dc"
+
+
+@pytest.mark.parametrize(
+    ("env", "setting"),
+    [
+        ({"REDIS_URL": "http://localhost:6379"}, "REDIS_URL"),
+        ({"REDIS_URL": "redis://localhost:notaport"}, "REDIS_URL"),
+        ({"REDIS_URL": "redis://:6379"}, "REDIS_URL"),
+        ({"DEDUPCRAWL_REDIS_PORT": "70000"}, "DEDUPCRAWL_REDIS_PORT"),
+        ({"DEDUPCRAWL_WEB_PORT": "web"}, "DEDUPCRAWL_WEB_PORT"),
+        ({"DEDUPCRAWL_KEY_PREFIX": "a:b"}, "DEDUPCRAWL_KEY_PREFIX"),
+        ({"DEDUPCRAWL_LOG_LEVEL": "LOUD"}, "DEDUPCRAWL_LOG_LEVEL"),
+    ],
+)
+def test_bad_values_name_the_setting(tmp_path: Path, env: dict[str, str], setting: str) -> None:
+    with pytest.raises(SettingsError) as raised:
+        load_settings({"DEDUPCRAWL_HOME": str(tmp_path), **env})
+    assert raised.value.setting == setting
+    assert str(raised.value).startswith(f"{setting}: ")
+
+
+def _assert_one_line_error(result_stderr: str, setting: str) -> None:
+    lines = result_stderr.strip().splitlines()
+    assert len(lines) == 1, result_stderr
+    assert lines[0].startswith(f"error: {setting}: ")
+    assert "Traceback" not in result_stderr
+
+
+def test_cli_unparseable_redis_url(tmp_path: Path) -> None:
+    result = run_cli("status", env=clean_env(DEDUPCRAWL_HOME=str(tmp_path), REDIS_URL="redis://h:99999"))
+    assert result.returncode == 2
+    _assert_one_line_error(result.stderr, "REDIS_URL")
+
+
+def test_cli_unwritable_home(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    result = run_cli("status", env=clean_env(DEDUPCRAWL_HOME=str(blocker / "home")))
+    assert result.returncode == 2
+    _assert_one_line_error(result.stderr, "DEDUPCRAWL_HOME")
+
+
+def test_cli_occupied_port(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = clean_env(DEDUPCRAWL_HOME=str(tmp_path), DEDUPCRAWL_REDIS_PORT=str(port))
+        result = run_cli("status", env=env)
+    assert result.returncode == 2
+    _assert_one_line_error(result.stderr, "DEDUPCRAWL_REDIS_PORT")
