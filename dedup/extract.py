@@ -1,5 +1,6 @@
 """One archived response → main text and metadata, with trafilatura and fallbacks.
 
+Metadata (title, author, site, date) comes from `dedup.page_metadata`, not from trafilatura.
 Paths, recorded in `Extraction.extractor`: `trafilatura` (default settings), `trafilatura_recall`
 (a retry favouring recall when the first pass found nothing or far too little) and `density`
 (the block of the page holding the most paragraph text, when trafilatura finds nothing at all).
@@ -8,15 +9,15 @@ Paths, recorded in `Extraction.extractor`: `trafilatura` (default settings), `tr
 from __future__ import annotations
 
 import re
-from datetime import date
+from itertools import islice
 
 import lxml.html
 import trafilatura
 from lxml import etree
 
-from dedup.dates import find_published, parse_date
 from dedup.decode import decode
 from dedup.errors import Rejected
+from dedup.page_metadata import page_metadata
 from dedup.records import Extraction, Page
 
 EXTRACT_VERSION = f"extract1+trafilatura{trafilatura.__version__}"
@@ -25,8 +26,8 @@ MAX_HTML_CHARS = 5_000_000
 
 _NOISE_TAGS = ("script", "style", "noscript", "nav", "header", "footer", "aside", "form", "iframe")
 _BLOCKS = frozenset(
-    ("p", "div", "br", "li", "tr", "td", "section", "article", "blockquote", "pre")
-    + tuple(f"h{level}" for level in range(1, 7))
+    {"p", "div", "br", "li", "tr", "td", "section", "article", "blockquote", "pre"}
+    | {"h1", "h2", "h3", "h4", "h5", "h6"}
 )
 _WORDLIKE = re.compile(r"[^\W_]")
 _FALLBACK_MIN_BLOCK = 20
@@ -49,24 +50,24 @@ def _extract(page: Page, min_chars: int) -> Extraction:
         raise Rejected("too_large", f"{len(html)} characters of HTML")
     document = _trafilatura(html, page.url, favor_recall=False)
     extractor, text = "trafilatura", _text(document)
-    if len(_words(text)) < min_chars:
+    if not _has_words(text, min_chars):
         document = _trafilatura(html, page.url, favor_recall=True) or document
         extractor, text = "trafilatura_recall", _text(document)
-    if len(_words(text)) < min_chars:
+    if not _has_words(text, min_chars):
         extractor, text = "density", density_text(html)
-    if len(_words(text)) < min_chars:
-        raise Rejected("no_main_text", f"{len(_words(text))} characters of text found")
+    if not _has_words(text, min_chars):
+        raise Rejected("no_main_text", f"fewer than {min_chars} letters or digits found")
+    meta = page_metadata(html, page.url)
     return Extraction(
-        capture_id=page.capture_id, url=page.url, text=text,
-        title=_attr(document, "title"), published=published_date(html, _attr(document, "date")),
-        author=_attr(document, "author"), site=_attr(document, "sitename"), extractor=extractor,
+        capture_id=page.capture_id, url=page.url, text=text, title=meta.title,
+        published=meta.published, author=meta.author, site=meta.site, extractor=extractor,
         encoding=decoded.encoding, version=EXTRACT_VERSION,
     )  # fmt: skip
 
 
 def _trafilatura(html: str, url: str, *, favor_recall: bool) -> object | None:
     return trafilatura.bare_extraction(
-        html, url=url or None, with_metadata=True, include_comments=False, include_tables=True,
+        html, url=url or None, with_metadata=False, include_comments=False, include_tables=True,
         favor_recall=favor_recall, deduplicate=False,
     )  # fmt: skip
 
@@ -80,21 +81,9 @@ def _text(document: object | None) -> str:
     return _attr(document, "text") or ""
 
 
-def _words(text: str) -> list[str]:
-    return _WORDLIKE.findall(text)
-
-
-def published_date(html: str, extracted: str | None) -> date | None:
-    """A labelled Chinese date on the page beats htmldate's guess, which turns `2023年5月6日`
-    into 2023-01-01; a January 1st guess is replaced by the page's first date of that year."""
-    labelled = find_published(html)
-    if labelled:
-        return labelled
-    guessed = parse_date(extracted or "")
-    if guessed and (guessed.month, guessed.day) == (1, 1):
-        written = parse_date(html[html.find("<body") :] if "<body" in html else html)
-        return written if written and written.year == guessed.year else guessed
-    return guessed
+def _has_words(text: str, count: int) -> bool:
+    """At least `count` letters or digits in `text` (stops counting there)."""
+    return sum(1 for _ in islice(_WORDLIKE.finditer(text), count)) >= count
 
 
 def density_text(html: str) -> str:
@@ -104,7 +93,7 @@ def density_text(html: str) -> str:
     scores: dict[etree._Element, int] = {}
     for element in root.iter():
         for piece in (element.text, element.tail):
-            length = len(_words(piece or ""))
+            length = len(_WORDLIKE.findall(piece or ""))
             parent = element if piece is element.text else element.getparent()
             if length >= _FALLBACK_MIN_BLOCK and parent is not None:
                 scores[parent] = scores.get(parent, 0) + length

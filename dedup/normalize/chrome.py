@@ -41,6 +41,7 @@ _SECTION_LABEL = re.compile(
     r"|^\s*(?:https?://|www\.)\S+\s*$",
     re.I,
 )
+_BUTTON_ROW_CHARS = 60
 _WORDS = re.compile(r"[^\W_]+")
 _BUTTON_WORDS = frozenset(
     [
@@ -137,12 +138,14 @@ def is_site_chrome(text: str, config: NormConfig) -> bool:
     """A line that is page furniture rather than document text."""
     if len(text) > config.chrome_max_chars:
         return False
+    if len(text) <= _BUTTON_ROW_CHARS and _is_button_row(text):
+        return True
+    colons = text.count(":") + text.count("：")
     return (
         is_breadcrumb(text)
-        or _is_button_row(text)
         or bool(_FOOTER.search(text) or _DISCLAIMER.search(text) or _SECTION_LABEL.search(text))
-        or _is_metadata_row(text)
-        or _is_contact_line(text)
+        or (colons >= 2 and _is_metadata_row(text))
+        or (colons >= 1 and _is_contact_line(text))
     )
 
 
@@ -150,9 +153,7 @@ def drop_site_chrome(lines: list[Line], config: NormConfig) -> tuple[list[Line],
     return drop_where(lines, (not is_site_chrome(s, config) for s, _ in lines), reasons.SITE_CHROME)
 
 
-def drop_header_before_breadcrumb(
-    lines: list[Line], config: NormConfig
-) -> tuple[list[Line], list[Removal]]:
+def drop_header_before_breadcrumb(lines: list[Line], config: NormConfig) -> tuple[list[Line], list[Removal]]:
     """Short lines above a breadcrumb near the top are the site header (logo text, slogans)."""
     top = lines[: config.header_lines]
     crumb = next((i for i, (s, _) in enumerate(top) if is_breadcrumb(s)), None)

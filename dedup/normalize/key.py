@@ -7,6 +7,7 @@ it through lookup tables over the whole text at once (numpy), not a Python loop 
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import lru_cache
 
@@ -14,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 _BMP = 0x10000
+_FULLWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
 
 
 def fold_char(c: str) -> str:
@@ -27,6 +29,22 @@ def fold_char(c: str) -> str:
         c = chr(ord(c) - 0xFEE0)
     lowered = c.lower()
     return lowered if len(lowered) == 1 else c
+
+
+_IGNORED = re.compile(r"[\W_]+")
+_DIGITS = re.compile(r"\d")
+_HAS_FULLWIDTH = re.compile(r"[\uff01-\uff5e]")
+
+
+def key_text(text: str) -> str:
+    """The match key of `text` without the offsets: for comparing lines cheaply."""
+    key = _DIGITS.sub("0", _IGNORED.sub("", text))
+    return (key.translate(_FULLWIDTH) if _HAS_FULLWIDTH.search(key) else key).lower()
+
+
+def line_key(text: str) -> str:
+    """Letters and digits of `text` only: enough to compare lines of one document (one pass)."""
+    return _IGNORED.sub("", text)
 
 
 @lru_cache(maxsize=1)

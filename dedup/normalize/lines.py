@@ -41,9 +41,7 @@ def strip_line(line: Line) -> Line:
     return simplified[left:right], original[left:right]
 
 
-def drop_where(
-    lines: list[Line], keep: Iterable[bool], reason: str
-) -> tuple[list[Line], list[Removal]]:
+def drop_where(lines: list[Line], keep: Iterable[bool], reason: str) -> tuple[list[Line], list[Removal]]:
     """Split `lines` by the `keep` flags; the dropped ones become removals with `reason`."""
     kept: list[Line] = []
     removed: list[Removal] = []

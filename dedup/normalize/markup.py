@@ -42,11 +42,7 @@ def strip_html_remnants(text: str) -> tuple[str, list[Removal]]:
 def _strip_once(text: str, removed: list[Removal]) -> str:
     text = _ENTITY.sub(_unescape, text)
     for pattern, replacement in ((_RAW, ""), (_COMMENT, ""), (_BLOCK_TAG, "\n"), (_INLINE_TAG, "")):
-        found = (
-            pattern.findall(text)
-            if pattern is not _RAW
-            else [m.group(0) for m in pattern.finditer(text)]
-        )
+        found = pattern.findall(text) if pattern is not _RAW else [m.group(0) for m in pattern.finditer(text)]
         if found:
             removed.extend(Removal(reasons.HTML_REMNANT, tag) for tag in found)
             text = pattern.sub(replacement, text)

@@ -25,6 +25,4 @@ def join_pages(extractions: Sequence[Extraction]) -> Extraction:
 
 def _extractor(extractions: Sequence[Extraction]) -> str:
     paths = dict.fromkeys(e.extractor for e in extractions)
-    return (
-        "+".join(paths) if len(extractions) == 1 else f"pages({'+'.join(paths)})x{len(extractions)}"
-    )
+    return "+".join(paths) if len(extractions) == 1 else f"pages({'+'.join(paths)})x{len(extractions)}"

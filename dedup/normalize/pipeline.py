@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from dedup.errors import Rejected
 from dedup.normalize.chrome import drop_bylines, drop_header_before_breadcrumb, drop_site_chrome
 from dedup.normalize.chunks import join_page_chunks
 from dedup.normalize.config import DEFAULT_NORM, NormConfig
 from dedup.normalize.counters import drop_page_counters
-from dedup.normalize.key import match_key
+from dedup.normalize.key import line_key, match_key
 from dedup.normalize.lines import Line, join_lines, split_lines
 from dedup.normalize.markup import strip_html_remnants
 from dedup.normalize.pinyin import drop_pinyin_annotations
@@ -35,6 +35,14 @@ class _Context:
     title: str
     raw_title: str
     bylines: tuple[str, ...]
+    keys: dict[str, str] = field(default_factory=dict)
+
+    def key(self, text: str) -> str:
+        """line_key, computed once per line and call (three rules compare the same lines)."""
+        found = self.keys.get(text)
+        if found is None:
+            found = self.keys[text] = line_key(text)
+        return found
 
 
 LineRule = Callable[[list[Line], _Context], tuple[list[Line], list[Removal]]]
@@ -47,9 +55,9 @@ LINE_RULES: tuple[LineRule, ...] = (
     lambda lines, ctx: drop_bylines(lines, ctx.bylines),
     lambda lines, ctx: drop_page_counters(lines),
     lambda lines, ctx: join_page_chunks(lines, ctx.config),
-    lambda lines, ctx: drop_repeated_title(lines, ctx.title, ctx.raw_title),
-    lambda lines, ctx: drop_repeated_summary(lines, ctx.config),
-    lambda lines, ctx: drop_repeated_paragraphs(lines),
+    lambda lines, ctx: drop_repeated_title(lines, ctx.title, ctx.raw_title, ctx.key),
+    lambda lines, ctx: drop_repeated_summary(lines, ctx.config, ctx.key),
+    lambda lines, ctx: drop_repeated_paragraphs(lines, ctx.key),
     lambda lines, ctx: drop_tag_cloud(lines, ctx.config),
 )
 

@@ -4,38 +4,39 @@ repeats the start of the content, and paragraphs that occur more than once."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from dedup.normalize import reasons
 from dedup.normalize.config import NormConfig
-from dedup.normalize.key import match_key
+from dedup.normalize.key import key_text
 from dedup.normalize.lines import Line, cut, drop_where, strip_line
 from dedup.records import Removal
 
 _SITE_SUFFIX = re.compile(r"\s*(?:[-_|｜—–]+|_{1,2})\s*[^-_|｜—–]{1,20}$")
 _FILE_EXTENSION = re.compile(r"\.(?:docx?|pdf|pptx?|xlsx?|txt|wps)$", re.I)
 _MIN_PARAGRAPH_KEY = 12
+Keyer = Callable[[str], str]
+_MAX_GRAMS = 32
 
 
 def clean_title(title: str) -> str:
     """The document title without a trailing file extension or a `- site name` suffix."""
     title = title.strip()
     shortened = _SITE_SUFFIX.sub("", title)
-    if len(match_key(shortened)[0]) >= 6:
+    if len(key_text(shortened)) >= 6:
         title = shortened
     return _FILE_EXTENSION.sub("", title).strip()
 
 
 def drop_repeated_title(
-    lines: list[Line], title: str, raw_title: str = ""
+    lines: list[Line], title: str, raw_title: str = "", key: Keyer = key_text
 ) -> tuple[list[Line], list[Removal]]:
     """Drop lines that are the title (cleaned or as the page gave it); cut copies of the title
     glued to the start of the text."""
-    title_keys = {match_key(t)[0] for t in (title, raw_title)} - {""}
+    title_keys = {key(t) for t in (title, raw_title)} - {""}
     if max(map(len, title_keys), default=0) < 4:
         return lines, []
-    kept, removed = drop_where(
-        lines, (match_key(s)[0] not in title_keys for s, _ in lines), reasons.REPEATED_TITLE
-    )
+    kept, removed = drop_where(lines, (key(s) not in title_keys for s, _ in lines), reasons.REPEATED_TITLE)
     if kept:
         kept[0], glued = _cut_title_prefix(kept[0], title)
         removed.extend(glued)
@@ -50,22 +51,22 @@ def _cut_title_prefix(line: Line, title: str) -> tuple[Line, list[Removal]]:
     return line, removed
 
 
-def drop_repeated_paragraphs(lines: list[Line]) -> tuple[list[Line], list[Removal]]:
+def drop_repeated_paragraphs(lines: list[Line], key: Keyer = key_text) -> tuple[list[Line], list[Removal]]:
     """Keep the first copy of a paragraph that occurs more than once."""
     seen: set[str] = set()
     keep: list[bool] = []
     for simplified, _ in lines:
-        key = match_key(simplified)[0]
-        keep.append(len(key) < _MIN_PARAGRAPH_KEY or key not in seen)
-        seen.add(key)
+        line_key = key(simplified)
+        keep.append(len(line_key) < _MIN_PARAGRAPH_KEY or line_key not in seen)
+        seen.add(line_key)
     return drop_where(lines, keep, reasons.REPEATED_PARAGRAPH)
 
 
 def drop_repeated_summary(
-    lines: list[Line], config: NormConfig
+    lines: list[Line], config: NormConfig, key: Keyer = key_text
 ) -> tuple[list[Line], list[Removal]]:
     """Drop an early paragraph (a summary) whose text mostly reappears later in the document."""
-    keys = [match_key(s)[0] for s, _ in lines]
+    keys = [key(s) for s, _ in lines]
     keep = [True] * len(lines)
     for index in range(min(config.summary_window, len(lines))):
         later = "\x00".join(keys[index + 1 :])
@@ -77,6 +78,10 @@ def _mostly_within(key: str, text: str, config: NormConfig) -> bool:
     n = config.summary_gram
     if len(key) < max(_MIN_PARAGRAPH_KEY, 2 * n):
         return False
-    grams = [key[i : i + n] for i in range(0, len(key) - n + 1, max(1, n // 2))]
+    probes = (key[:n], key[(len(key) - n) // 2 :][:n], key[-n:])
+    if sum(probe in text for probe in probes) < 2:  # cheap rejection of ordinary paragraphs
+        return False
+    step = max(n // 2, (len(key) - n) // _MAX_GRAMS + 1)
+    grams = [key[i : i + n] for i in range(0, len(key) - n + 1, step)]
     found = sum(gram in text for gram in grams)
     return found >= config.summary_coverage * len(grams)

@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import opencc
 
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK_RANGES = ((0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00))
 
 
 @lru_cache(maxsize=1)
 def _converter() -> opencc.OpenCC:
     return opencc.OpenCC("t2s")
+
+
+@lru_cache(maxsize=1)
+def _traditional() -> re.Pattern[str]:
+    """The characters t2s changes, so text without any of them skips OpenCC altogether."""
+    chars = [chr(cp) for start, stop in _CJK_RANGES for cp in range(start, stop)]
+    converted = _converter().convert("\n".join(chars)).split("\n")
+    if len(converted) != len(chars):
+        converted = [_converter().convert(c) for c in chars]
+    return re.compile("[" + "".join(c for c, s in zip(chars, converted, strict=True) if c != s) + "]")
 
 
 @lru_cache(maxsize=65536)
@@ -22,6 +34,8 @@ def _char(c: str) -> str:
 
 def to_simplified(text: str) -> str:
     """OpenCC t2s of `text`, guaranteed the same length (lines that change length go per char)."""
+    if not _traditional().search(text):
+        return text
     converted = _converter().convert(text)
     if len(converted) == len(text):
         return converted

@@ -19,12 +19,23 @@ _TABLE: dict[int, str | None] = {
     0x2029: "\n",
     0x85: "\n",
 }
+_VARIANTS = re.compile("[" + "".join(map(chr, _TABLE)) + "]+")
 _NEWLINES = re.compile(r"\r\n?")
-_RUNS = re.compile(r" {2,}")
-_EDGES = re.compile(r" *\n[ \n]*")
+_WHITESPACE = re.compile(r"[ \n]{2,}")
 
 
 def fold_width_and_spaces(text: str) -> str:
     """Fold space variants to one space, full-width letters/digits to ASCII; one space per run."""
-    text = _NEWLINES.sub("\n", text).translate(_TABLE)
-    return _EDGES.sub("\n", _RUNS.sub(" ", text)).strip(" \n")
+    if "\r" in text:
+        text = _NEWLINES.sub("\n", text)
+    # translate() is a per-character dict lookup: apply it to the runs that need it only.
+    text = _VARIANTS.sub(_fold_run, text)
+    return _WHITESPACE.sub(_tidy_run, text).strip(" \n")
+
+
+def _fold_run(match: re.Match[str]) -> str:
+    return match.group(0).translate(_TABLE)
+
+
+def _tidy_run(match: re.Match[str]) -> str:
+    return "\n" if "\n" in match.group(0) else " "

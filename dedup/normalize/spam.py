@@ -24,7 +24,7 @@ _WEAK = re.compile(
 
 def is_spam_line(text: str) -> bool:
     """A keyword list (≥3 short items, no sentence punctuation) carrying spam vocabulary."""
-    if _SENTENCE.search(text) or len(text) > 400:
+    if len(text) > 400 or _SENTENCE.search(text):
         return False
     items = [item for item in _ITEMS.split(text) if item]
     if len(items) < 3 or max(map(len, items)) > 20:

@@ -12,9 +12,7 @@ _WITHHELD = re.compile(
     r"下载后(?:查看|阅读)完整|付费(?:后)?(?:阅读|查看)全文|购买后(?:查看|阅读)|未读完|下载文档查看全文"
 )
 # Said also by pages that then show everything; they count only next to a page count.
-_PREVIEW = re.compile(
-    r"展开阅读全文|点击查看更多|查看全文|阅读全文|继续阅读|下载文档|展开全文|点击展开"
-)
+_PREVIEW = re.compile(r"展开阅读全文|点击查看更多|查看全文|阅读全文|继续阅读|下载文档|展开全文|点击展开")
 
 
 def looks_truncated(text: str) -> bool:
