@@ -16,6 +16,8 @@ _YMD = (
     r"(?P<d>\d{1,2}|[一二三四五六七八九十]{1,3})(?:\s*[日号])?(?!\d)"
 )
 _DATE = re.compile(_YMD)
+_FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+_HAS_FULLWIDTH_DIGIT = re.compile("[０-９]")
 _LABELS = (
     "发布时间|发布日期|发表时间|发表日期|发表于|发布于|更新时间|更新日期|时间|日期|来源时间|"
     "發佈時間|發布時間|發佈日期|發表時間|發表於|時間|日期|上传时间|上傳時間|published"
@@ -30,18 +32,23 @@ _TIME_META = re.compile(
 
 def parse_date(text: str) -> date | None:
     """The first valid date written in `text` (Arabic or Chinese numerals), else None."""
+    text = _ascii_digits(text)
     return next(filter(None, map(_to_date, _DATE.finditer(text))), None)
 
 
 def find_published(html: str, *, head_chars: int = 200_000) -> date | None:
     """The publication date of a page: a labelled date, else a date meta tag, else None."""
-    head = html[:head_chars]
+    head = _ascii_digits(html[:head_chars])
     for match in _LABELLED.finditer(head):
         found = _to_date(match)
         if found:
             return found
     meta = _TIME_META.search(head)
     return parse_date(meta.group(1)) if meta else None
+
+
+def _ascii_digits(text: str) -> str:
+    return text.translate(_FULLWIDTH_DIGITS) if _HAS_FULLWIDTH_DIGIT.search(text) else text
 
 
 def _to_date(match: re.Match[str]) -> date | None:

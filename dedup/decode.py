@@ -63,6 +63,7 @@ _TEXT_TYPES = re.compile(r"^\s*(text/|application/(xhtml|xml|[a-z.+-]*\+xml)|$)"
 # C0 controls other than tab/newline/CR break lxml and mean nothing in a page's text.
 _CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]+")
 _SNIFF = 4096
+_BINARY_BYTES = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +105,8 @@ def binary_kind(body: bytes, content_type: str | None = None) -> str | None:
             return kind
     if content_type and not _TEXT_TYPES.match(content_type):
         return content_type.split(";", 1)[0].strip().lower()
-    if body[:_SNIFF].count(b"\x00") > len(body[:_SNIFF]) // 4 and not _bom(body):
+    head = body[:_SNIFF]
+    if len(_BINARY_BYTES.findall(head)) > len(head) // 10 and not _bom(body):
         return "binary"
     return None
 

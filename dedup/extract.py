@@ -88,7 +88,10 @@ def _has_words(text: str, count: int) -> bool:
 
 def density_text(html: str) -> str:
     """Text of the element whose own paragraphs hold the most text (a simple density fallback)."""
-    root = lxml.html.document_fromstring(html)
+    try:
+        root = lxml.html.document_fromstring(html)
+    except (etree.ParserError, ValueError):  # nothing parseable: no text, not a crash
+        return ""
     etree.strip_elements(root, *_NOISE_TAGS, etree.Comment, with_tail=False)
     scores: dict[etree._Element, int] = {}
     for element in root.iter():

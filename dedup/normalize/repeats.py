@@ -36,11 +36,23 @@ def drop_repeated_title(
     title_keys = {key(t) for t in (title, raw_title)} - {""}
     if max(map(len, title_keys), default=0) < 4:
         return lines, []
-    kept, removed = drop_where(lines, (key(s) not in title_keys for s, _ in lines), reasons.REPEATED_TITLE)
+    longest = max(map(len, (title, raw_title)))
+    kept, removed = drop_where(
+        lines,
+        (not _is_title_line(s, title_keys, longest, key) for s, _ in lines),
+        reasons.REPEATED_TITLE,
+    )
     if kept:
         kept[0], glued = _cut_title_prefix(kept[0], title)
         removed.extend(glued)
     return kept, removed
+
+
+def _is_title_line(text: str, title_keys: set[str], longest: int, key: Keyer) -> bool:
+    """The title, maybe with a file extension or a `- site` suffix (short lines only)."""
+    if len(text) > 2 * longest + 20:
+        return False
+    return key(text) in title_keys or key(clean_title(text)) in title_keys
 
 
 def _cut_title_prefix(line: Line, title: str) -> tuple[Line, list[Removal]]:
