@@ -141,24 +141,26 @@ def _valid(al: Alignment, length: int) -> bool:
     return 0 <= al.a_start < al.a_end <= length
 
 
-Piece = tuple[int, int, list[int]]
+Piece = tuple[int, int, tuple[int, ...]]
 Claim = list[Any]  # [start, end, source doc id]
 
 
 def _pieces(evidence: Sequence[Evidence]) -> list[Piece]:
     """The doc cut at every alignment edge, each piece with the indexes of the evidence covering
     it, earliest witness first (`evidence` is sorted that way)."""
-    cuts = sorted({p for _, al in evidence for p in (al.a_start, al.a_end)})
-    by_start = sorted(range(len(evidence)), key=lambda k: evidence[k][1].a_start)
+    starts = [al.a_start for _, al in evidence]
+    ends = [al.a_end for _, al in evidence]
+    cuts = sorted({*starts, *ends})
+    by_start = sorted(range(len(evidence)), key=starts.__getitem__)
     pieces: list[Piece] = []
     active: list[int] = []
     k = 0
     for start, end in itertools.pairwise(cuts):
-        while k < len(by_start) and evidence[by_start[k]][1].a_start <= start:
+        while k < len(by_start) and starts[by_start[k]] <= start:
             active.append(by_start[k])
             k += 1
-        active = sorted(e for e in active if evidence[e][1].a_end > start)
-        pieces.append((start, end, list(active)))
+        active = sorted(e for e in active if ends[e] > start)
+        pieces.append((start, end, tuple(active)))
     return pieces
 
 
@@ -166,6 +168,8 @@ def _boilerplate(
     doc: Witness, evidence: Sequence[Evidence], pieces: list[Piece], rule: BoilerplateRule
 ) -> list[tuple[int, int]]:
     """Regions covered only by pages of the doc's own site, by enough of them, and short."""
+    if len({w.doc_id for w, _ in evidence if w.site == doc.site}) < rule.min_pages:
+        return []
     flagged = [
         (start, end)
         for start, end, covering in pieces
