@@ -21,9 +21,7 @@ from crawler.errors import SitesConfigError, UnknownSite
 
 KINDS = ("docshare", "news", "generic")
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
-DEFAULT_USER_AGENT = (
-    "dedupcrawl/0.1 (+https://example.org/dedupcrawl; research crawler of public speeches)"
-)
+DEFAULT_USER_AGENT = "dedupcrawl/0.1 (+https://example.org/dedupcrawl; research crawler of public speeches)"
 # A continuation page of a document: `…/123_2.html` (docshare) unless the site says otherwise.
 DEFAULT_PAGE_PATTERN = r"_(\d+)\.s?html?$"
 DEFAULT_TRACKING_PARAMS = (
@@ -157,9 +155,7 @@ def parse_sites(text: str, source: str = "<sites>") -> SitesConfig:
     return SitesConfig(
         sites=sites,
         user_agent=_text(crawler, "user_agent", f"{source} [crawler]", DEFAULT_USER_AGENT),
-        warc_max_bytes=_int(
-            crawler, "warc_max_bytes", f"{source} [crawler]", 1_000_000_000, 1 << 20
-        ),
+        warc_max_bytes=_int(crawler, "warc_max_bytes", f"{source} [crawler]", 1_000_000_000, 1 << 20),
         source=source,
     )
 
@@ -220,15 +216,11 @@ def _unique_names(sites: tuple[SiteConfig, ...], source: str) -> None:
     seen: set[str] = set()
     for site in sites:
         if site.name in seen:
-            raise SitesConfigError(
-                f"site {site.name!r} field 'name'", f"declared twice in {source}"
-            )
+            raise SitesConfigError(f"site {site.name!r} field 'name'", f"declared twice in {source}")
         seen.add(site.name)
 
 
-def _strings(
-    raw: Mapping[str, Any], key: str, where: str, default: tuple[str, ...] = ()
-) -> tuple[str, ...]:
+def _strings(raw: Mapping[str, Any], key: str, where: str, default: tuple[str, ...] = ()) -> tuple[str, ...]:
     value = raw.get(key, list(default))
     if isinstance(value, str):
         value = [value]
@@ -272,9 +264,7 @@ def _pattern(raw: Mapping[str, Any], key: str, where: str, default: str, groups:
     return value
 
 
-def _patterns(
-    raw: Mapping[str, Any], key: str, where: str, required: bool = False
-) -> tuple[str, ...]:
+def _patterns(raw: Mapping[str, Any], key: str, where: str, required: bool = False) -> tuple[str, ...]:
     patterns = _strings(raw, key, where)
     if required and not patterns:
         raise _bad(where, key, "at least one regular expression is required")
@@ -327,9 +317,7 @@ def _private_hosts(raw: Mapping[str, Any], where: str) -> tuple[str, ...]:
             try:
                 ipaddress.ip_network(entry, strict=False)
             except ValueError as exc:
-                raise _bad(
-                    where, "allow_private_hosts", f"{entry!r} is not a network ({exc})"
-                ) from exc
+                raise _bad(where, "allow_private_hosts", f"{entry!r} is not a network ({exc})") from exc
     return entries
 
 
@@ -340,9 +328,7 @@ def _text(raw: Mapping[str, Any], key: str, where: str, default: Any) -> Any:
     return value
 
 
-def _float(
-    raw: Mapping[str, Any], key: str, where: str, default: float, minimum: float = 0.0
-) -> float:
+def _float(raw: Mapping[str, Any], key: str, where: str, default: float, minimum: float = 0.0) -> float:
     value = raw.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int | float) or value < minimum:
         raise _bad(where, key, f"expected a number ≥ {minimum}, got {value!r}")

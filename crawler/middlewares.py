@@ -69,9 +69,7 @@ class PoliteRobotsMiddleware(RobotsTxtMiddleware):
         parser = self._parsers.get(urlparse_cached(request).netloc)
         if parser is None or not hasattr(parser, "crawl_delay"):
             return 0.0
-        agent = self._robotstxt_useragent or request.headers.get(
-            b"User-Agent", self._default_useragent
-        )
+        agent = self._robotstxt_useragent or request.headers.get(b"User-Agent", self._default_useragent)
         delay = parser.crawl_delay(agent or "") or 0.0
         capped = min(float(delay), MAX_CRAWL_DELAY_S)
         self._stats.max_value("dedupcrawl/crawl_delay_s", capped)

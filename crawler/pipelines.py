@@ -1,25 +1,33 @@
-"""The only item pipeline: archive the document's page list, hand it off, then remember it."""
+"""The only item pipeline: archive each document's page list, hand it off, then remember it."""
 
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 import redis
 
 from crawler.items import CrawledDocument
 from crawler.services import services_for
-from workers.handoff import enqueue_document
+from workers.handoff import enqueue_documents
 
 logger = logging.getLogger(__name__)
 
+# Documents are handed off in small batches (a few Redis round trips per batch, not per
+# document); a batch waits at most this long for company, checked as items arrive.
+BATCH_SIZE = 32
+BATCH_MAX_WAIT_S = 1.0
+
 
 class HandoffPipeline:
-    """One RQ ingest job per changed document; the seen store is updated only after the hand-off,
-    so a crawl killed in between re-fetches (and re-offers) the document next time."""
+    """One RQ ingest job per changed document. The seen store is written only after the
+    hand-off, so a crawl killed in between re-fetches (and re-offers) the document next time."""
 
     def __init__(self, crawler: Any) -> None:
         self.crawler = crawler
+        self._pending: list[CrawledDocument] = []
+        self._last_flush = time.monotonic()
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> HandoffPipeline:
@@ -28,26 +36,40 @@ class HandoffPipeline:
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, CrawledDocument):
             return item
-        services = services_for(self.crawler)
-        if not item.changed:
-            self._count("skipped_unchanged")
-        elif not self._hand_off(item):
-            return item
-        services.seen.record_many(item.seen)
+        self._pending.append(item)
+        waited = time.monotonic() - self._last_flush
+        if len(self._pending) >= BATCH_SIZE or waited >= BATCH_MAX_WAIT_S:
+            self.flush()
         return item
 
-    def _hand_off(self, item: CrawledDocument) -> bool:
+    def close_spider(self) -> None:
+        self.flush()
+
+    def flush(self) -> None:
+        batch, self._pending = self._pending, []
+        self._last_flush = time.monotonic()
+        if not batch:
+            return
+        changed = [item for item in batch if item.changed]
+        self._count("skipped_unchanged", len(batch) - len(changed))
+        done = batch if not changed or self._hand_off(changed) else [i for i in batch if not i.changed]
+        services_for(self.crawler).seen.record_many(e for item in done for e in item.seen)
+
+    def _hand_off(self, items: list[CrawledDocument]) -> bool:
         services = services_for(self.crawler)
         try:
-            services.archive.write_document(item.capture)
+            for item in items:
+                services.archive.write_document(item.capture)
             services.archive.flush()  # the ingest job reads these bytes from another process
-            queued = enqueue_document(services.redis, item.capture, services.key_prefix)
+            queued = enqueue_documents(services.redis, [i.capture for i in items], services.key_prefix)
         except (OSError, redis.RedisError) as exc:
-            self._count("failed/handoff_failed")
-            logger.error("cannot hand off %s: %s", item.capture.doc_url, exc)
+            self._count("failed/handoff_failed", len(items))
+            logger.error("cannot hand off %d documents: %s", len(items), exc)
             return False
-        self._count("handed_off" if queued else "already_handed_off")
+        self._count("handed_off", sum(queued))
+        self._count("already_handed_off", len(queued) - sum(queued))
         return True
 
-    def _count(self, name: str) -> None:
-        self.crawler.stats.inc_value(f"dedupcrawl/{name}")
+    def _count(self, name: str, count: int) -> None:
+        if count:
+            self.crawler.stats.inc_value(f"dedupcrawl/{name}", count)

@@ -147,9 +147,7 @@ class RunStore:
             stats=summary,
         )
         raw = json.dumps(dict(scrapy_stats), default=str)
-        self._redis.hset(
-            self._keys.crawl(run.run_id), mapping={**_fields(done), "scrapy_stats": raw}
-        )
+        self._redis.hset(self._keys.crawl(run.run_id), mapping={**_fields(done), "scrapy_stats": raw})
         return done
 
     def load(self, run_id: str) -> CrawlRun | None:

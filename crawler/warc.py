@@ -240,17 +240,13 @@ def _read_span(warc_dir: Path, ref: CaptureRef) -> bytes:
     except OSError as exc:
         raise WarcReadError(f"{ref.warc_file}: cannot read ({exc.strerror})") from exc
     if len(data) != ref.length:
-        raise WarcReadError(
-            f"{ref.warc_file}@{ref.offset}: truncated ({len(data)} of {ref.length} bytes)"
-        )
+        raise WarcReadError(f"{ref.warc_file}@{ref.offset}: truncated ({len(data)} of {ref.length} bytes)")
     return data
 
 
 def _check_record(record: Any, ref: CaptureRef, raw: bytes) -> None:
     if record.rec_type != "response":
-        raise WarcReadError(
-            f"{ref.warc_file}@{ref.offset}: a {record.rec_type} record, not a response"
-        )
+        raise WarcReadError(f"{ref.warc_file}@{ref.offset}: a {record.rec_type} record, not a response")
     target = record.rec_headers.get_header("WARC-Target-URI")
     if target != ref.url:
         raise WarcReadError(f"{ref.warc_file}@{ref.offset}: record is for {target}, not {ref.url}")
@@ -333,9 +329,7 @@ def _metadata_body(root: Path, record: ArchivedRecord) -> bytes:
     return bytes(next(iter(ArchiveIterator(io.BytesIO(data)))).content_stream().read())
 
 
-def capture_ref(
-    written: Written, exchange: Exchange, site: str, encoding: str | None
-) -> CaptureRef:
+def capture_ref(written: Written, exchange: Exchange, site: str, encoding: str | None) -> CaptureRef:
     return CaptureRef(
         capture_id=_capture_id(written.record_id),
         url=exchange.url,

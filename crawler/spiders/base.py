@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import AsyncIterator, Iterable, Iterator
+from dataclasses import replace
 from typing import Any, ClassVar
 
 import scrapy
@@ -82,14 +83,20 @@ class SiteSpider(scrapy.Spider):
         yield from self._document_requests(list(dict.fromkeys(docs)))
 
     def _document_requests(self, urls: list[str]) -> Iterator[Request]:
-        seen = services_for(self.crawler).seen.get_many(urls) if urls else {}
+        store = services_for(self.crawler).seen
+        seen = store.get_many(urls) if urls else {}
+        # The later pages of known documents, fetched in the same round trip for all of them.
+        later = [p for entry in seen.values() for p in entry.pages[1:]]
+        later_seen = store.get_many(later) if later else {}
         now = time.time()
         for url in urls:
             entry = seen.get(url)
             if entry and now - entry.fetched_at < self.site.recheck_after_s:
                 self._count("skipped_recent")
                 continue
-            state = DocState(link=url, known_pages=entry.pages if entry else ())
+            pages = entry.pages if entry else ()
+            known = tuple(later_seen[p] for p in pages[1:] if p in later_seen)
+            state = DocState(link=url, known_pages=pages, known_seen=known)
             yield self._page_request(url, state, entry)
 
     # --- documents ---------------------------------------------------------------------------
@@ -136,16 +143,12 @@ class SiteSpider(scrapy.Spider):
         region = response.css(self.site.css.pager) if self.site.css.pager else [response]
         text = " ".join(" ".join(r.css("::text").getall()) for r in region)
         expected = page_count(text, self.count_re)
-        return DocState(
-            state.link, state.number, state.doc_url, state.pages, expected, state.known_pages
-        )
+        return replace(state, expected=expected)
 
     def _next_page(self, response: Response, state: DocState) -> str | None:
         wanted = state.number + 1
         if response.status == 304:
-            return (
-                state.known_pages[state.number] if len(state.known_pages) > state.number else None
-            )
+            return state.known_pages[state.number] if len(state.known_pages) > state.number else None
         response = self._decoded(response)
         if not isinstance(response, TextResponse):
             return None
@@ -156,18 +159,16 @@ class SiteSpider(scrapy.Spider):
         return None
 
     def _continuation(self, url: str, state: DocState) -> Request:
-        entry = services_for(self.crawler).seen.get(url)
+        entry = state.seen_of(url)
+        if entry is None and state.known_pages and url not in state.known_pages:
+            entry = services_for(self.crawler).seen.get(url)  # the page layout changed
         return self._page_request(url, state, entry, priority=CONTINUATION_PRIORITY)
 
-    def _page_request(
-        self, url: str, state: DocState, entry: SeenEntry | None, priority: int = 0
-    ) -> Request:
+    def _page_request(self, url: str, state: DocState, entry: SeenEntry | None, priority: int = 0) -> Request:
         meta: dict[str, Any] = {DOC: state, "dc_url": url}
         if entry is not None:
             meta[SEEN] = entry
-        return Request(
-            url, callback=self.parse_page, errback=self.page_failed, meta=meta, priority=priority
-        )
+        return Request(url, callback=self.parse_page, errback=self.page_failed, meta=meta, priority=priority)
 
     def _finish(self, state: DocState) -> CrawledDocument:
         self._count("documents")

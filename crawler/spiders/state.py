@@ -27,12 +27,16 @@ class DocState:
     pages: tuple[PageResult, ...] = ()
     expected: int | None = None
     known_pages: tuple[str, ...] = ()
+    known_seen: tuple[SeenEntry, ...] = ()
 
     def add(self, page: PageResult, doc_url: str) -> DocState:
         return replace(self, pages=(*self.pages, page), doc_url=self.doc_url or doc_url)
 
     def advance(self) -> DocState:
         return replace(self, number=self.number + 1)
+
+    def seen_of(self, url: str) -> SeenEntry | None:
+        return next((entry for entry in self.known_seen if entry.url == url), None)
 
     @property
     def page_urls(self) -> tuple[str, ...]:

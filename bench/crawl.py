@@ -1,0 +1,182 @@
+"""Crawl throughput: our spider (WARC capture + RQ hand-off + seen store) vs plain Scrapy.
+
+Both crawl the same fixture web (docshare site: list pages, multi-page documents) in the same
+run, each in its own process, with politeness off for both (no robots.txt, no delays, no
+AutoThrottle, same concurrency). Pages/s = 200 responses / Scrapy's elapsed time.
+
+    python bench/crawl.py [--quick] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import redis  # noqa: E402
+from rq import Queue  # noqa: E402
+
+from workers.fixture_web.process import FixtureServer  # noqa: E402
+from workers.redis_server import RedisServer, stop_process  # noqa: E402
+
+SITE = "bench-wenku"
+CONCURRENCY = 16
+# Applied to both crawls: politeness off, same concurrency, same per-callback task budget.
+POLITENESS_OFF = {
+    "CONCURRENT_ITEMS": 16,
+    "ROBOTSTXT_OBEY": False,
+    "AUTOTHROTTLE_ENABLED": False,
+    "DOWNLOAD_DELAY": 0,
+    "CONCURRENT_REQUESTS": CONCURRENCY,
+    "CONCURRENT_REQUESTS_PER_DOMAIN": CONCURRENCY,
+    "TELNETCONSOLE_ENABLED": False,
+    "REMOTE_CONTROL_ENABLED": False,
+    "LOG_LEVEL": "WARNING",
+    "COOKIES_ENABLED": False,
+}
+
+
+def sites_file(base: str, path: Path) -> Path:
+    path.write_text(
+        f"""
+[[site]]
+name = "{SITE}"
+kind = "docshare"
+start_urls = ["{base}/wenku/list/1.html"]
+allowed_domains = ["127.0.0.1"]
+list_patterns = ['/wenku/list/\\d+\\.html$']
+document_patterns = ['/wenku/doc/\\d+\\.html$']
+page_pattern = '/wenku/doc/\\d+_(\\d+)\\.html$'
+css = {{ pager = "div.pager" }}
+allow_private_hosts = ["127.0.0.1"]
+recheck_after_s = 0
+politeness = {{ delay_s = 0, concurrency = {CONCURRENCY}, obey_robots = false, autothrottle = false }}
+""",
+        encoding="utf-8",
+    )
+    return path
+
+
+def run_ours(base: str, redis_url: str, work: Path) -> dict[str, Any]:
+    settings = [f"-s{k}={v}" for k, v in POLITENESS_OFF.items()]
+    command = [sys.executable, "-m", "crawler.run", "--site", SITE, "--sites-file", str(sites_file(base, work / "sites.toml"))]
+    command += ["--redis-url", redis_url, "--key-prefix", "bench", "--warc-dir", str(work / "warc"), "--log-level", "WARNING"]
+    command += ["--run-id", "bench-run"] + [f"--set={s[2:]}" for s in settings]
+    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=False)
+    if not done.stdout.strip():
+        raise SystemExit(f"our crawl failed:\n{done.stderr[-3000:]}")
+    connection = redis.Redis.from_url(redis_url)
+    stats = json.loads(connection.hget("bench:crawl:bench-run", "scrapy_stats") or b"{}")
+    stats["jobs"] = Queue("ingest", connection=connection).count
+    connection.close()
+    return stats
+
+
+def run_plain(base: str) -> dict[str, Any]:
+    command = [sys.executable, str(Path(__file__).resolve()), "--plain-worker", base]
+    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=False)
+    if not done.stdout.strip():
+        raise SystemExit(f"plain crawl failed:\n{done.stderr[-3000:]}")
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def plain_worker(base: str) -> None:
+    """Plain Scrapy: the same link rules, no capture, no hand-off, no Redis."""
+    from scrapy import Request, Spider
+    from scrapy.crawler import CrawlerProcess
+    from scrapy.linkextractors import LinkExtractor
+
+    lists = re.compile(r"/wenku/list/\d+\.html$")
+    docs = re.compile(r"/wenku/doc/\d+\.html$")
+
+    class Plain(Spider):
+        """Follows the same links as ours: list → documents → pager links of each document."""
+
+        name = "plain"
+        allowed_domains = ["127.0.0.1"]
+        start_urls = [f"{base}/wenku/list/1.html"]
+        every_link = LinkExtractor(unique=True)
+        pager = LinkExtractor(restrict_css="div.pager", unique=True)
+
+        def parse(self, response: Any) -> Any:
+            for link in self.every_link.extract_links(response):
+                url = link.url.split("?", 1)[0]  # the same duplicates collapse as in ours
+                if docs.search(url):
+                    yield Request(url, callback=self.parse_doc)
+                elif lists.search(url):
+                    yield Request(url)
+
+        def parse_doc(self, response: Any) -> Any:
+            for link in self.pager.extract_links(response):
+                yield Request(link.url, callback=self.parse_doc, priority=10)
+
+    process = CrawlerProcess(POLITENESS_OFF)
+    crawler = process.create_crawler(Plain)
+    process.crawl(crawler)
+    process.start()
+    print(json.dumps(dict(crawler.stats.get_stats()), default=str))
+
+
+def pages_per_s(stats: dict[str, Any]) -> tuple[int, float]:
+    pages = int(stats.get("downloader/response_status_count/200", 0))
+    return pages, pages / float(stats["elapsed_time_seconds"])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true", help="about 2,000 pages (under a minute)")
+    parser.add_argument("--json", action="store_true", help="print exactly one JSON object")
+    parser.add_argument("--plain-worker", default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.plain_worker:
+        plain_worker(args.plain_worker)
+        return
+    # About 2.6 pages per docshare document and a third of the corpus on the docshare site.
+    docs = 2400 if args.quick else 6000
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        server = RedisServer(work / "redis").start()
+        try:
+            with FixtureServer(docs=docs, seed=3, crawl_delay=0, slow_s=0) as web:
+                warm = time.perf_counter()
+                plain = run_plain(web.url)
+                ours = run_ours(web.url, server.url, work)
+                wall = time.perf_counter() - warm
+        finally:
+            stop_process(server.pid)
+    report(ours, plain, wall, args.json)
+
+
+def report(ours: dict[str, Any], plain: dict[str, Any], wall: float, as_json: bool) -> None:
+    our_pages, our_rate = pages_per_s(ours)
+    plain_pages, plain_rate = pages_per_s(plain)
+    result = {
+        "ours_pages_per_s": round(our_rate, 1),
+        "plain_scrapy_pages_per_s": round(plain_rate, 1),
+        "ratio": round(our_rate / plain_rate, 3),
+        "ours_pages": our_pages,
+        "plain_pages": plain_pages,
+        "ours_documents_handed_off": int(ours.get("dedupcrawl/handed_off", 0)),
+        "ours_ingest_jobs": int(ours.get("jobs", 0)),
+        "ours_warc_records": int(ours.get("dedupcrawl/captures", 0)),
+        "concurrency": CONCURRENCY,
+        "wall_s": round(wall, 1),
+    }
+    if as_json:
+        print(json.dumps(result))
+        return
+    for key, value in result.items():
+        print(f"{key:28} {value}")
+
+
+if __name__ == "__main__":
+    main()
