@@ -286,6 +286,10 @@ def iter_records(
         relative = path.relative_to(root).as_posix()
         try:
             yield from _scan_file(path, relative)
+        except WarcReadError as exc:
+            if on_error is None:
+                raise
+            on_error(exc)
         except (ArchiveLoadFailed, EOFError, OSError, zlib.error, ValueError) as exc:
             error = WarcReadError(f"{relative}: stopped reading ({exc})")
             if on_error is None:
@@ -305,21 +309,46 @@ def iter_documents(
 
 
 def _scan_file(path: Path, relative: str) -> Iterator[ArchivedRecord]:
-    with path.open("rb") as handle:
+    with path.open("rb") as handle, path.open("rb") as check:
         iterator = ArchiveIterator(handle)
+        end = 0
         for record in iterator:
             record.raw_stream.read()  # consume, so the length below is the member's
-            date = record.rec_headers.get_header("WARC-Date")
-            yield ArchivedRecord(
-                record_type=record.rec_type,
-                url=record.rec_headers.get_header("WARC-Target-URI") or "",
-                date=iso_date_to_datetime(date).replace(tzinfo=UTC) if date else None,
-                warc_file=relative,
-                offset=iterator.get_record_offset(),
-                length=iterator.get_record_length(),
-                payload_digest=record.rec_headers.get_header("WARC-Payload-Digest"),
-                content_type=record.rec_headers.get_header("Content-Type"),
-            )
+            offset, length = iterator.get_record_offset(), iterator.get_record_length()
+            _check_member(check, offset, length, relative)
+            if record.rec_type is None:
+                raise WarcReadError(f"{relative}@{offset}: not a WARC record")
+            end = offset + length
+            yield _archived(record, relative, offset, length)
+    size = path.stat().st_size
+    if end < size:
+        raise WarcReadError(f"{relative}: {size - end} bytes after the last readable record")
+
+
+def _check_member(handle: IO[bytes], offset: int, length: int, relative: str) -> None:
+    """warcio accepts a truncated last gzip member silently; zlib does not (CRC, end marker)."""
+    handle.seek(offset)
+    member = zlib.decompressobj(zlib.MAX_WBITS | 16)
+    try:
+        member.decompress(handle.read(length))
+    except zlib.error as exc:
+        raise WarcReadError(f"{relative}@{offset}: corrupt record ({exc})") from exc
+    if not member.eof:
+        raise WarcReadError(f"{relative}@{offset}: truncated record")
+
+
+def _archived(record: Any, relative: str, offset: int, length: int) -> ArchivedRecord:
+    date = record.rec_headers.get_header("WARC-Date")
+    return ArchivedRecord(
+        record_type=record.rec_type,
+        url=record.rec_headers.get_header("WARC-Target-URI") or "",
+        date=iso_date_to_datetime(date).replace(tzinfo=UTC) if date else None,
+        warc_file=relative,
+        offset=offset,
+        length=length,
+        payload_digest=record.rec_headers.get_header("WARC-Payload-Digest"),
+        content_type=record.rec_headers.get_header("Content-Type"),
+    )
 
 
 def _metadata_body(root: Path, record: ArchivedRecord) -> bytes:

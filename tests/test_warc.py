@@ -1,0 +1,194 @@
+"""WARC capture: records warcio reads back, digests that verify, named errors for bad data."""
+
+from __future__ import annotations
+
+import gzip
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from warcio.archiveiterator import ArchiveIterator
+
+from crawler.capture import CaptureRef, DocumentCapture
+from crawler.errors import DigestMismatch, WarcReadError
+from crawler.warc import (
+    Exchange,
+    WarcArchive,
+    capture_ref,
+    iter_documents,
+    iter_records,
+    payload_digest,
+    read_page,
+)
+
+WHEN = datetime(2024, 3, 5, 8, 30, 1, 123456, tzinfo=UTC)
+
+
+def _exchange(
+    url: str = "http://site.test/doc/1.html",
+    body: bytes = b"<html>\xe8\xae\xb2\xe8\xaf\x9d</html>",
+    status: int = 200,
+    headers: list[tuple[str, str]] | None = None,
+) -> Exchange:
+    return Exchange(
+        url=url,
+        method="GET",
+        request_headers=[("User-Agent", "dedupcrawl-test"), ("Accept", "text/html")],
+        status=status,
+        reason="OK" if status == 200 else "Not Modified",
+        response_headers=headers
+        or [("Content-Type", "text/html; charset=utf-8"), ("Transfer-Encoding", "chunked")],
+        body=body,
+        fetched_at=WHEN,
+    )
+
+
+def _capture(archive: WarcArchive, exchange: Exchange) -> CaptureRef:
+    return capture_ref(archive.write_exchange(exchange), exchange, "site", None)
+
+
+def test_response_read_back_with_its_headers(tmp_path: Path) -> None:
+    archive = WarcArchive(tmp_path, "site/run-1")
+    ref = _capture(archive, _exchange())
+    archive.close()
+    page = read_page(tmp_path, ref)
+    assert page.body == b"<html>\xe8\xae\xb2\xe8\xaf\x9d</html>"
+    assert page.url == ref.url and page.capture_id == ref.capture_id and page.fetched_at == WHEN
+    assert page.header("content-type") == "text/html; charset=utf-8"
+    assert page.header("transfer-encoding") is None  # the stored body is not chunked
+    assert ref.warc_file.startswith("site/run-1-") and ref.payload_digest == payload_digest(page.body)
+
+
+def test_records_are_warc_1_1_that_warcio_verifies(tmp_path: Path) -> None:
+    archive = WarcArchive(tmp_path, "run")
+    ref = _capture(archive, _exchange())
+    archive.write_revisit(_exchange(body=b"", status=304, headers=[("ETag", '"x"')]), ref)
+    archive.write_document(DocumentCapture(ref.url, "site", "news", (ref,)))
+    archive.close()
+    with (tmp_path / ref.warc_file).open("rb") as handle:
+        records = [
+            (r.rec_type, r.rec_headers, r.content_stream().read())
+            for r in ArchiveIterator(handle, check_digests="raise")
+        ]
+    kinds = [kind for kind, _, _ in records]
+    assert kinds == ["warcinfo", "request", "response", "revisit", "metadata"]
+    for kind, headers, _ in records:
+        assert headers.protocol == "WARC/1.1"
+        assert headers.get_header("WARC-Date").startswith("2024-03-05T08:30:01.123456") or kind in (
+            "warcinfo",
+            "metadata",
+        )
+    response = records[2][1]
+    assert response.get_header("WARC-Target-URI") == ref.url
+    assert response.get_header("WARC-Payload-Digest") == ref.payload_digest
+    assert records[1][1].get_header("WARC-Concurrent-To") == response.get_header("WARC-Record-ID")
+    revisit = records[3][1]
+    assert revisit.get_header("WARC-Profile").endswith(
+        "/revisit/identical-payload-digest"
+    ) or "not-modified" in revisit.get_header("WARC-Profile")
+    assert revisit.get_header("WARC-Refers-To-Target-URI") == ref.url
+    assert revisit.get_header("WARC-Payload-Digest") == ref.payload_digest
+
+
+def test_content_encoding_is_undone_but_digest_covers_the_raw_bytes(tmp_path: Path) -> None:
+    archive = WarcArchive(tmp_path, "run")
+    raw = gzip.compress("第1页/共6页".encode())
+    ref = _capture(archive, _exchange(body=raw, headers=[("Content-Encoding", "gzip")]))
+    archive.close()
+    assert ref.payload_digest == payload_digest(raw)
+    assert read_page(tmp_path, ref).body.decode() == "第1页/共6页"
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    bodies=st.lists(st.binary(max_size=3000), min_size=1, max_size=6), roll=st.sampled_from([1, 2000, 10**9])
+)
+def test_every_capture_reads_back_across_rolling_files(
+    tmp_path_factory: pytest.TempPathFactory, bodies: list[bytes], roll: int
+) -> None:
+    root = tmp_path_factory.mktemp("warc")
+    archive = WarcArchive(root, "run", max_bytes=roll)
+    refs = [
+        _capture(archive, _exchange(url=f"http://site.test/{i}.html", body=b)) for i, b in enumerate(bodies)
+    ]
+    archive.close()
+    assert [read_page(root, ref).body for ref in refs] == bodies
+    files = {ref.warc_file for ref in refs}
+    assert len(files) == (len(bodies) if roll == 1 else len(files))
+    assert sum(1 for r in iter_records(root) if r.record_type == "response") == len(bodies)
+
+
+@given(
+    st.builds(
+        CaptureRef,
+        capture_id=st.text(min_size=1),
+        url=st.text(min_size=1),
+        warc_file=st.text(min_size=1),
+        offset=st.integers(0, 2**40),
+        length=st.integers(1, 2**31),
+        payload_digest=st.text(),
+        fetched_at=st.datetimes(timezones=st.just(UTC)),
+        status=st.integers(100, 599),
+        site=st.text(min_size=1),
+        encoding_override=st.none() | st.sampled_from(["gbk", "utf-8"]),
+    )
+)
+def test_capture_records_round_trip_through_dicts(ref: CaptureRef) -> None:
+    assert CaptureRef.from_dict(ref.to_dict()) == ref
+    doc = DocumentCapture(ref.url, ref.site, "docshare", (ref, ref))
+    assert DocumentCapture.from_dict(doc.to_dict()) == doc
+
+
+def test_wrong_digest_raises_digest_mismatch(tmp_path: Path) -> None:
+    archive = WarcArchive(tmp_path, "run")
+    ref = _capture(archive, _exchange())
+    archive.close()
+    with pytest.raises(DigestMismatch):
+        read_page(tmp_path, replace(ref, payload_digest="sha1:" + "A" * 32))
+
+
+def test_corrupt_truncated_or_misplaced_records_raise_named_errors(tmp_path: Path) -> None:
+    archive = WarcArchive(tmp_path, "run")
+    ref = _capture(archive, _exchange(body=b"x" * 5000))
+    archive.close()
+    path = tmp_path / ref.warc_file
+    data = bytearray(path.read_bytes())
+    data[ref.offset + ref.length // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    with pytest.raises(WarcReadError):
+        read_page(tmp_path, ref)
+    with pytest.raises(WarcReadError, match="truncated"):
+        read_page(tmp_path, replace(ref, length=ref.length + 10_000_000))
+    with pytest.raises(WarcReadError, match="outside"):
+        read_page(tmp_path, replace(ref, warc_file="../elsewhere.warc.gz"))
+    with pytest.raises(WarcReadError, match="cannot read"):
+        read_page(tmp_path, replace(ref, warc_file="missing.warc.gz"))
+    with pytest.raises(WarcReadError, match=r"not a response|is for"):
+        read_page(tmp_path, replace(ref, offset=0, length=ref.offset))
+
+
+def test_scan_reports_a_truncated_file_and_keeps_the_readable_records(tmp_path: Path) -> None:
+    archive = WarcArchive(tmp_path, "run")
+    refs = [_capture(archive, _exchange(url=f"http://site.test/{i}.html")) for i in range(3)]
+    archive.write_document(DocumentCapture(refs[0].url, "site", "news", (refs[0],)))
+    archive.close()
+    path = tmp_path / refs[0].warc_file
+    path.write_bytes(path.read_bytes()[: refs[2].offset + 20])
+    errors: list[WarcReadError] = []
+    urls = [r.url for r in iter_records(tmp_path, on_error=errors.append) if r.record_type == "response"]
+    assert urls == [refs[0].url, refs[1].url]
+    assert len(errors) == 1 and refs[0].warc_file in str(errors[0])
+    with pytest.raises(WarcReadError):
+        list(iter_records(tmp_path))
+
+
+def test_documents_can_be_regrouped_from_the_archive(tmp_path: Path) -> None:
+    archive = WarcArchive(tmp_path, "run")
+    pages = tuple(_capture(archive, _exchange(url=f"http://site.test/7_{i}.html")) for i in (1, 2, 3))
+    doc = DocumentCapture("http://site.test/7_1.html", "site", "docshare", pages)
+    archive.write_document(doc)
+    archive.close()
+    assert list(iter_documents(tmp_path)) == [doc]
