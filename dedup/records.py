@@ -67,3 +67,14 @@ class NormalizedText:
     truncated: bool = False
     norm_version: str = ""
     title: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """An input that did not become a document: which stage refused it, and why."""
+
+    input_id: str
+    url: str
+    stage: str
+    reason: str
+    detail: str = ""

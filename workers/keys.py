@@ -5,6 +5,9 @@ Layout (prefix `P`, default `dc`; `F` is a fingerprint-config id):
     P:doc:{id}              hash   document record (see workers.store)
     P:docs                  zset   document ids by ingest order
     P:url:{sha1(url)}       string document id of a URL
+    P:seq                   string last document sequence number (ingest order)
+    P:aln:{id}              hash   other doc id -> JSON alignments, this doc on side a
+    P:changes               zset   doc ids by the change counter P:change_seq (export cursor)
     P:rej:{input_id}        hash   rejection record (stage, reason, detail)
     P:rejections            zset   rejected input ids by time
     P:stats:{name}          hash   counters by reason (`rejected`, `removed`, `stage_ms`, ...)
@@ -17,6 +20,7 @@ Layout (prefix `P`, default `dc`; `F` is a fingerprint-config id):
     P:seen:{sha1(url)}      hash   incremental crawl state of a URL
     P:handoff:{job_id}      string guard: this document content was already enqueued for ingest
     P:lock:{name}           string leases (scheduler leader, one crawl per site)
+    P:schedule:{site}       hash   last enqueued cron slot and job of a site (+ `:{job_id}` guards)
 """
 
 from __future__ import annotations
@@ -39,6 +43,21 @@ class Keys:
     @property
     def docs(self) -> str:
         return f"{self.prefix}:docs"
+
+    @property
+    def seq(self) -> str:
+        return f"{self.prefix}:seq"
+
+    def alignments(self, doc_id: str) -> str:
+        return f"{self.prefix}:aln:{doc_id}"
+
+    @property
+    def changes(self) -> str:
+        return f"{self.prefix}:changes"
+
+    @property
+    def change_seq(self) -> str:
+        return f"{self.prefix}:change_seq"
 
     def url(self, url: str) -> str:
         return f"{self.prefix}:url:{url_hash(url)}"
@@ -78,6 +97,9 @@ class Keys:
 
     def handoff(self, job_id: str) -> str:
         return f"{self.prefix}:handoff:{job_id}"
+
+    def schedule(self, site: str) -> str:
+        return f"{self.prefix}:schedule:{site}"
 
     def lock(self, name: str) -> str:
         return f"{self.prefix}:lock:{name}"

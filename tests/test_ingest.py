@@ -1,0 +1,104 @@
+"""The ingest pipeline end to end on a real redis-server: import, idempotent re-runs, reindex."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import redis
+
+from crawler.warc import WarcArchive, iter_documents
+from dedup.clusters import pairwise_scores
+from dedup.corpus import CorpusDoc, generate
+from dedup.records import Rejection
+from tests.store_dump import dump
+from workers import derived_state
+from workers.imports import Importer
+from workers.ingest import INDEXED_OUTCOME, REJECTED, UNCHANGED, Ingestor
+from workers.keys import Keys
+
+KEYS = Keys("t")
+
+
+@pytest.fixture(scope="module")
+def corpus() -> list[CorpusDoc]:
+    return generate(60, seed=11)
+
+
+def _jsonl(tmp_path: Path, docs: list[CorpusDoc], extra: tuple[str, ...] = ()) -> Path:
+    path = tmp_path / "docs.jsonl"
+    lines = [
+        json.dumps({"url": d.url, "text": d.noisy, "title": d.title, "published": d.published.isoformat()})
+        for d in docs
+    ]
+    path.write_text("\n".join([*lines, *extra]) + "\n", encoding="utf-8")
+    return path
+
+
+def _import(connection: redis.Redis, warc_dir: Path, path: Path) -> list[str]:
+    ingestor = Ingestor(connection, KEYS, warc_dir)
+    archive = WarcArchive(warc_dir, "import")
+    statuses = []
+    for item in Importer(archive).jsonl(path):
+        if isinstance(item, Rejection):
+            ingestor.store.reject(item)
+            statuses.append(REJECTED)
+        else:
+            statuses.append(ingestor.ingest_capture(item).status)
+    archive.close()
+    return statuses
+
+
+def test_import_clusters_like_the_ground_truth(redis_client: redis.Redis, tmp_path: Path, corpus: list[CorpusDoc]) -> None:
+    statuses = _import(redis_client, tmp_path / "warc", _jsonl(tmp_path, corpus))
+    assert statuses.count(INDEXED_OUTCOME) == len(corpus)
+    ingestor = Ingestor(redis_client, KEYS, tmp_path / "warc")
+    stored = dump(ingestor.store, ingestor.clusters)
+    predicted = {url: min(entry["cluster"]) for url, entry in stored.items()}
+    truth = {d.url: d.family for d in corpus}
+    precision, recall = pairwise_scores(predicted, truth)
+    assert precision >= 0.98 and recall >= 0.95, (precision, recall)
+    assert all(entry["state"] == "indexed" for entry in stored.values())
+
+
+def test_bad_lines_are_rejected_with_reasons_and_the_rest_goes_through(
+    redis_client: redis.Redis, tmp_path: Path, corpus: list[CorpusDoc]
+) -> None:
+    bad = ('{"url": "ftp://x/y", "text": "abc"}', "{not json", '{"url": "https://a.example/x"}', '["a"]')
+    statuses = _import(redis_client, tmp_path / "warc", _jsonl(tmp_path, corpus[:5], bad))
+    assert statuses.count(INDEXED_OUTCOME) == 5 and statuses.count(REJECTED) == 4
+    reasons = sorted(r.reason for r in Ingestor(redis_client, KEYS, tmp_path).store.rejections())
+    assert reasons == ["bad_json", "bad_record", "bad_url", "no_content"]
+
+
+def test_rerunning_every_ingest_changes_nothing(redis_client: redis.Redis, tmp_path: Path, corpus: list[CorpusDoc]) -> None:
+    warc = tmp_path / "warc"
+    _import(redis_client, warc, _jsonl(tmp_path, corpus[:30]))
+    ingestor = Ingestor(redis_client, KEYS, warc)
+    before = dump(ingestor.store, ingestor.clusters)
+    outcomes = [ingestor.ingest_capture(capture).status for capture in iter_documents(warc)]
+    assert set(outcomes) == {UNCHANGED}
+    assert dump(ingestor.store, ingestor.clusters) == before
+
+
+def test_reindex_after_flushall_reproduces_clusters_and_alignments(
+    redis_client: redis.Redis, tmp_path: Path, corpus: list[CorpusDoc]
+) -> None:
+    warc = tmp_path / "warc"
+    _import(redis_client, warc, _jsonl(tmp_path, corpus[:40]))
+    ingestor = Ingestor(redis_client, KEYS, warc)
+    before = dump(ingestor.store, ingestor.clusters)
+    redis_client.flushall()
+    rebuilt = Ingestor(redis_client, KEYS, warc)
+    for capture in iter_documents(warc):
+        rebuilt.ingest_capture(capture)
+    assert dump(rebuilt.store, rebuilt.clusters) == before
+
+
+def test_clear_keeps_crawl_history(redis_client: redis.Redis) -> None:
+    redis_client.set(KEYS.doc("x"), "1")
+    redis_client.set(KEYS.crawl("run"), "1")
+    redis_client.set(KEYS.seen("https://a.example/"), "1")
+    assert derived_state.clear(redis_client, "t") == 1
+    assert redis_client.exists(KEYS.crawl("run"), KEYS.seen("https://a.example/")) == 2

@@ -1,0 +1,104 @@
+"""`dedupcrawl import` and `dedupcrawl reindex`: documents in through the ingest path, inline."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from crawler.capture import DocumentCapture
+from crawler.errors import WarcReadError
+from crawler.warc import WarcArchive, iter_documents
+from dedup.records import Rejection
+from workers import derived_state
+from workers.connection import redis_connection
+from workers.imports import Importer
+from workers.ingest import REJECTED, Ingestor
+from workers.jobs import build_ingestor
+from workers.settings import load_settings
+
+console = Console(stderr=True)
+
+
+def import_(
+    path: Path = typer.Argument(..., exists=True, help="A .jsonl file, a WARC file or a folder of pages."),
+    as_json: bool = typer.Option(False, "--json", help="Print the counts as one JSON object."),
+) -> None:
+    """Import documents that were not crawled; each goes through the same ingest path."""
+    settings = load_settings()
+    archive = WarcArchive(settings.warc_dir, "import")
+    try:
+        with redis_connection(settings) as connection:
+            counts = _ingest_all(build_ingestor(connection), _import_source(Importer(archive), path))
+    finally:
+        archive.close()
+    _report(counts, as_json)
+
+
+def reindex(
+    keep: bool = typer.Option(False, "--keep", help="Do not clear derived state first."),
+    as_json: bool = typer.Option(False, "--json", help="Print the counts as one JSON object."),
+) -> None:
+    """Rebuild documents, clusters, alignments and rejections from the WARC archive."""
+    settings = load_settings()
+    with redis_connection(settings) as connection:
+        if not keep:
+            derived_state.clear(connection, settings.key_prefix)
+        ingestor = build_ingestor(connection)
+        errors: list[WarcReadError] = []
+        counts = _ingest_all(ingestor, iter_documents(settings.warc_dir, errors.append))
+        for error in errors:
+            ingestor.store.reject(Rejection(f"warc:{error}", "", "read", "unreadable_warc", str(error)))
+        counts["unreadable_files"] = len(errors)
+    _report(counts, as_json)
+
+
+def _import_source(importer: Importer, path: Path) -> Iterable[DocumentCapture | Rejection]:
+    name = path.name.lower()
+    if path.is_dir():
+        return importer.html_folder(path)
+    if name.endswith((".warc", ".warc.gz")):
+        return importer.warc(path)
+    if name.endswith((".jsonl", ".ndjson", ".json")):
+        return importer.jsonl(path)
+    raise typer.BadParameter(f"{path}: expected a .jsonl file, a WARC file or a folder of HTML pages")
+
+
+def _ingest_all(ingestor: Ingestor, items: Iterable[DocumentCapture | Rejection]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    with _progress() as progress:
+        task = progress.add_task("ingest", total=None)
+        for item in items:
+            status = _ingest_one(ingestor, item)
+            counts[status] = counts.get(status, 0) + 1
+            progress.advance(task)
+    return counts
+
+
+def _ingest_one(ingestor: Ingestor, item: DocumentCapture | Rejection) -> str:
+    if isinstance(item, Rejection):
+        ingestor.store.reject(item)
+        return REJECTED
+    return ingestor.ingest_capture(item).status
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    )
+
+
+def _report(counts: dict[str, int], as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps(counts, sort_keys=True))
+    else:
+        console.print(", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "nothing to do")

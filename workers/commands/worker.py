@@ -1,0 +1,25 @@
+"""`dedupcrawl worker`: forking RQ workers on the service's queues."""
+
+from __future__ import annotations
+
+import typer
+from rq import Worker
+
+from workers import jobs
+from workers.connection import redis_connection
+from workers.queues import ALL, queue
+from workers.settings import load_settings
+
+
+def worker(
+    queues: list[str] = typer.Option(list(ALL), "--queues", "-q", help="Queues to work, in priority order."),
+    burst: bool = typer.Option(False, "--burst", help="Exit once the queues are empty."),
+    name: str | None = typer.Option(None, "--name", help="Worker name (default: host.pid)."),
+) -> None:
+    """Work ingest and crawl jobs until stopped (or until the queues drain, with --burst)."""
+    settings = load_settings()
+    with redis_connection(settings) as connection:
+        # Built once here so every forked job starts with warm configs and scripts.
+        jobs.configure(jobs.build_ingestor(connection))
+        rq_worker = Worker([queue(q, connection) for q in queues], connection=connection, name=name)
+        rq_worker.work(with_scheduler=True, burst=burst, logging_level=settings.log_level)

@@ -1,0 +1,185 @@
+"""Documents that were not crawled: JSON Lines, saved HTML pages and foreign WARC files.
+
+Each imported document is first written into our own WARC archive (JSON Lines records as
+they were given, HTML and foreign responses as response records), with a document record,
+so `reindex` rebuilds imports exactly like crawled pages.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from warcio.archiveiterator import ArchiveIterator
+
+from crawler.capture import DocumentCapture
+from crawler.warc import Exchange, WarcArchive, capture_ref
+from dedup.dates import parse_date
+from dedup.errors import Rejected
+from dedup.extract import extract
+from dedup.records import Extraction, Page, Rejection
+
+IMPORT_RECORD = "application/vnd.dedupcrawl.import+json"
+IMPORT_KIND = "import"
+_CANONICAL = re.compile(rb"""<link[^>]+rel=["']?canonical["']?[^>]*href=["']([^"']+)["']""", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class ImportRecord:
+    """One JSON Lines record: a URL and its text or HTML, optionally a title and a date."""
+
+    url: str
+    text: str | None = None
+    html: str | None = None
+    title: str | None = None
+    published: date | None = None
+
+    @classmethod
+    def from_json(cls, line: bytes | str) -> ImportRecord:
+        try:
+            data = json.loads(line)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise Rejected("bad_json", str(exc)[:200]) from exc
+        if not isinstance(data, dict):
+            raise Rejected("bad_record", f"expected an object, got {type(data).__name__}")
+        return cls._checked(data)
+
+    @classmethod
+    def _checked(cls, data: dict[str, Any]) -> ImportRecord:
+        url, text, html = data.get("url"), data.get("text"), data.get("html")
+        if not isinstance(url, str) or urlsplit(url).scheme not in ("http", "https"):
+            raise Rejected("bad_url", f"url must be an http(s) URL, got {url!r}"[:200])
+        if not isinstance(text, str) and not isinstance(html, str):
+            raise Rejected("no_content", "a record needs `text` or `html` (a string)")
+        title = data.get("title")
+        return cls(
+            url=url,
+            text=text if isinstance(text, str) else None,
+            html=html if isinstance(html, str) else None,
+            title=title if isinstance(title, str) else None,
+            published=_published(data.get("published")),
+        )
+
+    def to_json(self) -> bytes:
+        data = {
+            "url": self.url,
+            "text": self.text,
+            "html": self.html,
+            "title": self.title,
+            "published": self.published.isoformat() if self.published else None,
+        }
+        kept = {k: v for k, v in data.items() if v is not None}
+        return json.dumps(kept, ensure_ascii=False).encode("utf-8")
+
+    def extraction(self, capture_id: str) -> Extraction:
+        """Text records skip extraction; HTML records go through the same extractor as pages."""
+        if self.html is not None:
+            html_type = (("Content-Type", "text/html; charset=utf-8"),)
+            found = extract(Page(capture_id, self.url, self.html.encode("utf-8"), html_type))
+        else:
+            found = Extraction(capture_id, self.url, self.text or "", extractor="import_text")
+        return Extraction(
+            capture_id=capture_id,
+            url=self.url,
+            text=found.text,
+            title=self.title or found.title,
+            published=self.published or found.published,
+            author=found.author,
+            site=found.site,
+            extractor=found.extractor,
+            encoding=found.encoding,
+            version=found.version,
+        )
+
+
+def _published(value: object) -> date | None:
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        return date.fromisoformat(value.strip()[:10])
+    except ValueError:
+        return parse_date(value)
+
+
+class Importer:
+    """Archives imported documents and yields one DocumentCapture (or a Rejection) each."""
+
+    def __init__(self, archive: WarcArchive) -> None:
+        self.archive = archive
+
+    def jsonl(self, path: Path) -> Iterator[DocumentCapture | Rejection]:
+        with path.open("rb") as handle:
+            for number, line in enumerate(handle, 1):
+                if line.strip():
+                    yield self._jsonl_line(line, f"import:{path.name}:{number}")
+
+    def _jsonl_line(self, line: bytes, input_id: str) -> DocumentCapture | Rejection:
+        try:
+            record = ImportRecord.from_json(line)
+        except Rejected as rejected:
+            return Rejection(input_id, "", "import", rejected.reason, rejected.detail)
+        headers = (("Content-Type", IMPORT_RECORD),)
+        return self._archive(record.url, headers, record.to_json())
+
+    def html_folder(self, folder: Path) -> Iterator[DocumentCapture | Rejection]:
+        for path in sorted(p for p in folder.rglob("*") if p.suffix.lower() in (".html", ".htm")):
+            body = path.read_bytes()
+            url = _canonical(body) or f"https://import.invalid/{path.relative_to(folder).as_posix()}"
+            yield self._archive(url, (("Content-Type", "text/html"),), body)
+
+    def warc(self, path: Path) -> Iterator[DocumentCapture | Rejection]:
+        """HTML responses of a foreign WARC file; a broken tail is reported, not fatal."""
+        with path.open("rb") as handle:
+            try:
+                for record in ArchiveIterator(handle):
+                    if _is_html_response(record):
+                        yield self._foreign(record)
+            except Exception as exc:  # warcio raises many kinds on damaged files
+                detail = f"{type(exc).__name__}: {exc}"[:300]
+                yield Rejection(f"import:{path.name}", "", "import", "unreadable_warc", detail)
+
+    def _foreign(self, record: Any) -> DocumentCapture:
+        url = record.rec_headers.get_header("WARC-Target-URI")
+        headers = tuple(record.http_headers.headers)
+        return self._archive(url, headers, record.content_stream().read(), _warc_date(record))
+
+    def _archive(
+        self, url: str, headers: tuple[tuple[str, str], ...], body: bytes, when: datetime | None = None
+    ) -> DocumentCapture:
+        fetched = when or datetime.now(UTC)
+        exchange = Exchange(url, "GET", (), 200, "OK", headers, body, fetched)
+        written = self.archive.write_exchange(exchange)
+        site = urlsplit(url).hostname or IMPORT_KIND
+        ref = capture_ref(written, exchange, site, None)
+        capture = DocumentCapture(doc_url=url, site=site, site_kind=IMPORT_KIND, pages=(ref,))
+        self.archive.write_document(capture)
+        return capture
+
+
+def _canonical(body: bytes) -> str | None:
+    found = _CANONICAL.search(body[:200_000])
+    if not found:
+        return None
+    url = found.group(1).decode("utf-8", "replace")
+    return url if urlsplit(url).scheme in ("http", "https") else None
+
+
+def _is_html_response(record: Any) -> bool:
+    if record.rec_type != "response" or not record.http_headers:
+        return False
+    content_type = record.http_headers.get_header("Content-Type") or ""
+    return "html" in content_type.lower() and record.http_headers.get_statuscode() == "200"
+
+
+def _warc_date(record: Any) -> datetime | None:
+    value = record.rec_headers.get_header("WARC-Date")
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+    except ValueError:
+        return None

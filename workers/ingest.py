@@ -1,0 +1,281 @@
+"""The ingest pipeline: capture → extract → normalize → fingerprint → cluster → align → store.
+
+The only place that composes the stages (DESIGN.md's flow). Re-running it on the same input
+changes nothing: the document id comes from its URL, the content hash from its display text and
+the versions, and every index write below is idempotent. A document is saved (state `pending`)
+before it enters any index, so whoever finds it as a candidate can read its text.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import redis
+
+from crawler.capture import CaptureRef, DocumentCapture
+from crawler.errors import WarcReadError
+from crawler.warc import read_page
+from dedup.align import DEFAULT_ALIGN, AlignConfig, Alignment, align_many
+from dedup.errors import Rejected
+from dedup.extract import extract
+from dedup.fingerprint import Fingerprint, FingerprintConfig, fingerprint
+from dedup.normalize import DEFAULT_NORM, NormConfig, join_pages, normalize
+from dedup.provenance import trace
+from dedup.records import Extraction, NormalizedText, Page, Rejection
+from workers.cluster_store import ClusterConfig, ClusterStore
+from workers.handoff import ingest_job_id
+from workers.imports import IMPORT_RECORD, ImportRecord
+from workers.keys import Keys, url_hash
+from workers.passage_index import PassageIndex
+from workers.store import INDEXED, Store, StoredDocument
+
+INDEXED_OUTCOME, UNCHANGED, REJECTED = "indexed", "unchanged", "rejected"
+
+
+@dataclass(frozen=True, slots=True)
+class IngestConfig:
+    norm: NormConfig = DEFAULT_NORM
+    fingerprint: FingerprintConfig = field(default_factory=FingerprintConfig)
+    align: AlignConfig = DEFAULT_ALIGN
+    cluster_candidates: int = 20  # aligned against: the earliest verified neighbours
+    passage_candidates: int = 10  # plus the documents sharing the most passages
+
+    @property
+    def fingerprint_id(self) -> str:
+        return self.fingerprint.id(self.norm.version)
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentMeta:
+    """What is known of a document besides its text."""
+
+    input_id: str
+    url: str
+    final_url: str
+    site: str
+    site_kind: str
+    source: str
+    fetched_at: datetime | None
+    captures: tuple[dict[str, Any], ...]
+    title: str | None = None
+    published: date | None = None
+    extractor: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    input_id: str
+    status: str
+    doc_id: str | None = None
+    cluster_id: str | None = None
+    reason: str = ""
+
+
+def document_id(url: str) -> str:
+    return url_hash(url)[:20]
+
+
+class Ingestor:
+    def __init__(
+        self,
+        connection: redis.Redis,
+        keys: Keys,
+        warc_dir: Path,
+        config: IngestConfig | None = None,
+    ) -> None:
+        self.config = config or IngestConfig()
+        self.store = Store(connection, keys)
+        self.clusters = ClusterStore(connection, keys, ClusterConfig(self.config.fingerprint_id))
+        self.passages = PassageIndex(connection, keys)
+        self.warc_dir = warc_dir
+        self._timings: dict[str, float] = {}
+
+    def ingest_capture(self, capture: DocumentCapture) -> Outcome:
+        meta = _capture_meta(capture)
+        self._timings = {}
+        try:
+            extraction = self._extract(capture)
+            return self._ingest(_with_extraction(meta, extraction), self._normalize(extraction))
+        except Rejected as rejected:
+            return self._reject(meta, rejected)
+        finally:
+            self._flush_timings()
+
+    def _extract(self, capture: DocumentCapture) -> Extraction:
+        if not capture.pages:
+            raise Rejected("no_pages", "the capture names no archived page")
+        with self._stage("read"):
+            pages = [self._read(ref) for ref in capture.pages]
+        with self._stage("extract"):
+            extracted: list[Extraction] = []
+            for page in pages:
+                with contextlib.suppress(Rejected):  # one bad page of many: keep the others
+                    extracted.append(_extract_page(page))
+            if not extracted:
+                return _extract_page(pages[0])  # raises the first page's reason
+            return join_pages(extracted) if len(extracted) > 1 else extracted[0]
+
+    def _read(self, ref: CaptureRef) -> Page:
+        try:
+            return read_page(self.warc_dir, ref)
+        except WarcReadError as exc:
+            raise Rejected("unreadable_capture", str(exc)) from exc
+
+    def _normalize(self, extraction: Extraction) -> NormalizedText:
+        with self._stage("normalize"):
+            return normalize(extraction, self.config.norm)
+
+    def _ingest(self, meta: DocumentMeta, norm: NormalizedText) -> Outcome:
+        doc_id = document_id(meta.url)
+        content_hash = self._content_hash(norm)
+        existing = self.store.get(doc_id)
+        if existing and existing.content_hash == content_hash and existing.state == INDEXED:
+            self.store.count("outcome", {UNCHANGED: 1})
+            return Outcome(meta.input_id, UNCHANGED, doc_id, existing.cluster_id)
+        if existing and existing.content_hash != content_hash:
+            self._forget(doc_id)
+        with self._stage("fingerprint"):
+            fp = fingerprint(doc_id, norm.key, norm.norm_version, self.config.fingerprint)
+        doc = self.store.save(self._record(doc_id, meta, norm, fp, content_hash, existing))
+        cluster_id = self._index(doc, norm, fp)
+        self.store.clear_rejection(meta.input_id)
+        self.store.count("outcome", {INDEXED_OUTCOME: 1})
+        self.store.count("removed", _removal_counts(norm))
+        return Outcome(meta.input_id, INDEXED_OUTCOME, doc_id, cluster_id)
+
+    def _index(self, doc: StoredDocument, norm: NormalizedText, fp: Fingerprint) -> str:
+        with self._stage("cluster"):
+            assignment = self.clusters.assign(fp, doc.published or _day(doc.fetched_at), len(doc.display))
+        with self._stage("passages"):
+            sharing = self.passages.add_and_query(doc.doc_id, norm)
+        with self._stage("align"):
+            neighbours = [e.b for e in assignment.edges]
+            candidates = self._candidates(doc.doc_id, neighbours, sharing)
+            self.store.save_alignments(doc.doc_id, self._align(norm, candidates))
+        with self._stage("trace"):
+            traced = trace(doc.witness, len(doc.display), self.store.alignments(doc.doc_id))
+        self.store.mark_indexed(doc.doc_id, assignment.cluster_id, traced.reuse_ratio, len(traced.sources))
+        return assignment.cluster_id
+
+    def _candidates(
+        self, doc_id: str, neighbours: Sequence[str], sharing: Sequence[tuple[str, int]]
+    ) -> list[str]:
+        """The earliest verified neighbours (likely sources) and the strongest passage sharers."""
+        witnesses = self.store.witnesses([n for n in dict.fromkeys(neighbours) if n != doc_id])
+        earliest = sorted(witnesses.values(), key=lambda w: (w.order, w.doc_id))
+        chosen = [w.doc_id for w in earliest[: self.config.cluster_candidates]]
+        ranked = sorted((s for s in sharing if s[0] != doc_id), key=lambda s: (-s[1], s[0]))
+        chosen += [other for other, _ in ranked[: self.config.passage_candidates]]
+        return list(dict.fromkeys(chosen))
+
+    def _align(self, norm: NormalizedText, candidates: Sequence[str]) -> dict[str, tuple[Alignment, ...]]:
+        docs = [d for d in self.store.get_many(candidates) if d is not None]
+        found = align_many(norm, [d.norm() for d in docs], self.config.align)
+        return {d.doc_id: alignments for d, alignments in zip(docs, found, strict=True) if alignments}
+
+    def _forget(self, doc_id: str) -> None:
+        """The page changed: its old text leaves every index before the new one enters."""
+        self.clusters.remove(doc_id)
+        self.passages.remove(doc_id)
+        self.store.delete(doc_id)
+
+    def _record(
+        self,
+        doc_id: str,
+        meta: DocumentMeta,
+        norm: NormalizedText,
+        fp: Fingerprint,
+        content_hash: str,
+        existing: StoredDocument | None,
+    ) -> StoredDocument:
+        return StoredDocument(
+            doc_id=doc_id,
+            url=meta.url,
+            final_url=meta.final_url,
+            site=meta.site,
+            site_kind=meta.site_kind,
+            source=meta.source,
+            title=norm.title or meta.title,
+            published=meta.published,
+            fetched_at=meta.fetched_at,
+            captures=meta.captures,
+            display=norm.display,
+            original=norm.original,
+            removed=norm.removed,
+            truncated=norm.truncated,
+            extractor=meta.extractor,
+            norm_version=norm.norm_version,
+            fingerprint_id=fp.fingerprint_id,
+            key_hash=fp.key_hash,
+            content_hash=content_hash,
+            seq=existing.seq if existing and existing.content_hash == content_hash else 0,
+        )
+
+    def _content_hash(self, norm: NormalizedText) -> str:
+        material = "\n".join((self.config.fingerprint_id, norm.display))
+        return hashlib.sha1(material.encode("utf-8")).hexdigest()  # noqa: S324 - identity
+
+    def _reject(self, meta: DocumentMeta, rejected: Rejected) -> Outcome:
+        stage = next(reversed(self._timings), "read") if self._timings else "read"
+        self.store.reject(Rejection(meta.input_id, meta.url, stage, rejected.reason, rejected.detail[:500]))
+        self.store.count("outcome", {REJECTED: 1})
+        return Outcome(meta.input_id, REJECTED, reason=rejected.reason)
+
+    @contextlib.contextmanager
+    def _stage(self, name: str) -> Iterator[None]:
+        self._timings.setdefault(name, 0.0)  # the stage a rejection is charged to
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self._timings[name] += (time.perf_counter() - started) * 1000
+
+    def _flush_timings(self) -> None:
+        if self._timings:
+            self.store.count("stage_ms", self._timings)
+            self.store.count("stage_runs", dict.fromkeys(self._timings, 1))
+
+
+def _extract_page(page: Page) -> Extraction:
+    if page.header("Content-Type") == IMPORT_RECORD:
+        return ImportRecord.from_json(page.body).extraction(page.capture_id)
+    return extract(page)
+
+
+def _capture_meta(capture: DocumentCapture) -> DocumentMeta:
+    first = capture.pages[0] if capture.pages else None
+    return DocumentMeta(
+        input_id=ingest_job_id(capture),
+        url=capture.doc_url,
+        final_url=first.url if first else capture.doc_url,
+        site=capture.site or urlsplit(capture.doc_url).hostname or "",
+        site_kind=capture.site_kind,
+        source="import" if capture.site_kind == "import" else "crawl",
+        fetched_at=first.fetched_at if first else None,
+        captures=tuple(page.to_dict() for page in capture.pages),
+    )
+
+
+def _with_extraction(meta: DocumentMeta, extraction: Extraction) -> DocumentMeta:
+    return replace(
+        meta, title=extraction.title, published=extraction.published, extractor=extraction.extractor
+    )
+
+
+def _removal_counts(norm: NormalizedText) -> Mapping[str, float]:
+    counts: dict[str, float] = {}
+    for removal in norm.removed:
+        counts[removal.reason] = counts.get(removal.reason, 0) + 1
+    return counts
+
+
+def _day(when: datetime | None) -> date | None:
+    return when.date() if when else None

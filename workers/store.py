@@ -1,0 +1,319 @@
+"""Documents, alignments, rejections and counters in Redis (key layout: workers.keys).
+
+Texts are stored zlib-compressed (Chinese UTF-8 halves); the match key and its offset map are
+not stored but rebuilt from the display text, which normalization makes a fixed point.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, fields, replace
+from datetime import UTC, date, datetime
+from typing import Any
+
+import redis
+
+from dedup.align import Alignment
+from dedup.normalize.key import match_key
+from dedup.provenance import Witness
+from dedup.records import NormalizedText, Rejection, Removal
+from workers.keys import Keys
+
+PENDING, INDEXED = "pending", "indexed"
+
+
+@dataclass(frozen=True, slots=True)
+class StoredDocument:
+    doc_id: str
+    url: str
+    final_url: str
+    site: str
+    site_kind: str
+    source: str  # "crawl" or "import"
+    title: str | None
+    published: date | None
+    fetched_at: datetime | None
+    captures: tuple[dict[str, Any], ...]
+    display: str
+    original: str
+    removed: tuple[Removal, ...]
+    truncated: bool
+    extractor: str
+    norm_version: str
+    fingerprint_id: str
+    key_hash: str
+    content_hash: str
+    state: str = PENDING
+    cluster_id: str | None = None
+    reuse_ratio: float = 0.0
+    source_count: int = 0
+    seq: int = 0
+
+    @property
+    def witness(self) -> Witness:
+        return Witness(self.doc_id, self.url, self.site, self.published, self.fetched_at)
+
+    def norm(self) -> NormalizedText:
+        key, offsets = match_key(self.display)
+        return NormalizedText(
+            source_id=self.doc_id,
+            display=self.display,
+            key=key,
+            key_offsets=offsets,
+            original=self.original,
+            removed=self.removed,
+            truncated=self.truncated,
+            norm_version=self.norm_version,
+            title=self.title,
+        )
+
+
+_WITNESS_FIELDS = ("doc_id", "url", "site", "published", "fetched_at")
+
+
+class Store:
+    def __init__(self, connection: redis.Redis, keys: Keys) -> None:
+        self.connection = connection
+        self.keys = keys
+
+    # documents ----------------------------------------------------------------------------
+
+    def save(self, doc: StoredDocument) -> StoredDocument:
+        """Write the whole record (state as given); assigns an ingest sequence number once."""
+        seq = doc.seq or int(self.connection.incr(self.keys.seq))
+        doc = replace(doc, seq=seq)
+        pipe = self.connection.pipeline(transaction=True)
+        pipe.delete(self.keys.doc(doc.doc_id))
+        pipe.hset(self.keys.doc(doc.doc_id), mapping=_encode(doc))
+        pipe.set(self.keys.url(doc.url), doc.doc_id)
+        if doc.final_url != doc.url:
+            pipe.set(self.keys.url(doc.final_url), doc.doc_id)
+        pipe.zadd(self.keys.docs, {doc.doc_id: seq})
+        pipe.zadd(self.keys.changes, {doc.doc_id: int(self.connection.incr(self.keys.change_seq))})
+        pipe.execute()
+        return doc
+
+    def mark_indexed(self, doc_id: str, cluster_id: str, reuse_ratio: float, sources: int) -> None:
+        pipe = self.connection.pipeline(transaction=True)
+        pipe.hset(
+            self.keys.doc(doc_id),
+            mapping={
+                "state": INDEXED,
+                "cluster_id": cluster_id,
+                "reuse_ratio": f"{reuse_ratio:.6f}",
+                "source_count": sources,
+            },
+        )
+        pipe.zadd(self.keys.changes, {doc_id: int(self.connection.incr(self.keys.change_seq))})
+        pipe.execute()
+
+    def get(self, doc_id: str) -> StoredDocument | None:
+        raw = self.connection.hgetall(self.keys.doc(doc_id))
+        return _decode(raw) if raw else None
+
+    def find(self, doc_id_or_url: str) -> StoredDocument | None:
+        """By document id, else by (final) URL."""
+        found = self.get(doc_id_or_url)
+        if found:
+            return found
+        doc_id = self.connection.get(self.keys.url(doc_id_or_url))
+        return self.get(_text(doc_id)) if doc_id else None
+
+    def get_many(self, doc_ids: Sequence[str]) -> list[StoredDocument | None]:
+        pipe = self.connection.pipeline(transaction=False)
+        for doc_id in doc_ids:
+            pipe.hgetall(self.keys.doc(doc_id))
+        return [_decode(raw) if raw else None for raw in pipe.execute()]
+
+    def witnesses(self, doc_ids: Sequence[str]) -> dict[str, Witness]:
+        pipe = self.connection.pipeline(transaction=False)
+        for doc_id in doc_ids:
+            pipe.hmget(self.keys.doc(doc_id), _WITNESS_FIELDS)
+        found = {}
+        for doc_id, values in zip(doc_ids, pipe.execute(), strict=True):
+            if values[0] is not None:
+                found[doc_id] = _witness([_text(v) for v in values])
+        return found
+
+    def document_ids(self, start: int = 0, stop: int = -1) -> list[str]:
+        return [_text(v) for v in self.connection.zrange(self.keys.docs, start, stop)]
+
+    def count_documents(self) -> int:
+        return int(self.connection.zcard(self.keys.docs))
+
+    def delete(self, doc_id: str) -> None:
+        """Forget a document and every alignment that mentions it (index entries: the caller)."""
+        doc = self.get(doc_id)
+        others = [_text(k) for k in self.connection.hkeys(self.keys.alignments(doc_id))]
+        pipe = self.connection.pipeline(transaction=True)
+        for other in others:
+            pipe.hdel(self.keys.alignments(other), doc_id)
+        pipe.delete(self.keys.alignments(doc_id), self.keys.doc(doc_id))
+        pipe.zrem(self.keys.docs, doc_id)
+        if doc:
+            pipe.delete(self.keys.url(doc.url), self.keys.url(doc.final_url))
+        pipe.execute()
+
+    # alignments ---------------------------------------------------------------------------
+
+    def save_alignments(self, doc_id: str, found: Mapping[str, Sequence[Alignment]]) -> None:
+        """Both directions of every pair, so either document's trace sees the other."""
+        pipe = self.connection.pipeline(transaction=True)
+        for other, alignments in found.items():
+            if alignments:
+                pipe.hset(self.keys.alignments(doc_id), other, _alignments_json(alignments))
+                swapped = [a.swapped() for a in alignments]
+                pipe.hset(self.keys.alignments(other), doc_id, _alignments_json(swapped))
+        pipe.execute()
+
+    def alignments(self, doc_id: str) -> list[tuple[Witness, Alignment]]:
+        """Every alignment of `doc_id` (on side a) with the witness on the other side."""
+        raw = {_text(k): v for k, v in self.connection.hgetall(self.keys.alignments(doc_id)).items()}
+        witnesses = self.witnesses(sorted(raw))
+        return [
+            (witnesses[other], Alignment(*row))
+            for other, data in sorted(raw.items())
+            if other in witnesses
+            for row in json.loads(data)
+        ]
+
+    # rejections and counters --------------------------------------------------------------
+
+    def reject(self, rejection: Rejection) -> bool:
+        """Record a rejection once per input; counted by stage and reason. False if known."""
+        key = self.keys.rejection(rejection.input_id)
+        fields_: dict[Any, Any] = {f.name: getattr(rejection, f.name) for f in fields(rejection)}
+        fields_["at"] = datetime.now(UTC).isoformat()
+        if not self.connection.hsetnx(key, "reason", rejection.reason):
+            return False
+        pipe = self.connection.pipeline(transaction=True)
+        pipe.hset(key, mapping=fields_)
+        pipe.zadd(self.keys.rejections, {rejection.input_id: datetime.now(UTC).timestamp()})
+        pipe.hincrby(self.keys.stats("rejected"), f"{rejection.stage}:{rejection.reason}", 1)
+        pipe.execute()
+        return True
+
+    def clear_rejection(self, input_id: str) -> None:
+        """An input that was rejected once and now went through (e.g. a transient failure)."""
+        raw = self.connection.hgetall(self.keys.rejection(input_id))
+        if not raw:
+            return
+        rejection = {_text(k): _text(v) for k, v in raw.items()}
+        pipe = self.connection.pipeline(transaction=True)
+        pipe.delete(self.keys.rejection(input_id))
+        pipe.zrem(self.keys.rejections, input_id)
+        pipe.hincrby(self.keys.stats("rejected"), f"{rejection['stage']}:{rejection['reason']}", -1)
+        pipe.execute()
+
+    def rejection(self, input_id: str) -> Rejection | None:
+        raw = self.connection.hgetall(self.keys.rejection(input_id))
+        if not raw:
+            return None
+        values = {_text(k): _text(v) for k, v in raw.items()}
+        return Rejection(**{f.name: values.get(f.name, "") for f in fields(Rejection)})
+
+    def rejections(self, start: int = 0, stop: int = -1) -> list[Rejection]:
+        ids = [_text(v) for v in self.connection.zrevrange(self.keys.rejections, start, stop)]
+        return [r for r in map(self.rejection, ids) if r]
+
+    def count(self, stat: str, counts: Mapping[str, float]) -> None:
+        pipe = self.connection.pipeline(transaction=False)
+        for name, amount in counts.items():
+            pipe.hincrbyfloat(self.keys.stats(stat), name, amount)
+        pipe.execute()
+
+    def stats(self, stat: str) -> dict[str, float]:
+        raw = self.connection.hgetall(self.keys.stats(stat))
+        return {_text(k): float(v) for k, v in raw.items() if float(v)}
+
+
+def _encode(doc: StoredDocument) -> dict[Any, Any]:
+    return {
+        "doc_id": doc.doc_id,
+        "url": doc.url,
+        "final_url": doc.final_url,
+        "site": doc.site,
+        "site_kind": doc.site_kind,
+        "source": doc.source,
+        "title": doc.title or "",
+        "published": doc.published.isoformat() if doc.published else "",
+        "fetched_at": doc.fetched_at.isoformat() if doc.fetched_at else "",
+        "captures": json.dumps(doc.captures, ensure_ascii=False),
+        "display_z": zlib.compress(doc.display.encode("utf-8")),
+        # most pages have no traditional characters: store the original only when it differs
+        "original_z": zlib.compress(doc.original.encode("utf-8")) if doc.original != doc.display else b"",
+        "removed_z": zlib.compress(
+            json.dumps([[r.reason, r.text] for r in doc.removed], ensure_ascii=False).encode("utf-8")
+        ),
+        "truncated": int(doc.truncated),
+        "extractor": doc.extractor,
+        "norm_version": doc.norm_version,
+        "fingerprint_id": doc.fingerprint_id,
+        "key_hash": doc.key_hash,
+        "content_hash": doc.content_hash,
+        "state": doc.state,
+        "cluster_id": doc.cluster_id or "",
+        "reuse_ratio": f"{doc.reuse_ratio:.6f}",
+        "source_count": doc.source_count,
+        "seq": doc.seq,
+    }
+
+
+def _decode(raw: Mapping[Any, Any]) -> StoredDocument:
+    v = {_text(k): val for k, val in raw.items()}
+    t = {k: _text(val) for k, val in v.items() if not k.endswith("_z")}
+    display = _unzip(v["display_z"])
+    return StoredDocument(
+        doc_id=t["doc_id"],
+        url=t["url"],
+        final_url=t["final_url"],
+        site=t["site"],
+        site_kind=t["site_kind"],
+        source=t["source"],
+        title=t["title"] or None,
+        published=date.fromisoformat(t["published"]) if t["published"] else None,
+        fetched_at=datetime.fromisoformat(t["fetched_at"]) if t["fetched_at"] else None,
+        captures=tuple(json.loads(t["captures"])),
+        display=display,
+        original=_unzip(v["original_z"]) if v.get("original_z") else display,
+        removed=tuple(Removal(r, x) for r, x in json.loads(_unzip(v["removed_z"]))),
+        truncated=t["truncated"] == "1",
+        extractor=t["extractor"],
+        norm_version=t["norm_version"],
+        fingerprint_id=t["fingerprint_id"],
+        key_hash=t["key_hash"],
+        content_hash=t["content_hash"],
+        state=t["state"],
+        cluster_id=t["cluster_id"] or None,
+        reuse_ratio=float(t["reuse_ratio"]),
+        source_count=int(t["source_count"]),
+        seq=int(t["seq"]),
+    )
+
+
+def _witness(values: list[str]) -> Witness:
+    doc_id, url, site, published, fetched_at = values
+    return Witness(
+        doc_id,
+        url,
+        site,
+        date.fromisoformat(published) if published else None,
+        datetime.fromisoformat(fetched_at) if fetched_at else None,
+    )
+
+
+def _alignments_json(alignments: Iterable[Alignment]) -> str:
+    rows = [[a.a_start, a.a_end, a.b_start, a.b_end, round(a.similarity, 4)] for a in alignments]
+    return json.dumps(rows, separators=(",", ":"))
+
+
+def _unzip(data: bytes) -> str:
+    return zlib.decompress(data).decode("utf-8")
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
