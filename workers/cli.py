@@ -8,12 +8,13 @@ from types import FrameType
 
 import typer
 
-from workers.commands import server
+from workers.commands import crawl, server
 from workers.errors import ServiceError
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 app.command()(server.status)
 app.command()(server.stop)
+app.command()(crawl.crawl)
 
 
 def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:

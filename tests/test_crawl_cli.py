@@ -1,0 +1,40 @@
+"""`dedupcrawl crawl SITE` as a user runs it: settings from the environment, a real crawl."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.cli_process import clean_env, run_cli
+from workers.fixture_web.process import FixtureServer
+
+
+def test_crawl_command_runs_one_crawl_and_prints_its_record(redis_url: str, tmp_path: Path) -> None:
+    with FixtureServer(docs=6, seed=5, crawl_delay=0.05, slow_s=0.1) as web:
+        sites = web.write_sites(tmp_path / "sites.toml")
+        env = clean_env(
+            DEDUPCRAWL_HOME=str(tmp_path / "home"), REDIS_URL=redis_url, DEDUPCRAWL_LOG_LEVEL="WARNING"
+        )
+        done = run_cli("crawl", "fixture-news", "--sites", str(sites), "--json", env=env)
+        assert done.returncode == 0, done.stderr[-2000:]
+        run = json.loads(done.stdout)
+        assert run["site"] == "fixture-news" and run["status"] == "succeeded"
+        assert run["stats"]["handed_off"] == run["stats"]["documents"] > 0
+        assert list((tmp_path / "home" / "warc" / "fixture-news").glob("*.warc.gz"))
+        shown = run_cli("crawl", "fixture-news", "--sites", str(sites), env=env)
+        assert shown.returncode == 0 and "succeeded" in shown.stdout and "skipped unchanged" in shown.stdout
+
+
+def test_crawl_command_names_a_bad_site_or_missing_file(redis_url: str, tmp_path: Path) -> None:
+    env = clean_env(DEDUPCRAWL_HOME=str(tmp_path / "home"), REDIS_URL=redis_url)
+    missing = run_cli("crawl", "news", env=env)
+    assert missing.returncode == 2 and "DEDUPCRAWL_SITES" in missing.stderr
+    sites = tmp_path / "sites.toml"
+    sites.write_text(
+        '[[site]]\nname = "a"\nkind = "news"\nstart_urls = ["https://a.cn/"]\ndocument_patterns = ["x"]\n'
+    )
+    unknown = run_cli("crawl", "nope", "--sites", str(sites), env=env)
+    assert unknown.returncode == 2 and "no site 'nope'" in unknown.stderr
+    sites.write_text('[[site]]\nname = "a"\nkind = "blog"\n')
+    bad = run_cli("crawl", "a", "--sites", str(sites), env=env)
+    assert bad.returncode == 2 and "site 'a' field 'kind'" in bad.stderr
