@@ -1,8 +1,9 @@
 """Passages: the display text cut into sentences and clauses, with offsets into the display text.
 
 A piece ends after 。！？； (or their ASCII twins, plus any closing quotes) or at a line break.
-Pieces shorter than `min_chars` are merged with the following ones, so a passage is a unit
-worth tracing on its own; surrounding whitespace is never part of a passage.
+Within a line, pieces shorter than `min_chars` merge with the next piece (a short last piece
+with the previous one), so a passage is a unit worth tracing on its own; a whole line shorter
+than `min_chars` (a heading) stays a passage. Surrounding whitespace is never part of one.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from dedup.errors import ConfigError
 
 _PIECE = re.compile(r"[^\n。！？；!?;]+(?:[。！？；!?;]+[」』”’）)]*)?|[。！？；!?;]+")
+_LINE = re.compile(r"[^\n]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,11 +28,18 @@ class Passage:
 
 
 def split_passages(display: str, min_chars: int = 15) -> tuple[Passage, ...]:
-    """Cut `display` into passages of at least `min_chars` chars (a last one may be shorter)."""
+    """Cut `display` into passages of at least `min_chars` chars (short lines stay whole)."""
     if min_chars < 1:
         raise ConfigError(f"min_chars must be >= 1, got {min_chars}")
+    spans: list[tuple[int, int]] = []
+    for line in _LINE.finditer(display):
+        spans.extend(_merged(list(_pieces(display, *line.span())), min_chars))
+    return tuple(Passage(i, s, e) for i, (s, e) in enumerate(spans))
+
+
+def _merged(pieces: list[tuple[int, int]], min_chars: int) -> list[tuple[int, int]]:
     merged: list[tuple[int, int]] = []
-    for start, end in _pieces(display):
+    for start, end in pieces:
         if merged and merged[-1][1] - merged[-1][0] < min_chars:
             merged[-1] = (merged[-1][0], end)
         else:
@@ -38,16 +47,16 @@ def split_passages(display: str, min_chars: int = 15) -> tuple[Passage, ...]:
     if len(merged) > 1 and merged[-1][1] - merged[-1][0] < min_chars:
         last = merged.pop()
         merged[-1] = (merged[-1][0], last[1])
-    return tuple(Passage(i, s, e) for i, (s, e) in enumerate(merged))
+    return merged
 
 
-def _pieces(display: str) -> Iterator[tuple[int, int]]:
-    """Sentence/clause pieces with surrounding whitespace trimmed; blank pieces skipped."""
-    for match in _PIECE.finditer(display):
-        start, end = match.span()
-        while start < end and display[start].isspace():
-            start += 1
-        while end > start and display[end - 1].isspace():
-            end -= 1
-        if start < end:
-            yield start, end
+def _pieces(display: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    """Sentence/clause pieces of one line, whitespace trimmed; blank pieces skipped."""
+    for match in _PIECE.finditer(display, start, end):
+        left, right = match.span()
+        while left < right and display[left].isspace():
+            left += 1
+        while right > left and display[right - 1].isspace():
+            right -= 1
+        if left < right:
+            yield left, right
