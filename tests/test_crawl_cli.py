@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
+import redis
+
+from crawler.runs import RunStore
 from tests.cli_process import clean_env, run_cli
 from workers.fixture_web.process import FixtureServer
 
@@ -38,3 +43,38 @@ def test_crawl_command_names_a_bad_site_or_missing_file(redis_url: str, tmp_path
     sites.write_text('[[site]]\nname = "a"\nkind = "blog"\n')
     bad = run_cli("crawl", "a", "--sites", str(sites), env=env)
     assert bad.returncode == 2 and "site 'a' field 'kind'" in bad.stderr
+
+
+def test_scrapy_crawl_site_works_with_the_project_settings(redis_url: str, tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parent.parent  # scrapy.cfg points at crawler.settings
+    with FixtureServer(docs=6, seed=5, crawl_delay=0.05, slow_s=0.1) as web:
+        sites = web.write_sites(tmp_path / "sites.toml")
+        values = {
+            "DC_SITES_FILE": sites,
+            "DC_REDIS_URL": redis_url,
+            "DC_WARC_DIR": tmp_path / "warc",
+            "DC_RUN_ID": "r1",
+        }
+        options = [arg for name, value in values.items() for arg in ("-s", f"{name}={value}")]
+        listed = subprocess.run(
+            [sys.executable, "-m", "scrapy", "list", *options],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert listed.stdout.split() == ["fixture-gov", "fixture-news", "fixture-noallow", "fixture-wenku"], (
+            listed.stderr[-2000:]
+        )
+        done = subprocess.run(
+            [sys.executable, "-m", "scrapy", "crawl", "fixture-gov", *options],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+        run = RunStore(redis.Redis.from_url(redis_url), "dc").load("r1")
+        assert run is not None and run.succeeded and run.stats.handed_off > 0
+        assert "TelnetConsole" not in done.stderr and "RemoteControl" not in done.stderr
+        assert "crawler.middlewares.PoliteRobotsMiddleware" in done.stderr
