@@ -47,3 +47,11 @@ def _check(client: redis.Redis, what: str) -> None:
         client.ping()
     except redis.RedisError as exc:
         raise RedisUnavailable(f"cannot reach {what}: {exc}") from exc
+
+
+def connection_url(connection: redis.Redis, settings: Settings) -> str:
+    """A URL for child processes (crawls, workers) to reach the same server."""
+    if settings.redis_url:
+        return settings.redis_url
+    kwargs = connection.connection_pool.connection_kwargs
+    return f"redis://{kwargs.get('host', '127.0.0.1')}:{kwargs.get('port', 6379)}/{kwargs.get('db', 0)}"

@@ -7,15 +7,19 @@ ready; a worker started some other way (plain `rq worker`) builds it from the se
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 from typing import Any
 
 import redis
 from rq import get_current_job
 
 from crawler.capture import DocumentCapture
+from workers.commands.crawl import run_crawl
+from workers.connection import connection_url
 from workers.errors import ServiceError
 from workers.ingest import Ingestor
 from workers.keys import Keys
+from workers.scheduler import CRAWL_TIMEOUT_S
 from workers.settings import load_settings
 
 _ingestor: Ingestor | None = None
@@ -30,6 +34,33 @@ def ingest_document(capture: dict[str, Any]) -> dict[str, Any]:
     """One crawled or imported document through the whole pipeline; returns its Outcome."""
     outcome = _current_ingestor().ingest_capture(DocumentCapture.from_dict(capture))
     return dataclasses.asdict(outcome)
+
+
+def crawl_site(site: str, sites_file: str) -> dict[str, Any]:
+    """A scheduled crawl, in its own process; never two crawls of one site at once."""
+    job = get_current_job()
+    if job is None:
+        raise ServiceError("crawl_site runs inside an RQ job")
+    settings = load_settings()
+    lock = Keys(settings.key_prefix).lock(f"crawl:{site}")
+    if not job.connection.set(lock, job.id, nx=True, ex=CRAWL_TIMEOUT_S):
+        return {"site": site, "status": "skipped", "verdict": "another crawl of this site is running"}
+    try:
+        url = connection_url(job.connection, settings)
+        return run_crawl(site, Path(sites_file), url, settings, run_id=job.id)
+    finally:
+        _release(job.connection, lock, job.id)
+
+
+_COMPARE_AND_DELETE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
+def _release(connection: redis.Redis, lock: str, owner: str) -> None:
+    """Delete the lock only if this job still owns it (it may have expired and been retaken)."""
+    connection.eval(_COMPARE_AND_DELETE, 1, lock, owner)
 
 
 def build_ingestor(connection: redis.Redis) -> Ingestor:

@@ -39,11 +39,14 @@ def crawl(
     raise typer.Exit(0 if run["status"] == "succeeded" else 1)
 
 
-def run_crawl(site: str, sites_file: Path, redis_url: str, settings: Settings) -> dict[str, Any]:
+def run_crawl(
+    site: str, sites_file: Path, redis_url: str, settings: Settings, run_id: str | None = None
+) -> dict[str, Any]:
     """Run `python -m crawler.run` (a Twisted reactor cannot restart) and return its run record."""
     command = [sys.executable, "-m", "crawler.run", "--site", site, "--sites-file", str(sites_file)]
     command += ["--redis-url", redis_url, "--key-prefix", settings.key_prefix]
     command += ["--warc-dir", str(settings.warc_dir), "--log-level", settings.log_level]
+    command += ["--run-id", run_id] if run_id else []
     done = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=False)
     lines = done.stdout.strip().splitlines()
     if not lines:
