@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/dedupcrawl status
+	$(BIN)/dedupcrawl demo
 
 lint: $(STAMP)
 	$(BIN)/ruff check crawler dedup workers tests bench

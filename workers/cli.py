@@ -8,13 +8,19 @@ from types import FrameType
 
 import typer
 
-from workers.commands import crawl, server
+from workers.commands import archive, crawl, demo, schedule, server, worker
 from workers.errors import ServiceError
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 app.command()(server.status)
 app.command()(server.stop)
 app.command()(crawl.crawl)
+app.command()(worker.worker)
+app.command("import")(archive.import_)
+app.command()(archive.reindex)
+app.command()(schedule.scheduler)
+app.command()(schedule.schedule)
+app.command()(demo.demo)
 
 
 def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:

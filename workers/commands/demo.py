@@ -1,0 +1,199 @@
+"""`dedupcrawl demo`: the whole service on the embedded default, against the local fixture web."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import redis
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from crawler.config import load_sites
+from dedup.provenance import trace
+from workers.cluster_store import ClusterConfig, ClusterStore
+from workers.commands.crawl import run_crawl
+from workers.connection import connection_url, redis_connection
+from workers.fixture_web.process import FixtureServer
+from workers.ingest import IngestConfig
+from workers.keys import Keys
+from workers.queues import INGEST, queue
+from workers.settings import Settings, load_settings
+from workers.store import Store
+
+console = Console(stderr=True)
+DEMO_SITES = ("fixture-wenku", "fixture-news", "fixture-gov")
+
+
+@dataclass(frozen=True, slots=True)
+class DemoRun:
+    settings: Settings
+    connection: redis.Redis
+    redis_url: str
+    sites_file: Path
+
+
+def demo(
+    docs: int = typer.Option(120, "--docs", help="Documents in the fixture web."),
+    seed: int = typer.Option(7, "--seed", help="Seed of the fixture web's corpus."),
+    workers: int = typer.Option(2, "--workers", help="Worker processes draining the queue."),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as one JSON object."),
+) -> None:
+    """Crawl the local fixture web, drain the queue with workers, and summarize what was found."""
+    settings = load_settings()
+    with redis_connection(settings) as connection, FixtureServer(docs=docs, seed=seed, slow_s=0.5) as web:
+        console.print(f"fixture web at {web.url} ({web.documents} documents); data in {settings.home}")
+        sites_file = web.write_sites(_demo_dir(settings) / "sites.toml")
+        run = DemoRun(settings, connection, connection_url(connection, settings), sites_file)
+        crawls = _crawl_all(run)
+        _drain(run, workers)
+        summary = {"crawls": crawls, **summarize(connection, Keys(settings.key_prefix))}
+    if as_json:
+        typer.echo(json.dumps(summary, ensure_ascii=False, default=str))
+    else:
+        _print_summary(summary, settings)
+
+
+def _demo_dir(settings: Settings) -> Path:
+    path = settings.home / "demo"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _crawl_all(run: DemoRun) -> list[dict[str, Any]]:
+    names = [n for n in load_sites(run.sites_file).names if n in DEMO_SITES]
+    results = []
+    with _progress() as progress:
+        task = progress.add_task("crawl", total=len(names))
+        for name in names:
+            progress.update(task, description=f"crawl {name}")
+            record = run_crawl(name, run.sites_file, run.redis_url, run.settings)
+            stats = record.get("stats", {})
+            results.append({"site": name, "status": record.get("status"), **_crawl_counts(stats)})
+            progress.advance(task)
+    return results
+
+
+def _crawl_counts(stats: dict[str, Any]) -> dict[str, Any]:
+    wanted = ("pages", "captures", "documents", "handed_off")
+    return {name: stats.get(name, 0) for name in wanted}
+
+
+def _drain(run: DemoRun, count: int) -> None:
+    """Burst workers in their own processes until the ingest queue is empty."""
+    ingest = queue(INGEST, run.connection)
+    total = ingest.count
+    env = {**os.environ, "REDIS_URL": run.redis_url, "DEDUPCRAWL_HOME": str(run.settings.home)}
+    command = [sys.executable, "-m", "workers", "worker", "--burst", "--queues", INGEST]
+    procs = [
+        subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(count)
+    ]
+    with _progress() as progress:
+        task = progress.add_task("ingest", total=total)
+        while any(p.poll() is None for p in procs):
+            progress.update(task, completed=total - ingest.count - ingest.started_job_registry.count)
+            time.sleep(0.2)
+        progress.update(task, completed=total)
+
+
+def summarize(connection: redis.Redis, keys: Keys) -> dict[str, Any]:
+    """Documents, clusters, rejections, the largest template family and one traced speech."""
+    store = Store(connection, keys)
+    clusters = ClusterStore(connection, keys, ClusterConfig(IngestConfig().fingerprint_id))
+    largest = [(cid, size) for cid, size in clusters.largest(50) if size > 1]
+    summary: dict[str, Any] = {
+        "documents": store.count_documents(),
+        "clusters": len(largest),
+        "rejections": store.stats("rejected"),
+        "largest_family": None,
+        "traced": None,
+    }
+    if largest:
+        summary["largest_family"] = _family(store, clusters, largest[0][0])
+        summary["traced"] = _traced(store, [m["id"] for m in summary["largest_family"]["members"]])
+    return summary
+
+
+def _family(store: Store, clusters: ClusterStore, cluster_id: str) -> dict[str, Any]:
+    info = clusters.cluster(cluster_id)
+    members = clusters.members(cluster_id)
+    docs = {d.doc_id: d for d in store.get_many([m.doc_id for m in members]) if d}
+    rows = [
+        {"id": m.doc_id, "title": docs[m.doc_id].title, "site": docs[m.doc_id].site, "published": m.published}
+        for m in members
+        if m.doc_id in docs
+    ]
+    return {"id": cluster_id, "size": info.size if info else len(rows), "members": rows}
+
+
+def _traced(store: Store, member_ids: list[str]) -> dict[str, Any] | None:
+    docs = [d for d in store.get_many(member_ids) if d]
+    if not docs:
+        return None
+    doc = max(docs, key=lambda d: (d.reuse_ratio, d.doc_id))
+    result = trace(doc.witness, len(doc.display), store.alignments(doc.doc_id))
+    spans = [
+        {
+            "start": s.start,
+            "end": s.end,
+            "text": doc.display[s.start : s.end][:60],
+            "source": s.source.witness.url,
+            "source_published": s.source.witness.published,
+        }
+        for s in result.spans
+    ]
+    return {
+        "id": doc.doc_id,
+        "url": doc.url,
+        "title": doc.title,
+        "reuse_ratio": round(result.reuse_ratio, 3),
+        "spans": spans,
+    }
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    )
+
+
+def _print_summary(summary: dict[str, Any], settings: Settings) -> None:
+    out = Console()
+    for crawl in summary["crawls"]:
+        out.print(
+            f"crawl {crawl['site']}: {crawl['status']}, {crawl['pages']} pages, "
+            f"{crawl['handed_off']} documents handed off"
+        )
+    out.print(f"[bold]{summary['documents']}[/] documents, [bold]{summary['clusters']}[/] template families")
+    rejected = ", ".join(f"{k} {v:g}" for k, v in sorted(summary["rejections"].items())) or "none"
+    out.print(f"rejections: {rejected}")
+    family = summary["largest_family"]
+    if family:
+        out.print(f"\n[bold]largest family[/] {family['id']} ({family['size']} speeches):")
+        for member in family["members"][:12]:
+            out.print(f"  {member['published']}  {member['site']:<14} {member['title']}")
+    traced = summary["traced"]
+    if traced:
+        out.print(
+            f"\n[bold]traced[/] {traced['title']} ({traced['url']}): {traced['reuse_ratio']:.0%} reused"
+        )
+        for span in traced["spans"][:8]:
+            out.print(
+                f"  [{span['start']}:{span['end']}] {span['text']}… "
+                f"← {span['source']} ({span['source_published']})"
+            )
+    out.print(
+        f"\nbrowse: DEDUPCRAWL_HOME={settings.home} .venv/bin/dedupcrawl serve  (web UI on http://{settings.web_host}:{settings.web_port})"
+    )

@@ -1,0 +1,80 @@
+"""`dedupcrawl scheduler` (the loop that enqueues cron slots) and `dedupcrawl schedule` (the table)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from crawler.config import SitesConfig, load_sites
+from crawler.errors import CrawlerError
+from crawler.runs import CrawlRun, RunStore
+from workers.connection import redis_connection
+from workers.errors import ServiceError
+from workers.keys import Keys
+from workers.scheduler import Scheduler
+from workers.settings import Settings, load_settings
+
+console = Console()
+
+
+def scheduler(
+    sites: Path | None = typer.Option(None, "--sites", help="The sites file (default: DEDUPCRAWL_SITES)."),
+    interval: float = typer.Option(10.0, "--interval", help="Seconds between ticks."),
+) -> None:
+    """Enqueue each site's cron slots on the crawl queue; one leader among many schedulers."""
+    settings = load_settings()
+    path, config = _sites(sites, settings)
+    with redis_connection(settings) as connection:
+        console.print(f"scheduler: {len(config.sites)} sites from {path}, tick every {interval:g}s")
+        Scheduler(connection, Keys(settings.key_prefix), config, str(path)).run(interval)
+
+
+def schedule(
+    sites: Path | None = typer.Option(None, "--sites", help="The sites file (default: DEDUPCRAWL_SITES)."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON list."),
+) -> None:
+    """List each scheduled site's next run, last enqueued slot and last crawl result."""
+    settings = load_settings()
+    path, config = _sites(sites, settings)
+    with redis_connection(settings) as connection:
+        rows = Scheduler(connection, Keys(settings.key_prefix), config, str(path)).table()
+        runs = RunStore(connection, settings.key_prefix)
+        last = {row.site: runs.load(row.last_job) if row.last_job else None for row in rows}
+    records = [
+        {
+            "site": row.site,
+            "cron": row.cron,
+            "next_run": row.next_run.isoformat(),
+            "last_slot": row.last_slot,
+            "last_job": row.last_job,
+            "last_status": _status(last.get(row.site)),
+        }
+        for row in rows
+    ]
+    if as_json:
+        typer.echo(json.dumps(records, ensure_ascii=False))
+        return
+    table = Table("site", "cron", "next run", "last slot", "last result")
+    for record in records:
+        table.add_row(
+            *(str(record[k] or "—") for k in ("site", "cron", "next_run", "last_slot", "last_status"))
+        )
+    console.print(table)
+
+
+def _status(run: CrawlRun | None) -> str | None:
+    return run.status if run else None
+
+
+def _sites(option: Path | None, settings: Settings) -> tuple[Path, SitesConfig]:
+    path = option or settings.sites_file
+    if path is None:
+        raise ServiceError("no sites file: pass --sites FILE or set DEDUPCRAWL_SITES")
+    try:
+        return path.resolve(), load_sites(path)
+    except CrawlerError as exc:
+        raise ServiceError(str(exc)) from exc
