@@ -5,24 +5,29 @@ representative, a member either agrees (aligned there, same character — digits
 written, since the key folds them all to 0), differs (the position lies in a small gap inside
 one of its aligned stretches: a swapped name; or a digit differs: a swapped year), or abstains
 (it has no aligned stretch there: a dropped or rewritten paragraph). A slot is a maximal run of
-positions where some member differs, widened to whole digit runs so a year is never split, plus
-insertion points where a member has extra text between two agreeing positions. Each member's
-value is its text between the slot's two flanking positions; slots where all known values are
-equal are dropped. The template text is the representative's display text with `{{n}}` blanks.
+positions where at least half of the texts aligned there differ, widened to whole digit runs so
+a year is never split, plus insertion points where at least half have extra text. Each member's
+value is its text between the slot's two flanking positions. A slot is kept only when no value
+is shared by more than half of the texts (representative included): names and years differ
+across a template's copies, while one member's rewritten sentence leaves the others agreeing.
+The template text is the display text of the representative with `{{n}}` blanks.
 """
 
 from __future__ import annotations
 
 import unicodedata
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from dedup.align import DEFAULT_ALIGN, AlignConfig, Chain, KeyIndex, chains
+from dedup.align import AlignConfig, Chain, KeyIndex, chains
 from dedup.records import NormalizedText
 
 SLOTS_VERSION = "slots-1"
+# Finer than tracing: short exact stretches between two swapped names still anchor a slot.
+SLOT_ALIGN = AlignConfig(threshold=0.6, min_span=5, version="align-1-slots")
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,15 +67,15 @@ class _Member:
 def template_slots(
     representative: NormalizedText,
     members: Sequence[tuple[str, NormalizedText]],
-    config: AlignConfig = DEFAULT_ALIGN,
+    config: AlignConfig = SLOT_ALIGN,
 ) -> Template:
     """The representative's text with its slots and every member's value in each slot."""
     rep = KeyIndex(representative, config.seed)
     views = [_view(rep, member_id, norm, config) for member_id, norm in members]
-    differs, inserts = _union(representative, views)
+    differs, inserts = _blanks(representative, views)
     slots: list[Slot] = []
     for start, end in _runs(differs, inserts):
-        slot = _slot(len(slots) + 1, representative, views, start, end)
+        slot = _slot(len(slots) + 1, representative, views, start, end, config.max_gap)
         if slot is not None:
             slots.append(slot)
     text = _blanked(representative.display, slots)
@@ -129,18 +134,23 @@ def _digit(norm: NormalizedText, key_pos: int) -> str:
     return unicodedata.normalize("NFKC", norm.display[norm.key_offsets[key_pos]])
 
 
-def _union(rep: NormalizedText, views: list[_Member]) -> tuple[np.ndarray, np.ndarray]:
-    """Positions where any member differs, widened to whole digit runs; insertion points."""
+def _blanks(rep: NormalizedText, views: list[_Member]) -> tuple[np.ndarray, np.ndarray]:
+    """Positions where at least half of the texts aligned there differ (the representative
+    votes for itself), widened to whole digit runs; insertion points likewise."""
     size = len(rep.key)
-    differs = np.zeros(size, dtype=bool)
-    inserts = np.zeros(size + 1, dtype=bool)
+    differs = np.zeros(size, dtype=np.int32)
+    inserts = np.zeros(size + 1, dtype=np.int32)
+    voters = np.ones(size, dtype=np.int32)
     for view in views:
-        differs |= view.differs
-        inserts |= view.inserts
+        differs += view.differs
+        inserts[:-1] += view.inserts[:-1]
+        voters += (view.mapped >= 0) | view.differs
+    blank = (differs > 0) & (2 * differs >= voters)
     for start, end in _digit_runs(rep.key):
-        if differs[start:end].any():
-            differs[start:end] = True
-    return differs, inserts
+        if blank[start:end].any():
+            blank[start:end] = True
+    voters_before = np.concatenate((voters, [1]))
+    return blank, (inserts > 0) & (2 * inserts >= voters_before)
 
 
 def _digit_runs(key: str) -> list[tuple[int, int]]:
@@ -164,13 +174,16 @@ def _runs(differs: np.ndarray, inserts: np.ndarray) -> list[tuple[int, int]]:
     return sorted(runs)
 
 
-def _slot(index: int, rep: NormalizedText, views: list[_Member], start: int, end: int) -> Slot | None:
+def _slot(
+    index: int, rep: NormalizedText, views: list[_Member], start: int, end: int, max_chars: int
+) -> Slot | None:
     """The slot over representative key positions [start, end), or None if all values agree."""
     text_start, text_end = _display_range(rep, start, end)
     own = rep.display[text_start:text_end]
-    values = tuple((view.member_id, _value(view, start, end)) for view in views)
-    if len({own, *(v for _, v in values if v is not None)}) < 2:
-        return None
+    values = tuple((view.member_id, _value(view, start, end, max_chars)) for view in views)
+    known = [own, *(v for _, v in values if v is not None)]
+    if Counter(known).most_common(1)[0][1] * 2 > len(known):
+        return None  # most agree: one member's rewrite, not a blank of the template
     return Slot(index, text_start, text_end, own, values)
 
 
@@ -182,13 +195,13 @@ def _display_range(norm: NormalizedText, start: int, end: int) -> tuple[int, int
     return at, at
 
 
-def _value(view: _Member, start: int, end: int) -> str | None:
+def _value(view: _Member, start: int, end: int, max_chars: int) -> str | None:
     """The member's text strictly between its positions aligned with start-1 and end."""
     # Before the first and after the last position, the member's own text edges are the flanks.
     left = int(view.mapped[start - 1]) if start else -1
     right = int(view.mapped[end]) if end < len(view.mapped) else len(view.norm.key)
-    if (start and left < 0) or right < 0 or right <= left:
-        return None
+    if (start and left < 0) or right < 0 or right <= left or right - left - 1 > max_chars:
+        return None  # no aligned text on a side, or the member has a whole passage of its own
     if right == left + 1:
         return ""
     text_start, text_end = _display_range(view.norm, left + 1, right)

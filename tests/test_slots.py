@@ -1,0 +1,93 @@
+"""Template slots: the swapped names and years of a template cluster, and nothing else."""
+
+from __future__ import annotations
+
+from dedup.normalize import normalize_text
+from dedup.slots import template_slots
+
+TEMPLATE = (
+    "{P}{Y}年教育工作会议于3月16日在县一中召开。教育局局长{O}同志作了题为《以立德树人为根本，"
+    "以教育质量为核心》的重要讲话。会议全面总结了{Y0}年全{U}教育工作，分析了当前面临的形势和任务，"
+    "部署了{Y}年的重点工作。\n"
+    "{O}同志指出，过去一年，{P}教育系统坚持以人民为中心的发展思想，办学条件持续改善，"
+    "教育质量稳步提升，群众满意度不断提高。全{U}共新建改扩建校舍十二所，新增学位三千余个，"
+    "教师队伍建设取得新进展。\n"
+    "{O}同志强调，要切实加强党对教育工作的全面领导，深化教育领域综合改革，推动义务教育优质均衡发展，"
+    "办好人民满意的教育。\n"
+    "会议还表彰了{Y0}年度教育系统先进集体和先进个人，{P}各学校校长、局机关全体干部参加会议。"
+)
+BINDINGS = {
+    "rep": ("巴林左旗", 2019, "王国惠", "旗"),
+    "m1": ("蒲县", 2022, "李明", "县"),
+    "m2": ("X区", 2021, "张三丰", "区"),
+    "m3": ("林西县", 2018, "赵建国", "县"),
+    "m4": ("敖汉旗", 2020, "刘洋", "旗"),
+    "m5": ("宁城县", 2019, "陈晓东", "县"),
+}
+LOCAL = "今年我们还将新建一所寄宿制学校，解决偏远牧区学生上学难的问题。"
+
+
+def _values(member: str) -> list[str]:
+    place, year, official, unit = BINDINGS[member]
+    return [place, str(year), str(year - 1), official, unit]
+
+
+def _text(member: str) -> str:
+    place, year, official, unit = BINDINGS[member]
+    text = TEMPLATE.format(P=place, Y=year, Y0=year - 1, O=official, U=unit)
+    paragraphs = text.split("\n")
+    if member == "m2":  # drops a paragraph
+        del paragraphs[2]
+    if member == "m3":  # adds a local paragraph
+        paragraphs.insert(2, LOCAL)
+    return "\n".join(paragraphs)
+
+
+def _template():  # type: ignore[no-untyped-def]
+    members = [(m, normalize_text(_text(m), m)) for m in BINDINGS if m != "rep"]
+    return template_slots(normalize_text(_text("rep"), "rep"), members)
+
+
+def _only_binding_values(value: str, member: str) -> bool:
+    rest = value
+    for piece in sorted(_values(member), key=len, reverse=True):
+        rest = rest.replace(piece, "")
+    return rest.strip(" ，、") == ""
+
+
+def test_slots_hold_only_the_swapped_names_and_years() -> None:
+    template = _template()
+    assert len(template.slots) >= 5
+    for slot in template.slots:
+        assert _only_binding_values(slot.text, "rep"), slot
+        for member, value in slot.values:
+            assert value is None or _only_binding_values(value, member), (slot, member)
+
+
+def test_every_swapped_value_shows_up_in_a_slot() -> None:
+    template = _template()
+    rep_values = _values("rep")
+    for member in BINDINGS:
+        if member == "rep":
+            continue
+        seen = "|".join(v or "" for slot in template.slots for m, v in slot.values if m == member)
+        for mine, theirs in zip(_values(member), rep_values, strict=True):
+            if mine != theirs:
+                assert mine in seen, (member, mine)
+
+
+def test_template_text_keeps_the_shared_text_and_blanks_the_slots() -> None:
+    template = _template()
+    assert "巴林左旗" not in template.text and "王国惠" not in template.text
+    assert "办好人民满意的教育" in template.text
+    assert LOCAL not in template.text
+    for slot in template.slots:
+        assert "{{" + str(slot.index) + "}}" in template.text
+    assert template.members == ("m1", "m2", "m3", "m4", "m5")
+
+
+def test_identical_members_give_no_slots() -> None:
+    rep = normalize_text(_text("rep"), "rep")
+    template = template_slots(rep, [(f"c{i}", normalize_text(_text("rep"), f"c{i}")) for i in range(5)])
+    assert template.slots == ()
+    assert template.text == rep.display
