@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -67,18 +68,21 @@ politeness = {{ delay_s = 0, concurrency = {CONCURRENCY}, obey_robots = false, a
 
 
 def run_ours(base: str, redis_url: str, work: Path) -> dict[str, Any]:
-    settings = [f"-s{k}={v}" for k, v in POLITENESS_OFF.items()]
-    command = [sys.executable, "-m", "crawler.run", "--site", SITE, "--sites-file", str(sites_file(base, work / "sites.toml"))]
-    command += ["--redis-url", redis_url, "--key-prefix", "bench", "--warc-dir", str(work / "warc"), "--log-level", "WARNING"]
-    command += ["--run-id", "bench-run"] + [f"--set={s[2:]}" for s in settings]
+    """`python -m crawler.run` on a fresh Redis database (a full crawl, not an incremental one)."""
+    work.mkdir(parents=True, exist_ok=True)
+    connection = redis.Redis.from_url(redis_url)
+    connection.flushdb()
+    command = [sys.executable, "-m", "crawler.run", "--site", SITE]
+    command += ["--sites-file", str(sites_file(base, work / "sites.toml")), "--redis-url", redis_url]
+    command += ["--key-prefix", "bench", "--warc-dir", str(work / "warc"), "--log-level", "WARNING"]
+    command += ["--run-id", "bench-run"] + [f"--set={k}={v}" for k, v in POLITENESS_OFF.items()]
     done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=False)
     if not done.stdout.strip():
         raise SystemExit(f"our crawl failed:\n{done.stderr[-3000:]}")
-    connection = redis.Redis.from_url(redis_url)
     stats = json.loads(connection.hget("bench:crawl:bench-run", "scrapy_stats") or b"{}")
     stats["jobs"] = Queue("ingest", connection=connection).count
     connection.close()
-    return stats
+    return dict(stats)
 
 
 def run_plain(base: str) -> dict[str, Any]:
@@ -102,8 +106,8 @@ def plain_worker(base: str) -> None:
         """Follows the same links as ours: list → documents → pager links of each document."""
 
         name = "plain"
-        allowed_domains = ["127.0.0.1"]
-        start_urls = [f"{base}/wenku/list/1.html"]
+        allowed_domains: ClassVar[list[str]] = ["127.0.0.1"]
+        start_urls: ClassVar[list[str]] = [f"{base}/wenku/list/1.html"]
         every_link = LinkExtractor(unique=True)
         pager = LinkExtractor(restrict_css="div.pager", unique=True)
 
@@ -131,9 +135,25 @@ def pages_per_s(stats: dict[str, Any]) -> tuple[int, float]:
     return pages, pages / float(stats["elapsed_time_seconds"])
 
 
+def timed(run: Any) -> dict[str, Any]:
+    """Run one crawl process; add the CPU seconds it used (this machine is shared: wall time
+    moves with other load, CPU per page much less)."""
+    before = os.times()
+    stats = dict(run())
+    after = os.times()
+    stats["cpu_s"] = (after.children_user + after.children_system) - (
+        before.children_user + before.children_system
+    )
+    return stats
+
+
+def best(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    return max(runs, key=lambda stats: pages_per_s(stats)[1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--quick", action="store_true", help="about 2,000 pages (under a minute)")
+    parser.add_argument("--quick", action="store_true", help="about 2,000 pages, one round (under a minute)")
     parser.add_argument("--json", action="store_true", help="print exactly one JSON object")
     parser.add_argument("--plain-worker", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -141,41 +161,50 @@ def main() -> None:
         plain_worker(args.plain_worker)
         return
     # About 2.6 pages per docshare document and a third of the corpus on the docshare site.
-    docs = 2400 if args.quick else 6000
+    docs, rounds = (2400, 1) if args.quick else (6000, 2)
+    ours_runs: list[dict[str, Any]] = []
+    plain_runs: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         server = RedisServer(work / "redis").start()
         try:
             with FixtureServer(docs=docs, seed=3, crawl_delay=0, slow_s=0) as web:
                 warm = time.perf_counter()
-                plain = run_plain(web.url)
-                ours = run_ours(web.url, server.url, work)
+                for round_no in range(rounds):  # alternate, so both see the same background load
+                    plain_runs.append(timed(lambda: run_plain(web.url)))
+                    ours_runs.append(timed(lambda n=round_no: run_ours(web.url, server.url, work / f"r{n}")))
                 wall = time.perf_counter() - warm
         finally:
             stop_process(server.pid)
-    report(ours, plain, wall, args.json)
+    report(best(ours_runs), best(plain_runs), wall, rounds, args.json)
 
 
-def report(ours: dict[str, Any], plain: dict[str, Any], wall: float, as_json: bool) -> None:
+def report(ours: dict[str, Any], plain: dict[str, Any], wall: float, rounds: int, as_json: bool) -> None:
     our_pages, our_rate = pages_per_s(ours)
     plain_pages, plain_rate = pages_per_s(plain)
+    our_cpu = 1000 * ours["cpu_s"] / max(our_pages, 1)
+    plain_cpu = 1000 * plain["cpu_s"] / max(plain_pages, 1)
     result = {
         "ours_pages_per_s": round(our_rate, 1),
         "plain_scrapy_pages_per_s": round(plain_rate, 1),
         "ratio": round(our_rate / plain_rate, 3),
+        "ours_cpu_ms_per_page": round(our_cpu, 2),
+        "plain_scrapy_cpu_ms_per_page": round(plain_cpu, 2),
+        "cpu_ratio": round(plain_cpu / our_cpu, 3),
         "ours_pages": our_pages,
         "plain_pages": plain_pages,
         "ours_documents_handed_off": int(ours.get("dedupcrawl/handed_off", 0)),
         "ours_ingest_jobs": int(ours.get("jobs", 0)),
         "ours_warc_records": int(ours.get("dedupcrawl/captures", 0)),
         "concurrency": CONCURRENCY,
+        "rounds": rounds,
         "wall_s": round(wall, 1),
     }
     if as_json:
         print(json.dumps(result))
         return
     for key, value in result.items():
-        print(f"{key:28} {value}")
+        print(f"{key:30} {value}")
 
 
 if __name__ == "__main__":
