@@ -15,6 +15,7 @@ Layout (prefix `P`, default `dc`; `F` is a fingerprint-config id):
     P:clusters              zset   cluster ids by size
     P:lsh:{F}:...           LSH index of fingerprint config F (workers.lsh_index)
     P:uf:{F}:...            union-find of verified edges, exact-key map (workers.cluster_store)
+    P:pass:{V}:...          passage index of fingerprint scheme V (workers.passage_index)
     P:crawl:{run_id}        hash   crawl run record and stats
     P:crawls                zset   crawl run ids by start time
     P:seen:{sha1(url)}      hash   incremental crawl state of a URL
@@ -84,6 +85,9 @@ class Keys:
 
     def union_find(self, fingerprint_id: str) -> str:
         return f"{self.prefix}:uf:{fingerprint_id}"
+
+    def passages(self, version: str) -> str:
+        return f"{self.prefix}:pass:{version}"
 
     def crawl(self, run_id: str) -> str:
         return f"{self.prefix}:crawl:{run_id}"

@@ -1,0 +1,75 @@
+"""The passage index on a real redis-server: partial reuse is found, stock phrases are not."""
+
+from __future__ import annotations
+
+import redis
+
+from dedup.corpus import generate
+from dedup.normalize import normalize_text
+from workers.keys import Keys
+from workers.passage_index import PassageIndex
+
+KEYS = Keys("t")
+
+
+def _corpus() -> tuple[list[str], list[str]]:
+    docs = [d for d in generate(40, seed=9) if d.role == "unrelated"]
+    return [d.doc_id for d in docs], [d.text for d in docs]
+
+
+def test_a_speech_reusing_two_paragraphs_finds_its_template(redis_client: redis.Redis) -> None:
+    index = PassageIndex(redis_client, KEYS)
+    ids, texts = _corpus()
+    for doc_id, text in zip(ids[:8], texts[:8], strict=True):
+        index.add_and_query(doc_id, normalize_text(text, doc_id))
+    template = texts[3].split("\n")
+    own = texts[9].split("\n")
+    mixed = "\n".join([own[0], template[2], own[1], template[4], own[2]])
+    found = index.add_and_query("mixed", normalize_text(mixed, "mixed"))
+    assert found and found[0][0] == ids[3]
+    assert all(other == ids[3] or shared < found[0][1] / 3 for other, shared in found)
+
+
+def test_insert_then_query_is_symmetric_and_idempotent(redis_client: redis.Redis) -> None:
+    index = PassageIndex(redis_client, KEYS)
+    _, texts = _corpus()
+    a, b = normalize_text(texts[0], "a"), normalize_text(texts[0] + "\n" + texts[1], "b")
+    assert index.add_and_query("a", a) == []
+    first = index.add_and_query("b", b)
+    assert [other for other, _ in first] == ["a"]
+    again = index.add_and_query("b", b)
+    assert again == first
+    assert index.indexed("b") == len(index.fingerprints(b))
+    assert index.add_and_query("a", a) == [("b", first[0][1])]
+
+
+def test_changed_text_replaces_old_fingerprints_and_remove_forgets(redis_client: redis.Redis) -> None:
+    index = PassageIndex(redis_client, KEYS)
+    _, texts = _corpus()
+    index.add_and_query("a", normalize_text(texts[0], "a"))
+    index.add_and_query("b", normalize_text(texts[1], "b"))
+    index.add_and_query("a", normalize_text(texts[1], "a"))  # same id, new text
+    assert index.add_and_query("c", normalize_text(texts[0], "c")) == []
+    assert index.remove("b") is True
+    assert [o for o, _ in index.add_and_query("d", normalize_text(texts[1], "d"))] == ["a"]
+    assert index.remove("b") is False
+
+
+def test_fingerprints_in_too_many_documents_are_ignored(redis_client: redis.Redis) -> None:
+    index = PassageIndex(redis_client, KEYS, max_docs=3)
+    _, texts = _corpus()
+    common = normalize_text(texts[5], "x")
+    results = [index.add_and_query(f"d{i}", common) for i in range(5)]
+    assert [len(r) for r in results[:3]] == [0, 1, 2]
+    assert results[3] == [] and results[4] == []
+    sizes = {int(redis_client.scard(f"{index.base}:f:{fp}")) for fp in index.fingerprints(common)}
+    assert sizes == {4}  # saturated sets stop growing
+
+
+def test_keys_carry_the_fingerprint_scheme_version(redis_client: redis.Redis) -> None:
+    index = PassageIndex(redis_client, KEYS)
+    _, texts = _corpus()
+    index.add_and_query("a", normalize_text(texts[0], "a"))
+    names = {k.decode() for k in redis_client.scan_iter("t:pass:*")}
+    assert names and all(name.startswith(f"t:pass:{index.version}:") for name in names)
+    assert index.config.version in index.version
