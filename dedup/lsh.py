@@ -42,7 +42,7 @@ class Candidate:
     """A document found in a shared bucket, with what verification needs."""
 
     doc_id: str
-    signature: bytes  # compact: low 16 bits of each value, little-endian
+    signature: bytes  # compact: low 8 bits of each value (verify.compact)
     shingle_count: int
 
 
@@ -50,9 +50,13 @@ def band_hashes(values: Signature, params: LSHParams) -> npt.NDArray[np.uint32]:
     """One 32-bit bucket hash per band (the band number is mixed in, so bands never collide)."""
     rows = values[: params.bands * params.rows].reshape(params.bands, params.rows)
     h = np.arange(1, params.bands + 1, dtype=np.uint64)
-    for r in range(params.rows):
-        h = mix64(h * np.uint64(0x100000001B3) + rows[:, r].astype(np.uint64))
-    return (h >> np.uint64(32)).astype(np.uint32)
+    for r in range(params.rows):  # xor-multiply chain, one avalanche at the end
+        h ^= rows[:, r]
+        h *= _ODD
+    return (mix64(h) >> np.uint64(32)).astype(np.uint32)
+
+
+_ODD = np.uint64(0x9E3779B97F4A7C15)
 
 
 class LSHIndex(Protocol):

@@ -1,7 +1,7 @@
 """The LSH index in Redis: insert-then-query in one Lua script, compact fixed-size records.
 
 Per document Redis keeps a 4-byte number in one small hash per band bucket shard, its name, and
-a record of its compact signature (low 16 bits of each MinHash value), shingle count and band
+a record of its compact signature (low 8 bits of each MinHash value), shingle count and band
 hashes (so it can be removed). Bucket hashes are sharded `2**shard_bits` ways per band so each
 stays small enough for Redis' compact hash encoding up to about 128 · 2**shard_bits documents.
 """
@@ -52,7 +52,7 @@ class RedisLSHIndex:
         return f"{self.base}:id:{zlib.crc32(doc_id.encode('utf-8')) % _ID_SHARDS}"
 
     def _lengths(self, num_perm: int) -> tuple[int, int]:
-        returned = 2 * num_perm + 4
+        returned = num_perm + 4
         return returned + 4 * self.params.bands, returned
 
     def add(self, fp: Fingerprint) -> list[Candidate]:
@@ -63,8 +63,7 @@ class RedisLSHIndex:
         fields = band_hashes(values, self.params).astype("<u4")
         record = compact(values) + struct.pack("<I", fp.shingle_count) + fields.tobytes()
         reclen, retlen = self._lengths(len(values))
-        args: list[EncodableT] = [self.base, fp.doc_id, record, self.mask, reclen, retlen]
-        args.extend(fields[i : i + 1].tobytes() for i in range(len(fields)))
+        args: list[EncodableT] = [self.base, fp.doc_id, record, self.mask, reclen, retlen, self.params.bands]
         reply = self._add(keys=[self._id_key(fp.doc_id)], args=args)
         return sorted(
             (_candidate(reply[i], reply[i + 1], len(values)) for i in range(0, len(reply), 2)),
@@ -78,5 +77,5 @@ class RedisLSHIndex:
 
 
 def _candidate(name: bytes, record: bytes, num_perm: int) -> Candidate:
-    (count,) = struct.unpack_from("<I", record, 2 * num_perm)
-    return Candidate(name.decode("utf-8"), bytes(record[: 2 * num_perm]), count)
+    (count,) = struct.unpack_from("<I", record, num_perm)
+    return Candidate(name.decode("utf-8"), bytes(record[:num_perm]), count)

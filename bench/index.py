@@ -1,0 +1,143 @@
+"""LSH index in Redis: add (insert+query) speed and memory per document, vs datasketch.
+
+Both run against the same real redis-server started here, with the same signatures (from our
+fingerprints of dedup.corpus speeches, plain match key) and the same bands (42x3). Ours: one
+Lua script per add (insert, then query, then fetch candidates' compact signatures). datasketch:
+MinHashLSH with Redis storage, `insert` then `query` per document. Figures per corpus size:
+bytes_per_doc  Redis used_memory growth / documents (everything the index keeps, no text)
+ms_per_doc     mean add time over the last 1,000 adds before reaching that size (flatness)
+
+    python bench/index.py [--quick] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import redis  # noqa: E402
+from datasketch import MinHash, MinHashLSH  # noqa: E402
+
+from bench.minhash import key_of  # noqa: E402
+from dedup.corpus import generate  # noqa: E402
+from dedup.errors import Rejected  # noqa: E402
+from dedup.fingerprint import Fingerprint, FingerprintConfig, fingerprint  # noqa: E402
+from dedup.lsh import LSHParams  # noqa: E402
+from workers.keys import Keys  # noqa: E402
+from workers.lsh_index import RedisLSHIndex  # noqa: E402
+from workers.redis_server import RedisServer, stop_process  # noqa: E402
+
+CONFIG = FingerprintConfig()
+WINDOW = 1000
+
+
+def fingerprints(count: int) -> list[Fingerprint]:
+    out = []
+    for doc in generate(count, seed=17):
+        try:
+            out.append(fingerprint(doc.doc_id, key_of(doc.text), "bench", CONFIG))
+        except Rejected:
+            continue
+    return out
+
+
+def ours(connection: redis.Redis, fps: list[Fingerprint], sizes: list[int]) -> dict[str, Any]:
+    connection.flushall()
+    base = int(connection.info("memory")["used_memory"])
+    index = RedisLSHIndex(connection, Keys("bench"), fps[0].fingerprint_id)
+    index.add(fps[0])  # load the script before timing
+    index.remove(fps[0].doc_id)
+    bytes_per_doc, ms_per_doc, candidates = {}, {}, 0
+    start = window_start = time.perf_counter()
+    for n, fp in enumerate(fps, 1):
+        if n == max(1, min(sizes) - WINDOW) or n % 10_000 == 10_000 - WINDOW:
+            window_start = time.perf_counter()
+        candidates += len(index.add(fp))
+        if n in sizes:
+            ms_per_doc[str(n)] = round((time.perf_counter() - window_start) * 1000 / WINDOW, 3)
+            used = int(connection.info("memory")["used_memory"])
+            bytes_per_doc[str(n)] = round((used - base) / n)
+    elapsed = time.perf_counter() - start
+    return {
+        "docs_per_s": round(len(fps) / elapsed, 1),
+        "bytes_per_doc": bytes_per_doc,
+        "ms_per_doc": ms_per_doc,
+        "candidates_per_doc": round(candidates / len(fps), 2),
+    }
+
+
+def datasketch(port: int, connection: redis.Redis, fps: list[Fingerprint]) -> dict[str, Any]:
+    connection.flushall()
+    base = int(connection.info("memory")["used_memory"])
+    params = LSHParams()
+    lsh = MinHashLSH(
+        num_perm=CONFIG.num_perm,
+        params=(params.bands, params.rows),
+        storage_config={
+            "type": "redis",
+            "basename": b"dsbench",
+            "redis": {"host": "127.0.0.1", "port": port},
+        },
+    )
+    sketches = [
+        MinHash(num_perm=CONFIG.num_perm, hashvalues=fp.values().astype("uint64"), scheme="legacy")
+        for fp in fps
+    ]
+    start = time.perf_counter()
+    for fp, sketch in zip(fps, sketches, strict=True):
+        lsh.insert(fp.doc_id, sketch)
+        lsh.query(sketch)
+    elapsed = time.perf_counter() - start
+    used = int(connection.info("memory")["used_memory"])
+    return {"docs_per_s": round(len(fps) / elapsed, 1), "bytes_per_doc": round((used - base) / len(fps))}
+
+
+def measure(quick: bool) -> dict[str, Any]:
+    sizes = [2_000, 10_000] if quick else [10_000, 100_000]
+    fps = fingerprints(max(sizes) + 200)[: max(sizes)]
+    sizes = [s for s in sizes if s <= len(fps)]
+    with tempfile.TemporaryDirectory() as tmp:
+        server = RedisServer(Path(tmp)).start()
+        try:
+            connection = redis.Redis.from_url(server.url)
+            mine = ours(connection, fps, sizes)
+            theirs = datasketch(server.port, connection, fps[: 500 if quick else 2000])
+            connection.close()
+        finally:
+            stop_process(server.pid)
+    return {
+        "ours_docs_per_s": mine["docs_per_s"],
+        "datasketch_redis_docs_per_s": theirs["docs_per_s"],
+        "ratio_vs_datasketch": round(mine["docs_per_s"] / theirs["docs_per_s"], 1),
+        "bytes_per_doc": mine["bytes_per_doc"],
+        "ms_per_doc": mine["ms_per_doc"],
+        "datasketch_bytes_per_doc": theirs["bytes_per_doc"],
+        "candidates_per_doc": mine["candidates_per_doc"],
+        "bands": f"{LSHParams().bands}x{LSHParams().rows}",
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="2k and 10k documents")
+    parser.add_argument("--json", action="store_true", help="print one JSON object only")
+    args = parser.parse_args()
+    figures = measure(args.quick)
+    if args.json:
+        print(json.dumps(figures))
+        return
+    for name, value in figures.items():
+        print(f"{name:>28}: {value}")
+
+
+if __name__ == "__main__":
+    main()
