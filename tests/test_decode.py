@@ -29,10 +29,8 @@ def _html(meta: str = "") -> str:
     ],
 )
 def test_gb_family_pages(encoding: str, header: str | None, meta: str) -> None:
-    if encoding == "gb2312":
-        text = TEXT.replace("會議講話", "会议讲话")  # GB2312 has no traditional characters
-    else:
-        text = TEXT
+    # GB2312 has no traditional characters
+    text = TEXT.replace("會議講話", "会议讲话") if encoding == "gb2312" else TEXT
     html = _html(meta.format(enc=encoding)).replace(TEXT, text)
     decoded = decode(html.encode(encoding), header.format(enc=encoding) if header else None)
     assert text in decoded.text
@@ -89,9 +87,7 @@ def test_control_characters_and_nul_bytes_are_removed() -> None:
         (bytes(range(32)) * 100, None, "binary"),
     ],
 )
-def test_binary_bodies_are_recognised_and_rejected(
-    body: bytes, content_type: str | None, kind: str
-) -> None:
+def test_binary_bodies_are_recognised_and_rejected(body: bytes, content_type: str | None, kind: str) -> None:
     assert binary_kind(body, content_type) == kind
     with pytest.raises(Rejected) as caught:
         decode(body, content_type)

@@ -6,15 +6,15 @@ from __future__ import annotations
 import re
 
 from dedup.normalize import reasons
-from dedup.normalize.lines import Line, cut
+from dedup.normalize.lines import Line, cut, strip_line
 from dedup.records import Removal
 
 _N = r"\s*\d{1,4}\s*"
 _COUNTER = re.compile(
-    rf"第{_N}页\s*[/／,，|]?\s*共{_N}页|共{_N}页\s*[/／,，|]?\s*第{_N}页|"
+    rf" ?(?:第{_N}页\s*[/／,，|]?\s*共{_N}页|共{_N}页\s*[/／,，|]?\s*第{_N}页|"
     rf"(?:(?<=\s)|^)\S{{1,200}}\.(?:docx?|pdf|pptx?|xlsx?|txt|wps)_第{_N}页|"
     rf"^\s*-{_N}-\s*$|^\s*第{_N}页\s*$|^\s*\d{{1,4}}\s*/\s*\d{{1,4}}\s*页?\s*$|"
-    rf"\bpage{_N}of{_N}\b",
+    rf"\bpage{_N}of{_N}\b)",
     re.I,
 )
 _COUNTER_START = re.compile(r"\s*(?:-\s*\d|\d{1,4}\s*/)")
@@ -31,7 +31,7 @@ def drop_page_counters(lines: list[Line]) -> tuple[list[Line], list[Removal]]:
         matches = _COUNTER.finditer(line[0]) if _may_count(line[0]) else ()
         for match in reversed(list(matches)):
             removed.append(Removal(reasons.PAGE_COUNTER, line[1][match.start() : match.end()]))
-            line = cut(line, match.start(), match.end())
+            line = strip_line(cut(line, match.start(), match.end()))
         if line[0].strip():
             kept.append(line)
     return kept, removed

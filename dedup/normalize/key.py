@@ -21,7 +21,7 @@ _FULLWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
 def fold_char(c: str) -> str:
     """The key character for display character `c`, or "" when the key ignores it."""
     category = unicodedata.category(c)
-    if category == "Nd":
+    if category == "Nd" or c.isdigit():  # ² and ① count as digits too
         return "0"
     if category[0] not in "LN":
         return ""
@@ -37,7 +37,7 @@ _HAS_FULLWIDTH = re.compile(r"[\uff01-\uff5e]")
 
 
 def key_text(text: str) -> str:
-    """The match key of `text` without the offsets: for comparing lines cheaply."""
+    """The match key of `text` without the offsets (digits outside Nd such as ² aside)."""
     key = _DIGITS.sub("0", _IGNORED.sub("", text))
     return (key.translate(_FULLWIDTH) if _HAS_FULLWIDTH.search(key) else key).lower()
 

@@ -6,6 +6,7 @@ and cut the same spans out of both, so `original` stays the display text before 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from dedup.records import Removal
@@ -51,3 +52,15 @@ def drop_where(lines: list[Line], keep: Iterable[bool], reason: str) -> tuple[li
         else:
             removed.append(Removal(reason, line[1]))
     return kept, removed
+
+
+def cut_matches(lines: list[Line], pattern: re.Pattern[str], reason: str) -> tuple[list[Line], list[Removal]]:
+    """Cut every match of `pattern` (found in the simplified text) out of both versions."""
+    out: list[Line] = []
+    removed: list[Removal] = []
+    for line in lines:
+        for match in reversed(list(pattern.finditer(line[0]))):
+            removed.append(Removal(reason, line[1][match.start() : match.end()]))
+            line = cut(line, match.start(), match.end())
+        out.append(line)
+    return out, removed

@@ -16,7 +16,9 @@ _INLINE = (
     "a|abbr|b|big|cite|code|em|font|i|img|input|label|mark|o:p|q|s|small|span|strike|strong|sub|"
     "sup|tt|u|wbr|button|select|option|textarea|meta|link|iframe|noscript|video|audio|source"
 )
-_ATTRS = r"(?:\s[^<>]{0,2000})?/?"
+# Attributes as HTML writes them (name, name=value), so `a<b 且 b>c` is not taken for a tag.
+_VALUE = r"""(?:"[^"<>]{0,2000}"|'[^'<>]{0,2000}'|[^\s"'<>]{1,2000})"""
+_ATTRS = rf"(?:\s+[a-zA-Z_:][-\w:.]{{0,40}}(?:\s*=\s*{_VALUE})?){{0,60}}\s*/?"
 _RAW = re.compile(r"<(script|style)\b[^<>]{0,2000}>.*?</\1\s*>", re.I | re.S)
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
 _BLOCK_TAG = re.compile(rf"</?(?:{_BLOCK})\b{_ATTRS}>", re.I)

@@ -16,6 +16,9 @@ _BODY = rf"\s?[a-zü]{{0,5}}[{_TONED}][a-zü{_TONED}]{{0,4}}\s?[)）]"
 _ANNOTATION = re.compile(rf"[（(](?<=[{CJK}][（(]){_BODY}(?:[（(]{_BODY})*")
 
 
+ANNOTATION = _ANNOTATION
+
+
 def drop_pinyin_annotations(text: str) -> tuple[str, list[Removal]]:
     found = _ANNOTATION.findall(text) if _ANY_TONE.search(text) else []
     if not found:

@@ -6,15 +6,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from dedup.errors import Rejected
+from dedup.normalize import reasons
 from dedup.normalize.chrome import drop_bylines, drop_header_before_breadcrumb, drop_site_chrome
 from dedup.normalize.chunks import join_page_chunks
 from dedup.normalize.config import DEFAULT_NORM, NormConfig
 from dedup.normalize.counters import drop_page_counters
 from dedup.normalize.key import line_key, match_key
-from dedup.normalize.lines import Line, join_lines, split_lines
+from dedup.normalize.lines import Line, cut_matches, join_lines, split_lines
 from dedup.normalize.markup import strip_html_remnants
+from dedup.normalize.pinyin import ANNOTATION as PINYIN_ANNOTATION
 from dedup.normalize.pinyin import drop_pinyin_annotations
-from dedup.normalize.punctuation import drop_spurious_commas
+from dedup.normalize.punctuation import SPURIOUS_COMMA, drop_spurious_commas
 from dedup.normalize.repeats import (
     clean_title,
     drop_repeated_paragraphs,
@@ -62,6 +64,10 @@ LINE_RULES: tuple[LineRule, ...] = (
 )
 
 
+_INLINE_CUTS = frozenset({reasons.PAGE_COUNTER, reasons.PAGE_CHUNK_MARKER, reasons.REPEATED_TITLE})
+_MAX_PASSES = 3
+
+
 def normalize(extraction: Extraction, config: NormConfig = DEFAULT_NORM) -> NormalizedText:
     """Normalize an extracted page; raises Rejected("too_short") when too little text is left."""
     bylines = tuple(filter(None, (extraction.author, extraction.site)))
@@ -89,10 +95,7 @@ def normalize_text(
     simplified = to_simplified(original) if config.to_simplified else original
     display_title = _title(title, config)
     context = _Context(config, display_title or "", _simplify(title or "", config), tuple(bylines))
-    lines = split_lines(simplified, original)
-    for rule in LINE_RULES:
-        lines, dropped = rule(lines, context)
-        removed.extend(dropped)
+    lines = apply_line_rules(split_lines(simplified, original), context, removed)
     display, display_original = join_lines(lines)
     key, offsets = match_key(display)
     if len(key) < config.min_key_chars:
@@ -108,6 +111,33 @@ def normalize_text(
         norm_version=config.version,
         title=display_title,
     )
+
+
+def apply_line_rules(lines: list[Line], context: _Context, removed: list[Removal]) -> list[Line]:
+    """The line rules in order; again while a pass cut inside lines, since a cut can leave a
+    line another rule drops (idempotence: normalizing the display text changes nothing)."""
+    for _ in range(_MAX_PASSES):
+        cut_inside = False
+        for rule in LINE_RULES:
+            lines, dropped = rule(lines, context)
+            removed.extend(dropped)
+            cut_inside = cut_inside or any(r.reason in _INLINE_CUTS for r in dropped)
+        if not cut_inside:
+            break
+        lines = _recheck_characters(lines, removed)
+    return lines
+
+
+def _recheck_characters(lines: list[Line], removed: list[Removal]) -> list[Line]:
+    """A cut inside a line can bring a comma next to punctuation, or a pinyin annotation next
+    to a character: apply those character rules again, to both versions of the lines."""
+    for pattern, reason in (
+        (PINYIN_ANNOTATION, reasons.PINYIN_ANNOTATION),
+        (SPURIOUS_COMMA, reasons.SPURIOUS_COMMA),
+    ):
+        lines, found = cut_matches(lines, pattern, reason)
+        removed.extend(found)
+    return lines
 
 
 def clean_characters(text: str, removed: list[Removal]) -> str:

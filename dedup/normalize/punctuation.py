@@ -10,6 +10,9 @@ from dedup.records import Removal
 _SPURIOUS = re.compile(r"[,，](?=[ \u3000]?[,，、。；;：:！!？?])")
 
 
+SPURIOUS_COMMA = _SPURIOUS
+
+
 def drop_spurious_commas(text: str) -> tuple[str, list[Removal]]:
     found = _SPURIOUS.findall(text)
     if not found:

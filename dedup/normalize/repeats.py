@@ -23,7 +23,7 @@ def clean_title(title: str) -> str:
     """The document title without a trailing file extension or a `- site name` suffix."""
     title = title.strip()
     shortened = _SITE_SUFFIX.sub("", title)
-    if len(key_text(shortened)) >= 6:
+    if len(key_text(shortened)) >= 4:
         title = shortened
     return _FILE_EXTENSION.sub("", title).strip()
 

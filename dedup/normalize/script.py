@@ -8,6 +8,7 @@ from functools import lru_cache
 import opencc
 
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_MAX_ROUNDS = 3
 _CJK_RANGES = ((0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00))
 
 
@@ -33,9 +34,19 @@ def _char(c: str) -> str:
 
 
 def to_simplified(text: str) -> str:
-    """OpenCC t2s of `text`, guaranteed the same length (lines that change length go per char)."""
-    if not _traditional().search(text):
-        return text
+    """OpenCC t2s of `text`, the same length (lines that change length go per char), repeated
+    while it still changes something (薴 → 苧 → 苎), so simplified text stays as it is."""
+    for _ in range(_MAX_ROUNDS):
+        if not _traditional().search(text):
+            break
+        converted = _convert_once(text)
+        if converted == text:
+            break
+        text = converted
+    return text
+
+
+def _convert_once(text: str) -> str:
     converted = _converter().convert(text)
     if len(converted) == len(text):
         return converted
