@@ -9,6 +9,7 @@ from types import FrameType
 import typer
 
 from workers.commands import archive, crawl, demo, extract, schedule, server, worker
+from workers.commands import trace as trace_commands
 from workers.errors import ServiceError
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
@@ -22,6 +23,8 @@ app.command()(schedule.scheduler)
 app.command()(schedule.schedule)
 app.command()(demo.demo)
 app.command()(extract.extract)
+app.command("trace")(trace_commands.trace_doc)
+app.command()(trace_commands.template)
 
 
 def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:

@@ -1,0 +1,104 @@
+"""`dedupcrawl trace` and `dedupcrawl template` on documents ingested through the real pipeline."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import redis
+from typer.testing import CliRunner
+
+from crawler.warc import WarcArchive
+from dedup.corpus import CorpusDoc, generate
+from dedup.records import Rejection
+from workers.cli import app
+from workers.imports import Importer
+from workers.ingest import Ingestor, document_id
+from workers.keys import Keys
+from workers.store import Store
+
+runner = CliRunner()
+PREFIX = "t"
+
+
+@pytest.fixture()
+def ingested(redis_client: redis.Redis, tmp_path: Path) -> list[CorpusDoc]:
+    docs = [d for d in generate(60, seed=11) if d.family in {"f00003", "f00004"}]
+    path = tmp_path / "docs.jsonl"
+    rows = [
+        {"url": d.url, "text": d.noisy, "title": d.title, "published": d.published.isoformat()}
+        for d in docs
+    ]
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+    ingestor = Ingestor(redis_client, Keys(PREFIX), tmp_path / "warc")
+    archive = WarcArchive(tmp_path / "warc", "import")
+    for item in Importer(archive).jsonl(path):
+        assert not isinstance(item, Rejection)
+        ingestor.ingest_capture(item)
+    archive.close()
+    return docs
+
+
+def _env(redis_url: str, tmp_path: Path) -> dict[str, str]:
+    return {"REDIS_URL": redis_url, "DEDUPCRAWL_KEY_PREFIX": PREFIX, "DEDUPCRAWL_HOME": str(tmp_path)}
+
+
+def _variant(docs: list[CorpusDoc]) -> CorpusDoc:
+    return next(d for d in sorted(docs, key=lambda d: d.doc_id) if d.role == "variant" and d.spans)
+
+
+def test_trace_json_names_earlier_sources_with_their_text(
+    ingested: list[CorpusDoc], redis_url: str, tmp_path: Path
+) -> None:
+    doc = _variant(ingested)
+    result = runner.invoke(app, ["trace", doc.url, "--json"], env=_env(redis_url, tmp_path))
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.stdout)
+    assert {"id", "url", "text", "reuse_ratio", "spans"} <= record.keys()
+    assert record["url"] == doc.url and record["spans"]
+    assert 0.3 < record["reuse_ratio"] <= 1.0
+    published = {d.url: d.published.isoformat() for d in ingested}
+    for span in record["spans"]:
+        assert span["text"] == record["text"][span["start"] : span["end"]]
+        source = span["source"]
+        assert {"id", "url", "published", "start", "end", "text"} <= source.keys()
+        assert source["published"] < published[doc.url]
+        assert source["published"] == published[source["url"]]
+        assert source["text"]
+        for witness in span["witnesses"]:
+            assert witness["published"] >= source["published"]
+    by_id = runner.invoke(app, ["trace", record["id"], "--json"], env=_env(redis_url, tmp_path))
+    assert json.loads(by_id.stdout) == record
+
+
+def test_trace_rich_output_and_unknown_documents(
+    ingested: list[CorpusDoc], redis_url: str, tmp_path: Path
+) -> None:
+    doc = _variant(ingested)
+    shown = runner.invoke(app, ["trace", doc.url], env=_env(redis_url, tmp_path))
+    assert shown.exit_code == 0, shown.output
+    assert "reused" in shown.stdout and "source" in shown.stdout
+    missing = runner.invoke(app, ["trace", "https://nowhere.example/x"], env=_env(redis_url, tmp_path))
+    assert missing.exit_code == 1
+    assert "no document" in missing.output
+
+
+def test_template_json_has_slots_with_member_values(
+    ingested: list[CorpusDoc], redis_client: redis.Redis, redis_url: str, tmp_path: Path
+) -> None:
+    doc = _variant(ingested)
+    stored = Store(redis_client, Keys(PREFIX)).get(document_id(doc.url))
+    assert stored and stored.cluster_id
+    result = runner.invoke(app, ["template", stored.cluster_id, "--json"], env=_env(redis_url, tmp_path))
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.stdout)
+    assert record["slots"] and "{{1}}" in record["text"]
+    members = {m["id"] for m in record["members"]}
+    for slot in record["slots"]:
+        assert {v["id"] for v in slot["values"]} == members
+        assert len(slot["text"]) <= 30
+    shown = runner.invoke(app, ["template", stored.cluster_id], env=_env(redis_url, tmp_path))
+    assert shown.exit_code == 0 and "{{1}}" in shown.stdout
+    missing = runner.invoke(app, ["template", "nope"], env=_env(redis_url, tmp_path))
+    assert missing.exit_code == 1 and "no cluster" in missing.output
