@@ -111,9 +111,7 @@ def test_every_document_page_captured_once(world: World, first: dict[str, Any]) 
     assert set(ok.values()) == {1}, [u for u, n in ok.items() if n > 1]
 
 
-def test_each_document_handed_off_once_with_all_its_pages(
-    world: World, first: dict[str, Any]
-) -> None:
+def test_each_document_handed_off_once_with_all_its_pages(world: World, first: dict[str, Any]) -> None:
     jobs = {job.doc_url: job for job in first["jobs"]}
     assert len(jobs) == len(first["jobs"]) == len(world.truth)
     for url, doc in world.truth.items():
@@ -127,9 +125,7 @@ def test_each_document_handed_off_once_with_all_its_pages(
     assert all(len(jobs[u].pages) < world.truth[u]["total_pages"] for u in truncated)
 
 
-def test_handed_off_pages_read_back_with_verified_digests(
-    world: World, first: dict[str, Any]
-) -> None:
+def test_handed_off_pages_read_back_with_verified_digests(world: World, first: dict[str, Any]) -> None:
     for job in first["jobs"]:
         for ref in job.pages:
             page = read_page(world.warc_dir, ref)
@@ -169,19 +165,13 @@ def test_site_without_allow_list_refuses_loopback(world: World, first: dict[str,
     assert run["stats"]["errors"]["refused:private_address"] >= 1
     assert run["stats"]["requests"] == 0
     assert not [
-        e
-        for e in world.web.log(clear=True)
-        if "probe=noallow" in e["path"] or e["path"] == "/robots.txt"
+        e for e in world.web.log(clear=True) if "probe=noallow" in e["path"] or e["path"] == "/robots.txt"
     ]
 
 
-def test_redirect_chain_and_tracking_duplicates_collapse(
-    world: World, first: dict[str, Any]
-) -> None:
+def test_redirect_chain_and_tracking_duplicates_collapse(world: World, first: dict[str, Any]) -> None:
     paths = [entry["path"] for entry in first["log"]]
-    assert any(p.startswith("/gov/old/") for p in paths) and any(
-        p.startswith("/gov/tmp/") for p in paths
-    )
+    assert any(p.startswith("/gov/old/") for p in paths) and any(p.startswith("/gov/tmp/") for p in paths)
     assert not [p for p in paths if "utm_source" in p or "from=" in p]
 
 
@@ -213,3 +203,15 @@ def test_after_one_page_changes_exactly_that_page_is_captured(
     recaptured = {u for u in _document_page_urls(world) if after[u] > before[u]}
     assert recaptured == {changed_url}
     assert "更新" in read_page(world.warc_dir, new_jobs[0].pages[0]).body.decode("utf-8")
+
+
+def test_documents_seen_within_the_window_are_not_requested(world: World, third: dict[str, Any]) -> None:
+    patient = world.sites_file.with_name("sites-window.toml")
+    patient.write_text(world.sites_file.read_text().replace("recheck_after_s = 0", "recheck_after_s = 3600"))
+    run = crawl_all(["fixture-news"], patient, world.redis_url, PREFIX, world.warc_dir)["fixture-news"]
+    news_docs = [url for url, doc in world.truth.items() if doc["site"] == "news"]
+    assert run["status"] == "succeeded"
+    assert run["stats"]["skipped_recent"] == len(news_docs) and run["stats"]["documents"] == 0
+    asked = {e["path"] for e in world.web.log(clear=True)}
+    assert not {url.split("/", 3)[3] for url in news_docs} & {p.lstrip("/") for p in asked}
+    assert "/news/index.html" in asked  # list pages are always re-fetched

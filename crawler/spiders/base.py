@@ -42,6 +42,7 @@ class SiteSpider(scrapy.Spider):
         self.count_re = re.compile(site.page_count_pattern)
         self.links = LinkExtractor(restrict_css=site.css.links or (), unique=True)
         self.pager_links = LinkExtractor(restrict_css=site.css.pager or (), unique=True)
+        self.skipped: set[str] = set()
 
     async def start(self) -> AsyncIterator[Request]:
         for url in self.site.start_urls:
@@ -92,7 +93,9 @@ class SiteSpider(scrapy.Spider):
         for url in urls:
             entry = seen.get(url)
             if entry and now - entry.fetched_at < self.site.recheck_after_s:
-                self._count("skipped_recent")
+                if url not in self.skipped:  # lists and sitemaps name the same document
+                    self.skipped.add(url)
+                    self._count("skipped_recent")
                 continue
             pages = entry.pages if entry else ()
             known = tuple(later_seen[p] for p in pages[1:] if p in later_seen)
@@ -130,7 +133,7 @@ class SiteSpider(scrapy.Spider):
     def _page_result(self, response: Response, ref: Any, seen: SeenEntry | None) -> PageResult:
         etag = _header(response, b"ETag") or (seen.etag if seen else None)
         modified = _header(response, b"Last-Modified") or (seen.last_modified if seen else None)
-        url = response.meta[DOC].link if response.meta[DOC].number == 1 else response.meta["dc_url"]
+        url = response.meta["dc_url"]
         if response.status == 304:
             self._count("not_modified_pages")
             return PageResult(url, ref, changed=False, etag=etag, last_modified=modified)

@@ -1,0 +1,72 @@
+"""Which URLs the crawler refuses: other schemes, private/loopback addresses unless allow-listed."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Callable
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from crawler.addresses import check_url
+from crawler.errors import RefusedRequest
+
+PUBLIC = "93.184.216.34"
+
+
+def resolver(table: dict[str, list[str]]) -> Callable[[str], list[str]]:
+    return lambda host: table.get(host, [])
+
+
+@pytest.mark.parametrize(
+    "url", ["ftp://example.com/a", "file:///etc/passwd", "data:text/html,x", "gopher://x/"]
+)
+def test_only_http_and_https(url: str) -> None:
+    with pytest.raises(RefusedRequest) as caught:
+        check_url(url, resolver=resolver({}))
+    assert caught.value.reason == "scheme"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8080/",
+        "http://10.1.2.3/",
+        "http://192.168.0.1/",
+        "http://172.16.5.5/",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[::1]/",
+        "http://[::ffff:127.0.0.1]/",
+        "http://0.0.0.0/",
+        "http://100.64.0.1/",
+        "https://intranet.example/",  # a public-looking name that resolves inside
+    ],
+)
+def test_private_and_loopback_addresses_are_refused(url: str) -> None:
+    with pytest.raises(RefusedRequest) as caught:
+        check_url(url, resolver=resolver({"intranet.example": [PUBLIC, "10.0.0.7"]}))
+    assert caught.value.reason == "private_address"
+
+
+def test_public_hosts_and_allow_listed_ones_pass() -> None:
+    names = resolver({"news.example.cn": [PUBLIC], "fixture.local": ["127.0.0.1"]})
+    check_url("https://news.example.cn/a.html", resolver=names)
+    check_url("http://127.0.0.1:8000/x", allow=["127.0.0.1"], resolver=names)
+    check_url("http://fixture.local/x", allow=["127.0.0.0/8"], resolver=names)
+    with pytest.raises(RefusedRequest):  # the host name, not its address, is what is listed
+        check_url("http://fixture.local/x", allow=["127.0.0.1"], resolver=names)
+
+
+@given(st.ip_addresses())
+def test_an_address_passes_only_if_it_is_global(
+    address: ipaddress.IPv4Address | ipaddress.IPv6Address,
+) -> None:
+    host = f"[{address}]" if address.version == 6 else str(address)
+    try:
+        check_url(f"http://{host}/", resolver=resolver({}))
+    except RefusedRequest as refused:
+        assert refused.reason == "private_address"
+        assert not address.is_global or address.is_multicast
+    else:
+        assert address.is_global and not address.is_multicast
