@@ -8,14 +8,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import redis
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from crawler.config import load_sites
 from crawler.errors import CrawlerError
-from workers.connection import redis_connection
+from workers.connection import connection_url, redis_connection
 from workers.errors import ServiceError
 from workers.settings import Settings, load_settings
 
@@ -31,7 +30,7 @@ def crawl(
     settings = load_settings()
     sites_file = _sites_file(sites, settings, site)
     with redis_connection(settings) as connection:
-        run = run_crawl(site, sites_file, _url(connection, settings), settings)
+        run = run_crawl(site, sites_file, connection_url(connection, settings), settings)
     if as_json:
         typer.echo(json.dumps(run, ensure_ascii=False))
     else:
@@ -63,13 +62,6 @@ def _sites_file(option: Path | None, settings: Settings, site: str) -> Path:
     except CrawlerError as exc:
         raise ServiceError(str(exc)) from exc
     return path.resolve()
-
-
-def _url(connection: redis.Redis, settings: Settings) -> str:
-    if settings.redis_url:
-        return settings.redis_url
-    kwargs = connection.connection_pool.connection_kwargs
-    return f"redis://{kwargs.get('host', '127.0.0.1')}:{kwargs.get('port', 6379)}/{kwargs.get('db', 0)}"
 
 
 def _print_run(run: dict[str, Any]) -> None:
