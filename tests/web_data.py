@@ -1,0 +1,66 @@
+"""Demo data for the read-side tests: a generated corpus imported through the real ingest pipeline,
+plus one hostile page whose title and text carry script payloads."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import redis
+
+from crawler.warc import WarcArchive
+from dedup.corpus import CorpusDoc, generate
+from dedup.records import Rejection
+from workers.imports import Importer
+from workers.ingest import Ingestor
+from workers.keys import Keys
+
+KEYS = Keys("t")
+HOSTILE_URL = "https://evil.example/page.html"
+HOSTILE_TITLE = '<script>document.title="pwned"</script><img src=x onerror="document.title=\'pwned\'">'
+HOSTILE_HTML = (
+    "<html><head><title>x</title><script>document.title='pwned'</script></head><body><article>"
+    "<h1>&lt;script&gt;document.title='pwned'&lt;/script&gt;</h1>"
+    "<p>会议强调，&lt;img src=x onerror=\"document.title='pwned'\"&gt;要深入学习贯彻全会精神，"
+    "坚持以人民为中心的发展思想，推动各项工作落地见效。</p>"
+    "<p>&lt;script&gt;document.title='pwned'&lt;/script&gt;各级党组织要切实履行主体责任，"
+    "把学习成果转化为推动高质量发展的实际行动。<img src=x onerror=\"document.title='pwned'\"></p>"
+    "</article></body></html>"
+)
+
+
+def corpus_lines(docs: list[CorpusDoc]) -> list[str]:
+    return [
+        json.dumps({"url": d.url, "text": d.noisy, "title": d.title, "published": d.published.isoformat()},
+                   ensure_ascii=False)
+        for d in docs
+    ]
+
+
+def hostile_line() -> str:
+    return json.dumps({"url": HOSTILE_URL, "html": HOSTILE_HTML, "title": HOSTILE_TITLE,
+                       "published": "2024-05-01"}, ensure_ascii=False)
+
+
+def import_lines(connection: redis.Redis, warc_dir: Path, lines: list[str], name: str) -> list[str]:
+    """Ingest JSON Lines through Importer + Ingestor; returns the outcome statuses."""
+    path = warc_dir.parent / f"{name}.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    ingestor = Ingestor(connection, KEYS, warc_dir)
+    archive = WarcArchive(warc_dir, name)
+    statuses = []
+    for item in Importer(archive).jsonl(path):
+        if isinstance(item, Rejection):
+            ingestor.store.reject(item)
+            statuses.append("rejected")
+        else:
+            statuses.append(ingestor.ingest_capture(item).status)
+    archive.close()
+    return statuses
+
+
+def build(connection: redis.Redis, warc_dir: Path, n_docs: int = 40, seed: int = 5) -> list[CorpusDoc]:
+    """The demo store: `n_docs` generated speeches, the hostile page and one bad line."""
+    docs = generate(n_docs, seed=seed)
+    import_lines(connection, warc_dir, [*corpus_lines(docs), hostile_line(), "{not json"], "demo")
+    return docs

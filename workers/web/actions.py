@@ -1,0 +1,54 @@
+"""The two things the web app may change: enqueue a crawl, delete a document."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import redis
+from rq import Retry
+
+from crawler.config import load_sites
+from crawler.errors import CrawlerError
+from workers.cluster_store import ClusterStore
+from workers.errors import NotFound, ServiceError
+from workers.keys import Keys
+from workers.passage_index import PassageIndex
+from workers.queues import CRAWL, queue
+from workers.scheduler import CRAWL_FUNCTION, CRAWL_TIMEOUT_S
+from workers.store import Store
+
+
+def enqueue_crawl(connection: redis.Redis, site: str, sites_file: Path | None) -> str:
+    """Put a crawl of `site` on the crawl queue now; returns the job id."""
+    if sites_file is None:
+        raise ServiceError("no sites file is configured (DEDUPCRAWL_SITES)")
+    try:
+        load_sites(sites_file).site(site)
+    except CrawlerError as exc:
+        raise NotFound(str(exc)) from None
+    job_id = f"crawl-{site}-manual-{datetime.now(UTC):%Y%m%dT%H%M%S%f}"
+    queue(CRAWL, connection).enqueue(
+        CRAWL_FUNCTION, site, str(sites_file), job_id=job_id, job_timeout=CRAWL_TIMEOUT_S,
+        retry=Retry(max=1, interval=300), result_ttl=30 * 86400,
+    )
+    return job_id
+
+
+def delete_document(store: Store, clusters: ClusterStore, passages: PassageIndex, doc_id: str) -> bool:
+    """Remove a document from every index and the store; its former cluster's representative
+    and the document itself are marked changed, so an incremental export notices both."""
+    if store.get(doc_id) is None:
+        return False
+    cluster_id = clusters.cluster_of(doc_id)
+    clusters.remove(doc_id)
+    passages.remove(doc_id)
+    store.delete(doc_id)
+    info = clusters.cluster(cluster_id) if cluster_id else None
+    _mark_changed(store.connection, store.keys, [doc_id, *([info.representative] if info else [])])
+    return True
+
+
+def _mark_changed(connection: redis.Redis, keys: Keys, doc_ids: list[str]) -> None:
+    for doc_id in doc_ids:
+        connection.zadd(keys.changes, {doc_id: int(connection.incr(keys.change_seq))})

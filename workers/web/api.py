@@ -1,0 +1,134 @@
+"""JSON API under /api: the same records the pages render, described by the OpenAPI schema."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Body, Header, HTTPException, Query, Request
+
+from workers.errors import NotFound, ServiceError
+from workers.web import actions
+from workers.web.catalog import ClusterDetail, ClusterPage, ClusterQuery, Dashboard
+from workers.web.document_view import Comparison, DocumentView, compare, document_view
+from workers.web.search import SearchResult
+
+router = APIRouter(prefix="/api", tags=["api"])
+
+Sort = Literal["size", "date", "title", "sites"]
+Order = Literal["desc", "asc"]
+
+
+def services(request: Request) -> Any:
+    return request.app.state.services
+
+
+def cluster_query(
+    min_size: int = 2, site: str = "", q: str = "", sort: str = "size", order: str = "desc",
+    page: int = 1, per_page: int = 50,
+) -> ClusterQuery:
+    return ClusterQuery(min_size, site, q, sort, order != "asc", page, per_page)
+
+
+@router.get("/dashboard")
+def api_dashboard(request: Request) -> Dashboard:
+    """Crawl runs, queue depths, counts of documents and clusters, rejections by reason."""
+    return services(request).catalog.dashboard()
+
+
+@router.get("/clusters")
+def api_clusters(
+    request: Request,
+    min_size: Annotated[int, Query(ge=1, le=1_000_000)] = 2,
+    site: Annotated[str, Query(max_length=200)] = "",
+    q: Annotated[str, Query(max_length=200, description="Filter on the representative's title/URL.")] = "",
+    sort: Sort = "size",
+    order: Order = "desc",
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> ClusterPage:
+    query = cluster_query(min_size, site, q, sort, order, page, per_page)
+    return services(request).catalog.cluster_page(query)
+
+
+@router.get("/clusters/{cluster_id}", responses={404: {"description": "No such cluster"}})
+def api_cluster(request: Request, cluster_id: str) -> ClusterDetail:
+    detail = services(request).catalog.cluster_detail(cluster_id)
+    if detail is None:
+        raise HTTPException(404, f"no cluster {cluster_id}")
+    return detail
+
+
+@router.get("/documents/{doc_id}", responses={404: {"description": "No such document"}})
+def api_document(request: Request, doc_id: str) -> DocumentView:
+    catalog = services(request).catalog
+    doc = catalog.document(doc_id)
+    if doc is None:
+        raise HTTPException(404, f"no document {doc_id}")
+    return document_view(catalog, doc, catalog.trace(doc))
+
+
+@router.get("/documents/{doc_id}/compare/{other_id}", responses={404: {"description": "No such document"}})
+def api_compare(request: Request, doc_id: str, other_id: str) -> Comparison:
+    catalog = services(request).catalog
+    doc, other = catalog.document(doc_id), catalog.document(other_id)
+    if doc is None or other is None:
+        raise HTTPException(404, f"no document {doc_id if doc is None else other_id}")
+    return compare(catalog, doc, other)[0]
+
+
+@router.get("/search")
+def api_search(
+    request: Request,
+    q: Annotated[str, Query(max_length=500, description="A title, URL or phrase of the text.")] = "",
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> SearchResult:
+    return services(request).search.search(q, limit)
+
+
+def bearer(authorization: str | None) -> str | None:
+    if authorization and authorization[:7].lower() == "bearer ":
+        return authorization[7:].strip()
+    return None
+
+
+def require_token(request: Request, offered: str | None) -> None:
+    if not services(request).authorized(offered):
+        challenge = {"WWW-Authenticate": "Bearer"}
+        raise HTTPException(401, "a valid DEDUPCRAWL_TOKEN is required", headers=challenge)
+
+
+@router.post("/crawls", status_code=202, responses={401: {"description": "Token missing or wrong"}})
+def api_enqueue_crawl(
+    request: Request,
+    site: Annotated[str, Body(embed=True, max_length=200)],
+    authorization: Annotated[str | None, Header()] = None,
+) -> dict[str, str]:
+    """Put a crawl of a configured site on the crawl queue (needs the token)."""
+    require_token(request, bearer(authorization))
+    return {"job_id": enqueue(request, site)}
+
+
+@router.delete("/documents/{doc_id}", responses={401: {"description": "Token missing or wrong"}})
+def api_delete_document(
+    request: Request, doc_id: str, authorization: Annotated[str | None, Header()] = None
+) -> dict[str, bool]:
+    """Remove a document from the store and every index (needs the token)."""
+    require_token(request, bearer(authorization))
+    return {"deleted": delete(request, doc_id)}
+
+
+def enqueue(request: Request, site: str) -> str:
+    svc = services(request)
+    try:
+        return actions.enqueue_crawl(svc.connection, site, svc.sites_file)
+    except NotFound as exc:
+        raise HTTPException(404, str(exc)) from None
+    except ServiceError as exc:
+        raise HTTPException(409, str(exc)) from None
+
+
+def delete(request: Request, doc_id: str) -> bool:
+    svc = services(request)
+    if not actions.delete_document(svc.catalog.store, svc.clusters, svc.passages, doc_id):
+        raise HTTPException(404, f"no document {doc_id}")
+    return True

@@ -1,0 +1,108 @@
+"""The FastAPI app: server-rendered pages, the same data as JSON under /api, and /metrics.
+
+Crawled text is untrusted: templates autoescape everything (no `|safe` on crawled text), every
+response carries a CSP that allows no script at all, and the archived capture is served as
+sandboxed plain text. Reading needs nothing; changing state needs the token.
+"""
+
+from __future__ import annotations
+
+import hmac
+from pathlib import Path
+
+import redis
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from jinja2 import Environment, FileSystemLoader
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+
+from workers.cluster_store import ClusterStore
+from workers.ingest import IngestConfig
+from workers.keys import Keys
+from workers.metrics import registry
+from workers.passage_index import PassageIndex
+from workers.web import api, pages
+from workers.web.catalog import Catalog
+from workers.web.search import Search
+
+HERE = Path(__file__).resolve().parent
+CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
+
+
+class Services:
+    """What the routes need, built once per app."""
+
+    def __init__(
+        self, connection: redis.Redis, keys: Keys, warc_dir: Path, token: str | None, sites_file: Path | None
+    ) -> None:
+        fingerprint_id = IngestConfig().fingerprint_id
+        self.connection = connection
+        self.keys = keys
+        self.warc_dir = warc_dir
+        self.sites_file = sites_file
+        self.catalog = Catalog(connection, keys, fingerprint_id)
+        self.search = Search(connection, keys)
+        self.passages = PassageIndex(connection, keys)
+        self.clusters: ClusterStore = self.catalog.clusters
+        self._token = token.encode("utf-8") if token else None
+        self.templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True)
+
+    @property
+    def token_configured(self) -> bool:
+        return self._token is not None
+
+    def authorized(self, offered: str | None) -> bool:
+        """Constant-time comparison; with no token configured nothing may change state."""
+        if self._token is None or not offered:
+            return False
+        return hmac.compare_digest(self._token, offered.encode("utf-8"))
+
+    def render(self, name: str, status_code: int = 200, **context: object) -> HTMLResponse:
+        html = self.templates.get_template(name).render(**context)
+        return HTMLResponse(html, status_code=status_code)
+
+
+class SecurityHeaders(BaseHTTPMiddleware):
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        response = await call_next(request)
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["X-Frame-Options"] = "DENY"
+        return response
+
+
+def create_app(
+    connection: redis.Redis,
+    keys: Keys,
+    warc_dir: Path,
+    token: str | None,
+    sites_file: Path | None = None,
+) -> FastAPI:
+    app = FastAPI(title="dedupcrawl", version="1", description="Near-duplicate clusters and provenance.")
+    app.state.services = Services(connection, keys, Path(warc_dir), token, sites_file)
+    app.add_middleware(SecurityHeaders)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    metrics = registry(connection, keys)
+
+    @app.get("/metrics", include_in_schema=False)
+    def metrics_route() -> Response:
+        return Response(generate_latest(metrics), media_type=CONTENT_TYPE_LATEST)
+
+    @app.get("/healthz", tags=["service"])
+    def healthz() -> JSONResponse:
+        """200 when Redis answers."""
+        try:
+            connection.ping()
+        except redis.RedisError as exc:
+            return JSONResponse({"ok": False, "error": str(exc)}, status_code=503)
+        return JSONResponse({"ok": True})
+
+    return app

@@ -1,0 +1,261 @@
+"""The read side: documents, clusters, traces and the dashboard as plain records.
+
+The web pages, the JSON API and the CLI views all read through `Catalog`, so they show the same
+thing. Nothing here writes, and list views read only the short fields of a document (HMGET of
+title/url/site/published), never its text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import numpy as np
+import redis
+
+from crawler.runs import RunStore
+from dedup.provenance import Trace, trace
+from dedup.shingles import shingle_hashes
+from dedup.slots import Template, template_slots
+from workers.cluster_store import ClusterConfig, ClusterInfo, ClusterStore
+from workers.keys import Keys
+from workers.queues import depths
+from workers.store import Store, StoredDocument
+
+SUMMARY_FIELDS = ("doc_id", "url", "site", "title", "published")
+SLOT_MEMBERS = 30  # template slots are computed against at most this many members
+
+
+@dataclass(frozen=True, slots=True)
+class DocSummary:
+    id: str
+    url: str
+    site: str
+    title: str | None
+    published: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterRow:
+    id: str
+    size: int
+    representative: DocSummary
+    sites: list[str]
+    first: date | None
+    last: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class MemberRow:
+    id: str
+    url: str
+    site: str
+    title: str | None
+    published: date | None
+    jaccard: float
+    containment: float
+    representative: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SlotView:
+    index: int
+    text: str
+    values: dict[str, str | None]
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterDetail:
+    id: str
+    size: int
+    representative: str
+    members: list[MemberRow]
+    template: str
+    slots: list[SlotView]
+    slot_members: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterPage:
+    total: int
+    page: int
+    per_page: int
+    rows: list[ClusterRow]
+
+
+def summary_of(doc: StoredDocument) -> DocSummary:
+    return DocSummary(doc.doc_id, doc.url, doc.site, doc.title, doc.published)
+
+
+def similarity(a: str, b: str) -> tuple[float, float]:
+    """Exact Jaccard and containment (|A∩B| / min) of two match keys' 5-gram sets."""
+    ha, hb = shingle_hashes(a), shingle_hashes(b)
+    if not len(ha) or not len(hb):
+        return (1.0, 1.0) if a == b else (0.0, 0.0)
+    common = len(np.intersect1d(ha, hb, assume_unique=True))
+    return common / (len(ha) + len(hb) - common), common / min(len(ha), len(hb))
+
+
+class Catalog:
+    def __init__(self, connection: redis.Redis, keys: Keys, fingerprint_id: str) -> None:
+        self.connection = connection
+        self.keys = keys
+        self.store = Store(connection, keys)
+        self.clusters = ClusterStore(connection, keys, ClusterConfig(fingerprint_id))
+        self.runs = RunStore(connection, keys.prefix)
+
+    # documents ----------------------------------------------------------------------------
+
+    def summaries(self, doc_ids: list[str]) -> dict[str, DocSummary]:
+        pipe = self.connection.pipeline(transaction=False)
+        for doc_id in doc_ids:
+            pipe.hmget(self.keys.doc(doc_id), SUMMARY_FIELDS)
+        found = {}
+        for values in pipe.execute():
+            if values[0] is not None:
+                doc_id, url, site, title, published = (_text(v) for v in values)
+                found[doc_id] = DocSummary(doc_id, url, site, title or None, _date(published))
+        return found
+
+    def document(self, id_or_url: str) -> StoredDocument | None:
+        return self.store.find(id_or_url)
+
+    def trace(self, doc: StoredDocument) -> Trace:
+        return trace(doc.witness, len(doc.display), self.store.alignments(doc.doc_id))
+
+    def cluster_of(self, doc: StoredDocument) -> ClusterInfo | None:
+        cluster_id = self.clusters.cluster_of(doc.doc_id) or doc.cluster_id
+        return self.clusters.cluster(cluster_id) if cluster_id else None
+
+    # clusters -----------------------------------------------------------------------------
+
+    def cluster_ids(self, min_size: int = 2) -> list[str]:
+        """Live cluster ids of at least `min_size` members, largest first."""
+        rows = self.connection.zrevrangebyscore(self.keys.clusters, "+inf", max(min_size, 1))
+        return [_text(r) for r in rows]
+
+    def cluster_row(self, cluster_id: str) -> ClusterRow | None:
+        info = self.clusters.cluster(cluster_id)
+        if info is None:
+            return None
+        members = self.clusters.members(info.cluster_id)
+        found = self.summaries([m.doc_id for m in members])
+        rep = found.get(info.representative)
+        if rep is None:
+            return None
+        dates = sorted(d for d in (m.published for m in members) if d)
+        sites = sorted({s.site for s in found.values()})
+        return ClusterRow(info.cluster_id, info.size, rep, sites, dates[0] if dates else None,
+                          dates[-1] if dates else None)
+
+    def cluster_page(self, query: ClusterQuery) -> ClusterPage:
+        rows = [r for r in map(self.cluster_row, self.cluster_ids(query.min_size)) if r and query.keeps(r)]
+        rows.sort(key=query.sort_key, reverse=query.descending)
+        start = (query.page - 1) * query.per_page
+        return ClusterPage(len(rows), query.page, query.per_page, rows[start : start + query.per_page])
+
+    def members(self, info: ClusterInfo) -> list[MemberRow]:
+        """Members with their exact similarity to the representative, representative first."""
+        ids = [m.doc_id for m in self.clusters.members(info.cluster_id)]
+        docs = {d.doc_id: d for d in self.store.get_many(ids) if d is not None}
+        rep = docs.get(info.representative)
+        rep_key = rep.norm().key if rep else ""
+        rows = []
+        for doc in docs.values():
+            j, c = similarity(rep_key, doc.norm().key) if doc is not rep else (1.0, 1.0)
+            rows.append(MemberRow(doc.doc_id, doc.url, doc.site, doc.title, doc.published,
+                                  round(j, 4), round(c, 4), doc is rep))
+        rows.sort(key=lambda r: (not r.representative, -r.jaccard, r.id))
+        return rows
+
+    def cluster_detail(self, cluster_id: str) -> ClusterDetail | None:
+        info = self.clusters.cluster(cluster_id)
+        if info is None:
+            return None
+        members = self.members(info)
+        template = self.template(info, [m.id for m in members if not m.representative][:SLOT_MEMBERS])
+        slots = [SlotView(s.index, s.text, dict(s.values)) for s in template.slots] if template else []
+        return ClusterDetail(
+            info.cluster_id, info.size, info.representative, members,
+            template.text if template else "", slots, list(template.members) if template else [],
+        )
+
+    def template(self, info: ClusterInfo, member_ids: list[str]) -> Template | None:
+        docs = self.store.get_many([info.representative, *member_ids])
+        rep, others = docs[0], [d for d in docs[1:] if d is not None]
+        if rep is None or not others:
+            return None
+        return template_slots(rep.norm(), [(d.doc_id, d.norm()) for d in others])
+
+    # dashboard ----------------------------------------------------------------------------
+
+    def dashboard(self, runs: int = 10) -> Dashboard:
+        run_ids = [_text(r) for r in self.connection.zrevrange(self.keys.crawls, 0, runs - 1)]
+        loaded = [self.runs.load(run_id) for run_id in run_ids]
+        return Dashboard(
+            runs=[r.to_dict() for r in loaded if r is not None],
+            queues=depths(self.connection),
+            documents=self.store.count_documents(),
+            clusters=int(self.connection.zcount(self.keys.clusters, 2, "+inf")),
+            singletons=int(self.connection.zcount(self.keys.clusters, 1, 1)),
+            rejections=self.store.stats("rejected"),
+            outcomes=self.store.stats("outcome"),
+            removed=self.store.stats("removed"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Dashboard:
+    runs: list[dict[str, Any]]
+    queues: dict[str, dict[str, int]]
+    documents: int
+    clusters: int
+    singletons: int
+    rejections: dict[str, float]
+    outcomes: dict[str, float]
+    removed: dict[str, float]
+
+
+SORTS = ("size", "date", "title", "sites")
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterQuery:
+    """What the clusters list shows: filter (size, site, title text), sort, page."""
+
+    min_size: int = 2
+    site: str = ""
+    text: str = ""
+    sort: str = "size"
+    descending: bool = True
+    page: int = 1
+    per_page: int = 50
+
+    def keeps(self, row: ClusterRow) -> bool:
+        if self.site and self.site not in row.sites:
+            return False
+        title = (row.representative.title or "") + " " + row.representative.url
+        return self.text.casefold() in title.casefold()
+
+    def sort_key(self, row: ClusterRow) -> tuple[Any, ...]:
+        if self.sort == "date":
+            return (row.first or date.min, row.id)
+        if self.sort == "title":
+            return (row.representative.title or "", row.id)
+        if self.sort == "sites":
+            return (len(row.sites), row.size, row.id)
+        return (row.size, row.id)
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
+
+
+def _date(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None

@@ -1,0 +1,138 @@
+"""Server-rendered pages; each reads the same records as its /api twin."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from crawler.capture import CaptureRef
+from crawler.errors import WarcReadError
+from crawler.warc import read_page
+from workers.web.api import Order, Sort, cluster_query, delete, enqueue, services
+from workers.web.document_view import compare, document_view
+from workers.web.highlight import pair_segments, trace_segments
+
+router = APIRouter(tags=["pages"], default_response_class=HTMLResponse)
+CAPTURE_CSP = "sandbox; default-src 'none'"
+
+
+def not_found(request: Request, what: str) -> HTMLResponse:
+    return services(request).render("error.html", 404, title="Not found", message=what)
+
+
+@router.get("/", response_class=HTMLResponse)
+def dashboard(request: Request) -> HTMLResponse:
+    svc = services(request)
+    return svc.render("dashboard.html", title="Dashboard", board=svc.catalog.dashboard(),
+                      token_set=svc.token_configured)
+
+
+@router.get("/clusters", response_class=HTMLResponse)
+def clusters(
+    request: Request,
+    min_size: Annotated[int, Query(ge=1, le=1_000_000)] = 2,
+    site: Annotated[str, Query(max_length=200)] = "",
+    q: Annotated[str, Query(max_length=200)] = "",
+    sort: Sort = "size",
+    order: Order = "desc",
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> HTMLResponse:
+    query = cluster_query(min_size, site, q, sort, order, page, per_page)
+    svc = services(request)
+    listing = svc.catalog.cluster_page(query)
+    pages = max(1, -(-listing.total // per_page))
+    return svc.render(
+        "clusters.html", title="Clusters", listing=listing, query=query, order=order, pages=pages
+    )
+
+
+@router.get("/clusters/{cluster_id}", response_class=HTMLResponse)
+def cluster(request: Request, cluster_id: str) -> HTMLResponse:
+    detail = services(request).catalog.cluster_detail(cluster_id)
+    if detail is None:
+        return not_found(request, f"no cluster {cluster_id}")
+    return services(request).render("cluster.html", title=f"Cluster {detail.id}", cluster=detail)
+
+
+@router.get("/documents/{doc_id}", response_class=HTMLResponse)
+def document(request: Request, doc_id: str) -> HTMLResponse:
+    catalog = services(request).catalog
+    doc = catalog.document(doc_id)
+    if doc is None:
+        return not_found(request, f"no document {doc_id}")
+    traced = catalog.trace(doc)
+    view = document_view(catalog, doc, traced)
+    return services(request).render(
+        "document.html", title=doc.title or doc.url, doc=view, segments=trace_segments(doc.display, traced),
+        spans=view.spans,
+    )
+
+
+@router.get("/documents/{doc_id}/compare/{other_id}", response_class=HTMLResponse)
+def side_by_side(request: Request, doc_id: str, other_id: str) -> HTMLResponse:
+    catalog = services(request).catalog
+    doc, other = catalog.document(doc_id), catalog.document(other_id)
+    if doc is None or other is None:
+        return not_found(request, f"no document {doc_id if doc is None else other_id}")
+    view, pairs = compare(catalog, doc, other)
+    left, right = pair_segments(doc.display, other.display, pairs)
+    return services(request).render("compare.html", title="Side by side", view=view, left=left, right=right)
+
+
+@router.get(
+    "/documents/{doc_id}/captures/{index}",
+    response_class=Response,
+    responses={200: {"content": {"text/plain": {}}, "description": "The archived response body"}},
+)
+def capture(request: Request, doc_id: str, index: int) -> Response:
+    """The archived response body, as sandboxed plain text (never rendered as HTML)."""
+    svc = services(request)
+    doc = svc.catalog.document(doc_id)
+    if doc is None or not 0 <= index < len(doc.captures):
+        raise HTTPException(404, "no such capture")
+    try:
+        page = read_capture(svc.warc_dir, doc.captures[index])
+    except (WarcReadError, KeyError, ValueError, TypeError) as exc:
+        raise HTTPException(404, f"the capture cannot be read: {exc}") from None
+    headers = {"Content-Security-Policy": CAPTURE_CSP, "Content-Disposition": "inline"}
+    return Response(page, media_type="text/plain; charset=utf-8", headers=headers)
+
+
+def read_capture(warc_dir: Path, ref: dict[str, Any]) -> bytes:
+    return read_page(warc_dir, CaptureRef.from_dict(dict(ref))).body
+
+
+@router.get("/search", response_class=HTMLResponse)
+def search(
+    request: Request,
+    q: Annotated[str, Query(max_length=500)] = "",
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> HTMLResponse:
+    svc = services(request)
+    return svc.render("search.html", title="Search", result=svc.search.search(q, limit))
+
+
+@router.post("/crawls", response_class=HTMLResponse)
+def crawl_form(
+    request: Request,
+    site: Annotated[str, Form(max_length=200)],
+    token: Annotated[str, Form(max_length=500)] = "",
+) -> HTMLResponse:
+    svc = services(request)
+    if not svc.authorized(token):
+        return svc.render("error.html", 401, title="Not allowed", message="a valid token is required")
+    job_id = enqueue(request, site)
+    return svc.render("done.html", title="Crawl enqueued", message=f"crawl of {site} enqueued as {job_id}")
+
+
+@router.post("/documents/{doc_id}/delete", response_class=Response)
+def delete_form(request: Request, doc_id: str, token: Annotated[str, Form(max_length=500)] = "") -> Response:
+    svc = services(request)
+    if not svc.authorized(token):
+        return svc.render("error.html", 401, title="Not allowed", message="a valid token is required")
+    delete(request, doc_id)
+    return RedirectResponse("/", status_code=303)

@@ -1,0 +1,146 @@
+"""Search by title, URL or a phrase of the text, without reading every document per query.
+
+Titles and URLs: an in-process table (id → "title url site"), caught up before each query from
+the change log (`Keys.changes`, doc id → change counter) — only documents changed since the last
+query are read, and only their short fields. A query is then a substring scan over short strings
+in memory (about 100 bytes a document), not a read of texts.
+
+Phrases: the passage index (workers.passage_index) already maps winnowed fingerprints of every
+document's match key to document ids. Any document containing the phrase holds every fingerprint
+of the phrase (each fingerprint is the minimum of a window lying inside the phrase), so the
+intersection of the non-saturated fingerprint sets is a small candidate set; only those
+candidates' texts are read to confirm. A phrase needs `window + gram - 1` key characters.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import redis
+
+from dedup.normalize.key import match_key
+from dedup.winnow import winnow
+from workers.keys import Keys
+from workers.passage_index import PassageIndex
+from workers.store import Store
+
+MAX_CANDIDATES = 200
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    id: str
+    url: str
+    title: str | None
+    site: str
+    matched: str  # "title", "url" or "text"
+    snippet: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    query: str
+    hits: list[Hit]
+    note: str = ""
+
+
+class TitleIndex:
+    """id → (title, url, site), kept current from the change log."""
+
+    def __init__(self, connection: redis.Redis, keys: Keys) -> None:
+        self.connection = connection
+        self.keys = keys
+        self.rows: dict[str, tuple[str, str, str]] = {}
+        self.cursor = 0
+        self._lock = threading.Lock()
+
+    def catch_up(self) -> None:
+        with self._lock:
+            changed: list[Any] = self.connection.zrangebyscore(
+                self.keys.changes, self.cursor + 1, "+inf", withscores=True
+            )
+            ids = [_text(row[0]) for row in changed]
+            pipe = self.connection.pipeline(transaction=False)
+            for doc_id in ids:
+                pipe.hmget(self.keys.doc(doc_id), ("title", "url", "site"))
+            for doc_id, values in zip(ids, pipe.execute(), strict=True):
+                if values[1] is None:
+                    self.rows.pop(doc_id, None)  # deleted
+                else:
+                    title, url, site = (_text(v) for v in values)
+                    self.rows[doc_id] = (title, url, site)
+            if changed:
+                self.cursor = max(self.cursor, int(max(row[1] for row in changed)))
+
+    def find(self, query: str, limit: int) -> list[Hit]:
+        self.catch_up()
+        wanted = query.casefold()
+        hits = []
+        for doc_id, (title, url, site) in self.rows.items():
+            if wanted in title.casefold():
+                hits.append(Hit(doc_id, url, title or None, site, "title"))
+            elif wanted in url.casefold():
+                hits.append(Hit(doc_id, url, title or None, site, "url"))
+            if len(hits) >= limit:
+                break
+        return hits
+
+
+class Search:
+    def __init__(self, connection: redis.Redis, keys: Keys) -> None:
+        self.titles = TitleIndex(connection, keys)
+        self.passages = PassageIndex(connection, keys)
+        self.store = Store(connection, keys)
+        self.connection = connection
+
+    def search(self, query: str, limit: int = 50) -> SearchResult:
+        query = query.strip()
+        if not query:
+            return SearchResult(query, [])
+        hits = self.titles.find(query, limit)
+        seen = {h.id for h in hits}
+        text_hits, note = self.phrase(query, limit)
+        hits += [h for h in text_hits if h.id not in seen]
+        return SearchResult(query, hits[:limit], note)
+
+    def phrase(self, query: str, limit: int) -> tuple[list[Hit], str]:
+        key, _ = match_key(query)
+        config = self.passages.config
+        if len(key) < config.window + config.gram - 1:
+            return [], f"text search needs a phrase of at least {config.window + config.gram - 1} characters"
+        candidates = self._candidates([format(fp, "x") for fp in winnow(key, config)])
+        if candidates is None:
+            return [], "the phrase is too common to search in the text"
+        hits = []
+        for doc in self.store.get_many(sorted(candidates)[:MAX_CANDIDATES]):
+            if doc is not None and key in doc.norm().key:
+                snippet = _snippet(doc.display, query)
+                hits.append(Hit(doc.doc_id, doc.url, doc.title, doc.site, "text", snippet))
+        return hits[:limit], ""
+
+    def _candidates(self, fingerprints: list[str]) -> set[str] | None:
+        pipe = self.connection.pipeline(transaction=False)
+        for fp in fingerprints:
+            pipe.smembers(f"{self.passages.base}:f:{fp}")
+        found: set[str] | None = None
+        for members in pipe.execute():
+            holders = {_text(m) for m in members}
+            if len(holders) > self.passages.max_docs:
+                continue  # saturated: no longer grown, so it says nothing
+            found = holders if found is None else found & holders
+        return found
+
+
+def _snippet(display: str, query: str, width: int = 40) -> str:
+    at = display.find(query)
+    if at < 0:
+        return display[: width * 2]
+    return display[max(0, at - width) : at + len(query) + width]
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
