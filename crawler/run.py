@@ -66,14 +66,26 @@ def scrapy_settings(args: argparse.Namespace, run_id: str) -> Settings:
 def crawl(args: argparse.Namespace) -> CrawlRun | None:
     site = load_sites(args.sites_file).site(args.site)
     run_id = args.run_id or services.new_run_id(site.name)
+    _check_redis(args.redis_url)  # without it there is no seen store, hand-off or run record
     process = CrawlerProcess(scrapy_settings(args, run_id))
     process.crawl(site.name)
     process.start()
     connection = redis.Redis.from_url(args.redis_url)
     try:
         return RunStore(connection, args.key_prefix).load(run_id)
+    except redis.RedisError as exc:
+        raise CrawlerError(f"cannot read the run record {run_id}: {exc}") from exc
     finally:
         connection.close()
+
+
+def _check_redis(url: str) -> None:
+    try:
+        connection = redis.Redis.from_url(url, socket_connect_timeout=5)
+        connection.ping()
+        connection.close()
+    except (redis.RedisError, ValueError) as exc:
+        raise CrawlerError(f"cannot reach Redis at {url}: {exc}") from exc
 
 
 def main(argv: list[str] | None = None) -> int:

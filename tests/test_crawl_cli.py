@@ -78,3 +78,12 @@ def test_scrapy_crawl_site_works_with_the_project_settings(redis_url: str, tmp_p
         assert run is not None and run.succeeded and run.stats.handed_off > 0
         assert "TelnetConsole" not in done.stderr and "RemoteControl" not in done.stderr
         assert "crawler.middlewares.PoliteRobotsMiddleware" in done.stderr
+
+
+def test_crawl_process_refuses_to_start_without_redis(tmp_path: Path) -> None:
+    examples = Path(__file__).resolve().parent.parent / "examples" / "sites.toml"
+    command = [sys.executable, "-m", "crawler.run", "--site", "news-example", "--sites-file", str(examples)]
+    command += ["--redis-url", "redis://127.0.0.1:1/0", "--warc-dir", str(tmp_path)]
+    done = subprocess.run(command, capture_output=True, text=True, check=False, timeout=60)
+    assert done.returncode == 2 and "cannot reach Redis" in done.stderr
+    assert not list(tmp_path.iterdir())  # nothing fetched, nothing archived
