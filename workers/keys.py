@@ -8,6 +8,7 @@ Layout (prefix `P`, default `dc`; `F` is a fingerprint-config id):
     P:seq                   string last document sequence number (ingest order)
     P:aln:{id}              hash   other doc id -> JSON alignments, this doc on side a
     P:changes               zset   doc ids by the change counter P:change_seq (export cursor)
+    P:exported              hash   doc id -> cluster id of every unique the last exports emitted
     P:rej:{input_id}        hash   rejection record (stage, reason, detail)
     P:rejections            zset   rejected input ids by time
     P:stats:{name}          hash   counters by reason (`rejected`, `removed`, `stage_ms`, ...)
@@ -55,6 +56,10 @@ class Keys:
     @property
     def changes(self) -> str:
         return f"{self.prefix}:changes"
+
+    @property
+    def exported(self) -> str:
+        return f"{self.prefix}:exported"
 
     @property
     def change_seq(self) -> str:
