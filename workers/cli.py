@@ -9,7 +9,10 @@ from types import FrameType
 import typer
 
 from workers.commands import archive, crawl, demo, extract, schedule, server, worker
+from workers.commands import export as export_commands
+from workers.commands import serve as serve_commands
 from workers.commands import trace as trace_commands
+from workers.commands import views as view_commands
 from workers.errors import ServiceError
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
@@ -23,6 +26,10 @@ app.command()(schedule.scheduler)
 app.command()(schedule.schedule)
 app.command()(demo.demo)
 app.command()(extract.extract)
+app.command()(serve_commands.serve)
+app.command()(view_commands.clusters)
+app.command()(view_commands.show)
+app.command()(export_commands.export)
 app.command("trace")(trace_commands.trace_doc)
 app.command()(trace_commands.template)
 

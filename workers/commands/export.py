@@ -1,0 +1,33 @@
+"""`dedupcrawl export --format jsonl|parquet --out PATH [--since CURSOR]`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from workers.connection import redis_connection
+from workers.errors import ServiceError
+from workers.export import FORMATS, Exporter, write
+from workers.ingest import IngestConfig
+from workers.keys import Keys
+from workers.settings import load_settings
+
+
+def export(
+    fmt: str = typer.Option("jsonl", "--format", help="jsonl or parquet."),
+    out: Path = typer.Option(..., "--out", help="The file to write."),
+    since: int | None = typer.Option(None, "--since", help="Cursor of the previous export: only changes."),
+) -> None:
+    """Write one representative per cluster and every singleton; print the new cursor."""
+    if fmt not in FORMATS:
+        raise ServiceError(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+    if since is not None and since < 0:
+        raise ServiceError("--since must be a cursor printed by an earlier export (>= 0)")
+    settings = load_settings()
+    with redis_connection(settings) as connection:
+        batch = Exporter(connection, Keys(settings.key_prefix), IngestConfig().fingerprint_id).export(since)
+    count = write(batch.records, out, fmt)
+    summary = {"cursor": batch.cursor, "since": batch.since, "records": count, "out": str(out)}
+    typer.echo(json.dumps(summary))

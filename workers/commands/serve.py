@@ -1,0 +1,24 @@
+"""`dedupcrawl serve`: the web UI and JSON API."""
+
+from __future__ import annotations
+
+import typer
+import uvicorn
+
+from workers.connection import redis_connection
+from workers.keys import Keys
+from workers.settings import load_settings
+from workers.web import create_app
+
+
+def serve(
+    host: str | None = typer.Option(None, "--host", help="Default: DEDUPCRAWL_WEB_HOST."),
+    port: int | None = typer.Option(None, "--port", help="Default: DEDUPCRAWL_WEB_PORT."),
+) -> None:
+    """Serve the web UI, /api and /metrics (read-only unless DEDUPCRAWL_TOKEN is set)."""
+    settings = load_settings()
+    with redis_connection(settings) as connection:
+        app = create_app(connection, Keys(settings.key_prefix), settings.warc_dir, settings.token,
+                         settings.sites_file)
+        uvicorn.run(app, host=host or settings.web_host, port=port if port is not None else settings.web_port,
+                    log_level=settings.log_level.lower(), proxy_headers=False)

@@ -1,0 +1,129 @@
+"""`dedupcrawl clusters` and `dedupcrawl show`: the read side on a terminal, or as JSON for scripts."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from workers.connection import redis_connection
+from workers.errors import NotFound
+from workers.ingest import IngestConfig
+from workers.keys import Keys
+from workers.settings import load_settings
+from workers.web.catalog import Catalog, MemberRow
+from workers.web.document_view import DocumentView, document_view
+
+console = Console()
+
+
+def clusters(
+    min_size: int = typer.Option(2, "--min-size", min=1, help="Smallest cluster shown (1: singletons too)."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON list."),
+) -> None:
+    """List clusters, largest first, with their members' similarity to the representative."""
+    settings = load_settings()
+    with redis_connection(settings) as connection:
+        catalog = Catalog(connection, Keys(settings.key_prefix), IngestConfig().fingerprint_id)
+        found = [c for c in map(lambda cid: cluster_json(catalog, cid), catalog.cluster_ids(min_size)) if c]
+    if as_json:
+        typer.echo(json.dumps(found, ensure_ascii=False, default=str))
+        return
+    table = Table(title=f"{len(found)} clusters of {min_size}+ documents", expand=False)
+    table.add_column("cluster", no_wrap=True)
+    table.add_column("size", justify="right")
+    table.add_column("representative", overflow="fold", ratio=3)
+    table.add_column("published", no_wrap=True)
+    table.add_column("sites", overflow="fold", ratio=1)
+    for c in found:
+        rep = c["members"][0]
+        sites = sorted({m["url"].split("/")[2] for m in c["members"] if "://" in m["url"]})
+        table.add_row(c["id"], str(c["size"]), Text(rep["title"] or rep["url"]), str(rep["published"] or "?"),
+                      ", ".join(sites))
+    console.print(table)
+
+
+def cluster_json(catalog: Catalog, cluster_id: str) -> dict[str, Any] | None:
+    info = catalog.clusters.cluster(cluster_id)
+    if info is None:
+        return None
+    members = [_member(m) for m in catalog.members(info)]
+    rep = info.representative
+    return {"id": info.cluster_id, "size": info.size, "representative": rep, "members": members}
+
+
+def _member(m: MemberRow) -> dict[str, Any]:
+    published = m.published.isoformat() if m.published else None
+    return {"id": m.id, "url": m.url, "title": m.title, "published": published,
+            "jaccard": m.jaccard, "containment": m.containment}
+
+
+def show(
+    ident: str = typer.Argument(..., metavar="ID_OR_URL", help="A document id or URL, or a cluster id."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """One document (metadata, reused spans and their sources) or one cluster (members, slots)."""
+    settings = load_settings()
+    with redis_connection(settings) as connection:
+        catalog = Catalog(connection, Keys(settings.key_prefix), IngestConfig().fingerprint_id)
+        found = show_json(catalog, ident)
+    if found is None:
+        raise NotFound(f"no document or cluster {ident!r}")
+    if as_json:
+        typer.echo(json.dumps(found, ensure_ascii=False, default=str))
+    elif found["kind"] == "cluster":
+        _print_cluster(found)
+    else:
+        _print_document(found)
+
+
+def show_json(catalog: Catalog, ident: str) -> dict[str, Any] | None:
+    doc = catalog.document(ident)
+    if doc is not None:
+        view: DocumentView = document_view(catalog, doc, catalog.trace(doc))
+        return {"kind": "document", **dataclasses.asdict(view)}
+    detail = catalog.cluster_detail(ident)
+    if detail is None:
+        return None
+    base = cluster_json(catalog, detail.id) or {}
+    slots = [{"index": s.index, "text": s.text, "values": s.values} for s in detail.slots]
+    return {"kind": "cluster", **base, "template": detail.template, "slots": slots}
+
+
+def _print_cluster(found: dict[str, Any]) -> None:
+    table = Table(title=f"cluster {found['id']} ({found['size']} members)")
+    table.add_column("document", no_wrap=True)
+    table.add_column("title", overflow="fold", ratio=3)
+    table.add_column("published", no_wrap=True)
+    table.add_column("jaccard", justify="right")
+    table.add_column("contain.", justify="right")
+    for m in found["members"]:
+        mark = " *" if m["id"] == found["representative"] else ""
+        table.add_row(m["id"] + mark, Text(m["title"] or m["url"]), str(m["published"] or "?"),
+                      f"{m['jaccard']:.2f}", f"{m['containment']:.2f}")
+    console.print(table)
+    console.print("* representative")
+    for slot in found["slots"]:
+        values = ", ".join(sorted({v for v in slot["values"].values() if v}))
+        console.print(Text(f"{{{{{slot['index']}}}}} {slot['text']!r} → {values}"))
+
+
+def _print_document(found: dict[str, Any]) -> None:
+    table = Table(show_header=False, box=None)
+    for name in ("id", "url", "site", "title", "published", "cluster_id", "cluster_size", "reuse_ratio"):
+        table.add_row(name, Text(str(found[name])))
+    console.print(table)
+    spans = Table(title=f"{len(found['spans'])} reused spans")
+    spans.add_column("chars", no_wrap=True)
+    spans.add_column("text", overflow="fold", ratio=3)
+    spans.add_column("earliest source", overflow="fold", ratio=2)
+    for span in found["spans"]:
+        source = span["source"]
+        spans.add_row(f"{span['start']}-{span['end']}", Text(found["text"][span["start"] : span["end"]][:80]),
+                      Text(f"{source['url']} ({source['published'] or '?'})"))
+    console.print(spans)
