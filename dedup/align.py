@@ -38,10 +38,10 @@ class AlignConfig:
     seed: int = 5
     threshold: float = 0.8
     min_span: int = 15
-    max_gap: int = 24
+    max_gap: int = 12
     max_seed_repeats: int = 24
     lookback: int = 3
-    version: str = "align-1"
+    version: str = "align-2"
 
     def __post_init__(self) -> None:
         if not 2 <= self.seed <= 12:

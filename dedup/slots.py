@@ -27,7 +27,7 @@ from dedup.records import NormalizedText
 
 SLOTS_VERSION = "slots-1"
 # Finer than tracing: short exact stretches between two swapped names still anchor a slot.
-SLOT_ALIGN = AlignConfig(threshold=0.6, min_span=5, version="align-1-slots")
+SLOT_ALIGN = AlignConfig(threshold=0.6, min_span=5, max_gap=24, version="align-2-slots")
 
 
 @dataclass(frozen=True, slots=True)
