@@ -1,0 +1,254 @@
+"""Every route of the web app against a real redis-server holding data from the real ingest path."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import redis
+from fastapi.testclient import TestClient
+from rq import Queue
+
+from crawler.capture import CaptureRef
+from crawler.warc import read_page
+from dedup.provenance import trace
+from tests.web_data import HOSTILE_TITLE, HOSTILE_URL, KEYS, build
+from workers.cluster_store import ClusterStore
+from workers.ingest import Ingestor
+from workers.queues import CRAWL
+from workers.redis_server import ServerInfo
+from workers.store import Store
+from workers.web import create_app
+
+TOKEN = "s3cret-token"
+SITES = Path(__file__).resolve().parents[1] / "examples" / "sites.toml"
+
+
+@dataclass
+class Demo:
+    connection: redis.Redis
+    warc: Path
+    store: Store
+    clusters: ClusterStore
+    client: TestClient
+
+
+@pytest.fixture(scope="module")
+def demo(redis_server: ServerInfo, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    """Read-only tests share one demo store (built once through the ingest pipeline)."""
+    connection = redis.Redis.from_url(redis_server.url)
+    connection.flushall()
+    warc = tmp_path_factory.mktemp("web") / "warc"
+    build(connection, warc, n_docs=40)
+    ingestor = Ingestor(connection, KEYS, warc)
+    client = TestClient(create_app(connection, KEYS, warc, TOKEN, SITES))
+    yield Demo(connection, warc, ingestor.store, ingestor.clusters, client)
+    connection.close()
+
+
+@pytest.fixture()
+def fresh(redis_client: redis.Redis, tmp_path: Path) -> Demo:
+    """A private store for tests that change state."""
+    build(redis_client, tmp_path / "warc", n_docs=16, seed=3)
+    ingestor = Ingestor(redis_client, KEYS, tmp_path / "warc")
+    client = TestClient(create_app(redis_client, KEYS, tmp_path / "warc", TOKEN, SITES))
+    return Demo(redis_client, tmp_path / "warc", ingestor.store, ingestor.clusters, client)
+
+
+def _largest(demo: Demo) -> str:
+    return demo.clusters.largest(1)[0][0]
+
+
+def _reusing_doc(demo: Demo) -> str:
+    """A document with at least one traced source."""
+    for doc_id in demo.store.document_ids():
+        doc = demo.store.get(doc_id)
+        if doc and trace(doc.witness, len(doc.display), demo.store.alignments(doc_id)).spans:
+            return doc_id
+    raise AssertionError("the demo corpus has no reused passage")
+
+
+def test_dashboard_counts_match_the_store(demo: Demo) -> None:
+    board = demo.client.get("/api/dashboard").json()
+    assert board["documents"] == demo.store.count_documents()
+    sizes = [int(s) for _, s in demo.connection.zrange(KEYS.clusters, 0, -1, withscores=True)]
+    assert board["clusters"] == sum(s >= 2 for s in sizes) and board["singletons"] == sizes.count(1)
+    assert board["rejections"] == demo.store.stats("rejected")
+    assert any(k.endswith(":bad_json") for k in board["rejections"])
+    assert set(board["queues"]) == {"crawl", "ingest"}
+    page = demo.client.get("/")
+    assert page.status_code == 200 and f"<b>{board['documents']}</b> documents" in page.text
+    assert "bad_json" in page.text
+
+
+def test_clusters_sort_filter_and_paginate(demo: Demo) -> None:
+    rows = demo.client.get("/api/clusters", params={"per_page": 200}).json()
+    sizes = [r["size"] for r in rows["rows"]]
+    assert sizes == sorted(sizes, reverse=True) and min(sizes) >= 2
+    assert rows["total"] == int(demo.connection.zcount(KEYS.clusters, 2, "+inf"))
+    everything = demo.client.get("/api/clusters", params={"min_size": 1, "per_page": 200}).json()
+    assert everything["total"] == demo.connection.zcard(KEYS.clusters)
+    by_title = demo.client.get("/api/clusters", params={"sort": "title", "order": "asc"}).json()["rows"]
+    titles = [r["representative"]["title"] or "" for r in by_title]
+    assert titles == sorted(titles)
+    site = rows["rows"][0]["sites"][0]
+    filtered = demo.client.get("/api/clusters", params={"site": site, "per_page": 200}).json()["rows"]
+    assert filtered and all(site in r["sites"] for r in filtered)
+    second = demo.client.get("/api/clusters", params={"per_page": 1, "page": 2}).json()
+    assert second["rows"] == rows["rows"][1:2] and second["total"] == rows["total"]
+    page = demo.client.get("/clusters", params={"per_page": 1})
+    assert page.status_code == 200 and f'href="/clusters/{rows["rows"][0]["id"]}"' in page.text
+    assert "page 1 of" in page.text and "next →" in page.text
+
+
+def test_cluster_members_similarity_and_slots(demo: Demo) -> None:
+    cluster_id = _largest(demo)
+    detail = demo.client.get(f"/api/clusters/{cluster_id}").json()
+    info = demo.clusters.cluster(cluster_id)
+    assert info is not None
+    assert {m["id"] for m in detail["members"]} == {m.doc_id for m in demo.clusters.members(cluster_id)}
+    assert detail["members"][0]["id"] == info.representative and detail["members"][0]["representative"]
+    assert all(0 <= m["jaccard"] <= m["containment"] <= 1 for m in detail["members"])
+    assert detail["slots"], "a template family should have slots (names, years)"
+    for slot in detail["slots"]:
+        assert set(slot["values"]) <= set(detail["slot_members"])
+        assert f"{{{{{slot['index']}}}}}" in detail["template"]
+    page = demo.client.get(f"/clusters/{cluster_id}").text
+    for member in detail["members"]:
+        assert f'href="/documents/{member["id"]}"' in page
+    assert demo.client.get("/api/clusters/nope").status_code == 404
+    assert demo.client.get("/clusters/nope").status_code == 404
+
+
+def test_document_spans_match_the_stored_trace(demo: Demo) -> None:
+    doc_id = _reusing_doc(demo)
+    doc = demo.store.get(doc_id)
+    assert doc is not None
+    traced = trace(doc.witness, len(doc.display), demo.store.alignments(doc_id))
+    view = demo.client.get(f"/api/documents/{doc_id}").json()
+    assert view["text"] == doc.display
+    assert [(s["start"], s["end"], s["source"]["id"]) for s in view["spans"]] == [
+        (s.start, s.end, s.source.witness.doc_id) for s in traced.spans
+    ]
+    assert [s["id"] for s in view["sources"]] == list(traced.sources)
+    assert view["reuse_ratio"] == pytest.approx(traced.reuse_ratio, abs=1e-4)
+    page = demo.client.get(f"/documents/{doc_id}").text
+    marked = re.findall(r'<a class="span reused" id="span-(\d+)" href="/documents/(\w+)"', page)
+    expected = [(i, s.source.witness.doc_id) for i, s in enumerate(traced.spans)]
+    assert [(int(i), src) for i, src in marked] == expected
+    assert demo.client.get("/api/documents/nope").status_code == 404
+    assert demo.client.get("/documents/nope").status_code == 404
+
+
+def test_side_by_side_shows_the_stored_alignments(demo: Demo) -> None:
+    doc_id = _reusing_doc(demo)
+    source = demo.client.get(f"/api/documents/{doc_id}").json()["sources"][0]["id"]
+    stored = [al for w, al in demo.store.alignments(doc_id) if w.doc_id == source]
+    view = demo.client.get(f"/api/documents/{doc_id}/compare/{source}").json()
+    assert sorted((a["a_start"], a["a_end"], a["b_start"], a["b_end"]) for a in view["alignments"]) == sorted(
+        (a.a_start, a.a_end, a.b_start, a.b_end) for a in stored
+    )
+    page = demo.client.get(f"/documents/{doc_id}/compare/{source}").text
+    assert 'id="a0" href="#b0"' in page and 'id="b0" href="#a0"' in page
+    assert demo.client.get(f"/documents/{doc_id}/compare/nope").status_code == 404
+    assert demo.client.get(f"/api/documents/nope/compare/{source}").status_code == 404
+
+
+def test_archived_capture_is_served_as_sandboxed_text(demo: Demo) -> None:
+    doc = demo.store.find(HOSTILE_URL)
+    assert doc is not None
+    response = demo.client.get(f"/documents/{doc.doc_id}/captures/0")
+    assert response.status_code == 200
+    assert response.content == read_page(demo.warc, CaptureRef.from_dict(dict(doc.captures[0]))).body
+    assert response.headers["content-type"].startswith("text/plain")
+    assert response.headers["content-security-policy"].startswith("sandbox")
+    assert demo.client.get(f"/documents/{doc.doc_id}/captures/7").status_code == 404
+
+
+def test_hostile_text_is_escaped_and_scripts_are_forbidden(demo: Demo) -> None:
+    doc = demo.store.find(HOSTILE_URL)
+    assert doc is not None and doc.title == HOSTILE_TITLE
+    for path in (f"/documents/{doc.doc_id}", "/search?q=evil.example", f"/clusters/{doc.cluster_id}"):
+        response = demo.client.get(path)
+        assert "<script>document" not in response.text and "<img src=x" not in response.text
+        assert "script-src" not in response.headers["content-security-policy"]  # default-src 'none' applies
+        assert "default-src 'none'" in response.headers["content-security-policy"]
+    assert "&lt;script&gt;document.title" in demo.client.get(f"/documents/{doc.doc_id}").text
+
+
+def test_search_by_title_url_and_phrase(demo: Demo) -> None:
+    doc = demo.store.get(demo.store.document_ids()[3])
+    assert doc is not None and doc.title
+    by_title = demo.client.get("/api/search", params={"q": doc.title}).json()["hits"]
+    assert doc.doc_id in {h["id"] for h in by_title if h["matched"] == "title"}
+    by_url = demo.client.get("/api/search", params={"q": doc.url.split("/")[-1]}).json()["hits"]
+    assert doc.doc_id in {h["id"] for h in by_url}
+    phrase = doc.display[len(doc.display) // 2 :][:30].strip()
+    hits = demo.client.get("/api/search", params={"q": phrase}).json()["hits"]
+    text_hits = {h["id"] for h in hits if h["matched"] == "text"}
+    assert doc.doc_id in text_hits
+    for hit in text_hits:
+        found = demo.store.get(hit)
+        assert found is not None and phrase in found.display
+    short = demo.client.get("/api/search", params={"q": "会议"}).json()
+    assert "at least" in short["note"]
+    assert demo.client.get("/search", params={"q": doc.title}).status_code == 200
+
+
+def test_enqueue_crawl_needs_the_token(fresh: Demo) -> None:
+    client, crawl_queue = fresh.client, Queue(CRAWL, connection=fresh.connection)
+    assert client.post("/api/crawls", json={"site": "news-example"}).status_code == 401
+    wrong = {"Authorization": "Bearer nope"}
+    assert client.post("/api/crawls", json={"site": "news-example"}, headers=wrong).status_code == 401
+    assert crawl_queue.count == 0
+    good = {"Authorization": f"Bearer {TOKEN}"}
+    response = client.post("/api/crawls", json={"site": "news-example"}, headers=good)
+    assert response.status_code == 202 and response.json()["job_id"] in crawl_queue.job_ids
+    assert client.post("/api/crawls", json={"site": "no-such-site"}, headers=good).status_code == 404
+    assert client.post("/crawls", data={"site": "news-example", "token": "x"}).status_code == 401
+    assert client.post("/crawls", data={"site": "news-example", "token": TOKEN}).status_code == 200
+    assert crawl_queue.count == 2
+
+
+def test_without_a_token_configured_nothing_changes(fresh: Demo) -> None:
+    readonly = TestClient(create_app(fresh.connection, KEYS, fresh.warc, None, None))
+    doc_id = fresh.store.document_ids()[0]
+    anything = {"Authorization": "Bearer "}
+    assert readonly.delete(f"/api/documents/{doc_id}", headers=anything).status_code == 401
+    assert readonly.post("/api/crawls", json={"site": "x"}).status_code == 401
+    assert "Read-only" in readonly.get("/").text
+    assert fresh.store.get(doc_id) is not None
+
+
+def test_delete_document_removes_it_everywhere(fresh: Demo) -> None:
+    cluster_id = fresh.clusters.largest(1)[0][0]
+    victim = next(m.doc_id for m in fresh.clusters.members(cluster_id))
+    doc = fresh.store.get(victim)
+    assert doc is not None and doc.title
+    assert fresh.client.delete(f"/api/documents/{victim}").status_code == 401
+    bearer = {"Authorization": f"Bearer {TOKEN}"}
+    assert fresh.client.get("/api/search", params={"q": doc.title}).json()["hits"]
+    assert fresh.client.delete(f"/api/documents/{victim}", headers=bearer).json() == {"deleted": True}
+    assert fresh.store.get(victim) is None and fresh.client.get(f"/api/documents/{victim}").status_code == 404
+    assert victim not in {m.doc_id for m in fresh.clusters.members(cluster_id)}
+    hits = fresh.client.get("/api/search", params={"q": doc.title}).json()["hits"]
+    assert victim not in {h["id"] for h in hits}
+    assert fresh.client.delete(f"/api/documents/{victim}", headers=bearer).status_code == 404
+    other = fresh.store.document_ids()[0]
+    assert fresh.client.post(f"/documents/{other}/delete", data={"token": "no"}).status_code == 401
+    response = fresh.client.post(f"/documents/{other}/delete", data={"token": TOKEN}, follow_redirects=False)
+    assert response.status_code == 303 and fresh.store.get(other) is None
+
+
+def test_metrics_health_and_schema(demo: Demo) -> None:
+    metrics = demo.client.get("/metrics").text
+    assert f"dedupcrawl_documents {float(demo.store.count_documents())}" in metrics
+    assert demo.client.get("/healthz").json() == {"ok": True}
+    paths = demo.client.get("/openapi.json").json()["paths"]
+    for path in ("/api/dashboard", "/api/clusters", "/api/clusters/{cluster_id}", "/api/documents/{doc_id}",
+                 "/api/documents/{doc_id}/compare/{other_id}", "/api/search", "/api/crawls"):
+        assert path in paths
+    assert demo.client.get("/static/style.css").status_code == 200
