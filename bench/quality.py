@@ -7,7 +7,8 @@ clustered by the Redis ClusterStore on a real redis-server started here. Figures
                                       match keys) that end in one cluster
   recall_25x5                         the same cluster recall with DESIGN.md's 25x5 bands
                                       (in-memory clusterer), the measured reason for 32x4
-Trace figures can be added to `measure()` next to the cluster ones.
+  trace_char_precision / trace_char_recall / source_accuracy   passage tracing, see
+                                      bench/trace_quality.py
 
     python bench/quality.py [--quick] [--json]
 """
@@ -29,6 +30,7 @@ if str(ROOT) not in sys.path:
 import numpy as np  # noqa: E402
 from scipy import sparse  # noqa: E402
 
+from bench.trace_quality import trace_quality  # noqa: E402
 from dedup.clusters import ClusterAssignment, MemoryClusterer, pairwise_scores  # noqa: E402
 from dedup.corpus import CorpusDoc, generate  # noqa: E402
 from dedup.errors import Rejected  # noqa: E402
@@ -136,6 +138,7 @@ def measure(n_docs: int, seed: int) -> dict[str, Any]:
         pairwise_scores(old_labels, {d.doc_id: d.family for d in corpus.docs})[1], 4
     )
     figures["corpus_size"] = n_docs
+    figures.update(trace_quality(n_docs, seed))  # passage tracing: bench/trace_quality.py
     return figures
 
 
