@@ -23,6 +23,8 @@ from dedup.records import Extraction, Page
 EXTRACT_VERSION = f"extract1+trafilatura{trafilatura.__version__}"
 MIN_TEXT_CHARS = 50
 MAX_HTML_CHARS = 5_000_000
+SHORT_TEXT_CHARS = 1000
+TOO_LITTLE_SHARE = 0.2
 
 _NOISE_TAGS = ("script", "style", "noscript", "nav", "header", "footer", "aside", "form", "iframe")
 _BLOCKS = frozenset(
@@ -30,6 +32,7 @@ _BLOCKS = frozenset(
     | {"h1", "h2", "h3", "h4", "h5", "h6"}
 )
 _WORDLIKE = re.compile(r"[^\W_]")
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 _FALLBACK_MIN_BLOCK = 20
 
 
@@ -50,9 +53,10 @@ def _extract(page: Page, min_chars: int) -> Extraction:
         raise Rejected("too_large", f"{len(html)} characters of HTML")
     document = _trafilatura(html, page.url, favor_recall=False)
     extractor, text = "trafilatura", _text(document)
-    if not _has_words(text, min_chars):
-        document = _trafilatura(html, page.url, favor_recall=True) or document
-        extractor, text = "trafilatura_recall", _text(document)
+    if not _has_words(text, min_chars) or far_too_little(text, html):
+        retry = _trafilatura(html, page.url, favor_recall=True)
+        if len(_text(retry)) > len(text):
+            extractor, text = "trafilatura_recall", _text(retry)
     if not _has_words(text, min_chars):
         extractor, text = "density", density_text(html)
     if not _has_words(text, min_chars):
@@ -63,6 +67,16 @@ def _extract(page: Page, min_chars: int) -> Extraction:
         published=meta.published, author=meta.author, site=meta.site, extractor=extractor,
         encoding=decoded.encoding, version=EXTRACT_VERSION,
     )  # fmt: skip
+
+
+def far_too_little(text: str, html: str) -> bool:
+    """A short text from a page with much more Chinese text in its markup (only short texts
+    are checked, so long extractions cost nothing more)."""
+    if len(text) >= SHORT_TEXT_CHARS:
+        return False
+    in_page = len(html) - len(_CJK.sub("", html))
+    in_text = len(text) - len(_CJK.sub("", text))
+    return in_page >= SHORT_TEXT_CHARS and in_text < TOO_LITTLE_SHARE * in_page
 
 
 def _trafilatura(html: str, url: str, *, favor_recall: bool) -> object | None:

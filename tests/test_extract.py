@@ -9,7 +9,7 @@ import opencc
 import pytest
 
 from dedup.errors import Rejected
-from dedup.extract import density_text, extract
+from dedup.extract import density_text, extract, far_too_little
 from dedup.normalize import normalize
 from dedup.records import Extraction, Page
 from tests.extraction_quality import FixturePage, char_precision_recall, fixture_pages
@@ -161,6 +161,13 @@ def test_recall_retry_and_density_fallback_are_recorded() -> None:
     extraction = extract(_page(body.encode()), min_chars=len(SPEECH) // 2)
     assert extraction.extractor in {"trafilatura", "trafilatura_recall", "density"}
     assert "全市教育工作会议" in extraction.text
+
+
+def test_far_too_little_compares_with_the_chinese_text_in_the_page() -> None:
+    html = f"<html><body><div>{SPEECH * 10}</div><p>导航</p></body></html>"
+    assert far_too_little("导航" * 10, html)
+    assert not far_too_little(SPEECH * 10, html)
+    assert not far_too_little("短", "<p>短文</p>")
 
 
 def test_density_fallback_picks_the_paragraph_block() -> None:

@@ -9,7 +9,11 @@ import opencc
 
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _MAX_ROUNDS = 3
-_CJK_RANGES = ((0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00))
+# Unified ideographs, extensions A-G and the compatibility blocks (some of those convert too).
+_CJK_RANGES = (
+    (0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00),
+    (0x20000, 0x2A6E0), (0x2A700, 0x2EBF0), (0x2F800, 0x2FA20), (0x30000, 0x3134B),
+)  # fmt: skip
 
 
 @lru_cache(maxsize=1)
