@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 import redis
 from rq import Queue
+from warcio.archiveiterator import ArchiveIterator
 
 from crawler.capture import DocumentCapture
 from crawler.runs import RunStore
@@ -134,6 +135,23 @@ def test_handed_off_pages_read_back_with_verified_digests(world: World, first: d
             assert "<html" in text and "ICP" in text, ref.url
     gov = next(job for job in first["jobs"] if "/gov/" in job.doc_url)
     assert gov.pages[0].encoding_override == "gbk"
+
+
+def test_every_warc_file_passes_warcio_digest_checks(world: World, first: dict[str, Any]) -> None:
+    files = sorted(world.warc_dir.rglob("*.warc.gz"))
+    assert {f.parent.name for f in files} == set(SITES)
+    kinds: Counter[str] = Counter()
+    for path in files:
+        with path.open("rb") as handle:
+            for record in ArchiveIterator(handle, check_digests="raise"):
+                record.content_stream().read()
+                kinds[record.rec_type] += 1
+                if record.rec_type == "response":
+                    assert record.rec_headers.get_header("WARC-Target-URI")
+                    assert record.rec_headers.get_header("WARC-Date")
+                    assert record.rec_headers.get_header("WARC-Payload-Digest").startswith("sha1:")
+    assert kinds["response"] == kinds["request"] > len(world.truth)
+    assert kinds["metadata"] == len(world.truth)  # one document record per hand-off
 
 
 def test_robots_disallowed_paths_never_requested(first: dict[str, Any]) -> None:

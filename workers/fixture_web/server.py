@@ -37,7 +37,8 @@ class FixtureHandler(BaseHTTPRequestHandler):
         if parts.path.startswith("/_fixture/") and parts.path != "/_fixture/truth":
             self._control(parts.path, parts.query)
             return
-        self._record()
+        if not parts.path.startswith("/_fixture/"):
+            self._record()
         headers = {k.lower(): v for k, v in self.headers.items()}
         reply = respond(self.server.web, parts.path, parts.query, headers)
         if reply.delay_s:
