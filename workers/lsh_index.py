@@ -22,7 +22,7 @@ from dedup.lsh import DEFAULT_PARAMS, Candidate, LSHParams, band_hashes
 from dedup.verify import compact
 from workers.keys import Keys
 
-_ID_SHARDS = 4096
+_ID_SHARDS = 1024  # doc id -> number hashes stay compact (<= 128 entries) up to ~128k docs
 
 
 def load_script(connection: redis.Redis, name: str) -> Script:
