@@ -20,9 +20,7 @@ SITES_TEMPLATE = Path(__file__).resolve().parent / "sites.toml"
 class FixtureServer:
     """`with FixtureServer(docs=30) as web:` — `web.url`, `web.log()`, `web.set_changed(True)`."""
 
-    def __init__(
-        self, docs: int = 30, seed: int = 7, crawl_delay: float = 0.1, slow_s: float = 1.0
-    ) -> None:
+    def __init__(self, docs: int = 30, seed: int = 7, crawl_delay: float = 0.1, slow_s: float = 1.0) -> None:
         self._args = [
             "--docs", str(docs), "--seed", str(seed),
             "--crawl-delay", str(crawl_delay), "--slow-s", str(slow_s),

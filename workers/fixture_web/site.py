@@ -95,9 +95,7 @@ class FixtureWeb:
         }
 
 
-def build(
-    base: str, n_docs: int, seed: int = 7, crawl_delay: float = 0.1, slow_s: float = 1.0
-) -> FixtureWeb:
+def build(base: str, n_docs: int, seed: int = 7, crawl_delay: float = 0.1, slow_s: float = 1.0) -> FixtureWeb:
     corpus = generate(n_docs, seed)
     docs = [_place(i, doc) for i, doc in enumerate(corpus)]
     return FixtureWeb(base=base.rstrip("/"), docs=docs, crawl_delay=crawl_delay, slow_s=slow_s)
@@ -106,9 +104,7 @@ def build(
 def _place(number: int, doc: CorpusDoc) -> FixtureDoc:
     if doc.site_kind == "docshare":
         chunks = _split_pages(doc.noisy)
-        shown = (
-            chunks[:PREVIEW_PAGES] if number % 5 == 3 and len(chunks) > PREVIEW_PAGES else chunks
-        )
+        shown = chunks[:PREVIEW_PAGES] if number % 5 == 3 and len(chunks) > PREVIEW_PAGES else chunks
         paths = tuple(
             f"/wenku/doc/{number}.html" if k == 1 else f"/wenku/doc/{number}_{k}.html"
             for k in range(1, len(shown) + 1)
@@ -224,21 +220,15 @@ def _wenku_list(web: FixtureWeb, docs: list[FixtureDoc], n: int) -> Reply:
     for i, doc in enumerate(docs[(n - 1) * LIST_SIZE : n * LIST_SIZE]):
         # The same document linked again with tracking parameters, as real list pages do.
         href = doc.path + ("?utm_source=list&spm=a2c4.1001" if i % 3 == 0 else "")
-        items.append(
-            f'<li><a href="{href}">{_e(doc.corpus.title)}</a> <span>{doc.total_pages}页</span></li>'
-        )
+        items.append(f'<li><a href="{href}">{_e(doc.corpus.title)}</a> <span>{doc.total_pages}页</span></li>')
         if i % 3 == 0:
-            items.append(
-                f'<li class="hot"><a href="{doc.path}?from=hot">{_e(doc.corpus.title)}</a></li>'
-            )
+            items.append(f'<li class="hot"><a href="{doc.path}?from=hot">{_e(doc.corpus.title)}</a></li>')
     if n == 1:
         items.append(f'<li><a href="{MISSING_DOC}">已删除的文档</a></li>')
         items.append('<li><a href="/wenku/private/1.html">会员专享文档</a></li>')
     pager = _list_pager("/wenku/list/{}.html", n, pages)
     body = f'<ul class="doclist">{"".join(items)}</ul>{pager}'
-    return _html(
-        _wenku_chrome(web, "文档列表", body, ["首页", "文档列表"], docs[:5]), date(2024, 1, 1)
-    )
+    return _html(_wenku_chrome(web, "文档列表", body, ["首页", "文档列表"], docs[:5]), date(2024, 1, 1))
 
 
 def _wenku_page(web: FixtureWeb, docs: list[FixtureDoc], doc: FixtureDoc, page: int) -> str:
@@ -309,9 +299,7 @@ def _news(web: FixtureWeb, path: str) -> Reply:
     if path == "/news/sitemap.xml":
         return _text(_sitemap(web, docs), "application/xml")
     if path == BROKEN_ARTICLE:
-        return Reply(
-            500, (("Content-Type", "text/html; charset=utf-8"),), "<h1>500 服务器错误</h1>".encode()
-        )
+        return Reply(500, (("Content-Type", "text/html; charset=utf-8"),), "<h1>500 服务器错误</h1>".encode())
     if match := NEWS_ARTICLE.match(path):
         doc = next((d for d in docs if d.path == path), None)
         if doc is None:
@@ -330,9 +318,7 @@ def _news_list(web: FixtureWeb, docs: list[FixtureDoc], n: int) -> Reply:
     ]
     if n == 1:
         items.append(f'<li><a href="{BROKEN_ARTICLE}">系统维护中的文章</a></li>')
-    body = (
-        f'<ul class="newslist">{"".join(items)}</ul>{_list_pager("/news/list_{}.html", n, pages)}'
-    )
+    body = f'<ul class="newslist">{"".join(items)}</ul>{_list_pager("/news/list_{}.html", n, pages)}'
     return _html(_news_chrome("要闻", body, ["首页", "要闻"], docs[:6]), date(2024, 1, 1))
 
 
@@ -369,8 +355,7 @@ def _news_chrome(title: str, body: str, crumbs: list[str], side: Sequence[Fixtur
 
 def _sitemap(web: FixtureWeb, docs: list[FixtureDoc]) -> str:
     urls = "".join(
-        f"<url><loc>{web.base}{d.path}</loc><lastmod>{d.corpus.published}</lastmod></url>"
-        for d in docs
+        f"<url><loc>{web.base}{d.path}</loc><lastmod>{d.corpus.published}</lastmod></url>" for d in docs
     )
     return f'<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>'
 
@@ -404,8 +389,7 @@ def _gov_list(web: FixtureWeb, docs: list[FixtureDoc]) -> Reply:
         # Every third document is linked through its old address, which redirects twice.
         href = f"/gov/old/{doc.number}.html" if i % 3 == 1 else doc.path
         items.append(
-            f'<li><a href="{href}">{_e(doc.corpus.title)}</a>'
-            f"<span>{doc.corpus.published}</span></li>"
+            f'<li><a href="{href}">{_e(doc.corpus.title)}</a><span>{doc.corpus.published}</span></li>'
         )
     items.append('<li><a href="/gov/jump.html">外部链接</a></li>')
     body = f'<ul class="zwgk">{"".join(items)}</ul>'
@@ -466,9 +450,7 @@ def _page(
 
 
 def _list_pager(pattern: str, n: int, pages: int) -> str:
-    links = " ".join(
-        f'<a href="{pattern.format(k)}">{k}</a>' for k in range(1, pages + 1) if k != n
-    )
+    links = " ".join(f'<a href="{pattern.format(k)}">{k}</a>' for k in range(1, pages + 1) if k != n)
     nxt = f' <a href="{pattern.format(n + 1)}">下一页</a>' if n < pages else ""
     return f'<div class="listpager">第{n}页/共{pages}页 {links}{nxt}</div>'
 
@@ -497,9 +479,7 @@ def _text(text: str, content_type: str) -> Reply:
 def _reply(body: bytes, content_type: str, modified: date) -> Reply:
     etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'  # noqa: S324 - a validator
     stamp = format_datetime(datetime.combine(modified, time(8, 0), tzinfo=UTC), usegmt=True)
-    return Reply(
-        200, (("Content-Type", content_type), ("ETag", etag), ("Last-Modified", stamp)), body
-    )
+    return Reply(200, (("Content-Type", content_type), ("ETag", etag), ("Last-Modified", stamp)), body)
 
 
 def _redirect(status: int, location: str) -> Reply:
@@ -507,6 +487,4 @@ def _redirect(status: int, location: str) -> Reply:
 
 
 def _missing() -> Reply:
-    return Reply(
-        404, (("Content-Type", "text/html; charset=utf-8"),), "<h1>404 页面不存在</h1>".encode()
-    )
+    return Reply(404, (("Content-Type", "text/html; charset=utf-8"),), "<h1>404 页面不存在</h1>".encode())
