@@ -236,6 +236,28 @@ _PARSED = {
 }
 
 Sentence = tuple[str, ...]  # pieces: literal text or a slot marker (PLACE, OFFICIAL, ...)
+_LITERAL, _WORD, _SLOT_PIECE, _SPECIAL = range(4)
+_Part = tuple[int, str, tuple[str, ...]]
+
+
+@lru_cache(maxsize=1)
+def _compiled() -> dict[str, tuple[tuple[_Part, ...], ...]]:
+    """Frames with each token resolved once: literal, word list, slot marker or special."""
+    words = _vocab().words
+
+    def part(is_token: bool, value: str) -> _Part:
+        if not is_token:
+            return (_LITERAL, value, ())
+        if value in _SLOT_TOKENS:
+            return (_SLOT_PIECE, _SLOT_TOKENS[value], ())
+        if value in words:
+            return (_WORD, value, words[value])
+        return (_SPECIAL, value, ())
+
+    return {
+        kind: tuple(tuple(part(t, v) for t, v in frame) for frame in frames)
+        for kind, frames in _PARSED.items()
+    }
 
 
 class _Composer:
@@ -243,32 +265,31 @@ class _Composer:
 
     def __init__(self, rng: random.Random, topic: str, unit: str) -> None:
         self.rng, self.topic, self.unit = rng, topic, unit
-        self.vocab = _vocab().words
 
     def fill(self, kind: str, prefix: str = "") -> Sentence:
         pieces: list[str] = []
         buf = [prefix]
-        for is_token, value in self.rng.choice(_PARSED[kind]):
-            if not is_token:
+        rnd = self.rng.random
+        for code, value, words in self.rng.choice(_compiled()[kind]):
+            if code == _LITERAL:
                 buf.append(value)
-            elif value in _SLOT_TOKENS:
+            elif code == _WORD:
+                buf.append(words[int(rnd() * len(words))])
+            elif code == _SLOT_PIECE:
                 pieces.append("".join(buf))
-                pieces.append(_SLOT_TOKENS[value])
+                pieces.append(value)
                 buf = []
             else:
-                buf.append(self._word(value))
+                buf.append(self._special(value))
         pieces.append("".join(buf))
         return tuple(p for p in pieces if p)
 
-    def _word(self, cls: str) -> str:
+    def _special(self, cls: str) -> str:
         if cls == "t":
             return self.topic
         if cls == "u":
             return self.unit
-        if cls == "num":
-            return str(self.rng.randrange(3, 400))
-        words = self.vocab[cls]
-        return words[int(self.rng.random() * len(words))]
+        return str(self.rng.randrange(3, 400))
 
     def paragraph(self, cfg: CorpusConfig) -> list[Sentence]:
         return [self.fill("body") for _ in range(self.rng.randint(*cfg.sentences))]
@@ -456,9 +477,7 @@ def _make_family(g: _Generator, size: int, index: int) -> None:
         _make_variant(g, tpl, composer, office, topic)
 
 
-def _make_variant(
-    g: _Generator, tpl: _Template, composer: _Composer, office: str, topic: str
-) -> None:
+def _make_variant(g: _Generator, tpl: _Template, composer: _Composer, office: str, topic: str) -> None:
     rng, cfg = g.rng, g.cfg
     roll = rng.random()
     role = (
@@ -484,9 +503,7 @@ def _make_variant(
 
 
 def _copied(tpl: _Template) -> list[list[_Sent]]:
-    return [
-        [_Sent(s, tpl, (p, i)) for i, s in enumerate(para)] for p, para in enumerate(tpl.paragraphs)
-    ]
+    return [[_Sent(s, tpl, (p, i)) for i, s in enumerate(para)] for p, para in enumerate(tpl.paragraphs)]
 
 
 def _swap(g: _Generator, old: dict[str, str]) -> dict[str, str]:
@@ -510,15 +527,10 @@ def _edited(
         if 0 < p < len(tpl.paragraphs) - 1 and rng.random() < drop:
             continue
         paras.append(
-            [
-                _Sent(composer.fill("body")) if rng.random() < rewrite and len(s.pieces) else s
-                for s in para
-            ]
+            [_Sent(composer.fill("body")) if rng.random() < rewrite and len(s.pieces) else s for s in para]
         )
     for _ in range(local):
-        paras.insert(
-            rng.randint(1, max(1, len(paras) - 1)), [_Sent(s) for s in composer.paragraph(cfg)]
-        )
+        paras.insert(rng.randint(1, max(1, len(paras) - 1)), [_Sent(s) for s in composer.paragraph(cfg)])
     if rng.random() < 0.3 and len(paras) > 6:
         _swap_blocks(rng, paras)
     return paras
@@ -658,9 +670,7 @@ def _traditional() -> tuple[dict[int, str], re.Pattern[str]]:
     to_t = opencc.OpenCC("s2t").convert("\n".join(chars)).split("\n")
     back = opencc.OpenCC("t2s").convert("\n".join(to_t)).split("\n")
     table = {
-        ord(c): t
-        for c, t, b in zip(chars, to_t, back, strict=True)
-        if len(t) == 1 and t != c and b == c
+        ord(c): t for c, t, b in zip(chars, to_t, back, strict=True) if len(t) == 1 and t != c and b == c
     }
     return table, re.compile("[" + "".join(sorted(_PINYIN)) + "]")
 
@@ -673,9 +683,7 @@ def _to_traditional(text: str, rng: random.Random) -> str:
     return garbled.translate(table)
 
 
-def _noisy(
-    text: str, title: str, kind: str, published: date, rng: random.Random, cfg: CorpusConfig
-) -> str:
+def _noisy(text: str, title: str, kind: str, published: date, rng: random.Random, cfg: CorpusConfig) -> str:
     body = text
     if rng.random() < 0.5:
         body = body.replace("“", " ").replace("”", " ")
