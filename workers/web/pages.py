@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -16,6 +17,7 @@ from workers.web.document_view import compare, document_view
 from workers.web.highlight import pair_segments, trace_segments
 
 router = APIRouter(tags=["pages"], default_response_class=HTMLResponse)
+BLANK = re.compile(r"(\{\{\d+\}\})")
 CAPTURE_CSP = "sandbox; default-src 'none'"
 
 
@@ -55,7 +57,8 @@ def cluster(request: Request, cluster_id: str) -> HTMLResponse:
     detail = services(request).catalog.cluster_detail(cluster_id)
     if detail is None:
         return not_found(request, f"no cluster {cluster_id}")
-    return services(request).render("cluster.html", title=f"Cluster {detail.id}", cluster=detail)
+    parts = [(text, bool(i % 2)) for i, text in enumerate(BLANK.split(detail.template))]
+    return services(request).render("cluster.html", title=f"Cluster {detail.id}", cluster=detail, parts=parts)
 
 
 @router.get("/documents/{doc_id}", response_class=HTMLResponse)
