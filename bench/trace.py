@@ -4,8 +4,9 @@ The document is a variant of a generated template family (cut to 5,000 character
 candidates are the template and 19 other variants: the heavy case, where most text aligns.
 `ms_per_doc` covers preparing the 21 key indexes, aligning the document with every candidate
 and tracing provenance; `difflib_ms_per_doc` runs `difflib.SequenceMatcher(None, doc, cand)
-.get_matching_blocks()` over the same 20 pairs of match keys in the same run. Times are the
-median of several repetitions.
+.get_matching_blocks()` over the same 20 pairs of match keys in the same run. `*ms_per_doc` are
+medians of wall-clock time, `best_*` the fastest repetition, `cpu_*` medians of this process's
+CPU time (what a loaded machine does not inflate).
 
 Usage: bench/trace.py [--quick] [--json] [--repeat N]
 """
@@ -66,13 +67,15 @@ def plain_difflib(doc: NormalizedText, cands: list[NormalizedText]) -> int:
     )
 
 
-def timed(run: Callable[[], object], repeat: int) -> float:
-    samples = []
+def timed(run: Callable[[], object], repeat: int) -> tuple[float, float, float]:
+    """Median and best wall-clock ms, and median CPU ms of this process (load-independent)."""
+    wall, cpu = [], []
     for _ in range(repeat):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         run()
-        samples.append((time.perf_counter() - started) * 1000)
-    return statistics.median(samples)
+        wall.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - started_cpu) * 1000)
+    return statistics.median(wall), min(wall), statistics.median(cpu)
 
 
 def measure(repeat: int, difflib_repeat: int) -> dict[str, float | int]:
@@ -82,8 +85,8 @@ def measure(repeat: int, difflib_repeat: int) -> dict[str, float | int]:
     cands = [normalize(c.text, c.doc_id) for c in family]
     who = [witness(c) for c in family]
     spans = ours(doc, witness(new), cands, who)
-    ms = timed(lambda: ours(doc, witness(new), cands, who), repeat)
-    base = timed(lambda: plain_difflib(doc, cands), difflib_repeat)
+    ms, best, cpu = timed(lambda: ours(doc, witness(new), cands, who), repeat)
+    base, base_best, base_cpu = timed(lambda: plain_difflib(doc, cands), difflib_repeat)
     return {
         "doc_chars": len(doc.display),
         "candidates": len(cands),
@@ -92,6 +95,10 @@ def measure(repeat: int, difflib_repeat: int) -> dict[str, float | int]:
         "ms_per_doc": round(ms, 2),
         "difflib_ms_per_doc": round(base, 2),
         "speedup_vs_difflib": round(base / ms, 1),
+        "best_ms_per_doc": round(best, 2),
+        "difflib_best_ms_per_doc": round(base_best, 2),
+        "cpu_ms_per_doc": round(cpu, 2),
+        "difflib_cpu_ms_per_doc": round(base_cpu, 2),
         "repeat": repeat,
     }
 

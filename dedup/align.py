@@ -16,8 +16,10 @@ Alignment is symmetric in spirit and never depends on other documents.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -73,17 +75,16 @@ class Alignment:
         return Alignment(self.b_start, self.b_end, self.a_start, self.a_end, self.similarity)
 
 
-@dataclass(frozen=True, slots=True)
-class Block:
-    """`a.key[a:a+size] == b.key[b:b+size]` (key offsets)."""
+class Block(NamedTuple):
+    """`a.key[a:a+size] == b.key[b:b+size]` (key offsets). Blocks and chains are named tuples:
+    thousands are made per document, and a frozen dataclass costs three times as much to build."""
 
     a: int
     b: int
     size: int
 
 
-@dataclass(frozen=True, slots=True)
-class Chain:
+class Chain(NamedTuple):
     """Exact blocks in increasing order on both sides, bridged by small gaps (key offsets)."""
 
     blocks: tuple[Block, ...]
@@ -155,20 +156,33 @@ def align(
 def align_many(
     doc: NormalizedText, candidates: Sequence[NormalizedText], config: AlignConfig = DEFAULT_ALIGN
 ) -> list[tuple[Alignment, ...]]:
-    """`align(doc, c)` for each candidate, preparing `doc` once."""
+    """`align(doc, c)` for each candidate, preparing `doc` once and seeding all in one pass."""
     prepared = prepare(doc, config)
-    return [align_prepared(prepared, prepare(c, config), config) for c in candidates]
+    return align_prepared_many(prepared, [prepare(c, config) for c in candidates], config)
 
 
 def align_prepared(
     a: KeyIndex, b: KeyIndex, config: AlignConfig = DEFAULT_ALIGN
 ) -> tuple[Alignment, ...]:
-    return tuple(_to_display(chain, a.norm, b.norm) for chain in chains(a, b, config))
+    return align_prepared_many(a, [b], config)[0]
+
+
+def align_prepared_many(
+    a: KeyIndex, bs: Sequence[KeyIndex], config: AlignConfig = DEFAULT_ALIGN
+) -> list[tuple[Alignment, ...]]:
+    return [
+        tuple(_to_display(chain, a.norm, b.norm) for chain in _kept(blocks, config))
+        for b, blocks in zip(bs, match_blocks_many(a, bs, config), strict=True)
+    ]
 
 
 def chains(a: KeyIndex, b: KeyIndex, config: AlignConfig = DEFAULT_ALIGN) -> list[Chain]:
     """Chains of at least `min_span` key characters with similarity >= threshold, by `a` offset."""
-    found = _chain_blocks(match_blocks(a, b, config), config)
+    return _kept(match_blocks(a, b, config), config)
+
+
+def _kept(blocks: list[Block], config: AlignConfig) -> list[Chain]:
+    found = _chain_blocks(blocks, config)
     kept = [c for c in found if _long_enough(c, config) and c.similarity >= config.threshold]
     return sorted(kept, key=lambda c: (c.a_start, c.b_start))
 
@@ -179,38 +193,107 @@ def _long_enough(chain: Chain, config: AlignConfig) -> bool:
 
 def match_blocks(a: KeyIndex, b: KeyIndex, config: AlignConfig = DEFAULT_ALIGN) -> list[Block]:
     """Maximal exact blocks of at least `seed` key characters that could join a chain, by a."""
-    match, ia, jb = _seed_pairs(a, b, config.max_seed_repeats)
-    _adopt_repeated(match, ia, jb)
-    starts, sizes = _runs(match, a.seed)
-    if starts.size > _FILTER_ABOVE:
-        keep = _chainable(starts, match[starts], sizes, config)
-        starts, sizes = starts[keep], sizes[keep]
-    triples = zip(starts.tolist(), match[starts].tolist(), sizes.tolist(), strict=True)
-    return [Block(i, j, n) for i, j, n in triples]
+    return match_blocks_many(a, [b], config)[0]
 
 
-def _adopt_repeated(match: np.ndarray, ia: np.ndarray, jb: np.ndarray) -> None:
+def match_blocks_many(
+    a: KeyIndex, bs: Sequence[KeyIndex], config: AlignConfig = DEFAULT_ALIGN
+) -> list[list[Block]]:
+    """`match_blocks(a, b)` for every b, vectorized over all of them at once: one row of seed
+    matches per candidate, so NumPy's per-call overhead is paid once, not per candidate."""
+    width = a.order.size
+    if width == 0 or not bs:
+        return [[] for _ in bs]
+    match, flat, jb = _seed_pairs(a, bs, config.max_seed_repeats)
+    _adopt_repeated(match, flat, jb, width)
+    starts, sizes = _runs(match, a.seed, width)
+    rows = starts // width
+    bounds = np.searchsorted(rows, np.arange(len(bs) + 1))
+    return [
+        _blocks(starts[lo:hi] - row * width, match[starts[lo:hi]], sizes[lo:hi], config)
+        for row, (lo, hi) in enumerate(itertools.pairwise(bounds.tolist()))
+    ]
+
+
+def _blocks(ia: np.ndarray, jb: np.ndarray, sizes: np.ndarray, config: AlignConfig) -> list[Block]:
+    if ia.size > _FILTER_ABOVE:
+        keep = _chainable(ia, jb, sizes, config)
+        ia, jb, sizes = ia[keep], jb[keep], sizes[keep]
+    return [Block(*t) for t in zip(ia.tolist(), jb.tolist(), sizes.tolist(), strict=True)]
+
+
+def _seed_pairs(
+    a: KeyIndex, bs: Sequence[KeyIndex], max_repeats: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Shared seeds of a with each b, rows of `a.order.size` one after the other:
+    `unique[row * width + i]` = position in b of a seed found once in each text (-1: none),
+    plus (row * width + i, j) pairs of seeds repeated in either text (unless repeated more than
+    `max_repeats` times)."""
+    width, count = a.order.size, a.values.size
+    unique = np.full(len(bs) * width, -1, dtype=np.int32)
+    table = _Concatenated(bs)
+    if table.values.size == 0:
+        return unique, unique[:0], unique[:0]
+    rows = np.arange(len(bs), dtype=np.uint64) << _SHIFT
+    queries = (rows[:, None] | a.values.astype(np.uint64)[None, :]).ravel()
+    at = np.minimum(np.searchsorted(table.values, queries), table.values.size - 1)
+    hit = np.flatnonzero(table.values[at] == queries)
+    row, k, g = hit // count, hit % count, at[hit]
+    in_a, in_b = a.runs[k], table.runs[g]
+    once = (in_a == 1) & (in_b == 1)
+    unique[row[once] * width + a.order[a.first[k[once]]]] = table.order[table.first[g[once]]]
+    multi = ~once & (in_a <= max_repeats) & (in_b <= max_repeats)
+    row, k, g, in_a, in_b = row[multi], k[multi], g[multi], in_a[multi], in_b[multi]
+    pairs = in_a * in_b
+    group = np.repeat(np.arange(k.size), pairs)
+    within = np.arange(group.size) - np.repeat(np.cumsum(pairs) - pairs, pairs)
+    step_a, step_b = np.divmod(within, in_b[group])
+    ia = a.order[a.first[k][group] + step_a]
+    jb = table.order[table.first[g][group] + step_b]
+    return unique, row[group] * width + ia, jb
+
+
+class _Concatenated:
+    """The candidates' tables end to end; values tagged with the row (row << 32 | hash), so
+    the whole is sorted and one search finds a's seeds in every candidate."""
+
+    __slots__ = ("first", "order", "runs", "values")
+
+    def __init__(self, bs: Sequence[KeyIndex]) -> None:
+        offsets = np.cumsum([0] + [b.order.size for b in bs])
+        self.values = np.concatenate(
+            [(np.uint64(row) << _SHIFT) | b.values.astype(np.uint64) for row, b in enumerate(bs)]
+        )
+        self.runs = np.concatenate([b.runs for b in bs])
+        self.first = np.concatenate([b.first + offset for b, offset in zip(bs, offsets, strict=False)])
+        self.order = np.concatenate([b.order for b in bs])
+
+
+def _adopt_repeated(match: np.ndarray, flat: np.ndarray, jb: np.ndarray, width: int) -> None:
     """Fill `match` at seeds repeated in either text, with the occurrence that continues the
-    diagonal of the nearest unique seed before (else after) it.
+    diagonal of the nearest unique seed before (else after) it in the same row.
 
     Repeated seeds ("0000年", stock phrases) would otherwise cut reused stretches into pieces or
     flood the chaining with every pairing of their occurrences.
     """
     anchors = np.flatnonzero(match >= 0)
-    if ia.size == 0 or anchors.size == 0:
+    if flat.size == 0 or anchors.size == 0:
         return
-    at = np.searchsorted(anchors, ia)
-    diag = jb - ia
+    at = np.searchsorted(anchors, flat)
+    diag = jb - flat % width
     for anchor in (anchors[np.maximum(at - 1, 0)], anchors[np.minimum(at, anchors.size - 1)]):
-        fits = (diag == match[anchor] - anchor) & (match[ia] < 0)
-        match[ia[fits]] = jb[fits]
+        same_row = anchor // width == flat // width
+        fits = same_row & (diag == match[anchor] - anchor % width) & (match[flat] < 0)
+        match[flat[fits]] = jb[fits]
 
 
-def _runs(match: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Start positions in a and sizes of the exact blocks: runs of seeds along one diagonal."""
+def _runs(match: np.ndarray, seed: int, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """Start positions (row * width + i) and sizes of the exact blocks: runs of seeds along one
+    diagonal within a row."""
     valid = match >= 0
     follows = np.zeros(match.size, dtype=bool)
     follows[1:] = valid[1:] & valid[:-1] & (match[1:] == match[:-1] + 1)
+    follows[::width] = False
     starts = np.flatnonzero(valid & ~follows)
     continued = np.zeros(match.size, dtype=bool)
     continued[:-1] = follows[1:]
@@ -244,36 +327,6 @@ def _chainable(
     return keep
 
 
-def _seed_pairs(
-    a: KeyIndex, b: KeyIndex, max_repeats: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Shared seeds: `unique[i]` = position in b of a seed found once in each text (-1: none),
-    plus (i, j) pairs of seeds repeated in either text, unless repeated more than `max_repeats`."""
-    unique = np.full(a.order.size, -1, dtype=np.int32)
-    if a.values.size == 0 or b.values.size == 0:
-        return unique, unique[:0], unique[:0]
-    at = np.minimum(np.searchsorted(b.values, a.values), b.values.size - 1)
-    shared = np.flatnonzero(b.values[at] == a.values)
-    in_a, in_b = a.runs[shared], b.runs[at[shared]]
-    once = (in_a == 1) & (in_b == 1)
-    unique[a.order[a.first[shared[once]]]] = b.order[b.first[at[shared[once]]]]
-    multi = ~once & (in_a <= max_repeats) & (in_b <= max_repeats)
-    ia, jb = _cross(a, b, shared[multi], at[shared[multi]])
-    return unique, ia, jb
-
-
-def _cross(
-    a: KeyIndex, b: KeyIndex, ka: np.ndarray, kb: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Every (position in a, position in b) of the shared values a.values[ka] == b.values[kb]."""
-    in_a, in_b = a.runs[ka], b.runs[kb]
-    pairs = in_a * in_b
-    group = np.repeat(np.arange(ka.size), pairs)
-    within = np.arange(group.size) - np.repeat(np.cumsum(pairs) - pairs, pairs)
-    step_a, step_b = np.divmod(within, in_b[group])
-    return a.order[a.first[ka][group] + step_a], b.order[b.first[kb][group] + step_b]
-
-
 def _chain_blocks(blocks: list[Block], config: AlignConfig) -> list[Chain]:
     """Smith-Waterman over blocks: best-scoring chains, each block used at most once."""
     score, pred, trim = _chain_scores(blocks, config)
@@ -298,14 +351,19 @@ def _chain_scores(
     pred: list[int] = []
     trim: list[int] = []
     penalty, max_gap, lookback = config.penalty, config.max_gap, config.lookback
+    # The hot loop of alignment: plain comparisons instead of max() calls on purpose.
     for t in range(len(blocks)):
         a, b, size = starts_a[t], starts_b[t], sizes[t]
         best, best_pred, best_trim = float(size), -1, 0
         for s in range(t - 1, max(-1, t - 1 - lookback), -1):
-            over = max(ends_a[s] - a, ends_b[s] - b, 0)
-            gap_a = a + over - ends_a[s]
-            gap_b = b + over - ends_b[s]
-            if over >= size or gap_a > max_gap or gap_b > max_gap:
+            end_a, end_b = ends_a[s], ends_b[s]
+            over = end_a - a if end_a - a > end_b - b else end_b - b
+            if over < 0:
+                over = 0
+            elif over >= size:
+                continue
+            gap_a, gap_b = a + over - end_a, b + over - end_b
+            if gap_a > max_gap or gap_b > max_gap:
                 continue
             value = score[s] - penalty * (gap_a + gap_b) + size - over
             if value > best:

@@ -130,7 +130,7 @@ def trace(
         if covering and not _inside(start, end, plate):
             earliest = evidence[covering[0]][0]
             claims = reused if earliest.order < doc.order else first
-            _claim(claims, start, end, earliest.doc_id if claims is reused else doc.doc_id)
+            _claim(claims, start, end, earliest.doc_id if claims is reused else doc.doc_id, covering)
     spans = [_span(c, evidence, None) for c in reused]
     first_here = [_span(c, evidence, doc) for c in first]
     original = _complement([(s.start, s.end) for s in spans], length)
@@ -142,7 +142,16 @@ def _valid(al: Alignment, length: int) -> bool:
 
 
 Piece = tuple[int, int, tuple[int, ...]]
-Claim = list[Any]  # [start, end, source doc id]
+
+
+@dataclass(slots=True)
+class Claim:
+    """Work in progress of `trace`: touching pieces with one source, and the evidence over them."""
+
+    start: int
+    end: int
+    source_id: str
+    evidence: set[int]
 
 
 def _pieces(evidence: Sequence[Evidence]) -> list[Piece]:
@@ -159,7 +168,8 @@ def _pieces(evidence: Sequence[Evidence]) -> list[Piece]:
         while k < len(by_start) and starts[by_start[k]] <= start:
             active.append(by_start[k])
             k += 1
-        active = sorted(e for e in active if ends[e] > start)
+        active = [e for e in active if ends[e] > start]
+        active.sort()
         pieces.append((start, end, tuple(active)))
     return pieces
 
@@ -187,40 +197,42 @@ def _inside(start: int, end: int, regions: list[tuple[int, int]]) -> bool:
     return any(s <= start and end <= e for s, e in regions)
 
 
-def _claim(claims: list[Claim], start: int, end: int, source_id: str) -> None:
+def _claim(
+    claims: list[Claim], start: int, end: int, source_id: str, covering: tuple[int, ...]
+) -> None:
     """Extend the last claim if it touches this piece and has the same source, else add one."""
-    if claims and claims[-1][1] == start and claims[-1][2] == source_id:
-        claims[-1][1] = end
+    if claims and claims[-1].end == start and claims[-1].source_id == source_id:
+        claims[-1].end = end
+        claims[-1].evidence.update(covering)
     else:
-        claims.append([start, end, source_id])
+        claims.append(Claim(start, end, source_id, set(covering)))
 
 
 def _span(claim: Claim, evidence: Sequence[Evidence], doc: Witness | None) -> TracedSpan:
     """A span with its source (the doc itself when `doc` is given) and the other witnesses."""
-    start, end, source_id = claim
-    found: dict[str, WitnessSpan] = {}
-    for witness, al in evidence:
-        if al.a_start < end and start < al.a_end:
-            part = _project(witness, al, max(start, al.a_start), min(end, al.a_end))
-            known = found.get(witness.doc_id)
-            found[witness.doc_id] = _join_witness(known, part) if known else part
+    start, end = claim.start, claim.end
+    found: dict[str, list[Any]] = {}  # doc id -> [witness, start, end, similarity]
+    for k in sorted(claim.evidence):
+        witness, al = evidence[k]
+        b_start, b_end = _project(al, max(start, al.a_start), min(end, al.a_end))
+        known = found.get(witness.doc_id)
+        if known is None:
+            found[witness.doc_id] = [witness, b_start, b_end, al.similarity]
+        else:
+            known[1:] = [min(known[1], b_start), max(known[2], b_end), min(known[3], al.similarity)]
+    spans = {doc_id: WitnessSpan(*row) for doc_id, row in found.items()}
     if doc is not None:
-        return TracedSpan(start, end, 1.0, WitnessSpan(doc, start, end, 1.0), tuple(found.values()))
-    source = found.pop(source_id)
-    return TracedSpan(start, end, source.similarity, source, tuple(found.values()))
+        return TracedSpan(start, end, 1.0, WitnessSpan(doc, start, end, 1.0), tuple(spans.values()))
+    source = spans.pop(claim.source_id)
+    return TracedSpan(start, end, source.similarity, source, tuple(spans.values()))
 
 
-def _project(witness: Witness, al: Alignment, start: int, end: int) -> WitnessSpan:
-    """The part of the witness's aligned text that corresponds to doc[start:end] (linear)."""
+def _project(al: Alignment, start: int, end: int) -> tuple[int, int]:
+    """The witness's offsets that correspond to doc[start:end] (linear within the alignment)."""
     scale = (al.b_end - al.b_start) / (al.a_end - al.a_start)
     b_start = al.b_start + round((start - al.a_start) * scale)
     b_end = al.b_start + round((end - al.a_start) * scale)
-    return WitnessSpan(witness, b_start, max(b_end, b_start + 1), al.similarity)
-
-
-def _join_witness(a: WitnessSpan, b: WitnessSpan) -> WitnessSpan:
-    start, end = min(a.start, b.start), max(a.end, b.end)
-    return WitnessSpan(a.witness, start, end, min(a.similarity, b.similarity))
+    return b_start, max(b_end, b_start + 1)
 
 
 def _union(regions: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
