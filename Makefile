@@ -7,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint install clean
+.PHONY: demo test lint install clean chromium
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,8 +25,18 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-test: lint
+test: lint chromium
 	$(BIN)/pytest
+
+# The browser test drives Debian's chromium (never a downloaded browser build).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" != 0 ]; then \
+	    echo "error: chromium is not on PATH and installing it needs root: run 'sudo apt-get install -y chromium'" >&2; \
+	    exit 1; \
+	  fi; \
+	  apt-get update && apt-get install -y chromium; \
+	}
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
