@@ -61,3 +61,16 @@ def test_candidates_carry_signature_and_count(redis_client: redis.Redis) -> None
     (found,) = index.add(twin)
     assert found.shingle_count == a.shingle_count
     assert found.signature == compact(a.values())
+
+
+def test_add_many_inserts_all_before_querying_any(redis_client: redis.Redis) -> None:
+    docs = [fp for _, fp in corpus()]
+    index, reference = RedisLSHIndex(redis_client, Keys("t"), FP_ID), MemoryLSHIndex(FP_ID)
+    for start in range(0, len(docs), 64):
+        batch = docs[start : start + 64]
+        got = index.add_many(batch)
+        for fp in batch:
+            reference.add(fp)
+        assert got == [reference.add(fp) for fp in batch]  # re-add = query with all inserted
+    assert index.add_many([]) == []
+    assert [index.add(fp) for fp in docs] == [reference.add(fp) for fp in docs]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import struct
 import zlib
+from collections.abc import Sequence
 from importlib import resources
 
 import redis
@@ -56,19 +57,33 @@ class RedisLSHIndex:
         return returned + 4 * self.params.bands, returned
 
     def add(self, fp: Fingerprint) -> list[Candidate]:
+        return self.add_many([fp])[0]
+
+    def add_many(self, fps: Sequence[Fingerprint]) -> list[list[Candidate]]:
+        """Insert all, then query each, in one round trip (batch ingest and reindex)."""
+        args: list[EncodableT] = [self.base, self.mask, 0, 0, self.params.bands]
+        for fp in fps:
+            args.extend((fp.doc_id, self._record(fp)))
+        if not fps:
+            return []
+        num_perm = len(fps[0].values())
+        args[2], args[3] = self._lengths(num_perm)
+        replies = self._add(keys=[self._id_key(fp.doc_id) for fp in fps], args=args)
+        return [
+            sorted(
+                (_candidate(r[i], r[i + 1], num_perm) for i in range(0, len(r), 2)),
+                key=lambda c: c.doc_id,
+            )
+            for r in replies
+        ]
+
+    def _record(self, fp: Fingerprint) -> bytes:
         if fp.fingerprint_id != self.fingerprint_id:
             raise ConfigError(f"index {self.fingerprint_id} cannot take {fp.fingerprint_id}")
         values = fp.values()
         self.params.check(len(values))
         fields = band_hashes(values, self.params).astype("<u4")
-        record = compact(values) + struct.pack("<I", fp.shingle_count) + fields.tobytes()
-        reclen, retlen = self._lengths(len(values))
-        args: list[EncodableT] = [self.base, fp.doc_id, record, self.mask, reclen, retlen, self.params.bands]
-        reply = self._add(keys=[self._id_key(fp.doc_id)], args=args)
-        return sorted(
-            (_candidate(reply[i], reply[i + 1], len(values)) for i in range(0, len(reply), 2)),
-            key=lambda c: c.doc_id,
-        )
+        return compact(values) + struct.pack("<I", fp.shingle_count) + fields.tobytes()
 
     def remove(self, doc_id: str, num_perm: int = 128) -> bool:
         reclen, retlen = self._lengths(num_perm)
