@@ -55,7 +55,7 @@ class PoliteRobotsMiddleware(RobotsTxtMiddleware):
 
     def __init__(self, crawler: Any) -> None:
         super().__init__(crawler)
-        self._next_start: dict[str, float] = {}
+        self._last_release: dict[str, float] = {}
 
     async def process_request(self, request: Request, spider: Any = None) -> None:
         await super().process_request(request)
@@ -76,12 +76,15 @@ class PoliteRobotsMiddleware(RobotsTxtMiddleware):
         return capped
 
     async def _wait_turn(self, netloc: str, delay: float) -> None:
-        # Reserve the next start slot for this host, then sleep until it comes.
-        now = time.monotonic()
-        start = max(now, self._next_start.get(netloc, 0.0))
-        self._next_start[netloc] = start + delay
-        if start > now:
-            await sleep(start - now)
+        # Measured from the previous request's actual release, not its planned one, so a late
+        # wake-up under load never lets the next request follow closer than the delay.
+        while True:
+            now = time.monotonic()
+            wait = self._last_release.get(netloc, -delay) + delay - now
+            if wait <= 0:
+                self._last_release[netloc] = now
+                return
+            await sleep(wait)
 
 
 class ConditionalRequestMiddleware:

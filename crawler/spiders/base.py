@@ -41,7 +41,6 @@ class SiteSpider(scrapy.Spider):
         self.page_re = re.compile(site.page_pattern)
         self.count_re = re.compile(site.page_count_pattern)
         self.links = LinkExtractor(restrict_css=site.css.links or (), unique=True)
-        self.pager_links = LinkExtractor(restrict_css=site.css.pager or (), unique=True)
         self.skipped: set[str] = set()
 
     async def start(self) -> AsyncIterator[Request]:
@@ -115,8 +114,7 @@ class SiteSpider(scrapy.Spider):
         if response.status == 200:
             self._count("pages")
         if self.multi_page:
-            state = self._with_expected(response, state)
-            next_url = self._next_page(response, state)
+            next_url, state = self._paginate(response, state)
             if next_url:
                 yield self._continuation(next_url, state.advance())
                 return
@@ -140,23 +138,24 @@ class SiteSpider(scrapy.Spider):
         changed = seen is None or seen.payload_digest != ref.payload_digest
         return PageResult(url, ref, changed=changed, etag=etag, last_modified=modified)
 
-    def _with_expected(self, response: Response, state: DocState) -> DocState:
-        if state.number != 1 or not isinstance(response, TextResponse) or response.status != 200:
-            return state
-        region = response.css(self.site.css.pager) if self.site.css.pager else [response]
-        text = " ".join(" ".join(r.css("::text").getall()) for r in region)
-        expected = page_count(text, self.count_re)
-        return replace(state, expected=expected)
-
-    def _next_page(self, response: Response, state: DocState) -> str | None:
-        wanted = state.number + 1
+    def _paginate(self, response: Response, state: DocState) -> tuple[str | None, DocState]:
+        """The next page's URL, if any; page 1 also tells how many pages the document announces."""
         if response.status == 304:
-            return state.known_pages[state.number] if len(state.known_pages) > state.number else None
+            known = state.known_pages
+            return (known[state.number] if len(known) > state.number else None), state
         response = self._decoded(response)
         if not isinstance(response, TextResponse):
-            return None
-        for link in self.pager_links.extract_links(response):
-            url = canonical(link.url, self.site.strip_params)
+            return None, state
+        pager = response.css(self.site.css.pager) if self.site.css.pager else response.selector
+        if state.number == 1:
+            announced = page_count(" ".join(pager.css("::text").getall()), self.count_re)
+            state = replace(state, expected=announced)
+        return self._next_link(response, pager, state), state
+
+    def _next_link(self, response: TextResponse, pager: Any, state: DocState) -> str | None:
+        wanted = state.number + 1
+        for href in pager.css("a::attr(href)").getall():
+            url = canonical(response.urljoin(href.strip()), self.site.strip_params)
             if continuation_number(url, state.doc_url, self.page_re) == wanted:
                 return url
         return None
