@@ -25,7 +25,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from dedup.align import DEFAULT_ALIGN, AlignConfig, KeyIndex, align_prepared
+from dedup.align import DEFAULT_ALIGN, AlignConfig, KeyIndex, align_prepared_many
 from dedup.corpus import CorpusDoc, generate
 from dedup.provenance import Trace, Witness, trace
 from dedup.records import NormalizedText
@@ -98,11 +98,8 @@ def trace_all(
     indexes = {doc_id: KeyIndex(p.norm, config.seed) for doc_id, p in by_id.items()}
     traces = {}
     for doc_id, others in candidates(prepared).items():
-        evidence = [
-            (by_id[o].witness, al)
-            for o in others
-            for al in align_prepared(indexes[doc_id], indexes[o], config)
-        ]
+        found = align_prepared_many(indexes[doc_id], [indexes[o] for o in others], config)
+        evidence = [(by_id[o].witness, al) for o, als in zip(others, found, strict=True) for al in als]
         traces[doc_id] = trace(by_id[doc_id].witness, len(by_id[doc_id].norm.display), evidence)
     return traces
 

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dedup.align import DEFAULT_ALIGN, AlignConfig, Alignment, align, align_many
-from dedup.errors import ConfigError
+from dedup.errors import ConfigError, Rejected
 from dedup.normalize import normalize_text
 from dedup.records import NormalizedText
 from tests.plain_norm import plain_norm
@@ -139,3 +139,23 @@ def test_an_identical_copy_is_aligned_almost_entirely(text: str, seed: int) -> N
     covered = sum(len(_covered_key(a, al.a_start, al.a_end)) for al in align(a, b))
     if len(set(a.key)) > 8 and len(a.key) >= 2 * DEFAULT_ALIGN.min_span:
         assert covered >= 0.9 * len(a.key)
+
+
+NOISY = st.text(alphabet=ALPHABET + "會議當前<b></b>&nbsp;，。、\n 2019年第页共", min_size=40, max_size=200)
+
+
+@settings(max_examples=25, deadline=None)
+@given(NOISY, NOISY, st.integers(0, 2**32 - 1))
+def test_real_normalizer_spans_lie_inside_display_and_meet_the_threshold(
+    shared: str, own: str, seed: int
+) -> None:
+    rng = random.Random(seed)
+    try:
+        a = normalize_text(own + "\n" + shared, "a")
+        b = normalize_text(_mutate(shared, rng, 0.05) + "\n" + _mutate(own[::-1], rng, 0.3), "b")
+    except Rejected:
+        return  # too little text left: the normalizer says so, nothing to align
+    for al in align(a, b):
+        assert 0 <= al.a_start < al.a_end <= len(a.display)
+        assert 0 <= al.b_start < al.b_end <= len(b.display)
+        assert _similarity(a, b, al) >= DEFAULT_ALIGN.threshold
