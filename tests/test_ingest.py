@@ -50,7 +50,9 @@ def _import(connection: redis.Redis, warc_dir: Path, path: Path) -> list[str]:
     return statuses
 
 
-def test_import_clusters_like_the_ground_truth(redis_client: redis.Redis, tmp_path: Path, corpus: list[CorpusDoc]) -> None:
+def test_import_clusters_like_the_ground_truth(
+    redis_client: redis.Redis, tmp_path: Path, corpus: list[CorpusDoc]
+) -> None:
     statuses = _import(redis_client, tmp_path / "warc", _jsonl(tmp_path, corpus))
     assert statuses.count(INDEXED_OUTCOME) == len(corpus)
     ingestor = Ingestor(redis_client, KEYS, tmp_path / "warc")
@@ -72,7 +74,9 @@ def test_bad_lines_are_rejected_with_reasons_and_the_rest_goes_through(
     assert reasons == ["bad_json", "bad_record", "bad_url", "no_content"]
 
 
-def test_rerunning_every_ingest_changes_nothing(redis_client: redis.Redis, tmp_path: Path, corpus: list[CorpusDoc]) -> None:
+def test_rerunning_every_ingest_changes_nothing(
+    redis_client: redis.Redis, tmp_path: Path, corpus: list[CorpusDoc]
+) -> None:
     warc = tmp_path / "warc"
     _import(redis_client, warc, _jsonl(tmp_path, corpus[:30]))
     ingestor = Ingestor(redis_client, KEYS, warc)

@@ -80,7 +80,9 @@ def test_leader_lease_is_renewed_only_by_its_holder(redis_client: redis.Redis) -
     assert not other.is_leader()
 
 
-def test_a_crawl_of_a_site_never_overlaps_another(redis_client: redis.Redis, redis_url: str, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_crawl_of_a_site_never_overlaps_another(
+    redis_client: redis.Redis, redis_url: str, tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("DEDUPCRAWL_HOME", str(tmp_path))
     monkeypatch.setenv("DEDUPCRAWL_KEY_PREFIX", "t")
     monkeypatch.setenv("REDIS_URL", redis_url)
@@ -89,16 +91,25 @@ def test_a_crawl_of_a_site_never_overlaps_another(redis_client: redis.Redis, red
     job = crawl_queue.enqueue("workers.jobs.crawl_site", "hourly", "sites.toml", job_id="crawl-hourly-x")
     SimpleWorker([crawl_queue], connection=redis_client).work(burst=True)
     job.refresh()
-    assert job.return_value() == {"site": "hourly", "status": "skipped", "verdict": "another crawl of this site is running"}
+    assert job.return_value() == {
+        "site": "hourly",
+        "status": "skipped",
+        "verdict": "another crawl of this site is running",
+    }
     assert redis_client.get(KEYS.lock("crawl:hourly")) == b"another-job"  # not released by the loser
 
 
 def test_schedule_command_lists_next_runs(redis_url: str, tmp_path: Path) -> None:
     sites = tmp_path / "sites.toml"
     sites.write_text(SITES_TEXT, encoding="utf-8")
-    result = run_cli("schedule", "--json", "--sites", str(sites), env=clean_env(REDIS_URL=redis_url, DEDUPCRAWL_HOME=str(tmp_path)))
+    result = run_cli(
+        "schedule",
+        "--json",
+        "--sites",
+        str(sites),
+        env=clean_env(REDIS_URL=redis_url, DEDUPCRAWL_HOME=str(tmp_path)),
+    )
     assert result.returncode == 0, result.stderr
     rows = {row["site"]: row for row in json.loads(result.stdout)}
     assert set(rows) == {"hourly", "nightly"}
     assert rows["nightly"]["cron"] == "0 3 * * *" and rows["nightly"]["next_run"].endswith("03:00:00+00:00")
-

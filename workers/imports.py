@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from warcio.archiveiterator import ArchiveIterator
 
 from crawler.capture import DocumentCapture
-from crawler.warc import Exchange, WarcArchive, capture_ref
+from crawler.warc import DOCUMENT_RECORD, Exchange, WarcArchive, capture_ref
 from dedup.dates import parse_date
 from dedup.errors import Rejected
 from dedup.extract import extract
@@ -134,20 +134,47 @@ class Importer:
             yield self._archive(url, (("Content-Type", "text/html"),), body)
 
     def warc(self, path: Path) -> Iterator[DocumentCapture | Rejection]:
-        """HTML responses of a foreign WARC file; a broken tail is reported, not fatal."""
-        with path.open("rb") as handle:
-            try:
-                for record in ArchiveIterator(handle):
-                    if _is_html_response(record):
-                        yield self._foreign(record)
-            except Exception as exc:  # warcio raises many kinds on damaged files
-                detail = f"{type(exc).__name__}: {exc}"[:300]
-                yield Rejection(f"import:{path.name}", "", "import", "unreadable_warc", detail)
+        """HTML responses of a foreign WARC file, one document each; from a dedupcrawl archive,
+        the documents its document records name (pages grouped); a broken tail is reported."""
+        try:
+            grouped = _document_records(path)
+            yield from self._warc_documents(path, grouped)
+        except Exception as exc:  # warcio raises many kinds on damaged files
+            detail = f"{type(exc).__name__}: {exc}"[:300]
+            yield Rejection(f"import:{path.name}", "", "import", "unreadable_warc", detail)
 
-    def _foreign(self, record: Any) -> DocumentCapture:
-        url = record.rec_headers.get_header("WARC-Target-URI")
-        headers = tuple(record.http_headers.headers)
-        return self._archive(url, headers, record.content_stream().read(), _warc_date(record))
+    def _warc_documents(
+        self, path: Path, grouped: dict[str, DocumentCapture]
+    ) -> Iterator[DocumentCapture | Rejection]:
+        page_of = {page.url: doc for doc in grouped.values() for page in doc.pages}
+        waiting: dict[str, dict[str, _Response]] = {}
+        with path.open("rb") as handle:
+            for record in ArchiveIterator(handle):
+                if not _is_html_response(record):
+                    continue
+                response = _response(record)
+                doc = page_of.get(response.url)
+                if doc is None and grouped:
+                    continue  # our own archive: responses outside a document are list pages
+                if doc is None:
+                    yield self._archive(response.url, response.headers, response.body, response.date)
+                    continue
+                pages = waiting.setdefault(doc.doc_url, {})
+                pages[response.url] = response
+                if len(pages) == len(doc.pages):
+                    yield self._archive_pages(doc, [pages[p.url] for p in doc.pages])
+                    del waiting[doc.doc_url]
+
+    def _archive_pages(self, doc: DocumentCapture, responses: list[_Response]) -> DocumentCapture:
+        refs = []
+        for response in responses:
+            exchange = Exchange(
+                response.url, "GET", (), 200, "OK", response.headers, response.body, response.date
+            )
+            refs.append(capture_ref(self.archive.write_exchange(exchange), exchange, doc.site, None))
+        capture = DocumentCapture(doc.doc_url, doc.site, doc.site_kind, tuple(refs))
+        self.archive.write_document(capture)
+        return capture
 
     def _archive(
         self, url: str, headers: tuple[tuple[str, str], ...], body: bytes, when: datetime | None = None
@@ -160,6 +187,34 @@ class Importer:
         capture = DocumentCapture(doc_url=url, site=site, site_kind=IMPORT_KIND, pages=(ref,))
         self.archive.write_document(capture)
         return capture
+
+
+@dataclass(frozen=True, slots=True)
+class _Response:
+    url: str
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+    date: datetime
+
+
+def _response(record: Any) -> _Response:
+    url = record.rec_headers.get_header("WARC-Target-URI")
+    headers = tuple(record.http_headers.headers)
+    return _Response(url, headers, record.content_stream().read(), _warc_date(record) or datetime.now(UTC))
+
+
+def _document_records(path: Path) -> dict[str, DocumentCapture]:
+    """dedupcrawl's own document records in the file: which pages form one document."""
+    found = {}
+    with path.open("rb") as handle:
+        for record in ArchiveIterator(handle):
+            if (
+                record.rec_type == "metadata"
+                and record.rec_headers.get_header("Content-Type") == DOCUMENT_RECORD
+            ):
+                doc = DocumentCapture.from_dict(json.loads(record.content_stream().read()))
+                found[doc.doc_url] = doc
+    return found
 
 
 def _canonical(body: bytes) -> str | None:

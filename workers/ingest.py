@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -38,6 +38,11 @@ from workers.passage_index import PassageIndex
 from workers.store import INDEXED, Store, StoredDocument
 
 INDEXED_OUTCOME, UNCHANGED, REJECTED = "indexed", "unchanged", "rejected"
+_WARM_UP_PAGE = (
+    "<html><head><title>會議講話</title></head><body><article><p>"
+    + "同志們：今天我們召開全市2019年度教育工作會議，主要任務是回顧總結(zǒng jié)工作。" * 12
+    + "</p></article></body></html>"
+).encode()
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,17 +102,26 @@ class Ingestor:
         self.passages = PassageIndex(connection, keys)
         self.warc_dir = warc_dir
         self._timings: dict[str, float] = {}
+        self._counts: dict[str, dict[str, float]] = {}
+
+    def warm_up(self) -> None:
+        """Run the pure stages once so lazy caches (OpenCC, trafilatura, regexes) are built
+        before a forking worker copies this process for every job."""
+        page = Page("warm-up", "https://warm-up.invalid/", _WARM_UP_PAGE, (("Content-Type", "text/html"),))
+        norm = normalize(extract(page), self.config.norm)
+        fingerprint("warm-up", norm.key, norm.norm_version, self.config.fingerprint)
+        align_many(norm, [norm], self.config.align)
 
     def ingest_capture(self, capture: DocumentCapture) -> Outcome:
         meta = _capture_meta(capture)
-        self._timings = {}
+        self._timings, self._counts = {}, {}
         try:
             extraction = self._extract(capture)
             return self._ingest(_with_extraction(meta, extraction), self._normalize(extraction))
         except Rejected as rejected:
             return self._reject(meta, rejected)
         finally:
-            self._flush_timings()
+            self._flush_counts()
 
     def _extract(self, capture: DocumentCapture) -> Extraction:
         if not capture.pages:
@@ -138,20 +152,20 @@ class Ingestor:
         content_hash = self._content_hash(norm)
         existing = self.store.get(doc_id)
         if existing and existing.content_hash == content_hash and existing.state == INDEXED:
-            self.store.count("outcome", {UNCHANGED: 1})
+            self._count("outcome", UNCHANGED)
             return Outcome(meta.input_id, UNCHANGED, doc_id, existing.cluster_id)
         if existing and existing.content_hash != content_hash:
             self._forget(doc_id)
         with self._stage("fingerprint"):
             fp = fingerprint(doc_id, norm.key, norm.norm_version, self.config.fingerprint)
         doc = self.store.save(self._record(doc_id, meta, norm, fp, content_hash, existing))
-        cluster_id = self._index(doc, norm, fp)
-        self.store.clear_rejection(meta.input_id)
-        self.store.count("outcome", {INDEXED_OUTCOME: 1})
-        self.store.count("removed", _removal_counts(norm))
+        cluster_id = self._index(doc, meta.input_id, norm, fp)
+        self._count("outcome", INDEXED_OUTCOME)
+        for removal in norm.removed:
+            self._count("removed", removal.reason)
         return Outcome(meta.input_id, INDEXED_OUTCOME, doc_id, cluster_id)
 
-    def _index(self, doc: StoredDocument, norm: NormalizedText, fp: Fingerprint) -> str:
+    def _index(self, doc: StoredDocument, input_id: str, norm: NormalizedText, fp: Fingerprint) -> str:
         with self._stage("cluster"):
             assignment = self.clusters.assign(fp, doc.published or _day(doc.fetched_at), len(doc.display))
         with self._stage("passages"):
@@ -162,7 +176,9 @@ class Ingestor:
             self.store.save_alignments(doc.doc_id, self._align(norm, candidates))
         with self._stage("trace"):
             traced = trace(doc.witness, len(doc.display), self.store.alignments(doc.doc_id))
-        self.store.mark_indexed(doc.doc_id, assignment.cluster_id, traced.reuse_ratio, len(traced.sources))
+        self.store.mark_indexed(
+            doc.doc_id, input_id, assignment.cluster_id, traced.reuse_ratio, len(traced.sources)
+        )
         return assignment.cluster_id
 
     def _candidates(
@@ -226,7 +242,7 @@ class Ingestor:
     def _reject(self, meta: DocumentMeta, rejected: Rejected) -> Outcome:
         stage = next(reversed(self._timings), "read") if self._timings else "read"
         self.store.reject(Rejection(meta.input_id, meta.url, stage, rejected.reason, rejected.detail[:500]))
-        self.store.count("outcome", {REJECTED: 1})
+        self._count("outcome", REJECTED)
         return Outcome(meta.input_id, REJECTED, reason=rejected.reason)
 
     @contextlib.contextmanager
@@ -238,10 +254,15 @@ class Ingestor:
         finally:
             self._timings[name] += (time.perf_counter() - started) * 1000
 
-    def _flush_timings(self) -> None:
-        if self._timings:
-            self.store.count("stage_ms", self._timings)
-            self.store.count("stage_runs", dict.fromkeys(self._timings, 1))
+    def _count(self, stat: str, name: str) -> None:
+        by_name = self._counts.setdefault(stat, {})
+        by_name[name] = by_name.get(name, 0) + 1
+
+    def _flush_counts(self) -> None:
+        """Every counter of one ingest in one round trip."""
+        self._counts["stage_ms"] = self._timings
+        self._counts["stage_runs"] = dict.fromkeys(self._timings, 1)
+        self.store.count_many(self._counts)
 
 
 def _extract_page(page: Page) -> Extraction:
@@ -268,13 +289,6 @@ def _with_extraction(meta: DocumentMeta, extraction: Extraction) -> DocumentMeta
     return replace(
         meta, title=extraction.title, published=extraction.published, extractor=extraction.extractor
     )
-
-
-def _removal_counts(norm: NormalizedText) -> Mapping[str, float]:
-    counts: dict[str, float] = {}
-    for removal in norm.removed:
-        counts[removal.reason] = counts.get(removal.reason, 0) + 1
-    return counts
 
 
 def _day(when: datetime | None) -> date | None:

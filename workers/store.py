@@ -20,6 +20,7 @@ from dedup.normalize.key import match_key
 from dedup.provenance import Witness
 from dedup.records import NormalizedText, Rejection, Removal
 from workers.keys import Keys
+from workers.lsh_index import load_script
 
 PENDING, INDEXED = "pending", "indexed"
 
@@ -77,37 +78,38 @@ class Store:
     def __init__(self, connection: redis.Redis, keys: Keys) -> None:
         self.connection = connection
         self.keys = keys
+        self._save = load_script(connection, "document_save.lua")
+        self._indexed = load_script(connection, "document_indexed.lua")
 
     # documents ----------------------------------------------------------------------------
 
     def save(self, doc: StoredDocument) -> StoredDocument:
         """Write the whole record (state as given); assigns an ingest sequence number once."""
-        seq = doc.seq or int(self.connection.incr(self.keys.seq))
-        doc = replace(doc, seq=seq)
-        pipe = self.connection.pipeline(transaction=True)
-        pipe.delete(self.keys.doc(doc.doc_id))
-        pipe.hset(self.keys.doc(doc.doc_id), mapping=_encode(doc))
-        pipe.set(self.keys.url(doc.url), doc.doc_id)
-        if doc.final_url != doc.url:
-            pipe.set(self.keys.url(doc.final_url), doc.doc_id)
-        pipe.zadd(self.keys.docs, {doc.doc_id: seq})
-        pipe.zadd(self.keys.changes, {doc.doc_id: int(self.connection.incr(self.keys.change_seq))})
-        pipe.execute()
-        return doc
+        url_keys = list(dict.fromkeys((self.keys.url(doc.url), self.keys.url(doc.final_url))))
+        fields_ = [item for pair in _encode(doc).items() for item in pair]
+        keys = [
+            self.keys.doc(doc.doc_id),
+            self.keys.seq,
+            self.keys.docs,
+            self.keys.changes,
+            self.keys.change_seq,
+        ]
+        seq = self._save(keys=keys, args=[doc.doc_id, doc.seq, len(url_keys), *url_keys, *fields_])
+        return replace(doc, seq=int(seq))
 
-    def mark_indexed(self, doc_id: str, cluster_id: str, reuse_ratio: float, sources: int) -> None:
-        pipe = self.connection.pipeline(transaction=True)
-        pipe.hset(
+    def mark_indexed(
+        self, doc_id: str, input_id: str, cluster_id: str, reuse_ratio: float, sources: int
+    ) -> None:
+        """State `indexed`, the cluster and reuse summary; an earlier rejection of the input is withdrawn."""
+        keys = [
             self.keys.doc(doc_id),
-            mapping={
-                "state": INDEXED,
-                "cluster_id": cluster_id,
-                "reuse_ratio": f"{reuse_ratio:.6f}",
-                "source_count": sources,
-            },
-        )
-        pipe.zadd(self.keys.changes, {doc_id: int(self.connection.incr(self.keys.change_seq))})
-        pipe.execute()
+            self.keys.changes,
+            self.keys.change_seq,
+            self.keys.rejection(input_id),
+            self.keys.rejections,
+            self.keys.stats("rejected"),
+        ]
+        self._indexed(keys=keys, args=[doc_id, cluster_id, f"{reuse_ratio:.6f}", sources, input_id])
 
     def get(self, doc_id: str) -> StoredDocument | None:
         raw = self.connection.hgetall(self.keys.doc(doc_id))
@@ -195,18 +197,6 @@ class Store:
         pipe.execute()
         return True
 
-    def clear_rejection(self, input_id: str) -> None:
-        """An input that was rejected once and now went through (e.g. a transient failure)."""
-        raw = self.connection.hgetall(self.keys.rejection(input_id))
-        if not raw:
-            return
-        rejection = {_text(k): _text(v) for k, v in raw.items()}
-        pipe = self.connection.pipeline(transaction=True)
-        pipe.delete(self.keys.rejection(input_id))
-        pipe.zrem(self.keys.rejections, input_id)
-        pipe.hincrby(self.keys.stats("rejected"), f"{rejection['stage']}:{rejection['reason']}", -1)
-        pipe.execute()
-
     def rejection(self, input_id: str) -> Rejection | None:
         raw = self.connection.hgetall(self.keys.rejection(input_id))
         if not raw:
@@ -219,9 +209,14 @@ class Store:
         return [r for r in map(self.rejection, ids) if r]
 
     def count(self, stat: str, counts: Mapping[str, float]) -> None:
+        self.count_many({stat: counts})
+
+    def count_many(self, counts: Mapping[str, Mapping[str, float]]) -> None:
+        """Several counter families in one round trip."""
         pipe = self.connection.pipeline(transaction=False)
-        for name, amount in counts.items():
-            pipe.hincrbyfloat(self.keys.stats(stat), name, amount)
+        for stat, by_name in counts.items():
+            for name, amount in by_name.items():
+                pipe.hincrbyfloat(self.keys.stats(stat), name, amount)
         pipe.execute()
 
     def stats(self, stat: str) -> dict[str, float]:
@@ -257,7 +252,6 @@ def _encode(doc: StoredDocument) -> dict[Any, Any]:
         "cluster_id": doc.cluster_id or "",
         "reuse_ratio": f"{doc.reuse_ratio:.6f}",
         "source_count": doc.source_count,
-        "seq": doc.seq,
     }
 
 

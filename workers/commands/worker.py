@@ -20,6 +20,8 @@ def worker(
     settings = load_settings()
     with redis_connection(settings) as connection:
         # Built once here so every forked job starts with warm configs and scripts.
-        jobs.configure(jobs.build_ingestor(connection))
+        ingestor = jobs.build_ingestor(connection)
+        ingestor.warm_up()
+        jobs.configure(ingestor)
         rq_worker = Worker([queue(q, connection) for q in queues], connection=connection, name=name)
         rq_worker.work(with_scheduler=True, burst=burst, logging_level=settings.log_level)
