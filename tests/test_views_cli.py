@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import redis
@@ -13,6 +17,7 @@ from tests.cli_process import clean_env
 from tests.web_data import KEYS, corpus_lines, import_lines
 from workers.cli import app
 from workers.ingest import Ingestor
+from workers.ports import free_port
 
 
 def _invoke(env: dict[str, str], *args: str) -> tuple[int, str]:
@@ -53,3 +58,29 @@ def test_clusters_and_show(redis_client: redis.Redis, redis_url: str, tmp_path: 
     assert code == 0 and member["id"] in out
     code, _ = _invoke(env, "show", "no-such-thing")
     assert code != 0
+
+
+def test_serve_answers_until_stopped(redis_url: str, tmp_path: Path) -> None:
+    port = free_port()
+    env = clean_env(REDIS_URL=redis_url, DEDUPCRAWL_KEY_PREFIX=KEYS.prefix, DEDUPCRAWL_HOME=str(tmp_path))
+    server = subprocess.Popen([sys.executable, "-m", "workers", "serve", "--port", str(port)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        body = _poll(f"http://127.0.0.1:{port}/healthz", deadline=time.monotonic() + 30)
+        assert json.loads(body) == {"ok": True}
+        page = _poll(f"http://127.0.0.1:{port}/", deadline=time.monotonic() + 5)
+        assert b"Read-only" in page  # no DEDUPCRAWL_TOKEN in this environment
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def _poll(url: str, deadline: float) -> bytes:
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                return bytes(response.read())
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)

@@ -150,10 +150,25 @@ class Catalog:
                           dates[-1] if dates else None)
 
     def cluster_page(self, query: ClusterQuery) -> ClusterPage:
+        """Sorted by size without filters, a page is read straight from the size index; other
+        orders and filters need every cluster's row (short fields only, never texts)."""
+        if query.sort == "size" and not query.site and not query.text:
+            return self._size_page(query)
         rows = [r for r in map(self.cluster_row, self.cluster_ids(query.min_size)) if r and query.keeps(r)]
         rows.sort(key=query.sort_key, reverse=query.descending)
         start = (query.page - 1) * query.per_page
         return ClusterPage(len(rows), query.page, query.per_page, rows[start : start + query.per_page])
+
+    def _size_page(self, query: ClusterQuery) -> ClusterPage:
+        low = max(query.min_size, 1)
+        total = int(self.connection.zcount(self.keys.clusters, low, "+inf"))
+        start = (query.page - 1) * query.per_page
+        if query.descending:
+            ids = self.connection.zrevrangebyscore(self.keys.clusters, "+inf", low, start, query.per_page)
+        else:
+            ids = self.connection.zrangebyscore(self.keys.clusters, low, "+inf", start, query.per_page)
+        rows = [r for r in (self.cluster_row(_text(i)) for i in ids) if r]
+        return ClusterPage(total, query.page, query.per_page, rows)
 
     def members(self, info: ClusterInfo) -> list[MemberRow]:
         """Members with their exact similarity to the representative, representative first."""
