@@ -138,7 +138,7 @@ def measure(n_docs: int, seed: int) -> dict[str, Any]:
         pairwise_scores(old_labels, {d.doc_id: d.family for d in corpus.docs})[1], 4
     )
     figures["corpus_size"] = n_docs
-    figures.update(trace_quality(n_docs, seed))  # passage tracing: bench/trace_quality.py
+    figures.update(trace_quality(n_docs, seed, noisy_docs=n_docs // 3))  # bench/trace_quality.py
     return figures
 
 

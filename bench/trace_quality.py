@@ -11,6 +11,8 @@ text anyone reused):
     trace_char_precision  reused chars predicted that are reused in the ground truth
     trace_char_recall     reused chars in the ground truth that are predicted
     source_accuracy       of the chars both call reused, the share with the right source doc
+    trace_noisy_*, noisy_source_accuracy   the same on crawled-page text (`noisy`) of half as
+                          many documents: chrome, page chunks, traditional characters, garbles
 
 Usage: bench/trace_quality.py [--quick] [--json] [--docs N] [--seed S]
 """
@@ -51,10 +53,13 @@ def default_normalize() -> Normalize:
     return normalize_text
 
 
-def prepare_corpus(docs: Sequence[CorpusDoc], normalize: Normalize) -> list[Prepared]:
+def prepare_corpus(
+    docs: Sequence[CorpusDoc], normalize: Normalize, noisy: bool = False
+) -> list[Prepared]:
+    """Normalize each document's clean text (or, `noisy`, the page text a crawl would see)."""
     out = []
     for doc in docs:
-        norm = normalize(doc.text, doc.doc_id)
+        norm = normalize(doc.noisy if noisy else doc.text, doc.doc_id)
         witness = Witness(doc.doc_id, doc.url, doc.site, doc.published, None)
         out.append(Prepared(doc, norm, display_to_text(doc.text, norm.display), witness))
     return out
@@ -141,16 +146,25 @@ def _guess(p: Prepared, result: Trace) -> dict[int, str]:
 
 
 def trace_quality(
-    n_docs: int = 300, seed: int = 7, normalize: Normalize | None = None
+    n_docs: int = 300, seed: int = 7, normalize: Normalize | None = None, noisy_docs: int = 0
 ) -> dict[str, float]:
-    """Trace a generated corpus and score it against the ground truth."""
+    """Trace a generated corpus and score it against the ground truth; with `noisy_docs`, also
+    the first that many documents as crawled pages (`trace_noisy_*`: chrome, page chunks,
+    traditional characters and pinyin garbles through the real normalizer)."""
     started = time.perf_counter()
-    prepared = prepare_corpus(generate(n_docs, seed), normalize or default_normalize())
-    traces = trace_all(prepared)
-    result = score(prepared, traces)
+    normalize = normalize or default_normalize()
+    docs = generate(n_docs, seed)
+    prepared = prepare_corpus(docs, normalize)
+    result = score(prepared, trace_all(prepared))
     changed = sum(1 for p in prepared if p.norm.display != p.doc.text)
     result["trace_docs"] = n_docs
     result["trace_display_changed_share"] = round(changed / n_docs, 4)
+    if noisy_docs:
+        pages = prepare_corpus(generate(noisy_docs, seed), normalize, noisy=True)
+        noisy = score(pages, trace_all(pages))
+        result.update({k.replace("trace_", "trace_noisy_", 1) if k.startswith("trace_") else
+                       f"noisy_{k}": v for k, v in noisy.items()})  # fmt: skip
+        result["trace_noisy_docs"] = noisy_docs
     result["trace_seconds"] = round(time.perf_counter() - started, 2)
     return result
 
@@ -162,7 +176,8 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=None)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
-    result = trace_quality(args.docs or (200 if args.quick else 1000), args.seed)
+    n_docs = args.docs or (200 if args.quick else 1000)
+    result = trace_quality(n_docs, args.seed, noisy_docs=n_docs // 2)
     if args.json:
         print(json.dumps(result))
     else:
