@@ -276,15 +276,29 @@ def _adopt_repeated(match: np.ndarray, flat: np.ndarray, jb: np.ndarray, width: 
     Repeated seeds ("0000年", stock phrases) would otherwise cut reused stretches into pieces or
     flood the chaining with every pairing of their occurrences.
     """
-    anchors = np.flatnonzero(match >= 0)
-    if flat.size == 0 or anchors.size == 0:
+    if flat.size == 0:
         return
+    _anchor_unanchored_rows(match, flat, jb, width)
+    anchors = np.flatnonzero(match >= 0)
     at = np.searchsorted(anchors, flat)
     diag = jb - flat % width
     for anchor in (anchors[np.maximum(at - 1, 0)], anchors[np.minimum(at, anchors.size - 1)]):
         same_row = anchor // width == flat // width
         fits = same_row & (diag == match[anchor] - anchor % width) & (match[flat] < 0)
         match[flat[fits]] = jb[fits]
+
+
+def _anchor_unanchored_rows(match: np.ndarray, flat: np.ndarray, jb: np.ndarray, width: int) -> None:
+    """A row without a single unique seed (a text made of one repeated passage): its most
+    common diagonal among the repeated seeds serves as the anchor."""
+    rows = flat // width
+    anchored = np.bincount(np.flatnonzero(match >= 0) // width, minlength=int(rows.max()) + 1)
+    for row in np.unique(rows[anchored[rows] == 0]).tolist():
+        mine = np.flatnonzero(rows == row)
+        diag = jb[mine] - flat[mine] % width
+        values, counts = np.unique(diag, return_counts=True)
+        best = mine[diag == values[np.argmax(counts)]]
+        match[flat[best]] = jb[best]
 
 
 def _runs(match: np.ndarray, seed: int, width: int) -> tuple[np.ndarray, np.ndarray]:

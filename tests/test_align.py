@@ -159,3 +159,11 @@ def test_real_normalizer_spans_lie_inside_display_and_meet_the_threshold(
         assert 0 <= al.a_start < al.a_end <= len(a.display)
         assert 0 <= al.b_start < al.b_end <= len(b.display)
         assert _similarity(a, b, al) >= DEFAULT_ALIGN.threshold
+
+
+def test_a_text_made_of_one_repeated_passage_still_aligns() -> None:
+    repeated = plain_norm(SHARED * 3, "a")
+    [al] = align(repeated, repeated)
+    assert (al.a_start, al.b_start, al.similarity) == (0, 0, 1.0)
+    assert al.a_end >= len(SHARED) * 3 - 1
+    assert align(plain_norm("", "e"), repeated) == () and align(repeated, plain_norm("短", "s")) == ()
