@@ -26,7 +26,7 @@ from workers.cluster_store import ClusterInfo
 from workers.errors import ServiceError
 from workers.keys import Keys
 from workers.store import INDEXED, StoredDocument
-from workers.web.catalog import Catalog
+from workers.web.catalog import Catalog, text_of
 from workers.web.document_view import versions
 
 EXPORT_VERSION = "export-1"
@@ -93,7 +93,7 @@ class Exporter:
         if since is None:
             self.connection.delete(self.keys.exported)
         start = since or 0
-        changed = [_text(v) for v in self.connection.zrangebyscore(self.keys.changes, start + 1, cursor)]
+        changed = [text_of(v) for v in self.connection.zrangebyscore(self.keys.changes, start + 1, cursor)]
         clusters, records = self._touched(changed)
         for info in clusters.values():
             record = self._unique(info, start)
@@ -119,7 +119,7 @@ class Exporter:
         pipe = self.connection.pipeline(transaction=False)
         for doc_id in doc_ids:
             pipe.hget(self.keys.doc(doc_id), "state")
-        return [None if v is None else _text(v) for v in pipe.execute()]
+        return [None if v is None else text_of(v) for v in pipe.execute()]
 
     def _cluster(self, doc_id: str) -> ClusterInfo | None:
         cluster_id = self.catalog.clusters.cluster_of(doc_id)
@@ -198,7 +198,3 @@ def write(records: Iterable[ExportRecord], out: Path, fmt: str) -> int:
     else:
         raise ServiceError(f"unknown export format {fmt!r} (use {' or '.join(FORMATS)})")
     return len(rows)
-
-
-def _text(value: object) -> str:
-    return value.decode("utf-8") if isinstance(value, bytes) else str(value)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Header, HTTPException, Query, Request
+from fastapi import APIRouter, Body, Depends, Header, HTTPException, Query, Request
 
 from workers.errors import NotFound, ServiceError
 from workers.web import actions
@@ -23,9 +23,15 @@ def services(request: Request) -> Any:
 
 
 def cluster_query(
-    min_size: int = 2, site: str = "", q: str = "", sort: str = "size", order: str = "desc",
-    page: int = 1, per_page: int = 50,
+    min_size: Annotated[int, Query(ge=1, le=1_000_000)] = 2,
+    site: Annotated[str, Query(max_length=200)] = "",
+    q: Annotated[str, Query(max_length=200, description="Filter on the representative's title/URL.")] = "",
+    sort: Sort = "size",
+    order: Order = "desc",
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> ClusterQuery:
+    """The clusters list's query parameters (shared by the page and the API)."""
     return ClusterQuery(min_size, site, q, sort, order != "asc", page, per_page)
 
 
@@ -36,17 +42,7 @@ def api_dashboard(request: Request) -> Dashboard:
 
 
 @router.get("/clusters")
-def api_clusters(
-    request: Request,
-    min_size: Annotated[int, Query(ge=1, le=1_000_000)] = 2,
-    site: Annotated[str, Query(max_length=200)] = "",
-    q: Annotated[str, Query(max_length=200, description="Filter on the representative's title/URL.")] = "",
-    sort: Sort = "size",
-    order: Order = "desc",
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
-    per_page: Annotated[int, Query(ge=1, le=200)] = 50,
-) -> ClusterPage:
-    query = cluster_query(min_size, site, q, sort, order, page, per_page)
+def api_clusters(request: Request, query: Annotated[ClusterQuery, Depends(cluster_query)]) -> ClusterPage:
     return services(request).catalog.cluster_page(query)
 
 

@@ -114,7 +114,7 @@ class Catalog:
         found = {}
         for values in pipe.execute():
             if values[0] is not None:
-                doc_id, url, site, title, published = (_text(v) for v in values)
+                doc_id, url, site, title, published = (text_of(v) for v in values)
                 found[doc_id] = DocSummary(doc_id, url, site, title or None, _date(published))
         return found
 
@@ -133,7 +133,7 @@ class Catalog:
     def cluster_ids(self, min_size: int = 2) -> list[str]:
         """Live cluster ids of at least `min_size` members, largest first."""
         rows = self.connection.zrevrangebyscore(self.keys.clusters, "+inf", max(min_size, 1))
-        return [_text(r) for r in rows]
+        return [text_of(r) for r in rows]
 
     def cluster_row(self, cluster_id: str) -> ClusterRow | None:
         info = self.clusters.cluster(cluster_id)
@@ -167,7 +167,7 @@ class Catalog:
             ids = self.connection.zrevrangebyscore(self.keys.clusters, "+inf", low, start, query.per_page)
         else:
             ids = self.connection.zrangebyscore(self.keys.clusters, low, "+inf", start, query.per_page)
-        rows = [r for r in (self.cluster_row(_text(i)) for i in ids) if r]
+        rows = [r for r in (self.cluster_row(text_of(i)) for i in ids) if r]
         return ClusterPage(total, query.page, query.per_page, rows)
 
     def members(self, info: ClusterInfo) -> list[MemberRow]:
@@ -206,7 +206,7 @@ class Catalog:
     # dashboard ----------------------------------------------------------------------------
 
     def dashboard(self, runs: int = 10) -> Dashboard:
-        run_ids = [_text(r) for r in self.connection.zrevrange(self.keys.crawls, 0, runs - 1)]
+        run_ids = [text_of(r) for r in self.connection.zrevrange(self.keys.crawls, 0, runs - 1)]
         loaded = [self.runs.load(run_id) for run_id in run_ids]
         return Dashboard(
             runs=[r.to_dict() for r in loaded if r is not None],
@@ -263,7 +263,8 @@ class ClusterQuery:
         return (row.size, row.id)
 
 
-def _text(value: object) -> str:
+def text_of(value: object) -> str:
+    """A Redis reply as str (bytes unless the connection decodes responses)."""
     if value is None:
         return ""
     return value.decode("utf-8") if isinstance(value, bytes) else str(value)

@@ -6,13 +6,14 @@ import re
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from crawler.capture import CaptureRef
 from crawler.errors import WarcReadError
 from crawler.warc import read_page
-from workers.web.api import Order, Sort, cluster_query, delete, enqueue, services
+from workers.web.api import cluster_query, delete, enqueue, services
+from workers.web.catalog import ClusterQuery
 from workers.web.document_view import compare, document_view
 from workers.web.highlight import pair_segments, trace_segments
 
@@ -33,20 +34,11 @@ def dashboard(request: Request) -> HTMLResponse:
 
 
 @router.get("/clusters", response_class=HTMLResponse)
-def clusters(
-    request: Request,
-    min_size: Annotated[int, Query(ge=1, le=1_000_000)] = 2,
-    site: Annotated[str, Query(max_length=200)] = "",
-    q: Annotated[str, Query(max_length=200)] = "",
-    sort: Sort = "size",
-    order: Order = "desc",
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
-    per_page: Annotated[int, Query(ge=1, le=200)] = 50,
-) -> HTMLResponse:
-    query = cluster_query(min_size, site, q, sort, order, page, per_page)
+def clusters(request: Request, query: Annotated[ClusterQuery, Depends(cluster_query)]) -> HTMLResponse:
     svc = services(request)
     listing = svc.catalog.cluster_page(query)
-    pages = max(1, -(-listing.total // per_page))
+    pages = max(1, -(-listing.total // query.per_page))
+    order = "desc" if query.descending else "asc"
     return svc.render(
         "clusters.html", title="Clusters", listing=listing, query=query, order=order, pages=pages
     )

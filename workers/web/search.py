@@ -25,6 +25,7 @@ from dedup.winnow import winnow
 from workers.keys import Keys
 from workers.passage_index import PassageIndex
 from workers.store import Store
+from workers.web.catalog import text_of
 
 MAX_CANDIDATES = 200
 
@@ -61,7 +62,7 @@ class TitleIndex:
             changed: list[Any] = self.connection.zrangebyscore(
                 self.keys.changes, self.cursor + 1, "+inf", withscores=True
             )
-            ids = [_text(row[0]) for row in changed]
+            ids = [text_of(row[0]) for row in changed]
             pipe = self.connection.pipeline(transaction=False)
             for doc_id in ids:
                 pipe.hmget(self.keys.doc(doc_id), ("title", "url", "site"))
@@ -69,7 +70,7 @@ class TitleIndex:
                 if values[1] is None:
                     self.rows.pop(doc_id, None)  # deleted
                 else:
-                    title, url, site = (_text(v) for v in values)
+                    title, url, site = (text_of(v) for v in values)
                     self.rows[doc_id] = (title, url, site)
             if changed:
                 self.cursor = max(self.cursor, int(max(row[1] for row in changed)))
@@ -126,7 +127,7 @@ class Search:
             pipe.smembers(f"{self.passages.base}:f:{fp}")
         found: set[str] | None = None
         for members in pipe.execute():
-            holders = {_text(m) for m in members}
+            holders = {text_of(m) for m in members}
             if len(holders) > self.passages.max_docs:
                 continue  # saturated: no longer grown, so it says nothing
             found = holders if found is None else found & holders
@@ -138,9 +139,3 @@ def _snippet(display: str, query: str, width: int = 40) -> str:
     if at < 0:
         return display[: width * 2]
     return display[max(0, at - width) : at + len(query) + width]
-
-
-def _text(value: object) -> str:
-    if value is None:
-        return ""
-    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
