@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from rq import Queue
 
 from crawler.capture import CaptureRef
+from crawler.runs import RunStore
 from crawler.warc import read_page
 from dedup.provenance import trace
 from tests.web_data import HOSTILE_TITLE, HOSTILE_URL, KEYS, build
@@ -252,3 +253,20 @@ def test_metrics_health_and_schema(demo: Demo) -> None:
                  "/api/documents/{doc_id}/compare/{other_id}", "/api/search", "/api/crawls"):
         assert path in paths
     assert demo.client.get("/static/style.css").status_code == 200
+
+
+def test_dashboard_shows_crawl_runs_and_largest_clusters(fresh: Demo) -> None:
+    runs = RunStore(fresh.connection, KEYS.prefix)
+    run = runs.start("run-ok", "news-example")
+    stats = {"finish_reason": "finished", "downloader/response_count": 12, "dedupcrawl/documents": 9,
+             "downloader/response_status_count/404": 2}
+    runs.finish(run, stats)
+    runs.start("run-live", "wenku-example")
+    board = fresh.client.get("/api/dashboard").json()
+    by_id = {r["run_id"]: r for r in board["runs"]}
+    assert by_id["run-ok"]["status"] == "succeeded" and by_id["run-ok"]["stats"]["errors"] == {"http_404": 2}
+    assert by_id["run-live"]["status"] == "running"
+    page = fresh.client.get("/").text
+    assert "run-ok" in page and "run-live" in page
+    top = fresh.clusters.largest(1)[0][0]
+    assert f'href="/clusters/{top}"' in page

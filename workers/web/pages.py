@@ -29,7 +29,8 @@ def not_found(request: Request, what: str) -> HTMLResponse:
 @router.get("/", response_class=HTMLResponse)
 def dashboard(request: Request) -> HTMLResponse:
     svc = services(request)
-    return svc.render("dashboard.html", title="Dashboard", board=svc.catalog.dashboard(),
+    top = svc.catalog.cluster_page(ClusterQuery(per_page=5)).rows
+    return svc.render("dashboard.html", title="Dashboard", board=svc.catalog.dashboard(), top=top,
                       token_set=svc.token_configured)
 
 
@@ -63,7 +64,7 @@ def document(request: Request, doc_id: str) -> HTMLResponse:
     view = document_view(catalog, doc, traced)
     return services(request).render(
         "document.html", title=doc.title or doc.url, doc=view, segments=trace_segments(doc.display, traced),
-        spans=view.spans,
+        spans=view.spans, token_set=services(request).token_configured,
     )
 
 
