@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import time
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -194,6 +195,19 @@ def _print_summary(summary: dict[str, Any], settings: Settings) -> None:
                 f"  [{span['start']}:{span['end']}] {span['text']}… "
                 f"← {span['source']} ({span['source_published']})"
             )
-    out.print(
-        f"\nbrowse: DEDUPCRAWL_HOME={settings.home} .venv/bin/dedupcrawl serve  (web UI on http://{settings.web_host}:{settings.web_port})"
-    )
+    web = f"http://{settings.web_host}:{settings.web_port}/"
+    if _answers(web):
+        out.print(f"\nweb UI: {web}")
+    else:
+        out.print(
+            f"\nbrowse it: DEDUPCRAWL_HOME={settings.home} .venv/bin/dedupcrawl serve   (then open {web})"
+        )
+
+
+def _answers(url: str) -> bool:
+    """Whether a web UI already serves this data (`dedupcrawl serve` started separately)."""
+    try:
+        with urllib.request.urlopen(url + "healthz", timeout=1) as response:  # noqa: S310 - our own UI
+            return bool(response.status == 200)
+    except OSError:
+        return False
