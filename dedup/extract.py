@@ -1,9 +1,11 @@
 """One archived response → main text and metadata, with trafilatura and fallbacks.
 
 Metadata (title, author, site, date) comes from `dedup.page_metadata`, not from trafilatura.
-Paths, recorded in `Extraction.extractor`: `trafilatura` (default settings), `trafilatura_recall`
-(a retry favouring recall when the first pass found nothing or far too little) and `density`
-(the block of the page holding the most paragraph text, when trafilatura finds nothing at all).
+Paths, recorded in `Extraction.extractor`: `trafilatura` (its fast mode: main extractor only),
+`trafilatura_recall` (a retry in full mode favouring recall, with trafilatura's backup extractors,
+when the first pass found nothing or far too little) and `density` (the block of the page holding
+the most paragraph text, when trafilatura finds nothing at all). The retry chain stands in for
+trafilatura's own backup step, which the fast first pass skips.
 """
 
 from __future__ import annotations
@@ -51,10 +53,10 @@ def _extract(page: Page, min_chars: int) -> Extraction:
     html = decoded.text
     if len(html) > MAX_HTML_CHARS:
         raise Rejected("too_large", f"{len(html)} characters of HTML")
-    document = _trafilatura(html, page.url, favor_recall=False)
+    document = _trafilatura(html, page.url, first_pass=True)
     extractor, text = "trafilatura", _text(document)
     if not _has_words(text, min_chars) or far_too_little(text, html):
-        retry = _trafilatura(html, page.url, favor_recall=True)
+        retry = _trafilatura(html, page.url, first_pass=False)
         if len(_text(retry)) > len(text):
             extractor, text = "trafilatura_recall", _text(retry)
     if not _has_words(text, min_chars):
@@ -79,10 +81,12 @@ def far_too_little(text: str, html: str) -> bool:
     return in_page >= SHORT_TEXT_CHARS and in_text < TOO_LITTLE_SHARE * in_page
 
 
-def _trafilatura(html: str, url: str, *, favor_recall: bool) -> object | None:
+def _trafilatura(html: str, url: str, *, first_pass: bool) -> object | None:
+    """First pass: trafilatura's fast mode (no backup extractors); the retry is the full mode
+    favouring recall, backup extractors included."""
     return trafilatura.bare_extraction(
         html, url=url or None, with_metadata=False, include_comments=False, include_tables=True,
-        favor_recall=favor_recall, deduplicate=False,
+        fast=first_pass, favor_recall=not first_pass, deduplicate=False,
     )  # fmt: skip
 
 

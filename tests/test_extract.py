@@ -170,6 +170,21 @@ def test_far_too_little_compares_with_the_chinese_text_in_the_page() -> None:
     assert not far_too_little("短", "<p>短文</p>")
 
 
+@pytest.mark.parametrize(
+    ("wrapper", "path"),
+    [
+        ("<article><p>{}</p></article>", "trafilatura"),
+        ("<aside><div>{}</div></aside>", "trafilatura_recall"),  # the fast pass drops asides
+        ("<div class='comment'><p>{}</p></div>", "density"),  # comments are excluded by both passes
+    ],
+)
+def test_each_extraction_path_is_recorded(wrapper: str, path: str) -> None:
+    body = "<html><body>" + wrapper.format(SPEECH) + "</body></html>"
+    extraction = extract(_page(body.encode()))
+    assert extraction.extractor == path
+    assert "全市教育工作会议" in extraction.text
+
+
 def test_density_fallback_picks_the_paragraph_block() -> None:
     html = (
         "<html><body><div class=nav><a>首页</a><a>新闻</a></div>"
