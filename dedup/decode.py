@@ -38,9 +38,7 @@ _ALIASES = {
     "us-ascii": "utf-8",
     "ascii": "utf-8",
 }
-_META_CHARSET = re.compile(
-    rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([a-zA-Z0-9_\-:.]{1,40})""", re.I
-)
+_META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([a-zA-Z0-9_\-:.]{1,40})""", re.I)
 _HEADER_CHARSET = re.compile(r"""charset\s*=\s*["']?\s*([a-zA-Z0-9_\-:.]{1,40})""", re.I)
 _MAGIC = (
     (b"%PDF", "pdf"),
