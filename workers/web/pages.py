@@ -51,7 +51,10 @@ def cluster(request: Request, cluster_id: str) -> HTMLResponse:
     if detail is None:
         return not_found(request, f"no cluster {cluster_id}")
     parts = [(text, bool(i % 2)) for i, text in enumerate(BLANK.split(detail.template))]
-    return services(request).render("cluster.html", title=f"Cluster {detail.id}", cluster=detail, parts=parts)
+    by_id = {m.id: m for m in detail.members}
+    return services(request).render(
+        "cluster.html", title=f"Cluster {detail.id}", cluster=detail, parts=parts, by_id=by_id
+    )
 
 
 @router.get("/documents/{doc_id}", response_class=HTMLResponse)
