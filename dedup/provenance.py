@@ -19,8 +19,9 @@ Rules:
 
 from __future__ import annotations
 
+import heapq
 import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -122,15 +123,14 @@ def trace(
     """Trace `doc` (display text of `length` chars); alignments have the doc on side `a`."""
     evidence = [(w, al) for w, al in alignments if w.doc_id != doc.doc_id and _valid(al, length)]
     evidence.sort(key=lambda e: (e[0].order, e[0].doc_id, e[1].a_start))
-    pieces = _pieces(evidence)
-    plate = _boilerplate(doc, evidence, pieces, boilerplate)
+    plate = _boilerplate(doc, evidence, boilerplate)
     reused: list[Claim] = []
     first: list[Claim] = []
-    for start, end, covering in pieces:
-        if covering and not _inside(start, end, plate):
-            earliest = evidence[covering[0]][0]
+    for start, end, earliest_index in _earliest(evidence):
+        if not _inside(start, end, plate):
+            earliest = evidence[earliest_index][0]
             claims = reused if earliest.order < doc.order else first
-            _claim(claims, start, end, earliest.doc_id if claims is reused else doc.doc_id, covering)
+            _claim(claims, start, end, earliest.doc_id if claims is reused else doc.doc_id)
     spans = [_span(c, evidence, None) for c in reused]
     first_here = [_span(c, evidence, doc) for c in first]
     original = _complement([(s.start, s.end) for s in spans], length)
@@ -146,74 +146,85 @@ Piece = tuple[int, int, tuple[int, ...]]
 
 @dataclass(slots=True)
 class Claim:
-    """Work in progress of `trace`: touching pieces with one source, and the evidence over them."""
+    """Work in progress of `trace`: touching pieces with one source."""
 
     start: int
     end: int
     source_id: str
-    evidence: set[int]
+
+
+def _earliest(evidence: Sequence[Evidence]) -> Iterator[tuple[int, int, int]]:
+    """The doc cut at every alignment edge: each covered piece with the index of the earliest
+    evidence covering it (`evidence` is sorted earliest first, so the smallest active index)."""
+    starts = [al.a_start for _, al in evidence]
+    ends = [al.a_end for _, al in evidence]
+    by_start = sorted(range(len(evidence)), key=starts.__getitem__)
+    active: list[int] = []  # a heap of evidence indexes; ended ones leave when on top
+    k = 0
+    for start, end in itertools.pairwise(sorted({*starts, *ends})):
+        while k < len(by_start) and starts[by_start[k]] <= start:
+            heapq.heappush(active, by_start[k])
+            k += 1
+        while active and ends[active[0]] <= start:
+            heapq.heappop(active)
+        if active:
+            yield start, end, active[0]
 
 
 def _pieces(evidence: Sequence[Evidence]) -> list[Piece]:
-    """The doc cut at every alignment edge, each piece with the indexes of the evidence covering
-    it, earliest witness first (`evidence` is sorted that way)."""
+    """The doc cut at every alignment edge, each piece with the indexes of all the evidence
+    covering it (only the boilerplate rule needs them all)."""
     starts = [al.a_start for _, al in evidence]
     ends = [al.a_end for _, al in evidence]
-    cuts = sorted({*starts, *ends})
     by_start = sorted(range(len(evidence)), key=starts.__getitem__)
     pieces: list[Piece] = []
     active: list[int] = []
     k = 0
-    for start, end in itertools.pairwise(cuts):
+    for start, end in itertools.pairwise(sorted({*starts, *ends})):
         while k < len(by_start) and starts[by_start[k]] <= start:
             active.append(by_start[k])
             k += 1
         active = [e for e in active if ends[e] > start]
-        active.sort()
-        pieces.append((start, end, tuple(active)))
+        pieces.append((start, end, tuple(active)))  # a copy: `active` changes on the next piece
     return pieces
 
 
 def _boilerplate(
-    doc: Witness, evidence: Sequence[Evidence], pieces: list[Piece], rule: BoilerplateRule
+    doc: Witness, evidence: Sequence[Evidence], rule: BoilerplateRule
 ) -> list[tuple[int, int]]:
     """Regions covered only by pages of the doc's own site, by enough of them, and short."""
     if len({w.doc_id for w, _ in evidence if w.site == doc.site}) < rule.min_pages:
         return []
+    own_site = [w.site == doc.site for w, _ in evidence]
     flagged = [
         (start, end)
-        for start, end, covering in pieces
-        if _same_site_only(doc, [evidence[k][0] for k in covering], rule.min_pages)
+        for start, end, covering in _pieces(evidence)
+        if len(covering) >= rule.min_pages
+        and all(own_site[k] for k in covering)
+        and len({evidence[k][0].doc_id for k in covering}) >= rule.min_pages
     ]
     return [r for r in _union(flagged) if r[1] - r[0] <= rule.max_chars]
-
-
-def _same_site_only(doc: Witness, covering: list[Witness], min_pages: int) -> bool:
-    pages = {w.doc_id for w in covering}
-    return len(pages) >= min_pages and all(w.site == doc.site for w in covering)
 
 
 def _inside(start: int, end: int, regions: list[tuple[int, int]]) -> bool:
     return any(s <= start and end <= e for s, e in regions)
 
 
-def _claim(
-    claims: list[Claim], start: int, end: int, source_id: str, covering: tuple[int, ...]
-) -> None:
+def _claim(claims: list[Claim], start: int, end: int, source_id: str) -> None:
     """Extend the last claim if it touches this piece and has the same source, else add one."""
     if claims and claims[-1].end == start and claims[-1].source_id == source_id:
         claims[-1].end = end
-        claims[-1].evidence.update(covering)
     else:
-        claims.append(Claim(start, end, source_id, set(covering)))
+        claims.append(Claim(start, end, source_id))
 
 
 def _span(claim: Claim, evidence: Sequence[Evidence], doc: Witness | None) -> TracedSpan:
     """A span with its source (the doc itself when `doc` is given) and the other witnesses."""
     start, end = claim.start, claim.end
     found: dict[str, list[Any]] = {}  # doc id -> [witness, start, end, similarity]
-    for k in sorted(claim.evidence):
-        witness, al = evidence[k]
+    for witness, al in evidence:
+        if al.a_end <= start or end <= al.a_start:
+            continue
         b_start, b_end = _project(al, max(start, al.a_start), min(end, al.a_end))
         known = found.get(witness.doc_id)
         if known is None:
