@@ -66,6 +66,8 @@ def scrapy_settings(args: argparse.Namespace, run_id: str) -> Settings:
 def crawl(args: argparse.Namespace) -> CrawlRun | None:
     site = load_sites(args.sites_file).site(args.site)
     run_id = args.run_id or services.new_run_id(site.name)
+    if not services.RUN_ID_RE.fullmatch(run_id):
+        raise CrawlerError(f"--run-id {run_id!r} must match {services.RUN_ID_RE.pattern}")
     _check_redis(args.redis_url)  # without it there is no seen store, hand-off or run record
     process = CrawlerProcess(scrapy_settings(args, run_id))
     process.crawl(site.name)

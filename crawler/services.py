@@ -6,6 +6,7 @@ Built once per Scrapy `Crawler` from its settings (plain values put there by `cr
 
 from __future__ import annotations
 
+import re
 import secrets
 import weakref
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ REDIS_URL = "DC_REDIS_URL"
 KEY_PREFIX = "DC_KEY_PREFIX"
 WARC_DIR = "DC_WARC_DIR"
 RUN_ID = "DC_RUN_ID"
+RUN_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}")
 
 
 @dataclass
@@ -67,6 +69,8 @@ def _build(settings: Any, site_name: str) -> CrawlServices:
     site = sites.site(site_name)
     prefix = settings.get(KEY_PREFIX) or "dc"
     run_id = settings.get(RUN_ID) or new_run_id(site.name)
+    if not RUN_ID_RE.fullmatch(run_id):  # it names WARC files: no paths, no surprises
+        raise CrawlerError(f"run id {run_id!r} must match {RUN_ID_RE.pattern}")
     connection = redis.Redis.from_url(_required(settings, REDIS_URL))
     warc_dir = Path(_required(settings, WARC_DIR))
     return CrawlServices(
