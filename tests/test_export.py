@@ -91,6 +91,8 @@ def test_full_then_incremental_export(redis_client: redis.Redis, tmp_path: Path)
     assert len(replaced) == len(set(replaced)) and set(replaced) <= emitted_first
 
     assert exporter.export(since=later.cursor).records == []
+    with pytest.raises(ServiceError, match="ahead"):
+        exporter.export(since=later.cursor + 1)
 
 
 def test_deleted_representative_is_reported_and_replaced(redis_client: redis.Redis, tmp_path: Path) -> None:

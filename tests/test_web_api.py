@@ -16,6 +16,7 @@ from crawler.capture import CaptureRef
 from crawler.runs import RunStore
 from crawler.warc import read_page
 from dedup.provenance import trace
+from dedup.records import Page
 from tests.web_data import HOSTILE_TITLE, HOSTILE_URL, KEYS, build
 from workers.cluster_store import ClusterStore
 from workers.ingest import Ingestor
@@ -23,6 +24,7 @@ from workers.queues import CRAWL
 from workers.redis_server import ServerInfo
 from workers.store import Store
 from workers.web import create_app
+from workers.web.pages import charset
 
 TOKEN = "s3cret-token"
 SITES = Path(__file__).resolve().parents[1] / "examples" / "sites.toml"
@@ -270,3 +272,20 @@ def test_dashboard_shows_crawl_runs_and_largest_clusters(fresh: Demo) -> None:
     assert "run-ok" in page and "run-live" in page
     top = fresh.clusters.largest(1)[0][0]
     assert f'href="/clusters/{top}"' in page
+
+
+@pytest.mark.parametrize(
+    ("content_type", "override", "expected"),
+    [
+        ("text/html; charset=GBK", None, "gbk"),
+        ("text/html", "gb18030", "gb18030"),
+        ("text/html", None, "utf-8"),
+        ('text/html; charset="utf-8"', None, "utf-8"),
+        ("text/html", "x; script", "utf-8"),
+    ],
+)
+def test_capture_charset_follows_the_archived_response(
+    content_type: str, override: str | None, expected: str
+) -> None:
+    page = Page("c", "https://a.example/", b"", (("Content-Type", content_type),), encoding_override=override)
+    assert charset(page) == expected

@@ -90,6 +90,8 @@ class Exporter:
     def export(self, since: int | None = None) -> ExportBatch:
         """Every unique that changed after `since` (all of them with None), and the new cursor."""
         cursor = int(self.connection.get(self.keys.change_seq) or 0)
+        if since is not None and since > cursor:
+            raise ServiceError(f"cursor {since} is ahead of the store ({cursor}): rebuilt? export in full")
         if since is None:
             self.connection.delete(self.keys.exported)
         start = since or 0

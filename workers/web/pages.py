@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -12,12 +11,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from crawler.capture import CaptureRef
 from crawler.errors import WarcReadError
 from crawler.warc import read_page
+from dedup.records import Page
 from workers.web.api import cluster_query, delete, enqueue, services
 from workers.web.catalog import ClusterQuery
 from workers.web.document_view import compare, document_view
 from workers.web.highlight import pair_segments, trace_segments
 
 router = APIRouter(tags=["pages"], default_response_class=HTMLResponse)
+CHARSET = re.compile(r"charset=[\"']?([A-Za-z0-9_-]{1,40})")
+LABEL = re.compile(r"[A-Za-z0-9_-]{1,40}")
 BLANK = re.compile(r"(\{\{\d+\}\})")
 CAPTURE_CSP = "sandbox; default-src 'none'"
 
@@ -94,15 +96,18 @@ def capture(request: Request, doc_id: str, index: int) -> Response:
     if doc is None or not 0 <= index < len(doc.captures):
         raise HTTPException(404, "no such capture")
     try:
-        page = read_capture(svc.warc_dir, doc.captures[index])
+        page = read_page(svc.warc_dir, CaptureRef.from_dict(dict(doc.captures[index])))
     except (WarcReadError, KeyError, ValueError, TypeError) as exc:
         raise HTTPException(404, f"the capture cannot be read: {exc}") from None
     headers = {"Content-Security-Policy": CAPTURE_CSP, "Content-Disposition": "inline"}
-    return Response(page, media_type="text/plain; charset=utf-8", headers=headers)
+    return Response(page.body, media_type=f"text/plain; charset={charset(page)}", headers=headers)
 
 
-def read_capture(warc_dir: Path, ref: dict[str, Any]) -> bytes:
-    return read_page(warc_dir, CaptureRef.from_dict(dict(ref))).body
+def charset(page: Page) -> str:
+    """The archived response's declared charset (so GBK pages read right), else utf-8."""
+    found = CHARSET.search(page.header("Content-Type") or "")
+    chosen = page.encoding_override or (found.group(1) if found else "")
+    return chosen.lower() if LABEL.fullmatch(chosen) else "utf-8"
 
 
 @router.get("/search", response_class=HTMLResponse)
