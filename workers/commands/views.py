@@ -11,12 +11,13 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from workers.commands.trace import print_template, print_trace, template_record, trace_record
 from workers.connection import redis_connection
 from workers.errors import NotFound
 from workers.ingest import IngestConfig
 from workers.keys import Keys
 from workers.settings import load_settings
-from workers.web.catalog import Catalog, MemberRow
+from workers.web.catalog import SLOT_MEMBERS, Catalog, MemberRow
 from workers.web.document_view import DocumentView, document_view
 
 console = Console()
@@ -72,14 +73,14 @@ def show(
     with redis_connection(settings) as connection:
         catalog = Catalog(connection, Keys(settings.key_prefix), IngestConfig().fingerprint_id)
         found = show_json(catalog, ident)
-    if found is None:
-        raise NotFound(f"no document or cluster {ident!r}")
-    if as_json:
-        typer.echo(json.dumps(found, ensure_ascii=False, default=str))
-    elif found["kind"] == "cluster":
-        _print_cluster(found)
-    else:
-        _print_document(found)
+        if found is None:
+            raise NotFound(f"no document or cluster {ident!r}")
+        if as_json:
+            typer.echo(json.dumps(found, ensure_ascii=False, default=str))
+        elif found["kind"] == "cluster":
+            _print_cluster(catalog, found)
+        else:
+            _print_document(catalog, found)
 
 
 def show_json(catalog: Catalog, ident: str) -> dict[str, Any] | None:
@@ -95,7 +96,7 @@ def show_json(catalog: Catalog, ident: str) -> dict[str, Any] | None:
     return {"kind": "cluster", **base, "template": detail.template, "slots": slots}
 
 
-def _print_cluster(found: dict[str, Any]) -> None:
+def _print_cluster(catalog: Catalog, found: dict[str, Any]) -> None:
     table = Table(title=f"cluster {found['id']} ({found['size']} members)")
     table.add_column("document", no_wrap=True)
     table.add_column("title", overflow="fold", ratio=3)
@@ -108,22 +109,19 @@ def _print_cluster(found: dict[str, Any]) -> None:
                       f"{m['jaccard']:.2f}", f"{m['containment']:.2f}")
     console.print(table)
     console.print("* representative")
-    for slot in found["slots"]:
-        values = ", ".join(sorted({v for v in slot["values"].values() if v}))
-        console.print(Text(f"{{{{{slot['index']}}}}} {slot['text']!r} → {values}"))
+    info = catalog.clusters.cluster(found["id"])
+    others = [m["id"] for m in found["members"] if m["id"] != found["representative"]][:SLOT_MEMBERS]
+    template = catalog.template(info, others) if info else None
+    if template is not None:
+        docs = {d.doc_id: d for d in catalog.store.get_many([template.representative_id, *others]) if d}
+        print_template(template_record(found["id"], template, docs), console)
 
 
-def _print_document(found: dict[str, Any]) -> None:
+def _print_document(catalog: Catalog, found: dict[str, Any]) -> None:
     table = Table(show_header=False, box=None)
-    for name in ("id", "url", "site", "title", "published", "cluster_id", "cluster_size", "reuse_ratio"):
+    for name in ("title", "site", "published", "cluster_id", "cluster_size"):
         table.add_row(name, Text(str(found[name])))
     console.print(table)
-    spans = Table(title=f"{len(found['spans'])} reused spans")
-    spans.add_column("chars", no_wrap=True)
-    spans.add_column("text", overflow="fold", ratio=3)
-    spans.add_column("earliest source", overflow="fold", ratio=2)
-    for span in found["spans"]:
-        source = span["source"]
-        spans.add_row(f"{span['start']}-{span['end']}", Text(found["text"][span["start"] : span["end"]][:80]),
-                      Text(f"{source['url']} ({source['published'] or '?'})"))
-    console.print(spans)
+    doc = catalog.store.get(found["id"])
+    if doc is not None:
+        print_trace(trace_record(doc, catalog.trace(doc), {}), console)
