@@ -1,7 +1,8 @@
 """Speed of decode + extract + normalize per page, next to `trafilatura.extract` alone.
 
-Both run in the same process over the same fixture pages, interleaved page by page so that
-CPU contention hits both alike; the figure that counts is the ratio (goal: ≤ 1.5).
+Both run in the same process over the same fixture pages, alternating page by page so that
+CPU contention hits both alike; each figure is the median over rounds of the time per page.
+The figure that counts is the ratio (goal: ≤ 1.5).
 
     python bench/extract.py [--quick] [--json]
 """
@@ -61,8 +62,9 @@ def measure(pages: list[Page], rounds: int) -> dict[str, float | int]:
     our_rounds: list[float] = []
     base_rounds: list[float] = []
     for _ in range(rounds):
-        our_rounds.append(sum(timed(ours, page) for page in pages))
-        base_rounds.append(sum(timed(baseline, page) for page in pages))
+        pairs = [(timed(ours, page), timed(baseline, page)) for page in pages]
+        our_rounds.append(sum(ours_s for ours_s, _ in pairs))
+        base_rounds.append(sum(base_s for _, base_s in pairs))
     ours_ms = statistics.median(our_rounds) * 1000 / len(pages)
     base_ms = statistics.median(base_rounds) * 1000 / len(pages)
     return {

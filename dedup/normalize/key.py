@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
 
 _BMP = 0x10000
+_NEWLINE = 10
 _FULLWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
 
 
@@ -42,11 +44,6 @@ def key_text(text: str) -> str:
     return (key.translate(_FULLWIDTH) if _HAS_FULLWIDTH.search(key) else key).lower()
 
 
-def line_key(text: str) -> str:
-    """Letters and digits of `text` only: enough to compare lines of one document (one pass)."""
-    return _IGNORED.sub("", text)
-
-
 @lru_cache(maxsize=1)
 def _tables() -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.uint32]]:
     folded = [fold_char(chr(cp)) if not 0xD800 <= cp < 0xE000 else "" for cp in range(_BMP)]
@@ -59,14 +56,33 @@ def match_key(display: str) -> tuple[str, tuple[int, ...]]:
     """The match key of `display` and, for each key character, its index in `display`."""
     if not display:
         return "", ()
+    keep, folded = _fold(display)
+    offsets = np.flatnonzero(keep)
+    key = folded[offsets].astype("<u4").tobytes().decode("utf-32-le")
+    return key, tuple(offsets.tolist())
+
+
+def line_keys(lines: Sequence[str]) -> list[str]:
+    """The match key of each line, all lines folded in one go (the same as `key_text` of each)."""
+    text = "\n".join(lines)
+    if not text:
+        return [""] * len(lines)
+    keep, folded = _fold(text)
+    newline = folded == 0
+    newline &= np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32) == _NEWLINE
+    folded[newline] = _NEWLINE
+    kept = folded[keep | newline].astype("<u4").tobytes().decode("utf-32-le")
+    return kept.split("\n")
+
+
+def _fold(text: str) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.uint32]]:
+    """Per character of `text`: whether the key keeps it, and what it becomes."""
     keep_table, fold_table = _tables()
-    codes = np.frombuffer(display.encode("utf-32-le"), dtype=np.uint32)
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
     astral = codes >= _BMP
     index = np.where(astral, 0, codes)
     keep, folded = keep_table[index], fold_table[index]
     for position in np.flatnonzero(astral):
-        folded_char = fold_char(display[position])
+        folded_char = fold_char(text[position])
         keep[position], folded[position] = bool(folded_char), ord(folded_char or "\0")
-    offsets = np.flatnonzero(keep)
-    key = folded[offsets].astype("<u4").tobytes().decode("utf-32-le")
-    return key, tuple(offsets.tolist())
+    return keep, folded

@@ -13,14 +13,15 @@ _ANY_TONE = re.compile(f"[{_TONED}]")
 _BODY = rf"\s?[a-zü]{{0,5}}[{_TONED}][a-zü{_TONED}]{{0,4}}\s?[)）]"
 # The bracket comes first so the regex engine scans for it cheaply; the lookbehind then checks
 # the character before it. A run of annotations goes at once, so a second pass finds nothing new.
-_ANNOTATION = re.compile(rf"[（(](?<=[{CJK}][（(]){_BODY}(?:[（(]{_BODY})*")
+_ANNOTATION = re.compile(rf"([（(](?<=[{CJK}][（(]){_BODY}(?:[（(]{_BODY})*)")
 
 
 ANNOTATION = _ANNOTATION
 
 
 def drop_pinyin_annotations(text: str) -> tuple[str, list[Removal]]:
-    found = _ANNOTATION.findall(text) if _ANY_TONE.search(text) else []
-    if not found:
+    if not _ANY_TONE.search(text):
         return text, []
-    return _ANNOTATION.sub("", text), [Removal(reasons.PINYIN_ANNOTATION, f) for f in found]
+    # One pass: split() with the pattern's group alternates kept text and annotations.
+    parts = _ANNOTATION.split(text)
+    return "".join(parts[::2]), [Removal(reasons.PINYIN_ANNOTATION, a) for a in parts[1::2]]

@@ -11,7 +11,7 @@ from dedup.normalize.chrome import drop_bylines, drop_header_before_breadcrumb, 
 from dedup.normalize.chunks import join_page_chunks
 from dedup.normalize.config import DEFAULT_NORM, NormConfig
 from dedup.normalize.counters import drop_page_counters
-from dedup.normalize.key import line_key, match_key
+from dedup.normalize.key import key_text, line_keys, match_key
 from dedup.normalize.lines import Line, cut_matches, join_lines, split_lines
 from dedup.normalize.markup import strip_html_remnants
 from dedup.normalize.pinyin import ANNOTATION as PINYIN_ANNOTATION
@@ -40,11 +40,16 @@ class _Context:
     keys: dict[str, str] = field(default_factory=dict)
 
     def key(self, text: str) -> str:
-        """line_key, computed once per line and call (three rules compare the same lines)."""
+        """key_text, computed once per line and call (three rules compare the same lines)."""
         found = self.keys.get(text)
         if found is None:
-            found = self.keys[text] = line_key(text)
+            found = self.keys[text] = key_text(text)
         return found
+
+    def prime(self, lines: list[Line]) -> None:
+        """Compute the keys of all these lines at once (vectorized) before rules ask for them."""
+        texts = [s for s, _ in lines if s not in self.keys]
+        self.keys.update(zip(texts, line_keys(texts), strict=True))
 
 
 LineRule = Callable[[list[Line], _Context], tuple[list[Line], list[Removal]]]
@@ -57,11 +62,16 @@ LINE_RULES: tuple[LineRule, ...] = (
     lambda lines, ctx: drop_bylines(lines, ctx.bylines),
     lambda lines, ctx: drop_page_counters(lines),
     lambda lines, ctx: join_page_chunks(lines, ctx.config),
-    lambda lines, ctx: drop_repeated_title(lines, ctx.title, ctx.raw_title, ctx.key),
+    lambda lines, ctx: _drop_repeated_title(lines, ctx),
     lambda lines, ctx: drop_repeated_summary(lines, ctx.config, ctx.key),
     lambda lines, ctx: drop_repeated_paragraphs(lines, ctx.key),
     lambda lines, ctx: drop_tag_cloud(lines, ctx.config),
 )
+
+
+def _drop_repeated_title(lines: list[Line], ctx: _Context) -> tuple[list[Line], list[Removal]]:
+    ctx.prime(lines)  # the three repeat rules compare keys of all lines
+    return drop_repeated_title(lines, ctx.title, ctx.raw_title, ctx.key)
 
 
 _INLINE_CUTS = frozenset({reasons.PAGE_COUNTER, reasons.PAGE_CHUNK_MARKER, reasons.REPEATED_TITLE})

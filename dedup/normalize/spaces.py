@@ -21,7 +21,7 @@ _TABLE: dict[int, str | None] = {
 }
 _VARIANTS = re.compile("[" + "".join(map(chr, _TABLE)) + "]+")
 _NEWLINES = re.compile(r"\r\n?")
-_WHITESPACE = re.compile(r"[ \n]{2,}")
+_RUNS = re.compile(r" {2,}")
 
 
 def fold_width_and_spaces(text: str) -> str:
@@ -30,12 +30,11 @@ def fold_width_and_spaces(text: str) -> str:
         text = _NEWLINES.sub("\n", text)
     # translate() is a per-character dict lookup: apply it to the runs that need it only.
     text = _VARIANTS.sub(_fold_run, text)
-    return _WHITESPACE.sub(_tidy_run, text).strip(" \n")
+    if "  " in text:
+        text = _RUNS.sub(" ", text)
+    # str methods beat a regex here: most spaces and line breaks are single and stay.
+    return "\n".join(filter(None, (line.strip(" ") for line in text.split("\n"))))
 
 
 def _fold_run(match: re.Match[str]) -> str:
     return match.group(0).translate(_TABLE)
-
-
-def _tidy_run(match: re.Match[str]) -> str:
-    return "\n" if "\n" in match.group(0) else " "
