@@ -5,7 +5,8 @@ fingerprints of dedup.corpus speeches, plain match key) and the same bands (42x3
 Lua script per add (insert, then query, then fetch candidates' compact signatures). datasketch:
 MinHashLSH with Redis storage, `insert` then `query` per document. Figures per corpus size:
 bytes_per_doc  Redis used_memory growth / documents (everything the index keeps, no text)
-ms_per_doc     mean add time over the last 1,000 adds before reaching that size (flatness)
+ms_per_doc     median add time of the last 1,000 adds before reaching that size (flatness;
+               the median, because other processes on a shared machine add bursts)
 ours_batch_docs_per_s  add_many with 100 documents per script call (batch ingest, reindex)
 
     python bench/index.py [--quick] [--json]
@@ -15,9 +16,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import sys
 import tempfile
 import time
+from collections import deque
 from pathlib import Path
 from typing import Any
 
@@ -58,13 +61,14 @@ def ours(connection: redis.Redis, fps: list[Fingerprint], sizes: list[int]) -> d
     index.add(fps[0])  # load the script before timing
     index.remove(fps[0].doc_id)
     bytes_per_doc, ms_per_doc, candidates = {}, {}, 0
-    start = window_start = time.perf_counter()
+    recent: deque[float] = deque(maxlen=WINDOW)
+    start = time.perf_counter()
     for n, fp in enumerate(fps, 1):
-        if n == max(1, min(sizes) - WINDOW) or n % 10_000 == 10_000 - WINDOW:
-            window_start = time.perf_counter()
+        began = time.perf_counter()
         candidates += len(index.add(fp))
+        recent.append(time.perf_counter() - began)
         if n in sizes:
-            ms_per_doc[str(n)] = round((time.perf_counter() - window_start) * 1000 / WINDOW, 3)
+            ms_per_doc[str(n)] = round(statistics.median(recent) * 1000, 3)
             used = int(connection.info("memory")["used_memory"])
             bytes_per_doc[str(n)] = round((used - base) / n)
     elapsed = time.perf_counter() - start
