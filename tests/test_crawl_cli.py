@@ -7,11 +7,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import redis
 
 from crawler.runs import RunStore
 from tests.cli_process import clean_env, run_cli
+from workers.commands.crawl import resolve_sites_file, show_run
+from workers.errors import ServiceError
 from workers.fixture_web.process import FixtureServer
+from workers.settings import load_settings
 
 
 def test_crawl_command_runs_one_crawl_and_prints_its_record(redis_url: str, tmp_path: Path) -> None:
@@ -26,23 +30,38 @@ def test_crawl_command_runs_one_crawl_and_prints_its_record(redis_url: str, tmp_
         assert run["site"] == "fixture-news" and run["status"] == "succeeded"
         assert run["stats"]["handed_off"] == run["stats"]["documents"] > 0
         assert list((tmp_path / "home" / "warc" / "fixture-news").glob("*.warc.gz"))
-        shown = run_cli("crawl", "fixture-news", "--sites", str(sites), env=env)
-        assert shown.returncode == 0 and "succeeded" in shown.stdout and "skipped unchanged" in shown.stdout
 
 
-def test_crawl_command_names_a_bad_site_or_missing_file(redis_url: str, tmp_path: Path) -> None:
+def test_run_is_shown_as_a_table(capsys: pytest.CaptureFixture[str]) -> None:
+    run = {"run_id": "r1", "site": "news", "status": "failed", "verdict": "no responses"}
+    run |= {"started_at": "2024-01-01T00:00:00", "finished_at": "2024-01-01T00:01:00"}
+    run["stats"] = {"pages": 0, "skipped_unchanged": 4, "errors": {"refused:private_address": 1}}
+    show_run(run)
+    shown = capsys.readouterr().out
+    assert (
+        "failed: no responses" in shown
+        and "skipped unchanged" in shown
+        and "refused:private_address 1" in shown
+    )
+
+
+def test_crawl_command_names_a_missing_sites_file(redis_url: str, tmp_path: Path) -> None:
     env = clean_env(DEDUPCRAWL_HOME=str(tmp_path / "home"), REDIS_URL=redis_url)
     missing = run_cli("crawl", "news", env=env)
     assert missing.returncode == 2 and "DEDUPCRAWL_SITES" in missing.stderr
+
+
+def test_bad_site_or_sites_file_is_one_clear_error(tmp_path: Path) -> None:
+    settings = load_settings({"DEDUPCRAWL_HOME": str(tmp_path)})
     sites = tmp_path / "sites.toml"
     sites.write_text(
         '[[site]]\nname = "a"\nkind = "news"\nstart_urls = ["https://a.cn/"]\ndocument_patterns = ["x"]\n'
     )
-    unknown = run_cli("crawl", "nope", "--sites", str(sites), env=env)
-    assert unknown.returncode == 2 and "no site 'nope'" in unknown.stderr
+    with pytest.raises(ServiceError, match="no site 'nope'"):
+        resolve_sites_file(sites, settings, "nope")
     sites.write_text('[[site]]\nname = "a"\nkind = "blog"\n')
-    bad = run_cli("crawl", "a", "--sites", str(sites), env=env)
-    assert bad.returncode == 2 and "site 'a' field 'kind'" in bad.stderr
+    with pytest.raises(ServiceError, match="site 'a' field 'kind'"):
+        resolve_sites_file(sites, settings, "a")
 
 
 def test_scrapy_crawl_site_works_with_the_project_settings(redis_url: str, tmp_path: Path) -> None:

@@ -28,13 +28,13 @@ def crawl(
 ) -> None:
     """Crawl one site now; success is judged from the crawl's stats, not its exit code."""
     settings = load_settings()
-    sites_file = _sites_file(sites, settings, site)
+    sites_file = resolve_sites_file(sites, settings, site)
     with redis_connection(settings) as connection:
         run = run_crawl(site, sites_file, connection_url(connection, settings), settings)
     if as_json:
         typer.echo(json.dumps(run, ensure_ascii=False))
     else:
-        _print_run(run)
+        show_run(run)
     raise typer.Exit(0 if run["status"] == "succeeded" else 1)
 
 
@@ -53,7 +53,7 @@ def run_crawl(
     return dict(json.loads(lines[-1]))
 
 
-def _sites_file(option: Path | None, settings: Settings, site: str) -> Path:
+def resolve_sites_file(option: Path | None, settings: Settings, site: str) -> Path:
     path = option or settings.sites_file
     if path is None:
         raise ServiceError("no sites file: pass --sites FILE or set DEDUPCRAWL_SITES")
@@ -64,7 +64,7 @@ def _sites_file(option: Path | None, settings: Settings, site: str) -> Path:
     return path.resolve()
 
 
-def _print_run(run: dict[str, Any]) -> None:
+def show_run(run: dict[str, Any]) -> None:
     stats = run["stats"]
     table = Table(show_header=False, box=None)
     table.add_row("run", f"{run['run_id']} ({run['site']})")
