@@ -10,6 +10,7 @@ trafilatura's own backup step, which the fast first pass skips.
 
 from __future__ import annotations
 
+import html as html_entities
 import re
 from itertools import islice
 
@@ -36,6 +37,8 @@ _BLOCKS = frozenset(
 _WORDLIKE = re.compile(r"[^\W_]")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 _FALLBACK_MIN_BLOCK = 20
+_RAW_BLOCKS = re.compile(r"<(script|style|noscript)\b.*?</\1\s*>|<!--.*?-->", re.I | re.S)
+_ANY_TAG = re.compile(r"<[^<>]{0,2000}>")
 
 
 def extract(page: Page, *, min_chars: int = MIN_TEXT_CHARS) -> Extraction:
@@ -119,8 +122,16 @@ def density_text(html: str) -> str:
             if length >= _FALLBACK_MIN_BLOCK and parent is not None:
                 scores[parent] = scores.get(parent, 0) + length
     if not scores:
-        return ""
+        return text_runs(html)
     return _block_text(max(scores, key=scores.__getitem__))
+
+
+def text_runs(html: str) -> str:
+    """The paragraph-sized runs of text between tags, for markup no parser makes a tree of
+    (libxml2 gives up on very deep nesting); navigation-sized pieces are left out."""
+    text = html_entities.unescape(_ANY_TAG.sub("\n", _RAW_BLOCKS.sub("", html)))
+    runs = (line.strip() for line in text.split("\n"))
+    return "\n".join(r for r in runs if len(_WORDLIKE.findall(r)) >= _FALLBACK_MIN_BLOCK)
 
 
 def _block_text(element: etree._Element) -> str:

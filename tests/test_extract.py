@@ -138,14 +138,12 @@ def test_broken_unclosed_html_gives_best_effort_text() -> None:
     assert "今天我们召开全市教育工作会议" in extract(_page(body)).text
 
 
-def test_five_thousand_deep_nesting_is_rejected_or_extracted() -> None:
+def test_five_thousand_deep_nesting_gives_a_best_effort_text() -> None:
+    # libxml2 stops building the tree at this depth: the text runs between tags remain.
     body = ("<div>" * 5000 + f"<p>{SPEECH}</p>" + "</div>" * 5000).encode()
-    try:
-        extraction = extract(_page(body))
-    except Rejected as rejected:
-        assert rejected.reason in {"no_main_text", "extract_failed"}
-    else:
-        assert "全市教育工作会议" in extraction.text
+    extraction = extract(_page(body))
+    assert extraction.extractor == "density"
+    assert extraction.text == SPEECH
 
 
 def test_wrong_declared_charset_is_overruled() -> None:
