@@ -23,7 +23,7 @@ import heapq
 import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from dedup.align import Alignment
@@ -46,9 +46,14 @@ class Witness:
     @property
     def order(self) -> tuple[date, datetime]:
         """Sort key: publication date (else capture date), then capture time; unknown is last."""
-        fetched = self.fetched_at.replace(tzinfo=None) if self.fetched_at else datetime.max
-        day = self.published or (self.fetched_at.date() if self.fetched_at else date.max)
+        fetched = _naive_utc(self.fetched_at) if self.fetched_at else datetime.max
+        day = self.published or (fetched.date() if self.fetched_at else date.max)
         return day, fetched
+
+
+def _naive_utc(moment: datetime) -> datetime:
+    """Comparable capture times: aware ones converted to UTC; naive ones taken as UTC already."""
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -150,3 +150,14 @@ def test_trace_invariants(evidence: list[tuple[Witness, Alignment]], published: 
     assert reused <= covered
     assert sum(e - s for s, e in result.original) + result.reused_chars == 200
     assert 0.0 <= result.reuse_ratio <= 1.0
+
+
+def test_capture_times_in_different_zones_compare_as_instants() -> None:
+    from datetime import timedelta, timezone
+
+    beijing = timezone(timedelta(hours=8))
+    early = _w("early", None, fetched=datetime(2020, 3, 3, 9, tzinfo=beijing))  # 01:00 UTC
+    late = _w("late", None, fetched=datetime(2020, 3, 3, 2, tzinfo=UTC))
+    span = Alignment(0, 40, 0, 40, 1.0)
+    result = trace(DOC, 40, [(late, span), (early, span)])
+    assert result.spans[0].source.witness.doc_id == "early"
