@@ -4,7 +4,8 @@ Metadata (title, author, site, date) comes from `dedup.page_metadata`, not from 
 Paths, recorded in `Extraction.extractor`: `trafilatura` (its fast mode: main extractor only),
 `trafilatura_recall` (a retry in full mode favouring recall, with trafilatura's backup extractors,
 when the first pass found nothing or far too little) and `density` (the block of the page holding
-the most paragraph text, when trafilatura finds nothing at all). The retry chain stands in for
+the most paragraph text, or the paragraph-sized text runs of markup no tree can be built of,
+when trafilatura finds nothing at all). The retry chain stands in for
 trafilatura's own backup step, which the fast first pass skips.
 """
 
@@ -38,6 +39,9 @@ _WORDLIKE = re.compile(r"[^\W_]")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 _FALLBACK_MIN_BLOCK = 20
 _RAW_BLOCKS = re.compile(r"<(script|style|noscript)\b.*?</\1\s*>|<!--.*?-->", re.I | re.S)
+_COMMENT_SECTIONS = etree.XPath(
+    "//*[contains(@class, 'comment') or contains(@id, 'comment') or contains(@class, 'reply')]"
+)
 _ANY_TAG = re.compile(r"<[^<>]{0,2000}>")
 
 
@@ -113,7 +117,11 @@ def density_text(html: str) -> str:
         root = lxml.html.document_fromstring(html)
     except (etree.ParserError, ValueError):  # nothing parseable: no text, not a crash
         return ""
+    if not root.text_content().strip():  # the parser gave up (very deep nesting)
+        return text_runs(html)
     etree.strip_elements(root, *_NOISE_TAGS, etree.Comment, with_tail=False)
+    for element in _COMMENT_SECTIONS(root):  # comments stay excluded, as in trafilatura
+        element.drop_tree()
     scores: dict[etree._Element, int] = {}
     for element in root.iter():
         for piece in (element.text, element.tail):
@@ -122,7 +130,7 @@ def density_text(html: str) -> str:
             if length >= _FALLBACK_MIN_BLOCK and parent is not None:
                 scores[parent] = scores.get(parent, 0) + length
     if not scores:
-        return text_runs(html)
+        return ""
     return _block_text(max(scores, key=scores.__getitem__))
 
 

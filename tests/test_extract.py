@@ -173,7 +173,7 @@ def test_far_too_little_compares_with_the_chinese_text_in_the_page() -> None:
     [
         ("<article><p>{}</p></article>", "trafilatura"),
         ("<aside><div>{}</div></aside>", "trafilatura_recall"),  # the fast pass drops asides
-        ("<div class='comment'><p>{}</p></div>", "density"),  # comments are excluded by both passes
+        ("<div>" * 5000 + "<p>{}</p>" + "</div>" * 5000, "density"),  # libxml2 gives up
     ],
 )
 def test_each_extraction_path_is_recorded(wrapper: str, path: str) -> None:
@@ -181,6 +181,13 @@ def test_each_extraction_path_is_recorded(wrapper: str, path: str) -> None:
     extraction = extract(_page(body.encode()))
     assert extraction.extractor == path
     assert "全市教育工作会议" in extraction.text
+
+
+def test_comments_are_excluded_on_every_path() -> None:
+    body = f"<html><body><div class='comment-list'><p>{SPEECH}</p></div></body></html>"
+    with pytest.raises(Rejected) as caught:
+        extract(_page(body.encode()))
+    assert caught.value.reason == "no_main_text"
 
 
 def test_density_fallback_picks_the_paragraph_block() -> None:
