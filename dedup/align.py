@@ -243,14 +243,23 @@ def _seed_pairs(
     once = (in_a == 1) & (in_b == 1)
     unique[row[once] * width + a.order[a.first[k[once]]]] = table.order[table.first[g[once]]]
     multi = ~once & (in_a <= max_repeats) & (in_b <= max_repeats)
-    row, k, g, in_a, in_b = row[multi], k[multi], g[multi], in_a[multi], in_b[multi]
+    flat, jb = _every_pairing(a, table, row[multi], k[multi], g[multi])
+    return unique, flat, jb
+
+
+def _every_pairing(
+    a: KeyIndex, table: _Concatenated, row: np.ndarray, k: np.ndarray, g: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(row * width + i, j) for every occurrence i in a and j in b of each repeated seed
+    (a.values[k] == table.values[g])."""
+    in_a, in_b = a.runs[k], table.runs[g]
     pairs = in_a * in_b
     group = np.repeat(np.arange(k.size), pairs)
     within = np.arange(group.size) - np.repeat(np.cumsum(pairs) - pairs, pairs)
     step_a, step_b = np.divmod(within, in_b[group])
     ia = a.order[a.first[k][group] + step_a]
     jb = table.order[table.first[g][group] + step_b]
-    return unique, row[group] * width + ia, jb
+    return row[group] * a.order.size + ia, jb
 
 
 class _Concatenated:
