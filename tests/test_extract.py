@@ -11,6 +11,7 @@ import pytest
 from dedup.errors import Rejected
 from dedup.extract import density_text, extract, far_too_little
 from dedup.normalize import normalize
+from dedup.page_metadata import page_metadata
 from dedup.records import Extraction, Page
 from tests.extraction_quality import FixturePage, char_precision_recall, fixture_pages
 
@@ -206,3 +207,18 @@ def test_a_too_high_minimum_falls_through_to_a_rejection() -> None:
     with pytest.raises(Rejected) as caught:
         extract(_page(body), min_chars=10 * len(SPEECH))
     assert caught.value.reason == "no_main_text"
+
+
+def test_page_metadata_from_meta_tags_headings_and_url() -> None:
+    html = (
+        "<html><head><title>标题甲 - 某某网</title>"
+        "<meta content='作者乙' name='author'><meta property='og:site_name' content='某某网'>"
+        "</head><body><h1>标题丙</h1><span>发布日期：2021年6月1日</span></body></html>"
+    )
+    meta = page_metadata(html, "https://news.example.cn/a/1.html")
+    assert (meta.title, meta.author, meta.site) == ("标题丙", "作者乙", "某某网")
+    assert meta.published == date(2021, 6, 1)
+    bare = page_metadata("<title>只有&amp;标题</title>", "http://www.example.cn/x")
+    assert (bare.title, bare.author, bare.site, bare.published) == ("只有&标题", None, "www.example.cn", None)
+    og = page_metadata('<meta property="og:title" content="社交标题"><h1>正文标题</h1>')
+    assert og.title == "社交标题"
