@@ -173,6 +173,9 @@ class Catalog:
     def members(self, info: ClusterInfo) -> list[MemberRow]:
         """Members with their exact similarity to the representative, representative first."""
         ids = [m.doc_id for m in self.clusters.members(info.cluster_id)]
+        if len(ids) == 1:  # a singleton: no text needs reading
+            return [MemberRow(s.id, s.url, s.site, s.title, s.published, 1.0, 1.0, True)
+                    for s in self.summaries(ids).values()]
         docs = {d.doc_id: d for d in self.store.get_many(ids) if d is not None}
         rep = docs.get(info.representative)
         rep_key = rep.norm().key if rep else ""
