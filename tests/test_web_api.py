@@ -201,6 +201,21 @@ def test_search_by_title_url_and_phrase(demo: Demo) -> None:
     assert demo.client.get("/search", params={"q": doc.title}).status_code == 200
 
 
+def test_metrics_health_and_schema(demo: Demo) -> None:
+    metrics = demo.client.get("/metrics").text
+    assert f"dedupcrawl_documents {float(demo.store.count_documents())}" in metrics
+    assert demo.client.get("/healthz").json() == {"ok": True}
+    paths = demo.client.get("/openapi.json").json()["paths"]
+    for path in ("/api/dashboard", "/api/clusters", "/api/clusters/{cluster_id}", "/api/documents/{doc_id}",
+                 "/api/documents/{doc_id}/compare/{other_id}", "/api/search", "/api/crawls"):
+        assert path in paths
+    assert demo.client.get("/static/style.css").status_code == 200
+
+
+# Tests below change state: each builds its own store (which empties the demo one), so they
+# come after every test that reads the shared demo store.
+
+
 def test_enqueue_crawl_needs_the_token(fresh: Demo) -> None:
     client, crawl_queue = fresh.client, Queue(CRAWL, connection=fresh.connection)
     assert client.post("/api/crawls", json={"site": "news-example"}).status_code == 401
@@ -244,17 +259,6 @@ def test_delete_document_removes_it_everywhere(fresh: Demo) -> None:
     assert fresh.client.post(f"/documents/{other}/delete", data={"token": "no"}).status_code == 401
     response = fresh.client.post(f"/documents/{other}/delete", data={"token": TOKEN}, follow_redirects=False)
     assert response.status_code == 303 and fresh.store.get(other) is None
-
-
-def test_metrics_health_and_schema(demo: Demo) -> None:
-    metrics = demo.client.get("/metrics").text
-    assert f"dedupcrawl_documents {float(demo.store.count_documents())}" in metrics
-    assert demo.client.get("/healthz").json() == {"ok": True}
-    paths = demo.client.get("/openapi.json").json()["paths"]
-    for path in ("/api/dashboard", "/api/clusters", "/api/clusters/{cluster_id}", "/api/documents/{doc_id}",
-                 "/api/documents/{doc_id}/compare/{other_id}", "/api/search", "/api/crawls"):
-        assert path in paths
-    assert demo.client.get("/static/style.css").status_code == 200
 
 
 def test_dashboard_shows_crawl_runs_and_largest_clusters(fresh: Demo) -> None:
