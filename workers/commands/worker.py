@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import typer
-from rq import Worker
 
 from workers import jobs
 from workers.connection import redis_connection
 from workers.queues import ALL, queue
+from workers.recovery import MAINTENANCE_S, RecoveringWorker
 from workers.settings import load_settings
 
 
@@ -15,6 +15,9 @@ def worker(
     queues: list[str] = typer.Option(list(ALL), "--queues", "-q", help="Queues to work, in priority order."),
     burst: bool = typer.Option(False, "--burst", help="Exit once the queues are empty."),
     name: str | None = typer.Option(None, "--name", help="Worker name (default: host.pid)."),
+    maintenance_s: int = typer.Option(
+        MAINTENANCE_S, "--maintenance-s", min=1, help="Seconds between recoveries of jobs of dead workers."
+    ),
 ) -> None:
     """Work ingest and crawl jobs until stopped (or until the queues drain, with --burst)."""
     settings = load_settings()
@@ -23,5 +26,12 @@ def worker(
         ingestor = jobs.build_ingestor(connection)
         ingestor.warm_up()
         jobs.configure(ingestor)
-        rq_worker = Worker([queue(q, connection) for q in queues], connection=connection, name=name)
+        rq_worker = RecoveringWorker(
+            [queue(q, connection) for q in queues],
+            connection=connection,
+            name=name,
+            maintenance_interval=maintenance_s,
+            worker_ttl=maintenance_s + 15,  # an idle worker wakes for maintenance this often
+        )
+        rq_worker.key_prefix = settings.key_prefix
         rq_worker.work(with_scheduler=True, burst=burst, logging_level=settings.log_level)

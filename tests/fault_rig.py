@@ -1,0 +1,155 @@
+"""What the fault tests share: their own redis-server, import-archived documents handed off as
+ingest jobs, `dedupcrawl worker` processes in their own process group (so a test can SIGKILL a
+worker together with its job process), and a consistency check of stored documents and clusters."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import psutil
+import redis
+from rq import Queue
+
+from crawler.capture import DocumentCapture
+from crawler.warc import WarcArchive
+from dedup.corpus import CorpusDoc
+from tests.cli_process import clean_env
+from workers.handoff import enqueue_documents
+from workers.imports import Importer
+from workers.ingest import Ingestor
+from workers.keys import Keys
+from workers.queues import INGEST
+
+PREFIX = "fault"
+
+
+def service_env(home: Path, url: str, **extra: str) -> dict[str, str]:
+    settings = {"DEDUPCRAWL_HOME": str(home), "REDIS_URL": url, "DEDUPCRAWL_KEY_PREFIX": PREFIX}
+    return clean_env(**settings, DEDUPCRAWL_LOG_LEVEL="WARNING", **extra)
+
+
+def archive_imports(home: Path, docs: Sequence[CorpusDoc], name: str = "docs.jsonl") -> list[DocumentCapture]:
+    """The documents as a JSON Lines import, archived to `home/warc` like `dedupcrawl import`."""
+    home.mkdir(parents=True, exist_ok=True)
+    lines = home / name
+    records = [{"url": d.url, "text": d.noisy, "title": d.title, "published": str(d.published)} for d in docs]
+    lines.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records), encoding="utf-8")
+    archive = WarcArchive(home / "warc", "import")
+    try:
+        return [c for c in Importer(archive).jsonl(lines) if isinstance(c, DocumentCapture)]
+    finally:
+        archive.close()
+
+
+def hand_off(connection: redis.Redis, captures: Sequence[DocumentCapture]) -> None:
+    assert all(enqueue_documents(connection, list(captures), PREFIX))
+
+
+def start_worker(env: dict[str, str], name: str, maintenance_s: int = 1) -> subprocess.Popen[str]:
+    """`dedupcrawl worker` (not burst) as the leader of its own process group."""
+    command = [sys.executable, "-m", "workers", "worker", "--queues", INGEST, "--name", name,
+               "--maintenance-s", str(maintenance_s)]  # fmt: skip
+    return subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
+    )
+
+
+def kill_group(process: subprocess.Popen[str], sig: int = signal.SIGKILL) -> None:
+    """The worker and every process it started (RQ puts its job process in a group of its own)."""
+    try:
+        descendants = psutil.Process(process.pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        descendants = []
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, sig)
+    for child in descendants:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            child.send_signal(sig)
+    process.wait(timeout=30)
+
+
+def stop_worker(process: subprocess.Popen[str]) -> str:
+    """SIGTERM (a warm shutdown), then its log (RQ logs to stdout; stderr is merged in)."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            kill_group(process)
+    return process.stdout.read() if process.stdout else ""
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float, what: str, poll: float = 0.05) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(poll)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def settled(connection: redis.Redis, expected: int) -> bool:
+    """Every handed-off document stored or rejected, and no ingest job queued or running."""
+    keys = Keys(PREFIX)
+    ingest = Queue(INGEST, connection=connection)
+    done = int(connection.zcard(keys.docs)) + int(connection.zcard(keys.rejections))
+    running = ingest.started_job_registry.get_job_count(cleanup=False)
+    return done >= expected and ingest.count == 0 and running == 0
+
+
+def consistency_problems(ingestor: Ingestor) -> list[str]:
+    """Stored documents exactly once and indexed; cluster records agree with the union-find."""
+    store, clusters, keys = ingestor.store, ingestor.clusters, ingestor.store.keys
+    problems: list[str] = []
+    docs = [d for d in store.get_many(store.document_ids()) if d is not None]
+    scanned = {k.decode() for k in store.connection.scan_iter(match=keys.doc("*"), count=1000)}
+    if scanned != {keys.doc(d.doc_id) for d in docs}:
+        problems.append(f"document hashes {len(scanned)} != documents listed {len(docs)}")
+    urls = [d.url for d in docs]
+    if len(set(urls)) != len(urls):
+        problems.append("a URL is stored twice")
+    if len({d.seq for d in docs}) != len(docs):
+        problems.append("two documents share an ingest sequence number")
+    problems += [f"{d.url} left {d.state}" for d in docs if d.state != "indexed"]
+    members: dict[str, list[str]] = {}
+    for doc in docs:
+        live = clusters.cluster_of(doc.doc_id)
+        recorded = clusters.cluster(doc.cluster_id or "")
+        if live is None or recorded is None or recorded.cluster_id != live:
+            problems.append(f"{doc.doc_id}: union-find says {live}, its record says {doc.cluster_id}")
+        members.setdefault(live or "", []).append(doc.doc_id)
+    for cluster_id, ids in members.items():
+        info = clusters.cluster(cluster_id)
+        listed = sorted(m.doc_id for m in clusters.members(cluster_id))
+        score = store.connection.zscore(keys.clusters, cluster_id)
+        if info is None or info.size != len(ids) or listed != sorted(ids) or score != len(ids):
+            problems.append(f"cluster {cluster_id}: size {info and info.size}, score {score}, "
+                            f"members {len(listed)}, documents {len(ids)}")  # fmt: skip
+        elif info.representative not in ids:
+            problems.append(f"cluster {cluster_id}: representative {info.representative} is not a member")
+    live_ids = {_text(c) for c in store.connection.zrange(keys.clusters, 0, -1)}
+    if live_ids != set(members):
+        problems.append(f"{len(live_ids)} clusters listed, {len(members)} hold documents")
+    return problems
+
+
+def partition(ingestor: Ingestor) -> set[frozenset[str]]:
+    """The clusters as sets of document URLs."""
+    store, clusters = ingestor.store, ingestor.clusters
+    url_of = {d.doc_id: d.url for d in store.get_many(store.document_ids()) if d}
+    grouped: dict[str, set[str]] = {}
+    for doc_id, url in url_of.items():
+        grouped.setdefault(clusters.cluster_of(doc_id) or doc_id, set()).add(url)
+    return {frozenset(g) for g in grouped.values()}
+
+
+def _text(value: object) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)

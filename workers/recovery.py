@@ -1,0 +1,102 @@
+"""Jobs whose worker died in the middle go back on their queue, automatically.
+
+A worker killed mid-job (SIGKILL, OOM, a lost machine) leaves its job in RQ's started registry
+until the entry's heartbeat deadline passes and some worker's maintenance (every ten minutes by
+default) cleans it. Here a worker's maintenance looks sooner: an execution whose worker is gone
+(its registration expired, or its pid is dead on this host) is taken out of the registry and its
+job goes back on its queue at once, one of its retries used (the worker died, not the job: no
+wait), or with no retries left is failed. An ingest job that has killed its workers every time
+is recorded as a `worker_lost` rejection, so it is visible and never retried forever. Ingest is
+idempotent, so a job run again after a half-done run is safe.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Sequence
+from typing import Any
+
+import redis
+from rq import Queue, Worker
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
+from rq.registry import StartedJobRegistry
+
+from dedup.records import Rejection
+from workers.handoff import INGEST_FUNCTION
+from workers.keys import Keys
+from workers.redis_server import process_alive
+from workers.store import Store
+
+MAINTENANCE_S = 30
+LOST = "worker_lost"
+_DETAIL = "the worker died in the middle of this job every time it ran"
+
+
+def worker_gone(connection: redis.Redis, worker_name: str, host: str) -> bool:
+    """No live registration, or registered on this host under a pid that no longer runs."""
+    key = f"{Worker.redis_worker_namespace_prefix}{worker_name}"
+    hostname, pid = connection.hmget(key, "hostname", "pid")
+    if hostname is None:
+        return True
+    return _text(hostname) == host and not process_alive(int(pid or 0))
+
+
+def abandoned(connection: redis.Redis, registry: StartedJobRegistry, host: str) -> list[str]:
+    """Started-registry entries (`job_id:execution_id`) whose worker is gone."""
+    entries = []
+    for job_id, execution_id in registry.get_job_and_execution_ids(cleanup=False):
+        worker_name = connection.hget(f"rq:execution:{job_id}:{execution_id}", "worker_name")
+        if worker_name is None or worker_gone(connection, _text(worker_name), host):
+            entries.append(f"{job_id}:{execution_id}")
+    return entries
+
+
+def recover(connection: redis.Redis, queues: Sequence[Queue], key_prefix: str) -> list[str]:
+    """Requeue (or fail) every job of `queues` abandoned by a dead worker; returns their ids."""
+    host = socket.gethostname()
+    recovered = []
+    for queue in queues:
+        registry = queue.started_job_registry
+        for entry in abandoned(connection, registry, host):
+            job_id = entry.split(":", 1)[0]
+            # Only the caller that removes the entry handles it: two workers may look at once.
+            if connection.zrem(registry.key, entry) and _requeue(connection, queue, job_id, key_prefix):
+                recovered.append(job_id)
+    return recovered
+
+
+def _requeue(connection: redis.Redis, queue: Queue, job_id: str, key_prefix: str) -> bool:
+    """Back on the queue at once (the worker died, not the job) while retries are left."""
+    try:
+        job = Job.fetch(job_id, connection=connection)
+    except NoSuchJobError:
+        return False
+    if job.retries_left:
+        job.retries_left -= 1
+        queue.enqueue_job(job, at_front=True)
+        return True
+    with connection.pipeline() as pipe:
+        job.set_status(JobStatus.FAILED, pipeline=pipe)
+        queue.failed_job_registry.add(job, exc_string=f"{LOST}: {_DETAIL}", pipeline=pipe)
+        pipe.execute()
+    if job.func_name == INGEST_FUNCTION:
+        capture: dict[str, Any] = job.args[0] if job.args else {}
+        url = str(capture.get("doc_url", ""))
+        Store(connection, Keys(key_prefix)).reject(Rejection(job.id, url, "ingest", LOST, _DETAIL))
+    return True
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode("utf-8") if isinstance(value, bytes) else value
+
+
+class RecoveringWorker(Worker):
+    """An RQ worker whose maintenance also recovers jobs of dead workers (see module doc)."""
+
+    key_prefix = "dc"
+
+    def run_maintenance_tasks(self) -> None:
+        super().run_maintenance_tasks()
+        for job_id in recover(self.connection, self.queues, self.key_prefix):
+            self.log.warning("recovered job %s abandoned by a dead worker", job_id)
