@@ -193,9 +193,9 @@ class Ingestor:
         return list(dict.fromkeys(chosen))
 
     def _align(self, norm: NormalizedText, candidates: Sequence[str]) -> dict[str, tuple[Alignment, ...]]:
-        docs = [d for d in self.store.get_many(candidates) if d is not None]
-        found = align_many(norm, [d.norm() for d in docs], self.config.align)
-        return {d.doc_id: alignments for d, alignments in zip(docs, found, strict=True) if alignments}
+        texts = self.store.norms(candidates)
+        found = align_many(norm, list(texts.values()), self.config.align)
+        return {doc_id: alignments for doc_id, alignments in zip(texts, found, strict=True) if alignments}
 
     def _forget(self, doc_id: str) -> None:
         """The page changed: its old text leaves every index before the new one enters."""

@@ -57,21 +57,19 @@ class StoredDocument:
         return Witness(self.doc_id, self.url, self.site, self.published, self.fetched_at)
 
     def norm(self) -> NormalizedText:
-        key, offsets = match_key(self.display)
-        return NormalizedText(
-            source_id=self.doc_id,
-            display=self.display,
-            key=key,
-            key_offsets=offsets,
-            original=self.original,
-            removed=self.removed,
-            truncated=self.truncated,
-            norm_version=self.norm_version,
-            title=self.title,
+        return _rebuilt(
+            self.doc_id,
+            self.display,
+            self.original,
+            self.norm_version,
+            self.title,
+            self.truncated,
+            self.removed,
         )
 
 
 _WITNESS_FIELDS = ("doc_id", "url", "site", "published", "fetched_at")
+_NORM_FIELDS = ("display_z", "original_z", "norm_version", "title", "truncated")
 
 
 class Store:
@@ -128,6 +126,17 @@ class Store:
         for doc_id in doc_ids:
             pipe.hgetall(self.keys.doc(doc_id))
         return [_decode(raw) if raw else None for raw in pipe.execute()]
+
+    def norms(self, doc_ids: Sequence[str]) -> dict[str, NormalizedText]:
+        """Just what alignment needs (display text, original, versions), by id; unknown ids left out."""
+        pipe = self.connection.pipeline(transaction=False)
+        for doc_id in doc_ids:
+            pipe.hmget(self.keys.doc(doc_id), _NORM_FIELDS)
+        found = {}
+        for doc_id, values in zip(doc_ids, pipe.execute(), strict=True):
+            if values[0] is not None:
+                found[doc_id] = _norm(doc_id, values)
+        return found
 
     def witnesses(self, doc_ids: Sequence[str]) -> dict[str, Witness]:
         pipe = self.connection.pipeline(transaction=False)
@@ -285,6 +294,29 @@ def _decode(raw: Mapping[Any, Any]) -> StoredDocument:
         source_count=int(t["source_count"]),
         seq=int(t["seq"]),
     )
+
+
+def _norm(doc_id: str, values: list[Any]) -> NormalizedText:
+    display_z, original_z, norm_version, title, truncated = values
+    display = _unzip(display_z)
+    original = _unzip(original_z) if original_z else display
+    return _rebuilt(
+        doc_id, display, original, _text(norm_version), _text(title) or None, _text(truncated) == "1"
+    )
+
+
+def _rebuilt(
+    doc_id: str,
+    display: str,
+    original: str,
+    norm_version: str,
+    title: str | None,
+    truncated: bool,
+    removed: tuple[Removal, ...] = (),
+) -> NormalizedText:
+    """The NormalizedText a stored display text came from (normalization is a fixed point)."""
+    key, offsets = match_key(display)
+    return NormalizedText(doc_id, display, key, offsets, original, removed, truncated, norm_version, title)
 
 
 def _witness(values: list[str]) -> Witness:
