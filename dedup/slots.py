@@ -5,18 +5,17 @@ representative, a member either agrees (aligned there, same character — digits
 written, since the key folds them all to 0), differs (the position lies in a small gap inside
 one of its aligned stretches: a swapped name; or a digit differs: a swapped year), or abstains
 (it has no aligned stretch there: a dropped or rewritten paragraph). A slot is a maximal run of
-positions where at least half of the texts aligned there differ, widened to whole digit runs so
-a year is never split, plus insertion points where at least half have extra text. Each member's
-value is its text between the slot's two flanking positions. A slot is kept only when no value
-is shared by more than half of the texts (representative included): names and years differ
-across a template's copies, while one member's rewritten sentence leaves the others agreeing.
+positions where at least a fifth of the texts aligned there differ, widened to whole digit runs
+so a year is never split, plus insertion points where as many have extra text. Each member's
+value is its text between the slot's two flanking positions (from its own sentence start when
+the slot opens a sentence). A slot is kept when its values differ and it is no longer than
+MAX_SLOT key characters: names and years are short, one member's rewritten sentence is not.
 The template text is the display text of the representative with `{{n}}` blanks.
 """
 
 from __future__ import annotations
 
 import unicodedata
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -25,7 +24,11 @@ import numpy as np
 from dedup.align import AlignConfig, Chain, KeyIndex, chains
 from dedup.records import NormalizedText
 
-SLOTS_VERSION = "slots-1"
+SLOTS_VERSION = "slots-2"
+_SENTENCE_ENDS = frozenset("。！？；!?;\n")
+_SHARE = 5  # a position is a blank when at least 1/_SHARE of the texts there differ
+MAX_SLOT = 16  # key characters: longer differences are rewrites, not blanks
+_CLAUSE_MARKS = frozenset("，、。；：！？,;:!?\n")
 # Finer than tracing: short exact stretches between two swapped names still anchor a slot.
 SLOT_ALIGN = AlignConfig(threshold=0.6, min_span=5, max_gap=24, version="align-2-slots")
 
@@ -87,15 +90,32 @@ def _view(rep: KeyIndex, member_id: str, norm: NormalizedText, config: AlignConf
     mapped = np.full(size, -1, dtype=np.int64)
     differs = np.zeros(size, dtype=bool)
     inserts = np.zeros(size + 1, dtype=bool)
-    kept: list[Chain] = []
-    for chain in chains(rep, KeyIndex(norm, config.seed), config):
-        if not kept or chain.b_start > kept[-1].b_end - 1:
-            # One reading of the member per template position: its side stays in order.
-            _mark(chain, rep.norm, norm, mapped, differs, inserts)
-            kept.append(chain)
+    kept = _in_order(chains(rep, KeyIndex(norm, config.seed), config))
+    for chain in kept:
+        _mark(chain, rep.norm, norm, mapped, differs, inserts)
     if kept:
         _mark_edges(kept[0], kept[-1], size, len(norm.key), config.max_gap, differs)
     return _Member(member_id, norm, mapped, differs, inserts)
+
+
+def _in_order(found: list[Chain]) -> list[Chain]:
+    """The chains in order on both sides that match the most characters: one reading of the
+    member per template position, not derailed by a short stray match (moved sections)."""
+    best: list[tuple[int, int]] = []  # (matched characters up to here, previous chain)
+    for j, chain in enumerate(found):
+        fits = [(best[i][0], i) for i in range(j) if _before(found[i], chain)]
+        total, previous = max(fits, default=(0, -1))
+        best.append((total + chain.matched, previous))
+    order: list[Chain] = []
+    at = max(range(len(found)), key=lambda j: best[j][0], default=-1)
+    while at >= 0:
+        order.append(found[at])
+        at = best[at][1]
+    return order[::-1]
+
+
+def _before(a: Chain, b: Chain) -> bool:
+    return a.a_end <= b.a_start and a.b_end <= b.b_start
 
 
 def _mark_edges(
@@ -135,7 +155,7 @@ def _digit(norm: NormalizedText, key_pos: int) -> str:
 
 
 def _blanks(rep: NormalizedText, views: list[_Member]) -> tuple[np.ndarray, np.ndarray]:
-    """Positions where at least half of the texts aligned there differ (the representative
+    """Positions where at least a fifth of the texts aligned there differ (the representative
     votes for itself), widened to whole digit runs; insertion points likewise."""
     size = len(rep.key)
     differs = np.zeros(size, dtype=np.int32)
@@ -145,20 +165,21 @@ def _blanks(rep: NormalizedText, views: list[_Member]) -> tuple[np.ndarray, np.n
         differs += view.differs
         inserts[:-1] += view.inserts[:-1]
         voters += (view.mapped >= 0) | view.differs
-    blank = (differs > 0) & (2 * differs >= voters)
-    for start, end in _digit_runs(rep.key):
+    blank = (differs > 0) & (_SHARE * differs >= voters)
+    for start, end in _digit_runs(rep):
         if blank[start:end].any():
             blank[start:end] = True
     voters_before = np.concatenate((voters, [1]))
-    return blank, (inserts > 0) & (2 * inserts >= voters_before)
+    return blank, (inserts > 0) & (_SHARE * inserts >= voters_before)
 
 
-def _digit_runs(key: str) -> list[tuple[int, int]]:
+def _digit_runs(norm: NormalizedText) -> list[tuple[int, int]]:
+    """Key ranges of numbers: digits next to each other in the display text."""
     runs: list[tuple[int, int]] = []
-    for pos, ch in enumerate(key):
+    for pos, ch in enumerate(norm.key):
         if ch != "0":
             continue
-        if runs and runs[-1][1] == pos:
+        if runs and runs[-1][1] == pos and norm.key_offsets[pos - 1] + 1 == norm.key_offsets[pos]:
             runs[-1] = (runs[-1][0], pos + 1)
         else:
             runs.append((pos, pos + 1))
@@ -177,13 +198,17 @@ def _runs(differs: np.ndarray, inserts: np.ndarray) -> list[tuple[int, int]]:
 def _slot(
     index: int, rep: NormalizedText, views: list[_Member], start: int, end: int, max_chars: int
 ) -> Slot | None:
-    """The slot over representative key positions [start, end), or None if all values agree."""
+    """The slot over representative key positions [start, end), or None if all values agree
+    or the text there is longer than a name or a date (a member's rewritten sentence)."""
+    if end - start > MAX_SLOT:
+        return None
     text_start, text_end = _display_range(rep, start, end)
     own = rep.display[text_start:text_end]
-    values = tuple((view.member_id, _value(view, start, end, max_chars)) for view in views)
-    known = [own, *(v for _, v in values if v is not None)]
-    if Counter(known).most_common(1)[0][1] * 2 > len(known):
-        return None  # most agree: one member's rewrite, not a blank of the template
+    if _CLAUSE_MARKS.intersection(own):
+        return None  # a clause of its own, not a name or a date
+    values = tuple((view.member_id, _value(view, rep, start, end, max_chars)) for view in views)
+    if len({own, *(v for _, v in values if v is not None)}) < 2:
+        return None
     return Slot(index, text_start, text_end, own, values)
 
 
@@ -195,17 +220,39 @@ def _display_range(norm: NormalizedText, start: int, end: int) -> tuple[int, int
     return at, at
 
 
-def _value(view: _Member, start: int, end: int, max_chars: int) -> str | None:
+def _value(view: _Member, rep: NormalizedText, start: int, end: int, max_chars: int) -> str | None:
     """The member's text strictly between its positions aligned with start-1 and end."""
     # Before the first and after the last position, the member's own text edges are the flanks.
     left = int(view.mapped[start - 1]) if start else -1
     right = int(view.mapped[end]) if end < len(view.mapped) else len(view.norm.key)
+    if start and right >= 0 and _breaks_before(rep, start):
+        # The slot opens a sentence ("{name}同志指出…"): so does the member's value, whatever
+        # the member has before it (an unaligned or rewritten sentence is not part of it).
+        left = max(left, _sentence_start(view.norm, right, max_chars) - 1)
     if (start and left < 0) or right < 0 or right <= left or right - left - 1 > max_chars:
         return None  # no aligned text on a side, or the member has a whole passage of its own
     if right == left + 1:
         return ""
     text_start, text_end = _display_range(view.norm, left + 1, right)
-    return view.norm.display[text_start:text_end]
+    value = view.norm.display[text_start:text_end]
+    # The member's own sentence or line before the blank is not part of it.
+    cut = max(value.rfind(mark) for mark in _SENTENCE_ENDS)
+    return value[cut + 1 :].strip() if cut >= 0 else value
+
+
+def _breaks_before(norm: NormalizedText, pos: int) -> bool:
+    """A sentence or line ends between key positions pos-1 and pos."""
+    gap = norm.display[norm.key_offsets[pos - 1] + 1 : norm.key_offsets[pos]] if pos else "\n"
+    return any(ch in _SENTENCE_ENDS for ch in gap)
+
+
+def _sentence_start(norm: NormalizedText, pos: int, max_chars: int) -> int:
+    """The first key position of the sentence holding key position `pos` (at most max_chars back;
+    -1 if it is further)."""
+    for back in range(pos, max(pos - max_chars, 0) - 1, -1):
+        if _breaks_before(norm, back):
+            return back
+    return -1
 
 
 def _blanked(display: str, slots: list[Slot]) -> str:

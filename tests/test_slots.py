@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
+from dedup.corpus import CorpusDoc, generate
 from dedup.normalize import normalize_text
-from dedup.slots import template_slots
+from dedup.slots import Template, template_slots
 
 TEMPLATE = (
     "{P}{Y}年教育工作会议于3月16日在县一中召开。教育局局长{O}同志作了题为《以立德树人为根本，"
@@ -91,3 +94,43 @@ def test_identical_members_give_no_slots() -> None:
     template = template_slots(rep, [(f"c{i}", normalize_text(_text("rep"), f"c{i}")) for i in range(5)])
     assert template.slots == ()
     assert template.text == rep.display
+
+
+def test_a_generated_template_family_gets_its_officials_and_years_as_slots() -> None:
+    docs = generate(120, seed=21)
+    families: dict[str, list[CorpusDoc]] = {}
+    for doc in docs:
+        if doc.family and doc.family >= "f00003":  # composed templates (the first are seed pages)
+            families.setdefault(doc.family, []).append(doc)
+    family = max(families.values(), key=len)
+    assert len(family) >= 6
+    family.sort(key=lambda d: (d.role != "template", d.published))
+    rep, members = family[0], family[1:]
+    normalized = [(m.doc_id, normalize_text(m.text, m.doc_id)) for m in members]
+    template = template_slots(normalize_text(rep.text, rep.doc_id), normalized)
+    values = {m.doc_id: _values_of(template, m.doc_id) for m in members}
+    rep_official, rep_year = _title_binding(rep.title)
+    checked = 0
+    for member in members:
+        official, year = _title_binding(member.title)
+        # Only values both texts actually contain (a variant may have dropped that paragraph).
+        if official != rep_official and rep_official in rep.text and official in member.text:
+            assert official in values[member.doc_id], (member.doc_id, official)
+            checked += 1
+        if year != rep_year and f"{rep_year}年" in rep.text and f"{year}年" in member.text:
+            assert year in values[member.doc_id], (member.doc_id, year)
+            checked += 1
+    assert checked >= 5
+    for slot in template.slots:
+        for value in [slot.text, *(v for _, v in slot.values if v)]:
+            assert len(value) <= 12 and not set(value) & set("，。；：！"), slot  # no shared sentences
+
+
+def _values_of(template: Template, member: str) -> str:
+    return "|".join(value or "" for slot in template.slots for m, value in slot.values if m == member)
+
+
+def _title_binding(title: str) -> tuple[str, str]:
+    found = re.match(r"^(?:副?[局区县市]长|书记)(.+?)在(\d{4})年", title)
+    assert found, title
+    return found.group(1), found.group(2)
