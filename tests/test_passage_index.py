@@ -6,6 +6,7 @@ import redis
 
 from dedup.corpus import generate
 from dedup.normalize import normalize_text
+from tests.plain_norm import plain_norm
 from workers.keys import Keys
 from workers.passage_index import PassageIndex
 
@@ -73,3 +74,11 @@ def test_keys_carry_the_fingerprint_scheme_version(redis_client: redis.Redis) ->
     names = {k.decode() for k in redis_client.scan_iter("t:pass:*")}
     assert names and all(name.startswith(f"t:pass:{index.version}:") for name in names)
     assert index.config.version in index.version
+
+
+def test_a_text_too_short_for_a_fingerprint_is_indexed_as_nothing(redis_client: redis.Redis) -> None:
+    index = PassageIndex(redis_client, KEYS)
+    short = plain_norm("召开。", "short")
+    assert index.fingerprints(short) == []
+    assert index.add_and_query("short", short) == []
+    assert index.indexed("short") == 0 and index.remove("short") is False
