@@ -48,44 +48,48 @@ class SearchResult:
 
 
 class TitleIndex:
-    """id → (title, url, site), kept current from the change log."""
+    """id → (title, url, site, casefolded "title\\0url"), kept current from the change log."""
 
     def __init__(self, connection: redis.Redis, keys: Keys) -> None:
         self.connection = connection
         self.keys = keys
-        self.rows: dict[str, tuple[str, str, str]] = {}
+        self.rows: dict[str, tuple[str, str, str, str]] = {}
         self.cursor = 0
         self._lock = threading.Lock()
 
-    def catch_up(self) -> None:
+    def catch_up(self, batch: int = 2000) -> None:
+        """Read the short fields of every document changed since the last call, `batch` at a time."""
         with self._lock:
-            changed: list[Any] = self.connection.zrangebyscore(
-                self.keys.changes, self.cursor + 1, "+inf", withscores=True
-            )
-            ids = [text_of(row[0]) for row in changed]
-            pipe = self.connection.pipeline(transaction=False)
-            for doc_id in ids:
-                pipe.hmget(self.keys.doc(doc_id), ("title", "url", "site"))
-            for doc_id, values in zip(ids, pipe.execute(), strict=True):
-                if values[1] is None:
-                    self.rows.pop(doc_id, None)  # deleted
-                else:
-                    title, url, site = (text_of(v) for v in values)
-                    self.rows[doc_id] = (title, url, site)
-            if changed:
-                self.cursor = max(self.cursor, int(max(row[1] for row in changed)))
+            while True:
+                changed: list[Any] = self.connection.zrangebyscore(
+                    self.keys.changes, self.cursor + 1, "+inf", start=0, num=batch, withscores=True
+                )
+                if not changed:
+                    return
+                self._load([text_of(row[0]) for row in changed])
+                self.cursor = int(changed[-1][1])
+
+    def _load(self, ids: list[str]) -> None:
+        pipe = self.connection.pipeline(transaction=False)
+        for doc_id in ids:
+            pipe.hmget(self.keys.doc(doc_id), ("title", "url", "site"))
+        for doc_id, values in zip(ids, pipe.execute(), strict=True):
+            if values[1] is None:
+                self.rows.pop(doc_id, None)  # deleted
+            else:
+                title, url, site = (text_of(v) for v in values)
+                self.rows[doc_id] = (title, url, site, f"{title}\0{url}".casefold())
 
     def find(self, query: str, limit: int) -> list[Hit]:
         self.catch_up()
         wanted = query.casefold()
         hits = []
-        for doc_id, (title, url, site) in self.rows.items():
-            if wanted in title.casefold():
-                hits.append(Hit(doc_id, url, title or None, site, "title"))
-            elif wanted in url.casefold():
-                hits.append(Hit(doc_id, url, title or None, site, "url"))
-            if len(hits) >= limit:
-                break
+        for doc_id, (title, url, site, folded) in self.rows.items():
+            if wanted in folded:
+                matched = "title" if wanted in title.casefold() else "url"
+                hits.append(Hit(doc_id, url, title or None, site, matched))
+                if len(hits) >= limit:
+                    break
         return hits
 
 
