@@ -25,6 +25,8 @@ class RunStats:
     pages: int = 0
     captures: int = 0
     documents: int = 0
+    truncated: int = 0
+    incomplete: int = 0
     handed_off: int = 0
     skipped_unchanged: int = 0
     skipped_recent: int = 0
@@ -68,6 +70,8 @@ def summarize(stats: Mapping[str, Any]) -> RunStats:
         pages=get("dedupcrawl/pages"),
         captures=get("dedupcrawl/captures"),
         documents=get("dedupcrawl/documents"),
+        truncated=get("dedupcrawl/documents_truncated"),
+        incomplete=get("dedupcrawl/documents_incomplete"),
         handed_off=get("dedupcrawl/handed_off"),
         skipped_unchanged=get("dedupcrawl/skipped_unchanged"),
         skipped_recent=get("dedupcrawl/skipped_recent"),

@@ -124,6 +124,7 @@ def test_each_document_handed_off_once_with_all_its_pages(world: World, first: d
         1 for d in world.truth.values() if d["site"] == "wenku"
     )
     assert all(len(jobs[u].pages) < world.truth[u]["total_pages"] for u in truncated)
+    assert first["runs"]["fixture-wenku"]["stats"]["truncated"] == len(truncated) > 0
 
 
 def test_handed_off_pages_read_back_with_verified_digests(world: World, first: dict[str, Any]) -> None:
