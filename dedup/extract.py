@@ -38,6 +38,8 @@ _BLOCKS = frozenset(
 _WORDLIKE = re.compile(r"[^\W_]")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 _FALLBACK_MIN_BLOCK = 20
+# Disjoint classes with a possessive run: linear even on a long line that falls just short.
+_PARAGRAPH = re.compile(rf"^(?:(?:[^\w\n]|_)*+[^\W_]){{{_FALLBACK_MIN_BLOCK}}}", re.M)
 _RAW_BLOCKS = re.compile(r"<(script|style|noscript)\b.*?</\1\s*>|<!--.*?-->", re.I | re.S)
 _COMMENT_SECTIONS = etree.XPath(
     "//*[contains(@class, 'comment') or contains(@id, 'comment') or contains(@class, 'reply')]"
@@ -62,13 +64,13 @@ def _extract(page: Page, min_chars: int) -> Extraction:
         raise Rejected("too_large", f"{len(html)} characters of HTML")
     document = _trafilatura(html, page.url, first_pass=True)
     extractor, text = "trafilatura", _text(document)
-    if not _has_words(text, min_chars) or far_too_little(text, html):
+    if not _usable(text, min_chars) or far_too_little(text, html):
         retry = _trafilatura(html, page.url, first_pass=False)
         if len(_text(retry)) > len(text):
             extractor, text = "trafilatura_recall", _text(retry)
-    if not _has_words(text, min_chars):
+    if not _usable(text, min_chars):
         extractor, text = "density", density_text(html)
-    if not _has_words(text, min_chars):
+    if not _usable(text, min_chars):
         raise Rejected("no_main_text", f"fewer than {min_chars} letters or digits found")
     meta = page_metadata(html, page.url)
     return Extraction(
@@ -104,6 +106,12 @@ def _attr(document: object | None, name: str) -> str | None:
 
 def _text(document: object | None) -> str:
     return _attr(document, "text") or ""
+
+
+def _usable(text: str, min_chars: int) -> bool:
+    """Enough letters or digits, and at least one paragraph-sized line: a list of short
+    lines (a navigation menu) is not a document."""
+    return _has_words(text, min_chars) and bool(_PARAGRAPH.search(text))
 
 
 def _has_words(text: str, count: int) -> bool:
