@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import itertools
 import json
 import re
 from collections.abc import Sequence
@@ -97,14 +98,17 @@ class FixtureWeb:
 
 def build(base: str, n_docs: int, seed: int = 7, crawl_delay: float = 0.1, slow_s: float = 1.0) -> FixtureWeb:
     corpus = generate(n_docs, seed)
-    docs = [_place(i, doc) for i, doc in enumerate(corpus)]
+    shared = itertools.count()
+    # Every third document of the doc-sharing site is a preview that stops before its end.
+    previews = [doc.site_kind == "docshare" and next(shared) % 3 == 1 for doc in corpus]
+    docs = [_place(i, doc, preview) for i, (doc, preview) in enumerate(zip(corpus, previews, strict=True))]
     return FixtureWeb(base=base.rstrip("/"), docs=docs, crawl_delay=crawl_delay, slow_s=slow_s)
 
 
-def _place(number: int, doc: CorpusDoc) -> FixtureDoc:
+def _place(number: int, doc: CorpusDoc, preview: bool) -> FixtureDoc:
     if doc.site_kind == "docshare":
         chunks = _split_pages(doc.noisy)
-        shown = chunks[:PREVIEW_PAGES] if number % 5 == 3 and len(chunks) > PREVIEW_PAGES else chunks
+        shown = chunks[: max(1, min(PREVIEW_PAGES, len(chunks) - 1))] if preview else chunks
         paths = tuple(
             f"/wenku/doc/{number}.html" if k == 1 else f"/wenku/doc/{number}_{k}.html"
             for k in range(1, len(shown) + 1)
