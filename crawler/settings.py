@@ -4,11 +4,13 @@ Per-site values (delay, concurrency, robots, AutoThrottle, timeouts, retries, Us
 from the sites file through the spider loader and override these.
 """
 
+from crawler import config
+
 BOT_NAME = "dedupcrawl"
 SPIDER_LOADER_CLASS = "crawler.spider_loader.SiteSpiderLoader"
 SPIDER_MODULES: list[str] = []
 
-USER_AGENT = "dedupcrawl/0.1 (+https://example.org/dedupcrawl; research crawler of public speeches)"
+USER_AGENT = config.DEFAULT_USER_AGENT
 ROBOTSTXT_OBEY = True
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
