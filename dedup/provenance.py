@@ -19,6 +19,7 @@ Rules:
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import itertools
 from collections.abc import Iterable, Iterator, Sequence
@@ -127,17 +128,21 @@ def trace(
 ) -> Trace:
     """Trace `doc` (display text of `length` chars); alignments have the doc on side `a`."""
     evidence = [(w, al) for w, al in alignments if w.doc_id != doc.doc_id and _valid(al, length)]
-    evidence.sort(key=lambda e: (e[0].order, e[0].doc_id, e[1].a_start))
+    orders = {w.doc_id: (w.order, w.doc_id) for w, _ in evidence}  # computed once per witness
+    evidence.sort(key=lambda e: (orders[e[0].doc_id], e[1].a_start))
+    doc_order = doc.order
+    before_doc = [orders[w.doc_id][0] < doc_order for w, _ in evidence]
     plate = _boilerplate(doc, evidence, boilerplate)
     reused: list[Claim] = []
     first: list[Claim] = []
-    for start, end, earliest_index in _earliest(evidence):
+    for start, end, earliest in _earliest(evidence):
         if not _inside(start, end, plate):
-            earliest = evidence[earliest_index][0]
-            claims = reused if earliest.order < doc.order else first
-            _claim(claims, start, end, earliest.doc_id if claims is reused else doc.doc_id)
-    spans = [_span(c, evidence, None) for c in reused]
-    first_here = [_span(c, evidence, doc) for c in first]
+            if before_doc[earliest]:
+                _claim(reused, start, end, evidence[earliest][0].doc_id)
+            else:
+                _claim(first, start, end, doc.doc_id)
+    spans = [_span(c, over, evidence, None) for c, over in _overlapping(reused, evidence)]
+    first_here = [_span(c, over, evidence, doc) for c, over in _overlapping(first, evidence)]
     original = _complement([(s.start, s.end) for s in spans], length)
     return Trace(doc, length, tuple(spans), tuple(first_here), original, tuple(plate))
 
@@ -200,15 +205,20 @@ def _boilerplate(
     """Regions covered only by pages of the doc's own site, by enough of them, and short."""
     if len({w.doc_id for w, _ in evidence if w.site == doc.site}) < rule.min_pages:
         return []
-    own_site = [w.site == doc.site for w, _ in evidence]
+    own = [(w, al) for w, al in evidence if w.site == doc.site]
+    elsewhere = _union((al.a_start, al.a_end) for w, al in evidence if w.site != doc.site)
     flagged = [
         (start, end)
-        for start, end, covering in _pieces(evidence)
-        if len(covering) >= rule.min_pages
-        and all(own_site[k] for k in covering)
-        and len({evidence[k][0].doc_id for k in covering}) >= rule.min_pages
+        for start, end, covering in _pieces(own)
+        if len({own[k][0].doc_id for k in covering}) >= rule.min_pages
+        and not _overlaps(start, end, elsewhere)
     ]
     return [r for r in _union(flagged) if r[1] - r[0] <= rule.max_chars]
+
+
+def _overlaps(start: int, end: int, regions: list[tuple[int, int]]) -> bool:
+    at = bisect.bisect_right(regions, (start, end)) - 1
+    return any(s < end and start < e for s, e in regions[max(at, 0) : at + 2])
 
 
 def _inside(start: int, end: int, regions: list[tuple[int, int]]) -> bool:
@@ -223,19 +233,41 @@ def _claim(claims: list[Claim], start: int, end: int, source_id: str) -> None:
         claims.append(Claim(start, end, source_id))
 
 
-def _span(claim: Claim, evidence: Sequence[Evidence], doc: Witness | None) -> TracedSpan:
+def _overlapping(
+    claims: list[Claim], evidence: Sequence[Evidence]
+) -> Iterator[tuple[Claim, list[int]]]:
+    """Each claim (in order, not overlapping) with the evidence overlapping it, earliest first."""
+    by_start = sorted(range(len(evidence)), key=lambda k: evidence[k][1].a_start)
+    active: list[int] = []
+    k = 0
+    for claim in claims:
+        while k < len(by_start) and evidence[by_start[k]][1].a_start < claim.end:
+            active.append(by_start[k])
+            k += 1
+        active = [e for e in active if evidence[e][1].a_end > claim.start]
+        yield claim, sorted(active)
+
+
+def _span(
+    claim: Claim, overlapping: list[int], evidence: Sequence[Evidence], doc: Witness | None
+) -> TracedSpan:
     """A span with its source (the doc itself when `doc` is given) and the other witnesses."""
     start, end = claim.start, claim.end
     found: dict[str, list[Any]] = {}  # doc id -> [witness, start, end, similarity]
-    for witness, al in evidence:
-        if al.a_end <= start or end <= al.a_start:
-            continue
+    for k in overlapping:
+        witness, al = evidence[k]
         b_start, b_end = _project(al, max(start, al.a_start), min(end, al.a_end))
         known = found.get(witness.doc_id)
         if known is None:
             found[witness.doc_id] = [witness, b_start, b_end, al.similarity]
-        else:
-            known[1:] = [min(known[1], b_start), max(known[2], b_end), min(known[3], al.similarity)]
+            continue
+        # Several alignments with one witness: the range over all of them, the lowest similarity.
+        if b_start < known[1]:
+            known[1] = b_start
+        if b_end > known[2]:
+            known[2] = b_end
+        if al.similarity < known[3]:
+            known[3] = al.similarity
     spans = {doc_id: WitnessSpan(*row) for doc_id, row in found.items()}
     if doc is not None:
         return TracedSpan(start, end, 1.0, WitnessSpan(doc, start, end, 1.0), tuple(spans.values()))
