@@ -131,8 +131,10 @@ class Ingestor:
         with self._stage("extract"):
             extracted: list[Extraction] = []
             for page in pages:
-                with contextlib.suppress(Rejected):  # one bad page of many: keep the others
+                try:
                     extracted.append(_extract_page(page))
+                except Rejected as rejected:  # one bad page of many: keep the others, count it
+                    self._count("page_rejected", rejected.reason)
             if not extracted:
                 return _extract_page(pages[0])  # raises the first page's reason
             return join_pages(extracted) if len(extracted) > 1 else extracted[0]
