@@ -30,8 +30,11 @@ class ServiceCollector(Collector):
             "dedupcrawl_stage_seconds", "Time spent per ingest stage.", "stage_ms", "stage", 1e-3
         )
         yield self._counted("dedupcrawl_stage_runs", "Ingest stage executions.", "stage_runs", "stage")
-        yield self._gauge("dedupcrawl_documents", "Documents stored.", self.keys.docs)
-        yield self._gauge("dedupcrawl_clusters", "Clusters of two or more documents.", self.keys.clusters)
+        yield self._gauge(
+            "dedupcrawl_documents", "Documents stored.", int(self.connection.zcard(self.keys.docs))
+        )
+        clusters = int(self.connection.zcount(self.keys.clusters, 2, "+inf"))
+        yield self._gauge("dedupcrawl_clusters", "Clusters of two or more documents.", clusters)
 
     def _queues(self) -> Metric:
         family = GaugeMetricFamily(
@@ -48,9 +51,9 @@ class ServiceCollector(Collector):
             family.add_metric([key], value * scale)
         return family
 
-    def _gauge(self, name: str, doc: str, zset: str) -> Metric:
+    def _gauge(self, name: str, doc: str, value: int) -> Metric:
         family = GaugeMetricFamily(name, doc)
-        family.add_metric([], int(self.connection.zcard(zset)))
+        family.add_metric([], value)
         return family
 
 

@@ -42,7 +42,7 @@ def collect(settings: Settings, connection: redis.Redis) -> Status:
         queues=depths(connection),
         counts={
             "documents": int(connection.zcard(keys.docs)),
-            "clusters": int(connection.zcard(keys.clusters)),
+            "clusters": int(connection.zcount(keys.clusters, 2, "+inf")),  # singletons are not clusters
             "rejections": int(connection.zcard(keys.rejections)),
             "crawl_runs": int(connection.zcard(keys.crawls)),
         },

@@ -109,10 +109,10 @@ def summarize(connection: redis.Redis, keys: Keys) -> dict[str, Any]:
     """Documents, clusters, rejections, the largest template family and one traced speech."""
     store = Store(connection, keys)
     clusters = ClusterStore(connection, keys, ClusterConfig(IngestConfig().fingerprint_id))
-    largest = [(cid, size) for cid, size in clusters.largest(50) if size > 1]
+    largest = [(cid, size) for cid, size in clusters.largest(1) if size > 1]
     summary: dict[str, Any] = {
         "documents": store.count_documents(),
-        "clusters": len(largest),
+        "clusters": int(connection.zcount(keys.clusters, 2, "+inf")),
         "rejections": store.stats("rejected"),
         "largest_family": None,
         "traced": None,
