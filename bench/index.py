@@ -5,8 +5,8 @@ fingerprints of dedup.corpus speeches, plain match key) and the same bands (42x3
 Lua script per add (insert, then query, then fetch candidates' compact signatures). datasketch:
 MinHashLSH with Redis storage, `insert` then `query` per document. Figures per corpus size:
 bytes_per_doc  Redis used_memory growth / documents (everything the index keeps, no text)
-ms_per_doc     median add time of the last 1,000 adds before reaching that size (flatness;
-               the median, because other processes on a shared machine add bursts)
+ms_per_doc     median add time of 1,000 fresh documents added alternately to an index of each
+               size (flatness; alternating and the median keep other processes' load out)
 ours_batch_docs_per_s  add_many with 100 documents per script call (batch ingest, reindex)
 
     python bench/index.py [--quick] [--json]
@@ -20,7 +20,6 @@ import statistics
 import sys
 import tempfile
 import time
-from collections import deque
 from pathlib import Path
 from typing import Any
 
@@ -54,30 +53,39 @@ def fingerprints(count: int) -> list[Fingerprint]:
     return out
 
 
-def ours(connection: redis.Redis, fps: list[Fingerprint], sizes: list[int]) -> dict[str, Any]:
+def used_memory(connection: redis.Redis) -> int:
+    return int(connection.info("memory")["used_memory"])
+
+
+def ours(
+    connection: redis.Redis, fps: list[Fingerprint], sizes: list[int], probes: list[Fingerprint]
+) -> dict[str, Any]:
+    """One index per size (built in turn, memory measured as each grows), then the per-add
+    cost of fresh documents added alternately to every index, so load from other processes on
+    a shared machine falls on all sizes alike."""
     connection.flushall()
-    base = int(connection.info("memory")["used_memory"])
-    index = RedisLSHIndex(connection, Keys("bench"), fps[0].fingerprint_id)
-    index.add(fps[0])  # load the script before timing
-    index.remove(fps[0].doc_id)
-    bytes_per_doc, ms_per_doc, candidates = {}, {}, 0
-    recent: deque[float] = deque(maxlen=WINDOW)
+    indexes, bytes_per_doc, candidates = {}, {}, 0
     start = time.perf_counter()
-    for n, fp in enumerate(fps, 1):
-        began = time.perf_counter()
-        candidates += len(index.add(fp))
-        recent.append(time.perf_counter() - began)
-        if n in sizes:
-            ms_per_doc[str(n)] = round(statistics.median(recent) * 1000, 3)
-            used = int(connection.info("memory")["used_memory"])
-            bytes_per_doc[str(n)] = round((used - base) / n)
+    for size in sizes:
+        before = used_memory(connection)
+        index = RedisLSHIndex(connection, Keys(f"bench{size}"), fps[0].fingerprint_id)
+        for fp in fps[:size]:
+            candidates += len(index.add(fp))
+        bytes_per_doc[str(size)] = round((used_memory(connection) - before) / size)
+        indexes[size] = index
     elapsed = time.perf_counter() - start
+    times: dict[int, list[float]] = {size: [] for size in sizes}
+    for fp in probes:
+        for size, index in indexes.items():
+            began = time.perf_counter()
+            index.add(fp)
+            times[size].append(time.perf_counter() - began)
     return {
-        "docs_per_s": round(len(fps) / elapsed, 1),
+        "docs_per_s": round(sum(sizes) / elapsed, 1),
         "batch_docs_per_s": batched(connection, fps[: min(len(fps), 10_000)]),
         "bytes_per_doc": bytes_per_doc,
-        "ms_per_doc": ms_per_doc,
-        "candidates_per_doc": round(candidates / len(fps), 2),
+        "ms_per_doc": {str(s): round(statistics.median(t) * 1000, 3) for s, t in times.items()},
+        "candidates_per_doc": round(candidates / sum(sizes), 2),
     }
 
 
@@ -119,13 +127,14 @@ def datasketch(port: int, connection: redis.Redis, fps: list[Fingerprint]) -> di
 
 def measure(quick: bool) -> dict[str, Any]:
     sizes = [2_000, 10_000] if quick else [10_000, 100_000]
-    fps = fingerprints(max(sizes) + 200)[: max(sizes)]
+    everything = fingerprints(max(sizes) + WINDOW + 200)
+    fps, probes = everything[: max(sizes)], everything[max(sizes) : max(sizes) + WINDOW]
     sizes = [s for s in sizes if s <= len(fps)]
     with tempfile.TemporaryDirectory() as tmp:
         server = RedisServer(Path(tmp)).start()
         try:
             connection = redis.Redis.from_url(server.url)
-            mine = ours(connection, fps, sizes)
+            mine = ours(connection, fps, sizes, probes)
             theirs = datasketch(server.port, connection, fps[: 500 if quick else 2000])
             connection.close()
         finally:
