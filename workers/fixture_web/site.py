@@ -99,8 +99,8 @@ class FixtureWeb:
 def build(base: str, n_docs: int, seed: int = 7, crawl_delay: float = 0.1, slow_s: float = 1.0) -> FixtureWeb:
     corpus = generate(n_docs, seed)
     shared = itertools.count()
-    # Every third document of the doc-sharing site is a preview that stops before its end.
-    previews = [doc.site_kind == "docshare" and next(shared) % 3 == 1 for doc in corpus]
+    # Every fifth document of the doc-sharing site is a preview that stops before its end.
+    previews = [doc.site_kind == "docshare" and next(shared) % 5 == 1 for doc in corpus]
     docs = [_place(i, doc, preview) for i, (doc, preview) in enumerate(zip(corpus, previews, strict=True))]
     return FixtureWeb(base=base.rstrip("/"), docs=docs, crawl_delay=crawl_delay, slow_s=slow_s)
 
