@@ -119,3 +119,71 @@ def test_worker_killed_mid_job_is_recovered_and_stored_once(own_redis: OwnRedis,
 
 def _text(value: object) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def _acknowledged(connection: redis.Redis, seen: dict[str, float]) -> None:
+    """Note when each document was first seen indexed (what a client would have been told)."""
+    keys = Keys(PREFIX)
+    ids = [_text(d) for d in connection.zrange(keys.docs, 0, -1) if _text(d) not in seen]
+    pipe = connection.pipeline(transaction=False)
+    for doc_id in ids:
+        pipe.hget(keys.doc(doc_id), "state")
+    now = time.monotonic()
+    for doc_id, state in zip(ids, pipe.execute(), strict=True):
+        if state == b"indexed":
+            seen[doc_id] = now
+
+
+def test_redis_killed_mid_ingest_loses_nothing_acknowledged_and_resumes(
+    own_redis: OwnRedis, tmp_path: Path
+) -> None:
+    home = tmp_path / "home"
+    connection = own_redis.client()
+    captures = archive_imports(home, generate(40, seed=11))
+    env = service_env(home, own_redis.url)
+    workers = [start_worker(env, f"w{i}") for i in range(2)]
+    hand_off(connection, captures)
+    seen: dict[str, float] = {}
+
+    def enough() -> bool:
+        _acknowledged(connection, seen)
+        return sum(at < time.monotonic() - 1.2 for at in seen.values()) >= 5 and len(captures) > len(seen)
+
+    wait_for(enough, 120, "5 documents indexed more than a second ago")
+    killed_at = time.monotonic()
+    own_redis.kill()
+    time.sleep(1.5)  # the workers meet a dead server mid-job
+    own_redis.restart()
+    after = redis.Redis.from_url(own_redis.url)
+    old = [doc_id for doc_id, at in seen.items() if at < killed_at - 1.0]
+    pipe = after.pipeline(transaction=False)
+    for doc_id in old:
+        pipe.hget(Keys(PREFIX).doc(doc_id), "state")
+    assert old and pipe.execute() == [b"indexed"] * len(old)
+    try:
+        wait_for(lambda: settled(after, len(captures)), 120, "the workers to resume and drain", poll=0.2)
+    except AssertionError as exc:
+        state = (_queue_state(after), [w.poll() for w in workers], [stop_worker(w)[-3000:] for w in workers])
+        raise AssertionError(state) from exc
+    assert [w.poll() for w in workers] == [None, None], [stop_worker(w)[-3000:] for w in workers]
+    logs = [stop_worker(w) for w in workers]
+    ingestor = _ingestor(after, home)
+    assert consistency_problems(ingestor) == [], logs
+    stored = {d.url for d in ingestor.store.get_many(ingestor.store.document_ids()) if d}
+    rejected = {r.url for r in ingestor.store.rejections()}
+    assert stored | rejected == {c.doc_url for c in captures}
+    after.close()
+    connection.close()
+
+
+def _queue_state(connection: redis.Redis) -> dict[str, object]:
+    ingest = Queue(INGEST, connection=connection)
+    return {
+        "queued": ingest.count,
+        "started": ingest.started_job_registry.get_job_and_execution_ids(cleanup=False),
+        "failed": ingest.failed_job_registry.get_job_count(cleanup=False),
+        "scheduled": ingest.scheduled_job_registry.get_job_count(cleanup=False),
+        "docs": int(connection.zcard(Keys(PREFIX).docs)),
+        "rejections": int(connection.zcard(Keys(PREFIX).rejections)),
+        "workers": [_text(k) for k in connection.keys("rq:worker:*")],
+    }

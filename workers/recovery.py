@@ -12,8 +12,11 @@ idempotent, so a job run again after a half-done run is safe.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import socket
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import redis
@@ -29,15 +32,18 @@ from workers.redis_server import process_alive
 from workers.store import Store
 
 MAINTENANCE_S = 30
+RECONNECT_MAX_S = 10.0
 LOST = "worker_lost"
+logger = logging.getLogger(__name__)
 _DETAIL = "the worker died in the middle of this job every time it ran"
 
 
 def worker_gone(connection: redis.Redis, worker_name: str, host: str) -> bool:
-    """No live registration, or registered on this host under a pid that no longer runs."""
+    """No live registration (none, or its death recorded), or registered on this host under a
+    pid that no longer runs."""
     key = f"{Worker.redis_worker_namespace_prefix}{worker_name}"
-    hostname, pid = connection.hmget(key, "hostname", "pid")
-    if hostname is None:
+    hostname, pid, death = connection.hmget(key, "hostname", "pid", "death")
+    if hostname is None or death is not None:
         return True
     return _text(hostname) == host and not process_alive(int(pid or 0))
 
@@ -89,6 +95,40 @@ def _requeue(connection: redis.Redis, queue: Queue, job_id: str, key_prefix: str
 
 def _text(value: bytes | str) -> str:
     return value.decode("utf-8") if isinstance(value, bytes) else value
+
+
+def work_reconnecting(
+    build: Callable[[int], RecoveringWorker], connection: redis.Redis, burst: bool, logging_level: str
+) -> None:
+    """Work until stopped. RQ gives up when Redis goes away (a restart, a failover): wait until
+    it answers again and start a fresh worker; the job the old one held is recovered by
+    maintenance, as its registration is marked dead."""
+    attempt = 0
+    while True:
+        rq_worker = build(attempt)
+        try:
+            rq_worker.work(with_scheduler=True, burst=burst, logging_level=logging_level)
+            return
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            logger.warning("lost Redis (%s); reconnecting", exc)
+            wait_for_redis(connection)
+            with contextlib.suppress(redis.RedisError):
+                rq_worker.register_death()
+            attempt += 1
+
+
+def wait_for_redis(connection: redis.Redis, longest_s: float = RECONNECT_MAX_S) -> None:
+    pause = 0.25
+    while True:
+        try:
+            connection.ping()
+            return
+        except redis.BusyLoadingError:
+            pass  # replaying its AOF: ready soon
+        except (redis.ConnectionError, redis.TimeoutError):
+            pass
+        time.sleep(pause)
+        pause = min(pause * 2, longest_s)
 
 
 class RecoveringWorker(Worker):

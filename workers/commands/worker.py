@@ -7,7 +7,7 @@ import typer
 from workers import jobs
 from workers.connection import redis_connection
 from workers.queues import ALL, queue
-from workers.recovery import MAINTENANCE_S, RecoveringWorker
+from workers.recovery import MAINTENANCE_S, RecoveringWorker, work_reconnecting
 from workers.settings import load_settings
 
 
@@ -26,12 +26,16 @@ def worker(
         ingestor = jobs.build_ingestor(connection)
         ingestor.warm_up()
         jobs.configure(ingestor)
-        rq_worker = RecoveringWorker(
-            [queue(q, connection) for q in queues],
-            connection=connection,
-            name=name,
-            maintenance_interval=maintenance_s,
-            worker_ttl=maintenance_s + 15,  # an idle worker wakes for maintenance this often
-        )
-        rq_worker.key_prefix = settings.key_prefix
-        rq_worker.work(with_scheduler=True, burst=burst, logging_level=settings.log_level)
+
+        def build(attempt: int) -> RecoveringWorker:
+            rq_worker = RecoveringWorker(
+                [queue(q, connection) for q in queues],
+                connection=connection,
+                name=f"{name}-{attempt}" if name and attempt else name,
+                maintenance_interval=maintenance_s,
+                worker_ttl=maintenance_s + 15,  # an idle worker wakes for maintenance this often
+            )
+            rq_worker.key_prefix = settings.key_prefix
+            return rq_worker
+
+        work_reconnecting(build, connection, burst, settings.log_level)
