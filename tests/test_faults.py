@@ -15,6 +15,7 @@ import redis
 from rq import Queue
 
 from dedup.corpus import generate
+from tests.cli_process import run_cli
 from tests.fault_rig import (
     PREFIX,
     archive_imports,
@@ -187,3 +188,56 @@ def _queue_state(connection: redis.Redis) -> dict[str, object]:
         "rejections": int(connection.zcard(Keys(PREFIX).rejections)),
         "workers": [_text(k) for k in connection.keys("rq:worker:*")],
     }
+
+
+def test_redis_full_gives_clear_errors_evicts_nothing_and_recovers(tmp_path: Path) -> None:
+    data_dir, home = tmp_path / "redis", tmp_path / "home"
+    server = RedisServer(data_dir, maxmemory="64mb").start()
+    try:
+        connection = redis.Redis.from_url(server.url)
+        captures = archive_imports(home, generate(30, seed=13))
+        env = service_env(home, server.url)
+        worker = start_worker(env, "w")
+        hand_off(connection, captures)
+        wait_for(lambda: connection.zcard(Keys(PREFIX).docs) >= 5, 120, "5 documents stored")
+        fillers = _fill(connection)
+        before = {_text(d) for d in connection.zrange(Keys(PREFIX).docs, 0, -1)}
+        with pytest.raises(redis.OutOfMemoryError):
+            connection.set("probe", "x")
+        extra = tmp_path / "extra.jsonl"
+        extra.write_text('{"url": "https://example.org/extra", "text": "' + "会议精神传达落实。" * 40 + '"}\n')
+        result = run_cli("import", str(extra), env=env)
+        assert result.returncode != 0 and "Redis is full" in result.stderr, result.stderr[-2000:]
+        assert "Traceback" not in result.stderr
+        time.sleep(2)  # the worker meets the full server
+        assert worker.poll() is None
+        connection.delete(*fillers)
+        wait_for(lambda: settled(connection, len(captures)), 120, "the worker to resume once memory is freed")
+        log = stop_worker(worker)
+        assert "Redis is full" in log, log[-3000:]
+        assert int(connection.info("stats")["evicted_keys"]) == 0
+        ingestor = _ingestor(connection, home)
+        assert consistency_problems(ingestor) == []
+        stored = {d.url for d in ingestor.store.get_many(ingestor.store.document_ids()) if d}
+        assert before <= set(ingestor.store.document_ids())
+        assert stored | {r.url for r in ingestor.store.rejections()} == {c.doc_url for c in captures}
+        connection.close()
+    finally:
+        stop_process(server.pid)
+
+
+def _fill(connection: redis.Redis) -> list[str]:
+    """Strings until Redis refuses a write, then maxmemory set 2 MB under what is used, so
+    memory other clients free meanwhile does not make room; the strings' names."""
+    names: list[str] = []
+    for size in (2**20, 2**14):
+        while len(names) < 5000:
+            try:
+                connection.set(f"filler:{len(names)}", b"x" * size)
+            except redis.OutOfMemoryError:
+                break
+            names.append(f"filler:{len(names)}")
+    memory = connection.info("memory")
+    counted = int(memory["used_memory"]) - int(memory.get("mem_not_counted_for_evict", 0))
+    connection.config_set("maxmemory", counted - 2**21)
+    return names

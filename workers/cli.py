@@ -6,6 +6,7 @@ import signal
 import sys
 from types import FrameType
 
+import redis
 import typer
 
 from workers.commands import archive, crawl, demo, extract, schedule, server, worker
@@ -45,4 +46,13 @@ def main() -> None:
         app()
     except ServiceError as exc:
         typer.secho(f"error: {exc}", err=True, fg="red")
+        sys.exit(2)
+    except redis.OutOfMemoryError as exc:
+        # noeviction: Redis refuses writes rather than drop data; say so instead of a traceback.
+        problem = f"Redis is full (maxmemory reached, nothing was evicted): {exc}"
+        advice = "Free memory or raise maxmemory, then run this again."
+        typer.secho(f"error: {problem} {advice}", err=True, fg="red")
+        sys.exit(2)
+    except (redis.ConnectionError, redis.TimeoutError) as exc:
+        typer.secho(f"error: lost the connection to Redis: {exc}", err=True, fg="red")
         sys.exit(2)

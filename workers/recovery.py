@@ -33,6 +33,7 @@ from workers.store import Store
 
 MAINTENANCE_S = 30
 RECONNECT_MAX_S = 10.0
+MEMORY_MARGIN = 0.95
 LOST = "worker_lost"
 logger = logging.getLogger(__name__)
 _DETAIL = "the worker died in the middle of this job every time it ran"
@@ -100,9 +101,10 @@ def _text(value: bytes | str) -> str:
 def work_reconnecting(
     build: Callable[[int], RecoveringWorker], connection: redis.Redis, burst: bool, logging_level: str
 ) -> None:
-    """Work until stopped. RQ gives up when Redis goes away (a restart, a failover): wait until
-    it answers again and start a fresh worker; the job the old one held is recovered by
-    maintenance, as its registration is marked dead."""
+    """Work until stopped. RQ gives up when Redis goes away (a restart, a failover) or is full
+    (maxmemory with noeviction refuses writes): wait until it answers again, or until memory is
+    freed, and start a fresh worker; the job the old one held is recovered by maintenance, as
+    its registration is marked dead."""
     attempt = 0
     while True:
         rq_worker = build(attempt)
@@ -112,9 +114,12 @@ def work_reconnecting(
         except (redis.ConnectionError, redis.TimeoutError) as exc:
             logger.warning("lost Redis (%s); reconnecting", exc)
             wait_for_redis(connection)
-            with contextlib.suppress(redis.RedisError):
-                rq_worker.register_death()
-            attempt += 1
+        except redis.OutOfMemoryError as exc:
+            logger.error("Redis is full, nothing is evicted (%s); waiting until memory is freed", exc)
+            wait_for_memory(connection)
+        with contextlib.suppress(redis.RedisError):
+            rq_worker.register_death()
+        attempt += 1
 
 
 def wait_for_redis(connection: redis.Redis, longest_s: float = RECONNECT_MAX_S) -> None:
@@ -127,6 +132,23 @@ def wait_for_redis(connection: redis.Redis, longest_s: float = RECONNECT_MAX_S) 
             pass  # replaying its AOF: ready soon
         except (redis.ConnectionError, redis.TimeoutError):
             pass
+        time.sleep(pause)
+        pause = min(pause * 2, longest_s)
+
+
+def has_room(connection: redis.Redis) -> bool:
+    """Below maxmemory with a margin (a worker that starts at 99.9% fails again at once)."""
+    memory = connection.info("memory")
+    limit = int(memory.get("maxmemory", 0))
+    return limit == 0 or int(memory["used_memory"]) < limit * MEMORY_MARGIN
+
+
+def wait_for_memory(connection: redis.Redis, longest_s: float = RECONNECT_MAX_S) -> None:
+    pause = 0.25
+    while True:
+        with contextlib.suppress(redis.ConnectionError, redis.TimeoutError):
+            if has_room(connection):
+                return
         time.sleep(pause)
         pause = min(pause * 2, longest_s)
 
