@@ -4,6 +4,7 @@ out of memory, a crawl killed half way, damaged WARC files. Each test runs its o
 
 from __future__ import annotations
 
+import json
 import random
 import time
 from collections.abc import Iterator
@@ -205,7 +206,7 @@ def test_redis_full_gives_clear_errors_evicts_nothing_and_recovers(tmp_path: Pat
         with pytest.raises(redis.OutOfMemoryError):
             connection.set("probe", "x")
         extra = tmp_path / "extra.jsonl"
-        extra.write_text('{"url": "https://example.org/extra", "text": "' + "会议精神传达落实。" * 40 + '"}\n')
+        extra.write_text(json.dumps({"url": "https://example.org/extra", "text": "会议精神传达落实。" * 40}))
         result = run_cli("import", str(extra), env=env)
         assert result.returncode != 0 and "Redis is full" in result.stderr, result.stderr[-2000:]
         assert "Traceback" not in result.stderr
