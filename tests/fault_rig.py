@@ -5,6 +5,7 @@ worker together with its job process), and a consistency check of stored documen
 from __future__ import annotations
 
 import contextlib
+import html
 import json
 import os
 import signal
@@ -33,7 +34,7 @@ PREFIX = "fault"
 
 def service_env(home: Path, url: str, **extra: str) -> dict[str, str]:
     settings = {"DEDUPCRAWL_HOME": str(home), "REDIS_URL": url, "DEDUPCRAWL_KEY_PREFIX": PREFIX}
-    return clean_env(**settings, DEDUPCRAWL_LOG_LEVEL="WARNING", **extra)
+    return clean_env(**{**settings, "DEDUPCRAWL_LOG_LEVEL": "WARNING", **extra})
 
 
 def archive_imports(home: Path, docs: Sequence[CorpusDoc], name: str = "docs.jsonl") -> list[DocumentCapture]:
@@ -45,6 +46,24 @@ def archive_imports(home: Path, docs: Sequence[CorpusDoc], name: str = "docs.jso
     archive = WarcArchive(home / "warc", "import")
     try:
         return [c for c in Importer(archive).jsonl(lines) if isinstance(c, DocumentCapture)]
+    finally:
+        archive.close()
+
+
+def archive_pages(home: Path, docs: Sequence[CorpusDoc]) -> list[DocumentCapture]:
+    """The documents as saved HTML pages (canonical URL inside), archived like `dedupcrawl import`."""
+    folder = home / "pages"
+    folder.mkdir(parents=True, exist_ok=True)
+    for number, doc in enumerate(docs):
+        paragraphs = "".join(f"<p>{html.escape(p)}</p>" for p in doc.noisy.split("\n") if p.strip())
+        page = (
+            f'<html><head><title>{html.escape(doc.title)}</title><link rel="canonical" href="{doc.url}">'
+            f"</head><body><article><h1>{html.escape(doc.title)}</h1>{paragraphs}</article></body></html>"
+        )
+        (folder / f"{number:04d}.html").write_text(page, encoding="utf-8")
+    archive = WarcArchive(home / "warc", "import")
+    try:
+        return [c for c in Importer(archive).html_folder(folder) if isinstance(c, DocumentCapture)]
     finally:
         archive.close()
 

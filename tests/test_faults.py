@@ -13,13 +13,17 @@ from pathlib import Path
 
 import pytest
 import redis
-from rq import Queue
+from rq import Queue, SimpleWorker
 
+from crawler.capture import DocumentCapture
+from crawler.warc import iter_documents
 from dedup.corpus import generate
 from tests.cli_process import run_cli
+from tests.crawl_runs import crawl_all, start_crawl
 from tests.fault_rig import (
     PREFIX,
     archive_imports,
+    archive_pages,
     consistency_problems,
     hand_off,
     kill_group,
@@ -30,6 +34,8 @@ from tests.fault_rig import (
     stop_worker,
     wait_for,
 )
+from workers import jobs
+from workers.fixture_web.process import FixtureServer
 from workers.handoff import ingest_job_id
 from workers.ingest import Ingestor
 from workers.keys import Keys
@@ -242,3 +248,75 @@ def _fill(connection: redis.Redis) -> list[str]:
     counted = int(memory["used_memory"]) - int(memory.get("mem_not_counted_for_evict", 0))
     connection.config_set("maxmemory", counted - 2**21)
     return names
+
+
+def test_crawl_killed_half_way_resumes_and_indexes_nothing_twice(own_redis: OwnRedis, tmp_path: Path) -> None:
+    connection, warc_dir = own_redis.client(), tmp_path / "warc"
+    with FixtureServer(docs=36, seed=3, crawl_delay=0.05, slow_s=0.2) as web:
+        sites = web.write_sites(tmp_path / "sites.toml")
+        wenku = {url for url in web.truth() if "/wenku/" in url}
+        first = start_crawl("fixture-wenku", sites, own_redis.url, PREFIX, warc_dir)
+        handed = lambda: len(list(connection.scan_iter(match=Keys(PREFIX).handoff("*"))))  # noqa: E731
+        wait_for(lambda: handed() >= 3 or first.poll() is not None, 60, "three documents handed off")
+        first.kill()  # SIGKILL: no spider_closed, no run record
+        first.communicate(timeout=30)
+        assert 3 <= handed() < len(wenku), "the crawl was not killed half way"
+        runs = crawl_all(["fixture-wenku"], sites, own_redis.url, PREFIX, warc_dir)
+        assert runs["fixture-wenku"]["status"] == "succeeded", runs
+    queue = Queue(INGEST, connection=connection)
+    job_urls = [DocumentCapture.from_dict(job.args[0]).doc_url for job in queue.jobs]
+    assert len(job_urls) == len(set(job_urls)) == len(wenku)
+    ingestor = _ingestor(connection, tmp_path)
+    jobs.configure(ingestor)
+    try:
+        SimpleWorker([queue], connection=connection).work(burst=True, logging_level="WARNING")
+    finally:
+        jobs.configure(None)
+    assert consistency_problems(ingestor) == []
+    stored = [d.url for d in ingestor.store.get_many(ingestor.store.document_ids()) if d]
+    rejected = [r.url for r in ingestor.store.rejections()]
+    assert sorted(stored + rejected) == sorted(wenku)
+    connection.close()
+
+
+def _damage(data: bytes, how: str) -> bytes:
+    """The archive cut off in its last quarter, or with garbage written over its middle."""
+    if how == "cut":
+        return data[: len(data) * 3 // 4]
+    middle = len(data) // 2
+    return data[:middle] + bytes(range(256)) * 8 + data[middle + 2048 :]
+
+
+def _readable_documents(warc_dir: Path) -> set[str]:
+    return {c.doc_url for c in iter_documents(warc_dir, lambda error: None)}
+
+
+@pytest.mark.parametrize("how", ["cut", "corrupt"])
+def test_damaged_warc_file_readable_records_are_used_the_rest_reported(
+    own_redis: OwnRedis, tmp_path: Path, how: str
+) -> None:
+    home = tmp_path / "home"
+    captures = archive_pages(home, generate(12, seed=2))
+    (original,) = sorted((home / "warc").rglob("*.warc.gz"))
+    damaged_home = tmp_path / "damaged"
+    damaged = damaged_home / "warc" / original.relative_to(home / "warc")
+    damaged.parent.mkdir(parents=True)
+    damaged.write_bytes(_damage(original.read_bytes(), how))
+    readable = _readable_documents(damaged_home / "warc")
+    assert 0 < len(readable) < len(captures)
+
+    result = run_cli("reindex", "--json", env=service_env(damaged_home, own_redis.url))
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert json.loads(result.stdout)["unreadable_files"] == 1
+    ingestor = _ingestor(own_redis.client(), damaged_home)
+    stored = {d.url for d in ingestor.store.get_many(ingestor.store.document_ids()) if d}
+    assert readable <= stored, (result.stdout, ingestor.store.rejections()[:3])
+    assert [r.reason for r in ingestor.store.rejections()] == ["unreadable_warc"]
+
+    env = service_env(tmp_path / "import", own_redis.url, DEDUPCRAWL_KEY_PREFIX="imported")
+    result = run_cli("import", str(damaged), "--json", env=env)
+    assert result.returncode == 0, result.stderr[-2000:]
+    imported = _ingestor(own_redis.client(), tmp_path / "import", "imported")
+    urls = {d.url for d in imported.store.get_many(imported.store.document_ids()) if d}
+    assert readable <= urls, (result.stdout, imported.store.rejections()[:3])
+    assert [r.reason for r in imported.store.rejections()] == ["unreadable_warc"]

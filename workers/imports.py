@@ -7,8 +7,10 @@ so `reindex` rebuilds imports exactly like crawled pages.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -139,9 +141,11 @@ class Importer:
         try:
             grouped = _document_records(path)
             yield from self._warc_documents(path, grouped)
+            problem = gzip_damage(path)
         except Exception as exc:  # warcio raises many kinds on damaged files
-            detail = f"{type(exc).__name__}: {exc}"[:300]
-            yield Rejection(f"import:{path.name}", "", "import", "unreadable_warc", detail)
+            problem = f"{type(exc).__name__}: {exc}"[:300]
+        if problem:
+            yield Rejection(f"import:{path.name}", "", "import", "unreadable_warc", problem)
 
     def _warc_documents(
         self, path: Path, grouped: dict[str, DocumentCapture]
@@ -206,7 +210,7 @@ def _response(record: Any) -> _Response:
 def _document_records(path: Path) -> dict[str, DocumentCapture]:
     """dedupcrawl's own document records in the file: which pages form one document."""
     found = {}
-    with path.open("rb") as handle:
+    with path.open("rb") as handle, contextlib.suppress(Exception):  # damage: reported by the main pass
         for record in ArchiveIterator(handle):
             if (
                 record.rec_type == "metadata"
@@ -215,6 +219,25 @@ def _document_records(path: Path) -> dict[str, DocumentCapture]:
                 doc = DocumentCapture.from_dict(json.loads(record.content_stream().read()))
                 found[doc.doc_url] = doc
     return found
+
+
+def gzip_damage(path: Path, chunk: int = 1 << 20) -> str | None:
+    """What is wrong with a .gz file's gzip members, if anything. warcio reads a cut-off last
+    member without complaint; zlib checks every member's CRC and end marker."""
+    if not path.name.lower().endswith(".gz"):
+        return None
+    member, fed = zlib.decompressobj(zlib.MAX_WBITS | 16), False
+    with path.open("rb") as handle:
+        try:
+            while data := handle.read(chunk):
+                while data:
+                    member.decompress(data)
+                    fed, data = True, member.unused_data
+                    if member.eof:
+                        member, fed = zlib.decompressobj(zlib.MAX_WBITS | 16), False
+        except zlib.error as exc:
+            return f"corrupt gzip data at byte {handle.tell()}: {exc}"
+    return "the last record is cut off" if fed else None
 
 
 def _canonical(body: bytes) -> str | None:
