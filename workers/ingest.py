@@ -157,7 +157,7 @@ class Ingestor:
             self._count("outcome", UNCHANGED)
             return Outcome(meta.input_id, UNCHANGED, doc_id, existing.cluster_id)
         if existing and existing.content_hash != content_hash:
-            self._forget(doc_id)
+            self._forget(existing)
         with self._stage("fingerprint"):
             fp = fingerprint(doc_id, norm.key, norm.norm_version, self.config.fingerprint)
         doc = self.store.save(self._record(doc_id, meta, norm, fp, content_hash, existing))
@@ -199,11 +199,11 @@ class Ingestor:
         found = align_many(norm, list(texts.values()), self.config.align)
         return {doc_id: alignments for doc_id, alignments in zip(texts, found, strict=True) if alignments}
 
-    def _forget(self, doc_id: str) -> None:
+    def _forget(self, old: StoredDocument) -> None:
         """The page changed: its old text leaves every index before the new one enters."""
-        self.clusters.remove(doc_id)
-        self.passages.remove(doc_id)
-        self.store.delete(doc_id)
+        self.clusters.remove(old.doc_id)
+        self.passages.remove(old.doc_id, old.norm())
+        self.store.delete(old.doc_id)
 
     def _record(
         self,

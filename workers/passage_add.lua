@@ -1,36 +1,46 @@
 -- Passage index: add one document's fingerprints, then count shared fingerprints per other doc.
--- ARGV: base, doc_id, max_docs, fingerprint...
--- Keys (built here, one Redis, not cluster-safe): base:f:{fp} set of doc ids,
--- base:d:{doc} set of the doc's fingerprints (so re-adding changed text and removal are exact).
--- A fingerprint set that already holds more than max_docs ids is saturated: it is not grown
--- further and never counted (stock phrases, site boilerplate).
+-- ARGV: base, doc_id, max_docs, then (shard, field) per fingerprint.
+-- Layout (one Redis; key names built here, so not cluster-safe):
+--   base:s:{shard}  hash   field (low fingerprint bits) -> packed 4-byte numbers of the documents
+--                          holding it, or '!' once more than max_docs hold it (stock phrases,
+--                          site boilerplate: never grown again, never counted)
+--   base:num        hash   doc id -> "number:fingerprint count";  base:name  hash  number -> doc id
+-- Adding is idempotent: a number already in an entry is not appended twice.
 local base, doc, max_docs = ARGV[1], ARGV[2], tonumber(ARGV[3])
-local doc_key = base .. ':d:' .. doc
-local wanted = {}
-for i = 4, #ARGV do wanted[ARGV[i]] = true end
-for _, old in ipairs(redis.call('SMEMBERS', doc_key)) do
-  if not wanted[old] then
-    redis.call('SREM', base .. ':f:' .. old, doc)
-    redis.call('SREM', doc_key, old)
-  end
+if #ARGV == 3 then return {} end  -- no fingerprint: nothing to index, nothing to find
+local entry = redis.call('HGET', base .. ':num', doc)
+local num
+if entry then
+  num = tonumber(string.match(entry, '^(%d+)'))
+else
+  num = redis.call('INCR', base .. ':seq')
+  redis.call('HSET', base .. ':name', num, doc)
 end
+redis.call('HSET', base .. ':num', doc, num .. ':' .. ((#ARGV - 3) / 2))
+local me = struct.pack('<I4', num)
 local counts = {}
-for i = 4, #ARGV do
-  local fp_key = base .. ':f:' .. ARGV[i]
-  local size = redis.call('SCARD', fp_key)
-  if size <= max_docs then
-    size = size + redis.call('SADD', fp_key, doc)
-    redis.call('SADD', doc_key, ARGV[i])
-  end
-  if size > 1 and size <= max_docs then
-    for _, other in ipairs(redis.call('SMEMBERS', fp_key)) do
-      if other ~= doc then counts[other] = (counts[other] or 0) + 1 end
+for i = 4, #ARGV, 2 do
+  local key, field = base .. ':s:' .. ARGV[i], ARGV[i + 1]
+  local held = redis.call('HGET', key, field)
+  if not held then
+    redis.call('HSET', key, field, me)
+  elseif held ~= '!' then
+    local others, present = {}, false
+    for j = 1, #held, 4 do
+      local other = struct.unpack('<I4', held, j)
+      if other == num then present = true else others[#others + 1] = other end
+    end
+    if not present and #others + 1 > max_docs then
+      redis.call('HSET', key, field, '!')
+    else
+      if not present then redis.call('HSET', key, field, held .. me) end
+      for _, other in ipairs(others) do counts[other] = (counts[other] or 0) + 1 end
     end
   end
 end
 local out = {}
 for other, n in pairs(counts) do
-  out[#out + 1] = other
+  out[#out + 1] = redis.call('HGET', base .. ':name', other)
   out[#out + 1] = n
 end
 return out

@@ -32,6 +32,8 @@ appendfsync everysec
 appendfilename appendonly.aof
 # Evicting keys would silently drop queued jobs and index entries.
 maxmemory-policy noeviction
+# The LSH and passage indexes shard into many small hashes: keep them in compact encoding.
+hash-max-ziplist-entries 1024
 {maxmemory}save ""
 """
 

@@ -38,11 +38,12 @@ def enqueue_crawl(connection: redis.Redis, site: str, sites_file: Path | None) -
 def delete_document(store: Store, clusters: ClusterStore, passages: PassageIndex, doc_id: str) -> bool:
     """Remove a document from every index and the store; its former cluster's representative
     and the document itself are marked changed, so an incremental export notices both."""
-    if store.get(doc_id) is None:
+    doc = store.get(doc_id)
+    if doc is None:
         return False
     cluster_id = clusters.cluster_of(doc_id)
     clusters.remove(doc_id)
-    passages.remove(doc_id)
+    passages.remove(doc_id, doc.norm())
     store.delete(doc_id)
     info = clusters.cluster(cluster_id) if cluster_id else None
     _mark_changed(store.connection, store.keys, [doc_id, *([info.representative] if info else [])])

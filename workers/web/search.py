@@ -21,7 +21,6 @@ from typing import Any
 import redis
 
 from dedup.normalize.key import match_key
-from dedup.winnow import winnow
 from workers.keys import Keys
 from workers.passage_index import PassageIndex
 from workers.store import Store
@@ -115,7 +114,7 @@ class Search:
         config = self.passages.config
         if len(key) < config.window + config.gram - 1:
             return [], f"text search needs a phrase of at least {config.window + config.gram - 1} characters"
-        candidates = self._candidates([format(fp, "x") for fp in winnow(key, config)])
+        candidates = self._candidates(key)
         if candidates is None:
             return [], "the phrase is too common to search in the text"
         hits = []
@@ -125,14 +124,10 @@ class Search:
                 hits.append(Hit(doc.doc_id, doc.url, doc.title, doc.site, "text", snippet))
         return hits[:limit], ""
 
-    def _candidates(self, fingerprints: list[str]) -> set[str] | None:
-        pipe = self.connection.pipeline(transaction=False)
-        for fp in fingerprints:
-            pipe.smembers(f"{self.passages.base}:f:{fp}")
+    def _candidates(self, key: str) -> set[str] | None:
         found: set[str] | None = None
-        for members in pipe.execute():
-            holders = {text_of(m) for m in members}
-            if len(holders) > self.passages.max_docs:
+        for holders in self.passages.holders(key):
+            if holders is None:
                 continue  # saturated: no longer grown, so it says nothing
             found = holders if found is None else found & holders
         return found
