@@ -1,0 +1,262 @@
+"""Security: stored XSS through every page that shows crawled text, the token on every mutating
+route, Redis bound to loopback (embedded) and password-protected (compose), no secrets in logs.
+The threat model (docs/threat-model.md) names these tests."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import lxml.html
+import pytest
+import redis
+import yaml
+from fastapi.testclient import TestClient
+from starlette.routing import Route
+
+from dedup.corpus import generate
+from tests.cli_process import clean_env, run_cli
+from tests.web_data import KEYS, import_lines
+from workers.ingest import Ingestor
+from workers.redis_server import RedisServer, ServerInfo, stop_process
+from workers.store import Store
+from workers.web import app as web_app
+from workers.web import create_app
+
+ROOT = Path(__file__).resolve().parents[1]
+TOKEN = "tok-Secret-7f3a9c"
+PAYLOADS = (
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    '"><svg onload=alert(1)>',
+    "'><iframe src=javascript:alert(1)></iframe>",
+    '<a href="javascript:alert(1)">点击</a>',
+    "</textarea></title><script>alert(1)</script>",
+)
+HOSTILE_URL = 'https://evil.example/a?q="><script>alert(1)</script>'
+FORBIDDEN_TAGS = {"script", "iframe", "svg", "object", "embed", "frame"}
+URL_ATTRIBUTES = {"href", "src", "action", "formaction", "data", "xlink:href"}
+
+
+@dataclass
+class Hostile:
+    client: TestClient
+    store: Store
+    doc_ids: list[str]
+    cluster_id: str
+
+
+def _hostile_lines() -> list[str]:
+    """Two near-identical speeches carrying every payload in text and title (one cluster, aligned)."""
+    speech = generate(1, seed=41)[0].text
+    body = "\n".join(
+        f"{payload}{line}" for payload, line in zip(PAYLOADS * 3, speech.split("\n"), strict=False)
+    )
+    title = "".join(PAYLOADS)
+    return [
+        json.dumps({"url": HOSTILE_URL, "text": body, "title": title, "published": "2024-05-01"}),
+        json.dumps({"url": "https://evil.example/copy.html", "text": body + "\n转载。", "title": title}),
+        json.dumps({"url": "javascript:alert(1)", "text": "x"}),  # rejected: its reason is shown
+    ]
+
+
+@pytest.fixture(scope="module")
+def hostile(redis_server: ServerInfo, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hostile]:
+    connection = redis.Redis.from_url(redis_server.url)
+    connection.flushall()
+    warc = tmp_path_factory.mktemp("security") / "warc"
+    assert import_lines(connection, warc, _hostile_lines(), "hostile") == ["indexed", "indexed", "rejected"]
+    store = Ingestor(connection, KEYS, warc).store
+    docs = [d for d in store.get_many(store.document_ids()) if d]
+    assert len({d.cluster_id for d in docs}) == 1
+    client = TestClient(create_app(connection, KEYS, warc, TOKEN, ROOT / "examples" / "sites.toml"))
+    yield Hostile(client, store, [d.doc_id for d in docs], docs[0].cluster_id or "")
+    connection.close()
+
+
+def _pages(h: Hostile) -> list[str]:
+    a, b = h.doc_ids
+    return [
+        "/",
+        "/clusters",
+        "/clusters?sort=size&q=%3Cscript%3E",
+        f"/clusters/{h.cluster_id}",
+        f"/documents/{a}",
+        f"/documents/{b}",
+        f"/documents/{a}/compare/{b}",
+        "/search?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E",
+        "/search?q=evil.example",
+        "/documents/%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E",  # not-found pages echo the id
+        "/clusters/%22%3E%3Csvg%20onload%3Dalert(1)%3E",
+    ]
+
+
+def _dangers(html: str) -> list[str]:
+    """Anything in the parsed page that would run script: tags, on* handlers, javascript: URLs."""
+    found = []
+    for element in lxml.html.document_fromstring(html).iter():
+        tag = element.tag if isinstance(element.tag, str) else ""
+        if tag.lower() in FORBIDDEN_TAGS:
+            found.append(f"<{tag}>")
+        for name, value in element.attrib.items():
+            if name.lower().startswith("on"):
+                found.append(f"{tag} {name}=")
+            if name.lower() in URL_ATTRIBUTES and value.strip().lower().startswith(("javascript:", "data:")):
+                found.append(f"{tag} {name}={value}")
+    return found
+
+
+def test_crawled_text_is_rendered_escaped_on_every_page(hostile: Hostile) -> None:
+    shown_as_text = 0
+    for path in _pages(hostile):
+        response = hostile.client.get(path)
+        assert response.status_code in (200, 404), path
+        assert response.headers["content-type"].startswith("text/html"), path
+        assert _dangers(response.text) == [], path
+        assert "default-src 'none'" in response.headers["content-security-policy"], path
+        text = lxml.html.document_fromstring(response.text).text_content()
+        shown_as_text += sum(payload in text for payload in PAYLOADS)
+    assert shown_as_text >= 2 * len(PAYLOADS)  # the payloads are there, as text
+
+
+def test_document_page_shows_the_stored_payloads_as_text(hostile: Hostile) -> None:
+    """Whatever markup survived normalization into the stored text is on the page, as text."""
+    for doc_id in hostile.doc_ids:
+        doc = hostile.store.get(doc_id)
+        assert doc is not None
+        kept = [p for p in PAYLOADS if p in doc.display or p in (doc.title or "")]
+        response = hostile.client.get(f"/documents/{doc_id}")
+        text = lxml.html.document_fromstring(response.text).text_content()
+        assert kept and all(payload in text for payload in kept), doc_id
+        assert doc.url in text  # HOSTILE_URL carries a script element of its own
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in response.text
+
+
+def test_archived_capture_is_inert_text(hostile: Hostile) -> None:
+    response = hostile.client.get(f"/documents/{hostile.doc_ids[0]}/captures/0")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert "sandbox" in response.headers["content-security-policy"]
+
+
+def test_json_api_is_json_not_html(hostile: Hostile) -> None:
+    for path in (
+        f"/api/documents/{hostile.doc_ids[0]}",
+        f"/api/clusters/{hostile.cluster_id}",
+        "/api/search?q=x",
+    ):
+        response = hostile.client.get(path)
+        assert response.headers["content-type"].startswith("application/json"), path
+        assert response.headers["x-content-type-options"] == "nosniff"
+
+
+MUTATIONS: dict[tuple[str, str], dict[str, Any]] = {
+    ("POST", "/crawls"): {"data": {"site": "fixture-news"}, "form": True},
+    ("POST", "/documents/{doc_id}/delete"): {"data": {}, "form": True},
+    ("POST", "/api/crawls"): {"json": {"site": "fixture-news"}},
+    ("DELETE", "/api/documents/{doc_id}"): {},
+}
+
+
+def _mutating_routes(routes: list[Any]) -> set[tuple[str, str]]:
+    """Every (method, path) that is not a read, included routers walked too."""
+    found = set()
+    for route in routes:
+        included = getattr(route, "original_router", None) or getattr(route, "router", None)
+        if included is not None and not isinstance(route, Route):
+            found |= _mutating_routes(list(included.routes))
+        elif isinstance(route, Route):
+            found |= {(m, route.path) for m in route.methods or () if m not in ("GET", "HEAD", "OPTIONS")}
+    return found
+
+
+def _call(client: TestClient, method: str, path: str, token: str | None) -> int:
+    spec = MUTATIONS[(method, path)]
+    url = path.replace("{doc_id}", "0000000000")
+    if spec.get("form"):
+        data = {**spec["data"], **({"token": token} if token is not None else {})}
+        return client.request(method, url, data=data).status_code
+    headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
+    return client.request(method, url, json=spec.get("json"), headers=headers).status_code
+
+
+def test_every_mutating_route_needs_the_token(hostile: Hostile) -> None:
+    routes = _mutating_routes(list(hostile.client.app.routes))  # type: ignore[attr-defined]
+    assert routes == set(MUTATIONS), "a mutating route without a token test"
+    for method, path in sorted(routes):
+        for wrong in (None, "", TOKEN[:-1], TOKEN + "x", TOKEN.upper(), "Basic " + TOKEN):
+            assert _call(hostile.client, method, path, wrong) == 401, (method, path, wrong)
+        assert _call(hostile.client, method, path, TOKEN) != 401, (method, path)
+    assert len(hostile.client.get("/").text) > 0
+
+
+def test_token_is_compared_in_constant_time(hostile: Hostile, monkeypatch: pytest.MonkeyPatch) -> None:
+    compared: list[tuple[bytes, bytes]] = []
+    real = web_app.hmac.compare_digest
+
+    def spy(a: bytes, b: bytes) -> bool:
+        compared.append((a, b))
+        return real(a, b)
+
+    monkeypatch.setattr(web_app.hmac, "compare_digest", spy)
+    assert _call(hostile.client, "POST", "/api/crawls", "guess") == 401
+    assert compared and compared[-1] == (TOKEN.encode(), b"guess")
+
+
+def test_embedded_redis_listens_on_loopback_only(tmp_path: Path) -> None:
+    info = RedisServer(tmp_path / "redis").start()
+    try:
+        client = redis.Redis(port=info.port)
+        assert str(client.config_get("bind")["bind"]).split() == ["127.0.0.1"]
+        assert client.config_get("protected-mode")["protected-mode"] == "yes"
+        assert client.config_get("maxmemory-policy")["maxmemory-policy"] == "noeviction"
+        client.close()
+    finally:
+        stop_process(info.pid)
+
+
+def test_compose_redis_requires_a_password_and_is_not_published() -> None:
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))["services"]
+    server = services["redis"]
+    command = server["command"] if isinstance(server["command"], str) else " ".join(server["command"])
+    assert '--requirepass "$$REDIS_PASSWORD"' in command
+    assert server["environment"]["REDIS_PASSWORD"].startswith("${REDIS_PASSWORD:?")  # no default password
+    assert "ports" not in server, "Redis must not be published on the host"
+    clients = {
+        name: s["environment"]["REDIS_URL"]
+        for name, s in services.items()
+        if "REDIS_URL" in s.get("environment", {})
+    }
+    assert clients and all(url.startswith("redis://:${REDIS_PASSWORD:?") for url in clients.values()), clients
+
+
+@pytest.mark.slow
+def test_no_secrets_in_logs_or_output(tmp_path: Path) -> None:
+    """Commands run against a password-protected Redis with a token set; neither secret is printed."""
+    password, token = "Pw-9d41c2e8aa", "Tk-51be07f3c6"
+    info = RedisServer(tmp_path / "redis").start()
+    try:
+        redis.Redis(port=info.port).config_set("requirepass", password)
+        url = f"redis://:{password}@127.0.0.1:{info.port}/0"
+        env = clean_env(DEDUPCRAWL_HOME=str(tmp_path / "home"), REDIS_URL=url, DEDUPCRAWL_TOKEN=token,
+                        DEDUPCRAWL_LOG_LEVEL="DEBUG")  # fmt: skip
+        lines = tmp_path / "docs.jsonl"
+        lines.write_text("\n".join([*_hostile_lines(), "{broken"]), encoding="utf-8")
+        outputs = [
+            run_cli("status", "--json", env=env),
+            run_cli("import", str(lines), "--json", env=env),
+            run_cli("worker", "--burst", "--queues", "ingest", env=env),
+            run_cli("clusters", env=env),
+            run_cli("status", env={**env, "REDIS_URL": f"redis://:{password}@127.0.0.1:1/0"}),  # unreachable
+            run_cli("status", env={**env, "REDIS_URL": f"redis://:wrong-{password}@127.0.0.1:{info.port}/0"}),
+        ]
+        for result in outputs:
+            everything = result.stdout + result.stderr
+            assert password not in everything and token not in everything, result.args
+        assert outputs[0].returncode == 0 and outputs[4].returncode != 0
+    finally:
+        stop_process(info.pid)
