@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -28,8 +28,9 @@ from dedup.errors import Rejected
 from dedup.extract import extract
 from dedup.fingerprint import Fingerprint, FingerprintConfig, fingerprint
 from dedup.normalize import DEFAULT_NORM, NormConfig, join_pages, normalize
-from dedup.provenance import trace
+from dedup.provenance import Witness, trace
 from dedup.records import Extraction, NormalizedText, Page, Rejection
+from dedup.verify import Edge
 from workers.cluster_store import ClusterConfig, ClusterStore
 from workers.handoff import ingest_job_id
 from workers.imports import IMPORT_RECORD, ImportRecord
@@ -173,24 +174,25 @@ class Ingestor:
         with self._stage("passages"):
             sharing = self.passages.add_and_query(doc.doc_id, norm)
         with self._stage("align"):
-            neighbours = [e.b for e in assignment.edges]
-            candidates = self._candidates(doc.doc_id, neighbours, sharing)
-            self.store.save_alignments(doc.doc_id, self._align(norm, candidates))
+            others = [e.b for e in assignment.edges] + [other for other, _ in sharing]
+            witnesses = self.store.witnesses([o for o in dict.fromkeys(others) if o != doc.doc_id])
+            candidates = self._candidates(witnesses, assignment.edges, sharing)
+            aligned = self.store.save_alignments(doc.doc_id, self._align(norm, candidates))
         with self._stage("trace"):
-            traced = trace(doc.witness, len(doc.display), self.store.alignments(doc.doc_id))
+            traced = trace(doc.witness, len(doc.display), self.store.with_witnesses(aligned, witnesses))
         self.store.mark_indexed(
             doc.doc_id, input_id, assignment.cluster_id, traced.reuse_ratio, len(traced.sources)
         )
         return assignment.cluster_id
 
     def _candidates(
-        self, doc_id: str, neighbours: Sequence[str], sharing: Sequence[tuple[str, int]]
+        self, witnesses: Mapping[str, Witness], edges: Sequence[Edge], sharing: Sequence[tuple[str, int]]
     ) -> list[str]:
         """The earliest verified neighbours (likely sources) and the strongest passage sharers."""
-        witnesses = self.store.witnesses([n for n in dict.fromkeys(neighbours) if n != doc_id])
-        earliest = sorted(witnesses.values(), key=lambda w: (w.order, w.doc_id))
+        neighbours = [witnesses[e.b] for e in edges if e.b in witnesses]
+        earliest = sorted(set(neighbours), key=lambda w: (w.order, w.doc_id))
         chosen = [w.doc_id for w in earliest[: self.config.cluster_candidates]]
-        ranked = sorted((s for s in sharing if s[0] != doc_id), key=lambda s: (-s[1], s[0]))
+        ranked = sorted((s for s in sharing if s[0] in witnesses), key=lambda s: (-s[1], s[0]))
         chosen += [other for other, _ in ranked[: self.config.passage_candidates]]
         return list(dict.fromkeys(chosen))
 

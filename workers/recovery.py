@@ -20,10 +20,11 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import redis
-from rq import Queue, Worker
+from rq import Queue, SimpleWorker, Worker
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 from rq.registry import StartedJobRegistry
+from rq.worker.base import BaseWorker
 
 from dedup.records import Rejection
 from workers.handoff import INGEST_FUNCTION
@@ -99,7 +100,11 @@ def _text(value: bytes | str) -> str:
 
 
 def work_reconnecting(
-    build: Callable[[int], RecoveringWorker], connection: redis.Redis, burst: bool, logging_level: str
+    build: Callable[[int], Recovering],
+    connection: redis.Redis,
+    burst: bool,
+    logging_level: str,
+    max_jobs: int | None = None,
 ) -> None:
     """Work until stopped. RQ gives up when Redis goes away (a restart, a failover) or is full
     (maxmemory with noeviction refuses writes): wait until it answers again, or until memory is
@@ -109,7 +114,7 @@ def work_reconnecting(
     while True:
         rq_worker = build(attempt)
         try:
-            rq_worker.work(with_scheduler=True, burst=burst, logging_level=logging_level)
+            rq_worker.work(with_scheduler=True, burst=burst, logging_level=logging_level, max_jobs=max_jobs)
             return
         except (redis.ConnectionError, redis.TimeoutError) as exc:
             logger.warning("lost Redis (%s); reconnecting", exc)
@@ -153,8 +158,8 @@ def wait_for_memory(connection: redis.Redis, longest_s: float = RECONNECT_MAX_S)
         pause = min(pause * 2, longest_s)
 
 
-class RecoveringWorker(Worker):
-    """An RQ worker whose maintenance also recovers jobs of dead workers (see module doc)."""
+class Recovering(BaseWorker):
+    """Maintenance that also recovers jobs of dead workers (see module doc)."""
 
     key_prefix = "dc"
 
@@ -162,3 +167,11 @@ class RecoveringWorker(Worker):
         super().run_maintenance_tasks()
         for job_id in recover(self.connection, self.queues, self.key_prefix):
             self.log.warning("recovered job %s abandoned by a dead worker", job_id)
+
+
+class RecoveringWorker(Recovering, Worker):
+    """RQ's forking worker (a process per job), recovering."""
+
+
+class RecoveringSimpleWorker(Recovering, SimpleWorker):
+    """Runs jobs in its own process (workers.supervisor forks one per batch), recovering."""

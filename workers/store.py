@@ -169,26 +169,33 @@ class Store:
 
     # alignments ---------------------------------------------------------------------------
 
-    def save_alignments(self, doc_id: str, found: Mapping[str, Sequence[Alignment]]) -> None:
-        """Both directions of every pair, so either document's trace sees the other."""
+    def save_alignments(
+        self, doc_id: str, found: Mapping[str, Sequence[Alignment]]
+    ) -> dict[str, list[Alignment]]:
+        """Both directions of every pair, so either document's trace sees the other; returns
+        every alignment of `doc_id` as stored now (others' included), in the same round trip."""
         pipe = self.connection.pipeline(transaction=True)
         for other, alignments in found.items():
             if alignments:
                 pipe.hset(self.keys.alignments(doc_id), other, _alignments_json(alignments))
                 swapped = [a.swapped() for a in alignments]
                 pipe.hset(self.keys.alignments(other), doc_id, _alignments_json(swapped))
-        pipe.execute()
+        pipe.hgetall(self.keys.alignments(doc_id))
+        return _parse_alignments(pipe.execute()[-1])
 
     def alignments(self, doc_id: str) -> list[tuple[Witness, Alignment]]:
         """Every alignment of `doc_id` (on side a) with the witness on the other side."""
-        raw = {_text(k): v for k, v in self.connection.hgetall(self.keys.alignments(doc_id)).items()}
-        witnesses = self.witnesses(sorted(raw))
-        return [
-            (witnesses[other], Alignment(*row))
-            for other, data in sorted(raw.items())
-            if other in witnesses
-            for row in json.loads(data)
-        ]
+        return self.with_witnesses(_parse_alignments(self.connection.hgetall(self.keys.alignments(doc_id))))
+
+    def with_witnesses(
+        self, aligned: Mapping[str, list[Alignment]], known: Mapping[str, Witness] | None = None
+    ) -> list[tuple[Witness, Alignment]]:
+        """Alignments paired with their other side's witness (fetching those not `known`)."""
+        known = dict(known or {})
+        missing = sorted(other for other in aligned if other not in known)
+        if missing:
+            known.update(self.witnesses(missing))
+        return [(known[other], a) for other in sorted(aligned) if other in known for a in aligned[other]]
 
     # rejections and counters --------------------------------------------------------------
 
@@ -328,6 +335,10 @@ def _witness(values: list[str]) -> Witness:
         date.fromisoformat(published) if published else None,
         datetime.fromisoformat(fetched_at) if fetched_at else None,
     )
+
+
+def _parse_alignments(raw: Mapping[Any, Any]) -> dict[str, list[Alignment]]:
+    return {_text(other): [Alignment(*row) for row in json.loads(data)] for other, data in raw.items()}
 
 
 def _alignments_json(alignments: Iterable[Alignment]) -> str:

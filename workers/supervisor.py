@@ -1,0 +1,58 @@
+"""Batch-forking workers: one child process runs up to N jobs, then the next child takes over.
+
+RQ's forking worker forks once per job. That isolates every job, but on this pipeline the fork,
+the copy-on-write faults of a warm interpreter and RQ's per-job bookkeeping cost more than the
+ingest itself (bench/ingest.py). Here a supervisor forks a child that works jobs in-process
+(rq's SimpleWorker) and exits after `jobs_per_process` jobs; a crash or a kill of the child loses
+one job to RQ's started registry, from which the maintenance of workers.recovery requeues it,
+and the supervisor forks a fresh child. Memory a job leaks lives at most one batch.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+from collections.abc import Callable
+
+logger = logging.getLogger(__name__)
+
+
+def supervise(work_batch: Callable[[int], None], more_work: Callable[[], bool]) -> None:
+    """Fork children that call `work_batch(batch number)` until `more_work()` says no; a stop
+    of the supervisor stops the child too."""
+    batch = 0
+    while True:
+        child = os.fork()
+        if child == 0:
+            _run_child(work_batch, batch)
+        status = _wait(child)
+        if os.WIFSIGNALED(status):
+            logger.warning(
+                "worker process %s died of signal %s; starting another", child, os.WTERMSIG(status)
+            )
+        if not more_work():
+            return
+        batch += 1
+
+
+def _run_child(work_batch: Callable[[int], None], batch: int) -> None:
+    code = 0
+    try:
+        work_batch(batch)
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    except BaseException:
+        logger.exception("worker process failed")
+        code = 1
+    os._exit(code)
+
+
+def _wait(child: int) -> int:
+    """The child's exit status; a stop asked of the supervisor is passed on to the child first."""
+    try:
+        return os.waitpid(child, 0)[1]
+    except BaseException:
+        os.kill(child, signal.SIGTERM)  # RQ's warm shutdown: the current job finishes
+        os.waitpid(child, 0)
+        raise
