@@ -11,6 +11,7 @@ import contextlib
 import json
 import re
 import zlib
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -29,6 +30,8 @@ from dedup.records import Extraction, Page, Rejection
 
 IMPORT_RECORD = "application/vnd.dedupcrawl.import+json"
 IMPORT_KIND = "import"
+MAX_BODY = 10 * 1024 * 1024  # as the crawler's DOWNLOAD_MAXSIZE: a decompression bomb stops here
+_ENCODING_HEADERS = {"content-encoding", "transfer-encoding", "content-length"}
 _CANONICAL = re.compile(rb"""<link[^>]+rel=["']?canonical["']?[^>]*href=["']([^"']+)["']""", re.I)
 
 
@@ -152,11 +155,19 @@ class Importer:
     ) -> Iterator[DocumentCapture | Rejection]:
         page_of = {page.url: doc for doc in grouped.values() for page in doc.pages}
         waiting: dict[str, dict[str, _Response]] = {}
+        skipped: Counter[str] = Counter()
         with path.open("rb") as handle:
             for record in ArchiveIterator(handle):
                 if not _is_html_response(record):
+                    skipped[_content_type(record)] += record.rec_type == "response"
                     continue
-                response = _response(record)
+                try:
+                    response = _response(record)
+                except Rejected as rejected:
+                    url = record.rec_headers.get_header("WARC-Target-URI") or ""
+                    input_id = f"import:{path.name}:{url}"
+                    yield Rejection(input_id, url, "import", rejected.reason, rejected.detail)
+                    continue
                 doc = page_of.get(response.url)
                 if doc is None and grouped:
                     continue  # our own archive: responses outside a document are list pages
@@ -168,6 +179,9 @@ class Importer:
                 if len(pages) == len(doc.pages):
                     yield self._archive_pages(doc, [pages[p.url] for p in doc.pages])
                     del waiting[doc.doc_url]
+        if +skipped:  # counted, not one rejection per image or stylesheet
+            kinds = ", ".join(f"{kind} {n}" for kind, n in (+skipped).most_common())
+            yield Rejection(f"import:{path.name}:not_html", "", "import", "not_html", kinds[:500])
 
     def _archive_pages(self, doc: DocumentCapture, responses: list[_Response]) -> DocumentCapture:
         refs = []
@@ -202,9 +216,22 @@ class _Response:
 
 
 def _response(record: Any) -> _Response:
+    """The response with its body decoded (chunks, gzip, brotli) and at most MAX_BODY bytes;
+    the headers that described the encoding go, since the body is archived decoded."""
     url = record.rec_headers.get_header("WARC-Target-URI")
-    headers = tuple(record.http_headers.headers)
-    return _Response(url, headers, record.content_stream().read(), _warc_date(record) or datetime.now(UTC))
+    headers = tuple((k, v) for k, v in record.http_headers.headers if k.lower() not in _ENCODING_HEADERS)
+    try:
+        body = record.content_stream().read(MAX_BODY + 1)
+    except Exception as exc:  # warcio's decoders raise many kinds on bad encodings
+        raise Rejected("bad_encoding", f"{type(exc).__name__}: {exc}"[:300]) from exc
+    if len(body) > MAX_BODY:
+        raise Rejected("too_large", f"more than {MAX_BODY} bytes once decoded")
+    return _Response(url, headers, body, _warc_date(record) or datetime.now(UTC))
+
+
+def _content_type(record: Any) -> str:
+    found = record.http_headers.get_header("Content-Type") if record.http_headers else None
+    return (found or "none").split(";", 1)[0].strip().lower()
 
 
 def _document_records(path: Path) -> dict[str, DocumentCapture]:
