@@ -1,0 +1,155 @@
+"""The bad-input corpus through the real service: import files (`dedupcrawl import`), the fixture
+web's bad site (a real crawl, then `dedupcrawl worker`) and malformed sites files. Every kind ends
+in a recorded rejection or a clear error with its reason (or is indexed cleanly where the input is
+merely odd), nothing crashes, and the good documents around the bad ones are all indexed.
+docs/bad-inputs.md is checked against what happened here, so the table cannot drift."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import redis
+
+from crawler.config import load_sites
+from crawler.errors import SitesConfigError
+from dedup.corpus import generate
+from tests.bad_inputs import BASE, IMPORT_CASES, KINDS, SPEECH, ImportCase, jsonl_input_id, write_import_files
+from tests.cli_process import clean_env, run_cli
+from workers.keys import Keys
+from workers.redis_server import ServerInfo
+from workers.store import Store
+
+pytestmark = pytest.mark.slow
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "bad-inputs.md"
+NONE = "—"
+SITE_HEAD = "[[site]]\nname = 'x'\nkind = 'news'\nstart_urls = ['https://a.example/']\n"
+
+
+@dataclass
+class Outcomes:
+    imported: dict[str, str] = field(default_factory=dict)
+    crawled: dict[str, str] = field(default_factory=dict)
+
+
+@pytest.fixture(scope="module")
+def outcomes() -> Outcomes:
+    return Outcomes()
+
+
+def _import_url(case: ImportCase) -> str:
+    if case.form == "html":
+        return f"https://import.invalid/{case.kind}.html"
+    return case.url or f"{BASE}/{case.kind}"
+
+
+def _indexed_note(kind: str, display: str) -> str:
+    """What an indexed odd input looks like once stored: its text must be clean."""
+    first_line = SPEECH.split("\n", 1)[0][:30]
+    if kind in ("wrong_charset", "absent_charset", "mixed_encodings"):
+        return "indexed, decoded right" if first_line in display else "indexed, MIS-DECODED"
+    if kind == "nul_bytes":
+        return "indexed, NUL bytes dropped" if "\x00" not in display else "indexed, NUL KEPT"
+    return "indexed"
+
+
+def import_outcome(store: Store, case: ImportCase, jsonl: Path) -> str:
+    url = _import_url(case)
+    by_url = [r for r in store.rejections() if r.url == url]
+    if case.form == "jsonl" and not by_url:
+        found = store.rejection(jsonl_input_id(jsonl, case.kind))
+        by_url = [found] if found else []
+    content_type = dict(case.headers).get("Content-Type", "")
+    if not by_url and "html" not in content_type:  # counted in the file's not_html rejection
+        by_url = [r for r in store.rejections() if r.reason == "not_html" and content_type in r.detail]
+    if by_url:
+        return f"rejected at {by_url[0].stage}: `{by_url[0].reason}`"
+    doc = store.find(url)
+    return _indexed_note(case.kind, doc.display) if doc else "MISSING"
+
+
+@pytest.fixture(scope="module")
+def imported(
+    redis_server: ServerInfo, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Store, Path]]:
+    home = tmp_path_factory.mktemp("bad-import")
+    good = [{"url": d.url, "text": d.noisy, "title": d.title} for d in generate(8, seed=9)]
+    files = write_import_files(home / "in", good)
+    env = clean_env(
+        DEDUPCRAWL_HOME=str(home / "home"), REDIS_URL=redis_server.url, DEDUPCRAWL_KEY_PREFIX="bad"
+    )
+    connection = redis.Redis.from_url(redis_server.url)
+    for key in connection.scan_iter(match="bad:*"):
+        connection.delete(key)
+    for path in files.values():
+        result = run_cli("import", str(path), "--json", env=env, timeout=300)
+        assert result.returncode == 0, result.stderr[-3000:]
+        assert "Traceback" not in result.stderr
+    store = Store(connection, Keys("bad"))
+    yield store, files["jsonl"]
+    connection.close()
+
+
+def test_every_bad_import_is_rejected_with_a_reason_or_indexed_clean(
+    imported: tuple[Store, Path], outcomes: Outcomes
+) -> None:
+    store, jsonl = imported
+    for case in IMPORT_CASES:
+        outcomes.imported[case.kind] = import_outcome(store, case, jsonl)
+    assert not [
+        k for k, v in outcomes.imported.items() if "MISSING" in v or ("MIS" in v and k != "mixed_encodings")
+    ]
+
+
+def test_good_documents_around_bad_imports_are_all_indexed(imported: tuple[Store, Path]) -> None:
+    store, _ = imported
+    good = {d.url for d in generate(8, seed=9)}
+    stored = {d.url for d in store.get_many(store.document_ids()) if d}
+    assert good <= stored
+
+
+MALFORMED_SITES = {  # the file's text -> what the one-line error must mention
+    "bad TOML": ("[[site]\nname = 'x'", "not valid TOML"),
+    "unknown field": (f"{SITE_HEAD}bogus = 1\n", "unknown field"),
+    "bad regex": (f"{SITE_HEAD}document_patterns = ['(']\n", "document_patterns"),
+    "bad URL": ("[[site]]\nname = 'x'\nkind = 'news'\nstart_urls = ['ftp://a.example/']\n", "start_urls"),
+    "not UTF-8": ("\udcff[[site]]", "cannot read"),
+}
+
+
+def test_malformed_sites_files_give_one_clear_error(tmp_path: Path, outcomes: Outcomes) -> None:
+    for name, (text, mention) in MALFORMED_SITES.items():
+        path = tmp_path / f"{name.replace(' ', '_')}.toml"
+        path.write_bytes(text.encode("utf-8", "surrogateescape"))
+        with pytest.raises(SitesConfigError) as caught:
+            load_sites(path)
+        assert mention in str(caught.value) and "\n" not in str(caught.value), (name, str(caught.value))
+    env = clean_env(DEDUPCRAWL_HOME=str(tmp_path / "home"))
+    result = run_cli("crawl", "x", "--sites", str(tmp_path / "bad_TOML.toml"), env=env)
+    assert result.returncode != 0 and "Traceback" not in result.stderr, result.stderr[-2000:]
+    assert "not valid TOML" in result.stderr
+    kinds = ", ".join(MALFORMED_SITES)
+    outcomes.crawled["malformed_sites_file"] = (
+        f"one-line `SitesConfigError` naming the field, exit 2 ({kinds})"
+    )
+
+
+def table(outcomes: Outcomes) -> str:
+    rows = ["| Kind | Input | Crawled from the fixture web | Imported |", "|---|---|---|---|"]
+    for kind, what in KINDS.items():
+        crawled, imported = outcomes.crawled.get(kind, NONE), outcomes.imported.get(kind, NONE)
+        rows.append(f"| `{kind}` | {what} | {crawled} | {imported} |")
+    return "\n".join(rows)
+
+
+def test_docs_table_matches_what_happened(outcomes: Outcomes) -> None:
+    """Runs last in this module: the other tests filled `outcomes`."""
+    expected = table(outcomes)
+    text = DOCS.read_text(encoding="utf-8") if DOCS.exists() else ""
+    found = re.search(r"<!-- table -->\n(.*?)\n<!-- /table -->", text, re.S)
+    assert found and found.group(1).strip() == expected.strip(), (
+        f"docs/bad-inputs.md should hold:\n{expected}"
+    )
