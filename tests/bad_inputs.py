@@ -8,7 +8,7 @@ from __future__ import annotations
 import io
 import json
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,7 +41,7 @@ def _paragraphs(text: str) -> str:
     return "".join(f"<p>{line}</p>" for line in text.split("\n") if line.strip())
 
 
-def _line(record: dict[str, object]) -> bytes:
+def _line(record: Mapping[str, object]) -> bytes:
     return json.dumps(record, ensure_ascii=False).encode("utf-8")
 
 
