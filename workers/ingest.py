@@ -98,7 +98,7 @@ class Ingestor:
         config: IngestConfig | None = None,
     ) -> None:
         self.config = config or IngestConfig()
-        self.store = Store(connection, keys)
+        self.store = Store(connection, keys, self.config.align.version)
         self.clusters = ClusterStore(connection, keys, ClusterConfig(self.config.fingerprint_id))
         self.passages = PassageIndex(connection, keys)
         self.warc_dir = warc_dir

@@ -6,7 +6,7 @@ Layout (prefix `P`, default `dc`; `F` is a fingerprint-config id):
     P:docs                  zset   document ids by ingest order
     P:url:{sha1(url)}       string document id of a URL
     P:seq                   string last document sequence number (ingest order)
-    P:aln:{id}              hash   other doc id -> JSON alignments, this doc on side a
+    P:aln:{A}:{id}          hash   other doc id -> JSON alignments (aligner version A), this doc on side a
     P:changes               zset   doc ids by the change counter P:change_seq (export cursor)
     P:exported              hash   doc id -> cluster id of every unique the last exports emitted
     P:rej:{input_id}        hash   rejection record (stage, reason, detail)
@@ -50,8 +50,8 @@ class Keys:
     def seq(self) -> str:
         return f"{self.prefix}:seq"
 
-    def alignments(self, doc_id: str) -> str:
-        return f"{self.prefix}:aln:{doc_id}"
+    def alignments(self, align_version: str, doc_id: str) -> str:
+        return f"{self.prefix}:aln:{align_version}:{doc_id}"
 
     @property
     def changes(self) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 
 import redis
 
-from dedup.align import Alignment
+from dedup.align import DEFAULT_ALIGN, Alignment
 from dedup.normalize.key import match_key
 from dedup.provenance import Witness
 from dedup.records import NormalizedText, Rejection, Removal
@@ -73,9 +73,12 @@ _NORM_FIELDS = ("display_z", "original_z", "norm_version", "title", "truncated")
 
 
 class Store:
-    def __init__(self, connection: redis.Redis, keys: Keys) -> None:
+    def __init__(
+        self, connection: redis.Redis, keys: Keys, align_version: str = DEFAULT_ALIGN.version
+    ) -> None:
         self.connection = connection
         self.keys = keys
+        self.align_version = align_version  # alignments of another aligner are never mixed in
         self._save = load_script(connection, "document_save.lua")
         self._indexed = load_script(connection, "document_indexed.lua")
 
@@ -157,17 +160,20 @@ class Store:
     def delete(self, doc_id: str) -> None:
         """Forget a document and every alignment that mentions it (index entries: the caller)."""
         doc = self.get(doc_id)
-        others = [_text(k) for k in self.connection.hkeys(self.keys.alignments(doc_id))]
+        others = [_text(k) for k in self.connection.hkeys(self._aln(doc_id))]
         pipe = self.connection.pipeline(transaction=True)
         for other in others:
-            pipe.hdel(self.keys.alignments(other), doc_id)
-        pipe.delete(self.keys.alignments(doc_id), self.keys.doc(doc_id))
+            pipe.hdel(self._aln(other), doc_id)
+        pipe.delete(self._aln(doc_id), self.keys.doc(doc_id))
         pipe.zrem(self.keys.docs, doc_id)
         if doc:
             pipe.delete(self.keys.url(doc.url), self.keys.url(doc.final_url))
         pipe.execute()
 
     # alignments ---------------------------------------------------------------------------
+
+    def _aln(self, doc_id: str) -> str:
+        return self.keys.alignments(self.align_version, doc_id)
 
     def save_alignments(
         self, doc_id: str, found: Mapping[str, Sequence[Alignment]]
@@ -177,15 +183,15 @@ class Store:
         pipe = self.connection.pipeline(transaction=True)
         for other, alignments in found.items():
             if alignments:
-                pipe.hset(self.keys.alignments(doc_id), other, _alignments_json(alignments))
+                pipe.hset(self._aln(doc_id), other, _alignments_json(alignments))
                 swapped = [a.swapped() for a in alignments]
-                pipe.hset(self.keys.alignments(other), doc_id, _alignments_json(swapped))
-        pipe.hgetall(self.keys.alignments(doc_id))
+                pipe.hset(self._aln(other), doc_id, _alignments_json(swapped))
+        pipe.hgetall(self._aln(doc_id))
         return _parse_alignments(pipe.execute()[-1])
 
     def alignments(self, doc_id: str) -> list[tuple[Witness, Alignment]]:
         """Every alignment of `doc_id` (on side a) with the witness on the other side."""
-        return self.with_witnesses(_parse_alignments(self.connection.hgetall(self.keys.alignments(doc_id))))
+        return self.with_witnesses(_parse_alignments(self.connection.hgetall(self._aln(doc_id))))
 
     def with_witnesses(
         self, aligned: Mapping[str, list[Alignment]], known: Mapping[str, Witness] | None = None
