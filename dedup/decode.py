@@ -61,6 +61,8 @@ _TEXT_TYPES = re.compile(r"^\s*(text/|application/(xhtml|xml|[a-z.+-]*\+xml)|$)"
 # C0 controls other than tab/newline/CR break lxml and mean nothing in a page's text.
 _CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]+")
 _SNIFF = 4096
+_TAG_SPLIT = re.compile(rb"(?=<)")
+MIXED_SHARE = 0.1  # each encoding must carry this share of the non-ASCII bytes to call a page mixed
 _BINARY_BYTES = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
 
 
@@ -135,6 +137,9 @@ def _decode(body: bytes, content_type: str | None, override: str | None) -> tupl
     ]
     if _is_utf8(body):
         return body.decode("utf-8"), "utf-8", _source_of("utf-8", declared, "utf-8")
+    mixed = _mixed(body)
+    if mixed is not None:
+        return mixed, "utf-8+gb18030", "mixed"
     for encoding, source in declared:
         text = _strict(body, encoding)
         if encoding and text is not None:
@@ -144,6 +149,26 @@ def _decode(body: bytes, content_type: str | None, override: str | None) -> tupl
         if text is not None:
             return text, encoding, "sniffed"
     return _least_lossy(body, [e for e, _ in declared if e])
+
+
+def _mixed(body: bytes) -> str | None:
+    """A page pasted together from UTF-8 and GB parts (a UTF-8 template around GBK content):
+    each stretch between tags decoded as what it is. Only when both kinds carry a real share of
+    the non-ASCII bytes; GBK text is almost never valid UTF-8, so a GBK page never qualifies."""
+    pieces = _TAG_SPLIT.split(body)
+    utf8 = [_strict(piece, "utf-8") for piece in pieces]
+    gb = [t if t is not None else _strict(p, "gb18030") for p, t in zip(pieces, utf8, strict=True)]
+    if any(text is None for text in gb):
+        return None
+    utf8_bytes = sum(_non_ascii(p) for p, t in zip(pieces, utf8, strict=True) if t is not None)
+    other_bytes = sum(_non_ascii(p) for p, t in zip(pieces, utf8, strict=True) if t is None)
+    if min(utf8_bytes, other_bytes) < MIXED_SHARE * (utf8_bytes + other_bytes):
+        return None
+    return "".join(text or "" for text in gb)
+
+
+def _non_ascii(piece: bytes) -> int:
+    return len(piece) - len(piece.decode("ascii", "ignore"))
 
 
 def _source_of(encoding: str, declared: list[tuple[str | None, str]], default: str) -> str:

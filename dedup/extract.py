@@ -24,7 +24,7 @@ from dedup.errors import Rejected
 from dedup.page_metadata import page_metadata
 from dedup.records import Extraction, Page
 
-EXTRACT_VERSION = f"extract1+trafilatura{trafilatura.__version__}"
+EXTRACT_VERSION = f"extract2+trafilatura{trafilatura.__version__}"
 MIN_TEXT_CHARS = 50
 MAX_HTML_CHARS = 5_000_000
 SHORT_TEXT_CHARS = 1000
