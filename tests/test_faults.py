@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import redis
-from rq import Queue, SimpleWorker
+from rq import Queue, Retry, SimpleWorker
 
 from crawler.capture import DocumentCapture
 from crawler.warc import iter_documents
@@ -40,7 +40,9 @@ from workers.handoff import ingest_job_id
 from workers.ingest import Ingestor
 from workers.keys import Keys
 from workers.queues import INGEST
+from workers.recovery import recover
 from workers.redis_server import RedisServer, ServerInfo, stop_process
+from workers.store import Store
 
 pytestmark = pytest.mark.slow
 
@@ -321,3 +323,28 @@ def test_damaged_warc_file_readable_records_are_used_the_rest_reported(
     urls = {d.url for d in imported.store.get_many(imported.store.document_ids()) if d}
     assert readable <= urls, (result.stdout, imported.store.rejections()[:3])
     assert [r.reason for r in imported.store.rejections()] == ["unreadable_warc"]
+
+
+def test_a_job_that_kills_its_worker_every_time_ends_as_a_worker_lost_rejection(
+    redis_client: redis.Redis,
+) -> None:
+    """A job abandoned by a dead worker is requeued while retries last, then failed and rejected."""
+    capture = {
+        "doc_url": "https://poison.example/a.html",
+        "site": "poison.example",
+        "site_kind": "import",
+        "pages": [],
+    }
+    queue = Queue(INGEST, connection=redis_client)
+    job = queue.enqueue("workers.jobs.ingest_document", capture, job_id="ingest-poison", retry=Retry(max=1))
+    registry = queue.started_job_registry
+    for attempt in range(2):
+        dequeued = queue.dequeue_any([queue], None, connection=redis_client)
+        assert dequeued is not None and dequeued[0].id == job.id
+        redis_client.zadd(registry.key, {f"{job.id}:run{attempt}": time.time() + 3600})
+        redis_client.hset(f"rq:execution:{job.id}:run{attempt}", "worker_name", f"gone-{attempt}")
+        assert recover(redis_client, [queue], PREFIX) == [job.id]
+    assert job.get_status(refresh=True) == "failed" and queue.count == 0
+    rejection = Store(redis_client, Keys(PREFIX)).rejection(job.id)
+    assert rejection is not None and rejection.reason == "worker_lost"
+    assert rejection.url == capture["doc_url"]
