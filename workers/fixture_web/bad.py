@@ -7,7 +7,8 @@ can serve, as a page or as a server behaviour, next to a few good documents.
     /bad/doc/redirect_loop*.html   302 to the next hop, forever (a new URL each time)
     /bad/doc/server_error_{n}.html 500 / 502 / 503
     /bad/doc/slow_loris.html   answers after SLOW_S (longer than the site's timeout)
-    /bad/doc/private_redirect_{n}.html  302 to 169.254.169.254, 10.0.0.1, 2130706433 (= 127.0.0.1)
+    /bad/doc/private_redirect_{n}.html  302 to 169.254.169.254, 10.0.0.1, and this server as
+                               2130706433, 0x7f000001 and localhost (none allow-listed)
     /bad/doc/good_{n}.html     ordinary speeches: they must come through unaffected
 """
 
@@ -26,7 +27,16 @@ PREFIX = "/bad/"
 SLOW_S = 4.0  # the fixture-bad site's timeout is 2 s
 GOOD_DOCS = 3
 BOMB_BYTES = 200 * 2**20
-PRIVATE_TARGETS = ("http://169.254.169.254/latest/meta-data/", "http://10.0.0.1/", "http://2130706433/x")
+# Private targets; the loopback ones spell this server's own address another way and carry
+# `ssrf` in the query, so a test sees in the request log whether the guard let one through.
+PRIVATE_TARGETS = (
+    "http://169.254.169.254/latest/meta-data/",
+    "http://10.0.0.1/",
+    "http://2130706433:{port}/bad/doc/good_0.html?ssrf=decimal",
+    "http://0x7f000001:{port}/bad/doc/good_0.html?ssrf=hex",
+    "http://localhost:{port}/bad/doc/good_0.html?ssrf=name",
+)
+PRIVATE_HOSTS = ("169.254.169.254", "10.0.0.1", "2130706433", "0x7f000001", "localhost")
 Headers = tuple[tuple[str, str], ...]
 Page = tuple[int, Headers, bytes, float]  # status, headers, body, delay
 HTML = "text/html; charset=utf-8"
@@ -144,8 +154,7 @@ def respond(path: str, base: str) -> Page | None:
     if name in PAGES:
         return PAGES[name]()
     if name in REDIRECTS:
-        target = REDIRECTS[name]
-        location = base + target if target.startswith("/") else target
+        location = REDIRECTS[name].format(port=base.rsplit(":", 1)[-1])
         return 302, (("Location", location), ("Content-Type", "text/plain")), b"", 0.0
     if name in ERRORS:
         return ERRORS[name], (("Content-Type", "text/plain"),), b"server error", 0.0
