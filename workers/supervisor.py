@@ -10,9 +10,11 @@ and the supervisor forks a fresh child. Memory a job leaks lives at most one bat
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
+import time
 from collections.abc import Callable
 
 logger = logging.getLogger(__name__)
@@ -25,8 +27,10 @@ def supervise(work_batch: Callable[[int], None], more_work: Callable[[], bool]) 
     while True:
         child = os.fork()
         if child == 0:
+            os.setpgid(0, 0)  # its own group, so whatever it starts can be stopped with it
             _run_child(work_batch, batch)
         status = _wait(child)
+        _stop_group(child)  # e.g. RQ's scheduler process, orphaned when the child was killed
         if os.WIFSIGNALED(status):
             logger.warning(
                 "worker process %s died of signal %s; starting another", child, os.WTERMSIG(status)
@@ -48,6 +52,18 @@ def _run_child(work_batch: Callable[[int], None], batch: int) -> None:
     os._exit(code)
 
 
+def _stop_group(group: int, timeout_s: float = 5.0) -> None:
+    """Kill what the child left behind (RQ's scheduler process) and wait until it is gone: it
+    holds copies of the child's Redis sockets, and one still blocked in BLMOVE would take the
+    next job for a process that no longer exists (RQ hands it back only a minute later)."""
+    deadline = time.monotonic() + timeout_s
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(group, signal.SIGKILL)
+        while time.monotonic() < deadline:
+            os.killpg(group, 0)
+            time.sleep(0.02)
+
+
 def _wait(child: int) -> int:
     """The child's exit status; a stop asked of the supervisor is passed on to the child first."""
     try:
@@ -55,4 +71,5 @@ def _wait(child: int) -> int:
     except BaseException:
         os.kill(child, signal.SIGTERM)  # RQ's warm shutdown: the current job finishes
         os.waitpid(child, 0)
+        _stop_group(child)
         raise

@@ -1,0 +1,72 @@
+"""`dedupcrawl worker` forks a process per batch of jobs, and replaces one that dies."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import redis
+from rq import Queue
+from rq.job import Job
+
+from dedup.corpus import generate
+from tests.fault_rig import PREFIX, archive_imports, hand_off, service_env
+from workers.handoff import ingest_job_id
+from workers.keys import Keys
+from workers.queues import INGEST
+
+
+def _worker(env: dict[str, str], *extra: str) -> subprocess.Popen[str]:
+    command = [sys.executable, "-m", "workers", "worker", "-q", INGEST, "--name", "w", *extra]
+    return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def test_a_burst_worker_runs_batches_in_successive_processes(
+    redis_client: redis.Redis, redis_url: str, tmp_path: Path
+) -> None:
+    captures = archive_imports(tmp_path, generate(12, seed=4))
+    hand_off(redis_client, captures)
+    worker = _worker(service_env(tmp_path, redis_url), "--burst", "--jobs-per-process", "5")
+    out, _ = worker.communicate(timeout=300)
+    assert worker.returncode == 0, out[-3000:]
+    jobs = Job.fetch_many([ingest_job_id(c) for c in captures], connection=redis_client)
+    names = {job.worker_name for job in jobs if job}
+    assert all(job and job.is_finished for job in jobs)
+    assert names == {"w", "w-1", "w-2"}  # 5 + 5 + 2 jobs, one process each
+    assert redis_client.zcard(Keys(PREFIX).docs) == 12
+
+
+def test_a_killed_batch_process_is_replaced(
+    redis_client: redis.Redis, redis_url: str, tmp_path: Path
+) -> None:
+    captures = archive_imports(tmp_path, generate(30, seed=5))
+    env = service_env(tmp_path, redis_url)
+    worker = _worker(env, "--jobs-per-process", "1000", "--maintenance-s", "1")
+    try:
+        _wait(lambda: redis_client.exists("rq:worker:w"))
+        child = psutil.Process(worker.pid).children()[0]
+        os.kill(child.pid, signal.SIGKILL)
+        _wait(lambda: redis_client.exists("rq:worker:w-1"))  # its replacement is listening
+        hand_off(redis_client, captures)
+        _wait(lambda: redis_client.zcard(Keys(PREFIX).docs) == 30)
+        assert worker.poll() is None  # the supervisor lives on
+        jobs = Job.fetch_many([ingest_job_id(c) for c in captures], connection=redis_client)
+        assert all(job and job.retries_left == 3 for job in jobs)  # none waited for RQ's rescue
+        assert {job.worker_name for job in jobs if job} == {"w-1"}
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        out, _ = worker.communicate(timeout=60)
+    assert Queue(INGEST, connection=redis_client).count == 0, out[-3000:]
+
+
+def _wait(predicate, timeout: float = 120) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out")
+        time.sleep(0.1)
