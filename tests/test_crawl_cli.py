@@ -82,9 +82,13 @@ def test_scrapy_crawl_site_works_with_the_project_settings(redis_url: str, tmp_p
             text=True,
             check=False,
         )
-        assert listed.stdout.split() == ["fixture-gov", "fixture-news", "fixture-noallow", "fixture-wenku"], (
-            listed.stderr[-2000:]
-        )
+        assert listed.stdout.split() == [
+            "fixture-bad",
+            "fixture-gov",
+            "fixture-news",
+            "fixture-noallow",
+            "fixture-wenku",
+        ], listed.stderr[-2000:]
         done = subprocess.run(
             [sys.executable, "-m", "scrapy", "crawl", "fixture-gov", *options],
             cwd=root,

@@ -9,6 +9,7 @@ from dataclasses import replace
 from typing import Any, ClassVar
 
 import scrapy
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
 from scrapy.utils.sitemap import Sitemap
@@ -122,6 +123,9 @@ class SiteSpider(scrapy.Spider):
 
     def page_failed(self, failure: Failure) -> Iterator[CrawledDocument]:
         """A later page failed: hand off the pages we have rather than lose the document."""
+        dropped = ignored_reason(failure)
+        if dropped:
+            self._count(f"failed/{dropped}")
         request = getattr(failure, "request", None)
         state: DocState | None = request.meta.get(DOC) if request is not None else None
         if state is not None and state.pages:
@@ -198,3 +202,15 @@ class SiteSpider(scrapy.Spider):
 def _header(response: Response, name: bytes) -> str | None:
     value = response.headers.get(name)
     return value.decode("latin-1") if value else None
+
+
+# Scrapy drops these with IgnoreRequest and counts nothing; counted here so a crawl's stats show
+# every page it lost (refusals and robots.txt denials are counted where they happen).
+_IGNORED = (("max redirections", "redirect_limit"), ("DOWNLOAD_MAXSIZE", "too_large"))
+
+
+def ignored_reason(failure: Failure) -> str | None:
+    if not failure.check(IgnoreRequest):
+        return None
+    message = str(failure.value)
+    return next((reason for needle, reason in _IGNORED if needle in message), None)

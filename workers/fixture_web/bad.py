@@ -69,7 +69,8 @@ def _ok(body: bytes | str, content_type: str = HTML, *extra: tuple[str, str]) ->
     return 200, (("Content-Type", content_type), *extra), data, 0.0
 
 
-def _speech() -> str:
+def speech() -> str:
+    """The speech the odd pages carry (tests check it comes through decoded right)."""
     return _speeches()[GOOD_DOCS]
 
 
@@ -86,11 +87,11 @@ def _brotli_bomb() -> bytes:
 
 @functools.cache
 def _fifty_megabytes() -> bytes:
-    return _page(_paragraphs(_speech()) + "<p>" + "字" * (50 * 2**20 // 3) + "</p>").encode("utf-8")
+    return _page(_paragraphs(speech()) + "<p>" + "字" * (50 * 2**20 // 3) + "</p>").encode("utf-8")
 
 
 def _mixed() -> bytes:
-    text, half = _speech(), len(_speech()) // 2
+    text, half = speech(), len(speech()) // 2
     head = "<html><head><meta charset='utf-8'><title>x</title></head><body><article>"
     return (
         head.encode()
@@ -101,12 +102,12 @@ def _mixed() -> bytes:
 
 
 def _nested(depth: int) -> str:
-    return "<div>" * depth + _paragraphs(_speech()) + "</div>" * depth
+    return "<div>" * depth + _paragraphs(speech()) + "</div>" * depth
 
 
 def _links_page() -> str:
     links = "".join(f"<a href='{html.escape(link)}'>x</a>" for link in BAD_LINKS)
-    return _page(_paragraphs(_speech()) + links)
+    return _page(_paragraphs(speech()) + links)
 
 
 PAGES: dict[str, Callable[[], Page]] = {
@@ -116,17 +117,17 @@ PAGES: dict[str, Callable[[], Page]] = {
     "page_50mb": lambda: _ok(_fifty_megabytes()),
     "gzip_bomb": lambda: _ok(_gzip_bomb(), HTML, ("Content-Encoding", "gzip")),
     "brotli_bomb": lambda: _ok(_brotli_bomb(), HTML, ("Content-Encoding", "br")),
-    "slow_loris": lambda: (200, (("Content-Type", HTML),), _page(_paragraphs(_speech())).encode(), SLOW_S),
-    "wrong_charset": lambda: _ok(_page(_paragraphs(_speech())).encode("gbk"), "text/html; charset=utf-8"),
-    "absent_charset": lambda: _ok(_page(_paragraphs(_speech())).encode("gbk"), "text/html"),
+    "slow_loris": lambda: (200, (("Content-Type", HTML),), _page(_paragraphs(speech())).encode(), SLOW_S),
+    "wrong_charset": lambda: _ok(_page(_paragraphs(speech())).encode("gbk"), "text/html; charset=utf-8"),
+    "absent_charset": lambda: _ok(_page(_paragraphs(speech())).encode("gbk"), "text/html"),
     "mixed_encodings": lambda: _ok(_mixed(), "text/html"),
-    "nul_bytes": lambda: _ok(_page(_paragraphs(_speech().replace("。", "。\0")))),
+    "nul_bytes": lambda: _ok(_page(_paragraphs(speech().replace("。", "。\0")))),
     "deep_nesting": lambda: _ok(_page(_nested(10_000))),
     "only_chrome": lambda: _ok(_page(CHROME)),
     "empty_page": lambda: _ok(b""),
     "one_character": lambda: _ok(_page("<p>会</p>")),
     "one_repeated_character": lambda: _ok(_page("<p>" + "啊" * 20_000 + "</p>")),
-    "long_single_line": lambda: _ok(_page("<p>" + html.escape(_speech().replace("\n", "") * 40) + "</p>")),
+    "long_single_line": lambda: _ok(_page("<p>" + html.escape(speech().replace("\n", "") * 40) + "</p>")),
     "invalid_link_urls": lambda: _ok(_links_page()),
     "non_http_scheme": lambda: _ok(_links_page()),
 }

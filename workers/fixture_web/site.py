@@ -10,6 +10,7 @@ Layout (B = base URL):
                                      one slow article, one 500 article, one that changes on demand
     /gov/index.html, /gov/zwgk/{id}.html   GBK pages without a charset header; /gov/old/{id}.html
                                      redirects twice; /gov/jump.html redirects to http://localhost
+    /bad/...                         the bad-input corpus (workers/fixture_web/bad.py)
     /_fixture/truth                  JSON ground truth: document URL → corpus doc id and pages
 """
 
@@ -26,6 +27,7 @@ from datetime import UTC, date, datetime, time
 from email.utils import format_datetime, parsedate_to_datetime
 
 from dedup.corpus import CorpusDoc, generate
+from workers.fixture_web import bad
 
 PAGE_CHARS = 900
 MAX_PAGES = 6
@@ -178,6 +180,9 @@ def _route(web: FixtureWeb, path: str, query: str) -> Reply:
         return _wenku(web, path)
     if path.startswith("/news/"):
         return _news(web, path)
+    if path.startswith(bad.PREFIX):
+        page = bad.respond(path, web.base)
+        return Reply(*page) if page else _missing()
     if path.startswith("/gov/"):
         return _gov(web, path)
     if path == "/_fixture/truth":
