@@ -152,14 +152,17 @@ def test_redis_killed_mid_ingest_loses_nothing_acknowledged_and_resumes(
     captures = archive_imports(home, generate(80, seed=11))
     env = service_env(home, own_redis.url)
     workers = [start_worker(env, f"w{i}") for i in range(2)]
-    hand_off(connection, captures)
     seen: dict[str, float] = {}
 
-    def enough() -> bool:
+    def acknowledged(count: int, older_than: float = 0.0) -> bool:
         _acknowledged(connection, seen)
-        return sum(at < time.monotonic() - 1.2 for at in seen.values()) >= 3 or len(seen) == len(captures)
+        return sum(at < time.monotonic() - older_than for at in seen.values()) >= count
 
-    wait_for(enough, 120, "3 documents indexed more than a second ago")
+    # The first documents get old enough to be safe; the second batch is in flight at the kill.
+    hand_off(connection, captures[:20])
+    wait_for(lambda: acknowledged(3, older_than=1.2), 120, "3 documents indexed more than a second ago")
+    hand_off(connection, captures[20:])
+    wait_for(lambda: acknowledged(len(seen) + 1), 120, "the second batch under way", poll=0.01)
     assert len(seen) < len(captures), "the ingest finished before the kill"
     killed_at = time.monotonic()
     own_redis.kill()
@@ -172,7 +175,7 @@ def test_redis_killed_mid_ingest_loses_nothing_acknowledged_and_resumes(
         pipe.hget(Keys(PREFIX).doc(doc_id), "state")
     assert old and pipe.execute() == [b"indexed"] * len(old)
     try:
-        wait_for(lambda: settled(after, len(captures)), 120, "the workers to resume and drain", poll=0.2)
+        wait_for(lambda: settled(after, len(captures)), 90, "the workers to resume and drain", poll=0.2)
     except AssertionError as exc:
         state = (_queue_state(after), [w.poll() for w in workers], [stop_worker(w)[-3000:] for w in workers])
         raise AssertionError(state) from exc

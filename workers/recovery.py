@@ -35,6 +35,7 @@ from workers.store import Store
 MAINTENANCE_S = 30
 RECONNECT_MAX_S = 10.0
 MEMORY_MARGIN = 0.95
+STARTING_S = 10.0
 LOST = "worker_lost"
 logger = logging.getLogger(__name__)
 _DETAIL = "the worker died in the middle of this job every time it ran"
@@ -54,10 +55,23 @@ def abandoned(connection: redis.Redis, registry: StartedJobRegistry, host: str) 
     """Started-registry entries (`job_id:execution_id`) whose worker is gone."""
     entries = []
     for job_id, execution_id in registry.get_job_and_execution_ids(cleanup=False):
-        worker_name = connection.hget(f"rq:execution:{job_id}:{execution_id}", "worker_name")
-        if worker_name is None or worker_gone(connection, _text(worker_name), host):
+        name, created = connection.hmget(f"rq:execution:{job_id}:{execution_id}", "worker_name", "created_at")
+        if (
+            name is None
+            or worker_gone(connection, _text(name), host)
+            or moved_on(connection, _text(name), job_id, created)
+        ):
             entries.append(f"{job_id}:{execution_id}")
     return entries
+
+
+def moved_on(connection: redis.Redis, worker_name: str, job_id: str, created_at: bytes | str | None) -> bool:
+    """A live worker no longer on this job: it lost Redis mid-job and carried on with others.
+    A fresh execution is left alone (its job process sets `current_job` just after the start)."""
+    if created_at is None or time.time() - float(_text(created_at)) < STARTING_S:
+        return False
+    current = connection.hget(f"{Worker.redis_worker_namespace_prefix}{worker_name}", "current_job")
+    return current is None or _text(current) != job_id
 
 
 def recover(connection: redis.Redis, queues: Sequence[Queue], key_prefix: str) -> list[str]:
@@ -71,7 +85,26 @@ def recover(connection: redis.Redis, queues: Sequence[Queue], key_prefix: str) -
             # Only the caller that removes the entry handles it: two workers may look at once.
             if connection.zrem(registry.key, entry) and _requeue(connection, queue, job_id, key_prefix):
                 recovered.append(job_id)
+        for job_id in stuck_between(queue):
+            if connection.lrem(queue.intermediate_queue.key, 1, job_id) and _requeue(
+                connection, queue, job_id, key_prefix
+            ):
+                recovered.append(job_id)
     return recovered
+
+
+def stuck_between(queue: Queue) -> list[str]:
+    """Jobs taken off the queue but never started (the worker or Redis died in between), seen
+    so by two maintenance passes STARTING_S apart; RQ itself waits a minute and a retry delay."""
+    between = queue.intermediate_queue
+    stuck = []
+    for job_id in between.get_job_ids():
+        if job_id in queue.started_job_registry or between.set_first_seen(job_id):
+            continue
+        first = between.get_first_seen(job_id)
+        if first is not None and time.time() - first.timestamp() > STARTING_S:
+            stuck.append(job_id)
+    return stuck
 
 
 def _requeue(connection: redis.Redis, queue: Queue, job_id: str, key_prefix: str) -> bool:
