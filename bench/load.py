@@ -176,10 +176,11 @@ def key_families(connection: redis.Redis) -> dict[str, int]:
 
 def baseline_index_bytes(connection: redis.Redis, count: int) -> int:
     """bench/index.py's LSH-only bytes per document, measured here at `count` documents."""
-    fps = fingerprints(count + 50)[:count]
-    result = ours(connection, fps, [len(fps)])
+    fps = fingerprints(count + 100)
+    size = min(count, len(fps) - 20)
+    result = ours(connection, fps[:size], [size], fps[size : size + 20])
     connection.flushall()
-    return int(result["bytes_per_doc"][str(len(fps))])
+    return int(result["bytes_per_doc"][str(size)])
 
 
 def run(count: int, baseline_docs: int) -> dict[str, Any]:
