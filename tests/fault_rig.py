@@ -87,6 +87,8 @@ def kill_group(process: subprocess.Popen[str], sig: int = signal.SIGKILL) -> Non
         descendants = psutil.Process(process.pid).children(recursive=True)
     except psutil.NoSuchProcess:
         descendants = []
+    if process.poll() is not None and not descendants:
+        return
     with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, sig)
     for child in descendants:
@@ -96,13 +98,13 @@ def kill_group(process: subprocess.Popen[str], sig: int = signal.SIGKILL) -> Non
 
 
 def stop_worker(process: subprocess.Popen[str]) -> str:
-    """SIGTERM (a warm shutdown), then its log (RQ logs to stdout; stderr is merged in)."""
+    """SIGTERM (a warm shutdown), then its log (RQ logs to stdout; stderr is merged in); whatever
+    of its process group is left (RQ's scheduler process) is killed."""
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            kill_group(process)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=20)
+    kill_group(process)
     return process.stdout.read() if process.stdout else ""
 
 

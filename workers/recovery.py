@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import signal
 import socket
 import time
 from collections.abc import Callable, Sequence
+from types import FrameType
 from typing import Any
 
 import redis
@@ -151,13 +153,25 @@ def work_reconnecting(
             return
         except (redis.ConnectionError, redis.TimeoutError) as exc:
             logger.warning("lost Redis (%s); reconnecting", exc)
+            _stop_on_signals()
             wait_for_redis(connection)
         except redis.OutOfMemoryError as exc:
             logger.error("Redis is full, nothing is evicted (%s); waiting until memory is freed", exc)
+            _stop_on_signals()
             wait_for_memory(connection)
         with contextlib.suppress(redis.RedisError):
             rq_worker.register_death()
         attempt += 1
+
+
+def _stop_on_signals() -> None:
+    """RQ's handlers only ask a working worker to stop; one waiting for Redis stops at once."""
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, _exit)
+
+
+def _exit(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(128 + signum)
 
 
 def wait_for_redis(connection: redis.Redis, longest_s: float = RECONNECT_MAX_S) -> None:
