@@ -12,10 +12,10 @@ import redis
 
 from crawler.runs import RunStore
 from tests.cli_process import clean_env, run_cli
-from workers.commands.crawl import resolve_sites_file, show_run
+from workers.commands.crawl import show_run
+from workers.crawls import site_sites_file
 from workers.errors import ServiceError
 from workers.fixture_web.process import FixtureServer
-from workers.settings import load_settings
 
 
 def test_crawl_command_runs_one_crawl_and_prints_its_record(redis_url: str, tmp_path: Path) -> None:
@@ -52,16 +52,15 @@ def test_crawl_command_names_a_missing_sites_file(redis_url: str, tmp_path: Path
 
 
 def test_bad_site_or_sites_file_is_one_clear_error(tmp_path: Path) -> None:
-    settings = load_settings({"DEDUPCRAWL_HOME": str(tmp_path)})
     sites = tmp_path / "sites.toml"
     sites.write_text(
         '[[site]]\nname = "a"\nkind = "news"\nstart_urls = ["https://a.cn/"]\ndocument_patterns = ["x"]\n'
     )
     with pytest.raises(ServiceError, match="no site 'nope'"):
-        resolve_sites_file(sites, settings, "nope")
+        site_sites_file(sites, "nope")
     sites.write_text('[[site]]\nname = "a"\nkind = "blog"\n')
     with pytest.raises(ServiceError, match="site 'a' field 'kind'"):
-        resolve_sites_file(sites, settings, "a")
+        site_sites_file(sites, "a")
 
 
 def test_scrapy_crawl_site_works_with_the_project_settings(redis_url: str, tmp_path: Path) -> None:

@@ -23,7 +23,7 @@ from dedup.corpus import CorpusDoc, generate
 from dedup.provenance import trace
 from tests.cli_process import clean_env, run_cli
 from tests.store_dump import dump
-from workers.commands.crawl import run_crawl
+from workers.crawls import run_crawl
 from workers.fixture_web.process import FixtureServer
 from workers.ingest import UNCHANGED, Ingestor
 from workers.keys import Keys

@@ -14,8 +14,8 @@ import redis
 from rq import get_current_job
 
 from crawler.capture import DocumentCapture
-from workers.commands.crawl import run_crawl
 from workers.connection import connection_url
+from workers.crawls import run_crawl
 from workers.errors import ServiceError
 from workers.ingest import Ingestor
 from workers.keys import Keys

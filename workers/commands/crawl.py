@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -12,11 +10,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from crawler.config import load_sites
-from crawler.errors import CrawlerError
 from workers.connection import connection_url, redis_connection
-from workers.errors import ServiceError
-from workers.settings import Settings, load_settings
+from workers.crawls import run_crawl, site_sites_file
+from workers.settings import load_settings
 
 console = Console()
 
@@ -28,7 +24,7 @@ def crawl(
 ) -> None:
     """Crawl one site now; success is judged from the crawl's stats, not its exit code."""
     settings = load_settings()
-    sites_file = resolve_sites_file(sites, settings, site)
+    sites_file = site_sites_file(sites or settings.sites_file, site)
     with redis_connection(settings) as connection:
         run = run_crawl(site, sites_file, connection_url(connection, settings), settings)
     if as_json:
@@ -36,32 +32,6 @@ def crawl(
     else:
         show_run(run)
     raise typer.Exit(0 if run["status"] == "succeeded" else 1)
-
-
-def run_crawl(
-    site: str, sites_file: Path, redis_url: str, settings: Settings, run_id: str | None = None
-) -> dict[str, Any]:
-    """Run `python -m crawler.run` (a Twisted reactor cannot restart) and return its run record."""
-    command = [sys.executable, "-m", "crawler.run", "--site", site, "--sites-file", str(sites_file)]
-    command += ["--redis-url", redis_url, "--key-prefix", settings.key_prefix]
-    command += ["--warc-dir", str(settings.warc_dir), "--log-level", settings.log_level]
-    command += ["--run-id", run_id] if run_id else []
-    done = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=False)
-    lines = done.stdout.strip().splitlines()
-    if not lines:
-        raise ServiceError(f"the crawl of {site} ended (exit {done.returncode}) without a run record")
-    return dict(json.loads(lines[-1]))
-
-
-def resolve_sites_file(option: Path | None, settings: Settings, site: str) -> Path:
-    path = option or settings.sites_file
-    if path is None:
-        raise ServiceError("no sites file: pass --sites FILE or set DEDUPCRAWL_SITES")
-    try:
-        load_sites(path).site(site)
-    except CrawlerError as exc:
-        raise ServiceError(str(exc)) from exc
-    return path.resolve()
 
 
 def show_run(run: dict[str, Any]) -> None:

@@ -20,8 +20,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from crawler.config import load_sites
 from dedup.provenance import trace
 from workers.cluster_store import ClusterConfig, ClusterStore
-from workers.commands.crawl import run_crawl
 from workers.connection import connection_url, redis_connection
+from workers.crawls import run_crawl
 from workers.fixture_web.process import FixtureServer
 from workers.ingest import IngestConfig
 from workers.keys import Keys

@@ -9,14 +9,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from crawler.config import SitesConfig, load_sites
-from crawler.errors import CrawlerError
 from crawler.runs import CrawlRun, RunStore
 from workers.connection import redis_connection
-from workers.errors import ServiceError
+from workers.crawls import load_sites_file
 from workers.keys import Keys
 from workers.scheduler import Scheduler
-from workers.settings import Settings, load_settings
+from workers.settings import load_settings
 
 console = Console()
 
@@ -27,7 +25,7 @@ def scheduler(
 ) -> None:
     """Enqueue each site's cron slots on the crawl queue; one leader among many schedulers."""
     settings = load_settings()
-    path, config = _sites(sites, settings)
+    path, config = load_sites_file(sites or settings.sites_file)
     with redis_connection(settings) as connection:
         console.print(f"scheduler: {len(config.sites)} sites from {path}, tick every {interval:g}s")
         Scheduler(connection, Keys(settings.key_prefix), config, str(path)).run(interval)
@@ -39,7 +37,7 @@ def schedule(
 ) -> None:
     """List each scheduled site's next run, last enqueued slot and last crawl result."""
     settings = load_settings()
-    path, config = _sites(sites, settings)
+    path, config = load_sites_file(sites or settings.sites_file)
     with redis_connection(settings) as connection:
         rows = Scheduler(connection, Keys(settings.key_prefix), config, str(path)).table()
         runs = RunStore(connection, settings.key_prefix)
@@ -68,13 +66,3 @@ def schedule(
 
 def _status(run: CrawlRun | None) -> str | None:
     return run.status if run else None
-
-
-def _sites(option: Path | None, settings: Settings) -> tuple[Path, SitesConfig]:
-    path = option or settings.sites_file
-    if path is None:
-        raise ServiceError("no sites file: pass --sites FILE or set DEDUPCRAWL_SITES")
-    try:
-        return path.resolve(), load_sites(path)
-    except CrawlerError as exc:
-        raise ServiceError(str(exc)) from exc
