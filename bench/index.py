@@ -14,8 +14,6 @@ ours_batch_docs_per_s  add_many with 100 documents per script call (batch ingest
 
 from __future__ import annotations
 
-import argparse
-import json
 import statistics
 import sys
 import tempfile
@@ -30,6 +28,7 @@ if str(ROOT) not in sys.path:
 import redis  # noqa: E402
 from datasketch import MinHash, MinHashLSH  # noqa: E402
 
+from bench.cli import parser, report  # noqa: E402
 from bench.minhash import key_of  # noqa: E402
 from dedup.corpus import generate  # noqa: E402
 from dedup.errors import Rejected  # noqa: E402
@@ -153,16 +152,9 @@ def measure(quick: bool) -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="2k and 10k documents")
-    parser.add_argument("--json", action="store_true", help="print one JSON object only")
-    args = parser.parse_args()
-    figures = measure(args.quick)
-    if args.json:
-        print(json.dumps(figures))
-        return
-    for name, value in figures.items():
-        print(f"{name:>28}: {value}")
+    args_parser = parser(__doc__, "2k and 10k documents")
+    args = args_parser.parse_args()
+    report(measure(args.quick), args.json)
 
 
 if __name__ == "__main__":

@@ -15,8 +15,6 @@ WARC file once; then, in one run and on the same documents:
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import subprocess
 import sys
@@ -35,6 +33,7 @@ import trafilatura  # noqa: E402
 from rq import Queue  # noqa: E402
 from rq.job import Job  # noqa: E402
 
+from bench.cli import parser, report  # noqa: E402
 from crawler.capture import DocumentCapture  # noqa: E402
 from crawler.warc import Exchange, WarcArchive, capture_ref  # noqa: E402
 from dedup.decode import decode  # noqa: E402
@@ -130,18 +129,9 @@ def _configure_env(home: Path, url: str, prefix: str) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--quick", action="store_true", help="60 documents instead of 300")
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
-    args = parser.parse_args()
-    figures = run(args.quick)
-    if args.json:
-        print(json.dumps(figures))
-    else:
-        for name, value in figures.items():
-            print(f"{name:>28}: {value}")
+    args_parser = parser(__doc__, "60 documents instead of 300")
+    args = args_parser.parse_args()
+    report(run(args.quick), args.json)
 
 
 if __name__ == "__main__":

@@ -10,8 +10,6 @@ family pairs, so the whole range of similarity is covered). Single core (numpy u
 
 from __future__ import annotations
 
-import argparse
-import json
 import random
 import re
 import sys
@@ -28,6 +26,7 @@ import numpy as np  # noqa: E402
 import rensa  # noqa: E402
 from datasketch import MinHash  # noqa: E402
 
+from bench.cli import parser, report  # noqa: E402
 from dedup.corpus import CorpusConfig, generate  # noqa: E402
 from dedup.fingerprint import FingerprintConfig, fingerprint  # noqa: E402
 from dedup.minhash import jaccard_estimate  # noqa: E402
@@ -132,16 +131,9 @@ def measure(quick: bool) -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="fewer documents (under a minute)")
-    parser.add_argument("--json", action="store_true", help="print one JSON object only")
-    args = parser.parse_args()
-    figures = measure(args.quick)
-    if args.json:
-        print(json.dumps(figures))
-        return
-    for name, value in figures.items():
-        print(f"{name:>34}: {value}")
+    args_parser = parser(__doc__, "fewer documents (under a minute)")
+    args = args_parser.parse_args()
+    report(measure(args.quick), args.json)
 
 
 if __name__ == "__main__":

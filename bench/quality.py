@@ -15,8 +15,6 @@ clustered by the Redis ClusterStore on a real redis-server started here. Figures
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -30,6 +28,7 @@ if str(ROOT) not in sys.path:
 import numpy as np  # noqa: E402
 from scipy import sparse  # noqa: E402
 
+from bench.cli import parser, report  # noqa: E402
 from bench.trace_quality import trace_quality  # noqa: E402
 from dedup.clusters import ClusterAssignment, MemoryClusterer, pairwise_scores  # noqa: E402
 from dedup.corpus import CorpusDoc, generate  # noqa: E402
@@ -143,17 +142,10 @@ def measure(n_docs: int, seed: int) -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="a small corpus (under a minute)")
-    parser.add_argument("--json", action="store_true", help="print one JSON object only")
-    parser.add_argument("--seed", type=int, default=101)
-    args = parser.parse_args()
-    figures = measure(600 if args.quick else 3000, args.seed)
-    if args.json:
-        print(json.dumps(figures))
-        return
-    for name, value in figures.items():
-        print(f"{name:>22}: {value}")
+    args_parser = parser(__doc__, "a small corpus (under a minute)")
+    args_parser.add_argument("--seed", type=int, default=101)
+    args = args_parser.parse_args()
+    report(measure(600 if args.quick else 3000, args.seed), args.json)
 
 
 if __name__ == "__main__":
