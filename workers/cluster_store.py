@@ -21,7 +21,8 @@ from dedup.fingerprint import Fingerprint
 from dedup.lsh import DEFAULT_PARAMS, LSHParams
 from dedup.verify import DEFAULT_RULE, Edge, EdgeRule
 from workers.keys import Keys
-from workers.lsh_index import RedisLSHIndex, load_script
+from workers.lsh_index import RedisLSHIndex
+from workers.lua_script import LuaScript
 
 UNKNOWN_DAY = 99999999  # sorts after every real date ordinal: unknown dates never represent
 
@@ -56,19 +57,15 @@ class ClusterStore:
         self.connection = connection
         self.keys = keys
         self.config = config
-        self.index = RedisLSHIndex(
-            connection, keys, config.fingerprint_id, config.lsh, config.shard_bits
-        )
+        self.index = RedisLSHIndex(connection, keys, config.fingerprint_id, config.lsh, config.shard_bits)
         self.base = keys.union_find(config.fingerprint_id)
-        self._merge = load_script(connection, "cluster_merge.lua")
-        self._remove = load_script(connection, "cluster_remove.lua")
+        self._merge = LuaScript(connection, "cluster_merge.lua")
+        self._remove = LuaScript(connection, "cluster_remove.lua")
 
     def _context(self) -> list[str]:
         return [self.base, self.keys.cluster(""), self.keys.clusters, self.config.fingerprint_id]
 
-    def assign(
-        self, fp: Fingerprint, published: date | None, display_length: int
-    ) -> ClusterAssignment:
+    def assign(self, fp: Fingerprint, published: date | None, display_length: int) -> ClusterAssignment:
         """Index the document, verify its candidates, merge its clusters; idempotent."""
         if fp.fingerprint_id != self.config.fingerprint_id:
             raise ConfigError(f"store {self.config.fingerprint_id} cannot take {fp.fingerprint_id}")

@@ -11,10 +11,9 @@ from __future__ import annotations
 import struct
 import zlib
 from collections.abc import Sequence
-from importlib import resources
 
+import numpy as np
 import redis
-from redis.commands.core import Script
 from redis.typing import EncodableT
 
 from dedup.errors import ConfigError
@@ -22,12 +21,9 @@ from dedup.fingerprint import Fingerprint
 from dedup.lsh import DEFAULT_PARAMS, Candidate, LSHParams, band_hashes
 from dedup.verify import compact
 from workers.keys import Keys
+from workers.lua_script import LuaScript
 
 _ID_SHARDS = 1024  # doc id -> number hashes stay compact (<= 128 entries) up to ~128k docs
-
-
-def load_script(connection: redis.Redis, name: str) -> Script:
-    return connection.register_script((resources.files("workers") / name).read_text("utf-8"))
 
 
 class RedisLSHIndex:
@@ -44,10 +40,13 @@ class RedisLSHIndex:
         self.connection = connection
         self.fingerprint_id = fingerprint_id
         self.params = params
-        self.base = f"{keys.lsh(fingerprint_id)}:{params.bands}x{params.rows}"
+        if params.bands > 255 or not 0 <= shard_bits <= 16:
+            raise ConfigError("the Redis LSH index takes at most 255 bands and 16 shard bits")
+        # "k2": bucket keys named by bytes (lsh_add.lua); the number is the key layout's version
+        self.base = f"{keys.lsh(fingerprint_id)}:{params.bands}x{params.rows}:k2"
         self.mask = (1 << shard_bits) - 1
-        self._add = load_script(connection, "lsh_add.lua")
-        self._remove = load_script(connection, "lsh_remove.lua")
+        self._add = LuaScript(connection, "lsh_add.lua")
+        self._remove = LuaScript(connection, "lsh_remove.lua")
 
     def _id_key(self, doc_id: str) -> str:
         return f"{self.base}:id:{zlib.crc32(doc_id.encode('utf-8')) % _ID_SHARDS}"
@@ -61,13 +60,13 @@ class RedisLSHIndex:
 
     def add_many(self, fps: Sequence[Fingerprint]) -> list[list[Candidate]]:
         """Insert all, then query each, in one round trip (batch ingest and reindex)."""
-        args: list[EncodableT] = [self.base, self.mask, 0, 0, self.params.bands]
+        args: list[EncodableT] = [self.base, 0, 0, self.params.bands]
         for fp in fps:
-            args.extend((fp.doc_id, self._record(fp)))
+            args.extend((fp.doc_id, *self._record(fp)))
         if not fps:
             return []
         num_perm = len(fps[0].values())
-        args[2], args[3] = self._lengths(num_perm)
+        args[1], args[2] = self._lengths(num_perm)
         replies = self._add(keys=[self._id_key(fp.doc_id) for fp in fps], args=args)
         return [
             sorted(
@@ -77,13 +76,20 @@ class RedisLSHIndex:
             for r in replies
         ]
 
-    def _record(self, fp: Fingerprint) -> bytes:
+    def _record(self, fp: Fingerprint) -> tuple[bytes, bytes]:
+        """The stored record, and the names of the document's bucket keys (see lsh_add.lua)."""
         if fp.fingerprint_id != self.fingerprint_id:
             raise ConfigError(f"index {self.fingerprint_id} cannot take {fp.fingerprint_id}")
         values = fp.values()
         self.params.check(len(values))
         fields = band_hashes(values, self.params).astype("<u4")
-        return compact(values) + struct.pack("<I", fp.shingle_count) + fields.tobytes()
+        names = np.empty((self.params.bands, 3), dtype=np.uint8)
+        shards = fields & self.mask
+        names[:, 0] = np.arange(1, self.params.bands + 1)
+        names[:, 1] = shards & 0xFF
+        names[:, 2] = shards >> 8
+        record = compact(values) + struct.pack("<I", fp.shingle_count) + fields.tobytes()
+        return record, names.tobytes()
 
     def remove(self, doc_id: str, num_perm: int = 128) -> bool:
         reclen, retlen = self._lengths(num_perm)

@@ -13,7 +13,9 @@ local fields = redis.call('GETRANGE', chunk, offset + retlen, offset + retlen + 
 local packed = struct.pack('<I4', num)
 for band = 1, bands do
   local field = string.sub(fields, 4 * band - 3, 4 * band)
-  local key = base .. ':b:' .. band .. ':' .. (struct.unpack('<I4', field) % (mask + 1))
+  local b1, b2 = string.byte(field, 1, 2)
+  local shard = (b1 + 256 * b2) % (mask + 1)
+  local key = base .. ':b:' .. string.char(band, shard % 256, math.floor(shard / 256))
   local cur = redis.call('HGET', key, field)
   if cur then
     local kept = {}

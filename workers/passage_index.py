@@ -25,7 +25,7 @@ from dedup.errors import ConfigError
 from dedup.records import NormalizedText
 from dedup.winnow import DEFAULT_WINNOW, WinnowConfig, winnow
 from workers.keys import Keys
-from workers.lsh_index import load_script
+from workers.lua_script import LuaScript
 
 PASSAGE_INDEX_VERSION = "pi2"
 SHARD_BITS = 17
@@ -51,8 +51,8 @@ class PassageIndex:
         self.min_shared = min_shared
         self.version = f"{config.version}-{PASSAGE_INDEX_VERSION}"
         self.base = keys.passages(self.version)
-        self._add = load_script(connection, "passage_add.lua")
-        self._remove = load_script(connection, "passage_remove.lua")
+        self._add = LuaScript(connection, "passage_add.lua")
+        self._remove = LuaScript(connection, "passage_remove.lua")
 
     def fingerprints(self, norm: NormalizedText) -> list[str]:
         return [format(fp, "x") for fp in winnow(norm.key, self.config)]

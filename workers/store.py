@@ -20,7 +20,7 @@ from dedup.normalize.key import match_key
 from dedup.provenance import Witness
 from dedup.records import NormalizedText, Rejection, Removal
 from workers.keys import Keys
-from workers.lsh_index import load_script
+from workers.lua_script import LuaScript
 
 PENDING, INDEXED = "pending", "indexed"
 
@@ -79,8 +79,8 @@ class Store:
         self.connection = connection
         self.keys = keys
         self.align_version = align_version  # alignments of another aligner are never mixed in
-        self._save = load_script(connection, "document_save.lua")
-        self._indexed = load_script(connection, "document_indexed.lua")
+        self._save = LuaScript(connection, "document_save.lua")
+        self._indexed = LuaScript(connection, "document_indexed.lua")
 
     # documents ----------------------------------------------------------------------------
 
