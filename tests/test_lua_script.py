@@ -1,0 +1,67 @@
+"""LuaScript's own connections: script cache loss, errors, dropped connections, forks, threads."""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import pytest
+import redis
+
+from tests.engine_corpus import FP_ID, corpus
+from workers.keys import Keys
+from workers.lsh_index import RedisLSHIndex
+from workers.lua_script import LuaScript
+
+
+def remove_args(doc_id: str) -> list[str | int]:
+    return ["t:idx", doc_id, 1023, 300, 132, 42]  # lsh_remove.lua: 0 when the id is unknown
+
+
+def test_runs_after_the_server_forgets_its_scripts(redis_client: redis.Redis) -> None:
+    script = LuaScript(redis_client, "lsh_remove.lua")
+    assert script(keys=["t:id:0"], args=remove_args("a")) == 0
+    redis_client.script_flush()
+    assert script(keys=["t:id:0"], args=remove_args("a")) == 0
+    assert redis_client.script_exists(script.sha) == [True]
+
+
+def test_an_error_reply_leaves_the_connection_usable(redis_client: redis.Redis) -> None:
+    script = LuaScript(redis_client, "lsh_remove.lua")
+    redis_client.hset("t:id:0", "a", 1)  # known id, but record lengths missing below
+    with pytest.raises(redis.ResponseError):
+        script(keys=["t:id:0"], args=["t:idx", "a"])
+    assert script(keys=["t:id:0"], args=remove_args("b")) == 0
+
+
+def test_a_dropped_connection_is_reopened_by_the_next_call(redis_client: redis.Redis) -> None:
+    script = LuaScript(redis_client, "lsh_remove.lua")
+    assert script(keys=["t:id:0"], args=remove_args("a")) == 0
+    redis_client.client_kill_filter(_type="normal", skipme=True)
+    with pytest.raises(redis.ConnectionError):
+        script(keys=["t:id:0"], args=remove_args("a"))
+    assert script(keys=["t:id:0"], args=remove_args("a")) == 0
+
+
+def test_threads_and_forked_children_get_their_own_replies(redis_client: redis.Redis) -> None:
+    docs = [fp for _, fp in corpus()[:120]]
+    index = RedisLSHIndex(redis_client, Keys("t"), FP_ID)
+    for fp in docs:
+        index.add(fp)  # the parent's connection is open from here on
+    expected = [index.add(fp) for fp in docs]  # re-adds: queries over everything
+    assert sum(map(len, expected)) > len(docs) // 2
+    pid = os.fork()
+    if pid == 0:  # the child re-adds (pure queries) over the parent's inherited state
+        os._exit(0 if [index.add(fp) for fp in docs] == expected else 1)
+    results: list[bool] = []
+    threads = [
+        threading.Thread(target=lambda: results.append([index.add(fp) for fp in docs] == expected))
+        for _ in range(3)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert os.waitpid(pid, 0)[1] == 0
+    assert results == [True, True, True]
+    assert [index.add(fp) for fp in docs] == expected
