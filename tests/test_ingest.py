@@ -106,3 +106,26 @@ def test_clear_keeps_crawl_history(redis_client: redis.Redis) -> None:
     redis_client.set(KEYS.seen("https://a.example/"), "1")
     assert derived_state.clear(redis_client, "t") == 1
     assert redis_client.exists(KEYS.crawl("run"), KEYS.seen("https://a.example/")) == 2
+
+
+def test_a_cached_candidate_is_read_again_once_its_page_changed(
+    redis_client: redis.Redis, tmp_path: Path, corpus: list[CorpusDoc]
+) -> None:
+    x = next(d for d in corpus if d.role == "template")
+    y = next(d for d in corpus if d.role == "template" and d.family != x.family)
+    ingestor = Ingestor(redis_client, KEYS, tmp_path / "warc")
+    archive = WarcArchive(tmp_path / "warc", "import")
+    steps = [(x.url, x), (x.url + "?copy", x), (x.url, y), (y.url + "?copy", y)]
+    for step, (url, doc) in enumerate(steps):
+        lines = [json.dumps({"url": url, "text": doc.noisy, "published": f"2020-01-0{step + 1}"})]
+        (tmp_path / f"{step}.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        for item in Importer(archive).jsonl(tmp_path / f"{step}.jsonl"):
+            assert not isinstance(item, Rejection)
+            assert ingestor.ingest_capture(item).status == INDEXED_OUTCOME
+    archive.close()
+    assert len(ingestor.candidate_cache) >= 1  # x's first text was cached for its copy
+    copy = ingestor.store.find(y.url + "?copy")
+    assert copy is not None
+    reused = [al for witness, al in ingestor.store.alignments(copy.doc_id) if witness.url == x.url]
+    covered = sum(al.a_end - al.a_start for al in reused)
+    assert covered >= 0.9 * len(copy.display)  # aligned with the page's new text, y

@@ -23,7 +23,15 @@ import redis
 from crawler.capture import CaptureRef, DocumentCapture
 from crawler.errors import WarcReadError
 from crawler.warc import read_page
-from dedup.align import DEFAULT_ALIGN, AlignConfig, Alignment, align_many
+from dedup.align import (
+    DEFAULT_ALIGN,
+    AlignConfig,
+    Alignment,
+    KeyIndex,
+    align_many,
+    align_prepared_many,
+    prepare,
+)
 from dedup.errors import Rejected
 from dedup.extract import extract
 from dedup.fingerprint import Fingerprint, FingerprintConfig, fingerprint
@@ -31,6 +39,7 @@ from dedup.normalize import DEFAULT_NORM, NormConfig, join_pages, normalize
 from dedup.provenance import Witness, trace
 from dedup.records import Extraction, NormalizedText, Page, Rejection
 from dedup.verify import Edge
+from workers.candidate_cache import CandidateCache
 from workers.cluster_store import ClusterConfig, ClusterStore
 from workers.handoff import ingest_job_id
 from workers.imports import IMPORT_RECORD, ImportRecord
@@ -53,6 +62,7 @@ class IngestConfig:
     align: AlignConfig = DEFAULT_ALIGN
     cluster_candidates: int = 20  # aligned against: the earliest verified neighbours
     passage_candidates: int = 10  # plus the documents sharing the most passages
+    cached_candidates: int = 256  # prepared candidate texts a worker process keeps (~100 KB each)
 
     @property
     def fingerprint_id(self) -> str:
@@ -101,6 +111,7 @@ class Ingestor:
         self.store = Store(connection, keys, self.config.align.version)
         self.clusters = ClusterStore(connection, keys, ClusterConfig(self.config.fingerprint_id))
         self.passages = PassageIndex(connection, keys)
+        self.candidate_cache = CandidateCache(self.config.cached_candidates)
         self.warc_dir = warc_dir
         self._timings: dict[str, float] = {}
         self._counts: dict[str, dict[str, float]] = {}
@@ -197,9 +208,20 @@ class Ingestor:
         return list(dict.fromkeys(chosen))
 
     def _align(self, norm: NormalizedText, candidates: Sequence[str]) -> dict[str, tuple[Alignment, ...]]:
-        texts = self.store.norms(candidates)
-        found = align_many(norm, list(texts.values()), self.config.align)
-        return {doc_id: alignments for doc_id, alignments in zip(texts, found, strict=True) if alignments}
+        prepared = self._prepared(candidates)
+        config = self.config.align
+        found = align_prepared_many(prepare(norm, config), list(prepared.values()), config)
+        return {doc_id: alignments for doc_id, alignments in zip(prepared, found, strict=True) if alignments}
+
+    def _prepared(self, doc_ids: Sequence[str]) -> dict[str, KeyIndex]:
+        """Candidates' seed tables, from the cache when their content hash still matches."""
+        cache = self.candidate_cache
+        found = {d: cache.get(d, h) for d, h in self.store.content_hashes(doc_ids).items()}
+        missing = [doc_id for doc_id, index in found.items() if index is None]
+        for doc_id, (content_hash, text) in self.store.norms(missing).items():
+            index = found[doc_id] = prepare(text, self.config.align)
+            cache.put(doc_id, content_hash, index)
+        return {d: k for d, k in found.items() if k is not None}
 
     def _forget(self, old: StoredDocument) -> None:
         """The page changed: its old text leaves every index before the new one enters."""

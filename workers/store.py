@@ -69,7 +69,7 @@ class StoredDocument:
 
 
 _WITNESS_FIELDS = ("doc_id", "url", "site", "published", "fetched_at")
-_NORM_FIELDS = ("display_z", "original_z", "norm_version", "title", "truncated")
+_NORM_FIELDS = ("display_z", "original_z", "norm_version", "title", "truncated", "content_hash")
 
 
 class Store:
@@ -130,16 +130,24 @@ class Store:
             pipe.hgetall(self.keys.doc(doc_id))
         return [_decode(raw) if raw else None for raw in pipe.execute()]
 
-    def norms(self, doc_ids: Sequence[str]) -> dict[str, NormalizedText]:
-        """Just what alignment needs (display text, original, versions), by id; unknown ids left out."""
+    def norms(self, doc_ids: Sequence[str]) -> dict[str, tuple[str, NormalizedText]]:
+        """Just what alignment needs (display text, original, versions) with the content hash it
+        has, by id; unknown ids left out."""
         pipe = self.connection.pipeline(transaction=False)
         for doc_id in doc_ids:
             pipe.hmget(self.keys.doc(doc_id), _NORM_FIELDS)
         found = {}
         for doc_id, values in zip(doc_ids, pipe.execute(), strict=True):
             if values[0] is not None:
-                found[doc_id] = _norm(doc_id, values)
+                found[doc_id] = (_text(values[-1]), _norm(doc_id, values[:-1]))
         return found
+
+    def content_hashes(self, doc_ids: Sequence[str]) -> dict[str, str]:
+        """Each document's content hash, by id; unknown ids left out."""
+        pipe = self.connection.pipeline(transaction=False)
+        for doc_id in doc_ids:
+            pipe.hget(self.keys.doc(doc_id), "content_hash")
+        return {d: _text(h) for d, h in zip(doc_ids, pipe.execute(), strict=True) if h is not None}
 
     def witnesses(self, doc_ids: Sequence[str]) -> dict[str, Witness]:
         pipe = self.connection.pipeline(transaction=False)
