@@ -53,7 +53,8 @@ class HandoffPipeline:
         changed = [item for item in batch if item.changed]
         self._count("skipped_unchanged", len(batch) - len(changed))
         done = batch if not changed or self._hand_off(changed) else [i for i in batch if not i.changed]
-        services_for(self.crawler).seen.record_many(e for item in done for e in item.seen)
+        if self._archived():  # seen entries may point at captures of this crawl
+            services_for(self.crawler).seen.record_many(e for item in done for e in item.seen)
 
     def _hand_off(self, items: list[CrawledDocument]) -> bool:
         services = services_for(self.crawler)
@@ -68,6 +69,14 @@ class HandoffPipeline:
             return False
         self._count("handed_off", sum(queued))
         self._count("already_handed_off", len(queued) - sum(queued))
+        return True
+
+    def _archived(self) -> bool:
+        try:
+            services_for(self.crawler).archive.flush()
+        except OSError as exc:
+            logger.error("cannot write the WARC archive: %s", exc)
+            return False
         return True
 
     def _count(self, name: str, count: int) -> None:

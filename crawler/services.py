@@ -29,6 +29,9 @@ KEY_PREFIX = "DC_KEY_PREFIX"
 WARC_DIR = "DC_WARC_DIR"
 RUN_ID = "DC_RUN_ID"
 RUN_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}")
+# Captures are written in batches of about this size (the hand-off flushes before every enqueue,
+# so a handed-off document's records are always on disk first).
+WARC_BUFFER_BYTES = 1 << 20
 
 
 @dataclass
@@ -79,7 +82,7 @@ def _build(settings: Any, site_name: str) -> CrawlServices:
         run_id=run_id,
         key_prefix=prefix,
         redis=connection,
-        archive=WarcArchive(warc_dir, f"{site.name}/{run_id}", sites.warc_max_bytes),
+        archive=WarcArchive(warc_dir, f"{site.name}/{run_id}", sites.warc_max_bytes, WARC_BUFFER_BYTES),
         seen=SeenStore(connection, prefix),
         runs=RunStore(connection, prefix),
     )

@@ -7,17 +7,27 @@ import time
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import replace
 from typing import Any, ClassVar
+from urllib.parse import urljoin
 
 import scrapy
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response, TextResponse
-from scrapy.linkextractors import LinkExtractor
+from scrapy.utils.response import get_base_url
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
 from crawler.config import SiteConfig
 from crawler.items import CrawledDocument
-from crawler.links import canonical, continuation_number, matches_any, page_count
+from crawler.links import (
+    LinkFinder,
+    PagerArea,
+    canonical,
+    continuation_number,
+    hrefs,
+    matches_any,
+    page_count,
+    texts,
+)
 from crawler.middlewares import CAPTURE, SEEN
 from crawler.seen import SeenEntry
 from crawler.services import services_for
@@ -41,8 +51,11 @@ class SiteSpider(scrapy.Spider):
         self.doc_res = [re.compile(p) for p in site.document_patterns]
         self.page_re = re.compile(site.page_pattern)
         self.count_re = re.compile(site.page_count_pattern)
-        self.links = LinkExtractor(restrict_css=site.css.links or (), unique=True)
-        self.skipped: set[str] = set()
+        self.links = LinkFinder(site.css.links, site.strip_params)
+        self.pager = PagerArea(site.css.pager)
+        # Lists, sitemaps and sidebars name the same URLs over and over: each is followed (or
+        # skipped as recently fetched) once, rather than left to Scrapy's duplicate filter.
+        self.followed: set[str] = set()
 
     async def start(self) -> AsyncIterator[Request]:
         for url in self.site.start_urls:
@@ -57,8 +70,7 @@ class SiteSpider(scrapy.Spider):
         response = self._decoded(response)
         if not isinstance(response, TextResponse):
             return
-        urls = [link.url for link in self.links.extract_links(response)]
-        yield from self._follow(urls)
+        yield from self._follow(self.links.urls(response))
 
     def parse_sitemap(self, response: Response) -> Iterator[Request]:
         try:
@@ -76,12 +88,17 @@ class SiteSpider(scrapy.Spider):
         docs, lists = [], []
         for raw in urls:
             url = canonical(raw, self.site.strip_params)
+            if url in self.followed:
+                continue
             if matches_any(url, self.doc_res):
                 docs.append(url)
             elif matches_any(url, self.list_res) or (self.follow_unmatched and not self.list_res):
                 lists.append(url)
-        yield from (Request(u, callback=self.parse_list) for u in dict.fromkeys(lists))
-        yield from self._document_requests(list(dict.fromkeys(docs)))
+            else:
+                continue
+            self.followed.add(url)
+        yield from (Request(u, callback=self.parse_list) for u in lists)
+        yield from self._document_requests(docs)
 
     def _document_requests(self, urls: list[str]) -> Iterator[Request]:
         store = services_for(self.crawler).seen
@@ -93,9 +110,7 @@ class SiteSpider(scrapy.Spider):
         for url in urls:
             entry = seen.get(url)
             if entry and now - entry.fetched_at < self.site.recheck_after_s:
-                if url not in self.skipped:  # lists and sitemaps name the same document
-                    self.skipped.add(url)
-                    self._count("skipped_recent")
+                self._count("skipped_recent")
                 continue
             pages = entry.pages if entry else ()
             known = tuple(later_seen[p] for p in pages[1:] if p in later_seen)
@@ -150,16 +165,17 @@ class SiteSpider(scrapy.Spider):
         response = self._decoded(response)
         if not isinstance(response, TextResponse):
             return None, state
-        pager = response.css(self.site.css.pager) if self.site.css.pager else response.selector
+        pager = self.pager.nodes(response)
         if state.number == 1:
-            announced = page_count(" ".join(pager.css("::text").getall()), self.count_re)
+            announced = page_count(texts(pager), self.count_re)
             state = replace(state, expected=announced)
         return self._next_link(response, pager, state), state
 
-    def _next_link(self, response: TextResponse, pager: Any, state: DocState) -> str | None:
+    def _next_link(self, response: TextResponse, pager: list[Any], state: DocState) -> str | None:
         wanted = state.number + 1
-        for href in pager.css("a::attr(href)").getall():
-            url = canonical(response.urljoin(href.strip()), self.site.strip_params)
+        base = get_base_url(response)
+        for href in hrefs(pager):
+            url = canonical(urljoin(base, href.strip()), self.site.strip_params)
             if continuation_number(url, state.doc_url, self.page_re) == wanted:
                 return url
         return None
