@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import redis
+from redis.typing import EncodableT
 
 from dedup.align import DEFAULT_ALIGN, Alignment
 from dedup.normalize.key import match_key
@@ -81,6 +82,7 @@ class Store:
         self.align_version = align_version  # alignments of another aligner are never mixed in
         self._save = LuaScript(connection, "document_save.lua")
         self._indexed = LuaScript(connection, "document_indexed.lua")
+        self._count = LuaScript(connection, "counters_add.lua")
 
     # documents ----------------------------------------------------------------------------
 
@@ -242,12 +244,15 @@ class Store:
         self.count_many({stat: counts})
 
     def count_many(self, counts: Mapping[str, Mapping[str, float]]) -> None:
-        """Several counter families in one round trip."""
-        pipe = self.connection.pipeline(transaction=False)
+        """Several counter families in one call."""
+        keys: list[EncodableT] = []
+        args: list[EncodableT] = []
         for stat, by_name in counts.items():
+            keys.append(self.keys.stats(stat))
+            args.append(len(by_name))
             for name, amount in by_name.items():
-                pipe.hincrbyfloat(self.keys.stats(stat), name, amount)
-        pipe.execute()
+                args.extend((name, amount))
+        self._count(keys=keys, args=args)
 
     def stats(self, stat: str) -> dict[str, float]:
         raw = self.connection.hgetall(self.keys.stats(stat))
