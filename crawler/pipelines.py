@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 import redis
+from twisted.internet import task
 
 from crawler.items import CrawledDocument
 from crawler.services import services_for
@@ -15,7 +16,8 @@ from workers.handoff import enqueue_documents
 logger = logging.getLogger(__name__)
 
 # Documents are handed off in small batches (a few Redis round trips per batch, not per
-# document); a batch waits at most this long for company, checked as items arrive.
+# document); a batch waits about this long at most for company (checked as items arrive and on
+# a timer, so a slow crawl's documents do not wait for the next one).
 BATCH_SIZE = 32
 BATCH_MAX_WAIT_S = 1.0
 
@@ -28,6 +30,7 @@ class HandoffPipeline:
         self.crawler = crawler
         self._pending: list[CrawledDocument] = []
         self._last_flush = time.monotonic()
+        self._timer = task.LoopingCall(self._flush_if_waited)
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> HandoffPipeline:
@@ -42,8 +45,21 @@ class HandoffPipeline:
             self.flush()
         return item
 
+    def open_spider(self) -> None:
+        self._timer.start(BATCH_MAX_WAIT_S, now=False)
+
     def close_spider(self) -> None:
+        if self._timer.running:
+            self._timer.stop()
         self.flush()
+
+    def _flush_if_waited(self) -> None:
+        if not self._pending or time.monotonic() - self._last_flush < BATCH_MAX_WAIT_S:
+            return
+        try:
+            self.flush()
+        except redis.RedisError as exc:  # the seen store: these documents are fetched again next time
+            logger.error("cannot record the seen pages: %s", exc)
 
     def flush(self) -> None:
         batch, self._pending = self._pending, []
