@@ -185,7 +185,9 @@ class WarcArchive:
             payload=io.BytesIO(body),
             length=len(body),
             http_headers=http,
-            warc_headers_dict=_headers("response", exchange.url, exchange.fetched_at, http.headers_buff, body),
+            warc_headers_dict=_headers(
+                "response", exchange.url, exchange.fetched_at, http.headers_buff, body
+            ),
         )
 
     def _request_record(self, exchange: Exchange, response: Any) -> Any:
