@@ -65,3 +65,14 @@ def test_threads_and_forked_children_get_their_own_replies(redis_client: redis.R
     assert os.waitpid(pid, 0)[1] == 0
     assert results == [True, True, True]
     assert [index.add(fp) for fp in docs] == expected
+
+
+def test_a_write_refused_at_maxmemory_raises_out_of_memory(redis_client: redis.Redis) -> None:
+    script = LuaScript(redis_client, "counters_add.lua")
+    redis_client.config_set("maxmemory", 1)
+    try:
+        with pytest.raises(redis.OutOfMemoryError):
+            script(keys=["t:stats"], args=[1, "pages", 1])
+    finally:
+        redis_client.config_set("maxmemory", 0)
+    assert script(keys=["t:stats"], args=[1, "pages", 1]) == 1

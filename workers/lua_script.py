@@ -4,7 +4,8 @@ The ingest path runs several scripts per document. Through `redis.Redis` each ca
 a pool checkout and return, retry wrappers and observability hooks: measured on the 2-core
 machine, 166 µs of client CPU per LSH add against 108 µs on a connection of its own
 (bench/index.py). Errors are redis-py's own (the same parser raises them); a lost connection is
-dropped and reopened by the next call, and the caller's retry policy applies as before.
+dropped and reopened by the next call, and the caller's retry policy applies as before. A write
+the script was refused at maxmemory raises OutOfMemoryError, as it would outside a script.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ import redis
 from redis.connection import AbstractConnection, ConnectionPool
 from redis.exceptions import NoScriptError
 from redis.typing import EncodableT
+
+_OOM = "OOM command not allowed"
 
 
 class _Connections(threading.local):
@@ -68,8 +71,10 @@ def _run(
     try:
         conn.send_command(command, script, len(keys), *keys, *args)
         return conn.read_response()
-    except redis.ResponseError:
-        raise  # the reply was read whole: the connection is still in step
+    except redis.ResponseError as exc:  # the reply was read whole: the connection is in step
+        if _OOM in str(exc):  # a write refused inside the script: what a plain command raises
+            raise redis.OutOfMemoryError(str(exc)) from exc
+        raise
     except BaseException:
         conn.disconnect()  # a half-read reply would be taken as the next call's
         raise
