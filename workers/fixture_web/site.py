@@ -75,13 +75,30 @@ class FixtureWeb:
     slow_s: float = 1.0
     changed: bool = False
     _cache: dict[str, Reply] = field(default_factory=dict)
+    # Lookups built once: finding a document by scanning them all made a large fixture web
+    # (the benchmark's) cost the server more than the pages themselves.
+    _sites: dict[str, list[FixtureDoc]] = field(init=False, repr=False)
+    _by_path: dict[str, FixtureDoc] = field(init=False, repr=False)
+    _index: dict[str, int] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._sites = {"wenku": [], "news": [], "gov": []}
+        for doc in self.docs:
+            self._sites[doc.site].append(doc)
+        self._by_path = {doc.path: doc for doc in self.docs}
+        self._index = {doc.path: i for docs in self._sites.values() for i, doc in enumerate(docs)}
 
     @property
     def by_site(self) -> dict[str, list[FixtureDoc]]:
-        grouped: dict[str, list[FixtureDoc]] = {"wenku": [], "news": [], "gov": []}
-        for doc in self.docs:
-            grouped[doc.site].append(doc)
-        return grouped
+        return self._sites
+
+    def doc_at(self, site: str, path: str) -> FixtureDoc | None:
+        doc = self._by_path.get(path)
+        return doc if doc is not None and doc.site == site else None
+
+    def index_of(self, doc: FixtureDoc) -> int:
+        """The document's position on its site (the lists' order)."""
+        return self._index[doc.path]
 
     def truth(self) -> dict[str, dict[str, object]]:
         return {
@@ -214,7 +231,7 @@ def _wenku(web: FixtureWeb, path: str) -> Reply:
         return _wenku_list(web, docs, int(match.group(1)))
     if match := WENKU_DOC.match(path):
         number, page = int(match.group(1)), int(match.group(2) or 1)
-        doc = next((d for d in docs if d.number == number), None)
+        doc = web.doc_at("wenku", f"/wenku/doc/{number}.html")
         if doc is None or page < 1 or page > len(doc.pages) or (page == 1 and match.group(2)):
             return _missing()
         return _html(_wenku_page(web, docs, doc, page), doc.corpus.published)
@@ -265,7 +282,7 @@ def _wenku_page(web: FixtureWeb, docs: list[FixtureDoc], doc: FixtureDoc, page: 
         '<div class="actions">返回 下载 相关 举报</div>'
     )
     crumbs = ["首页", "讲话稿", corpus.title]
-    return _wenku_chrome(web, corpus.title, body, crumbs, _neighbours(docs, doc))
+    return _wenku_chrome(web, corpus.title, body, crumbs, _neighbours(web, docs, doc))
 
 
 def _wenku_chrome(
@@ -288,8 +305,8 @@ def _uploader(number: int) -> str:
     return "张李王赵刘陈杨黄"[number % 8] + "***"
 
 
-def _neighbours(docs: list[FixtureDoc], doc: FixtureDoc) -> list[FixtureDoc]:
-    index = docs.index(doc)
+def _neighbours(web: FixtureWeb, docs: list[FixtureDoc], doc: FixtureDoc) -> list[FixtureDoc]:
+    index = web.index_of(doc)
     return [d for d in docs[max(0, index - 2) : index + 3] if d is not doc]
 
 
@@ -309,8 +326,8 @@ def _news(web: FixtureWeb, path: str) -> Reply:
         return _text(_sitemap(web, docs), "application/xml")
     if path == BROKEN_ARTICLE:
         return Reply(500, (("Content-Type", "text/html; charset=utf-8"),), "<h1>500 服务器错误</h1>".encode())
-    if match := NEWS_ARTICLE.match(path):
-        doc = next((d for d in docs if d.path == path), None)
+    if NEWS_ARTICLE.match(path):
+        doc = web.doc_at("news", path)
         if doc is None:
             return _missing()
         return _news_article(web, docs, doc)
@@ -333,7 +350,7 @@ def _news_list(web: FixtureWeb, docs: list[FixtureDoc], n: int) -> Reply:
 
 def _news_article(web: FixtureWeb, docs: list[FixtureDoc], doc: FixtureDoc) -> Reply:
     corpus = doc.corpus
-    changing = web.changed and docs.index(doc) == CHANGING_ARTICLE_INDEX
+    changing = web.changed and web.index_of(doc) == CHANGING_ARTICLE_INDEX
     text = corpus.noisy + ("\n" + CHANGE_NOTE if changing else "")
     body = (
         f"<h1>{_e(corpus.title)}</h1>"
@@ -343,7 +360,7 @@ def _news_article(web: FixtureWeb, docs: list[FixtureDoc], doc: FixtureDoc) -> R
     )
     modified = date(2025, 6, 1) if changing else corpus.published
     reply = _html(_news_chrome(corpus.title, body, ["首页", "要闻", "正文"], docs[:6]), modified)
-    slow = docs.index(doc) == SLOW_ARTICLE_INDEX
+    slow = web.index_of(doc) == SLOW_ARTICLE_INDEX
     return Reply(reply.status, reply.headers, reply.body, web.slow_s if slow else 0.0)
 
 
@@ -386,8 +403,8 @@ def _gov(web: FixtureWeb, path: str) -> Reply:
         return _redirect(302, f"/gov/zwgk/{match.group(1)}.html")
     if path == "/gov/jump.html":
         return _redirect(302, web.base.replace("127.0.0.1", "localhost") + "/gov/zwgk/outside.html")
-    if match := GOV_DOC.match(path):
-        doc = next((d for d in docs if d.path == path), None)
+    if GOV_DOC.match(path):
+        doc = web.doc_at("gov", path)
         return _gov_page(doc) if doc else _missing()
     return _missing()
 
