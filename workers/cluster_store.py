@@ -20,9 +20,9 @@ from dedup.errors import ConfigError
 from dedup.fingerprint import Fingerprint
 from dedup.lsh import DEFAULT_PARAMS, LSHParams
 from dedup.verify import DEFAULT_RULE, Edge, EdgeRule
+from workers.direct_connection import LuaScript, pipelined
 from workers.keys import Keys
 from workers.lsh_index import RedisLSHIndex
-from workers.lua_script import LuaScript
 
 UNKNOWN_DAY = 99999999  # sorts after every real date ordinal: unknown dates never represent
 
@@ -86,11 +86,15 @@ class ClusterStore:
 
     def _first_with_key(self, fp: Fingerprint) -> str:
         """The first document with this match key (atomically claimed by HSETNX)."""
-        pipe = self.connection.pipeline(transaction=True)
-        pipe.hsetnx(f"{self.base}:kh", fp.key_hash, fp.doc_id)
-        pipe.hget(f"{self.base}:kh", fp.key_hash)
-        pipe.hset(f"{self.base}:dk", fp.doc_id, fp.key_hash)
-        _, first, _ = pipe.execute()
+        _, first, _ = pipelined(
+            self.connection,
+            [
+                ("HSETNX", f"{self.base}:kh", fp.key_hash, fp.doc_id),
+                ("HGET", f"{self.base}:kh", fp.key_hash),
+                ("HSET", f"{self.base}:dk", fp.doc_id, fp.key_hash),
+            ],
+            atomic=True,
+        )
         return _text(first)
 
     def remove(self, doc_id: str) -> bool:

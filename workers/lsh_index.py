@@ -20,8 +20,8 @@ from dedup.errors import ConfigError
 from dedup.fingerprint import Fingerprint
 from dedup.lsh import DEFAULT_PARAMS, Candidate, LSHParams, band_hashes
 from dedup.verify import compact
+from workers.direct_connection import LuaScript
 from workers.keys import Keys
-from workers.lua_script import LuaScript
 
 _ID_SHARDS = 1024  # doc id -> number hashes stay compact (<= 128 entries) up to ~128k docs
 

@@ -24,8 +24,8 @@ from redis.typing import EncodableT
 from dedup.errors import ConfigError
 from dedup.records import NormalizedText
 from dedup.winnow import DEFAULT_WINNOW, WinnowConfig, winnow
+from workers.direct_connection import LuaScript
 from workers.keys import Keys
-from workers.lua_script import LuaScript
 
 PASSAGE_INDEX_VERSION = "pi2"
 SHARD_BITS = 17

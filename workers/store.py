@@ -20,8 +20,8 @@ from dedup.align import DEFAULT_ALIGN, Alignment
 from dedup.normalize.key import match_key
 from dedup.provenance import Witness
 from dedup.records import NormalizedText, Rejection, Removal
+from workers.direct_connection import LuaScript, pipelined
 from workers.keys import Keys
-from workers.lua_script import LuaScript
 
 PENDING, INDEXED = "pending", "indexed"
 
@@ -115,8 +115,7 @@ class Store:
         self._indexed(keys=keys, args=[doc_id, cluster_id, f"{reuse_ratio:.6f}", sources, input_id])
 
     def get(self, doc_id: str) -> StoredDocument | None:
-        raw = self.connection.hgetall(self.keys.doc(doc_id))
-        return _decode(raw) if raw else None
+        return self.get_many([doc_id])[0]
 
     def find(self, doc_id_or_url: str) -> StoredDocument | None:
         """By document id, else by (final) URL."""
@@ -127,36 +126,28 @@ class Store:
         return self.get(_text(doc_id)) if doc_id else None
 
     def get_many(self, doc_ids: Sequence[str]) -> list[StoredDocument | None]:
-        pipe = self.connection.pipeline(transaction=False)
-        for doc_id in doc_ids:
-            pipe.hgetall(self.keys.doc(doc_id))
-        return [_decode(raw) if raw else None for raw in pipe.execute()]
+        replies = pipelined(self.connection, [("HGETALL", self.keys.doc(d)) for d in doc_ids])
+        return [_decode(_pairs(flat)) if flat else None for flat in replies]
 
     def norms(self, doc_ids: Sequence[str]) -> dict[str, tuple[str, NormalizedText]]:
         """Just what alignment needs (display text, original, versions) with the content hash it
         has, by id; unknown ids left out."""
-        pipe = self.connection.pipeline(transaction=False)
-        for doc_id in doc_ids:
-            pipe.hmget(self.keys.doc(doc_id), _NORM_FIELDS)
+        replies = pipelined(self.connection, [("HMGET", self.keys.doc(d), *_NORM_FIELDS) for d in doc_ids])
         found = {}
-        for doc_id, values in zip(doc_ids, pipe.execute(), strict=True):
+        for doc_id, values in zip(doc_ids, replies, strict=True):
             if values[0] is not None:
                 found[doc_id] = (_text(values[-1]), _norm(doc_id, values[:-1]))
         return found
 
     def content_hashes(self, doc_ids: Sequence[str]) -> dict[str, str]:
         """Each document's content hash, by id; unknown ids left out."""
-        pipe = self.connection.pipeline(transaction=False)
-        for doc_id in doc_ids:
-            pipe.hget(self.keys.doc(doc_id), "content_hash")
-        return {d: _text(h) for d, h in zip(doc_ids, pipe.execute(), strict=True) if h is not None}
+        replies = pipelined(self.connection, [("HGET", self.keys.doc(d), "content_hash") for d in doc_ids])
+        return {d: _text(h) for d, h in zip(doc_ids, replies, strict=True) if h is not None}
 
     def witnesses(self, doc_ids: Sequence[str]) -> dict[str, Witness]:
-        pipe = self.connection.pipeline(transaction=False)
-        for doc_id in doc_ids:
-            pipe.hmget(self.keys.doc(doc_id), _WITNESS_FIELDS)
+        replies = pipelined(self.connection, [("HMGET", self.keys.doc(d), *_WITNESS_FIELDS) for d in doc_ids])
         found = {}
-        for doc_id, values in zip(doc_ids, pipe.execute(), strict=True):
+        for doc_id, values in zip(doc_ids, replies, strict=True):
             if values[0] is not None:
                 found[doc_id] = _witness([_text(v) for v in values])
         return found
@@ -190,14 +181,14 @@ class Store:
     ) -> dict[str, list[Alignment]]:
         """Both directions of every pair, so either document's trace sees the other; returns
         every alignment of `doc_id` as stored now (others' included), in the same round trip."""
-        pipe = self.connection.pipeline(transaction=True)
+        commands: list[tuple[EncodableT, ...]] = []
         for other, alignments in found.items():
             if alignments:
-                pipe.hset(self._aln(doc_id), other, _alignments_json(alignments))
+                commands.append(("HSET", self._aln(doc_id), other, _alignments_json(alignments)))
                 swapped = [a.swapped() for a in alignments]
-                pipe.hset(self._aln(other), doc_id, _alignments_json(swapped))
-        pipe.hgetall(self._aln(doc_id))
-        return _parse_alignments(pipe.execute()[-1])
+                commands.append(("HSET", self._aln(other), doc_id, _alignments_json(swapped)))
+        commands.append(("HGETALL", self._aln(doc_id)))
+        return _parse_alignments(_pairs(pipelined(self.connection, commands, atomic=True)[-1]))
 
     def alignments(self, doc_id: str) -> list[tuple[Witness, Alignment]]:
         """Every alignment of `doc_id` (on side a) with the witness on the other side."""
@@ -354,6 +345,13 @@ def _witness(values: list[str]) -> Witness:
         date.fromisoformat(published) if published else None,
         datetime.fromisoformat(fetched_at) if fetched_at else None,
     )
+
+
+def _pairs(reply: Mapping[Any, Any] | Sequence[Any]) -> Mapping[Any, Any]:
+    """A raw HGETALL reply as a dict: a map in RESP3, field, value, ... in RESP2."""
+    if isinstance(reply, Mapping):
+        return reply
+    return dict(zip(reply[::2], reply[1::2], strict=True))
 
 
 def _parse_alignments(raw: Mapping[Any, Any]) -> dict[str, list[Alignment]]:

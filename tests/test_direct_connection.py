@@ -1,4 +1,4 @@
-"""LuaScript's own connections: script cache loss, errors, dropped connections, forks, threads."""
+"""The direct connection: scripts survive cache loss, errors and drops; pipelines; forks, threads."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import pytest
 import redis
 
 from tests.engine_corpus import FP_ID, corpus
+from workers.direct_connection import LuaScript, pipelined
 from workers.keys import Keys
 from workers.lsh_index import RedisLSHIndex
-from workers.lua_script import LuaScript
 
 
 def remove_args(doc_id: str) -> list[str | int]:
@@ -76,3 +76,22 @@ def test_a_write_refused_at_maxmemory_raises_out_of_memory(redis_client: redis.R
     finally:
         redis_client.config_set("maxmemory", 0)
     assert script(keys=["t:stats"], args=[1, "pages", 1]) == 1
+
+
+def test_pipelines_reply_in_order_and_raise_errors_after_reading_every_reply(
+    redis_client: redis.Redis,
+) -> None:
+    assert pipelined(redis_client, []) == []
+    replies = pipelined(redis_client, [("HSET", "t:h", "a", 1), ("HGET", "t:h", "a"), ("HGET", "t:h", "b")])
+    assert replies == [1, b"1", None]
+    with pytest.raises(redis.ResponseError):
+        pipelined(redis_client, [("HSET", "t:h", "b", 2), ("INCR", "t:h"), ("HSET", "t:h", "c", 3)])
+    assert redis_client.hgetall("t:h") == {b"a": b"1", b"b": b"2", b"c": b"3"}  # not atomic
+    assert pipelined(redis_client, [("HGET", "t:h", "c")]) == [b"3"]  # still in step
+
+
+def test_atomic_pipelines_apply_all_or_nothing(redis_client: redis.Redis) -> None:
+    assert pipelined(redis_client, [("SET", "t:a", 1), ("INCR", "t:a")], atomic=True) == [b"OK", 2]
+    with pytest.raises(redis.ResponseError):  # refused while queuing: EXEC aborts
+        pipelined(redis_client, [("SET", "t:a", 5), ("HSET", "t:h")], atomic=True)
+    assert redis_client.get("t:a") == b"2"

@@ -1,11 +1,13 @@
-"""Lua scripts of workers/ run by EVALSHA on a connection kept per client, process and thread.
+"""The ingest path's Redis calls on a connection kept per client, process and thread: Lua scripts
+(EVALSHA) and pipelines of plain commands.
 
-The ingest path runs several scripts per document. Through `redis.Redis` each call also pays for
-a pool checkout and return, retry wrappers and observability hooks: measured on the 2-core
-machine, 166 µs of client CPU per LSH add against 108 µs on a connection of its own
-(bench/index.py). Errors are redis-py's own (the same parser raises them); a lost connection is
-dropped and reopened by the next call, and the caller's retry policy applies as before. A write
-the script was refused at maxmemory raises OutOfMemoryError, as it would outside a script.
+The ingest path makes a dozen calls per document. Through `redis.Redis` each also pays for a
+pool checkout and return, retry wrappers and observability hooks: measured on the 2-core machine,
+166 µs of client CPU per LSH add against 108 µs on a connection of its own (bench/index.py).
+Replies are raw, as the protocol gives them (HGETALL: a map in RESP3, a flat list in RESP2).
+Errors are redis-py's own (the same parser raises them); a lost connection is dropped and
+reopened by the next call, and the caller's retry policy applies as before. A write a script was
+refused at maxmemory raises OutOfMemoryError, as it would outside a script.
 """
 
 from __future__ import annotations
@@ -63,6 +65,41 @@ class LuaScript:
             return _run(conn, "EVALSHA", self.sha, keys, args)
         except NoScriptError:  # a new or restarted server: EVAL also caches it
             return _run(conn, "EVAL", self.source, keys, args)
+
+
+def pipelined(
+    client: redis.Redis, commands: Sequence[Sequence[EncodableT]], atomic: bool = False
+) -> list[Any]:
+    """Every command's reply, in order, for one round trip; `atomic` wraps them in MULTI/EXEC.
+    An error reply is raised once every reply has been read."""
+    if not commands:
+        return []
+    conn = _connections.get(client.connection_pool)
+    wrapped = [("MULTI",), *commands, ("EXEC",)] if atomic else commands
+    try:
+        conn.send_packed_command(conn.pack_commands(wrapped))
+        replies = [_reply(conn) for _ in wrapped]
+    except BaseException:
+        conn.disconnect()
+        raise
+    _raise_first_error(replies)  # also a command refused before EXEC (EXECABORT)
+    if not atomic:
+        return replies
+    _raise_first_error(replies[-1])
+    return list(replies[-1])
+
+
+def _raise_first_error(replies: Sequence[Any]) -> None:
+    for reply in replies:
+        if isinstance(reply, redis.ResponseError):
+            raise reply
+
+
+def _reply(conn: AbstractConnection) -> Any:
+    try:
+        return conn.read_response()
+    except redis.ResponseError as exc:  # read whole; raised once the rest is read
+        return exc
 
 
 def _run(
