@@ -72,13 +72,25 @@ def hand_off(connection: redis.Redis, captures: Sequence[DocumentCapture]) -> No
     assert all(enqueue_documents(connection, list(captures), PREFIX))
 
 
+# Workers started by a test, so its teardown stops them even when an assertion failed first (a
+# worker left waiting for a server that is gone would poll forever).
+STARTED: list[subprocess.Popen[str]] = []
+
+
+def stop_started_workers() -> None:
+    while STARTED:
+        kill_group(STARTED.pop())
+
+
 def start_worker(env: dict[str, str], name: str, maintenance_s: int = 1) -> subprocess.Popen[str]:
     """`dedupcrawl worker` (not burst) as the leader of its own process group."""
     command = [sys.executable, "-m", "workers", "worker", "--queues", INGEST, "--name", name,
                "--maintenance-s", str(maintenance_s)]  # fmt: skip
-    return subprocess.Popen(
+    process = subprocess.Popen(
         command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
     )
+    STARTED.append(process)
+    return process
 
 
 def kill_group(process: subprocess.Popen[str], sig: int = signal.SIGKILL) -> None:

@@ -31,6 +31,7 @@ from tests.fault_rig import (
     service_env,
     settled,
     start_worker,
+    stop_started_workers,
     stop_worker,
     wait_for,
 )
@@ -45,6 +46,12 @@ from workers.redis_server import RedisServer, ServerInfo, stop_process
 from workers.store import Store
 
 pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(autouse=True)
+def _no_worker_outlives_its_test() -> Iterator[None]:
+    yield
+    stop_started_workers()
 
 
 @dataclass
