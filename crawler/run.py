@@ -11,6 +11,7 @@ the exit status mirrors that verdict: 0 succeeded, 1 failed, 2 could not start.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import sys
 from typing import Any
@@ -71,6 +72,10 @@ def crawl(args: argparse.Namespace) -> CrawlRun | None:
     _check_redis(args.redis_url)  # without it there is no seen store, hand-off or run record
     process = CrawlerProcess(scrapy_settings(args, run_id))
     process.crawl(site.name)
+    # What exists now (modules, Scrapy's machinery) lives as long as the process: kept out of
+    # the cyclic collector's full passes, which otherwise rescan it all several times a crawl.
+    gc.collect()
+    gc.freeze()
     process.start()
     connection = redis.Redis.from_url(args.redis_url)
     try:
