@@ -35,6 +35,9 @@ Headers = Sequence[tuple[str, str]]
 # Scrapy hands us the de-chunked body; keeping these headers would misdescribe the stored bytes.
 DROPPED_HEADERS = {"transfer-encoding", "content-length"}
 DOCUMENT_RECORD = "application/vnd.dedupcrawl.document+json"
+# What reading a damaged archive raises: warcio trips over a record cut inside its headers with
+# AttributeError/TypeError (a missing WARC-Target-URI, say) besides its own errors.
+_MALFORMED = (ArchiveLoadFailed, EOFError, OSError, zlib.error, ValueError, AttributeError, TypeError)
 # ISA-L's gzip at its default level: a third of the CPU of warcio's zlib level 9 for files about
 # 5% larger on pages this size; plain gzip members, readable by any gzip/zlib reader.
 GZIP_LEVEL = isal_zlib.ISAL_DEFAULT_COMPRESSION
@@ -261,7 +264,7 @@ def read_page(warc_dir: str | Path, ref: CaptureRef) -> Page:
     try:
         record = next(iter(ArchiveIterator(io.BytesIO(record_bytes))))
         raw = record.raw_stream.read()
-    except (ArchiveLoadFailed, StopIteration, EOFError, OSError, zlib.error, ValueError) as exc:
+    except (StopIteration, *_MALFORMED) as exc:
         raise WarcReadError(f"{ref.warc_file}@{ref.offset}: unreadable record ({exc})") from exc
     _check_record(record, ref, raw)
     headers = tuple(record.http_headers.headers) if record.http_headers else ()
@@ -336,7 +339,7 @@ def iter_records(
             if on_error is None:
                 raise
             on_error(exc)
-        except (ArchiveLoadFailed, EOFError, OSError, zlib.error, ValueError) as exc:
+        except _MALFORMED as exc:
             error = WarcReadError(f"{relative}: stopped reading ({exc})")
             if on_error is None:
                 raise error from exc

@@ -192,3 +192,39 @@ def test_documents_can_be_regrouped_from_the_archive(tmp_path: Path) -> None:
     archive.write_document(doc)
     archive.close()
     assert list(iter_documents(tmp_path)) == [doc]
+
+
+@settings(max_examples=40, deadline=None)
+@given(cut=st.floats(0.0, 1.0))
+def test_a_file_cut_anywhere_reads_as_its_whole_records_and_one_named_error(
+    tmp_path_factory: pytest.TempPathFactory, cut: float
+) -> None:
+    root = tmp_path_factory.mktemp("warc")
+    archive = WarcArchive(root, "run")
+    refs = [_capture(archive, _exchange(url=f"http://site.test/{i}.html", body=b"x" * 900)) for i in range(3)]
+    archive.close()
+    path = root / refs[0].warc_file
+    data = path.read_bytes()
+    ends = {0} | {r.offset + r.length for r in iter_records(root)}
+    size = int(len(data) * cut)
+    path.write_bytes(data[:size])
+    errors: list[WarcReadError] = []
+    urls = [r.url for r in iter_records(root, on_error=errors.append) if r.record_type == "response"]
+    assert urls == [ref.url for ref in refs if ref.offset + ref.length <= size]
+    assert len(errors) == (0 if size in ends else 1)
+
+
+def test_buffered_archive_writes_whole_records_at_flush(tmp_path: Path) -> None:
+    archive = WarcArchive(tmp_path, "run", buffer_bytes=1 << 20)
+    ref = _capture(archive, _exchange())
+    path = tmp_path / ref.warc_file
+    assert path.stat().st_size == 0  # nothing on disk before the flush, not even half a record
+    archive.flush()
+    assert read_page(tmp_path, ref).body == _exchange().body
+    later = _capture(archive, _exchange(url="http://site.test/2.html"))
+    archive.close()
+    assert read_page(tmp_path, later).url == "http://site.test/2.html"
+    assert [r.offset for r in iter_records(tmp_path) if r.record_type == "response"] == [
+        ref.offset,
+        later.offset,
+    ]
