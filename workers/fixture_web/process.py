@@ -18,13 +18,17 @@ SITES_TEMPLATE = Path(__file__).resolve().parent / "sites.toml"
 
 
 class FixtureServer:
-    """`with FixtureServer(docs=30) as web:` — `web.url`, `web.log()`, `web.set_changed(True)`."""
+    """`with FixtureServer(docs=30) as web:` — `web.url`, `web.log()`, `web.set_changed(True)`.
 
-    def __init__(self, docs: int = 30, seed: int = 7, crawl_delay: float = 0.1, slow_s: float = 1.0) -> None:
+    `warm=True` renders every page before serving, so the first crawl does not pay for it."""
+
+    def __init__(
+        self, docs: int = 30, seed: int = 7, crawl_delay: float = 0.1, slow_s: float = 1.0, warm: bool = False
+    ) -> None:
         self._args = [
             "--docs", str(docs), "--seed", str(seed),
             "--crawl-delay", str(crawl_delay), "--slow-s", str(slow_s),
-        ]  # fmt: skip
+        ] + (["--warm"] if warm else [])  # fmt: skip
         self._process: subprocess.Popen[str] | None = None
         self.url = ""
         self.documents = 0

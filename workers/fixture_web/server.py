@@ -10,7 +10,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from workers.fixture_web.site import FixtureWeb, Reply, build, respond
+from workers.fixture_web.site import FixtureWeb, Reply, build, respond, warm
 
 
 class FixtureHTTPServer(ThreadingHTTPServer):
@@ -101,8 +101,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--crawl-delay", type=float, default=0.1)
     parser.add_argument("--slow-s", type=float, default=1.0)
+    parser.add_argument("--warm", action="store_true", help="render every page before serving")
     args = parser.parse_args(argv)
     server = FixtureHTTPServer((args.host, args.port), args)
+    if args.warm:
+        warm(server.web)
     # The parent reads this one line to learn the port.
     print(json.dumps({"url": server.web.base, "documents": len(server.web.docs)}), flush=True)
     try:

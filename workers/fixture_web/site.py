@@ -164,6 +164,16 @@ def respond(web: FixtureWeb, path: str, query: str, headers: dict[str, str]) -> 
     return _conditional(reply, headers)
 
 
+def warm(web: FixtureWeb) -> None:
+    """Render (and cache) every document page and list page of the doc-sharing and news sites."""
+    lists = -(-len(web.by_site["wenku"]) // LIST_SIZE), -(-len(web.by_site["news"]) // LIST_SIZE)
+    paths = [p for doc in web.docs for p in doc.page_paths]
+    paths += [f"/wenku/list/{n}.html" for n in range(1, lists[0] + 1)]
+    paths += [f"/news/list_{n}.html" for n in range(1, lists[1] + 1)]
+    for path in paths:
+        respond(web, path, "", {})
+
+
 def _conditional(reply: Reply, headers: dict[str, str]) -> Reply:
     if reply.status != 200:
         return reply
