@@ -59,6 +59,7 @@ def page_count(text: str, pattern: re.Pattern[str]) -> int | None:
     return count if 0 < count < 10_000 else None
 
 
+@lru_cache(maxsize=4096)  # every page of a document asks for the document's stem
 def _stem(url: str) -> str:
     parts = urlsplit(url)
     path = re.sub(r"\.[A-Za-z0-9]{1,5}$", "", parts.path)
@@ -95,6 +96,16 @@ class LinkFinder:
             for href in _HREFS(node)
         )
         return list(dict.fromkeys(url for url in found if url))
+
+
+def pager_link(base: str, href: str, strip_params: tuple[str, ...]) -> str:
+    """A pager's `href` as a canonical URL (each page of a document links the same pages)."""
+    return _pager_link(_join_base(base, href), href.strip(), strip_params)
+
+
+@lru_cache(maxsize=65536)
+def _pager_link(base: str, href: str, strip_params: tuple[str, ...]) -> str:
+    return canonical(urljoin(base, href), strip_params)
 
 
 def _join_base(base: str, href: str) -> str:

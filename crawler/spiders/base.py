@@ -7,7 +7,6 @@ import time
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import replace
 from typing import Any, ClassVar
-from urllib.parse import urljoin
 
 import scrapy
 from scrapy.exceptions import IgnoreRequest
@@ -26,6 +25,7 @@ from crawler.links import (
     hrefs,
     matches_any,
     page_count,
+    pager_link,
     texts,
 )
 from crawler.middlewares import CAPTURE, SEEN
@@ -175,7 +175,7 @@ class SiteSpider(scrapy.Spider):
         wanted = state.number + 1
         base = get_base_url(response)
         for href in hrefs(pager):
-            url = canonical(urljoin(base, href.strip()), self.site.strip_params)
+            url = pager_link(base, href, self.site.strip_params)
             if continuation_number(url, state.doc_url, self.page_re) == wanted:
                 return url
         return None
