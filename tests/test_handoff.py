@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
+from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import redis
 from rq import Queue
 from rq.job import Job
+from scrapy.settings import Settings
+from scrapy.statscollectors import StatsCollector
+from twisted.internet import task
 
+from crawler import pipelines, services
 from crawler.capture import CaptureRef, DocumentCapture
+from crawler.items import CrawledDocument
+from crawler.seen import SeenEntry
+from crawler.warc import iter_documents
+from workers.fixture_web.process import sites_toml
 from workers.handoff import enqueue_document, enqueue_documents, ingest_job_id
 from workers.queues import INGEST
 
@@ -73,3 +84,48 @@ def test_failed_enqueue_releases_the_guard(redis_client: redis.Redis) -> None:
     redis_client.delete(queue_key)
     assert enqueue_document(redis_client, capture, "t") is True
     assert Queue(INGEST, connection=redis_client).count == 1
+
+
+class _Crawler:
+    """What the pipeline and the crawl services use of a Scrapy crawler."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.spidercls = SimpleNamespace(name="fixture-wenku")
+        self.stats = StatsCollector(self)  # type: ignore[arg-type]
+
+
+def test_a_lone_document_is_handed_off_on_the_timer(
+    redis_client: redis.Redis, redis_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No further item arrives: the pipeline's timer hands the waiting document off, archive
+    flushed first, seen store written after."""
+    monkeypatch.setattr(pipelines, "BATCH_MAX_WAIT_S", 0.05)
+    sites = tmp_path / "sites.toml"
+    sites.write_text(sites_toml("http://127.0.0.1:9"), encoding="utf-8")
+    settings = Settings(
+        {
+            services.SITES_FILE: str(sites),
+            services.REDIS_URL: redis_url,
+            services.KEY_PREFIX: "pipe",
+            services.WARC_DIR: str(tmp_path / "warc"),
+            services.RUN_ID: "run-1",
+        }
+    )
+    crawler = _Crawler(settings)
+    pipeline = pipelines.HandoffPipeline(crawler)
+    clock = task.Clock()
+    pipeline._timer.clock = clock  # type: ignore[assignment]  # Clock provides IReactorTime
+    pipeline.open_spider()
+    capture = _capture()
+    seen = tuple(SeenEntry(page.url, 1.0, page.payload_digest, capture=page) for page in capture.pages)
+    pipeline.process_item(CrawledDocument(capture, changed=True, seen=seen))
+    queue = Queue(INGEST, connection=redis_client)
+    assert queue.count == 0
+    time.sleep(0.06)
+    clock.advance(0.05)
+    assert queue.jobs[0].id == ingest_job_id(capture)
+    assert list(iter_documents(tmp_path / "warc")) == [capture]
+    assert services.services_for(crawler).seen.get(capture.doc_url) is not None
+    pipeline.close_spider()
+    services.services_for(crawler).close()
