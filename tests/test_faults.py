@@ -17,7 +17,7 @@ from rq import Queue, Retry, SimpleWorker
 
 from crawler.capture import DocumentCapture
 from crawler.warc import iter_documents
-from dedup.corpus import generate
+from dedup.corpus import CorpusConfig, generate
 from tests.cli_process import run_cli
 from tests.crawl_runs import crawl_all, start_crawl
 from tests.fault_rig import (
@@ -108,14 +108,16 @@ def _started_by(connection: redis.Redis, worker: str) -> list[str]:
 def test_worker_killed_mid_job_is_recovered_and_stored_once(own_redis: OwnRedis, tmp_path: Path) -> None:
     home = tmp_path / "home"
     connection = own_redis.client()
-    docs = generate(24, seed=5)  # families: merges happen while the worker dies
+    # Families (merges happen while the worker dies) of long speeches: a job takes tens of
+    # milliseconds, so the kill below lands inside one.
+    docs = generate(24, seed=5, config=CorpusConfig(paragraphs=(40, 60)))
     captures = archive_imports(home, docs)
     env = service_env(home, own_redis.url)
     victim, survivor = start_worker(env, "victim"), start_worker(env, "survivor")
     hand_off(connection, captures)
     wait_for(lambda: bool(_started_by(connection, "victim")), 120, "the victim to start a job", poll=0.005)
     killed = _started_by(connection, "victim")
-    time.sleep(random.uniform(0.0, 0.03))  # somewhere inside the job (ingest takes longer)
+    time.sleep(random.uniform(0.0, 0.005))  # somewhere inside the job
     kill_group(victim)
     wait_for(lambda: settled(connection, len(captures)), 120, "the survivor to recover and drain")
     log = stop_worker(survivor)

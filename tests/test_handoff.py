@@ -75,15 +75,17 @@ def test_changed_page_or_other_url_is_new_work(redis_client: redis.Redis) -> Non
     assert set(Queue(INGEST, connection=redis_client).job_ids) == ids
 
 
-def test_failed_enqueue_releases_the_guard(redis_client: redis.Redis) -> None:
-    capture = _capture()
+def test_failed_enqueue_releases_only_its_own_guards(redis_client: redis.Redis) -> None:
+    done, capture = _capture(url="http://site.test/doc/0.html"), _capture()
+    assert enqueue_document(redis_client, done, "t") is True
     queue_key = Queue(INGEST, connection=redis_client).key
+    redis_client.rename(queue_key, "t:saved")
     redis_client.set(queue_key, "not a list")  # the RPUSH of the enqueue now fails (WRONGTYPE)
     with pytest.raises(redis.ResponseError):
-        enqueue_document(redis_client, capture, "t")
-    redis_client.delete(queue_key)
-    assert enqueue_document(redis_client, capture, "t") is True
-    assert Queue(INGEST, connection=redis_client).count == 1
+        enqueue_documents(redis_client, [done, capture], "t")
+    redis_client.rename("t:saved", queue_key)
+    assert enqueue_documents(redis_client, [done, capture], "t") == [False, True]
+    assert Queue(INGEST, connection=redis_client).count == 2
 
 
 class _Crawler:

@@ -6,6 +6,7 @@ import hashlib
 from collections.abc import Sequence
 
 import redis
+from redis.client import Pipeline
 from rq import Retry
 
 from crawler.capture import DocumentCapture
@@ -37,25 +38,54 @@ def enqueue_document(connection: redis.Redis, capture: DocumentCapture, key_pref
 def enqueue_documents(
     connection: redis.Redis, captures: Sequence[DocumentCapture], key_prefix: str
 ) -> list[bool]:
-    """`enqueue_document` for a batch in three round trips; True where a job was enqueued."""
-    keys = Keys(key_prefix)
+    """`enqueue_document` for a batch; True where a job was enqueued.
+
+    The guards and the jobs are written in one transaction (MULTI/EXEC, watching the guards):
+    a crawl killed before EXEC leaves neither, so its next run hands the documents off again.
+    """
+    if not captures:
+        return []
     ids = [ingest_job_id(c) for c in captures]
-    guard = connection.pipeline(transaction=False)
-    for job_id, capture in zip(ids, captures, strict=True):
-        guard.set(keys.handoff(job_id), capture.doc_url, nx=True)
-    fresh = [bool(ok) for ok in guard.execute()]
+    guards = [Keys(key_prefix).handoff(job_id) for job_id in ids]
+    with connection.pipeline() as pipe:
+        while True:
+            try:
+                return _guarded_enqueue(connection, pipe, guards, ids, captures)
+            except redis.WatchError:  # another crawl handed one of them off meanwhile: look again
+                continue
+
+
+def _guarded_enqueue(
+    connection: redis.Redis,
+    pipe: Pipeline,
+    guards: list[str],
+    ids: list[str],
+    captures: Sequence[DocumentCapture],
+) -> list[bool]:
+    pipe.watch(*guards)
+    taken = {guard for guard, value in zip(guards, pipe.mget(guards), strict=True) if value is not None}
+    fresh = []
+    for guard in guards:  # a document twice in one batch is enqueued once
+        fresh.append(guard not in taken)
+        taken.add(guard)
+    pipe.multi()
     todo = [(i, c) for i, c, ok in zip(ids, captures, fresh, strict=True) if ok]
+    for guard, capture, ok in zip(guards, captures, fresh, strict=True):
+        if ok:
+            pipe.set(guard, capture.doc_url)
     if todo:
-        try:
-            _enqueue(connection, todo)
-        except Exception:
-            # Let the next crawl try again rather than lose the documents.
-            connection.delete(*(keys.handoff(job_id) for job_id, _ in todo))
-            raise
+        _enqueue(connection, pipe, todo)
+    try:
+        pipe.execute()
+    except redis.ResponseError:
+        # A command failed inside EXEC and Redis applied the others: release this batch's guards,
+        # so the next crawl tries again rather than lose the documents.
+        connection.delete(*(guard for guard, ok in zip(guards, fresh, strict=True) if ok))
+        raise
     return fresh
 
 
-def _enqueue(connection: redis.Redis, todo: list[tuple[str, DocumentCapture]]) -> None:
+def _enqueue(connection: redis.Redis, pipe: Pipeline, todo: list[tuple[str, DocumentCapture]]) -> None:
     ingest = queue(INGEST, connection)
     jobs = [
         ingest.prepare_data(
@@ -69,6 +99,4 @@ def _enqueue(connection: redis.Redis, todo: list[tuple[str, DocumentCapture]]) -
         )
         for job_id, capture in todo
     ]
-    with connection.pipeline() as pipe:
-        ingest.enqueue_many(jobs, pipeline=pipe)
-        pipe.execute()
+    ingest.enqueue_many(jobs, pipeline=pipe)
