@@ -30,7 +30,8 @@ def ingest_job_id(capture: DocumentCapture) -> str:
 def enqueue_document(connection: redis.Redis, capture: DocumentCapture, key_prefix: str) -> bool:
     """Enqueue `ingest_document(capture.to_dict())` once per content; False if already handed off.
 
-    RQ does not dedupe by job id, so a SET NX guard makes a re-crawl of unchanged content a no-op.
+    RQ does not dedupe by job id, so a guard key per job id makes a re-crawl of unchanged content
+    a no-op.
     """
     return enqueue_documents(connection, [capture], key_prefix)[0]
 

@@ -192,7 +192,6 @@ class Importer:
             refs.append(capture_ref(self.archive.write_exchange(exchange), exchange, doc.site, None))
         capture = DocumentCapture(doc.doc_url, doc.site, doc.site_kind, tuple(refs))
         self.archive.write_document(capture)
-        self.archive.flush()  # on disk before anyone reads the capture
         return capture
 
     def _archive(
@@ -205,7 +204,6 @@ class Importer:
         ref = capture_ref(written, exchange, site, None)
         capture = DocumentCapture(doc_url=url, site=site, site_kind=IMPORT_KIND, pages=(ref,))
         self.archive.write_document(capture)
-        self.archive.flush()  # on disk before anyone reads the capture
         return capture
 
 

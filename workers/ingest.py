@@ -186,9 +186,11 @@ class Ingestor:
             sharing = self.passages.add_and_query(doc.doc_id, norm)
         with self._stage("align"):
             others = [e.b for e in assignment.edges] + [other for other, _ in sharing]
-            witnesses = self.store.witnesses([o for o in dict.fromkeys(others) if o != doc.doc_id])
+            known = [o for o in dict.fromkeys(others) if o != doc.doc_id]
+            witnesses, hashes = self.store.witnesses_and_hashes(known)
             candidates = self._candidates(witnesses, assignment.edges, sharing)
-            aligned = self.store.save_alignments(doc.doc_id, self._align(norm, candidates))
+            prepared = self._prepared({c: hashes[c] for c in candidates})
+            aligned = self.store.save_alignments(doc.doc_id, self._align(norm, prepared))
         with self._stage("trace"):
             traced = trace(doc.witness, len(doc.display), self.store.with_witnesses(aligned, witnesses))
         self.store.mark_indexed(
@@ -207,16 +209,17 @@ class Ingestor:
         chosen += [other for other, _ in ranked[: self.config.passage_candidates]]
         return list(dict.fromkeys(chosen))
 
-    def _align(self, norm: NormalizedText, candidates: Sequence[str]) -> dict[str, tuple[Alignment, ...]]:
-        prepared = self._prepared(candidates)
+    def _align(
+        self, norm: NormalizedText, prepared: Mapping[str, KeyIndex]
+    ) -> dict[str, tuple[Alignment, ...]]:
         config = self.config.align
         found = align_prepared_many(prepare(norm, config), list(prepared.values()), config)
         return {doc_id: alignments for doc_id, alignments in zip(prepared, found, strict=True) if alignments}
 
-    def _prepared(self, doc_ids: Sequence[str]) -> dict[str, KeyIndex]:
+    def _prepared(self, content_hashes: Mapping[str, str]) -> dict[str, KeyIndex]:
         """Candidates' seed tables, from the cache when their content hash still matches."""
         cache = self.candidate_cache
-        found = {d: cache.get(d, h) for d, h in self.store.content_hashes(doc_ids).items()}
+        found = {d: cache.get(d, h) for d, h in content_hashes.items()}
         missing = [doc_id for doc_id, index in found.items() if index is None]
         for doc_id, (content_hash, text) in self.store.norms(missing).items():
             index = found[doc_id] = prepare(text, self.config.align)

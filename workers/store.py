@@ -139,18 +139,20 @@ class Store:
                 found[doc_id] = (_text(values[-1]), _norm(doc_id, values[:-1]))
         return found
 
-    def content_hashes(self, doc_ids: Sequence[str]) -> dict[str, str]:
-        """Each document's content hash, by id; unknown ids left out."""
-        replies = pipelined(self.connection, [("HGET", self.keys.doc(d), "content_hash") for d in doc_ids])
-        return {d: _text(h) for d, h in zip(doc_ids, replies, strict=True) if h is not None}
-
     def witnesses(self, doc_ids: Sequence[str]) -> dict[str, Witness]:
-        replies = pipelined(self.connection, [("HMGET", self.keys.doc(d), *_WITNESS_FIELDS) for d in doc_ids])
-        found = {}
+        return self.witnesses_and_hashes(doc_ids)[0]
+
+    def witnesses_and_hashes(self, doc_ids: Sequence[str]) -> tuple[dict[str, Witness], dict[str, str]]:
+        """Each known document as a provenance witness, and its content hash (what a cached
+        prepared text is checked against), by id; unknown ids left out."""
+        fields = (*_WITNESS_FIELDS, "content_hash")
+        replies = pipelined(self.connection, [("HMGET", self.keys.doc(d), *fields) for d in doc_ids])
+        witnesses, hashes = {}, {}
         for doc_id, values in zip(doc_ids, replies, strict=True):
             if values[0] is not None:
-                found[doc_id] = _witness([_text(v) for v in values])
-        return found
+                *witness, content_hash = [_text(v) for v in values]
+                witnesses[doc_id], hashes[doc_id] = _witness(witness), content_hash
+        return witnesses, hashes
 
     def document_ids(self, start: int = 0, stop: int = -1) -> list[str]:
         return [_text(v) for v in self.connection.zrange(self.keys.docs, start, stop)]
