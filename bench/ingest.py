@@ -3,7 +3,8 @@
 The fixture web's pages (rendered in process, multi-page documents included) are archived to a
 WARC file once; then, in one run and on the same documents:
   extract_only  trafilatura.extract on every page of every document (decoded with its charset)
-  ingest        the RQ ingest job through one `dedupcrawl worker --burst` process against a real
+  ingest        the RQ ingest jobs, enqueued as the crawler's hand-off does (up to JOB_DOCUMENTS
+                documents a job), through one `dedupcrawl worker --burst` process against a real
                 redis-server: read the WARC record, extract, normalize, fingerprint, cluster,
                 passage index, align, trace, store — as deployed (a forked process per batch of
                 jobs), and with `--jobs-per-process 1` (RQ's fork per job). The worker's start-up
@@ -40,7 +41,7 @@ from dedup.decode import decode  # noqa: E402
 from dedup.records import Page  # noqa: E402
 from workers import derived_state  # noqa: E402
 from workers.fixture_web.site import FixtureWeb, build, respond  # noqa: E402
-from workers.handoff import INGEST_FUNCTION, ingest_job_id  # noqa: E402
+from workers.handoff import INGEST_FUNCTION, job_batches  # noqa: E402
 from workers.keys import Keys  # noqa: E402
 from workers.queues import INGEST  # noqa: E402
 from workers.redis_server import RedisServer, stop_process  # noqa: E402
@@ -82,9 +83,10 @@ def ingest(url: str, prefix: str, captures: list[DocumentCapture], per_process: 
     derived_state.clear(connection, prefix)
     queue = Queue(INGEST, connection=connection)
     queue.empty()
-    ids = [ingest_job_id(capture) for capture in captures]
-    for job_id, capture in zip(ids, captures, strict=True):
-        queue.enqueue(INGEST_FUNCTION, capture.to_dict(), job_id=job_id, result_ttl=600)
+    ids = []
+    for job_id, batch in job_batches(captures):
+        queue.enqueue(INGEST_FUNCTION, [c.to_dict() for c in batch], job_id=job_id, result_ttl=600)
+        ids.append(job_id)
     command = [sys.executable, "-m", "workers", "worker", "--burst", "-q", INGEST]
     subprocess.run([*command, "--jobs-per-process", str(per_process)], check=True, capture_output=True)
     store = Store(connection, Keys(prefix))

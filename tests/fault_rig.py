@@ -72,6 +72,13 @@ def hand_off(connection: redis.Redis, captures: Sequence[DocumentCapture]) -> No
     assert all(enqueue_documents(connection, list(captures), PREFIX))
 
 
+def hand_off_one_by_one(connection: redis.Redis, captures: Sequence[DocumentCapture]) -> None:
+    """A job per document (a crawl handing documents off as they come), each job named by its
+    document's `ingest_job_id`."""
+    for capture in captures:
+        hand_off(connection, [capture])
+
+
 # Workers started by a test, so its teardown stops them even when an assertion failed first (a
 # worker left waiting for a server that is gone would poll forever).
 STARTED: list[subprocess.Popen[str]] = []

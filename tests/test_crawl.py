@@ -22,6 +22,7 @@ from crawler.runs import RunStore
 from crawler.warc import iter_records, read_page
 from tests.crawl_runs import crawl_all
 from workers.fixture_web.process import FixtureServer
+from workers.handoff import captures_of
 from workers.redis_server import ServerInfo
 
 SITES = ["fixture-wenku", "fixture-news", "fixture-gov"]
@@ -44,7 +45,7 @@ class World:
 
     def jobs(self) -> list[DocumentCapture]:
         queue = Queue("ingest", connection=self.redis)
-        return [DocumentCapture.from_dict(job.args[0]) for job in queue.jobs]
+        return [capture for job in queue.jobs for capture in captures_of(job)]
 
     def responses(self) -> list[Any]:
         return [r for r in iter_records(self.warc_dir) if r.record_type == "response"]

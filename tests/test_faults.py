@@ -15,7 +15,6 @@ import pytest
 import redis
 from rq import Queue, Retry, SimpleWorker
 
-from crawler.capture import DocumentCapture
 from crawler.warc import iter_documents
 from dedup.corpus import CorpusConfig, generate
 from tests.cli_process import run_cli
@@ -37,7 +36,7 @@ from tests.fault_rig import (
 )
 from workers import jobs
 from workers.fixture_web.process import FixtureServer
-from workers.handoff import ingest_job_id
+from workers.handoff import INGEST_FUNCTION, batch_job_id, captures_of, ingest_job_id, job_batches
 from workers.ingest import Ingestor
 from workers.keys import Keys
 from workers.queues import INGEST
@@ -127,7 +126,7 @@ def test_worker_killed_mid_job_is_recovered_and_stored_once(own_redis: OwnRedis,
     rejected = {r.url for r in ingestor.store.rejections()}
     assert stored | rejected == {c.doc_url for c in captures} and not stored & rejected
     assert "recovered job" in log, log[-2000:]
-    killed_urls = {c.doc_url for c in captures if ingest_job_id(c) in killed}
+    killed_urls = {c.doc_url for job_id, batch in job_batches(captures) if job_id in killed for c in batch}
     assert killed_urls and killed_urls <= stored | rejected
     reference = _ingestor(connection, home, "reference")
     for capture in captures:
@@ -279,7 +278,7 @@ def test_crawl_killed_half_way_resumes_and_indexes_nothing_twice(own_redis: OwnR
         runs = crawl_all(["fixture-wenku"], sites, own_redis.url, PREFIX, warc_dir)
         assert runs["fixture-wenku"]["status"] == "succeeded", runs
     queue = Queue(INGEST, connection=connection)
-    job_urls = [DocumentCapture.from_dict(job.args[0]).doc_url for job in queue.jobs]
+    job_urls = [capture.doc_url for job in queue.jobs for capture in captures_of(job)]
     assert len(job_urls) == len(set(job_urls)) == len(wenku)
     ingestor = _ingestor(connection, tmp_path)
     jobs.configure(ingestor)
@@ -338,17 +337,17 @@ def test_damaged_warc_file_readable_records_are_used_the_rest_reported(
 
 
 def test_a_job_that_kills_its_worker_every_time_ends_as_a_worker_lost_rejection(
-    redis_client: redis.Redis,
+    redis_client: redis.Redis, tmp_path: Path
 ) -> None:
-    """A job abandoned by a dead worker is requeued while retries last, then failed and rejected."""
-    capture = {
-        "doc_url": "https://poison.example/a.html",
-        "site": "poison.example",
-        "site_kind": "import",
-        "pages": [],
-    }
+    """A job abandoned by a dead worker is requeued while retries last, then failed; its documents
+    not yet ingested are rejected (the one before the culprit was ingested and is left alone)."""
+    done, *left = archive_imports(tmp_path, generate(3, seed=8))
+    ingestor = _ingestor(redis_client, tmp_path)
+    assert ingestor.ingest_capture(done).status == "indexed"
+    captures = [done, *left]
     queue = Queue(INGEST, connection=redis_client)
-    job = queue.enqueue("workers.jobs.ingest_document", capture, job_id="ingest-poison", retry=Retry(max=1))
+    job_id = batch_job_id([ingest_job_id(c) for c in captures])
+    job = queue.enqueue(INGEST_FUNCTION, [c.to_dict() for c in captures], job_id=job_id, retry=Retry(max=1))
     registry = queue.started_job_registry
     for attempt in range(2):
         dequeued = queue.dequeue_any([queue], None, connection=redis_client)
@@ -357,6 +356,9 @@ def test_a_job_that_kills_its_worker_every_time_ends_as_a_worker_lost_rejection(
         redis_client.hset(f"rq:execution:{job.id}:run{attempt}", "worker_name", f"gone-{attempt}")
         assert recover(redis_client, [queue], PREFIX) == [job.id]
     assert job.get_status(refresh=True) == "failed" and queue.count == 0
-    rejection = Store(redis_client, Keys(PREFIX)).rejection(job.id)
-    assert rejection is not None and rejection.reason == "worker_lost"
-    assert rejection.url == capture["doc_url"]
+    store = Store(redis_client, Keys(PREFIX))
+    assert store.rejection(ingest_job_id(done)) is None
+    for capture in left:
+        rejection = store.rejection(ingest_job_id(capture))
+        assert rejection is not None and rejection.reason == "worker_lost"
+        assert rejection.url == capture.doc_url

@@ -1,4 +1,4 @@
-"""workers.handoff against a real redis-server: one RQ ingest job per document content."""
+"""workers.handoff against a real redis-server: each document content handed off once, in batched jobs."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from crawler.items import CrawledDocument
 from crawler.seen import SeenEntry
 from crawler.warc import iter_documents
 from workers.fixture_web.process import sites_toml
-from workers.handoff import enqueue_document, enqueue_documents, ingest_job_id
+from workers.handoff import JOB_DOCUMENTS, enqueue_document, enqueue_documents, ingest_job_id, job_batches
 from workers.queues import INGEST
 
 
@@ -45,17 +45,27 @@ def _capture(
     return DocumentCapture(doc_url=url, site="site", site_kind="docshare", pages=pages)
 
 
-def test_one_job_with_the_capture_as_its_only_argument(redis_client: redis.Redis) -> None:
+def test_a_lone_document_is_a_job_of_its_own_id(redis_client: redis.Redis) -> None:
     capture = _capture()
     assert enqueue_document(redis_client, capture, "t") is True
     queue = Queue(INGEST, connection=redis_client)
     assert queue.count == 1
     job = Job.fetch(ingest_job_id(capture), connection=redis_client)
-    assert job.func_name == "workers.jobs.ingest_document"
-    assert job.args == (capture.to_dict(),) and job.kwargs == {}
-    assert DocumentCapture.from_dict(job.args[0]) == capture
+    assert job.func_name == "workers.jobs.ingest_documents"
+    assert job.args == ([capture.to_dict()],) and job.kwargs == {}
+    assert DocumentCapture.from_dict(job.args[0][0]) == capture
     assert job.timeout == 300 and job.result_ttl > 0 and job.failure_ttl > 0
     assert job.retries_left == 3 and job.retry_intervals == [5, 30, 120]
+
+
+def test_documents_go_in_jobs_of_at_most_job_documents(redis_client: redis.Redis) -> None:
+    captures = [_capture(url=f"http://site.test/doc/{i}.html") for i in range(JOB_DOCUMENTS * 2 + 3)]
+    assert all(enqueue_documents(redis_client, captures, "t"))
+    jobs = Queue(INGEST, connection=redis_client).jobs
+    assert [len(job.args[0]) for job in jobs] == [JOB_DOCUMENTS, JOB_DOCUMENTS, 3]
+    assert [DocumentCapture.from_dict(c) for job in jobs for c in job.args[0]] == captures
+    assert len({job.id for job in jobs}) == 3
+    assert [job_id for job_id, _ in job_batches(captures)] == [job.id for job in jobs]  # deterministic
 
 
 def test_same_content_is_handed_off_once(redis_client: redis.Redis) -> None:
@@ -71,8 +81,8 @@ def test_changed_page_or_other_url_is_new_work(redis_client: redis.Redis) -> Non
     changed = _capture(digests=("sha1:AAAA", "sha1:CCCC"))
     elsewhere = _capture(url="http://mirror.test/doc/1.html")
     assert enqueue_documents(redis_client, [first, changed, elsewhere], "t") == [True, True, True]
-    ids = {ingest_job_id(c) for c in (first, changed, elsewhere)}
-    assert set(Queue(INGEST, connection=redis_client).job_ids) == ids
+    (job,) = Queue(INGEST, connection=redis_client).jobs
+    assert job.args[0] == [c.to_dict() for c in (first, changed, elsewhere)]
 
 
 def test_failed_enqueue_releases_only_its_own_guards(redis_client: redis.Redis) -> None:
@@ -85,7 +95,8 @@ def test_failed_enqueue_releases_only_its_own_guards(redis_client: redis.Redis) 
         enqueue_documents(redis_client, [done, capture], "t")
     redis_client.rename("t:saved", queue_key)
     assert enqueue_documents(redis_client, [done, capture], "t") == [False, True]
-    assert Queue(INGEST, connection=redis_client).count == 2
+    jobs = Queue(INGEST, connection=redis_client).jobs
+    assert [job.args[0] for job in jobs] == [[done.to_dict()], [capture.to_dict()]]
 
 
 class _Crawler:

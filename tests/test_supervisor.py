@@ -15,7 +15,7 @@ from rq import Queue
 from rq.job import Job
 
 from dedup.corpus import generate
-from tests.fault_rig import PREFIX, archive_imports, hand_off, service_env
+from tests.fault_rig import PREFIX, archive_imports, hand_off_one_by_one, service_env
 from workers.handoff import ingest_job_id
 from workers.keys import Keys
 from workers.queues import INGEST
@@ -30,7 +30,7 @@ def test_a_burst_worker_runs_batches_in_successive_processes(
     redis_client: redis.Redis, redis_url: str, tmp_path: Path
 ) -> None:
     captures = archive_imports(tmp_path, generate(12, seed=4))
-    hand_off(redis_client, captures)
+    hand_off_one_by_one(redis_client, captures)
     worker = _worker(service_env(tmp_path, redis_url), "--burst", "--jobs-per-process", "5")
     out, _ = worker.communicate(timeout=300)
     assert worker.returncode == 0, out[-3000:]
@@ -52,7 +52,7 @@ def test_a_killed_batch_process_is_replaced(
         child = psutil.Process(worker.pid).children()[0]
         os.kill(child.pid, signal.SIGKILL)
         _wait(lambda: redis_client.exists("rq:worker:w-1"))  # its replacement is listening
-        hand_off(redis_client, captures)
+        hand_off_one_by_one(redis_client, captures)
         _wait(lambda: redis_client.zcard(Keys(PREFIX).docs) == 30)
         assert worker.poll() is None  # the supervisor lives on
         jobs = Job.fetch_many([ingest_job_id(c) for c in captures], connection=redis_client)

@@ -1,4 +1,4 @@
-"""RQ job functions, referenced by dotted path (`workers.jobs.ingest_document`).
+"""RQ job functions, referenced by dotted path (`workers.jobs.ingest_documents`).
 
 `dedupcrawl worker` builds one Ingestor before it starts working, so every forked job finds it
 ready; a worker started some other way (plain `rq worker`) builds it from the settings once.
@@ -30,8 +30,13 @@ def configure(ingestor: Ingestor | None) -> None:
     _ingestor = ingestor
 
 
+def ingest_documents(captures: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Crawled or imported documents through the whole pipeline, in order; their Outcomes."""
+    return [ingest_document(capture) for capture in captures]
+
+
 def ingest_document(capture: dict[str, Any]) -> dict[str, Any]:
-    """One crawled or imported document through the whole pipeline; returns its Outcome."""
+    """One document; also the job function of single-document jobs enqueued before batches."""
     outcome = _current_ingestor().ingest_capture(DocumentCapture.from_dict(capture))
     return dataclasses.asdict(outcome)
 

@@ -19,7 +19,6 @@ import socket
 import time
 from collections.abc import Callable, Sequence
 from types import FrameType
-from typing import Any
 
 import redis
 from rq import Queue, SimpleWorker, Worker
@@ -28,11 +27,13 @@ from rq.job import Job, JobStatus
 from rq.registry import StartedJobRegistry
 from rq.worker.base import BaseWorker
 
+from crawler.capture import DocumentCapture
 from dedup.records import Rejection
-from workers.handoff import INGEST_FUNCTION
+from workers.handoff import captures_of, ingest_job_id
+from workers.ingest import document_id
 from workers.keys import Keys
 from workers.redis_server import process_alive
-from workers.store import Store
+from workers.store import INDEXED, Store
 
 MAINTENANCE_S = 30
 RECONNECT_MAX_S = 10.0
@@ -123,11 +124,18 @@ def _requeue(connection: redis.Redis, queue: Queue, job_id: str, key_prefix: str
         job.set_status(JobStatus.FAILED, pipeline=pipe)
         queue.failed_job_registry.add(job, exc_string=f"{LOST}: {_DETAIL}", pipeline=pipe)
         pipe.execute()
-    if job.func_name == INGEST_FUNCTION:
-        capture: dict[str, Any] = job.args[0] if job.args else {}
-        url = str(capture.get("doc_url", ""))
-        Store(connection, Keys(key_prefix)).reject(Rejection(job.id, url, "ingest", LOST, _DETAIL))
+    store = Store(connection, Keys(key_prefix))
+    for capture in captures_of(job):
+        if not _ingested(store, capture):
+            store.reject(Rejection(ingest_job_id(capture), capture.doc_url, "ingest", LOST, _DETAIL))
     return True
+
+
+def _ingested(store: Store, capture: DocumentCapture) -> bool:
+    """Indexed from these very captures: a batch's documents before the one that killed it."""
+    doc = store.get(document_id(capture.doc_url))
+    pages = tuple(page.to_dict() for page in capture.pages)
+    return doc is not None and doc.state == INDEXED and doc.captures == pages
 
 
 def _text(value: bytes | str) -> str:
