@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 from numpy.lib.stride_tricks import sliding_window_view
 
 from dedup.align import gram_hashes
@@ -42,9 +43,12 @@ DEFAULT_WINNOW = WinnowConfig()
 
 def winnow(key: str, config: WinnowConfig = DEFAULT_WINNOW) -> tuple[int, ...]:
     """The distinct fingerprints of `key` (60-bit ints), sorted."""
+    return tuple(int(h) for h in winnow_array(key, config))
+
+
+def winnow_array(key: str, config: WinnowConfig = DEFAULT_WINNOW) -> npt.NDArray[np.uint64]:
+    """`winnow` as a NumPy array (for callers that pack the fingerprints)."""
     hashes = gram_hashes(key, config.gram) & _MASK
-    if hashes.size == 0:
-        return ()
     if hashes.size > config.window:
         hashes = sliding_window_view(hashes, config.window).min(axis=1)
-    return tuple(int(h) for h in np.unique(hashes))
+    return np.unique(hashes)

@@ -1,11 +1,11 @@
--- Passage index: forget one document. ARGV: base, doc_id, then (shard, field) per fingerprint
--- of its text (recomputed by the caller, so no per-document fingerprint list is stored).
-local base, doc = ARGV[1], ARGV[2]
+-- Passage index: forget one document. ARGV: base, doc_id, the fingerprints of its text packed
+-- as passage_add.lua takes them (recomputed by the caller: no per-document list is stored).
+local base, doc, packed = ARGV[1], ARGV[2], ARGV[3]
 local entry = redis.call('HGET', base .. ':num', doc)
 if not entry then return 0 end
 local num = tonumber(string.match(entry, '^(%d+)'))
-for i = 3, #ARGV, 2 do
-  local key, field = base .. ':s:' .. ARGV[i], ARGV[i + 1]
+for i = 1, #packed, 9 do
+  local key, field = base .. ':s:' .. string.sub(packed, i, i + 2), string.sub(packed, i + 3, i + 8)
   local held = redis.call('HGET', key, field)
   if held and held ~= '!' then
     local kept = {}
