@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import redis
 from rq import Queue, Retry, SimpleWorker
+from rq.job import Job
 
 from crawler.warc import iter_documents
 from dedup.corpus import CorpusConfig, generate
@@ -336,29 +337,38 @@ def test_damaged_warc_file_readable_records_are_used_the_rest_reported(
     assert [r.reason for r in imported.store.rejections()] == ["unreadable_warc"]
 
 
+def _die_in(connection: redis.Redis, queue: Queue, job_id: str, attempt: int) -> list[str]:
+    """`job_id` is taken by a worker that dies; maintenance recovers it. Returns what it recovered."""
+    dequeued = queue.dequeue_any([queue], None, connection=connection)
+    assert dequeued is not None and dequeued[0].id == job_id
+    connection.zadd(queue.started_job_registry.key, {f"{job_id}:run{attempt}": time.time() + 3600})
+    connection.hset(f"rq:execution:{job_id}:run{attempt}", "worker_name", f"gone-{attempt}")
+    return recover(connection, [queue], PREFIX)
+
+
 def test_a_job_that_kills_its_worker_every_time_ends_as_a_worker_lost_rejection(
     redis_client: redis.Redis, tmp_path: Path
 ) -> None:
-    """A job abandoned by a dead worker is requeued while retries last, then failed; its documents
-    not yet ingested are rejected (the one before the culprit was ingested and is left alone)."""
-    done, *left = archive_imports(tmp_path, generate(3, seed=8))
+    """A batch abandoned by a dead worker goes back as one job per document not yet ingested
+    (the one before the culprit was, and is left alone); a single job is requeued while its
+    retries last, then failed and its document rejected. The others are not taken down."""
+    done, culprit, innocent = archive_imports(tmp_path, generate(3, seed=8))
     ingestor = _ingestor(redis_client, tmp_path)
     assert ingestor.ingest_capture(done).status == "indexed"
-    captures = [done, *left]
     queue = Queue(INGEST, connection=redis_client)
-    job_id = batch_job_id([ingest_job_id(c) for c in captures])
-    job = queue.enqueue(INGEST_FUNCTION, [c.to_dict() for c in captures], job_id=job_id, retry=Retry(max=1))
-    registry = queue.started_job_registry
-    for attempt in range(2):
-        dequeued = queue.dequeue_any([queue], None, connection=redis_client)
-        assert dequeued is not None and dequeued[0].id == job.id
-        redis_client.zadd(registry.key, {f"{job.id}:run{attempt}": time.time() + 3600})
-        redis_client.hset(f"rq:execution:{job.id}:run{attempt}", "worker_name", f"gone-{attempt}")
-        assert recover(redis_client, [queue], PREFIX) == [job.id]
-    assert job.get_status(refresh=True) == "failed" and queue.count == 0
+    captures = [done, culprit, innocent]
+    batch_id = batch_job_id([ingest_job_id(c) for c in captures])
+    queue.enqueue(INGEST_FUNCTION, [c.to_dict() for c in captures], job_id=batch_id, retry=Retry(max=1))
+    assert _die_in(redis_client, queue, batch_id, 0) == [batch_id]
+    assert queue.job_ids == [ingest_job_id(culprit), ingest_job_id(innocent)]
+    assert [captures_of(job) for job in queue.jobs] == [[culprit], [innocent]]
+    assert not redis_client.exists(f"rq:job:{batch_id}")
+    single = ingest_job_id(culprit)
+    for attempt in range(2):  # the batch's one retry left: requeued once, then failed
+        assert _die_in(redis_client, queue, single, attempt) == [single]
+    assert Job.fetch(single, connection=redis_client).get_status() == "failed"
+    assert queue.job_ids == [ingest_job_id(innocent)]
     store = Store(redis_client, Keys(PREFIX))
-    assert store.rejection(ingest_job_id(done)) is None
-    for capture in left:
-        rejection = store.rejection(ingest_job_id(capture))
-        assert rejection is not None and rejection.reason == "worker_lost"
-        assert rejection.url == capture.doc_url
+    rejection = store.rejection(single)
+    assert rejection is not None and rejection.reason == "worker_lost" and rejection.url == culprit.doc_url
+    assert store.rejection(ingest_job_id(done)) is None and store.rejection(ingest_job_id(innocent)) is None

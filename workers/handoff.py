@@ -12,8 +12,9 @@ from collections.abc import Sequence
 
 import redis
 from redis.client import Pipeline
-from rq import Retry
+from rq import Queue, Retry
 from rq.job import Job
+from rq.queue import EnqueueData
 
 from crawler.capture import DocumentCapture
 from workers.keys import Keys
@@ -120,16 +121,25 @@ def _guarded_enqueue(
 
 def _enqueue(connection: redis.Redis, pipe: Pipeline, todo: list[DocumentCapture]) -> None:
     ingest = queue(INGEST, connection)
-    jobs = [
-        ingest.prepare_data(
-            INGEST_FUNCTION,
-            args=([capture.to_dict() for capture in batch],),
-            job_id=job_id,
-            timeout=JOB_TIMEOUT_S,
-            result_ttl=RESULT_TTL_S,
-            failure_ttl=FAILURE_TTL_S,
-            retry=Retry(max=RETRY_MAX, interval=RETRY_INTERVALS),
-        )
-        for job_id, batch in job_batches(todo)
-    ]
+    jobs = [job_data(ingest, job_id, batch) for job_id, batch in job_batches(todo)]
     ingest.enqueue_many(jobs, pipeline=pipe)
+
+
+def enqueue_alone(ingest: Queue, captures: Sequence[DocumentCapture], retries: int) -> None:
+    """Each capture in a job of its own (the documents of a batch whose worker died: any of them
+    may be what killed it)."""
+    ingest.enqueue_many([job_data(ingest, ingest_job_id(c), [c], retries) for c in captures])
+
+
+def job_data(
+    ingest: Queue, job_id: str, batch: Sequence[DocumentCapture], retries: int = RETRY_MAX
+) -> EnqueueData:
+    return ingest.prepare_data(
+        INGEST_FUNCTION,
+        args=([capture.to_dict() for capture in batch],),
+        job_id=job_id,
+        timeout=JOB_TIMEOUT_S,
+        result_ttl=RESULT_TTL_S,
+        failure_ttl=FAILURE_TTL_S,
+        retry=Retry(max=retries, interval=RETRY_INTERVALS),
+    )

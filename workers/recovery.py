@@ -29,7 +29,7 @@ from rq.worker.base import BaseWorker
 
 from crawler.capture import DocumentCapture
 from dedup.records import Rejection
-from workers.handoff import captures_of, ingest_job_id
+from workers.handoff import captures_of, enqueue_alone, ingest_job_id
 from workers.ingest import document_id
 from workers.keys import Keys
 from workers.redis_server import process_alive
@@ -111,11 +111,19 @@ def stuck_between(queue: Queue) -> list[str]:
 
 
 def _requeue(connection: redis.Redis, queue: Queue, job_id: str, key_prefix: str) -> bool:
-    """Back on the queue at once (the worker died, not the job) while retries are left."""
+    """Back on the queue at once (the worker died, not the job) while retries are left; the
+    documents of a batch not yet ingested each go back alone, so one that kills its worker
+    takes none of the others down with it."""
     try:
         job = Job.fetch(job_id, connection=connection)
     except NoSuchJobError:
         return False
+    store = Store(connection, Keys(key_prefix))
+    pending = [capture for capture in captures_of(job) if not _ingested(store, capture)]
+    if len(pending) > 1:
+        enqueue_alone(queue, pending, retries=max(job.retries_left or 0, 1))
+        job.delete()
+        return True
     if job.retries_left:
         job.retries_left -= 1
         queue.enqueue_job(job, at_front=True)
@@ -124,10 +132,8 @@ def _requeue(connection: redis.Redis, queue: Queue, job_id: str, key_prefix: str
         job.set_status(JobStatus.FAILED, pipeline=pipe)
         queue.failed_job_registry.add(job, exc_string=f"{LOST}: {_DETAIL}", pipeline=pipe)
         pipe.execute()
-    store = Store(connection, Keys(key_prefix))
-    for capture in captures_of(job):
-        if not _ingested(store, capture):
-            store.reject(Rejection(ingest_job_id(capture), capture.doc_url, "ingest", LOST, _DETAIL))
+    for capture in pending:
+        store.reject(Rejection(ingest_job_id(capture), capture.doc_url, "ingest", LOST, _DETAIL))
     return True
 
 
