@@ -20,8 +20,13 @@ from crawler.capture import CaptureRef, DocumentCapture
 from crawler.items import CrawledDocument
 from crawler.seen import SeenEntry
 from crawler.warc import iter_documents
+from dedup.corpus import generate
+from tests.fault_rig import archive_imports
+from workers import jobs
 from workers.fixture_web.process import sites_toml
 from workers.handoff import JOB_DOCUMENTS, enqueue_document, enqueue_documents, ingest_job_id, job_batches
+from workers.ingest import Ingestor
+from workers.keys import Keys
 from workers.queues import INGEST
 
 
@@ -142,3 +147,19 @@ def test_a_lone_document_is_handed_off_on_the_timer(
     assert services.services_for(crawler).seen.get(capture.doc_url) is not None
     pipeline.close_spider()
     services.services_for(crawler).close()
+
+
+def test_a_document_that_raises_does_not_stop_the_others_of_its_job(
+    redis_client: redis.Redis, tmp_path: Path
+) -> None:
+    """The first error is raised once every document of the job was tried (RQ then retries it)."""
+    first, second = archive_imports(tmp_path, generate(2, seed=8))
+    broken = {"doc_url": "http://site.test/broken.html"}  # no pages, no site: from_dict raises
+    jobs.configure(Ingestor(redis_client, Keys("batch"), tmp_path / "warc"))
+    try:
+        with pytest.raises(KeyError):
+            jobs.ingest_documents([first.to_dict(), broken, second.to_dict()])
+        again = jobs.ingest_documents([first.to_dict(), second.to_dict()])
+    finally:
+        jobs.configure(None)
+    assert [outcome["status"] for outcome in again] == ["unchanged", "unchanged"]

@@ -12,6 +12,7 @@ from typing import Any
 
 import redis
 from rq import get_current_job
+from rq.timeouts import JobTimeoutException
 
 from crawler.capture import DocumentCapture
 from workers.connection import connection_url
@@ -31,8 +32,22 @@ def configure(ingestor: Ingestor | None) -> None:
 
 
 def ingest_documents(captures: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Crawled or imported documents through the whole pipeline, in order; their Outcomes."""
-    return [ingest_document(capture) for capture in captures]
+    """Crawled or imported documents through the whole pipeline, in order; their Outcomes.
+
+    A document that raises does not stop the others: the first error is raised once all were
+    tried, so RQ retries the job, and the documents done are no-ops then.
+    """
+    outcomes, errors = [], []
+    for capture in captures:
+        try:
+            outcomes.append(ingest_document(capture))
+        except JobTimeoutException:
+            raise
+        except Exception as exc:  # raised again below, once the other documents were tried
+            errors.append(exc)
+    if errors:
+        raise errors[0]
+    return outcomes
 
 
 def ingest_document(capture: dict[str, Any]) -> dict[str, Any]:
