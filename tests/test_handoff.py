@@ -25,7 +25,7 @@ from tests.fault_rig import archive_imports
 from workers import jobs
 from workers.fixture_web.process import sites_toml
 from workers.handoff import JOB_DOCUMENTS, enqueue_document, enqueue_documents, ingest_job_id, job_batches
-from workers.ingest import Ingestor
+from workers.ingest import Ingestor, document_id
 from workers.keys import Keys
 from workers.queues import INGEST
 
@@ -153,13 +153,14 @@ def test_a_document_that_raises_does_not_stop_the_others_of_its_job(
     redis_client: redis.Redis, tmp_path: Path
 ) -> None:
     """The first error is raised once every document of the job was tried (RQ then retries it)."""
-    first, second = archive_imports(tmp_path, generate(2, seed=8))
-    broken = {"doc_url": "http://site.test/broken.html"}  # no pages, no site: from_dict raises
-    jobs.configure(Ingestor(redis_client, Keys("batch"), tmp_path / "warc"))
+    first, broken, last = archive_imports(tmp_path, generate(3, seed=8))
+    keys = Keys("batch")
+    redis_client.set(keys.doc(document_id(broken.doc_url)), "not a hash")  # its reads fail: WRONGTYPE
+    jobs.configure(Ingestor(redis_client, keys, tmp_path / "warc"))
     try:
-        with pytest.raises(KeyError):
-            jobs.ingest_documents([first.to_dict(), broken, second.to_dict()])
-        again = jobs.ingest_documents([first.to_dict(), second.to_dict()])
+        with pytest.raises(redis.ResponseError, match="WRONGTYPE"):
+            jobs.ingest_documents([c.to_dict() for c in (first, broken, last)])
+        again = jobs.ingest_documents([first.to_dict(), last.to_dict()])
     finally:
         jobs.configure(None)
     assert [outcome["status"] for outcome in again] == ["unchanged", "unchanged"]

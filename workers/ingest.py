@@ -12,6 +12,7 @@ import contextlib
 import hashlib
 import time
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -19,6 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import redis
+from rq.timeouts import JobTimeoutException
 
 from crawler.capture import CaptureRef, DocumentCapture
 from crawler.errors import WarcReadError
@@ -99,6 +101,44 @@ def document_id(url: str) -> str:
     return url_hash(url)[:20]
 
 
+class _Tally:
+    """One document's stage timings (ms) and counts, written to Redis once at its end."""
+
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+        self.counts: dict[str, dict[str, float]] = {}
+
+    @contextlib.contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        self.timings.setdefault(name, 0.0)  # the stage a rejection is charged to
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[name] += (time.perf_counter() - started) * 1000
+
+    def count(self, stat: str, name: str) -> None:
+        by_name = self.counts.setdefault(stat, {})
+        by_name[name] = by_name.get(name, 0) + 1
+
+    def last_stage(self) -> str:
+        return next(reversed(self.timings), "read")
+
+    def flat(self) -> dict[str, dict[str, float]]:
+        return {**self.counts, "stage_ms": self.timings, "stage_runs": dict.fromkeys(self.timings, 1)}
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A capture through the stages that need no Redis (read, extract, normalize): its
+    normalized text, or why it was rejected."""
+
+    meta: DocumentMeta
+    tally: _Tally
+    norm: NormalizedText | None = None
+    rejected: Rejected | None = None
+
+
 class Ingestor:
     def __init__(
         self,
@@ -113,8 +153,6 @@ class Ingestor:
         self.passages = PassageIndex(connection, keys)
         self.candidate_cache = CandidateCache(self.config.cached_candidates)
         self.warc_dir = warc_dir
-        self._timings: dict[str, float] = {}
-        self._counts: dict[str, dict[str, float]] = {}
 
     def warm_up(self) -> None:
         """Run the pure stages once so lazy caches (OpenCC, trafilatura, regexes) are built
@@ -125,28 +163,62 @@ class Ingestor:
         align_many(norm, [norm], self.config.align)
 
     def ingest_capture(self, capture: DocumentCapture) -> Outcome:
-        meta = _capture_meta(capture)
-        self._timings, self._counts = {}, {}
-        try:
-            extraction = self._extract(capture)
-            return self._ingest(_with_extraction(meta, extraction), self._normalize(extraction))
-        except Rejected as rejected:
-            return self._reject(meta, rejected)
-        finally:
-            self._flush_counts()
+        return self.finish(self.prepare(capture))
 
-    def _extract(self, capture: DocumentCapture) -> Extraction:
+    def ingest_many(self, captures: Sequence[DocumentCapture]) -> list[Outcome | Exception]:
+        """In order, as `ingest_capture` one by one would; the next capture's Redis-free stages
+        run in a thread while this one is indexed, filling the time spent waiting for Redis.
+        A capture that raises is returned as its exception, and the others go on."""
+        results: list[Outcome | Exception] = []
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="prepare") as ahead:
+            upcoming = [ahead.submit(self.prepare, capture) for capture in captures[:1]]
+            for at in range(len(captures)):
+                current = upcoming.pop()
+                if at + 1 < len(captures):
+                    upcoming.append(ahead.submit(self.prepare, captures[at + 1]))
+                try:
+                    results.append(self.finish(current.result()))
+                except JobTimeoutException:
+                    raise
+                except Exception as exc:  # the job raises it once the others were tried
+                    results.append(exc)
+        return results
+
+    def prepare(self, capture: DocumentCapture) -> Prepared:
+        """Read, extract, normalize: touches the archive, never Redis (runs in another thread)."""
+        meta, tally = _capture_meta(capture), _Tally()
+        try:
+            extraction = self._extract(capture, tally)
+            with tally.stage("normalize"):
+                norm = normalize(extraction, self.config.norm)
+            return Prepared(_with_extraction(meta, extraction), tally, norm=norm)
+        except Rejected as rejected:
+            return Prepared(meta, tally, rejected=rejected)
+
+    def finish(self, prepared: Prepared) -> Outcome:
+        """Index, align and store a prepared capture, or record its rejection."""
+        tally = prepared.tally
+        try:
+            if prepared.norm is None:
+                raise prepared.rejected or Rejected("no_text", "nothing was prepared")
+            return self._ingest(prepared.meta, prepared.norm, tally)
+        except Rejected as rejected:
+            return self._reject(prepared.meta, rejected, tally)
+        finally:
+            self.store.count_many(tally.flat())  # every counter of one ingest in one round trip
+
+    def _extract(self, capture: DocumentCapture, tally: _Tally) -> Extraction:
         if not capture.pages:
             raise Rejected("no_pages", "the capture names no archived page")
-        with self._stage("read"):
+        with tally.stage("read"):
             pages = [self._read(ref) for ref in capture.pages]
-        with self._stage("extract"):
+        with tally.stage("extract"):
             extracted: list[Extraction] = []
             for page in pages:
                 try:
                     extracted.append(_extract_page(page))
                 except Rejected as rejected:  # one bad page of many: keep the others, count it
-                    self._count("page_rejected", rejected.reason)
+                    tally.count("page_rejected", rejected.reason)
             if not extracted:
                 return _extract_page(pages[0])  # raises the first page's reason
             return join_pages(extracted) if len(extracted) > 1 else extracted[0]
@@ -157,41 +229,39 @@ class Ingestor:
         except WarcReadError as exc:
             raise Rejected("unreadable_capture", str(exc)) from exc
 
-    def _normalize(self, extraction: Extraction) -> NormalizedText:
-        with self._stage("normalize"):
-            return normalize(extraction, self.config.norm)
-
-    def _ingest(self, meta: DocumentMeta, norm: NormalizedText) -> Outcome:
+    def _ingest(self, meta: DocumentMeta, norm: NormalizedText, tally: _Tally) -> Outcome:
         doc_id = document_id(meta.url)
         content_hash = self._content_hash(norm)
         existing = self.store.get(doc_id)
         if existing and existing.content_hash == content_hash and existing.state == INDEXED:
-            self._count("outcome", UNCHANGED)
+            tally.count("outcome", UNCHANGED)
             return Outcome(meta.input_id, UNCHANGED, doc_id, existing.cluster_id)
         if existing and existing.content_hash != content_hash:
             self._forget(existing)
-        with self._stage("fingerprint"):
+        with tally.stage("fingerprint"):
             fp = fingerprint(doc_id, norm.key, norm.norm_version, self.config.fingerprint)
         doc = self.store.save(self._record(doc_id, meta, norm, fp, content_hash, existing))
-        cluster_id = self._index(doc, meta.input_id, norm, fp)
-        self._count("outcome", INDEXED_OUTCOME)
+        cluster_id = self._index(doc, meta.input_id, norm, fp, tally)
+        tally.count("outcome", INDEXED_OUTCOME)
         for removal in norm.removed:
-            self._count("removed", removal.reason)
+            tally.count("removed", removal.reason)
         return Outcome(meta.input_id, INDEXED_OUTCOME, doc_id, cluster_id)
 
-    def _index(self, doc: StoredDocument, input_id: str, norm: NormalizedText, fp: Fingerprint) -> str:
-        with self._stage("cluster"):
+    def _index(
+        self, doc: StoredDocument, input_id: str, norm: NormalizedText, fp: Fingerprint, tally: _Tally
+    ) -> str:
+        with tally.stage("cluster"):
             assignment = self.clusters.assign(fp, doc.published or _day(doc.fetched_at), len(doc.display))
-        with self._stage("passages"):
+        with tally.stage("passages"):
             sharing = self.passages.add_and_query(doc.doc_id, norm)
-        with self._stage("align"):
+        with tally.stage("align"):
             others = [e.b for e in assignment.edges] + [other for other, _ in sharing]
             known = [o for o in dict.fromkeys(others) if o != doc.doc_id]
             witnesses, hashes = self.store.witnesses_and_hashes(known)
             candidates = self._candidates(witnesses, assignment.edges, sharing)
             prepared = self._prepared({c: hashes[c] for c in candidates})
             aligned = self.store.save_alignments(doc.doc_id, self._align(norm, prepared))
-        with self._stage("trace"):
+        with tally.stage("trace"):
             traced = trace(doc.witness, len(doc.display), self.store.with_witnesses(aligned, witnesses))
         self.store.mark_indexed(
             doc.doc_id, input_id, assignment.cluster_id, traced.reuse_ratio, len(traced.sources)
@@ -268,30 +338,11 @@ class Ingestor:
         material = "\n".join((self.config.fingerprint_id, norm.display))
         return hashlib.sha1(material.encode("utf-8")).hexdigest()  # noqa: S324 - identity
 
-    def _reject(self, meta: DocumentMeta, rejected: Rejected) -> Outcome:
-        stage = next(reversed(self._timings), "read") if self._timings else "read"
+    def _reject(self, meta: DocumentMeta, rejected: Rejected, tally: _Tally) -> Outcome:
+        stage = tally.last_stage()
         self.store.reject(Rejection(meta.input_id, meta.url, stage, rejected.reason, rejected.detail[:500]))
-        self._count("outcome", REJECTED)
+        tally.count("outcome", REJECTED)
         return Outcome(meta.input_id, REJECTED, reason=rejected.reason)
-
-    @contextlib.contextmanager
-    def _stage(self, name: str) -> Iterator[None]:
-        self._timings.setdefault(name, 0.0)  # the stage a rejection is charged to
-        started = time.perf_counter()
-        try:
-            yield
-        finally:
-            self._timings[name] += (time.perf_counter() - started) * 1000
-
-    def _count(self, stat: str, name: str) -> None:
-        by_name = self._counts.setdefault(stat, {})
-        by_name[name] = by_name.get(name, 0) + 1
-
-    def _flush_counts(self) -> None:
-        """Every counter of one ingest in one round trip."""
-        self._counts["stage_ms"] = self._timings
-        self._counts["stage_runs"] = dict.fromkeys(self._timings, 1)
-        self.store.count_many(self._counts)
 
 
 def _extract_page(page: Page) -> Extraction:

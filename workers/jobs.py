@@ -12,7 +12,6 @@ from typing import Any
 
 import redis
 from rq import get_current_job
-from rq.timeouts import JobTimeoutException
 
 from crawler.capture import DocumentCapture
 from workers.connection import connection_url
@@ -37,17 +36,11 @@ def ingest_documents(captures: list[dict[str, Any]]) -> list[dict[str, Any]]:
     A document that raises does not stop the others: the first error is raised once all were
     tried, so RQ retries the job, and the documents done are no-ops then.
     """
-    outcomes, errors = [], []
-    for capture in captures:
-        try:
-            outcomes.append(ingest_document(capture))
-        except JobTimeoutException:
-            raise
-        except Exception as exc:  # raised again below, once the other documents were tried
-            errors.append(exc)
+    results = _current_ingestor().ingest_many([DocumentCapture.from_dict(c) for c in captures])
+    errors = [result for result in results if isinstance(result, Exception)]
     if errors:
         raise errors[0]
-    return outcomes
+    return [dataclasses.asdict(result) for result in results if not isinstance(result, Exception)]
 
 
 def ingest_document(capture: dict[str, Any]) -> dict[str, Any]:
