@@ -11,6 +11,7 @@ trafilatura's own backup step, which the fast first pass skips.
 
 from __future__ import annotations
 
+import copy
 import html as html_entities
 import re
 from itertools import islice
@@ -18,6 +19,7 @@ from itertools import islice
 import lxml.html
 import trafilatura
 from lxml import etree
+from trafilatura.settings import Extractor
 
 from dedup.decode import decode
 from dedup.errors import Rejected
@@ -45,6 +47,12 @@ _COMMENT_SECTIONS = etree.XPath(
     "//*[contains(@class, 'comment') or contains(@id, 'comment') or contains(@class, 'reply')]"
 )
 _ANY_TAG = re.compile(r"<[^<>]{0,2000}>")
+# Built once: an Extractor reads trafilatura's settings on construction, 0.15 ms a page (a
+# sixteenth of the fast pass); each call takes a copy with its page's URL.
+_FIRST_PASS, _RETRY = (
+    Extractor(output_format="python", comments=False, tables=True, fast=first, recall=not first)
+    for first in (True, False)
+)
 
 
 def extract(page: Page, *, min_chars: int = MIN_TEXT_CHARS) -> Extraction:
@@ -93,10 +101,15 @@ def far_too_little(text: str, html: str) -> bool:
 def _trafilatura(html: str, url: str, *, first_pass: bool) -> object | None:
     """First pass: trafilatura's fast mode (no backup extractors); the retry is the full mode
     favouring recall, backup extractors included."""
-    return trafilatura.bare_extraction(
-        html, url=url or None, with_metadata=False, include_comments=False, include_tables=True,
-        fast=first_pass, favor_recall=not first_pass, deduplicate=False,
-    )  # fmt: skip
+    return trafilatura.bare_extraction(html, options=_options(first_pass, url))
+
+
+def _options(first_pass: bool, url: str) -> Extractor:
+    """A copy of the pass's options with this page's URL (as `bare_extraction` would set it)."""
+    options = copy.copy(_FIRST_PASS if first_pass else _RETRY)
+    options.url = url or None
+    options.source = url.encode("utf-8", "replace").decode("utf-8") if url else None
+    return options
 
 
 def _attr(document: object | None, name: str) -> str | None:
