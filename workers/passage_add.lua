@@ -1,5 +1,6 @@
 -- Passage index: add one document's fingerprints, then count shared fingerprints per other doc.
--- ARGV: base, doc_id, max_docs, fingerprints (9 bytes each: shard suffix 3, field 6).
+-- ARGV: base, doc_id, max_docs, min_shared, fingerprints (9 bytes each: shard suffix 3, field 6).
+-- Reply: {doc id, shared fingerprints, ...} for the others sharing at least min_shared.
 -- Layout (one Redis; key names built here, so not cluster-safe):
 --   base:s:{shard}  hash   field (low fingerprint bits) -> packed 4-byte numbers of the documents
 --                          holding it, or '!' once more than max_docs hold it (stock phrases,
@@ -7,7 +8,8 @@
 --   base:num        hash   doc id -> "number:fingerprint count";  base:name  hash  number -> doc id
 -- Adding is idempotent: a number already in an entry is not appended twice.
 local call, sub = redis.call, string.sub
-local base, doc, max_docs, packed = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
+local base, doc, max_docs, min_shared = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+local packed = ARGV[5]
 if #packed == 0 then return {} end  -- no fingerprint: nothing to index, nothing to find
 local entry = redis.call('HGET', base .. ':num', doc)
 local num
@@ -19,6 +21,15 @@ else
 end
 redis.call('HSET', base .. ':num', doc, num .. ':' .. (#packed / 9))
 local me, prefix = struct.pack('<I4', num), base .. ':s:'
+
+-- whether `held` (packed numbers) holds `me` at a number boundary
+local function holds(held)
+  local at = string.find(held, me, 1, true)
+  while at and at % 4 ~= 1 do at = string.find(held, me, at + 1, true) end
+  return at ~= nil
+end
+
+-- counted by packed number: unpacking every holder of every fingerprint was most of the time
 local counts = {}
 for i = 1, #packed, 9 do
   local key, field = prefix .. sub(packed, i, i + 2), sub(packed, i + 3, i + 8)
@@ -26,22 +37,24 @@ for i = 1, #packed, 9 do
   if not held then
     call('HSET', key, field, me)
   elseif held ~= '!' then
-    local others, present = {}, false
-    for j = 1, #held, 4 do
-      local other = struct.unpack('<I4', held, j)
-      if other == num then present = true else others[#others + 1] = other end
-    end
-    if not present and #others + 1 > max_docs then
+    local present = holds(held)
+    if not present and #held / 4 + 1 > max_docs then
       call('HSET', key, field, '!')
     else
       if not present then call('HSET', key, field, held .. me) end
-      for _, other in ipairs(others) do counts[other] = (counts[other] or 0) + 1 end
+      for j = 1, #held, 4 do
+        local other = sub(held, j, j + 3)
+        if other ~= me then counts[other] = (counts[other] or 0) + 1 end
+      end
     end
   end
 end
-local out = {}
+local out, names = {}, base .. ':name'
 for other, n in pairs(counts) do
-  out[#out + 1] = redis.call('HGET', base .. ':name', other)
-  out[#out + 1] = n
+  local name = n >= min_shared and call('HGET', names, (struct.unpack('<I4', other)))
+  if name then  -- a number without a name was removed meanwhile
+    out[#out + 1] = name
+    out[#out + 1] = n
+  end
 end
 return out

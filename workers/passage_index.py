@@ -65,9 +65,10 @@ class PassageIndex:
     def add_and_query(self, doc_id: str, norm: NormalizedText) -> list[tuple[str, int]]:
         """Index the document, then (same script) the others sharing at least `min_shared`
         fingerprints with it, most shared first: (doc id, shared fingerprints)."""
-        flat = self._add(args=[self.base, doc_id, self.max_docs, self._packed(norm.key)])
+        args = [self.base, doc_id, self.max_docs, self.min_shared, self._packed(norm.key)]
+        flat = self._add(args=args)
         found = [(_text(flat[i]), int(flat[i + 1])) for i in range(0, len(flat), 2)]
-        return sorted((f for f in found if f[1] >= self.min_shared), key=lambda f: (-f[1], f[0]))
+        return sorted(found, key=lambda f: (-f[1], f[0]))
 
     def remove(self, doc_id: str, norm: NormalizedText) -> bool:
         """Forget the document (`norm`: the text it was indexed with); False if not indexed."""
