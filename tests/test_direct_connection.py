@@ -14,33 +14,33 @@ from workers.keys import Keys
 from workers.lsh_index import RedisLSHIndex
 
 
-def remove_args(doc_id: str) -> list[str | int]:
-    return ["t:idx", doc_id, 1023, 300, 132, 42]  # lsh_remove.lua: 0 when the id is unknown
+def remove_args(doc_id: str) -> list[str | int | bytes]:
+    return ["t:idx", doc_id, bytes(4), 300, 132, 42, 16, 16]  # lsh_remove.lua: 0 when unknown
 
 
 def test_runs_after_the_server_forgets_its_scripts(redis_client: redis.Redis) -> None:
     script = LuaScript(redis_client, "lsh_remove.lua")
-    assert script(keys=["t:id:0"], args=remove_args("a")) == 0
+    assert script(keys=["t:idx:n"], args=remove_args("a")) == 0
     redis_client.script_flush()
-    assert script(keys=["t:id:0"], args=remove_args("a")) == 0
+    assert script(keys=["t:idx:n"], args=remove_args("a")) == 0
     assert redis_client.script_exists(script.sha) == [True]
 
 
 def test_an_error_reply_leaves_the_connection_usable(redis_client: redis.Redis) -> None:
     script = LuaScript(redis_client, "lsh_remove.lua")
-    redis_client.hset("t:id:0", "a", 1)  # known id, but record lengths missing below
+    redis_client.hset(b"t:idx:id:" + bytes(3), "a", bytes(8))  # known id, arguments missing below
     with pytest.raises(redis.ResponseError):
-        script(keys=["t:id:0"], args=["t:idx", "a"])
-    assert script(keys=["t:id:0"], args=remove_args("b")) == 0
+        script(keys=["t:idx:n"], args=["t:idx", "a"])
+    assert script(keys=["t:idx:n"], args=remove_args("b")) == 0
 
 
 def test_a_dropped_connection_is_reopened_by_the_next_call(redis_client: redis.Redis) -> None:
     script = LuaScript(redis_client, "lsh_remove.lua")
-    assert script(keys=["t:id:0"], args=remove_args("a")) == 0
+    assert script(keys=["t:idx:n"], args=remove_args("a")) == 0
     redis_client.client_kill_filter(_type="normal", skipme=True)
     with pytest.raises(redis.ConnectionError):
-        script(keys=["t:id:0"], args=remove_args("a"))
-    assert script(keys=["t:id:0"], args=remove_args("a")) == 0
+        script(keys=["t:idx:n"], args=remove_args("a"))
+    assert script(keys=["t:idx:n"], args=remove_args("a")) == 0
 
 
 def test_threads_and_forked_children_get_their_own_replies(redis_client: redis.Redis) -> None:

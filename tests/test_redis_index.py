@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
+import random
+import zlib
+
 import redis
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from dedup.fingerprint import Fingerprint
 from dedup.lsh import LSHParams, MemoryLSHIndex
@@ -74,3 +80,62 @@ def test_add_many_inserts_all_before_querying_any(redis_client: redis.Redis) -> 
         assert got == [reference.add(fp) for fp in batch]  # re-add = query with all inserted
     assert index.add_many([]) == []
     assert [index.add(fp) for fp in docs] == [reference.add(fp) for fp in docs]
+
+
+def _address(h: int, n: int, entries: int) -> int:
+    """Linear hashing as lsh_add.lua describes it, written again here to check the scripts."""
+    shards = max(1, n // entries)
+    low = 1 << (shards.bit_length() - 1)
+    a = h % (2 * low)
+    return a if a < shards else h % low
+
+
+def misplaced(connection: redis.Redis, index: RedisLSHIndex) -> int:
+    """Entries stored in another shard than their hash's address (0 when the splits are right)."""
+    n, (band_entries, id_entries) = int(connection.get(index.counter) or 0), index.sizes
+    wrong = 0
+    for key in connection.scan_iter(match=f"{index.base}:b:*"):
+        shard, entries = int.from_bytes(key[-3:], "little"), connection.get(key)
+        assert isinstance(entries, bytes)
+        hashes = [int.from_bytes(entries[i : i + 4], "little") for i in range(0, len(entries), 8)]
+        wrong += sum(_address(h, n, band_entries) != shard for h in hashes)
+    for key in connection.scan_iter(match=f"{index.base}:id:*"):
+        shard = int.from_bytes(key[-3:], "little")
+        crcs = [zlib.crc32(doc if isinstance(doc, bytes) else doc.encode()) for doc in connection.hkeys(key)]
+        wrong += sum(_address(crc, n, id_entries) != shard for crc in crcs)
+    return wrong
+
+
+_namespaces = itertools.count()
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    band_entries=st.integers(1, 6),
+    id_entries=st.integers(1, 6),
+    seed=st.integers(0, 2**16),
+    batch=st.integers(1, 9),
+)
+def test_shards_split_as_it_grows_and_nothing_is_lost(
+    redis_client: redis.Redis, band_entries: int, id_entries: int, seed: int, batch: int
+) -> None:
+    docs = [fp for _, fp in corpus()][:90]
+    docs += [
+        Fingerprint(f"twin{i}", f.fingerprint_id, f.signature, f.shingle_count, f.key_hash)
+        for i, f in enumerate(docs[:20])
+    ]
+    random.Random(seed).shuffle(docs)
+    keys = Keys(f"split{next(_namespaces)}")
+    index = RedisLSHIndex(redis_client, keys, FP_ID, band_entries=band_entries, id_entries=id_entries)
+    reference = MemoryLSHIndex(FP_ID)
+    for start in range(0, len(docs), batch):
+        part = docs[start : start + batch]
+        got = index.add_many(part)
+        for fp in part:
+            reference.add(fp)
+        assert got == [reference.add(fp) for fp in part]
+    for fp in docs[::3]:
+        assert index.remove(fp.doc_id) == reference.remove(fp.doc_id)
+    assert [index.add(fp) for fp in docs[::2]] == [reference.add(fp) for fp in docs[::2]]
+    assert misplaced(redis_client, index) == 0
+    assert int(redis_client.get(index.counter) or 0) > 2 * max(band_entries, id_entries)

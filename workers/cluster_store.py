@@ -32,7 +32,6 @@ class ClusterConfig:
     fingerprint_id: str
     lsh: LSHParams = DEFAULT_PARAMS
     rule: EdgeRule = DEFAULT_RULE
-    shard_bits: int = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +56,7 @@ class ClusterStore:
         self.connection = connection
         self.keys = keys
         self.config = config
-        self.index = RedisLSHIndex(connection, keys, config.fingerprint_id, config.lsh, config.shard_bits)
+        self.index = RedisLSHIndex(connection, keys, config.fingerprint_id, config.lsh)
         self.base = keys.union_find(config.fingerprint_id)
         self._merge = LuaScript(connection, "cluster_merge.lua")
         self._remove = LuaScript(connection, "cluster_remove.lua")

@@ -1,104 +1,242 @@
 -- Insert documents into the LSH index (those not present), then query their buckets, in one
 -- round trip. Every document of the call is inserted before any is queried.
--- KEYS: the id shard of each document.  ARGV: base, record_len, returned_len, bands, then per
--- document: doc_id, record, bucket names (3 bytes a band: band number, shard as uint16 LE).
+-- KEYS[1]: base .. ':n'.  ARGV: base, record_len, returned_len, bands, band_d, id_d, then per
+-- document: doc_id, crc32 of doc_id (uint32 LE), record.
 -- Reply: per document, a flat list {name, record, ...}.
--- record = compact signature | shingle count (uint32) | one 4-byte hash per band; the first
--- returned_len bytes are what a candidate's verification needs.
--- Layout under base:  n   counter of internal document numbers
---   id:{crc}  hash doc_id -> number          nm:{num//64}  hash number -> doc_id
---   rec:{num//256}  string of fixed-size records
---   b:{band byte}{shard, 2 bytes LE}  hash 4-byte band hash -> packed little-endian uint32 numbers
--- The client computes bucket names (lsh_index.py; lsh_remove.lua computes the same from the
--- stored record): building them here took a fifth of the script's time.
-local call, sub, floor = redis.call, string.sub, math.floor
+-- record = compact signature | shingle count (uint32) | one 4-byte hash per band (uint32 LE);
+-- the first returned_len bytes are what a candidate's verification needs.
+-- Layout "k3" under base (numbers are uint32 LE; shard names 3 bytes LE):
+--   n               number of documents ever indexed (internal numbers are 1..n)
+--   rec:{num//256}  string of 256 fixed-size records     nm:{num//32}  hash number -> doc_id
+--   id:{shard}      hash doc_id -> number .. crc32 of doc_id
+--   b:{band byte}{shard}  string of 8-byte entries, band hash .. number; a bucket is every
+--                   entry with that band hash
+-- Bucket shards are strings, so one MGET reads and one MSET writes a document's shards of all
+-- bands and a bucket is found by a C string search. Shards grow with the index by linear
+-- hashing, so each keeps about band_d (id_d) entries at any index size: with n documents there
+-- are S = max(1, n // d) shards; hash h lives in shard h mod 2^(L+1), or h mod 2^L when that is
+-- >= S (2^L <= S < 2^(L+1)). When n reaches a multiple of d, S grows by one: shard S - 2^L
+-- hands its entries with bit L of h set to the new shard S. lsh_remove.lua uses the same
+-- addresses. Shard names hold 24 bits: n < d * 2^24.
+local call, sub, floor, char, byte, find, gsub = redis.call, string.sub, math.floor,
+  string.char, string.byte, string.find, string.gsub
+local tunpack = unpack
 local pack, unpack = struct.pack, struct.unpack
 local base = ARGV[1]
 local reclen, retlen, bands = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
-local prefix = base .. ':b:'
-local batch = #KEYS > 1
+local band_d, id_d = tonumber(ARGV[5]), tonumber(ARGV[6])
+local count = (#ARGV - 6) / 3
+local bprefix, iprefix = base .. ':b:', base .. ':id:'
+local batch = count > 1
+local n = tonumber(call('GET', KEYS[1])) or 0
+local first_n = n
 
-local function bucket(record, names, band)
-  local at = retlen + 4 * band - 3
-  return prefix .. sub(names, 3 * band - 2, 3 * band), sub(record, at, at + 3)
+-- shard count for n documents; lo = 2^L, bits = L
+local function geometry(d)
+  local s = floor(n / d)
+  if s < 1 then s = 1 end
+  local lo, bits = 1, 0
+  while lo * 2 <= s do lo, bits = lo * 2, bits + 1 end
+  return s, lo, bits
+end
+local bs, blo, bbits = geometry(band_d)
+local is, ilo = geometry(id_d)
+
+-- (math.floor is a C call: the hot paths divide exact multiples instead)
+local function name(a)
+  local a1 = a % 256
+  local a2 = (a - a1) / 256 % 256
+  return char(a1, a2, (a - a1 - 256 * a2) / 65536)
 end
 
--- batch only: how many documents of this call joined each bucket, so a bucket that only the
--- inserting document filled needs no query
-local joined = {}
+-- the document's bucket shard keys (current geometry) and band hashes
+local function buckets(record)
+  local keys, fields, s, lo = {}, {}, bs, blo
+  local at = retlen - 3
+  for band = 1, bands do
+    at = at + 4
+    local b1, b2, b3, b4 = byte(record, at, at + 3)
+    local h = b1 + 256 * (b2 + 256 * (b3 + 256 * b4))
+    local a = h % (2 * lo)
+    if a >= s then a = h % lo end
+    local a1 = a % 256
+    local a2 = (a - a1) / 256 % 256
+    keys[band] = bprefix .. char(band, a1, a2, (a - a1 - 256 * a2) / 65536)
+    fields[band] = sub(record, at, at + 3)
+  end
+  return keys, fields
+end
 
-local function new_number(idkey, doc, record)
-  local num = call('INCR', base .. ':n')
-  call('HSET', idkey, doc, num)
-  call('HSET', base .. ':nm:' .. floor(num / 64), num, doc)
-  local chunk = base .. ':rec:' .. floor(num / 256)
-  if num % 256 == 0 or num == 1 then
+-- numbers in the bucket `field` of shard string `cur` (entries start at 8k + 1), into seen/out
+local function members(cur, field, seen, out)
+  local pos = find(cur, field, 1, true)
+  while pos do
+    if pos % 8 == 1 then
+      local other = unpack('<I4', cur, pos + 4)
+      if not seen[other] then
+        seen[other] = true
+        out[#out + 1] = other
+      end
+      pos = find(cur, field, pos + 8, true)
+    else
+      pos = find(cur, field, pos + 1, true)
+    end
+  end
+end
+
+-- a pattern matching any 8-byte entry with its byte k (0-based) captured, and tables mapping
+-- the byte to '' when `bit` is set in it (set) or clear (clear): gsub then drops those entries
+-- walking the string in C, always 8 bytes a match
+local function splitter(k, bit)
+  local set, clear = {}, {}
+  for c = 0, 255 do
+    if c % (2 * bit) >= bit then set[char(c)] = '' else clear[char(c)] = '' end
+  end
+  return string.rep('.', k) .. '(.)' .. string.rep('.', 7 - k), set, clear
+end
+
+-- split shard S - 2^L of every band: entries with bit L of their hash set move to shard S
+local function split_bands()
+  local olds = {}
+  for band = 1, bands do olds[band] = bprefix .. char(band) .. name(bs - blo) end
+  local values = call('MGET', tunpack(olds))
+  local pattern, set, clear = splitter(floor(bbits / 8), 2 ^ (bbits % 8))
+  local writes, gone = {}, {}
+  for band = 1, bands do
+    local cur = values[band]
+    if cur then
+      local stay, go = gsub(cur, pattern, set), gsub(cur, pattern, clear)
+      if go ~= '' then
+        writes[#writes + 1], writes[#writes + 2] = bprefix .. char(band) .. name(bs), go
+        if stay ~= '' then
+          writes[#writes + 1], writes[#writes + 2] = olds[band], stay
+        else
+          gone[#gone + 1] = olds[band]
+        end
+      end
+    end
+  end
+  if #writes > 0 then call('MSET', tunpack(writes)) end
+  if #gone > 0 then call('DEL', tunpack(gone)) end
+end
+
+-- the same for the doc id shard: entries with bit L of their crc set move
+local function split_ids()
+  local old, new = iprefix .. name(is - ilo), iprefix .. name(is)
+  local all = call('HGETALL', old)
+  local moved, fields = {}, {}
+  for i = 1, #all, 2 do
+    if floor(unpack('<I4', all[i + 1], 5) / ilo) % 2 == 1 then
+      moved[#moved + 1], moved[#moved + 2] = all[i], all[i + 1]
+      fields[#fields + 1] = all[i]
+    end
+  end
+  if #fields > 0 then
+    call('HSET', new, tunpack(moved))
+    call('HDEL', old, tunpack(fields))
+  end
+end
+
+-- n has just grown by one: split when a shard count grows
+local function grow()
+  if n % band_d == 0 and n >= 2 * band_d then
+    split_bands()
+    bs, blo, bbits = geometry(band_d)
+  end
+  if n % id_d == 0 and n >= 2 * id_d then
+    split_ids()
+    is, ilo = geometry(id_d)
+  end
+end
+
+local function id_key(crc)
+  local h = unpack('<I4', crc)
+  local a = h % (2 * ilo)
+  if a >= is then a = h % ilo end
+  return iprefix .. name(a)
+end
+
+local function new_number(doc, crc, record)
+  n = n + 1
+  grow()
+  call('HSET', id_key(crc), doc, pack('<I4', n) .. crc)
+  call('HSET', base .. ':nm:' .. floor(n / 32), n, doc)
+  local chunk = base .. ':rec:' .. floor(n / 256)
+  if n % 256 == 0 or n == 1 then
     -- allocated once at full size by the chunk's first number (growing by SETRANGE would
-    -- over-allocate); numbers come from INCR, so each is taken exactly once
+    -- over-allocate); numbers are taken in order, each exactly once
     call('SET', chunk, string.rep('\0', 256 * reclen))
   end
-  call('SETRANGE', chunk, (num % 256) * reclen, record)
-  return num
+  call('SETRANGE', chunk, (n % 256) * reclen, record)
+  return n
 end
 
--- returns the document's number and, per band, the bucket's members before it joined
--- (nil when the document was already indexed: the query then reads every bucket)
-local function insert(idkey, doc, record, names)
-  local num = call('HGET', idkey, doc)
-  if num then return tonumber(num), nil end
-  num = new_number(idkey, doc, record)
-  local packed, before = pack('<I4', num), {}
+-- batch only: how many documents of this call joined each bucket (2 also when it was not
+-- empty before), so a bucket that only the inserting document filled needs no query
+local joined = {}
+
+-- returns the document's number and, when it was new (and alone in the call), the numbers
+-- that shared a bucket with it before it joined (nil: the query reads the buckets)
+local function insert(doc, crc, record)
+  local found = call('HGET', id_key(crc), doc)
+  if found then return unpack('<I4', found), nil end
+  local num = new_number(doc, crc, record)
+  local keys, fields = buckets(record)
+  local current = call('MGET', tunpack(keys))
+  local packed, seen, before, writes = pack('<I4', num), {[num] = true}, {}, {}
   for band = 1, bands do
-    local key, field = bucket(record, names, band)
+    local cur, field = current[band] or '', fields[band]
     if batch then
-      local id = key .. field
+      local id = band .. field
       joined[id] = (joined[id] or 0) + 1
-    end
-    if call('HSETNX', key, field, packed) == 1 then
-      before[band] = ''
+      if find(cur, field, 1, true) then joined[id] = 2 end
     else
-      local cur = call('HGET', key, field)
-      call('HSET', key, field, cur .. packed)
-      before[band] = cur
+      members(cur, field, seen, before)
     end
+    writes[2 * band - 1], writes[2 * band] = keys[band], cur .. field .. packed
   end
+  call('MSET', tunpack(writes))
+  if batch then return num, nil end
   return num, before
 end
 
-local function members(record, names, band, before)
-  if before and not batch then return before[band] end
-  local key, field = bucket(record, names, band)
-  if before and before[band] == '' and joined[key .. field] == 1 then return '' end
-  return call('HGET', key, field) or ''
+-- the numbers sharing a bucket with the document now
+local function query(num, record)
+  local keys, fields = buckets(record)
+  local out, seen, wanted = {}, {[num] = true}, false
+  for band = 1, bands do
+    if joined[band .. fields[band]] ~= 1 then wanted = true end
+  end
+  if not wanted then return out end
+  local current = call('MGET', tunpack(keys))
+  for band = 1, bands do
+    if current[band] then members(current[band], fields[band], seen, out) end
+  end
+  return out
 end
 
-local function query(num, before, record, names)
-  local seen, out = {}, {}
-  for band = 1, bands do
-    local cur = members(record, names, band, before)
-    for pos = 1, #cur, 4 do
-      local other = unpack('<I4', cur, pos)
-      if other ~= num and not seen[other] then
-        seen[other] = true
-        local name = call('HGET', base .. ':nm:' .. floor(other / 64), other)
-        if name then
-          local offset = (other % 256) * reclen
-          out[#out + 1] = name
-          out[#out + 1] = call('GETRANGE', base .. ':rec:' .. floor(other / 256),
-            offset, offset + retlen - 1)
-        end
-      end
+local function named(nums)
+  local out = {}
+  for _, other in ipairs(nums) do
+    local doc = call('HGET', base .. ':nm:' .. floor(other / 32), other)
+    if doc then
+      local offset = (other % 256) * reclen
+      out[#out + 1] = doc
+      out[#out + 1] = call('GETRANGE', base .. ':rec:' .. floor(other / 256), offset,
+        offset + retlen - 1)
     end
   end
   return out
 end
 
 local nums, befores = {}, {}
-for i = 1, #KEYS do
-  nums[i], befores[i] = insert(KEYS[i], ARGV[2 + 3 * i], ARGV[3 + 3 * i], ARGV[4 + 3 * i])
+for i = 1, count do
+  local at = 4 + 3 * i
+  nums[i], befores[i] = insert(ARGV[at], ARGV[at + 1], ARGV[at + 2])
 end
+if n ~= first_n then call('SET', KEYS[1], n) end
 local replies = {}
-for i = 1, #KEYS do
-  replies[i] = query(nums[i], befores[i], ARGV[3 + 3 * i], ARGV[4 + 3 * i])
+for i = 1, count do
+  replies[i] = named(befores[i] or query(nums[i], ARGV[6 + 3 * i]))
 end
 return replies

@@ -1,36 +1,56 @@
--- Remove a document from the LSH index (see lsh_add.lua for the layout). Returns 1 if it was there.
--- ARGV: base, doc_id, shard_mask, record_len, returned_len, bands
-local base, doc = ARGV[1], ARGV[2]
-local mask, reclen, retlen, bands = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]),
-  tonumber(ARGV[6])
-local idkey = KEYS[1]
-local num = redis.call('HGET', idkey, doc)
-if not num then return 0 end
-num = tonumber(num)
-local chunk = base .. ':rec:' .. math.floor(num / 256)
+-- Remove a document from the LSH index (layout and addresses: see lsh_add.lua). Returns 1 if it
+-- was there.  KEYS[1]: base .. ':n'.  ARGV: base, doc_id, crc32 of doc_id (uint32 LE),
+-- record_len, returned_len, bands, band_d, id_d
+local call, floor, char, sub, byte, find = redis.call, math.floor, string.char, string.sub,
+  string.byte, string.find
+local tunpack = unpack
+local unpack = struct.unpack
+local base, doc, crc = ARGV[1], ARGV[2], ARGV[3]
+local reclen, retlen, bands = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+local band_d, id_d = tonumber(ARGV[7]), tonumber(ARGV[8])
+local n = tonumber(call('GET', KEYS[1])) or 0
+
+local function shard(h, d)
+  local s = floor(n / d)
+  if s < 1 then s = 1 end
+  local lo = 1
+  while lo * 2 <= s do lo = lo * 2 end
+  local a = h % (lo * 2)
+  if a >= s then a = h % lo end
+  return char(a % 256, floor(a / 256) % 256, floor(a / 65536))
+end
+
+local idkey = base .. ':id:' .. shard(unpack('<I4', crc), id_d)
+local found = call('HGET', idkey, doc)
+if not found then return 0 end
+local num = unpack('<I4', found)
+local entry_num = sub(found, 1, 4)
+local chunk = base .. ':rec:' .. floor(num / 256)
 local offset = (num % 256) * reclen
-local fields = redis.call('GETRANGE', chunk, offset + retlen, offset + retlen + 4 * bands - 1)
-local packed = struct.pack('<I4', num)
+local fields = call('GETRANGE', chunk, offset + retlen, offset + retlen + 4 * bands - 1)
+local keys = {}
 for band = 1, bands do
-  local field = string.sub(fields, 4 * band - 3, 4 * band)
-  local b1, b2 = string.byte(field, 1, 2)
-  local shard = (b1 + 256 * b2) % (mask + 1)
-  local key = base .. ':b:' .. string.char(band, shard % 256, math.floor(shard / 256))
-  local cur = redis.call('HGET', key, field)
-  if cur then
-    local kept = {}
-    for pos = 1, #cur, 4 do
-      local part = string.sub(cur, pos, pos + 3)
-      if part ~= packed then kept[#kept + 1] = part end
-    end
-    if #kept == 0 then
-      redis.call('HDEL', key, field)
+  local b1, b2, b3, b4 = byte(fields, 4 * band - 3, 4 * band)
+  keys[band] = base .. ':b:' .. char(band) .. shard(b1 + 256 * (b2 + 256 * (b3 + 256 * b4)), band_d)
+end
+local current = call('MGET', tunpack(keys))
+local writes, gone = {}, {}
+for band = 1, bands do
+  local cur, entry = current[band], sub(fields, 4 * band - 3, 4 * band) .. entry_num
+  local pos = cur and find(cur, entry, 1, true)
+  while pos and pos % 8 ~= 1 do pos = find(cur, entry, pos + 1, true) end
+  if pos then
+    cur = sub(cur, 1, pos - 1) .. sub(cur, pos + 8)
+    if cur == '' then
+      gone[#gone + 1] = keys[band]
     else
-      redis.call('HSET', key, field, table.concat(kept))
+      writes[#writes + 1], writes[#writes + 2] = keys[band], cur
     end
   end
 end
-redis.call('SETRANGE', chunk, offset, string.rep('\0', reclen))
-redis.call('HDEL', base .. ':nm:' .. math.floor(num / 64), num)
-redis.call('HDEL', idkey, doc)
+if #writes > 0 then call('MSET', tunpack(writes)) end
+if #gone > 0 then call('DEL', tunpack(gone)) end
+call('SETRANGE', chunk, offset, string.rep('\0', reclen))
+call('HDEL', base .. ':nm:' .. floor(num / 32), num)
+call('HDEL', idkey, doc)
 return 1
