@@ -171,44 +171,50 @@ local function new_number(doc, crc, record)
   return n
 end
 
--- batch only: how many documents of this call joined each bucket (2 also when it was not
--- empty before), so a bucket that only the inserting document filled needs no query
+-- batch only: per bucket, the documents of this call that joined it, in order
 local joined = {}
 
--- returns the document's number and, when it was new (and alone in the call), the numbers
--- that shared a bucket with it before it joined (nil: the query reads the buckets)
+-- returns the document's number and, when it was new, the numbers it found in its buckets on
+-- joining (with the set of them and, batch only, its bucket ids for later_joiners); nil when
+-- it was already indexed: then the query reads its buckets
 local function insert(doc, crc, record)
   local found = call('HGET', id_key(crc), doc)
   if found then return unpack('<I4', found), nil end
   local num = new_number(doc, crc, record)
   local keys, fields = buckets(record)
   local current = call('MGET', tunpack(keys))
-  local packed, seen, before, writes = pack('<I4', num), {[num] = true}, {}, {}
+  local packed, seen, out, writes = pack('<I4', num), {[num] = true}, {}, {}
   for band = 1, bands do
     local cur, field = current[band] or '', fields[band]
+    members(cur, field, seen, out)
     if batch then
       local id = band .. field
-      joined[id] = (joined[id] or 0) + 1
-      if find(cur, field, 1, true) then joined[id] = 2 end
-    else
-      members(cur, field, seen, before)
+      local list = joined[id]
+      if list then list[#list + 1] = num else joined[id] = {num} end
+      fields[band] = id
     end
     writes[2 * band - 1], writes[2 * band] = keys[band], cur .. field .. packed
   end
   call('MSET', tunpack(writes))
-  if batch then return num, nil end
-  return num, before
+  return num, out, seen, fields
 end
 
--- the numbers sharing a bucket with the document now
+-- batch: the call's documents that joined the buckets after this one (it found the earlier)
+local function later_joiners(ids, seen, out)
+  for band = 1, bands do
+    for _, other in ipairs(joined[ids[band]]) do
+      if not seen[other] then
+        seen[other] = true
+        out[#out + 1] = other
+      end
+    end
+  end
+end
+
+-- the numbers sharing a bucket with an already indexed document
 local function query(num, record)
   local keys, fields = buckets(record)
-  local out, seen, wanted = {}, {[num] = true}, false
-  for band = 1, bands do
-    if joined[band .. fields[band]] ~= 1 then wanted = true end
-  end
-  if not wanted then return out end
-  local current = call('MGET', tunpack(keys))
+  local current, out, seen = call('MGET', tunpack(keys)), {}, {[num] = true}
   for band = 1, bands do
     if current[band] then members(current[band], fields[band], seen, out) end
   end
@@ -229,14 +235,20 @@ local function named(nums)
   return out
 end
 
-local nums, befores = {}, {}
+local nums, outs, seens, ids = {}, {}, {}, {}
 for i = 1, count do
   local at = 4 + 3 * i
-  nums[i], befores[i] = insert(ARGV[at], ARGV[at + 1], ARGV[at + 2])
+  nums[i], outs[i], seens[i], ids[i] = insert(ARGV[at], ARGV[at + 1], ARGV[at + 2])
 end
 if n ~= first_n then call('SET', KEYS[1], n) end
 local replies = {}
 for i = 1, count do
-  replies[i] = named(befores[i] or query(nums[i], ARGV[6 + 3 * i]))
+  local found = outs[i]
+  if not found then
+    found = query(nums[i], ARGV[6 + 3 * i])
+  elseif batch then
+    later_joiners(ids[i], seens[i], found)
+  end
+  replies[i] = named(found)
 end
 return replies
