@@ -3,8 +3,8 @@
 Per document Redis keeps an 8-byte entry (band hash, number) in one bucket shard string per
 band, its name, and a record of its compact signature (low 8 bits of each MinHash value),
 shingle count and band hashes (so it can be removed). Shards grow with the index (linear
-hashing, lsh_add.lua): each keeps ~16 entries, so an add reads and writes the same bytes at any
-index size and the per-key overhead stays spread over 16 entries.
+hashing, lsh_add.lua): each keeps ~16 entries, so an add reads the same bytes at any index size
+and the per-key overhead stays spread over 16 entries.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from workers.keys import Keys
 
 # Entries a shard keeps on average (lsh_add.lua). Each Redis key costs ~150 bytes, spread over
 # its entries; a larger shard costs more bytes copied per add (server instructions per add at
-# 10k documents: 1.17M with 16, 1.20M with 32, 1.25M with 64; 10k: 1,050 bytes/doc with 16).
+# 10k documents, shards written whole: 1.17M with 16, 1.20M with 32, 1.25M with 64).
 BAND_ENTRIES = 16
 ID_ENTRIES = 16
 
