@@ -14,13 +14,13 @@
 -- Bucket shards are strings: one MGET reads a document's shards of all bands, a bucket is found
 -- by a C string search, and the document's entry is APPENDed (an MSET of the whole shards cost
 -- as many instructions, but wrote twice the AOF: 2,380 against 2,520 docs/s building 100k
--- documents; APPEND's spare capacity costs 1,240 against 1,070 bytes/doc). Shards grow with the
--- index by linear hashing, so each keeps about band_d (id_d) entries at any index size: with n
--- documents there are S = max(1, n // d) shards; hash h lives in shard h mod 2^(L+1), or
--- h mod 2^L when that is >= S (2^L <= S < 2^(L+1)). When n reaches a multiple of d, S grows by
--- one: shard S - 2^L hands its entries with bit L of h set to the new shard S (rewritten at
--- their exact size). lsh_remove.lua uses the same addresses. Shard names hold 24 bits:
--- n < d * 2^24.
+-- documents; APPEND's spare capacity: 1,240 against 1,070 bytes/doc; 16-entry shards). Shards
+-- grow with the index by linear hashing, so each keeps about band_d (id_d) entries at any
+-- index size: with n documents there are S = max(1, n // d) shards; hash h lives in shard
+-- h mod 2^(L+1), or h mod 2^L when that is >= S (2^L <= S < 2^(L+1)). When n reaches a
+-- multiple of d, S grows by one: shard S - 2^L hands its entries with bit L of h set to the
+-- new shard S (both rewritten at their exact size). lsh_remove.lua uses the same addresses.
+-- Shard names hold 24 bits: n < d * 2^24.
 local call, sub, floor, char, byte, find, gsub = redis.call, string.sub, math.floor,
   string.char, string.byte, string.find, string.gsub
 local tunpack = unpack
