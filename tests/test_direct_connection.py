@@ -15,7 +15,7 @@ from workers.lsh_index import RedisLSHIndex
 
 
 def remove_args(doc_id: str) -> list[str | int | bytes]:
-    return ["t:idx", doc_id, bytes(4), 300, 132, 42, 16, 16]  # lsh_remove.lua: 0 when unknown
+    return ["t:idx", doc_id, bytes(4), 132, 42, 16, 16]  # lsh_remove.lua: 0 when unknown
 
 
 def test_runs_after_the_server_forgets_its_scripts(redis_client: redis.Redis) -> None:

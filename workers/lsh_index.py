@@ -48,18 +48,14 @@ class RedisLSHIndex:
         self.params = params
         if params.bands > 255 or band_entries < 1 or id_entries < 1:
             raise ConfigError("the Redis LSH index takes at most 255 bands and shards of 1+")
-        # "k3": shards by linear hashing (lsh_add.lua), the number is the key layout's version;
+        # "k4": shards by linear hashing (lsh_add.lua), the number is the key layout's version;
         # shard sizes are part of the layout (they decide every address)
-        layout = f"k3-{band_entries}-{id_entries}"
+        layout = f"k4-{band_entries}-{id_entries}"
         self.base = f"{keys.lsh(fingerprint_id)}:{params.bands}x{params.rows}:{layout}"
         self.counter = f"{self.base}:n"
         self.sizes = (band_entries, id_entries)
         self._add = LuaScript(connection, "lsh_add.lua")
         self._remove = LuaScript(connection, "lsh_remove.lua")
-
-    def _lengths(self, num_perm: int) -> tuple[int, int]:
-        returned = num_perm + 4
-        return returned + 4 * self.params.bands, returned
 
     def add(self, fp: Fingerprint) -> list[Candidate]:
         return self.add_many([fp])[0]
@@ -69,7 +65,7 @@ class RedisLSHIndex:
         if not fps:
             return []
         num_perm = len(fps[0].values())
-        args: list[EncodableT] = [self.base, *self._lengths(num_perm), self.params.bands, *self.sizes]
+        args: list[EncodableT] = [self.base, num_perm + 4, self.params.bands, *self.sizes]
         for fp in fps:
             args.extend((fp.doc_id, _crc(fp.doc_id), self._record(fp)))
         replies = self._add(keys=[self.counter], args=args)
@@ -91,8 +87,7 @@ class RedisLSHIndex:
         return compact(values) + struct.pack("<I", fp.shingle_count) + fields.tobytes()
 
     def remove(self, doc_id: str, num_perm: int = 128) -> bool:
-        reclen, retlen = self._lengths(num_perm)
-        args: list[EncodableT] = [self.base, doc_id, _crc(doc_id), reclen, retlen, self.params.bands]
+        args: list[EncodableT] = [self.base, doc_id, _crc(doc_id), num_perm + 4, self.params.bands]
         return bool(self._remove(keys=[self.counter], args=[*args, *self.sizes]))
 
 

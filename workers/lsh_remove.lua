@@ -1,14 +1,19 @@
 -- Remove a document from the LSH index (layout and addresses: see lsh_add.lua). Returns 1 if it
 -- was there.  KEYS[1]: base .. ':n'.  ARGV: base, doc_id, crc32 of doc_id (uint32 LE),
--- record_len, returned_len, bands, band_d, id_d
+-- returned_len, bands, band_d, id_d
 local call, floor, char, sub, byte, find = redis.call, math.floor, string.char, string.sub,
   string.byte, string.find
 local tunpack = unpack
 local unpack = struct.unpack
 local base, doc, crc = ARGV[1], ARGV[2], ARGV[3]
-local reclen, retlen, bands = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
-local band_d, id_d = tonumber(ARGV[7]), tonumber(ARGV[8])
+local bands, band_d, id_d = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
+local retlen = tonumber(ARGV[4])
+local reclen = retlen + 4 * bands
 local n = tonumber(call('GET', KEYS[1])) or 0
+
+local function name(a)
+  return char(a % 256, floor(a / 256) % 256, floor(a / 65536))
+end
 
 local function shard(h, d)
   local s = floor(n / d)
@@ -17,17 +22,16 @@ local function shard(h, d)
   while lo * 2 <= s do lo = lo * 2 end
   local a = h % (lo * 2)
   if a >= s then a = h % lo end
-  return char(a % 256, floor(a / 256) % 256, floor(a / 65536))
+  return name(a)
 end
 
 local idkey = base .. ':id:' .. shard(unpack('<I4', crc), id_d)
 local found = call('HGET', idkey, doc)
 if not found then return 0 end
-local num = unpack('<I4', found)
-local entry_num = sub(found, 1, 4)
-local chunk = base .. ':rec:' .. floor(num / 256)
+local num, packed = unpack('<I4', found), sub(found, 1, 4)
+local chunk = base .. ':rec:' .. name(floor(num / 256))
 local offset = (num % 256) * reclen
-local fields = call('GETRANGE', chunk, offset + retlen, offset + retlen + 4 * bands - 1)
+local fields = call('GETRANGE', chunk, offset + retlen, offset + reclen - 1)
 local keys = {}
 for band = 1, bands do
   local b1, b2, b3, b4 = byte(fields, 4 * band - 3, 4 * band)
@@ -36,7 +40,7 @@ end
 local current = call('MGET', tunpack(keys))
 local writes, gone = {}, {}
 for band = 1, bands do
-  local cur, entry = current[band], sub(fields, 4 * band - 3, 4 * band) .. entry_num
+  local cur, entry = current[band], sub(fields, 4 * band - 3, 4 * band) .. packed
   local pos = cur and find(cur, entry, 1, true)
   while pos and pos % 8 ~= 1 do pos = find(cur, entry, pos + 1, true) end
   if pos then
@@ -51,6 +55,6 @@ end
 if #writes > 0 then call('MSET', tunpack(writes)) end
 if #gone > 0 then call('DEL', tunpack(gone)) end
 call('SETRANGE', chunk, offset, string.rep('\0', reclen))
-call('HDEL', base .. ':nm:' .. floor(num / 32), num)
+call('HDEL', base .. ':nm:' .. name(floor(num / 32)), packed)
 call('HDEL', idkey, doc)
 return 1
