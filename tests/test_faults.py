@@ -267,7 +267,9 @@ def _fill(connection: redis.Redis) -> list[str]:
 
 def test_crawl_killed_half_way_resumes_and_indexes_nothing_twice(own_redis: OwnRedis, tmp_path: Path) -> None:
     connection, warc_dir = own_redis.client(), tmp_path / "warc"
-    with FixtureServer(docs=36, seed=3, crawl_delay=0.05, slow_s=0.2) as web:
+    # A crawl delay that spreads the documents over several of the pipeline's 1 s hand-offs (at
+    # 0.05 s one hand-off sometimes took all 11 before the kill)
+    with FixtureServer(docs=36, seed=3, crawl_delay=0.15, slow_s=0.2) as web:
         sites = web.write_sites(tmp_path / "sites.toml")
         wenku = {url for url in web.truth() if "/wenku/" in url}
         first = start_crawl("fixture-wenku", sites, own_redis.url, PREFIX, warc_dir)
