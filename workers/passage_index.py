@@ -24,6 +24,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 import redis
+from redis.typing import EncodableT
 
 from dedup.errors import ConfigError
 from dedup.records import NormalizedText
@@ -65,7 +66,7 @@ class PassageIndex:
     def add_and_query(self, doc_id: str, norm: NormalizedText) -> list[tuple[str, int]]:
         """Index the document, then (same script) the others sharing at least `min_shared`
         fingerprints with it, most shared first: (doc id, shared fingerprints)."""
-        args = [self.base, doc_id, self.max_docs, self.min_shared, self._packed(norm.key)]
+        args: list[EncodableT] = [self.base, doc_id, self.max_docs, self.min_shared, self._packed(norm.key)]
         flat = self._add(args=args)
         found = [(_text(flat[i]), int(flat[i + 1])) for i in range(0, len(flat), 2)]
         return sorted(found, key=lambda f: (-f[1], f[0]))
