@@ -134,8 +134,7 @@ class Prepared:
 
     meta: DocumentMeta
     tally: _Tally
-    norm: NormalizedText | None = None
-    rejected: Rejected | None = None
+    text: NormalizedText | Rejected
 
 
 class Ingestor:
@@ -185,17 +184,17 @@ class Ingestor:
             extraction = self._extract(capture, tally)
             with tally.stage("normalize"):
                 norm = normalize(extraction, self.config.norm)
-            return Prepared(_with_extraction(meta, extraction), tally, norm=norm)
+            return Prepared(_with_extraction(meta, extraction), tally, norm)
         except Rejected as rejected:
-            return Prepared(meta, tally, rejected=rejected)
+            return Prepared(meta, tally, rejected)
 
     def finish(self, prepared: Prepared) -> Outcome:
         """Index, align and store a prepared capture, or record its rejection."""
         tally = prepared.tally
         try:
-            if prepared.norm is None:
-                raise prepared.rejected or Rejected("no_text", "nothing was prepared")
-            return self._ingest(prepared.meta, prepared.norm, tally)
+            if isinstance(prepared.text, Rejected):
+                raise prepared.text
+            return self._ingest(prepared.meta, prepared.text, tally)
         except Rejected as rejected:
             return self._reject(prepared.meta, rejected, tally)
         finally:
