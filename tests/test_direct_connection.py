@@ -1,15 +1,17 @@
-"""The direct connection: scripts survive cache loss, errors and drops; pipelines; forks, threads."""
+"""The direct connection: scripts survive cache loss, errors and drops; pipelines; round trips of
+several calls with work done meanwhile; forks, threads."""
 
 from __future__ import annotations
 
 import os
 import threading
+import time
 
 import pytest
 import redis
 
 from tests.engine_corpus import FP_ID, corpus
-from workers.direct_connection import LuaScript, pipelined
+from workers.direct_connection import Call, LuaScript, executed, pipelined, round_trip, run_call
 from workers.keys import Keys
 from workers.lsh_index import RedisLSHIndex
 
@@ -95,3 +97,57 @@ def test_atomic_pipelines_apply_all_or_nothing(redis_client: redis.Redis) -> Non
     with pytest.raises(redis.ResponseError):  # refused while queuing: EXEC aborts
         pipelined(redis_client, [("SET", "t:a", 5), ("HSET", "t:h")], atomic=True)
     assert redis_client.get("t:a") == b"2"
+
+
+def counter(redis_client: redis.Redis, amount: int) -> Call[int]:
+    return LuaScript(redis_client, "counters_add.lua").call(["t:stats"], [1, "pages", amount], int)
+
+
+def test_a_round_trip_gives_each_call_its_result_after_running_the_work_meanwhile(
+    redis_client: redis.Redis,
+) -> None:
+    seen: list[object] = []
+
+    def meanwhile() -> None:  # on another connection: sees the calls' effect once they arrive
+        for _ in range(200):
+            seen.append(redis_client.hget("t:stats", "pages"))
+            if seen[-1]:
+                return
+            time.sleep(0.005)
+
+    reads = Call((("HGET", "t:stats", "pages"), ("HGET", "t:stats", "none")), list)
+    results = round_trip(redis_client, [counter(redis_client, 2), reads], meanwhile)
+    assert results == [1, [b"2", None]]
+    assert seen[-1] == b"2"  # the work meanwhile ran after the calls were sent
+    assert run_call(redis_client, Call((), lambda replies: len(replies))) == 0
+
+
+def test_a_script_the_server_lost_runs_once_in_a_round_trip(redis_client: redis.Redis) -> None:
+    run_call(redis_client, counter(redis_client, 1))
+    redis_client.script_flush()
+    assert round_trip(redis_client, [counter(redis_client, 5), Call((("PING",),), list)]) == [1, [b"PONG"]]
+    assert redis_client.hget("t:stats", "pages") == b"6"  # 1 + 5: the lost script ran once
+
+
+def test_a_refused_call_raises_after_every_reply_was_read(redis_client: redis.Redis) -> None:
+    redis_client.set("t:string", "x")
+    refused = Call((("MULTI",), ("HSET", "t:string", "a", 1), ("EXEC",)), executed)
+    with pytest.raises(redis.ResponseError, match="WRONGTYPE"):
+        round_trip(redis_client, [refused, counter(redis_client, 1)])
+    assert redis_client.hget("t:stats", "pages") == b"1"  # the other call ran
+    redis_client.config_set("maxmemory", 1)
+    try:
+        with pytest.raises(redis.OutOfMemoryError):
+            run_call(redis_client, counter(redis_client, 1))
+    finally:
+        redis_client.config_set("maxmemory", 0)
+    assert run_call(redis_client, Call((("GET", "t:string"),), list)) == [b"x"]  # in step
+
+
+def test_work_interrupted_meanwhile_leaves_no_reply_unread(redis_client: redis.Redis) -> None:
+    def interrupted() -> None:
+        raise KeyboardInterrupt  # as a job timeout would
+
+    with pytest.raises(KeyboardInterrupt):
+        round_trip(redis_client, [Call((("SET", "t:a", "first"),), list)], interrupted)
+    assert run_call(redis_client, Call((("GET", "t:a"),), list)) == [b"first"]  # not "OK"

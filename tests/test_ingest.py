@@ -86,6 +86,27 @@ def test_rerunning_every_ingest_changes_nothing(
     assert dump(ingestor.store, ingestor.clusters) == before
 
 
+def test_jobs_of_documents_store_what_one_by_one_ingests_store(
+    redis_client: redis.Redis, tmp_path: Path, corpus: list[CorpusDoc], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A job prepares each document while Redis indexes the one before; a document whose
+    preparation raises is that document's error, not its predecessor's."""
+    warc = tmp_path / "warc"
+    _import(redis_client, warc, _jsonl(tmp_path, corpus[:30]))
+    one_by_one = dump(Ingestor(redis_client, KEYS, warc).store, Ingestor(redis_client, KEYS, warc).clusters)
+    redis_client.flushall()
+    ingestor, captures = Ingestor(redis_client, KEYS, warc), list(iter_documents(warc))
+    results = [r for lo in range(0, 30, 16) for r in ingestor.ingest_many(captures[lo : lo + 16])]
+    assert {getattr(r, "status", r) for r in results} == {INDEXED_OUTCOME}
+    assert dump(ingestor.store, ingestor.clusters) == one_by_one
+    redis_client.flushall()
+    prepare = ingestor.prepare
+    monkeypatch.setattr(ingestor, "prepare", lambda c: prepare(c) if c != captures[6] else 1 / 0)
+    results = ingestor.ingest_many(captures[:16])
+    assert [i for i, r in enumerate(results) if isinstance(r, ZeroDivisionError)] == [6]
+    assert {r.status for r in results if not isinstance(r, Exception)} == {INDEXED_OUTCOME}
+
+
 def test_reindex_after_flushall_reproduces_clusters_and_alignments(
     redis_client: redis.Redis, tmp_path: Path, corpus: list[CorpusDoc]
 ) -> None:

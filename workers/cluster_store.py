@@ -1,7 +1,8 @@
 """Clusters in Redis: index add (insert+query) → verify → atomic union of verified edges.
 
-`ClusterStore.assign` is the one entry the ingest job calls per fingerprinted document; it is
-idempotent (a re-run changes nothing) and safe with many workers on one Redis. Union-find and
+`ClusterStore.assign` does it for one fingerprinted document (the ingest job sends its steps'
+calls with other stores' calls, fewer round trips); it is idempotent (a re-run changes nothing)
+and safe with many workers on one Redis. Union-find and
 cluster records change only inside Lua scripts (cluster_merge.lua, cluster_remove.lua), so a
 merge is never half-applied or applied twice. Cluster ids are stable: a merge keeps the larger
 cluster's id and leaves `merged_into` on the absorbed one.
@@ -9,6 +10,7 @@ cluster's id and leaves `merged_into` on the absorbed one.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -18,9 +20,9 @@ from redis.typing import EncodableT
 from dedup.clusters import ClusterAssignment, verify_candidates
 from dedup.errors import ConfigError
 from dedup.fingerprint import Fingerprint
-from dedup.lsh import DEFAULT_PARAMS, LSHParams
+from dedup.lsh import DEFAULT_PARAMS, Candidate, LSHParams
 from dedup.verify import DEFAULT_RULE, Edge, EdgeRule
-from workers.direct_connection import LuaScript, pipelined
+from workers.direct_connection import Call, LuaScript, executed, run_call
 from workers.keys import Keys
 from workers.lsh_index import RedisLSHIndex
 
@@ -41,6 +43,16 @@ class ClusterInfo:
     representative: str
     representative_published: date | None
     fingerprint_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Verified:
+    """A document's edges before its clusters merge; `exact`: the document it duplicates."""
+
+    doc_id: str
+    edges: tuple[Edge, ...]
+    candidates: tuple[str, ...]
+    exact: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,35 +78,50 @@ class ClusterStore:
 
     def assign(self, fp: Fingerprint, published: date | None, display_length: int) -> ClusterAssignment:
         """Index the document, verify its candidates, merge its clusters; idempotent."""
+        first = run_call(self.connection, self.claim_call(fp))
+        found = self.index.add(fp) if first == fp.doc_id else []
+        verified = self.verify(fp, first, found)
+        return run_call(self.connection, self.merge_call(verified, published, display_length))
+
+    # `assign` in steps, whose calls the ingest sends with other stores' calls
+
+    def claim_call(self, fp: Fingerprint) -> Call[str]:
+        """The first document with this match key (atomically claimed by HSETNX): when it is
+        another, this one is its exact duplicate and enters no index."""
         if fp.fingerprint_id != self.config.fingerprint_id:
             raise ConfigError(f"store {self.config.fingerprint_id} cannot take {fp.fingerprint_id}")
-        first = self._first_with_key(fp)
-        if first != fp.doc_id:
-            edges: tuple[Edge, ...] = (Edge(fp.doc_id, first, 1.0, 1.0, "exact"),)
-            candidates: tuple[str, ...] = (first,)
-        else:
-            found = self.index.add(fp)
-            edges = tuple(verify_candidates(fp, found, self.config.rule))
-            candidates = tuple(c.doc_id for c in found)
-        args: list[EncodableT] = [*self._context(), fp.doc_id, _day(published), display_length]
-        for edge in edges:
-            args.extend((edge.b, edge.jaccard, edge.containment, edge.kind))
-        cluster_id = _text(self._merge(args=args))
-        exact = first if first != fp.doc_id else None
-        return ClusterAssignment(fp.doc_id, cluster_id, edges, candidates, fp.fingerprint_id, exact)
-
-    def _first_with_key(self, fp: Fingerprint) -> str:
-        """The first document with this match key (atomically claimed by HSETNX)."""
-        _, first, _ = pipelined(
-            self.connection,
-            [
-                ("HSETNX", f"{self.base}:kh", fp.key_hash, fp.doc_id),
-                ("HGET", f"{self.base}:kh", fp.key_hash),
-                ("HSET", f"{self.base}:dk", fp.doc_id, fp.key_hash),
-            ],
-            atomic=True,
+        commands = (
+            ("MULTI",),
+            ("HSETNX", f"{self.base}:kh", fp.key_hash, fp.doc_id),
+            ("HGET", f"{self.base}:kh", fp.key_hash),
+            ("HSET", f"{self.base}:dk", fp.doc_id, fp.key_hash),
+            ("EXEC",),
         )
-        return _text(first)
+        return Call(commands, lambda replies: _text(executed(replies)[1]))
+
+    def verify(self, fp: Fingerprint, first: str, found: Sequence[Candidate]) -> Verified:
+        """The edges to keep: to the first document with the match key, or to the index's
+        candidates (`found`) that pass the rule."""
+        if first != fp.doc_id:
+            return Verified(fp.doc_id, (Edge(fp.doc_id, first, 1.0, 1.0, "exact"),), (first,), first)
+        edges = tuple(verify_candidates(fp, found, self.config.rule))
+        return Verified(fp.doc_id, edges, tuple(c.doc_id for c in found), None)
+
+    def merge_call(
+        self, verified: Verified, published: date | None, display_length: int
+    ) -> Call[ClusterAssignment]:
+        doc_id = verified.doc_id
+        args: list[EncodableT] = [*self._context(), doc_id, _day(published), display_length]
+        for edge in verified.edges:
+            args.extend((edge.b, edge.jaccard, edge.containment, edge.kind))
+        fingerprint_id = self.config.fingerprint_id
+        return self._merge.call(
+            (),
+            args,
+            lambda cid: ClusterAssignment(
+                doc_id, _text(cid), verified.edges, verified.candidates, fingerprint_id, verified.exact
+            ),
+        )
 
     def remove(self, doc_id: str) -> bool:
         """Forget a document (its text changed or it is gone); its cluster splits if it bridged."""

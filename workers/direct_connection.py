@@ -1,5 +1,6 @@
 """The ingest path's Redis calls on a connection kept per client, process and thread: Lua scripts
-(EVALSHA) and pipelines of plain commands.
+(EVALSHA), pipelines of plain commands, and round trips of independent calls (`Call`) from
+several stores, with the caller's own work done while the server runs them.
 
 The ingest path makes a dozen calls per document. Through `redis.Redis` each also pays for a
 pool checkout and return, retry wrappers and observability hooks: measured on the 2-core machine,
@@ -12,13 +13,15 @@ refused at maxmemory raises OutOfMemoryError, as it would outside a script.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import threading
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from importlib import resources
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import redis
 from redis.connection import AbstractConnection, ConnectionPool
@@ -26,6 +29,8 @@ from redis.exceptions import NoScriptError
 from redis.typing import EncodableT
 
 _OOM = "OOM command not allowed"
+T = TypeVar("T")
+Command = Sequence[EncodableT]
 
 
 class _Connections(threading.local):
@@ -66,6 +71,56 @@ class LuaScript:
         except NoScriptError:  # a new or restarted server: EVAL also caches it
             return _run(conn, "EVAL", self.source, keys, args)
 
+    def call(
+        self,
+        keys: Sequence[EncodableT] = (),
+        args: Sequence[EncodableT] = (),
+        parse: Callable[[Any], T] = lambda reply: reply,
+    ) -> Call[T]:
+        """This script's call, to be sent with others by `round_trip`."""
+        command = ("EVALSHA", self.sha, len(keys), *keys, *args)
+        return Call((command,), lambda replies: parse(replies[0]), (self, keys, args))
+
+
+@dataclass(frozen=True, slots=True)
+class Call(Generic[T]):
+    """Commands and what their replies mean; a script's call keeps its script and arguments, so
+    a server that lost its script cache can be sent the script itself."""
+
+    commands: tuple[Command, ...]
+    parse: Callable[[list[Any]], T]
+    script: tuple[LuaScript, Sequence[EncodableT], Sequence[EncodableT]] | None = None
+
+
+def round_trip(
+    client: redis.Redis, calls: Sequence[Call[Any]], meanwhile: Callable[[], None] | None = None
+) -> list[Any]:
+    """Each call's result, for one round trip. The calls must be independent of each other (a
+    script the server lost is run again after the others). `meanwhile` runs after sending,
+    while the server works; it must not use this connection."""
+    conn = _connections.get(client.connection_pool)
+    replies = _exchange(conn, [command for call in calls for command in call.commands], meanwhile)
+    results, at = [], 0
+    for call in calls:
+        mine, at = replies[at : at + len(call.commands)], at + len(call.commands)
+        if call.script and isinstance(mine[0], NoScriptError):
+            script, keys, args = call.script
+            mine = [_reply_or_error(functools.partial(script, keys, args))]
+        _raise_first_error([_script_error(r) if call.script else r for r in mine])
+        results.append(call.parse(mine))
+    return results
+
+
+def executed(replies: Sequence[Any]) -> list[Any]:
+    """The replies of a MULTI ... EXEC call's queued commands; a refused one raised."""
+    _raise_first_error(replies[-1])
+    return list(replies[-1])
+
+
+def run_call(client: redis.Redis, call: Call[T]) -> T:
+    result: T = round_trip(client, [call])[0]
+    return result
+
 
 def pipelined(
     client: redis.Redis, commands: Sequence[Sequence[EncodableT]], atomic: bool = False
@@ -74,19 +129,27 @@ def pipelined(
     An error reply is raised once every reply has been read."""
     if not commands:
         return []
-    conn = _connections.get(client.connection_pool)
     wrapped = [("MULTI",), *commands, ("EXEC",)] if atomic else commands
-    try:
-        conn.send_packed_command(conn.pack_commands(wrapped))
-        replies = [_reply(conn) for _ in wrapped]
-    except BaseException:
-        conn.disconnect()
-        raise
+    replies = _exchange(_connections.get(client.connection_pool), wrapped)
     _raise_first_error(replies)  # also a command refused before EXEC (EXECABORT)
     if not atomic:
         return replies
     _raise_first_error(replies[-1])
     return list(replies[-1])
+
+
+def _exchange(
+    conn: AbstractConnection, commands: Sequence[Command], meanwhile: Callable[[], None] | None = None
+) -> list[Any]:
+    """Send all, run `meanwhile`, read every reply (an error reply as its exception)."""
+    try:
+        conn.send_packed_command(conn.pack_commands(commands))
+        if meanwhile:
+            meanwhile()
+        return [_reply_or_error(conn.read_response) for _ in commands]
+    except BaseException:  # replies left unread would be taken as the next call's
+        conn.disconnect()
+        raise
 
 
 def _raise_first_error(replies: Sequence[Any]) -> None:
@@ -95,11 +158,18 @@ def _raise_first_error(replies: Sequence[Any]) -> None:
             raise reply
 
 
-def _reply(conn: AbstractConnection) -> Any:
+def _reply_or_error(read: Callable[[], Any]) -> Any:
     try:
-        return conn.read_response()
+        return read()
     except redis.ResponseError as exc:  # read whole; raised once the rest is read
         return exc
+
+
+def _script_error(reply: Any) -> Any:
+    """A write refused inside a script: what a plain command raises (OutOfMemoryError)."""
+    if isinstance(reply, redis.ResponseError) and _OOM in str(reply):
+        return redis.OutOfMemoryError(str(reply))
+    return reply
 
 
 def _run(
@@ -109,8 +179,9 @@ def _run(
         conn.send_command(command, script, len(keys), *keys, *args)
         return conn.read_response()
     except redis.ResponseError as exc:  # the reply was read whole: the connection is in step
-        if _OOM in str(exc):  # a write refused inside the script: what a plain command raises
-            raise redis.OutOfMemoryError(str(exc)) from exc
+        error = _script_error(exc)
+        if error is not exc:
+            raise error from exc
         raise
     except BaseException:
         conn.disconnect()  # a half-read reply would be taken as the next call's

@@ -20,7 +20,7 @@ from dedup.errors import ConfigError
 from dedup.fingerprint import Fingerprint
 from dedup.lsh import DEFAULT_PARAMS, Candidate, LSHParams, band_hashes
 from dedup.verify import compact
-from workers.direct_connection import LuaScript
+from workers.direct_connection import Call, LuaScript, run_call
 from workers.keys import Keys
 
 # Entries a shard keeps on average (lsh_add.lua). Each Redis key costs ~150 bytes, spread over
@@ -60,22 +60,21 @@ class RedisLSHIndex:
     def add(self, fp: Fingerprint) -> list[Candidate]:
         return self.add_many([fp])[0]
 
+    def add_call(self, fp: Fingerprint) -> Call[list[Candidate]]:
+        """`add`, to be sent with other calls (`workers.direct_connection.round_trip`)."""
+        call = self.add_many_call([fp])
+        return Call(call.commands, lambda replies: call.parse(replies)[0], call.script)
+
     def add_many(self, fps: Sequence[Fingerprint]) -> list[list[Candidate]]:
         """Insert all, then query each, in one round trip (batch ingest and reindex)."""
-        if not fps:
-            return []
+        return run_call(self.connection, self.add_many_call(fps)) if fps else []
+
+    def add_many_call(self, fps: Sequence[Fingerprint]) -> Call[list[list[Candidate]]]:
         num_perm = len(fps[0].values())
         args: list[EncodableT] = [self.base, num_perm + 4, self.params.bands, *self.sizes]
         for fp in fps:
             args.extend((fp.doc_id, _crc(fp.doc_id), self._record(fp)))
-        replies = self._add(keys=[self.counter], args=args)
-        return [
-            sorted(
-                (_candidate(r[i], r[i + 1], num_perm) for i in range(0, len(r), 2)),
-                key=lambda c: c.doc_id,
-            )
-            for r in replies
-        ]
+        return self._add.call([self.counter], args, lambda replies: _candidates(replies, num_perm))
 
     def _record(self, fp: Fingerprint) -> bytes:
         """The stored record (see lsh_add.lua)."""
@@ -93,6 +92,14 @@ class RedisLSHIndex:
 
 def _crc(doc_id: str) -> bytes:
     return struct.pack("<I", zlib.crc32(doc_id.encode("utf-8")))
+
+
+def _candidates(replies: Sequence[Sequence[bytes]], num_perm: int) -> list[list[Candidate]]:
+    """Per document, its candidates (name, record, ...) by doc id."""
+    return [
+        sorted((_candidate(r[i], r[i + 1], num_perm) for i in range(0, len(r), 2)), key=lambda c: c.doc_id)
+        for r in replies
+    ]
 
 
 def _candidate(name: bytes, record: bytes, num_perm: int) -> Candidate:

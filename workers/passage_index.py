@@ -29,7 +29,7 @@ from redis.typing import EncodableT
 from dedup.errors import ConfigError
 from dedup.records import NormalizedText
 from dedup.winnow import DEFAULT_WINNOW, WinnowConfig, winnow, winnow_array
-from workers.direct_connection import LuaScript
+from workers.direct_connection import Call, LuaScript, run_call
 from workers.keys import Keys
 
 PASSAGE_INDEX_VERSION = "pi3"  # pi3: binary fields and shard suffixes
@@ -66,10 +66,11 @@ class PassageIndex:
     def add_and_query(self, doc_id: str, norm: NormalizedText) -> list[tuple[str, int]]:
         """Index the document, then (same script) the others sharing at least `min_shared`
         fingerprints with it, most shared first: (doc id, shared fingerprints)."""
+        return run_call(self.connection, self.add_call(doc_id, norm))
+
+    def add_call(self, doc_id: str, norm: NormalizedText) -> Call[list[tuple[str, int]]]:
         args: list[EncodableT] = [self.base, doc_id, self.max_docs, self.min_shared, self._packed(norm.key)]
-        flat = self._add(args=args)
-        found = [(_text(flat[i]), int(flat[i + 1])) for i in range(0, len(flat), 2)]
-        return sorted(found, key=lambda f: (-f[1], f[0]))
+        return self._add.call((), args, _sharing)
 
     def remove(self, doc_id: str, norm: NormalizedText) -> bool:
         """Forget the document (`norm`: the text it was indexed with); False if not indexed."""
@@ -107,6 +108,11 @@ class PassageIndex:
         out[:, :_SHARD_BYTES] = _low_bytes((fps >> np.uint64(_FIELD_BITS)).astype("<u8"), _SHARD_BYTES)
         out[:, _SHARD_BYTES:] = _low_bytes((fps & _FIELD_MASK).astype("<u8"), _FIELD_BYTES)
         return out.tobytes()
+
+
+def _sharing(flat: Sequence[bytes | int]) -> list[tuple[str, int]]:
+    found = [(_text(flat[i]), int(flat[i + 1])) for i in range(0, len(flat), 2)]
+    return sorted(found, key=lambda f: (-f[1], f[0]))
 
 
 def _low_bytes(values: npt.NDArray[np.uint64], count: int) -> npt.NDArray[np.uint8]:

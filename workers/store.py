@@ -20,7 +20,7 @@ from dedup.align import DEFAULT_ALIGN, Alignment
 from dedup.normalize.key import match_key
 from dedup.provenance import Witness
 from dedup.records import NormalizedText, Rejection, Removal
-from workers.direct_connection import LuaScript, pipelined
+from workers.direct_connection import Call, LuaScript, pipelined, run_call
 from workers.keys import Keys
 
 PENDING, INDEXED = "pending", "indexed"
@@ -88,6 +88,9 @@ class Store:
 
     def save(self, doc: StoredDocument) -> StoredDocument:
         """Write the whole record (state as given); assigns an ingest sequence number once."""
+        return run_call(self.connection, self.save_call(doc))
+
+    def save_call(self, doc: StoredDocument) -> Call[StoredDocument]:
         url_keys = list(dict.fromkeys((self.keys.url(doc.url), self.keys.url(doc.final_url))))
         fields_ = [item for pair in _encode(doc).items() for item in pair]
         keys = [
@@ -97,12 +100,12 @@ class Store:
             self.keys.changes,
             self.keys.change_seq,
         ]
-        seq = self._save(keys=keys, args=[doc.doc_id, doc.seq, len(url_keys), *url_keys, *fields_])
-        return replace(doc, seq=int(seq))
+        args = [doc.doc_id, doc.seq, len(url_keys), *url_keys, *fields_]
+        return self._save.call(keys, args, lambda seq: replace(doc, seq=int(seq)))
 
-    def mark_indexed(
+    def mark_indexed_call(
         self, doc_id: str, input_id: str, cluster_id: str, reuse_ratio: float, sources: int
-    ) -> None:
+    ) -> Call[None]:
         """State `indexed`, the cluster and reuse summary; an earlier rejection of the input is withdrawn."""
         keys = [
             self.keys.doc(doc_id),
@@ -112,7 +115,8 @@ class Store:
             self.keys.rejections,
             self.keys.stats("rejected"),
         ]
-        self._indexed(keys=keys, args=[doc_id, cluster_id, f"{reuse_ratio:.6f}", sources, input_id])
+        args: list[EncodableT] = [doc_id, cluster_id, f"{reuse_ratio:.6f}", sources, input_id]
+        return self._indexed.call(keys, args, lambda _: None)
 
     def get(self, doc_id: str) -> StoredDocument | None:
         return self.get_many([doc_id])[0]
@@ -145,14 +149,14 @@ class Store:
     def witnesses_and_hashes(self, doc_ids: Sequence[str]) -> tuple[dict[str, Witness], dict[str, str]]:
         """Each known document as a provenance witness, and its content hash (what a cached
         prepared text is checked against), by id; unknown ids left out."""
+        return run_call(self.connection, self.witnesses_and_hashes_call(doc_ids))
+
+    def witnesses_and_hashes_call(
+        self, doc_ids: Sequence[str]
+    ) -> Call[tuple[dict[str, Witness], dict[str, str]]]:
         fields = (*_WITNESS_FIELDS, "content_hash")
-        replies = pipelined(self.connection, [("HMGET", self.keys.doc(d), *fields) for d in doc_ids])
-        witnesses, hashes = {}, {}
-        for doc_id, values in zip(doc_ids, replies, strict=True):
-            if values[0] is not None:
-                *witness, content_hash = [_text(v) for v in values]
-                witnesses[doc_id], hashes[doc_id] = _witness(witness), content_hash
-        return witnesses, hashes
+        commands = tuple(("HMGET", self.keys.doc(d), *fields) for d in doc_ids)
+        return Call(commands, lambda replies: _witnesses_and_hashes(doc_ids, replies))
 
     def document_ids(self, start: int = 0, stop: int = -1) -> list[str]:
         return [_text(v) for v in self.connection.zrange(self.keys.docs, start, stop)]
@@ -238,6 +242,9 @@ class Store:
 
     def count_many(self, counts: Mapping[str, Mapping[str, float]]) -> None:
         """Several counter families in one call."""
+        run_call(self.connection, self.count_call(counts))
+
+    def count_call(self, counts: Mapping[str, Mapping[str, float]]) -> Call[None]:
         keys: list[EncodableT] = []
         args: list[EncodableT] = []
         for stat, by_name in counts.items():
@@ -245,7 +252,7 @@ class Store:
             args.append(len(by_name))
             for name, amount in by_name.items():
                 args.extend((name, amount))
-        self._count(keys=keys, args=args)
+        return self._count.call(keys, args, lambda _: None)
 
     def stats(self, stat: str) -> dict[str, float]:
         raw = self.connection.hgetall(self.keys.stats(stat))
@@ -313,6 +320,17 @@ def _decode(raw: Mapping[Any, Any]) -> StoredDocument:
         source_count=int(t["source_count"]),
         seq=int(t["seq"]),
     )
+
+
+def _witnesses_and_hashes(
+    doc_ids: Sequence[str], replies: Sequence[list[Any]]
+) -> tuple[dict[str, Witness], dict[str, str]]:
+    witnesses, hashes = {}, {}
+    for doc_id, values in zip(doc_ids, replies, strict=True):
+        if values[0] is not None:
+            *witness, content_hash = [_text(v) for v in values]
+            witnesses[doc_id], hashes[doc_id] = _witness(witness), content_hash
+    return witnesses, hashes
 
 
 def _norm(doc_id: str, values: list[Any]) -> NormalizedText:
