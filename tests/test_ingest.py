@@ -99,6 +99,8 @@ def test_jobs_of_documents_store_what_one_by_one_ingests_store(
     results = [r for lo in range(0, 30, 16) for r in ingestor.ingest_many(captures[lo : lo + 16])]
     assert {getattr(r, "status", r) for r in results} == {INDEXED_OUTCOME}
     assert dump(ingestor.store, ingestor.clusters) == one_by_one
+    assert ingestor.store.stats("outcome") == {INDEXED_OUTCOME: 30}  # each job counts its documents
+    assert ingestor.store.stats("stage_runs")["align"] == 30
     redis_client.flushall()
     prepare = ingestor.prepare
     monkeypatch.setattr(ingestor, "prepare", lambda c: prepare(c) if c != captures[6] else 1 / 0)

@@ -242,9 +242,6 @@ class Store:
 
     def count_many(self, counts: Mapping[str, Mapping[str, float]]) -> None:
         """Several counter families in one call."""
-        run_call(self.connection, self.count_call(counts))
-
-    def count_call(self, counts: Mapping[str, Mapping[str, float]]) -> Call[None]:
         keys: list[EncodableT] = []
         args: list[EncodableT] = []
         for stat, by_name in counts.items():
@@ -252,7 +249,7 @@ class Store:
             args.append(len(by_name))
             for name, amount in by_name.items():
                 args.extend((name, amount))
-        return self._count.call(keys, args, lambda _: None)
+        self._count(keys=keys, args=args)
 
     def stats(self, stat: str) -> dict[str, float]:
         raw = self.connection.hgetall(self.keys.stats(stat))
