@@ -43,7 +43,7 @@ from dedup.records import Extraction, NormalizedText, Page, Rejection
 from dedup.verify import Edge
 from workers.candidate_cache import CandidateCache
 from workers.cluster_store import ClusterConfig, ClusterStore, Verified
-from workers.direct_connection import Call, round_trip, run_call
+from workers.direct_connection import Call, round_trip
 from workers.handoff import ingest_job_id
 from workers.imports import IMPORT_RECORD, ImportRecord
 from workers.keys import Keys, url_hash
@@ -292,9 +292,10 @@ class Ingestor:
             sharing, *found = round_trip(self.connection, calls, meanwhile and tally.excluding(meanwhile))
         with tally.stage("cluster"):
             verified = self.clusters.verify(fp, first, found[0] if found else [])
+        cluster_id = self._link(doc, meta.input_id, norm, verified, sharing, tally)
+        tally.count("outcome", INDEXED_OUTCOME)
         for removal in norm.removed:
             tally.count("removed", removal.reason)
-        cluster_id = self._link(doc, meta.input_id, norm, verified, sharing, tally)
         return Outcome(meta.input_id, INDEXED_OUTCOME, doc_id, cluster_id)
 
     def _link(
@@ -320,11 +321,9 @@ class Ingestor:
             aligned = self.store.save_alignments(doc.doc_id, self._align(norm, prepared))
         with tally.stage("trace"):
             traced = trace(doc.witness, len(doc.display), self.store.with_witnesses(aligned, witnesses))
-        tally.count("outcome", INDEXED_OUTCOME)
-        indexed = self.store.mark_indexed_call(
+        self.store.mark_indexed(
             doc.doc_id, input_id, assignment.cluster_id, traced.reuse_ratio, len(traced.sources)
         )
-        run_call(self.connection, indexed)
         return assignment.cluster_id
 
     def _candidates(

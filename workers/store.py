@@ -103,9 +103,9 @@ class Store:
         args = [doc.doc_id, doc.seq, len(url_keys), *url_keys, *fields_]
         return self._save.call(keys, args, lambda seq: replace(doc, seq=int(seq)))
 
-    def mark_indexed_call(
+    def mark_indexed(
         self, doc_id: str, input_id: str, cluster_id: str, reuse_ratio: float, sources: int
-    ) -> Call[None]:
+    ) -> None:
         """State `indexed`, the cluster and reuse summary; an earlier rejection of the input is withdrawn."""
         keys = [
             self.keys.doc(doc_id),
@@ -115,8 +115,7 @@ class Store:
             self.keys.rejections,
             self.keys.stats("rejected"),
         ]
-        args: list[EncodableT] = [doc_id, cluster_id, f"{reuse_ratio:.6f}", sources, input_id]
-        return self._indexed.call(keys, args, lambda _: None)
+        self._indexed(keys=keys, args=[doc_id, cluster_id, f"{reuse_ratio:.6f}", sources, input_id])
 
     def get(self, doc_id: str) -> StoredDocument | None:
         return self.get_many([doc_id])[0]
