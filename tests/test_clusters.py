@@ -88,6 +88,16 @@ def test_exact_duplicates_short_circuit(redis_client: redis.Redis) -> None:
     assert ours.index.add(copy(fp, "probe", "other")) and len(ours.index.add(copy(fp, "probe"))) == 1
 
 
+def test_a_document_with_another_text_leaves_its_old_match_key(redis_client: redis.Redis) -> None:
+    (_, fp), (_, other) = corpus()[:2]
+    ours = store(redis_client)
+    ours.assign(copy(fp, "a", "ka"), None, 10)
+    changed = ours.assign(copy(other, "a", "kb"), None, 10)  # the page of "a" now holds another text
+    assert changed.exact_of is None and changed.candidates == ()
+    assert ours.assign(copy(fp, "c", "ka"), None, 10).exact_of is None  # "a" no longer holds ka
+    assert ours.assign(copy(other, "d", "kb"), None, 10).exact_of == "a"
+
+
 def test_assign_is_idempotent_and_ids_are_stable(redis_client: redis.Redis) -> None:
     (_doc, fp), _ = corpus()[:2]
     ours = store(redis_client)

@@ -22,7 +22,8 @@ from dedup.errors import ConfigError
 from dedup.fingerprint import Fingerprint
 from dedup.lsh import DEFAULT_PARAMS, Candidate, LSHParams
 from dedup.verify import DEFAULT_RULE, Edge, EdgeRule
-from workers.direct_connection import Call, LuaScript, executed, run_call
+from workers.direct_connection import Call, LuaScript, run_call
+from workers.errors import ConcurrentChange
 from workers.keys import Keys
 from workers.lsh_index import RedisLSHIndex
 
@@ -70,6 +71,7 @@ class ClusterStore:
         self.config = config
         self.index = RedisLSHIndex(connection, keys, config.fingerprint_id, config.lsh)
         self.base = keys.union_find(config.fingerprint_id)
+        self._claim = LuaScript(connection, "cluster_claim.lua")
         self._merge = LuaScript(connection, "cluster_merge.lua")
         self._remove = LuaScript(connection, "cluster_remove.lua")
 
@@ -79,25 +81,23 @@ class ClusterStore:
     def assign(self, fp: Fingerprint, published: date | None, display_length: int) -> ClusterAssignment:
         """Index the document, verify its candidates, merge its clusters; idempotent."""
         first = run_call(self.connection, self.claim_call(fp))
+        if first is None:  # indexed with another text: forgotten first, as the ingest does
+            self.remove(fp.doc_id)
+            first = claimed(run_call(self.connection, self.claim_call(fp)), fp.doc_id)
         found = self.index.add(fp) if first == fp.doc_id else []
         verified = self.verify(fp, first, found)
         return run_call(self.connection, self.merge_call(verified, published, display_length))
 
     # `assign` in steps, whose calls the ingest sends with other stores' calls
 
-    def claim_call(self, fp: Fingerprint) -> Call[str]:
-        """The first document with this match key (atomically claimed by HSETNX): when it is
-        another, this one is its exact duplicate and enters no index."""
+    def claim_call(self, fp: Fingerprint) -> Call[str | None]:
+        """The first document with this match key (atomically claimed): when it is another,
+        this one is its exact duplicate and enters no index. None while the document holds
+        another match key (its old text, which `remove` forgets)."""
         if fp.fingerprint_id != self.config.fingerprint_id:
             raise ConfigError(f"store {self.config.fingerprint_id} cannot take {fp.fingerprint_id}")
-        commands = (
-            ("MULTI",),
-            ("HSETNX", f"{self.base}:kh", fp.key_hash, fp.doc_id),
-            ("HGET", f"{self.base}:kh", fp.key_hash),
-            ("HSET", f"{self.base}:dk", fp.doc_id, fp.key_hash),
-            ("EXEC",),
-        )
-        return Call(commands, lambda replies: _text(executed(replies)[1]))
+        keys = (f"{self.base}:kh", f"{self.base}:dk")
+        return self._claim.call(keys, (fp.key_hash, fp.doc_id), lambda first: first and _text(first))
 
     def verify(self, fp: Fingerprint, first: str, found: Sequence[Candidate]) -> Verified:
         """The edges to keep: to the first document with the match key, or to the index's
@@ -187,6 +187,14 @@ class ClusterStore:
     def largest(self, count: int = 10) -> list[tuple[str, int]]:
         rows = self.connection.zrevrange(self.keys.clusters, 0, count - 1, withscores=True)
         return [(_text(row[0]), int(row[1])) for row in rows]
+
+
+def claimed(first: str | None, doc_id: str) -> str:
+    """A claim made once the document's old text was forgotten: refused only if another worker
+    indexed another text of it meanwhile."""
+    if first is None:
+        raise ConcurrentChange(f"{doc_id} was indexed with another text meanwhile")
+    return first
 
 
 def _text(value: object) -> str:

@@ -112,12 +112,6 @@ def round_trip(
     return results
 
 
-def executed(replies: Sequence[Any]) -> list[Any]:
-    """The replies of a MULTI ... EXEC call's queued commands; a refused one raised."""
-    _raise_first_error(replies[-1])
-    return list(replies[-1])
-
-
 def run_call(client: redis.Redis, call: Call[T]) -> T:
     result: T = round_trip(client, [call])[0]
     return result

@@ -21,3 +21,7 @@ class RedisUnavailable(ServiceError):
 
 class NotFound(ServiceError):
     """A document, cluster or crawl run that the caller named does not exist."""
+
+
+class ConcurrentChange(Exception):
+    """Another worker changed the same document meanwhile; the job's retry ingests it again."""

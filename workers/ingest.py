@@ -42,13 +42,14 @@ from dedup.provenance import Witness, trace
 from dedup.records import Extraction, NormalizedText, Page, Rejection
 from dedup.verify import Edge
 from workers.candidate_cache import CandidateCache
-from workers.cluster_store import ClusterConfig, ClusterStore, Verified
-from workers.direct_connection import Call, round_trip
+from workers.cluster_store import ClusterConfig, ClusterStore, Verified, claimed
+from workers.direct_connection import Call, round_trip, run_call
+from workers.errors import ConcurrentChange
 from workers.handoff import ingest_job_id
 from workers.imports import IMPORT_RECORD, ImportRecord
 from workers.keys import Keys, url_hash
 from workers.passage_index import PassageIndex
-from workers.store import INDEXED, Store, StoredDocument
+from workers.store import Saved, Store, StoredDocument
 
 INDEXED_OUTCOME, UNCHANGED, REJECTED = "indexed", "unchanged", "rejected"
 T = TypeVar("T")
@@ -274,17 +275,13 @@ class Ingestor:
         self, meta: DocumentMeta, norm: NormalizedText, tally: _Tally, meanwhile: Callable[[], None] | None
     ) -> Outcome:
         doc_id = document_id(meta.url)
-        content_hash = self._content_hash(norm)
-        existing = self.store.get(doc_id)
-        if existing and existing.content_hash == content_hash and existing.state == INDEXED:
-            tally.count("outcome", UNCHANGED)
-            return Outcome(meta.input_id, UNCHANGED, doc_id, existing.cluster_id)
-        if existing and existing.content_hash != content_hash:
-            self._forget(existing)
         with tally.stage("fingerprint"):
             fp = fingerprint(doc_id, norm.key, norm.norm_version, self.config.fingerprint)
-        record = self._record(doc_id, meta, norm, fp, content_hash, existing)
-        doc, first = round_trip(self.connection, [self.store.save_call(record), self.clusters.claim_call(fp)])
+        saved, first = self._save(self._record(doc_id, meta, norm, fp), fp)
+        if saved.doc is None:
+            tally.count("outcome", UNCHANGED)
+            return Outcome(meta.input_id, UNCHANGED, doc_id, saved.cluster_id)
+        doc = saved.doc
         with tally.stage("index"):  # the LSH and passage indexes, in one round trip
             calls: list[Call[Any]] = [self.passages.add_call(doc_id, norm)]
             if first == doc_id:
@@ -297,6 +294,23 @@ class Ingestor:
         for removal in norm.removed:
             tally.count("removed", removal.reason)
         return Outcome(meta.input_id, INDEXED_OUTCOME, doc_id, cluster_id)
+
+    def _save(self, record: StoredDocument, fp: Fingerprint) -> tuple[Saved, str]:
+        """Save the record (state pending) and claim its match key, in one round trip; the
+        page's old text, when it changed, leaves every index first."""
+        calls: list[Call[Any]] = [self.store.save_new_call(record), self.clusters.claim_call(fp)]
+        saved, first = round_trip(self.connection, calls)
+        if saved.other:
+            existing = self.store.get(record.doc_id)
+            if existing:
+                self._forget(existing)
+            saved, first = round_trip(self.connection, calls)
+            if saved.other:
+                raise ConcurrentChange(f"{record.doc_id} was saved with another text meanwhile")
+        elif saved.doc and first is None:  # a key its old text held, whose record is gone
+            self.clusters.remove(record.doc_id)
+            first = run_call(self.connection, calls[1])
+        return saved, claimed(first, record.doc_id) if saved.doc else ""
 
     def _link(
         self,
@@ -366,8 +380,6 @@ class Ingestor:
         meta: DocumentMeta,
         norm: NormalizedText,
         fp: Fingerprint,
-        content_hash: str,
-        existing: StoredDocument | None,
     ) -> StoredDocument:
         return StoredDocument(
             doc_id=doc_id,
@@ -388,8 +400,7 @@ class Ingestor:
             norm_version=norm.norm_version,
             fingerprint_id=fp.fingerprint_id,
             key_hash=fp.key_hash,
-            content_hash=content_hash,
-            seq=existing.seq if existing and existing.content_hash == content_hash else 0,
+            content_hash=self._content_hash(norm),
         )
 
     def _content_hash(self, norm: NormalizedText) -> str:

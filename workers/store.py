@@ -73,6 +73,16 @@ _WITNESS_FIELDS = ("doc_id", "url", "site", "published", "fetched_at")
 _NORM_FIELDS = ("display_z", "original_z", "norm_version", "title", "truncated", "content_hash")
 
 
+@dataclass(frozen=True, slots=True)
+class Saved:
+    """A guarded save: the record as saved, or None when the stored one was kept (`other`:
+    it holds other content; else it is indexed with this content, in `cluster_id`)."""
+
+    doc: StoredDocument | None
+    other: bool = False
+    cluster_id: str | None = None
+
+
 class Store:
     def __init__(
         self, connection: redis.Redis, keys: Keys, align_version: str = DEFAULT_ALIGN.version
@@ -88,9 +98,14 @@ class Store:
 
     def save(self, doc: StoredDocument) -> StoredDocument:
         """Write the whole record (state as given); assigns an ingest sequence number once."""
-        return run_call(self.connection, self.save_call(doc))
+        return run_call(self.connection, self._save_call(doc, ""))
 
-    def save_call(self, doc: StoredDocument) -> Call[StoredDocument]:
+    def save_new_call(self, doc: StoredDocument) -> Call[Saved]:
+        """`save`, unless a record with this id holds other content, or is indexed with this
+        content; a re-run of the same content not yet indexed keeps its sequence number."""
+        return self._save_call(doc, doc.content_hash)
+
+    def _save_call(self, doc: StoredDocument, guard: str) -> Call[Any]:
         url_keys = list(dict.fromkeys((self.keys.url(doc.url), self.keys.url(doc.final_url))))
         fields_ = [item for pair in _encode(doc).items() for item in pair]
         keys = [
@@ -100,8 +115,8 @@ class Store:
             self.keys.changes,
             self.keys.change_seq,
         ]
-        args = [doc.doc_id, doc.seq, len(url_keys), *url_keys, *fields_]
-        return self._save.call(keys, args, lambda seq: replace(doc, seq=int(seq)))
+        args = [doc.doc_id, doc.seq, guard, len(url_keys), *url_keys, *fields_]
+        return self._save.call(keys, args, lambda reply: _saved(doc, reply, guard))
 
     def mark_indexed(
         self, doc_id: str, input_id: str, cluster_id: str, reuse_ratio: float, sources: int
@@ -314,6 +329,15 @@ def _decode(raw: Mapping[Any, Any]) -> StoredDocument:
         source_count=int(t["source_count"]),
         seq=int(t["seq"]),
     )
+
+
+def _saved(doc: StoredDocument, reply: Any, guard: str) -> StoredDocument | Saved:
+    if isinstance(reply, int):
+        saved = replace(doc, seq=reply)
+        return Saved(saved) if guard else saved
+    if _text(reply[0]) == "other":
+        return Saved(None, other=True)
+    return Saved(None, cluster_id=_text(reply[1]) or None)
 
 
 def _witnesses_and_hashes(
