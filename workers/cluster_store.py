@@ -1,10 +1,10 @@
 """Clusters in Redis: index add (insert+query) → verify → atomic union of verified edges.
 
 `ClusterStore.assign` does it for one fingerprinted document (the ingest job sends its steps'
-calls with other stores' calls, fewer round trips); it is idempotent (a re-run changes nothing)
-and safe with many workers on one Redis. Union-find and
-cluster records change only inside Lua scripts (cluster_merge.lua, cluster_remove.lua), so a
-merge is never half-applied or applied twice. Cluster ids are stable: a merge keeps the larger
+calls with other stores' calls, in fewer round trips); it is idempotent (a re-run changes
+nothing) and safe with many workers on one Redis. Union-find and cluster records change only
+inside Lua scripts (cluster_merge.lua, cluster_remove.lua), so a merge is never half-applied or
+applied twice. Cluster ids are stable: a merge keeps the larger
 cluster's id and leaves `merged_into` on the absorbed one.
 """
 
