@@ -94,7 +94,7 @@ class Call(Generic[T]):
 
 
 def round_trip(
-    client: redis.Redis, calls: Sequence[Call[Any]], meanwhile: Callable[[], None] | None = None
+    client: redis.Redis, calls: Sequence[Call[Any]], meanwhile: Callable[[], object] | None = None
 ) -> list[Any]:
     """Each call's result, for one round trip. The calls must be independent of each other (a
     script the server lost is run again after the others). `meanwhile` runs after sending,
@@ -134,7 +134,7 @@ def pipelined(
 
 
 def _exchange(
-    conn: AbstractConnection, commands: Sequence[Command], meanwhile: Callable[[], None] | None = None
+    conn: AbstractConnection, commands: Sequence[Command], meanwhile: Callable[[], object] | None = None
 ) -> list[Any]:
     """Send all, run `meanwhile`, read every reply (an error reply as its exception)."""
     try:
