@@ -94,17 +94,21 @@ class Chain(NamedTuple):
     b_end: int
     matched: int
 
-    @classmethod
-    def of(cls, blocks: Sequence[Block]) -> Chain:
-        first, last = blocks[0], blocks[-1]
-        matched = sum(block.size for block in blocks)
-        return cls(tuple(blocks), first.a, last.a + last.size, first.b, last.b + last.size, matched)
-
     @property
     def similarity(self) -> float:
         """Twice the matched key characters over the key characters spanned on both sides."""
         total = (self.a_end - self.a_start) + (self.b_end - self.b_start)
         return 2.0 * self.matched / total if total else 0.0
+
+
+class Blocks(NamedTuple):
+    """Exact blocks as columns (`a[k]`, `b[k]`, `size[k]` describe one `Block`): about half the
+    blocks end in no kept chain, so Blocks are only made for kept chains (with the checks below,
+    chaining went from 0.24 to 0.19 CPU ms/doc of the ingest)."""
+
+    a: list[int]
+    b: list[int]
+    size: list[int]
 
 
 class KeyIndex:
@@ -172,38 +176,28 @@ def align_prepared_many(
 ) -> list[tuple[Alignment, ...]]:
     return [
         tuple(_to_display(chain, a.norm, b.norm) for chain in _kept(blocks, config))
-        for b, blocks in zip(bs, match_blocks_many(a, bs, config), strict=True)
+        for b, blocks in zip(bs, block_columns_many(a, bs, config), strict=True)
     ]
 
 
 def chains(a: KeyIndex, b: KeyIndex, config: AlignConfig = DEFAULT_ALIGN) -> list[Chain]:
     """Chains of at least `min_span` key characters with similarity >= threshold, by `a` offset."""
-    return _kept(match_blocks(a, b, config), config)
-
-
-def _kept(blocks: list[Block], config: AlignConfig) -> list[Chain]:
-    found = _chain_blocks(blocks, config)
-    kept = [c for c in found if _long_enough(c, config) and c.similarity >= config.threshold]
-    return sorted(kept, key=lambda c: (c.a_start, c.b_start))
-
-
-def _long_enough(chain: Chain, config: AlignConfig) -> bool:
-    return min(chain.a_end - chain.a_start, chain.b_end - chain.b_start) >= config.min_span
+    return _kept(block_columns_many(a, [b], config)[0], config)
 
 
 def match_blocks(a: KeyIndex, b: KeyIndex, config: AlignConfig = DEFAULT_ALIGN) -> list[Block]:
     """Maximal exact blocks of at least `seed` key characters that could join a chain, by a."""
-    return match_blocks_many(a, [b], config)[0]
+    return [Block(*t) for t in zip(*block_columns_many(a, [b], config)[0], strict=True)]
 
 
-def match_blocks_many(
+def block_columns_many(
     a: KeyIndex, bs: Sequence[KeyIndex], config: AlignConfig = DEFAULT_ALIGN
-) -> list[list[Block]]:
-    """`match_blocks(a, b)` for every b, vectorized over all of them at once: one row of seed
-    matches per candidate, so NumPy's per-call overhead is paid once, not per candidate."""
+) -> list[Blocks]:
+    """`match_blocks(a, b)` for every b as columns, vectorized over all of them at once: one row
+    of seed matches per candidate, so NumPy's per-call overhead is paid once, not per candidate."""
     width = a.order.size
     if width == 0 or not bs:
-        return [[] for _ in bs]
+        return [Blocks([], [], []) for _ in bs]
     match, flat, jb = _seed_pairs(a, bs, config.max_seed_repeats)
     _adopt_repeated(match, flat, jb, width)
     starts, sizes = _runs(match, a.seed, width)
@@ -215,11 +209,11 @@ def match_blocks_many(
     ]
 
 
-def _blocks(ia: np.ndarray, jb: np.ndarray, sizes: np.ndarray, config: AlignConfig) -> list[Block]:
+def _blocks(ia: np.ndarray, jb: np.ndarray, sizes: np.ndarray, config: AlignConfig) -> Blocks:
     if ia.size > _FILTER_ABOVE:
         keep = _chainable(ia, jb, sizes, config)
         ia, jb, sizes = ia[keep], jb[keep], sizes[keep]
-    return [Block(*t) for t in zip(ia.tolist(), jb.tolist(), sizes.tolist(), strict=True)]
+    return Blocks(ia.tolist(), jb.tolist(), sizes.tolist())
 
 
 def _seed_pairs(
@@ -349,24 +343,40 @@ def _chainable(
     return keep
 
 
-def _chain_blocks(blocks: list[Block], config: AlignConfig) -> list[Chain]:
-    """Smith-Waterman over blocks: best-scoring chains, each block used at most once."""
+def _kept(blocks: Blocks, config: AlignConfig) -> list[Chain]:
+    """Smith-Waterman over blocks: best-scoring chains first, each block used at most once; the
+    chains long and similar enough, by `a` then `b` offset."""
     score, pred, trim = _chain_scores(blocks, config)
-    used = [False] * len(blocks)
-    found: list[Chain] = []
-    for end in sorted(range(len(blocks)), key=lambda t: -score[t]):
+    used = [False] * len(score)
+    kept: list[Chain] = []
+    # reverse=True keeps ties in block order, as sorting by -score did.
+    for end in sorted(range(len(score)), key=score.__getitem__, reverse=True):
         if not used[end]:
-            found.append(Chain.of(_trace_back(blocks, pred, trim, used, end)))
-    return found
+            chain = _chain(blocks, _trace_back(pred, used, end), trim, config)
+            if chain is not None:
+                kept.append(chain)
+    return sorted(kept, key=lambda c: (c.a_start, c.b_start))
 
 
-def _chain_scores(
-    blocks: list[Block], config: AlignConfig
-) -> tuple[list[float], list[int], list[int]]:
+def _chain(blocks: Blocks, path: list[int], trim: list[int], config: AlignConfig) -> Chain | None:
+    """The chain through these blocks if it is long and similar enough; its extent is checked
+    before any Block is made (about half the chains are a lone short seed, dropped)."""
+    first, last = path[0], path[-1]
+    a_start, b_start = blocks.a[first], blocks.b[first]
+    a_end, b_end = blocks.a[last] + blocks.size[last], blocks.b[last] + blocks.size[last]
+    if min(a_end - a_start, b_end - b_start) < config.min_span:
+        return None
+    # The first block keeps its full size: a trim only makes room for a predecessor in the chain.
+    parts = [Block(a_start, b_start, blocks.size[first])]
+    parts.extend(_trimmed(blocks, t, trim[t]) for t in path[1:])
+    matched = sum(block.size for block in parts)
+    chain = Chain(tuple(parts), a_start, a_end, b_start, b_end, matched)
+    return chain if chain.similarity >= config.threshold else None
+
+
+def _chain_scores(blocks: Blocks, config: AlignConfig) -> tuple[list[float], list[int], list[int]]:
     """Per block: best chain score ending there, its predecessor (-1: none), and overlap trimmed."""
-    starts_a = [blk.a for blk in blocks]
-    starts_b = [blk.b for blk in blocks]
-    sizes = [blk.size for blk in blocks]
+    starts_a, starts_b, sizes = blocks
     ends_a = [a + n for a, n in zip(starts_a, sizes, strict=True)]
     ends_b = [b + n for b, n in zip(starts_b, sizes, strict=True)]
     score: list[float] = []
@@ -374,7 +384,7 @@ def _chain_scores(
     trim: list[int] = []
     penalty, max_gap, lookback = config.penalty, config.max_gap, config.lookback
     # The hot loop of alignment: plain comparisons instead of max() calls on purpose.
-    for t in range(len(blocks)):
+    for t in range(len(sizes)):
         a, b, size = starts_a[t], starts_b[t], sizes[t]
         best, best_pred, best_trim = float(size), -1, 0
         for s in range(t - 1, max(-1, t - 1 - lookback), -1):
@@ -396,10 +406,9 @@ def _chain_scores(
     return score, pred, trim
 
 
-def _trace_back(
-    blocks: list[Block], pred: list[int], trim: list[int], used: list[bool], end: int
-) -> list[Block]:
-    """Blocks of the chain ending at `end`, stopping before any block an earlier chain took."""
+def _trace_back(pred: list[int], used: list[bool], end: int) -> list[int]:
+    """Blocks of the chain ending at `end`, in order, stopping before any block an earlier chain
+    took."""
     path: list[int] = []
     t = end
     while t >= 0 and not used[t]:
@@ -407,14 +416,11 @@ def _trace_back(
         path.append(t)
         t = pred[t]
     path.reverse()
-    # The first block keeps its full size: a trim only makes room for a predecessor in the chain.
-    out = [blocks[path[0]]]
-    out.extend(_trimmed(blocks[t], trim[t]) for t in path[1:])
-    return out
+    return path
 
 
-def _trimmed(block: Block, over: int) -> Block:
-    return Block(block.a + over, block.b + over, block.size - over)
+def _trimmed(blocks: Blocks, t: int, over: int) -> Block:
+    return Block(blocks.a[t] + over, blocks.b[t] + over, blocks.size[t] - over)
 
 
 def _to_display(chain: Chain, a: NormalizedText, b: NormalizedText) -> Alignment:
