@@ -230,7 +230,7 @@ def _seed_pairs(
         return unique, unique[:0], unique[:0]
     # Every candidate's seeds looked up in a's table: a few thousand values that stay in cache,
     # where looking a's seeds up in all candidates at once searched a table 20 times larger.
-    at = np.minimum(np.searchsorted(a.values, table.values), a.values.size - 1)
+    at = _where_in(a.values, table.values)
     g = np.flatnonzero(a.values[at] == table.values)
     row, k = table.rows[g], at[g]
     in_a, in_b = a.runs[k], table.runs[g]
@@ -239,6 +239,24 @@ def _seed_pairs(
     multi = ~once & (in_a <= max_repeats) & (in_b <= max_repeats)
     flat, jb = _every_pairing(a, table, row[multi], k[multi], g[multi])
     return unique, flat, jb
+
+
+def _where_in(values: np.ndarray, queries: np.ndarray) -> np.ndarray:
+    """For each query, the index of the sorted, distinct `values` holding it if one does (else
+    some valid index).
+
+    A table of buckets on the hashes' top bits (4 buckets per value) finds most at once, and only
+    queries in crowded buckets are binary searched: this lookup went from 0.13 to 0.07 CPU ms/doc
+    of the ingest (a binary search per query mispredicts most of its ~10 branches).
+    """
+    bits = min(24, max(4, (4 * values.size - 1).bit_length()))
+    shift = np.uint32(32 - bits)
+    counts = np.bincount(values >> shift, minlength=1 << bits)
+    bucket = (queries >> shift).astype(np.intp)  # take() with intp beats indexing with uint32
+    at = (np.cumsum(counts) - counts).take(bucket)
+    crowded = np.flatnonzero((counts > 1).take(bucket))
+    at[crowded] = np.searchsorted(values, queries[crowded])
+    return np.minimum(at, values.size - 1, out=at)
 
 
 def _every_pairing(
