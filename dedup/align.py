@@ -127,11 +127,13 @@ class KeyIndex:
         packed = np.sort((hashes << _SHIFT) | np.arange(hashes.size, dtype=np.uint64))
         self.order = (packed & _LOW32).astype(np.int32)
         ordered = (packed >> _SHIFT).astype(np.uint32)
-        fresh = np.ones(ordered.size, dtype=bool)
-        fresh[1:] = ordered[1:] != ordered[:-1]
-        self.first = np.flatnonzero(fresh)
+        # Run edges with an end sentinel: np.diff(first, append=...) took 15 us of a 80 us prepare.
+        fresh = np.ones(ordered.size + 1, dtype=bool)
+        fresh[1:-1] = ordered[1:] != ordered[:-1]
+        edges = np.flatnonzero(fresh)
+        self.first = edges[:-1]
         self.values = ordered[self.first]
-        self.runs = np.diff(self.first, append=ordered.size)
+        self.runs = edges[1:] - edges[:-1]
 
 
 def gram_hashes(key: str, seed: int) -> np.ndarray:
