@@ -25,6 +25,10 @@ _FOOTER = re.compile(
     r"copyright|all rights reserved|©|\(c\)\s*\d{4}",
     re.I,
 )
+# Every footer contains one of these: re.I folds no other character onto c or a (checked over all
+# code points), ICP comes with 备 or 证. Lines without any skip the case-blind scan of _FOOTER,
+# which cost 0.038 ms/doc of the ingest's lines, 0.018 with this test first.
+_FOOTER_HINT = re.compile("[公网备增版©证(cCaA]")
 # Every alternative starts with a plain character, so the regex engine skips ahead to those
 # characters instead of trying the alternation everywhere (0.023 -> 0.006 ms/doc of the ingest).
 _DISCLAIMER = re.compile(
@@ -157,7 +161,8 @@ def _looks_like_chrome(text: str) -> bool:
     colons = text.count(":") + text.count("：")
     return (
         is_breadcrumb(text)
-        or bool(_FOOTER.search(text) or _DISCLAIMER.search(text))
+        or bool(_FOOTER_HINT.search(text) and _FOOTER.search(text))
+        or bool(_DISCLAIMER.search(text))
         or _is_section_label(text, colons)
         or (colons >= 2 and _is_metadata_row(text))
         or (colons >= 1 and _is_contact_line(text))
