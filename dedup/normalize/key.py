@@ -80,8 +80,8 @@ def _fold(text: str) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.uint32]]:
     keep_table, fold_table = _tables()
     codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
     astral = np.flatnonzero(codes >= _BMP)
-    # take() with intp indices: half the time of indexing with the uint32 codes (0.028 -> 0.014
-    # ms per text of the ingest), and np.where is not needed for the rare astral characters.
+    # take() with intp indices instead of indexing with the uint32 codes, and no np.where for the
+    # rare astral characters: 0.028 -> 0.012 ms per text of the ingest.
     index = codes.astype(np.intp)
     index[astral] = 0
     keep, folded = keep_table.take(index), fold_table.take(index)
