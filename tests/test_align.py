@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedup.align import DEFAULT_ALIGN, AlignConfig, Alignment, align, align_many
+from dedup.align import DEFAULT_ALIGN, AlignConfig, Alignment, _where_in, align, align_many
 from dedup.errors import ConfigError, Rejected
 from dedup.normalize import normalize_text
 from dedup.records import NormalizedText
@@ -167,3 +168,22 @@ def test_a_text_made_of_one_repeated_passage_still_aligns() -> None:
     assert (al.a_start, al.b_start, al.similarity) == (0, 0, 1.0)
     assert al.a_end >= len(SHARED) * 3 - 1
     assert align(plain_norm("", "e"), repeated) == () and align(repeated, plain_norm("短", "s")) == ()
+
+
+# Hashes crowded into few top-bit buckets (the prefix list) exercise the binary-search fallback.
+HASHES = st.lists(
+    st.one_of(st.integers(0, 2**32 - 1), st.integers(0, 7).map(lambda p: p << 29 | 12345)),
+    max_size=300,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(HASHES, HASHES)
+def test_seed_lookup_finds_exactly_the_shared_hashes(values: list[int], queries: list[int]) -> None:
+    table = np.unique(np.array(values, dtype=np.uint32))
+    asked = np.array(queries, dtype=np.uint32)
+    if table.size == 0:
+        return
+    at = _where_in(table, asked)
+    assert ((at >= 0) & (at < table.size)).all()
+    assert (table[at] == asked).tolist() == [q in set(values) for q in queries]

