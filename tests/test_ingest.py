@@ -11,7 +11,7 @@ import redis
 from crawler.warc import WarcArchive, iter_documents
 from dedup.clusters import pairwise_scores
 from dedup.corpus import CorpusDoc, generate
-from dedup.records import Rejection
+from dedup.records import NormalizedText, Rejection
 from tests.store_dump import dump
 from workers import derived_state
 from workers.imports import Importer
@@ -107,6 +107,27 @@ def test_jobs_of_documents_store_what_one_by_one_ingests_store(
     results = ingestor.ingest_many(captures[:16])
     assert [i for i, r in enumerate(results) if isinstance(r, ZeroDivisionError)] == [6]
     assert {r.status for r in results if not isinstance(r, Exception)} == {INDEXED_OUTCOME}
+
+
+def test_a_worker_reads_back_no_text_it_ingested_itself(
+    redis_client: redis.Redis, tmp_path: Path, corpus: list[CorpusDoc], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    warc = tmp_path / "warc"
+    _import(redis_client, warc, _jsonl(tmp_path, corpus[:30]))
+    before = dump(Ingestor(redis_client, KEYS, warc).store, Ingestor(redis_client, KEYS, warc).clusters)
+    redis_client.flushall()
+    ingestor, read = Ingestor(redis_client, KEYS, warc), []
+    norms = ingestor.store.norms
+
+    def reading(doc_ids: list[str]) -> dict[str, tuple[str, NormalizedText]]:
+        read.extend(doc_ids)
+        return norms(doc_ids)
+
+    monkeypatch.setattr(ingestor.store, "norms", reading)
+    for capture in iter_documents(warc):
+        ingestor.ingest_capture(capture)
+    assert read == []  # every candidate came from this worker's cache
+    assert dump(ingestor.store, ingestor.clusters) == before  # as when candidates were read back
 
 
 def test_reindex_after_flushall_reproduces_clusters_and_alignments(

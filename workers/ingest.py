@@ -338,6 +338,8 @@ class Ingestor:
             candidates = self._candidates(witnesses, assignment.edges, sharing)
             prepared = self._prepared({c: hashes[c] for c in candidates})
             aligned = self.store.save_alignments(doc.doc_id, self._align(own(), prepared))
+            # a later document of this worker may align with it: its text is not read back
+            self.candidate_cache.put(doc.doc_id, doc.content_hash, own())
         with tally.stage("trace"):
             traced = trace(doc.witness, len(doc.display), self.store.with_witnesses(aligned, witnesses))
         self.store.mark_indexed(
