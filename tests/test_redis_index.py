@@ -59,6 +59,21 @@ def test_fingerprint_ids_and_layouts_never_mix(redis_client: redis.Redis) -> Non
     assert RedisLSHIndex(redis_client, Keys("t"), FP_ID).add(twin)[0].doc_id == a.doc_id
 
 
+def test_names_of_every_length_come_back(redis_client: redis.Redis) -> None:
+    (_, a), _ = corpus()[:2]
+    index = RedisLSHIndex(redis_client, Keys("t"), FP_ID)
+    names = ["", "x" * 22, "x" * 23, "y" * 24, "ü" * 12, "z" * 300]  # 0, 22, 23, 24, 24, 300 bytes
+    for name in names:
+        index.add(Fingerprint(name, a.fingerprint_id, a.signature, a.shingle_count, a.key_hash))
+    probe = Fingerprint("probe", a.fingerprint_id, a.signature, a.shingle_count, a.key_hash)
+    assert [c.doc_id for c in index.add(probe)] == sorted(names)
+    gone = {"z" * 300, "x" * 23, "y" * 24}
+    assert redis_client.keys(f"{index.base}:nm:*")  # the long names
+    assert all(index.remove(name) for name in gone)
+    assert [c.doc_id for c in index.add(probe)] == sorted(set(names) - gone)
+    assert index.remove("ü" * 12) and not redis_client.keys(f"{index.base}:nm:*")
+
+
 def test_candidates_carry_signature_and_count(redis_client: redis.Redis) -> None:
     (_, a), _ = corpus()[:2]
     twin = Fingerprint("twin", a.fingerprint_id, a.signature, a.shingle_count, a.key_hash)
@@ -119,12 +134,13 @@ _namespaces = itertools.count()
 def test_shards_split_as_it_grows_and_nothing_is_lost(
     redis_client: redis.Redis, band_entries: int, id_entries: int, seed: int, batch: int
 ) -> None:
+    rng = random.Random(seed)
     docs = [fp for _, fp in corpus()][:90]
-    docs += [
-        Fingerprint(f"twin{i}", f.fingerprint_id, f.signature, f.shingle_count, f.key_hash)
+    docs += [  # names of 5 to 32 bytes: stored in the record up to 23, in the nm hash beyond
+        Fingerprint(f"twin{i}" + "é" * rng.randrange(14), FP_ID, f.signature, f.shingle_count, f.key_hash)
         for i, f in enumerate(docs[:20])
     ]
-    random.Random(seed).shuffle(docs)
+    rng.shuffle(docs)
     keys = Keys(f"split{next(_namespaces)}")
     index = RedisLSHIndex(redis_client, keys, FP_ID, band_entries=band_entries, id_entries=id_entries)
     reference = MemoryLSHIndex(FP_ID)
