@@ -2,17 +2,19 @@
 -- round trip. Every document of the call is inserted before any is queried.
 -- KEYS[1]: base .. ':n'.  ARGV: base, returned_len, bands, band_d, id_d, then per document:
 -- doc_id, crc32 of doc_id (uint32 LE), record.
--- Reply: per document, a list of its candidates' returned records (a long name appended).
+-- Reply: per document, a list of its candidates' records (a long name appended).
 -- record = compact signature | shingle count (uint32) | name field | one 4-byte hash per band
 -- (uint32 LE); the first returned_len bytes (up to the band hashes) are what a candidate's
 -- verification needs. Name field: 24 bytes, the doc_id's length and the doc_id zero-padded
 -- when it fits in 23 bytes (service ids are 20), else 255 and zeros: the name is then in the
--- nm hash, and the script appends it to the returned record. So a candidate costs one
--- GETRANGE (with HGET of the nm hash: 28k against ~12k server instructions a candidate).
--- Layout "k5" under base (numbers are uint32 LE; shard and chunk names 3 bytes LE):
+-- nm hash, and the script appends it to the returned record. So a candidate costs one HGET
+-- (k4 read an nm hash and a record range: ~28k server instructions a candidate).
+-- No number is passed to redis.call: Redis formats each with snprintf("%.17g"), ~2,500
+-- instructions (records were ranges of a string, read by GETRANGE: two numbers a candidate).
+-- Layout "k6" under base (numbers are uint32 LE; shard and chunk names 3 bytes LE):
 --   n               number of documents ever indexed (internal numbers are 1..n)
 --   nm:{num//32}    hash number -> doc_id, only of doc_ids too long for the name field
---   rec:{num//256}  string of 256 fixed-size records
+--   rec:{num//256}  hash slot (num % 256, one byte) -> record
 --   id:{shard}      hash doc_id -> number .. crc32 of doc_id
 --   b:{band byte}{shard}  string of 8-byte entries, band hash .. number; a bucket is every
 --                   entry with that band hash
@@ -96,8 +98,9 @@ local function members(cur, field, pos, seen, out)
 end
 
 -- the entries of shard string `cur` whose byte k (0-based) has `bit` clear, and those where it
--- is set: one pass, one sub per run of entries going the same way (a gsub per side with an
--- 8-item pattern cost ~1,000 instructions an entry, 10% of an add's)
+-- is set: one pass, one sub per run of entries going the same way, ~1,800 instructions an
+-- entry (a gsub per side with an 8-item pattern: ~2 x 1,000; struct.unpack and pack of the
+-- entries as numbers: ~2,800)
 local function split(cur, k, bit)
   local sides, counts, bit2 = {{}, {}}, {0, 0}, 2 * bit
   local start, side = 1, nil
@@ -146,7 +149,7 @@ local function split_ids()
   local all = call('HGETALL', old)
   local moved, fields = {}, {}
   for i = 1, #all, 2 do
-    if floor(unpack('<I4', all[i + 1], 5) / ilo) % 2 == 1 then
+    if unpack('<I4', all[i + 1], 5) % (2 * ilo) >= ilo then
       moved[#moved + 1], moved[#moved + 2] = all[i], all[i + 1]
       fields[#fields + 1] = all[i]
     end
@@ -189,13 +192,7 @@ local function new_number(doc, crc, record)
   call('HSET', id_key(crc), doc, packed .. crc)
   if byte(record, long_name) == 255 then call('HSET', key, packed, doc) end
   local slot = n % 256
-  local chunk = rprefix .. name((n - slot) / 256)
-  if slot == 0 or n == 1 then
-    -- allocated once at full size by the chunk's first number (growing by SETRANGE would
-    -- over-allocate); numbers are taken in order, each exactly once
-    call('SET', chunk, string.rep('\0', 256 * reclen))
-  end
-  call('SETRANGE', chunk, slot * reclen, record)
+  call('HSET', rprefix .. name((n - slot) / 256), char(slot), record)
   return n, packed
 end
 
@@ -257,9 +254,7 @@ local function named(nums)
   local out = {}
   for i, other in ipairs(nums) do
     local slot = other % 256
-    local offset = slot * reclen
-    local rec = call('GETRANGE', rprefix .. name((other - slot) / 256), offset,
-      offset + retlen - 1)
+    local rec = call('HGET', rprefix .. name((other - slot) / 256), char(slot))
     if byte(rec, long_name) == 255 then rec = rec .. call('HGET', name_key(other)) end
     out[i] = rec
   end
@@ -271,7 +266,11 @@ for i = 1, count do
   local at = 3 + 3 * i
   nums[i], outs[i], seens[i], ids[i] = insert(ARGV[at], ARGV[at + 1], ARGV[at + 2])
 end
-if n ~= first_n then call('SET', KEYS[1], n) end
+if n == first_n + 1 then
+  call('INCR', KEYS[1])
+elseif n ~= first_n then
+  call('INCRBY', KEYS[1], n - first_n)
+end
 local replies = {}
 for i = 1, count do
   local found = outs[i]

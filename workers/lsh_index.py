@@ -54,9 +54,10 @@ class RedisLSHIndex:
         self.params = params
         if params.bands > 255 or band_entries < 1 or id_entries < 1:
             raise ConfigError("the Redis LSH index takes at most 255 bands and shards of 1+")
-        # "k5": shards by linear hashing, names in the records (lsh_add.lua), the number is the
-        # key layout's version; shard sizes are part of the layout (they decide every address)
-        layout = f"k5-{band_entries}-{id_entries}"
+        # "k6": shards by linear hashing, names in the records, records in hashes (lsh_add.lua);
+        # the number is the key layout's version; shard sizes are part of the layout (they
+        # decide every address)
+        layout = f"k6-{band_entries}-{id_entries}"
         self.base = f"{keys.lsh(fingerprint_id)}:{params.bands}x{params.rows}:{layout}"
         self.counter = f"{self.base}:n"
         self.sizes = (band_entries, id_entries)
@@ -77,7 +78,8 @@ class RedisLSHIndex:
             name = fp.doc_id.encode("utf-8")
             args.extend((name, _crc(name), self._record(fp, name)))
         replies = self._add(keys=[self.counter], args=args)
-        return [sorted((_candidate(r, num_perm) for r in reply), key=_by_id) for reply in replies]
+        size = returned + 4 * self.params.bands
+        return [sorted((_candidate(r, num_perm, size) for r in reply), key=_by_id) for reply in replies]
 
     def _record(self, fp: Fingerprint, name: bytes) -> bytes:
         """The stored record (see lsh_add.lua)."""
@@ -106,14 +108,11 @@ def _name_field(name: bytes) -> bytes:
     return bytes((LONG_NAME,)) + bytes(NAME_FIELD - 1)
 
 
-def _candidate(record: bytes, num_perm: int) -> Candidate:
-    """A returned record: signature, count, name field (a long name follows the field)."""
+def _candidate(record: bytes, num_perm: int, size: int) -> Candidate:
+    """A stored record of `size` bytes (lsh_add.lua), a long name after it."""
     count = int.from_bytes(record[num_perm : num_perm + 4], "little")
     length = record[num_perm + 4]
-    if length == LONG_NAME:
-        name = record[num_perm + 4 + NAME_FIELD :]
-    else:
-        name = record[num_perm + 5 : num_perm + 5 + length]
+    name = record[size:] if length == LONG_NAME else record[num_perm + 5 : num_perm + 5 + length]
     return Candidate(name.decode("utf-8"), record[:num_perm], count)
 
 
