@@ -19,8 +19,7 @@ from redis.typing import EncodableT
 
 from dedup.errors import ConfigError
 from dedup.fingerprint import Fingerprint
-from dedup.lsh import DEFAULT_PARAMS, Candidate, LSHParams, band_hashes
-from dedup.verify import compact
+from dedup.lsh import DEFAULT_PARAMS, Candidate, LSHParams, band_hash_bytes
 from workers.direct_connection import LuaScript
 from workers.keys import Keys
 
@@ -54,10 +53,10 @@ class RedisLSHIndex:
         self.params = params
         if params.bands > 255 or band_entries < 1 or id_entries < 1:
             raise ConfigError("the Redis LSH index takes at most 255 bands and shards of 1+")
-        # "k6": shards by linear hashing, names in the records, records in hashes (lsh_add.lua);
-        # the number is the key layout's version; shard sizes are part of the layout (they
-        # decide every address)
-        layout = f"k6-{band_entries}-{id_entries}"
+        # "k7": shards by linear hashing, names in the records, records in hashes (lsh_add.lua),
+        # CRC-32 band hashes (dedup.lsh); the number is the key layout's version; shard sizes
+        # are part of the layout (they decide every address)
+        layout = f"k7-{band_entries}-{id_entries}"
         self.base = f"{keys.lsh(fingerprint_id)}:{params.bands}x{params.rows}:{layout}"
         self.counter = f"{self.base}:n"
         self.sizes = (band_entries, id_entries)
@@ -71,7 +70,7 @@ class RedisLSHIndex:
         """Insert all, then query each, in one round trip (batch ingest and reindex)."""
         if not fps:
             return []
-        num_perm = len(fps[0].values())
+        num_perm = len(fps[0].signature) // 4
         returned = num_perm + 4 + NAME_FIELD
         args: list[EncodableT] = [self.base, returned, self.params.bands, *self.sizes]
         for fp in fps:
@@ -85,11 +84,11 @@ class RedisLSHIndex:
         """The stored record (see lsh_add.lua)."""
         if fp.fingerprint_id != self.fingerprint_id:
             raise ConfigError(f"index {self.fingerprint_id} cannot take {fp.fingerprint_id}")
-        values = fp.values()
-        self.params.check(len(values))
-        fields = band_hashes(values, self.params).astype("<u4")
-        head = compact(values) + struct.pack("<I", fp.shingle_count)
-        return head + _name_field(name) + fields.tobytes()
+        signature = fp.signature
+        self.params.check(len(signature) // 4)
+        # signature[::4]: the low byte of each little-endian value, as verify.compact
+        head = signature[::4] + struct.pack("<I", fp.shingle_count) + _name_field(name)
+        return head + band_hash_bytes(signature, self.params)
 
     def remove(self, doc_id: str, num_perm: int = 128) -> bool:
         name = doc_id.encode("utf-8")
