@@ -176,7 +176,7 @@ local function id_key(crc)
   local h = unpack('<I4', crc)
   local a = h % (2 * ilo)
   if a >= is then a = h % ilo end
-  return iprefix .. name(a)
+  return pack('<c0I3', iprefix, a)
 end
 
 -- the nm hash of a number, and its field: binary, as Lua formats numbers with sprintf (1.5%
@@ -188,11 +188,14 @@ end
 local function new_number(doc, crc, record)
   n = n + 1
   grow()
-  local key, packed = name_key(n)
+  local packed = pack('<I4', n)
   call('HSET', id_key(crc), doc, packed .. crc)
-  if byte(record, long_name) == 255 then call('HSET', key, packed, doc) end
+  if byte(record, long_name) == 255 then  -- (the nm key only then: a string costs ~1,000+)
+    local key, field = name_key(n)
+    call('HSET', key, field, doc)
+  end
   local slot = n % 256
-  call('HSET', rprefix .. name((n - slot) / 256), char(slot), record)
+  call('HSET', pack('<c0I3', rprefix, (n - slot) / 256), char(slot), record)
   return n, packed
 end
 
@@ -248,13 +251,12 @@ local function query(num, record)
   return out
 end
 
--- the returned records of the numbers (a long name appended); removed numbers' records are
--- zeros (never returned: removal also drops the number's bucket entries)
+-- the records of the numbers (a long name appended); a removed number is in no bucket
 local function named(nums)
   local out = {}
   for i, other in ipairs(nums) do
     local slot = other % 256
-    local rec = call('HGET', rprefix .. name((other - slot) / 256), char(slot))
+    local rec = call('HGET', pack('<c0I3', rprefix, (other - slot) / 256), char(slot))
     if byte(rec, long_name) == 255 then rec = rec .. call('HGET', name_key(other)) end
     out[i] = rec
   end
