@@ -2,16 +2,18 @@
 -- round trip. Every document of the call is inserted before any is queried.
 -- KEYS[1]: base .. ':n'.  ARGV: base, returned_len, bands, band_d, id_d, then per document:
 -- doc_id, crc32 of doc_id (uint32 LE), record.
--- Reply: per document, a list of its candidates' records (a long name appended).
+-- Reply: per document, a list of its candidates' whole records (a long name appended).
 -- record = compact signature | shingle count (uint32) | name field | one 4-byte hash per band
 -- (uint32 LE); the first returned_len bytes (up to the band hashes) are what a candidate's
 -- verification needs. Name field: 24 bytes, the doc_id's length and the doc_id zero-padded
 -- when it fits in 23 bytes (service ids are 20), else 255 and zeros: the name is then in the
 -- nm hash, and the script appends it to the returned record. So a candidate costs one HGET
 -- (k4 read an nm hash and a record range: ~28k server instructions a candidate).
--- No number is passed to redis.call: Redis formats each with snprintf("%.17g"), ~2,500
--- instructions (records were ranges of a string, read by GETRANGE: two numbers a candidate).
--- Layout "k6" under base (numbers are uint32 LE; shard and chunk names 3 bytes LE):
+-- A single add passes no number to redis.call: Redis formats each with snprintf("%.17g"),
+-- ~2,500 instructions (records were ranges of a string, read by GETRANGE: two numbers a
+-- candidate).
+-- Layout "k7" under base (k6's keys with dedup.lsh's CRC-32 band hashes; numbers are uint32
+-- LE; shard and chunk names 3 bytes LE):
 --   n               number of documents ever indexed (internal numbers are 1..n)
 --   nm:{num//32}    hash number -> doc_id, only of doc_ids too long for the name field
 --   rec:{num//256}  hash slot (num % 256, one byte) -> record
@@ -21,7 +23,8 @@
 -- Bucket shards are strings: one MGET reads a document's shards of all bands, a bucket is found
 -- by a C string search, and the document's entry is APPENDed (an MSET of the whole shards cost
 -- as many instructions, but wrote twice the AOF: 2,380 against 2,520 docs/s building 100k
--- documents; APPEND's spare capacity: 1,240 against 1,070 bytes/doc; 16-entry shards). Shards
+-- documents; APPEND's spare capacity: 1,240 against 1,070 bytes/doc; 16-entry shards. k7,
+-- 32-entry shards: MSET 1,119k against APPEND 1,128k server instructions an add). Shards
 -- grow with the index by linear hashing, so each keeps about band_d (id_d) entries at any
 -- index size: with n documents there are S = max(1, n // d) shards; hash h lives in shard
 -- h mod 2^(L+1), or h mod 2^L when that is >= S (2^L <= S < 2^(L+1)). When n reaches a
