@@ -3,9 +3,9 @@
 Per document Redis keeps an 8-byte entry (band hash, number) in one bucket shard string per
 band and a record of its compact signature (low 8 bits of each MinHash value), shingle count,
 name (doc ids up to 23 bytes; longer ones in a hash of their own) and band hashes (so it can be
-removed). Shards grow with the index (linear
-hashing, lsh_add.lua): each keeps ~32 entries, so an add reads the same bytes at any index size
-and the per-key overhead stays spread over 32 entries.
+removed), in a hash of 256 records. Shards grow with the index (linear hashing, lsh_add.lua):
+each keeps ~32 entries, so an add reads the same bytes at any index size and the per-key
+overhead stays spread over 32 entries.
 """
 
 from __future__ import annotations
