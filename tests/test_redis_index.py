@@ -6,6 +6,7 @@ import itertools
 import random
 import zlib
 
+import numpy as np
 import redis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -59,6 +60,21 @@ def test_fingerprint_ids_and_layouts_never_mix(redis_client: redis.Redis) -> Non
     assert RedisLSHIndex(redis_client, Keys("t"), FP_ID).add(twin)[0].doc_id == a.doc_id
 
 
+def test_names_of_every_length_come_back(redis_client: redis.Redis) -> None:
+    (_, a), _ = corpus()[:2]
+    index = RedisLSHIndex(redis_client, Keys("t"), FP_ID)
+    names = ["", "x" * 22, "x" * 23, "y" * 24, "ü" * 12, "z" * 300]  # 0, 22, 23, 24, 24, 300 bytes
+    for name in names:
+        index.add(Fingerprint(name, a.fingerprint_id, a.signature, a.shingle_count, a.key_hash))
+    probe = Fingerprint("probe", a.fingerprint_id, a.signature, a.shingle_count, a.key_hash)
+    assert [c.doc_id for c in index.add(probe)] == sorted(names)
+    gone = {"z" * 300, "x" * 23, "y" * 24}
+    assert redis_client.keys(f"{index.base}:nm:*")  # the long names
+    assert all(index.remove(name) for name in gone)
+    assert [c.doc_id for c in index.add(probe)] == sorted(set(names) - gone)
+    assert index.remove("ü" * 12) and not redis_client.keys(f"{index.base}:nm:*")
+
+
 def test_candidates_carry_signature_and_count(redis_client: redis.Redis) -> None:
     (_, a), _ = corpus()[:2]
     twin = Fingerprint("twin", a.fingerprint_id, a.signature, a.shingle_count, a.key_hash)
@@ -106,6 +122,11 @@ def misplaced(connection: redis.Redis, index: RedisLSHIndex) -> int:
     return wrong
 
 
+def entries(connection: redis.Redis, index: RedisLSHIndex) -> int:
+    """Bucket entries in all shards: bands x documents when none was lost or doubled."""
+    return sum(connection.strlen(key) for key in connection.scan_iter(match=f"{index.base}:b:*")) // 8
+
+
 _namespaces = itertools.count()
 
 
@@ -119,12 +140,13 @@ _namespaces = itertools.count()
 def test_shards_split_as_it_grows_and_nothing_is_lost(
     redis_client: redis.Redis, band_entries: int, id_entries: int, seed: int, batch: int
 ) -> None:
+    rng = random.Random(seed)
     docs = [fp for _, fp in corpus()][:90]
-    docs += [
-        Fingerprint(f"twin{i}", f.fingerprint_id, f.signature, f.shingle_count, f.key_hash)
+    docs += [  # names of 5 to 32 bytes: stored in the record up to 23, in the nm hash beyond
+        Fingerprint(f"twin{i}" + "é" * rng.randrange(14), FP_ID, f.signature, f.shingle_count, f.key_hash)
         for i, f in enumerate(docs[:20])
     ]
-    random.Random(seed).shuffle(docs)
+    rng.shuffle(docs)
     keys = Keys(f"split{next(_namespaces)}")
     index = RedisLSHIndex(redis_client, keys, FP_ID, band_entries=band_entries, id_entries=id_entries)
     reference = MemoryLSHIndex(FP_ID)
@@ -138,4 +160,26 @@ def test_shards_split_as_it_grows_and_nothing_is_lost(
         assert index.remove(fp.doc_id) == reference.remove(fp.doc_id)
     assert [index.add(fp) for fp in docs[::2]] == [reference.add(fp) for fp in docs[::2]]
     assert misplaced(redis_client, index) == 0
+    assert entries(redis_client, index) == index.params.bands * len(reference)
     assert int(redis_client.get(index.counter) or 0) > 2 * max(band_entries, id_entries)
+
+
+def test_shards_of_thousands_of_entries_split(redis_client: redis.Redis) -> None:
+    """2 bands, 1,100 entries a shard: the first split takes a shard of 2,200 entries (Lua
+    calls take and return at most ~8,000 values: a split must not pass entries that way)."""
+    rng = np.random.default_rng(7)
+    signatures = rng.integers(0, 2**32, (2_300, 128), dtype=np.uint32).astype("<u4")
+    docs = [Fingerprint(f"r{i}", FP_ID, values.tobytes(), 50, "") for i, values in enumerate(signatures)]
+    docs += [Fingerprint(f"again{i}", FP_ID, docs[i * 37].signature, 50, "") for i in range(40)]
+    params = LSHParams(2, 3)
+    index = RedisLSHIndex(redis_client, Keys("big"), FP_ID, params, band_entries=1_100)
+    reference = MemoryLSHIndex(FP_ID, params)
+    for start in range(0, len(docs), 200):
+        part = docs[start : start + 200]
+        got = index.add_many(part)
+        for fp in part:
+            reference.add(fp)
+        assert got == [reference.add(fp) for fp in part]
+    assert misplaced(redis_client, index) == 0
+    assert entries(redis_client, index) == 2 * len(docs)
+    assert [index.add(fp) for fp in docs[::50]] == [reference.add(fp) for fp in docs[::50]]

@@ -2,35 +2,46 @@
 -- round trip. Every document of the call is inserted before any is queried.
 -- KEYS[1]: base .. ':n'.  ARGV: base, returned_len, bands, band_d, id_d, then per document:
 -- doc_id, crc32 of doc_id (uint32 LE), record.
--- Reply: per document, a flat list {name, record, ...}.
--- record = compact signature | shingle count (uint32) | one 4-byte hash per band (uint32 LE);
--- the first returned_len bytes are what a candidate's verification needs.
--- Layout "k4" under base (numbers are uint32 LE; shard and chunk names 3 bytes LE):
+-- Reply: per document, a list of its candidates' whole records (a long name appended).
+-- record = compact signature | shingle count (uint32) | name field | one 4-byte hash per band
+-- (uint32 LE); the first returned_len bytes (up to the band hashes) are what a candidate's
+-- verification needs. Name field: 24 bytes, the doc_id's length and the doc_id zero-padded
+-- when it fits in 23 bytes (service ids are 20), else 255 and zeros: the name is then in the
+-- nm hash, and the script appends it to the returned record. So a candidate costs one HGET
+-- (k4 read an nm hash and a record range: ~28k server instructions a candidate).
+-- A single add passes no number to redis.call: Redis formats each with snprintf("%.17g"),
+-- ~2,500 instructions (records were ranges of a string, read by GETRANGE: two numbers a
+-- candidate).
+-- Layout "k7" under base (k6's keys with dedup.lsh's CRC-32 band hashes; numbers are uint32
+-- LE; shard and chunk names 3 bytes LE):
 --   n               number of documents ever indexed (internal numbers are 1..n)
---   nm:{num//32}    hash number -> doc_id     rec:{num//256}  string of 256 fixed-size records
+--   nm:{num//32}    hash number -> doc_id, only of doc_ids too long for the name field
+--   rec:{num//256}  hash slot (num % 256, one byte) -> record
 --   id:{shard}      hash doc_id -> number .. crc32 of doc_id
 --   b:{band byte}{shard}  string of 8-byte entries, band hash .. number; a bucket is every
 --                   entry with that band hash
 -- Bucket shards are strings: one MGET reads a document's shards of all bands, a bucket is found
 -- by a C string search, and the document's entry is APPENDed (an MSET of the whole shards cost
 -- as many instructions, but wrote twice the AOF: 2,380 against 2,520 docs/s building 100k
--- documents; APPEND's spare capacity: 1,240 against 1,070 bytes/doc; 16-entry shards). Shards
+-- documents; APPEND's spare capacity: 1,240 against 1,070 bytes/doc; 16-entry shards. k7,
+-- 32-entry shards: MSET 1,119k against APPEND 1,128k server instructions an add). Shards
 -- grow with the index by linear hashing, so each keeps about band_d (id_d) entries at any
 -- index size: with n documents there are S = max(1, n // d) shards; hash h lives in shard
 -- h mod 2^(L+1), or h mod 2^L when that is >= S (2^L <= S < 2^(L+1)). When n reaches a
 -- multiple of d, S grows by one: shard S - 2^L hands its entries with bit L of h set to the
 -- new shard S (both rewritten at their exact size). lsh_remove.lua uses the same addresses.
 -- Shard names hold 24 bits: n < d * 2^24.
-local call, sub, floor, char, byte, find, gsub = redis.call, string.sub, math.floor,
-  string.char, string.byte, string.find, string.gsub
-local tunpack = unpack
+local call, sub, floor, char, byte, find = redis.call, string.sub, math.floor,
+  string.char, string.byte, string.find
+local tunpack, concat = unpack, table.concat
 local pack, unpack = struct.pack, struct.unpack
 local base = ARGV[1]
 local retlen, bands = tonumber(ARGV[2]), tonumber(ARGV[3])
 local band_d, id_d = tonumber(ARGV[4]), tonumber(ARGV[5])
 local reclen = retlen + 4 * bands
+local long_name = retlen - 23  -- the name field's length byte: 255 when the name is in nm
 local count = (#ARGV - 5) / 3
-local bprefix, iprefix = base .. ':b:', base .. ':id:'
+local bprefix, iprefix, rprefix = base .. ':b:', base .. ':id:', base .. ':rec:'
 local batch = count > 1
 local n = tonumber(call('GET', KEYS[1])) or 0
 local first_n = n
@@ -53,27 +64,28 @@ local function name(a)
   return char(a1, a2, (a - a1 - 256 * a2) / 65536)
 end
 
--- the document's bucket shard keys (current geometry) and band hashes
+-- the document's bucket shard keys (current geometry) and band hashes. A call from Lua to C
+-- costs ~900 instructions and a new string ~1,000: all bytes come from one string.byte, and a
+-- key is one struct.pack (char and a concatenation cost twice as much)
 local function buckets(record)
-  local keys, fields, s, lo = {}, {}, bs, blo
+  local keys, fields, s, lo, lo2 = {}, {}, bs, blo, 2 * blo
+  local b = {byte(record, retlen + 1, reclen)}
   local at = retlen - 3
   for band = 1, bands do
     at = at + 4
-    local b1, b2, b3, b4 = byte(record, at, at + 3)
-    local h = b1 + 256 * (b2 + 256 * (b3 + 256 * b4))
-    local a = h % (2 * lo)
+    local i = 4 * band
+    local h = b[i - 3] + 256 * (b[i - 2] + 256 * (b[i - 1] + 256 * b[i]))
+    local a = h % lo2
     if a >= s then a = h % lo end
-    local a1 = a % 256
-    local a2 = (a - a1) / 256 % 256
-    keys[band] = bprefix .. char(band, a1, a2, (a - a1 - 256 * a2) / 65536)
+    keys[band] = pack('<c0BI3', bprefix, band, a)
     fields[band] = sub(record, at, at + 3)
   end
   return keys, fields
 end
 
--- numbers in the bucket `field` of shard string `cur` (entries start at 8k + 1), into seen/out
-local function members(cur, field, seen, out)
-  local pos = find(cur, field, 1, true)
+-- numbers in the bucket `field` of shard string `cur` from its match at pos (entries start at
+-- 8k + 1), into seen/out
+local function members(cur, field, pos, seen, out)
   while pos do
     if pos % 8 == 1 then
       local other = unpack('<I4', cur, pos + 4)
@@ -88,15 +100,25 @@ local function members(cur, field, seen, out)
   end
 end
 
--- a pattern matching any 8-byte entry with its byte k (0-based) captured, and tables mapping
--- the byte to '' when `bit` is set in it (set) or clear (clear): gsub then drops those entries
--- walking the string in C, always 8 bytes a match
-local function splitter(k, bit)
-  local set, clear = {}, {}
-  for c = 0, 255 do
-    if c % (2 * bit) >= bit then set[char(c)] = '' else clear[char(c)] = '' end
+-- the entries of shard string `cur` whose byte k (0-based) has `bit` clear, and those where it
+-- is set: one pass, one sub per run of entries going the same way, ~1,800 instructions an
+-- entry (a gsub per side with an 8-item pattern: ~2 x 1,000; struct.unpack and pack of the
+-- entries as numbers: ~2,800)
+local function split(cur, k, bit)
+  local sides, counts, bit2 = {{}, {}}, {0, 0}, 2 * bit
+  local start, side = 1, nil
+  for pos = 1 + k, #cur, 8 do
+    local s = byte(cur, pos) % bit2 >= bit and 2 or 1
+    if s ~= side then
+      if side then
+        local c = counts[side] + 1
+        counts[side], sides[side][c] = c, sub(cur, start, pos - k - 1)
+      end
+      start, side = pos - k, s
+    end
   end
-  return string.rep('.', k) .. '(.)' .. string.rep('.', 7 - k), set, clear
+  sides[side][counts[side] + 1] = sub(cur, start)
+  return concat(sides[1]), concat(sides[2])
 end
 
 -- split shard S - 2^L of every band: entries with bit L of their hash set move to shard S
@@ -104,12 +126,12 @@ local function split_bands()
   local olds = {}
   for band = 1, bands do olds[band] = bprefix .. char(band) .. name(bs - blo) end
   local values = call('MGET', tunpack(olds))
-  local pattern, set, clear = splitter(floor(bbits / 8), 2 ^ (bbits % 8))
+  local k, bit = floor(bbits / 8), 2 ^ (bbits % 8)
   local writes, gone = {}, {}
   for band = 1, bands do
     local cur = values[band]
     if cur then
-      local stay, go = gsub(cur, pattern, set), gsub(cur, pattern, clear)
+      local stay, go = split(cur, k, bit)
       if go ~= '' then
         writes[#writes + 1], writes[#writes + 2] = bprefix .. char(band) .. name(bs), go
         if stay ~= '' then
@@ -130,7 +152,7 @@ local function split_ids()
   local all = call('HGETALL', old)
   local moved, fields = {}, {}
   for i = 1, #all, 2 do
-    if floor(unpack('<I4', all[i + 1], 5) / ilo) % 2 == 1 then
+    if unpack('<I4', all[i + 1], 5) % (2 * ilo) >= ilo then
       moved[#moved + 1], moved[#moved + 2] = all[i], all[i + 1]
       fields[#fields + 1] = all[i]
     end
@@ -157,7 +179,7 @@ local function id_key(crc)
   local h = unpack('<I4', crc)
   local a = h % (2 * ilo)
   if a >= is then a = h % ilo end
-  return iprefix .. name(a)
+  return pack('<c0I3', iprefix, a)
 end
 
 -- the nm hash of a number, and its field: binary, as Lua formats numbers with sprintf (1.5%
@@ -169,17 +191,14 @@ end
 local function new_number(doc, crc, record)
   n = n + 1
   grow()
-  local key, packed = name_key(n)
+  local packed = pack('<I4', n)
   call('HSET', id_key(crc), doc, packed .. crc)
-  call('HSET', key, packed, doc)
-  local slot = n % 256
-  local chunk = base .. ':rec:' .. name((n - slot) / 256)
-  if slot == 0 or n == 1 then
-    -- allocated once at full size by the chunk's first number (growing by SETRANGE would
-    -- over-allocate); numbers are taken in order, each exactly once
-    call('SET', chunk, string.rep('\0', 256 * reclen))
+  if byte(record, long_name) == 255 then  -- (the nm key only then: a string costs ~1,000+)
+    local key, field = name_key(n)
+    call('HSET', key, field, doc)
   end
-  call('SETRANGE', chunk, slot * reclen, record)
+  local slot = n % 256
+  call('HSET', pack('<c0I3', rprefix, (n - slot) / 256), char(slot), record)
   return n, packed
 end
 
@@ -197,8 +216,9 @@ local function insert(doc, crc, record)
   local current = call('MGET', tunpack(keys))
   local seen, out = {[num] = true}, {}
   for band = 1, bands do
-    local cur, field = current[band] or '', fields[band]
-    members(cur, field, seen, out)
+    local cur, field = current[band], fields[band]
+    local pos = cur and find(cur, field, 1, true)
+    if pos then members(cur, field, pos, seen, out) end
     if batch then
       local id = band .. field
       local list = joined[id]
@@ -227,22 +247,21 @@ local function query(num, record)
   local keys, fields = buckets(record)
   local current, out, seen = call('MGET', tunpack(keys)), {}, {[num] = true}
   for band = 1, bands do
-    if current[band] then members(current[band], fields[band], seen, out) end
+    local cur, field = current[band], fields[band]
+    local pos = cur and find(cur, field, 1, true)
+    if pos then members(cur, field, pos, seen, out) end
   end
   return out
 end
 
+-- the records of the numbers (a long name appended); a removed number is in no bucket
 local function named(nums)
   local out = {}
-  for _, other in ipairs(nums) do
-    local doc = call('HGET', name_key(other))
-    if doc then
-      local slot = other % 256
-      local offset = slot * reclen
-      out[#out + 1] = doc
-      out[#out + 1] = call('GETRANGE', base .. ':rec:' .. name((other - slot) / 256), offset,
-        offset + retlen - 1)
-    end
+  for i, other in ipairs(nums) do
+    local slot = other % 256
+    local rec = call('HGET', pack('<c0I3', rprefix, (other - slot) / 256), char(slot))
+    if byte(rec, long_name) == 255 then rec = rec .. call('HGET', name_key(other)) end
+    out[i] = rec
   end
   return out
 end
@@ -252,7 +271,11 @@ for i = 1, count do
   local at = 3 + 3 * i
   nums[i], outs[i], seens[i], ids[i] = insert(ARGV[at], ARGV[at + 1], ARGV[at + 2])
 end
-if n ~= first_n then call('SET', KEYS[1], n) end
+if n == first_n + 1 then
+  call('INCR', KEYS[1])
+elseif n ~= first_n then
+  call('INCRBY', KEYS[1], n - first_n)
+end
 local replies = {}
 for i = 1, count do
   local found = outs[i]

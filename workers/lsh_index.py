@@ -1,10 +1,11 @@
 """The LSH index in Redis: insert-then-query in one Lua script, compact fixed-size records.
 
 Per document Redis keeps an 8-byte entry (band hash, number) in one bucket shard string per
-band, its name, and a record of its compact signature (low 8 bits of each MinHash value),
-shingle count and band hashes (so it can be removed). Shards grow with the index (linear
-hashing, lsh_add.lua): each keeps ~32 entries, so an add reads the same bytes at any index size
-and the per-key overhead stays spread over 32 entries.
+band and a record of its compact signature (low 8 bits of each MinHash value), shingle count,
+name (doc ids up to 23 bytes; longer ones in a hash of their own) and band hashes (so it can be
+removed), in a hash of 256 records. Shards grow with the index (linear hashing, lsh_add.lua):
+each keeps ~32 entries, so an add reads the same bytes at any index size and the per-key
+overhead stays spread over 32 entries.
 """
 
 from __future__ import annotations
@@ -18,10 +19,14 @@ from redis.typing import EncodableT
 
 from dedup.errors import ConfigError
 from dedup.fingerprint import Fingerprint
-from dedup.lsh import DEFAULT_PARAMS, Candidate, LSHParams, band_hashes
-from dedup.verify import compact
+from dedup.lsh import DEFAULT_PARAMS, Candidate, LSHParams, band_hash_bytes
 from workers.direct_connection import Call, LuaScript, run_call
 from workers.keys import Keys
+
+# The record's name field: a length byte and up to 23 bytes of doc id, zero-padded; LONG_NAME
+# for a longer id, which the script keeps in its nm hash and appends to the returned record.
+NAME_FIELD = 24
+LONG_NAME = 255
 
 # Entries a shard keeps on average (lsh_add.lua). Each Redis key costs ~150 bytes, spread over
 # its entries; a larger shard costs more bytes read per add but fewer, larger splits. Server
@@ -48,9 +53,10 @@ class RedisLSHIndex:
         self.params = params
         if params.bands > 255 or band_entries < 1 or id_entries < 1:
             raise ConfigError("the Redis LSH index takes at most 255 bands and shards of 1+")
-        # "k4": shards by linear hashing (lsh_add.lua), the number is the key layout's version;
-        # shard sizes are part of the layout (they decide every address)
-        layout = f"k4-{band_entries}-{id_entries}"
+        # "k7": shards by linear hashing, names in the records, records in hashes (lsh_add.lua),
+        # CRC-32 band hashes (dedup.lsh); the number is the key layout's version; shard sizes
+        # are part of the layout (they decide every address)
+        layout = f"k7-{band_entries}-{id_entries}"
         self.base = f"{keys.lsh(fingerprint_id)}:{params.bands}x{params.rows}:{layout}"
         self.counter = f"{self.base}:n"
         self.sizes = (band_entries, id_entries)
@@ -70,38 +76,54 @@ class RedisLSHIndex:
         return run_call(self.connection, self.add_many_call(fps)) if fps else []
 
     def add_many_call(self, fps: Sequence[Fingerprint]) -> Call[list[list[Candidate]]]:
-        num_perm = len(fps[0].values())
-        args: list[EncodableT] = [self.base, num_perm + 4, self.params.bands, *self.sizes]
+        num_perm = len(fps[0].signature) // 4
+        returned = num_perm + 4 + NAME_FIELD
+        args: list[EncodableT] = [self.base, returned, self.params.bands, *self.sizes]
         for fp in fps:
-            args.extend((fp.doc_id, _crc(fp.doc_id), self._record(fp)))
-        return self._add.call([self.counter], args, lambda replies: _candidates(replies, num_perm))
+            name = fp.doc_id.encode("utf-8")
+            args.extend((name, _crc(name), self._record(fp, name)))
+        size = returned + 4 * self.params.bands
+        return self._add.call([self.counter], args, lambda replies: _candidates(replies, num_perm, size))
 
-    def _record(self, fp: Fingerprint) -> bytes:
+    def _record(self, fp: Fingerprint, name: bytes) -> bytes:
         """The stored record (see lsh_add.lua)."""
         if fp.fingerprint_id != self.fingerprint_id:
             raise ConfigError(f"index {self.fingerprint_id} cannot take {fp.fingerprint_id}")
-        values = fp.values()
-        self.params.check(len(values))
-        fields = band_hashes(values, self.params).astype("<u4")
-        return compact(values) + struct.pack("<I", fp.shingle_count) + fields.tobytes()
+        signature = fp.signature
+        self.params.check(len(signature) // 4)
+        # signature[::4]: the low byte of each little-endian value, as verify.compact
+        head = signature[::4] + struct.pack("<I", fp.shingle_count) + _name_field(name)
+        return head + band_hash_bytes(signature, self.params)
 
     def remove(self, doc_id: str, num_perm: int = 128) -> bool:
-        args: list[EncodableT] = [self.base, doc_id, _crc(doc_id), num_perm + 4, self.params.bands]
+        name = doc_id.encode("utf-8")
+        returned = num_perm + 4 + NAME_FIELD
+        args: list[EncodableT] = [self.base, name, _crc(name), returned, self.params.bands]
         return bool(self._remove(keys=[self.counter], args=[*args, *self.sizes]))
 
 
-def _crc(doc_id: str) -> bytes:
-    return struct.pack("<I", zlib.crc32(doc_id.encode("utf-8")))
+def _crc(name: bytes) -> bytes:
+    return struct.pack("<I", zlib.crc32(name))
 
 
-def _candidates(replies: Sequence[Sequence[bytes]], num_perm: int) -> list[list[Candidate]]:
-    """Per document, its candidates (name, record, ...) by doc id."""
-    return [
-        sorted((_candidate(r[i], r[i + 1], num_perm) for i in range(0, len(r), 2)), key=lambda c: c.doc_id)
-        for r in replies
-    ]
+def _name_field(name: bytes) -> bytes:
+    if len(name) < NAME_FIELD:
+        return bytes((len(name),)) + name.ljust(NAME_FIELD - 1, b"\0")
+    return bytes((LONG_NAME,)) + bytes(NAME_FIELD - 1)
 
 
-def _candidate(name: bytes, record: bytes, num_perm: int) -> Candidate:
-    (count,) = struct.unpack_from("<I", record, num_perm)
-    return Candidate(name.decode("utf-8"), bytes(record[:num_perm]), count)
+def _candidates(replies: Sequence[Sequence[bytes]], num_perm: int, size: int) -> list[list[Candidate]]:
+    """Per document, its candidates (records, lsh_add.lua) by doc id."""
+    return [sorted((_candidate(r, num_perm, size) for r in reply), key=_by_id) for reply in replies]
+
+
+def _candidate(record: bytes, num_perm: int, size: int) -> Candidate:
+    """A stored record of `size` bytes (lsh_add.lua), a long name after it."""
+    count = int.from_bytes(record[num_perm : num_perm + 4], "little")
+    length = record[num_perm + 4]
+    name = record[size:] if length == LONG_NAME else record[num_perm + 5 : num_perm + 5 + length]
+    return Candidate(name.decode("utf-8"), record[:num_perm], count)
+
+
+def _by_id(candidate: Candidate) -> str:
+    return candidate.doc_id

@@ -29,9 +29,10 @@ local idkey = base .. ':id:' .. shard(unpack('<I4', crc), id_d)
 local found = call('HGET', idkey, doc)
 if not found then return 0 end
 local num, packed = unpack('<I4', found), sub(found, 1, 4)
-local chunk = base .. ':rec:' .. name(floor(num / 256))
-local offset = (num % 256) * reclen
-local fields = call('GETRANGE', chunk, offset + retlen, offset + reclen - 1)
+local chunk, slot = base .. ':rec:' .. name(floor(num / 256)), char(num % 256)
+local record = call('HGET', chunk, slot)
+-- the name field (length byte 255: the name is in nm) and the band hashes
+local long, fields = byte(record, retlen - 23) == 255, sub(record, retlen + 1, reclen)
 local keys = {}
 for band = 1, bands do
   local b1, b2, b3, b4 = byte(fields, 4 * band - 3, 4 * band)
@@ -54,7 +55,7 @@ for band = 1, bands do
 end
 if #writes > 0 then call('MSET', tunpack(writes)) end
 if #gone > 0 then call('DEL', tunpack(gone)) end
-call('SETRANGE', chunk, offset, string.rep('\0', reclen))
-call('HDEL', base .. ':nm:' .. name(floor(num / 32)), packed)
+call('HDEL', chunk, slot)
+if long then call('HDEL', base .. ':nm:' .. name(floor(num / 32)), packed) end
 call('HDEL', idkey, doc)
 return 1
