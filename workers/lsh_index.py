@@ -10,9 +10,11 @@ overhead stays spread over 32 entries.
 
 from __future__ import annotations
 
+import functools
 import struct
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import redis
 from redis.typing import EncodableT
@@ -20,7 +22,7 @@ from redis.typing import EncodableT
 from dedup.errors import ConfigError
 from dedup.fingerprint import Fingerprint
 from dedup.lsh import DEFAULT_PARAMS, Candidate, LSHParams, band_hash_bytes
-from workers.direct_connection import Call, LuaScript, run_call
+from workers.direct_connection import Call, LuaScript
 from workers.keys import Keys
 
 # The record's name field: a length byte and up to 23 bytes of doc id, zero-padded; LONG_NAME
@@ -73,9 +75,19 @@ class RedisLSHIndex:
 
     def add_many(self, fps: Sequence[Fingerprint]) -> list[list[Candidate]]:
         """Insert all, then query each, in one round trip (batch ingest and reindex)."""
-        return run_call(self.connection, self.add_many_call(fps)) if fps else []
+        if not fps:
+            return []
+        # the script called directly: a Call's bookkeeping was 7 of an add's ~70 µs of client CPU
+        args, parse = self._add_args(fps)
+        return parse(self._add(keys=[self.counter], args=args))
 
     def add_many_call(self, fps: Sequence[Fingerprint]) -> Call[list[list[Candidate]]]:
+        return self._add.call([self.counter], *self._add_args(fps))
+
+    def _add_args(
+        self, fps: Sequence[Fingerprint]
+    ) -> tuple[list[EncodableT], Callable[[Any], list[list[Candidate]]]]:
+        """The script's arguments, and what makes candidates of its reply."""
         num_perm = len(fps[0].signature) // 4
         returned = num_perm + 4 + NAME_FIELD
         args: list[EncodableT] = [self.base, returned, self.params.bands, *self.sizes]
@@ -83,7 +95,7 @@ class RedisLSHIndex:
             name = fp.doc_id.encode("utf-8")
             args.extend((name, _crc(name), self._record(fp, name)))
         size = returned + 4 * self.params.bands
-        return self._add.call([self.counter], args, lambda replies: _candidates(replies, num_perm, size))
+        return args, functools.partial(_candidates, num_perm=num_perm, size=size)
 
     def _record(self, fp: Fingerprint, name: bytes) -> bytes:
         """The stored record (see lsh_add.lua)."""
