@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import redis
 
+from crawler.capture import DocumentCapture
 from crawler.warc import WarcArchive, iter_documents
 from dedup.clusters import pairwise_scores
 from dedup.corpus import CorpusDoc, generate
@@ -15,7 +16,7 @@ from dedup.records import NormalizedText, Rejection
 from tests.store_dump import dump
 from workers import derived_state
 from workers.imports import Importer
-from workers.ingest import INDEXED_OUTCOME, REJECTED, UNCHANGED, Ingestor
+from workers.ingest import INDEXED_OUTCOME, REJECTED, UNCHANGED, Ingestor, document_id
 from workers.keys import Keys
 
 KEYS = Keys("t")
@@ -173,3 +174,25 @@ def test_a_cached_candidate_is_read_again_once_its_page_changed(
     reused = [al for witness, al in ingestor.store.alignments(copy.doc_id) if witness.url == x.url]
     covered = sum(al.a_end - al.a_start for al in reused)
     assert covered >= 0.9 * len(copy.display)  # aligned with the page's new text, y
+
+
+def test_a_page_whose_record_went_without_its_index_entries_is_indexed_again(
+    redis_client: redis.Redis, tmp_path: Path, corpus: list[CorpusDoc]
+) -> None:
+    """A forget cut short (the record deleted, the index entries not) leaves no stale match key."""
+    x = next(d for d in corpus if d.role == "template")
+    y = next(d for d in corpus if d.role == "template" and d.family != x.family)
+    ingestor = Ingestor(redis_client, KEYS, tmp_path / "warc")
+    archive = WarcArchive(tmp_path / "warc", "import")
+    outcomes = []
+    for step, (url, doc) in enumerate([(x.url, x), (x.url, y), (x.url + "?copy", x)]):
+        if step == 1:
+            ingestor.store.delete(document_id(x.url))
+        path = tmp_path / f"{step}.jsonl"
+        path.write_text(json.dumps({"url": url, "text": doc.noisy}) + "\n", encoding="utf-8")
+        captures = [c for c in Importer(archive).jsonl(path) if isinstance(c, DocumentCapture)]
+        outcomes += [ingestor.ingest_capture(c) for c in captures]
+    archive.close()
+    assert [o.status for o in outcomes] == [INDEXED_OUTCOME] * 3
+    assert outcomes[2].cluster_id != outcomes[1].cluster_id  # x's copy is no duplicate of the page now
+    assert ingestor.clusters.cluster_of(document_id(x.url)) == outcomes[1].cluster_id
