@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import redis
-from rq import Queue, Retry, SimpleWorker
+from rq import Queue, Retry, SimpleWorker, Worker
 from rq.job import Job
 
 from crawler.warc import iter_documents
@@ -114,6 +114,9 @@ def test_worker_killed_mid_job_is_recovered_and_stored_once(own_redis: OwnRedis,
     captures = archive_imports(home, docs)
     env = service_env(home, own_redis.url)
     victim, survivor = start_worker(env, "victim"), start_worker(env, "survivor")
+    # Both listening first: a survivor that warmed up sooner could otherwise drain both jobs
+    # before the victim takes one (seen once under CI load).
+    wait_for(lambda: {"victim", "survivor"} <= _listening(connection), 120, "both workers to listen")
     hand_off(connection, captures)
     wait_for(lambda: bool(_started_by(connection, "victim")), 120, "the victim to start a job", poll=0.005)
     killed = _started_by(connection, "victim")
@@ -134,6 +137,10 @@ def test_worker_killed_mid_job_is_recovered_and_stored_once(own_redis: OwnRedis,
         reference.ingest_capture(capture)
     assert partition(ingestor) == partition(reference)
     connection.close()
+
+
+def _listening(connection: redis.Redis) -> set[str]:
+    return {worker.name for worker in Worker.all(connection=connection)}
 
 
 def _text(value: object) -> str:
