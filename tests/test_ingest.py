@@ -153,20 +153,30 @@ def test_clear_keeps_crawl_history(redis_client: redis.Redis) -> None:
     assert redis_client.exists(KEYS.crawl("run"), KEYS.seen("https://a.example/")) == 2
 
 
+def _two_templates(corpus: list[CorpusDoc]) -> tuple[CorpusDoc, CorpusDoc]:
+    x = next(d for d in corpus if d.role == "template")
+    return x, next(d for d in corpus if d.role == "template" and d.family != x.family)
+
+
+def _archived(archive: WarcArchive, path: Path, record: dict[str, str]) -> list[DocumentCapture]:
+    """One JSON Lines record imported into `archive`; none is rejected."""
+    path.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    items = list(Importer(archive).jsonl(path))
+    assert items and not any(isinstance(item, Rejection) for item in items)
+    return [item for item in items if isinstance(item, DocumentCapture)]
+
+
 def test_a_cached_candidate_is_read_again_once_its_page_changed(
     redis_client: redis.Redis, tmp_path: Path, corpus: list[CorpusDoc]
 ) -> None:
-    x = next(d for d in corpus if d.role == "template")
-    y = next(d for d in corpus if d.role == "template" and d.family != x.family)
+    x, y = _two_templates(corpus)
     ingestor = Ingestor(redis_client, KEYS, tmp_path / "warc")
     archive = WarcArchive(tmp_path / "warc", "import")
     steps = [(x.url, x), (x.url + "?copy", x), (x.url, y), (y.url + "?copy", y)]
     for step, (url, doc) in enumerate(steps):
-        lines = [json.dumps({"url": url, "text": doc.noisy, "published": f"2020-01-0{step + 1}"})]
-        (tmp_path / f"{step}.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
-        for item in Importer(archive).jsonl(tmp_path / f"{step}.jsonl"):
-            assert not isinstance(item, Rejection)
-            assert ingestor.ingest_capture(item).status == INDEXED_OUTCOME
+        record = {"url": url, "text": doc.noisy, "published": f"2020-01-0{step + 1}"}
+        for capture in _archived(archive, tmp_path / f"{step}.jsonl", record):
+            assert ingestor.ingest_capture(capture).status == INDEXED_OUTCOME
     archive.close()
     assert len(ingestor.candidate_cache) >= 1  # x's first text was cached for its copy
     copy = ingestor.store.find(y.url + "?copy")
@@ -180,17 +190,14 @@ def test_a_page_whose_record_went_without_its_index_entries_is_indexed_again(
     redis_client: redis.Redis, tmp_path: Path, corpus: list[CorpusDoc]
 ) -> None:
     """A forget cut short (the record deleted, the index entries not) leaves no stale match key."""
-    x = next(d for d in corpus if d.role == "template")
-    y = next(d for d in corpus if d.role == "template" and d.family != x.family)
+    x, y = _two_templates(corpus)
     ingestor = Ingestor(redis_client, KEYS, tmp_path / "warc")
     archive = WarcArchive(tmp_path / "warc", "import")
     outcomes = []
     for step, (url, doc) in enumerate([(x.url, x), (x.url, y), (x.url + "?copy", x)]):
         if step == 1:
             ingestor.store.delete(document_id(x.url))
-        path = tmp_path / f"{step}.jsonl"
-        path.write_text(json.dumps({"url": url, "text": doc.noisy}) + "\n", encoding="utf-8")
-        captures = [c for c in Importer(archive).jsonl(path) if isinstance(c, DocumentCapture)]
+        captures = _archived(archive, tmp_path / f"{step}.jsonl", {"url": url, "text": doc.noisy})
         outcomes += [ingestor.ingest_capture(c) for c in captures]
     archive.close()
     assert [o.status for o in outcomes] == [INDEXED_OUTCOME] * 3

@@ -6,12 +6,13 @@ not stored but rebuilt from the display text, which normalization makes a fixed 
 
 from __future__ import annotations
 
+import functools
 import json
 import zlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import redis
 from redis.typing import EncodableT
@@ -24,6 +25,7 @@ from workers.direct_connection import Call, LuaScript, pipelined, run_call
 from workers.keys import Keys
 
 PENDING, INDEXED = "pending", "indexed"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,14 +100,14 @@ class Store:
 
     def save(self, doc: StoredDocument) -> StoredDocument:
         """Write the whole record (state as given); assigns an ingest sequence number once."""
-        return run_call(self.connection, self._save_call(doc, ""))
+        return run_call(self.connection, self._save_call(doc, "", lambda seq: replace(doc, seq=int(seq))))
 
     def save_new_call(self, doc: StoredDocument) -> Call[Saved]:
         """`save`, unless a record with this id holds other content, or is indexed with this
         content; a re-run of the same content not yet indexed keeps its sequence number."""
-        return self._save_call(doc, doc.content_hash)
+        return self._save_call(doc, doc.content_hash, functools.partial(_saved, doc))
 
-    def _save_call(self, doc: StoredDocument, guard: str) -> Call[Any]:
+    def _save_call(self, doc: StoredDocument, guard: str, parse: Callable[[Any], T]) -> Call[T]:
         url_keys = list(dict.fromkeys((self.keys.url(doc.url), self.keys.url(doc.final_url))))
         fields_ = [item for pair in _encode(doc).items() for item in pair]
         keys = [
@@ -116,7 +118,7 @@ class Store:
             self.keys.change_seq,
         ]
         args = [doc.doc_id, doc.seq, guard, len(url_keys), *url_keys, *fields_]
-        return self._save.call(keys, args, lambda reply: _saved(doc, reply, guard))
+        return self._save.call(keys, args, parse)
 
     def mark_indexed(
         self, doc_id: str, input_id: str, cluster_id: str, reuse_ratio: float, sources: int
@@ -331,10 +333,10 @@ def _decode(raw: Mapping[Any, Any]) -> StoredDocument:
     )
 
 
-def _saved(doc: StoredDocument, reply: Any, guard: str) -> StoredDocument | Saved:
+def _saved(doc: StoredDocument, reply: Any) -> Saved:
+    """A guarded save's reply (document_save.lua): the seq, or why the stored record was kept."""
     if isinstance(reply, int):
-        saved = replace(doc, seq=reply)
-        return Saved(saved) if guard else saved
+        return Saved(replace(doc, seq=reply))
     if _text(reply[0]) == "other":
         return Saved(None, other=True)
     return Saved(None, cluster_id=_text(reply[1]) or None)
