@@ -1,9 +1,13 @@
 """LSH index in Redis: add (insert+query) speed and memory per document, vs datasketch.
 
 Both run against the same real redis-server started here, with the same signatures (from our
-fingerprints of dedup.corpus speeches, plain match key) and the same bands (42x3). Ours: one
-Lua script per add (insert, then query, then fetch candidates' compact signatures). datasketch:
-MinHashLSH with Redis storage, `insert` then `query` per document. Figures per corpus size:
+fingerprints of dedup.corpus speeches, plain match key) and the same bands (42x3), through its
+Unix socket, as the embedded default's workers reach it. Ours: one Lua script per add (insert,
+then query, then fetch candidates' compact signatures), each add sent once the previous one's
+reply is read. datasketch: MinHashLSH with Redis storage, `insert` then `query` per document.
+by_transport   ours building 10k (2k quick) over the Unix socket, then over loopback TCP (a
+               REDIS_URL server's way), alternated twice, the better of each
+Figures per corpus size:
 bytes_per_doc  Redis used_memory growth / documents (everything the index keeps, no text)
 ms_per_doc     median add time of 1,000 fresh documents added alternately to an index of each
                size (flatness; alternating and the median keep other processes' load out)
@@ -43,7 +47,7 @@ from dedup.fingerprint import Fingerprint, FingerprintConfig, fingerprint  # noq
 from dedup.lsh import LSHParams  # noqa: E402
 from workers.keys import Keys  # noqa: E402
 from workers.lsh_index import RedisLSHIndex  # noqa: E402
-from workers.redis_server import RedisServer, stop_process  # noqa: E402
+from workers.redis_server import RedisServer, ServerInfo, stop_process  # noqa: E402
 
 CONFIG = FingerprintConfig()
 WINDOW = 1000
@@ -125,7 +129,23 @@ def batched(connection: redis.Redis, fps: list[Fingerprint], size: int = 100) ->
     return round(len(fps) / (time.perf_counter() - start), 1)
 
 
-def datasketch(port: int, connection: redis.Redis, fps: list[Fingerprint]) -> dict[str, Any]:
+def by_transport(server: ServerInfo, fps: list[Fingerprint]) -> dict[str, float]:
+    """Docs/s building an index by single adds, per way of reaching the server."""
+    best = {"unix": 0.0, "tcp": 0.0}
+    urls = {"unix": server.url, "tcp": server.tcp_url}
+    for transport in [*best, *best]:
+        connection = redis.Redis.from_url(urls[transport])
+        connection.flushall()
+        index = RedisLSHIndex(connection, Keys(transport), fps[0].fingerprint_id)
+        start = time.perf_counter()
+        for fp in fps:
+            index.add(fp)
+        best[transport] = max(best[transport], round(len(fps) / (time.perf_counter() - start), 1))
+        connection.close()
+    return best
+
+
+def datasketch(server: ServerInfo, connection: redis.Redis, fps: list[Fingerprint]) -> dict[str, Any]:
     connection.flushall()
     base = int(connection.info("memory")["used_memory"])
     params = LSHParams()
@@ -135,7 +155,7 @@ def datasketch(port: int, connection: redis.Redis, fps: list[Fingerprint]) -> di
         storage_config={
             "type": "redis",
             "basename": b"dsbench",
-            "redis": {"host": "127.0.0.1", "port": port},
+            "redis": {"unix_socket_path": server.socket} if server.socket else {"port": server.port},
         },
     )
     sketches = [
@@ -161,12 +181,14 @@ def measure(quick: bool) -> dict[str, Any]:
         try:
             connection = redis.Redis.from_url(server.url)
             mine = ours(connection, fps, sizes, probes)
-            theirs = datasketch(server.port, connection, fps[: 500 if quick else 2000])
+            transports = by_transport(server, fps[: sizes[0]])
+            theirs = datasketch(server, connection, fps[: 500 if quick else 2000])
             connection.close()
         finally:
             stop_process(server.pid)
     return {
         "ours_docs_per_s": mine["docs_per_s"],
+        "by_transport": transports,
         "ours_batch_docs_per_s": mine["batch_docs_per_s"],
         "datasketch_redis_docs_per_s": theirs["docs_per_s"],
         "ratio_vs_datasketch": round(mine["docs_per_s"] / theirs["docs_per_s"], 1),

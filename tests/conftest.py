@@ -23,8 +23,10 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerInf
 
 @pytest.fixture()
 def redis_client(redis_server: ServerInfo) -> Iterator[redis.Redis]:
-    """A connection to the session server, flushed before the test so each test starts empty."""
-    client = redis.Redis.from_url(redis_server.url)
+    """A connection to the session server, flushed before the test so each test starts empty.
+    Over TCP, as workers reach a REDIS_URL server (docker-compose); tests that use
+    `redis_server.url` go through its Unix socket, as the embedded default's processes do."""
+    client = redis.Redis.from_url(redis_server.tcp_url)
     client.flushall()
     yield client
     client.close()
@@ -32,4 +34,4 @@ def redis_client(redis_server: ServerInfo) -> Iterator[redis.Redis]:
 
 @pytest.fixture()
 def redis_url(redis_client: redis.Redis, redis_server: ServerInfo) -> str:
-    return redis_server.url
+    return redis_server.tcp_url

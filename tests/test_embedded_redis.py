@@ -122,3 +122,30 @@ def test_sigkilled_server_restarts_with_its_aof(home: Path) -> None:
     # leases of processes that died; both are by design (AOF everysec, swept leases).
     server.release()
     assert _wait_dead(restarted.pid)
+
+
+def test_local_clients_reach_the_server_by_its_socket_and_tcp(home: Path) -> None:
+    server = EmbeddedRedis(home / "redis")
+    info = server.acquire()
+    try:
+        assert info.url == f"unix://{home.resolve() / 'redis' / 'redis.sock'}?db=0"
+        by_socket, by_tcp = redis.Redis.from_url(info.url), redis.Redis.from_url(info.tcp_url)
+        by_socket.set("written", "over the socket")
+        assert by_tcp.get("written") == b"over the socket"
+        assert "U" in by_socket.client_info()["flags"]  # connected by a Unix socket
+        assert server.running() == info  # what other processes read back from server.json
+    finally:
+        server.release()
+
+
+def test_a_data_directory_too_long_for_a_socket_path_is_served_on_tcp_only(home: Path) -> None:
+    deep = home / ("d" * 60) / ("e" * 60)  # sockaddr_un holds 107 bytes of path
+    server = EmbeddedRedis(deep)
+    info = server.acquire()
+    try:
+        assert info.socket is None
+        assert info.url == info.tcp_url == f"redis://127.0.0.1:{info.port}/0"
+        assert redis.Redis.from_url(info.url).ping()
+    finally:
+        server.release()
+    EmbeddedRedis(deep).stop()

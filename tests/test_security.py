@@ -5,6 +5,8 @@ The threat model (docs/threat-model.md) names these tests."""
 from __future__ import annotations
 
 import json
+import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -215,6 +217,7 @@ def test_embedded_redis_listens_on_loopback_only(tmp_path: Path) -> None:
         assert client.config_get("protected-mode")["protected-mode"] == "yes"
         assert client.config_get("maxmemory-policy")["maxmemory-policy"] == "noeviction"
         client.close()
+        assert info.socket and stat.S_IMODE(os.stat(info.socket).st_mode) == 0o700  # owner only
     finally:
         stop_process(info.pid)
 

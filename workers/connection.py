@@ -54,4 +54,6 @@ def connection_url(connection: redis.Redis, settings: Settings) -> str:
     if settings.redis_url:
         return settings.redis_url
     kwargs = connection.connection_pool.connection_kwargs
+    if kwargs.get("path"):
+        return f"unix://{kwargs['path']}?db={kwargs.get('db', 0)}"
     return f"redis://{kwargs.get('host', '127.0.0.1')}:{kwargs.get('port', 6379)}/{kwargs.get('db', 0)}"

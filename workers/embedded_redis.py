@@ -9,6 +9,7 @@ died without releasing are swept at every acquire and release, all under one fil
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import fcntl
 import json
 import os
@@ -81,7 +82,7 @@ class EmbeddedRedis:
 
     def _start(self) -> ServerInfo:
         info = RedisServer(self.data_dir, self.port).start()
-        self._state.write_text(json.dumps({"pid": info.pid, "port": info.port, "binary": info.binary}))
+        self._state.write_text(json.dumps(dataclasses.asdict(info)))
         return info
 
     def _stop(self, info: ServerInfo) -> None:

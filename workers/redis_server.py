@@ -34,8 +34,14 @@ appendfilename appendonly.aof
 maxmemory-policy noeviction
 # The LSH and passage indexes shard into many small hashes: keep them in compact encoding.
 hash-max-ziplist-entries 1024
-{maxmemory}save ""
+{maxmemory}{unixsocket}save ""
 """
+
+# Clients on the same machine skip TCP through this socket: an LSH add costs ~12 µs less client
+# CPU and ~13 µs less server CPU (bench/index.py: +8% adds per second). A socket path is at
+# most 107 bytes (sockaddr_un); a longer data directory is served on TCP only.
+SOCKET_NAME = "redis.sock"
+MAX_SOCKET_PATH = 107
 
 
 def redis_binary() -> str:
@@ -56,9 +62,17 @@ class ServerInfo:
     pid: int
     port: int
     binary: str
+    socket: str | None = None
 
     @property
     def url(self) -> str:
+        """The Unix socket's URL when the server has one (local clients), else TCP's."""
+        if self.socket:
+            return f"unix://{self.socket}?db=0"
+        return self.tcp_url
+
+    @property
+    def tcp_url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
 
 
@@ -78,8 +92,14 @@ class RedisServer:
             port = self.port or free_port()
             pid = self._spawn(port, timeout)
             if pid:
-                return ServerInfo(pid=pid, port=port, binary=redis_binary())
+                socket = str(self.socket_path) if self.socket_path else None
+                return ServerInfo(pid=pid, port=port, binary=redis_binary(), socket=socket)
         raise RedisUnavailable(f"redis-server did not start: {self._log_tail()}")
+
+    @property
+    def socket_path(self) -> Path | None:
+        path = self.data_dir.resolve() / SOCKET_NAME
+        return path if len(str(path).encode()) <= MAX_SOCKET_PATH else None
 
     def _spawn(self, port: int, timeout: float) -> int | None:
         """Start a daemonized server; its pid once it answers, None if it died or never answered."""
@@ -87,7 +107,11 @@ class RedisServer:
         pidfile = self.data_dir / "redis.pid"
         pidfile.unlink(missing_ok=True)
         maxmemory = f"maxmemory {self.maxmemory}\n" if self.maxmemory else ""
-        conf.write_text(CONFIG_TEMPLATE.format(port=port, dir=self.data_dir, maxmemory=maxmemory))
+        socket = self.socket_path
+        unixsocket = f"unixsocket {socket}\nunixsocketperm 700\n" if socket else ""
+        conf.write_text(
+            CONFIG_TEMPLATE.format(port=port, dir=self.data_dir, maxmemory=maxmemory, unixsocket=unixsocket)
+        )
         subprocess.run(
             [redis_binary(), str(conf)],
             stdin=subprocess.DEVNULL,
