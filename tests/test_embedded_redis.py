@@ -15,8 +15,10 @@ import pytest
 import redis
 
 from tests.cli_process import clean_env, run_cli
+from workers.connection import connection_url
 from workers.embedded_redis import EmbeddedRedis
 from workers.redis_server import process_alive
+from workers.settings import load_settings
 
 HOLDER = """
 import sys
@@ -125,14 +127,17 @@ def test_sigkilled_server_restarts_with_its_aof(home: Path) -> None:
 
 
 def test_local_clients_reach_the_server_by_its_socket_and_tcp(home: Path) -> None:
-    server = EmbeddedRedis(home / "redis")
+    odd = 'a "dir"?#%\\'  # quoted in redis.conf and in the socket's URL
+    server = EmbeddedRedis(home / odd / "redis")
     info = server.acquire()
     try:
-        assert info.url == f"unix://{home.resolve() / 'redis' / 'redis.sock'}?db=0"
+        assert info.socket == str(home.resolve() / odd / "redis" / "redis.sock")
         by_socket, by_tcp = redis.Redis.from_url(info.url), redis.Redis.from_url(info.tcp_url)
+        settings = load_settings({"DEDUPCRAWL_HOME": str(home)})
+        assert connection_url(by_socket, settings) == info.url  # what child processes are given
         by_socket.set("written", "over the socket")
         assert by_tcp.get("written") == b"over the socket"
-        assert "U" in by_socket.client_info()["flags"]  # connected by a Unix socket
+        assert by_socket.connection_pool.connection_kwargs["path"] == info.socket  # not TCP
         assert server.running() == info  # what other processes read back from server.json
     finally:
         server.release()
@@ -148,4 +153,3 @@ def test_a_data_directory_too_long_for_a_socket_path_is_served_on_tcp_only(home:
         assert redis.Redis.from_url(info.url).ping()
     finally:
         server.release()
-    EmbeddedRedis(deep).stop()

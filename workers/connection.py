@@ -5,6 +5,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 from collections.abc import Iterator
+from urllib.parse import quote
 
 import redis
 
@@ -55,5 +56,5 @@ def connection_url(connection: redis.Redis, settings: Settings) -> str:
         return settings.redis_url
     kwargs = connection.connection_pool.connection_kwargs
     if kwargs.get("path"):
-        return f"unix://{kwargs['path']}?db={kwargs.get('db', 0)}"
+        return f"unix://{quote(kwargs['path'])}?db={kwargs.get('db', 0)}"
     return f"redis://{kwargs.get('host', '127.0.0.1')}:{kwargs.get('port', 6379)}/{kwargs.get('db', 0)}"
