@@ -31,6 +31,11 @@
 -- multiple of d, S grows by one: shard S - 2^L hands its entries with bit L of h set to the
 -- new shard S (both rewritten at their exact size). lsh_remove.lua uses the same addresses.
 -- Shard names hold 24 bits: n < d * 2^24.
+-- Where an add's ~1.12M server instructions go (10k documents, Redis 6.2, AOF on; ablations
+-- under callgrind): the 42 APPENDs with their AOF propagation 22%, the MGET and bucket searches
+-- 21%, band shard splits 14% (~1,800 instructions an entry, 84 entries an add at any shard
+-- size; a table of string.byte, struct unpack/pack and gsub with tables all measured slower),
+-- id shard splits 1.5%, calling the script 3%.
 local call, sub, floor, char, byte, find = redis.call, string.sub, math.floor,
   string.char, string.byte, string.find
 local tunpack, concat = unpack, table.concat
