@@ -9,6 +9,7 @@ import redis
 from dedup.clusters import Member, MemoryClusterer, pairwise_scores, representative
 from dedup.fingerprint import Fingerprint
 from tests.engine_corpus import FP_ID, corpus, partition
+from tests.redis_contents import contents
 from workers.cluster_store import ClusterConfig, ClusterStore
 from workers.keys import Keys
 
@@ -103,11 +104,11 @@ def test_assign_is_idempotent_and_ids_are_stable(redis_client: redis.Redis) -> N
     ours = store(redis_client)
     a = ours.assign(fp, date(2020, 1, 1), 100)
     b = ours.assign(copy(fp, "b", "kb"), date(2019, 1, 1), 100)  # joins a's cluster
-    snapshot = {k: redis_client.dump(k) for k in redis_client.keys("*")}
+    snapshot = contents(redis_client)
     assert ours.assign(copy(fp, "b", "kb"), date(2019, 1, 1), 100) == b
     assert ours.assign(fp, date(2020, 1, 1), 100).cluster_id == b.cluster_id
     assert live(ours, a.cluster_id) == b.cluster_id  # a's first id now points to the merged one
-    assert {k: redis_client.dump(k) for k in redis_client.keys("*")} == snapshot
+    assert contents(redis_client) == snapshot
     info = ours.cluster(a.cluster_id)
     assert info is not None and info.size == 2 and info.representative == "b"
 

@@ -15,6 +15,7 @@ from dedup.fingerprint import Fingerprint
 from dedup.lsh import LSHParams, MemoryLSHIndex
 from dedup.verify import compact
 from tests.engine_corpus import FP_ID, corpus
+from tests.redis_contents import contents
 from workers.keys import Keys
 from workers.lsh_index import RedisLSHIndex
 
@@ -31,9 +32,9 @@ def test_re_adding_changes_nothing(redis_client: redis.Redis) -> None:
     docs = corpus()[:80]
     index = RedisLSHIndex(redis_client, Keys("t"), FP_ID)
     first = [index.add(fp) for _, fp in docs]
-    snapshot = {k: redis_client.dump(k) for k in redis_client.keys("*")}
+    snapshot = contents(redis_client)
     second = [index.add(fp) for _, fp in reversed(docs)][::-1]
-    assert {k: redis_client.dump(k) for k in redis_client.keys("*")} == snapshot
+    assert contents(redis_client) == snapshot
     assert all({c.doc_id for c in a} <= {c.doc_id for c in b} for a, b in zip(first, second, strict=False))
 
 
