@@ -24,6 +24,19 @@ class WarcReadError(CrawlerError):
     """A WARC record cannot be read back: missing file, truncated or corrupt data."""
 
 
+class WarcDamage(WarcReadError):
+    """A damaged stretch of a WARC file: what went wrong at byte `offset` of `warc_file`, and
+    where reading resumed (None: nothing readable after it)."""
+
+    def __init__(self, warc_file: str, offset: int, resumed_at: int | None, problem: str) -> None:
+        after = f"resumed at byte {resumed_at}" if resumed_at is not None else "nothing readable after it"
+        shown = "".join(c if " " <= c <= "~" else "?" for c in problem[:200])  # warcio quotes raw bytes
+        super().__init__(f"{warc_file}@{offset}: {shown}; {after}")
+        self.warc_file = warc_file
+        self.offset = offset
+        self.resumed_at = resumed_at
+
+
 class DigestMismatch(WarcReadError):
     """A WARC record's payload does not match its WARC-Payload-Digest."""
 

@@ -29,7 +29,7 @@ from warcio.timeutils import datetime_to_iso_date, iso_date_to_datetime
 from warcio.warcwriter import WARCWriter
 
 from crawler.capture import CaptureRef, DocumentCapture
-from crawler.errors import DigestMismatch, WarcReadError
+from crawler.errors import DigestMismatch, WarcDamage, WarcReadError
 from dedup.records import Page
 
 Headers = Sequence[tuple[str, str]]
@@ -43,6 +43,7 @@ _MALFORMED = (ArchiveLoadFailed, EOFError, OSError, zlib.error, ValueError, Attr
 # 5% larger on pages this size; plain gzip members, readable by any gzip/zlib reader.
 GZIP_LEVEL = isal_zlib.ISAL_DEFAULT_COMPRESSION
 GZIP_WBITS = 31  # a gzip header and trailer: each record a gzip member of its own
+_MEMBER_START = b"\x1f\x8b\x08"  # a gzip member's magic and deflate method
 
 
 @dataclass(frozen=True, slots=True)
@@ -337,22 +338,12 @@ def iter_records(
     warc_dir: str | Path,
     on_error: Callable[[WarcReadError], None] | None = None,
 ) -> Iterator[ArchivedRecord]:
-    """Every record of every `*.warc.gz` file, oldest file first; a broken file is reported
-    through `on_error` (default: raised) and the scan goes on with the next file."""
+    """Every readable record of every `*.warc.gz` file, oldest file first. Each damaged stretch
+    (corrupt or cut records, bytes that are no record) is reported through `on_error` (default:
+    raised) and reading resumes at the next record after it (`next_record_start`)."""
     root = Path(warc_dir)
     for path in sorted(root.rglob("*.warc.gz")):
-        relative = path.relative_to(root).as_posix()
-        try:
-            yield from _scan_file(path, relative)
-        except WarcReadError as exc:
-            if on_error is None:
-                raise
-            on_error(exc)
-        except _MALFORMED as exc:
-            error = WarcReadError(f"{relative}: stopped reading ({exc})")
-            if on_error is None:
-                raise error from exc
-            on_error(error)
+        yield from _scan_file(path, path.relative_to(root).as_posix(), on_error)
 
 
 def iter_documents(
@@ -366,21 +357,75 @@ def iter_documents(
             yield DocumentCapture.from_dict(json.loads(_metadata_body(root, record)))
 
 
-def _scan_file(path: Path, relative: str) -> Iterator[ArchivedRecord]:
+def _scan_file(
+    path: Path, relative: str, on_error: Callable[[WarcReadError], None] | None
+) -> Iterator[ArchivedRecord]:
+    start, size = 0, path.stat().st_size
+    while start < size:
+        end, problem = start, "no WARC record"
+        try:
+            for record in _scan_from(path, relative, start):
+                end = record.offset + record.length
+                yield record
+        except WarcReadError as exc:
+            problem = str(exc)
+        except _MALFORMED as exc:
+            problem = f"{type(exc).__name__}: {exc}"
+        if end >= size:
+            return
+        resume = next_record_start(path, end + 1)  # past the record that failed at `end`
+        error = WarcDamage(relative, end, resume, problem)
+        if on_error is None:
+            raise error
+        on_error(error)
+        start = resume if resume is not None else size
+
+
+def _scan_from(path: Path, relative: str, start: int) -> Iterator[ArchivedRecord]:
+    """The records from byte `start` on, until the file ends or a record is damaged (raised)."""
     with path.open("rb") as handle, path.open("rb") as check:
+        handle.seek(start)
         iterator = ArchiveIterator(handle)
-        end = 0
         for record in iterator:
             record.raw_stream.read()  # consume, so the length below is the member's
-            offset, length = iterator.get_record_offset(), iterator.get_record_length()
+            offset, length = iterator.get_record_offset(), iterator.get_record_length()  # (absolute)
             _check_member(check, offset, length, relative)
             if record.rec_type is None:
                 raise WarcReadError(f"{relative}@{offset}: not a WARC record")
-            end = offset + length
             yield _archived(record, relative, offset, length)
-    size = path.stat().st_size
-    if end < size:
-        raise WarcReadError(f"{relative}: {size - end} bytes after the last readable record")
+
+
+def next_record_start(path: Path, after: int, chunk: int = 1 << 20) -> int | None:
+    """Offset of the first record at or after byte `after`: a gzip member that inflates to a
+    WARC header in a .gz file, a "WARC/1." line otherwise; None when there is none."""
+    gzipped = path.name.lower().endswith(".gz")
+    marker = _MEMBER_START if gzipped else b"\nWARC/1."
+    with path.open("rb") as handle:
+        position = after
+        while True:
+            handle.seek(position)
+            data = handle.read(chunk + len(marker) - 1)
+            if len(data) < len(marker):
+                return None
+            found = data.find(marker)
+            while found != -1:
+                start = position + found + (0 if gzipped else 1)  # (after a plain file's newline)
+                if _inflates_to_record(handle, start, gzipped):
+                    return start
+                found = data.find(marker, found + 1)
+            position += chunk
+
+
+def _inflates_to_record(handle: IO[bytes], offset: int, gzipped: bool) -> bool:
+    """Whether the bytes at `offset` begin a WARC record (inflated first, for a gzip member)."""
+    handle.seek(offset)
+    head = handle.read(1 << 12)
+    if not gzipped:
+        return head.startswith(b"WARC/")
+    try:
+        return zlib.decompressobj(zlib.MAX_WBITS | 16).decompress(head, 16).startswith(b"WARC/")
+    except zlib.error:
+        return False
 
 
 def _check_member(handle: IO[bytes], offset: int, length: int, relative: str) -> None:

@@ -214,6 +214,31 @@ def test_a_file_cut_anywhere_reads_as_its_whole_records_and_one_named_error(
     assert len(errors) == (0 if size in ends else 1)
 
 
+@settings(max_examples=40, deadline=None)
+@given(at=st.floats(0.0, 1.0), size=st.integers(1, 3000))
+def test_damage_anywhere_loses_only_the_records_it_touches(
+    tmp_path_factory: pytest.TempPathFactory, at: float, size: int
+) -> None:
+    """Bytes flipped anywhere: every record they do not touch is still read (reading resumes
+    after the damage), and whatever is lost is reported."""
+    root = tmp_path_factory.mktemp("warc")
+    archive = WarcArchive(root, "run")
+    refs = [_capture(archive, _exchange(url=f"http://site.test/{i}.html", body=b"x" * 900)) for i in range(6)]
+    archive.close()
+    path = root / refs[0].warc_file
+    data = bytearray(path.read_bytes())
+    start = int(len(data) * at)
+    for i in range(start, min(start + size, len(data))):
+        data[i] ^= 0xFF
+    path.write_bytes(bytes(data))
+    untouched = [r.url for r in refs if r.offset + r.length <= start or r.offset >= start + size]
+    errors: list[WarcReadError] = []
+    urls = [r.url for r in iter_records(root, on_error=errors.append) if r.record_type == "response"]
+    assert set(untouched) <= set(urls) <= {r.url for r in refs}
+    assert urls == sorted(urls, key=[r.url for r in refs].index)  # in archive order, each once
+    assert (len(urls) < len(refs)) <= (len(errors) > 0)
+
+
 def test_buffered_archive_writes_whole_records_at_flush(tmp_path: Path) -> None:
     archive = WarcArchive(tmp_path, "run", buffer_bytes=1 << 20)
     ref = _capture(archive, _exchange())

@@ -7,12 +7,11 @@ so `reindex` rebuilds imports exactly like crawled pages.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
 import zlib
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -22,7 +21,8 @@ from urllib.parse import urlsplit
 from warcio.archiveiterator import ArchiveIterator
 
 from crawler.capture import DocumentCapture
-from crawler.warc import DOCUMENT_RECORD, Exchange, WarcArchive, capture_ref
+from crawler.errors import WarcDamage
+from crawler.warc import DOCUMENT_RECORD, Exchange, WarcArchive, capture_ref, next_record_start
 from dedup.dates import parse_date
 from dedup.errors import Rejected
 from dedup.extract import extract
@@ -140,45 +140,51 @@ class Importer:
 
     def warc(self, path: Path) -> Iterator[DocumentCapture | Rejection]:
         """HTML responses of a foreign WARC file, one document each; from a dedupcrawl archive,
-        the documents its document records name (pages grouped); a broken tail is reported."""
-        try:
-            grouped = _document_records(path)
-            yield from self._warc_documents(path, grouped)
-            problem = gzip_damage(path)
-        except Exception as exc:  # warcio raises many kinds on damaged files
-            problem = f"{type(exc).__name__}: {exc}"[:300]
-        if problem:
-            yield Rejection(f"import:{path.name}", "", "import", "unreadable_warc", problem)
+        the documents its document records name (pages grouped). Each damaged stretch is
+        reported, and reading resumes after it."""
+        damage: list[str] = []
+        grouped = _document_records(path, damage.append)
+        yield from self._warc_documents(path, grouped, damage.append)
+        if not damage:  # warcio reads a cut-off last member without complaint; zlib does not
+            damage.extend(filter(None, [gzip_damage(path)]))
+        for number, problem in enumerate(damage, 1):
+            yield Rejection(f"import:{path.name}:damage{number}", "", "import", "unreadable_warc", problem)
 
     def _warc_documents(
-        self, path: Path, grouped: dict[str, DocumentCapture]
+        self, path: Path, grouped: dict[str, DocumentCapture], on_damage: Callable[[str], None]
     ) -> Iterator[DocumentCapture | Rejection]:
         page_of = {page.url: doc for doc in grouped.values() for page in doc.pages}
         waiting: dict[str, dict[str, _Response]] = {}
         skipped: Counter[str] = Counter()
-        with path.open("rb") as handle:
-            for record in ArchiveIterator(handle):
-                if not _is_html_response(record):
-                    skipped[_content_type(record)] += record.rec_type == "response"
-                    continue
-                try:
-                    response = _response(record)
-                except Rejected as rejected:
-                    url = record.rec_headers.get_header("WARC-Target-URI") or ""
-                    input_id = f"import:{path.name}:{url}"
-                    yield Rejection(input_id, url, "import", rejected.reason, rejected.detail)
-                    continue
-                doc = page_of.get(response.url)
-                if doc is None and grouped:
-                    continue  # our own archive: responses outside a document are list pages
-                if doc is None:
-                    yield self._archive(response.url, response.headers, response.body, response.date)
-                    continue
-                pages = waiting.setdefault(doc.doc_url, {})
-                pages[response.url] = response
-                if len(pages) == len(doc.pages):
-                    yield self._archive_pages(doc, [pages[p.url] for p in doc.pages])
-                    del waiting[doc.doc_url]
+        done: set[str] = set()
+        for record in readable_records(path, on_damage):
+            if not _is_html_response(record):
+                skipped[_content_type(record)] += record.rec_type == "response"
+                continue
+            try:
+                response = _response(record)
+            except Rejected as rejected:
+                url = record.rec_headers.get_header("WARC-Target-URI") or ""
+                input_id = f"import:{path.name}:{url}"
+                yield Rejection(input_id, url, "import", rejected.reason, rejected.detail)
+                continue
+            doc = page_of.get(response.url)
+            if doc is None and grouped:
+                continue  # our own archive: responses outside a document are list pages
+            if doc is None:
+                yield self._archive(response.url, response.headers, response.body, response.date)
+                continue
+            pages = waiting.setdefault(doc.doc_url, {})
+            pages[response.url] = response
+            if len(pages) == len(doc.pages):
+                yield self._archive_pages(doc, [pages[p.url] for p in doc.pages])
+                del waiting[doc.doc_url]
+                done.add(doc.doc_url)
+        for doc in grouped.values():  # pages lost to damage, or archived in another file
+            if doc.doc_url not in done:
+                found = f"{len(waiting.get(doc.doc_url, {}))} of {len(doc.pages)} pages in {path.name}"
+                input_id = f"import:{path.name}:{doc.doc_url}"
+                yield Rejection(input_id, doc.doc_url, "import", "incomplete_document", found)
         if +skipped:  # counted, not one rejection per image or stylesheet
             kinds = ", ".join(f"{kind} {n}" for kind, n in (+skipped).most_common())
             yield Rejection(f"import:{path.name}:not_html", "", "import", "not_html", kinds[:500])
@@ -234,17 +240,41 @@ def _content_type(record: Any) -> str:
     return (found or "none").split(";", 1)[0].strip().lower()
 
 
-def _document_records(path: Path) -> dict[str, DocumentCapture]:
-    """dedupcrawl's own document records in the file: which pages form one document."""
+def readable_records(path: Path, on_damage: Callable[[str], None] | None = None) -> Iterator[Any]:
+    """warcio's records of a WARC file. Past a damaged stretch, reading resumes at the next
+    record (`crawler.warc.next_record_start`) and `on_damage` is told what went wrong where."""
+    start, size = 0, path.stat().st_size
+    while start < size:
+        with path.open("rb") as handle:
+            handle.seek(start)
+            iterator = ArchiveIterator(handle)
+            try:
+                yield from iterator
+                return
+            except Exception as exc:  # warcio raises many kinds on damaged files
+                failed, problem = iterator.offset, f"{type(exc).__name__}: {exc}"
+        resume = next_record_start(path, max(failed, start) + 1)
+        if on_damage:
+            on_damage(str(WarcDamage(path.name, failed, resume, problem)))
+        start = resume if resume is not None else size
+
+
+def _document_records(path: Path, on_damage: Callable[[str], None]) -> dict[str, DocumentCapture]:
+    """dedupcrawl's own document records in the file: which pages form one document. (Damaged
+    stretches are the main pass's to report; a malformed record is reported here.)"""
     found = {}
-    with path.open("rb") as handle, contextlib.suppress(Exception):  # damage: reported by the main pass
-        for record in ArchiveIterator(handle):
-            if (
-                record.rec_type == "metadata"
-                and record.rec_headers.get_header("Content-Type") == DOCUMENT_RECORD
-            ):
+    for record in readable_records(path):
+        if (
+            record.rec_type == "metadata"
+            and record.rec_headers.get_header("Content-Type") == DOCUMENT_RECORD
+        ):
+            try:
                 doc = DocumentCapture.from_dict(json.loads(record.content_stream().read()))
-                found[doc.doc_url] = doc
+            except Exception as exc:  # its pages fall outside every document, and are skipped
+                record_id = record.rec_headers.get_header("WARC-Record-ID")
+                on_damage(f"{path.name}: document record {record_id}: {type(exc).__name__}: {exc}"[:300])
+                continue
+            found[doc.doc_url] = doc
     return found
 
 

@@ -53,7 +53,8 @@ def reindex(
         counts = _ingest_all(ingestor, iter_documents(settings.warc_dir, errors.append))
         for error in errors:
             ingestor.store.reject(Rejection(f"warc:{error}", "", "read", "unreadable_warc", str(error)))
-        counts["unreadable_files"] = len(errors)
+        counts["unreadable_files"] = len({getattr(error, "warc_file", str(error)) for error in errors})
+        counts["damaged_stretches"] = len(errors)
     _report(counts, as_json)
 
 
