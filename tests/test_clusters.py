@@ -141,3 +141,19 @@ def test_remove_splits_a_cluster_that_a_document_bridged(redis_client: redis.Red
     sizes = dict(ours.largest())
     assert sorted(sizes.values()) == [1, 2]
     assert ours.members(ours.cluster_of("b") or "")[0].doc_id == "b"
+
+
+def test_outlines_read_what_cluster_and_members_read(redis_client: redis.Redis) -> None:
+    ours = store(redis_client)
+    (_, fp), (_, other), *_ = corpus()
+    a = ours.assign(fp, date(2020, 1, 1), 100)
+    b = ours.assign(copy(fp, "b", "kb"), None, 100)  # joins a's cluster (a's id may point on)
+    lone = ours.assign(other, date(2021, 5, 6), 80)
+    ids = [a.cluster_id, b.cluster_id, lone.cluster_id, "unknown"]
+    outlines = ours.outlines(ids)
+    for cluster_id, outline in zip(ids[:3], outlines, strict=False):
+        assert outline is not None and outline.info == ours.cluster(cluster_id)
+        members = ours.members(outline.info.cluster_id)
+        assert outline.members == tuple((m.doc_id, m.published) for m in members)
+    assert outlines[3] is None
+    assert dict(outlines[1].members if outlines[1] else ()) == {fp.doc_id: date(2020, 1, 1), "b": None}

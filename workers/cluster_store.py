@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import redis
 from redis.typing import EncodableT
@@ -62,6 +63,14 @@ class ClusterMember:
     published: date | None
     display_length: int
     edges: tuple[Edge, ...]  # the verified edges touching this member
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterOutline:
+    """A cluster for a list: its record, and its members' ids with their publication dates."""
+
+    info: ClusterInfo
+    members: tuple[tuple[str, date | None], ...]
 
 
 class ClusterStore:
@@ -154,15 +163,26 @@ class ClusterStore:
                 return None
             record = {_text(k): _text(v) for k, v in raw.items()}
             if "merged_into" not in record:
-                return ClusterInfo(
-                    cluster_id,
-                    int(record["size"]),
-                    record["representative"],
-                    _date(record["rep_published"]),
-                    record["fingerprint_id"],
-                )
+                return _info(cluster_id, record)
             cluster_id = record["merged_into"]
         return None
+
+    def outlines(self, cluster_ids: Sequence[str]) -> list[ClusterOutline | None]:
+        """Each cluster's record and members' publication dates, without edges, in two round
+        trips for all (a list page of every cluster); None for an unknown id."""
+        pipe = self.connection.pipeline(transaction=False)
+        for cluster_id in cluster_ids:
+            pipe.hgetall(self.keys.cluster(cluster_id))
+        infos = []
+        for cluster_id, raw in zip(cluster_ids, pipe.execute(), strict=True):
+            record = {_text(k): _text(v) for k, v in raw.items()}
+            merged = not record or "merged_into" in record  # (merged meanwhile: followed alone)
+            infos.append(self.cluster(cluster_id) if merged else _info(cluster_id, record))
+        for info in infos:
+            if info is not None:
+                pipe.hgetall(f"{self.keys.cluster(info.cluster_id)}:m")
+        metas = iter(pipe.execute())
+        return [None if info is None else ClusterOutline(info, _dates(next(metas))) for info in infos]
 
     def members(self, cluster_id: str) -> list[ClusterMember]:
         info = self.cluster(cluster_id)
@@ -195,6 +215,21 @@ def claimed(first: str | None, doc_id: str) -> str:
     if first is None:
         raise ConcurrentChange(f"{doc_id} was indexed with another text meanwhile")
     return first
+
+
+def _info(cluster_id: str, record: dict[str, str]) -> ClusterInfo:
+    return ClusterInfo(
+        cluster_id,
+        int(record["size"]),
+        record["representative"],
+        _date(record["rep_published"]),
+        record["fingerprint_id"],
+    )
+
+
+def _dates(meta: dict[Any, Any]) -> tuple[tuple[str, date | None], ...]:
+    """Member ids and publication dates from a cluster's member hash (day|display length)."""
+    return tuple(sorted((_text(k), _date(_text(v).split("|", 1)[0])) for k, v in meta.items()))
 
 
 def _text(value: object) -> str:
