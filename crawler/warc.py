@@ -360,9 +360,9 @@ def iter_documents(
 def _scan_file(
     path: Path, relative: str, on_error: Callable[[WarcReadError], None] | None
 ) -> Iterator[ArchivedRecord]:
-    start, size = 0, path.stat().st_size
+    start, size = 0, _size(path)
     while start < size:
-        end, problem = start, "no WARC record"
+        end, problem = start, "no WARC record here"
         try:
             for record in _scan_from(path, relative, start):
                 end = record.offset + record.length
@@ -373,12 +373,22 @@ def _scan_file(
             problem = f"{type(exc).__name__}: {exc}"
         if end >= size:
             return
-        resume = next_record_start(path, end + 1)  # past the record that failed at `end`
+        try:
+            resume = next_record_start(path, end + 1)  # past the record that failed at `end`
+        except OSError:
+            resume = None
         error = WarcDamage(relative, end, resume, problem)
         if on_error is None:
             raise error
         on_error(error)
         start = resume if resume is not None else size
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:  # gone since the directory was listed: nothing to read
+        return 0
 
 
 def _scan_from(path: Path, relative: str, start: int) -> Iterator[ArchivedRecord]:

@@ -143,8 +143,11 @@ class Importer:
         the documents its document records name (pages grouped). Each damaged stretch is
         reported, and reading resumes after it."""
         damage: list[str] = []
-        grouped = _document_records(path, damage.append)
-        yield from self._warc_documents(path, grouped, damage.append)
+        try:
+            grouped = _document_records(path, damage.append)
+            yield from self._warc_documents(path, grouped, damage.append)
+        except Exception as exc:  # a record warcio parsed that still trips the reading: the rest
+            damage.append(f"{type(exc).__name__}: {exc}"[:300])
         if not damage:  # warcio reads a cut-off last member without complaint; zlib does not
             damage.extend(filter(None, [gzip_damage(path)]))
         for number, problem in enumerate(damage, 1):
