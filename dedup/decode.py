@@ -220,7 +220,7 @@ def _frequent_hanzi() -> re.Pattern[str]:
     trails = [*range(0x40, 0x7F), *range(0xA1, 0xFF)]
     chars = _pairs("gb2312", range(0xB0, 0xD8), range(0xA1, 0xFF))
     chars |= _pairs("big5", range(0xA4, 0xC6), trails) | _pairs("big5", [0xC6], range(0x40, 0x7F))
-    return re.compile("[" + "".join(sorted(chars)) + "]")
+    return re.compile("[" + re.escape("".join(sorted(chars))) + "]")
 
 
 def _pairs(codec: str, leads: Iterable[int], trails: Iterable[int]) -> set[str]:
