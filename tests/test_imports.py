@@ -10,6 +10,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from crawler.capture import DocumentCapture
+from crawler.errors import WarcDamage
 from crawler.warc import WarcArchive
 from dedup.records import Rejection
 from workers.imports import Importer, readable_records
@@ -43,10 +44,10 @@ def test_a_record_damaged_in_the_middle_is_reported_and_the_rest_imported(
         data[i] ^= 0xFF
     path.write_bytes(bytes(data))
 
-    damage: list[str] = []
+    damage: list[WarcDamage] = []
     urls = [r.rec_headers.get_header("WARC-Target-URI") for r in readable_records(path, damage.append)]
     assert urls == [f"http://site.test/{n}.html" for n in (0, 1, 3, 4)]
-    assert len(damage) == 1 and f"@{offsets[2]}" in damage[0] and f"resumed at byte {offsets[3]}" in damage[0]
+    assert [(d.offset, d.resumed_at) for d in damage] == [(offsets[2], offsets[3])]
 
     archive = WarcArchive(tmp_path / "archive", "import")
     results = list(Importer(archive).warc(path))
@@ -61,6 +62,22 @@ def test_damage_with_nothing_readable_after_it_is_reported_once(tmp_path: Path) 
     offsets = _foreign_warc(path, True, count=3)
     data = path.read_bytes()
     path.write_bytes(data[: offsets[2]] + b"\x00" * 500)
-    damage: list[str] = []
+    damage: list[WarcDamage] = []
     assert len(list(readable_records(path, damage.append))) == 2
-    assert len(damage) == 1 and "nothing readable after it" in damage[0]
+    assert len(damage) == 1 and "nothing readable after it" in str(damage[0])
+
+
+def test_damage_in_the_middle_and_a_cut_off_last_record_are_both_reported(tmp_path: Path) -> None:
+    path = tmp_path / "foreign.warc.gz"
+    offsets = _foreign_warc(path, True)
+    data = bytearray(path.read_bytes()[:-20])  # the last record cut off: warcio reads it silently
+    for i in range(offsets[1], offsets[1] + 40):
+        data[i] ^= 0xFF
+    path.write_bytes(bytes(data))
+    archive = WarcArchive(tmp_path / "archive", "import")
+    results = list(Importer(archive).warc(path))
+    archive.close()
+    problems = [r.detail for r in results if isinstance(r, Rejection) and r.reason == "unreadable_warc"]
+    assert len(problems) == 2 and "cut off" in problems[1]
+    imported = [r.doc_url for r in results if isinstance(r, DocumentCapture)]
+    assert [f"http://site.test/{n}.html" for n in (0, 2, 3)] == imported[:3]

@@ -143,18 +143,24 @@ class Importer:
         the documents its document records name (pages grouped). Each damaged stretch is
         reported, and reading resumes after it."""
         damage: list[str] = []
+        resumed = [0]  # where reading last resumed: the members after it are checked below
+
+        def damaged(found: WarcDamage) -> None:
+            damage.append(str(found))
+            resumed.append(found.resumed_at if found.resumed_at is not None else path.stat().st_size)
+
         try:
             grouped = _document_records(path, damage.append)
-            yield from self._warc_documents(path, grouped, damage.append)
+            yield from self._warc_documents(path, grouped, damaged)
         except Exception as exc:  # a record warcio parsed that still trips the reading: the rest
             damage.append(f"{type(exc).__name__}: {exc}"[:300])
-        if not damage:  # warcio reads a cut-off last member without complaint; zlib does not
-            damage.extend(filter(None, [gzip_damage(path)]))
+        else:  # warcio reads a cut-off last member, or one failing its CRC, without complaint
+            damage.extend(filter(None, [gzip_damage(path, resumed[-1])]))
         for number, problem in enumerate(damage, 1):
             yield Rejection(f"import:{path.name}:damage{number}", "", "import", "unreadable_warc", problem)
 
     def _warc_documents(
-        self, path: Path, grouped: dict[str, DocumentCapture], on_damage: Callable[[str], None]
+        self, path: Path, grouped: dict[str, DocumentCapture], on_damage: Callable[[WarcDamage], None]
     ) -> Iterator[DocumentCapture | Rejection]:
         page_of = {page.url: doc for doc in grouped.values() for page in doc.pages}
         waiting: dict[str, dict[str, _Response]] = {}
@@ -243,7 +249,7 @@ def _content_type(record: Any) -> str:
     return (found or "none").split(";", 1)[0].strip().lower()
 
 
-def readable_records(path: Path, on_damage: Callable[[str], None] | None = None) -> Iterator[Any]:
+def readable_records(path: Path, on_damage: Callable[[WarcDamage], None] | None = None) -> Iterator[Any]:
     """warcio's records of a WARC file. Past a damaged stretch, reading resumes at the next
     record (`crawler.warc.next_record_start`) and `on_damage` is told what went wrong where."""
     start, size = 0, path.stat().st_size
@@ -258,7 +264,7 @@ def readable_records(path: Path, on_damage: Callable[[str], None] | None = None)
                 failed, problem = iterator.offset, f"{type(exc).__name__}: {exc}"
         resume = next_record_start(path, max(failed, start) + 1)
         if on_damage:
-            on_damage(str(WarcDamage(path.name, failed, resume, problem)))
+            on_damage(WarcDamage(path.name, failed, resume, problem))
         start = resume if resume is not None else size
 
 
@@ -281,13 +287,15 @@ def _document_records(path: Path, on_damage: Callable[[str], None]) -> dict[str,
     return found
 
 
-def gzip_damage(path: Path, chunk: int = 1 << 20) -> str | None:
-    """What is wrong with a .gz file's gzip members, if anything. warcio reads a cut-off last
-    member without complaint; zlib checks every member's CRC and end marker."""
+def gzip_damage(path: Path, start: int = 0, chunk: int = 1 << 20) -> str | None:
+    """What is wrong with a .gz file's gzip members from byte `start` (a member's start) on, if
+    anything. warcio reads a cut-off last member without complaint; zlib checks every member's
+    CRC and end marker."""
     if not path.name.lower().endswith(".gz"):
         return None
     member, fed = zlib.decompressobj(zlib.MAX_WBITS | 16), False
     with path.open("rb") as handle:
+        handle.seek(start)
         try:
             while data := handle.read(chunk):
                 while data:
