@@ -67,7 +67,9 @@ def test_damage_with_nothing_readable_after_it_is_reported_once(tmp_path: Path) 
     assert len(damage) == 1 and "nothing readable after it" in str(damage[0])
 
 
-def test_damage_in_the_middle_and_a_cut_off_last_record_are_both_reported(tmp_path: Path) -> None:
+def test_damage_in_the_middle_and_a_cut_off_last_record_are_both_reported_and_skipped(
+    tmp_path: Path,
+) -> None:
     path = tmp_path / "foreign.warc.gz"
     offsets = _foreign_warc(path, True)
     data = bytearray(path.read_bytes()[:-20])  # the last record cut off: warcio reads it silently
@@ -80,4 +82,4 @@ def test_damage_in_the_middle_and_a_cut_off_last_record_are_both_reported(tmp_pa
     problems = [r.detail for r in results if isinstance(r, Rejection) and r.reason == "unreadable_warc"]
     assert len(problems) == 2 and "cut off" in problems[1]
     imported = [r.doc_url for r in results if isinstance(r, DocumentCapture)]
-    assert [f"http://site.test/{n}.html" for n in (0, 2, 3)] == imported[:3]
+    assert imported == [f"http://site.test/{n}.html" for n in (0, 2, 3)]  # not the cut-off one

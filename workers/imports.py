@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 from urllib.parse import urlsplit
 
 from warcio.archiveiterator import ArchiveIterator
@@ -143,19 +143,11 @@ class Importer:
         the documents its document records name (pages grouped). Each damaged stretch is
         reported, and reading resumes after it."""
         damage: list[str] = []
-        resumed = [0]  # where reading last resumed: the members after it are checked below
-
-        def damaged(found: WarcDamage) -> None:
-            damage.append(str(found))
-            resumed.append(found.resumed_at if found.resumed_at is not None else path.stat().st_size)
-
         try:
             grouped = _document_records(path, damage.append)
-            yield from self._warc_documents(path, grouped, damaged)
+            yield from self._warc_documents(path, grouped, lambda found: damage.append(str(found)))
         except Exception as exc:  # a record warcio parsed that still trips the reading: the rest
             damage.append(f"{type(exc).__name__}: {exc}"[:300])
-        else:  # warcio reads a cut-off last member, or one failing its CRC, without complaint
-            damage.extend(filter(None, [gzip_damage(path, resumed[-1])]))
         for number, problem in enumerate(damage, 1):
             yield Rejection(f"import:{path.name}:damage{number}", "", "import", "unreadable_warc", problem)
 
@@ -250,20 +242,27 @@ def _content_type(record: Any) -> str:
 
 
 def readable_records(path: Path, on_damage: Callable[[WarcDamage], None] | None = None) -> Iterator[Any]:
-    """warcio's records of a WARC file. Past a damaged stretch, reading resumes at the next
-    record (`crawler.warc.next_record_start`) and `on_damage` is told what went wrong where."""
+    """warcio's records of a WARC file, but none from a gzip member zlib refuses (warcio reads a
+    cut-off or CRC-failing member without complaint). Past a damaged stretch, reading resumes
+    at the next record (`crawler.warc.next_record_start`); `on_damage` hears of each stretch."""
+    bad = damaged_members(path)
+    for found in bad.values():
+        if on_damage:
+            on_damage(found)
     start, size = 0, path.stat().st_size
     while start < size:
         with path.open("rb") as handle:
             handle.seek(start)
             iterator = ArchiveIterator(handle)
             try:
-                yield from iterator
+                for record in iterator:
+                    if iterator.offset not in bad:  # (the offset of the record just read)
+                        yield record
                 return
             except Exception as exc:  # warcio raises many kinds on damaged files
                 failed, problem = iterator.offset, f"{type(exc).__name__}: {exc}"
         resume = next_record_start(path, max(failed, start) + 1)
-        if on_damage:
+        if on_damage and failed not in bad:
             on_damage(WarcDamage(path.name, failed, resume, problem))
         start = resume if resume is not None else size
 
@@ -287,25 +286,39 @@ def _document_records(path: Path, on_damage: Callable[[str], None]) -> dict[str,
     return found
 
 
-def gzip_damage(path: Path, start: int = 0, chunk: int = 1 << 20) -> str | None:
-    """What is wrong with a .gz file's gzip members from byte `start` (a member's start) on, if
-    anything. warcio reads a cut-off last member without complaint; zlib checks every member's
-    CRC and end marker."""
+def damaged_members(path: Path) -> dict[int, WarcDamage]:
+    """The gzip members of a .gz file that zlib refuses (corrupt, failing their CRC, cut off,
+    or bytes that are no member), by offset; past one, checking resumes at the next record."""
     if not path.name.lower().endswith(".gz"):
-        return None
-    member, fed = zlib.decompressobj(zlib.MAX_WBITS | 16), False
+        return {}
+    found, start, size = {}, 0, path.stat().st_size
     with path.open("rb") as handle:
-        handle.seek(start)
+        while start < size:
+            end, problem = _member_end(handle, start)
+            if end is None:
+                resume = next_record_start(path, start + 1)
+                found[start] = WarcDamage(path.name, start, resume, problem)
+                end = resume if resume is not None else size
+            start = end
+    return found
+
+
+def _member_end(handle: IO[bytes], start: int, chunk: int = 1 << 16) -> tuple[int | None, str]:
+    """Where the gzip member at `start` ends, or (None, what is wrong with it). The output is
+    thrown away a megabyte at a time: a gzip bomb costs time, not memory."""
+    handle.seek(start)
+    member, fed = zlib.decompressobj(zlib.MAX_WBITS | 16), 0
+    while data := handle.read(chunk):
+        fed += len(data)
         try:
-            while data := handle.read(chunk):
-                while data:
-                    member.decompress(data)
-                    fed, data = True, member.unused_data
-                    if member.eof:
-                        member, fed = zlib.decompressobj(zlib.MAX_WBITS | 16), False
+            while data and not member.eof:
+                member.decompress(data, 1 << 20)
+                data = member.unconsumed_tail
         except zlib.error as exc:
-            return f"corrupt gzip data at byte {handle.tell()}: {exc}"
-    return "the last record is cut off" if fed else None
+            return None, f"corrupt gzip data: {exc}"
+        if member.eof:
+            return start + fed - len(member.unused_data), ""
+    return None, "the record is cut off"
 
 
 def _canonical(body: bytes) -> str | None:
