@@ -40,7 +40,7 @@ hash-max-ziplist-entries 1024
 
 # Clients on the same machine skip TCP through this socket: an LSH add costs ~12 µs less client
 # CPU and ~13 µs less server CPU (bench/index.py's by_transport, building 10k: +0.4% to +11%
-# adds per second, 5 runs). A socket path is at most 107 bytes (sockaddr_un); a longer data
+# adds per second, 7 runs). A socket path is at most 107 bytes (sockaddr_un); a longer data
 # directory is served on TCP only.
 SOCKET_NAME = "redis.sock"
 MAX_SOCKET_PATH = 107
