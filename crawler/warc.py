@@ -14,7 +14,7 @@ import hashlib
 import io
 import json
 import zlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -436,6 +436,72 @@ def _inflates_to_record(handle: IO[bytes], offset: int, gzipped: bool) -> bool:
         return zlib.decompressobj(zlib.MAX_WBITS | 16).decompress(head, 16).startswith(b"WARC/")
     except zlib.error:
         return False
+
+
+def readable_records(
+    path: Path,
+    on_damage: Callable[[WarcDamage], None] | None = None,
+    bad: Mapping[int, WarcDamage] | None = None,
+) -> Iterator[Any]:
+    """warcio's records of a WARC file, but none from a gzip member zlib refuses (`bad`, from
+    `damaged_members` unless given: warcio reads a cut-off or CRC-failing member without
+    complaint). Past a damaged stretch, reading resumes at the next record; `on_damage` hears
+    of each stretch."""
+    bad = damaged_members(path) if bad is None else bad
+    for found in bad.values():
+        if on_damage:
+            on_damage(found)
+    start, size = 0, path.stat().st_size
+    while start < size:
+        with path.open("rb") as handle:
+            handle.seek(start)
+            iterator = ArchiveIterator(handle)
+            try:
+                for record in iterator:
+                    if iterator.offset not in bad:  # (the offset of the record just read)
+                        yield record
+                return
+            except Exception as exc:  # warcio raises many kinds on damaged files
+                failed, problem = iterator.offset, f"{type(exc).__name__}: {exc}"
+        resume = next_record_start(path, max(failed, start) + 1)
+        if on_damage and failed not in bad:
+            on_damage(WarcDamage(path.name, failed, resume, problem))
+        start = resume if resume is not None else size
+
+
+def damaged_members(path: Path) -> dict[int, WarcDamage]:
+    """The gzip members of a .gz file that zlib refuses (corrupt, failing their CRC, cut off,
+    or bytes that are no member), by offset; past one, checking resumes at the next record."""
+    if not path.name.lower().endswith(".gz"):
+        return {}
+    found, start, size = {}, 0, path.stat().st_size
+    with path.open("rb") as handle:
+        while start < size:
+            end, problem = _member_end(handle, start)
+            if end is None:
+                resume = next_record_start(path, start + 1)
+                found[start] = WarcDamage(path.name, start, resume, problem)
+                end = resume if resume is not None else size
+            start = end
+    return found
+
+
+def _member_end(handle: IO[bytes], start: int, chunk: int = 1 << 16) -> tuple[int | None, str]:
+    """Where the gzip member at `start` ends, or (None, what is wrong with it). The output is
+    thrown away a megabyte at a time: a gzip bomb costs time, not memory."""
+    handle.seek(start)
+    member, fed = zlib.decompressobj(zlib.MAX_WBITS | 16), 0
+    while data := handle.read(chunk):
+        fed += len(data)
+        try:
+            while data and not member.eof:
+                member.decompress(data, 1 << 20)
+                data = member.unconsumed_tail
+        except zlib.error as exc:
+            return None, f"corrupt gzip data: {exc}"
+        if member.eof:
+            return start + fed - len(member.unused_data), ""
+    return None, "the record is cut off"
 
 
 def _check_member(handle: IO[bytes], offset: int, length: int, relative: str) -> None:

@@ -11,9 +11,9 @@ from warcio.warcwriter import WARCWriter
 
 from crawler.capture import DocumentCapture
 from crawler.errors import WarcDamage
-from crawler.warc import WarcArchive
+from crawler.warc import WarcArchive, readable_records
 from dedup.records import Rejection
-from workers.imports import Importer, readable_records
+from workers.imports import Importer
 
 PAGE = "<html><body><article><p>同志们：今天我们召开第{n}次全市教育工作会议。</p></article></body></html>"
 

@@ -9,20 +9,24 @@ from __future__ import annotations
 
 import json
 import re
-import zlib
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 from urllib.parse import urlsplit
-
-from warcio.archiveiterator import ArchiveIterator
 
 from crawler.capture import DocumentCapture
 from crawler.errors import WarcDamage
-from crawler.warc import DOCUMENT_RECORD, Exchange, WarcArchive, capture_ref, next_record_start
+from crawler.warc import (
+    DOCUMENT_RECORD,
+    Exchange,
+    WarcArchive,
+    capture_ref,
+    damaged_members,
+    readable_records,
+)
 from dedup.dates import parse_date
 from dedup.errors import Rejected
 from dedup.extract import extract
@@ -144,21 +148,26 @@ class Importer:
         reported, and reading resumes after it."""
         damage: list[str] = []
         try:
-            grouped = _document_records(path, damage.append)
-            yield from self._warc_documents(path, grouped, lambda found: damage.append(str(found)))
+            bad = damaged_members(path)  # read by both passes
+            grouped = _document_records(path, bad, damage.append)
+            yield from self._warc_documents(path, grouped, bad, lambda found: damage.append(str(found)))
         except Exception as exc:  # a record warcio parsed that still trips the reading: the rest
             damage.append(f"{type(exc).__name__}: {exc}"[:300])
         for number, problem in enumerate(damage, 1):
             yield Rejection(f"import:{path.name}:damage{number}", "", "import", "unreadable_warc", problem)
 
     def _warc_documents(
-        self, path: Path, grouped: dict[str, DocumentCapture], on_damage: Callable[[WarcDamage], None]
+        self,
+        path: Path,
+        grouped: dict[str, DocumentCapture],
+        bad: Mapping[int, WarcDamage],
+        on_damage: Callable[[WarcDamage], None],
     ) -> Iterator[DocumentCapture | Rejection]:
         page_of = {page.url: doc for doc in grouped.values() for page in doc.pages}
         waiting: dict[str, dict[str, _Response]] = {}
         skipped: Counter[str] = Counter()
         done: set[str] = set()
-        for record in readable_records(path, on_damage):
+        for record in readable_records(path, on_damage, bad):
             if not _is_html_response(record):
                 skipped[_content_type(record)] += record.rec_type == "response"
                 continue
@@ -241,37 +250,13 @@ def _content_type(record: Any) -> str:
     return (found or "none").split(";", 1)[0].strip().lower()
 
 
-def readable_records(path: Path, on_damage: Callable[[WarcDamage], None] | None = None) -> Iterator[Any]:
-    """warcio's records of a WARC file, but none from a gzip member zlib refuses (warcio reads a
-    cut-off or CRC-failing member without complaint). Past a damaged stretch, reading resumes
-    at the next record (`crawler.warc.next_record_start`); `on_damage` hears of each stretch."""
-    bad = damaged_members(path)
-    for found in bad.values():
-        if on_damage:
-            on_damage(found)
-    start, size = 0, path.stat().st_size
-    while start < size:
-        with path.open("rb") as handle:
-            handle.seek(start)
-            iterator = ArchiveIterator(handle)
-            try:
-                for record in iterator:
-                    if iterator.offset not in bad:  # (the offset of the record just read)
-                        yield record
-                return
-            except Exception as exc:  # warcio raises many kinds on damaged files
-                failed, problem = iterator.offset, f"{type(exc).__name__}: {exc}"
-        resume = next_record_start(path, max(failed, start) + 1)
-        if on_damage and failed not in bad:
-            on_damage(WarcDamage(path.name, failed, resume, problem))
-        start = resume if resume is not None else size
-
-
-def _document_records(path: Path, on_damage: Callable[[str], None]) -> dict[str, DocumentCapture]:
+def _document_records(
+    path: Path, bad: Mapping[int, WarcDamage], on_damage: Callable[[str], None]
+) -> dict[str, DocumentCapture]:
     """dedupcrawl's own document records in the file: which pages form one document. (Damaged
     stretches are the main pass's to report; a malformed record is reported here.)"""
     found = {}
-    for record in readable_records(path):
+    for record in readable_records(path, bad=bad):
         if (
             record.rec_type == "metadata"
             and record.rec_headers.get_header("Content-Type") == DOCUMENT_RECORD
@@ -284,41 +269,6 @@ def _document_records(path: Path, on_damage: Callable[[str], None]) -> dict[str,
                 continue
             found[doc.doc_url] = doc
     return found
-
-
-def damaged_members(path: Path) -> dict[int, WarcDamage]:
-    """The gzip members of a .gz file that zlib refuses (corrupt, failing their CRC, cut off,
-    or bytes that are no member), by offset; past one, checking resumes at the next record."""
-    if not path.name.lower().endswith(".gz"):
-        return {}
-    found, start, size = {}, 0, path.stat().st_size
-    with path.open("rb") as handle:
-        while start < size:
-            end, problem = _member_end(handle, start)
-            if end is None:
-                resume = next_record_start(path, start + 1)
-                found[start] = WarcDamage(path.name, start, resume, problem)
-                end = resume if resume is not None else size
-            start = end
-    return found
-
-
-def _member_end(handle: IO[bytes], start: int, chunk: int = 1 << 16) -> tuple[int | None, str]:
-    """Where the gzip member at `start` ends, or (None, what is wrong with it). The output is
-    thrown away a megabyte at a time: a gzip bomb costs time, not memory."""
-    handle.seek(start)
-    member, fed = zlib.decompressobj(zlib.MAX_WBITS | 16), 0
-    while data := handle.read(chunk):
-        fed += len(data)
-        try:
-            while data and not member.eof:
-                member.decompress(data, 1 << 20)
-                data = member.unconsumed_tail
-        except zlib.error as exc:
-            return None, f"corrupt gzip data: {exc}"
-        if member.eof:
-            return start + fed - len(member.unused_data), ""
-    return None, "the record is cut off"
 
 
 def _canonical(body: bytes) -> str | None:
