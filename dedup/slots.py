@@ -241,8 +241,13 @@ def _value(view: _Member, rep: NormalizedText, start: int, end: int, max_chars: 
 
 
 def _breaks_before(norm: NormalizedText, pos: int) -> bool:
-    """A sentence or line ends between key positions pos-1 and pos."""
-    gap = norm.display[norm.key_offsets[pos - 1] + 1 : norm.key_offsets[pos]] if pos else "\n"
+    """A sentence or line ends between key positions pos-1 and pos (the text's start counts as
+    one; its end does not: no sentence starts after the last key position)."""
+    if pos == 0:
+        return True
+    if pos >= len(norm.key_offsets):
+        return False
+    gap = norm.display[norm.key_offsets[pos - 1] + 1 : norm.key_offsets[pos]]
     return any(ch in _SENTENCE_ENDS for ch in gap)
 
 

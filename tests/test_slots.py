@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import re
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from dedup.corpus import CorpusDoc, generate
+from dedup.errors import Rejected
 from dedup.normalize import normalize_text
+from dedup.records import NormalizedText
 from dedup.slots import Template, template_slots
+from tests.plain_norm import plain_norm
 
 TEMPLATE = (
     "{P}{Y}年教育工作会议于3月16日在县一中召开。教育局局长{O}同志作了题为《以立德树人为根本，"
@@ -134,3 +140,65 @@ def _title_binding(title: str) -> tuple[str, str]:
     found = re.match(r"^(?:副?[局区县市]长|书记)(.+?)在(\d{4})年", title)
     assert found, title
     return found.group(1), found.group(2)
+
+
+def _assert_consistent(template: Template, rep: NormalizedText) -> None:
+    rebuilt = template.text
+    for slot in template.slots:
+        assert 0 <= slot.start <= slot.end <= len(rep.display)
+        assert slot.text == rep.display[slot.start : slot.end]
+        rebuilt = rebuilt.replace("{{" + str(slot.index) + "}}", slot.text, 1)
+    assert rebuilt == rep.display
+
+
+def test_members_that_differ_only_in_their_last_line_get_it_as_a_slot() -> None:
+    # issue 17 item 4: IndexError in _breaks_before at the end of the key
+    base = generate(3, 7)[2].text
+    rep = normalize_text(base + "\n张三", "a")
+    other = normalize_text(base + "\n李四", "b")
+    template = template_slots(rep, [("a", rep), ("b", other)])
+    _assert_consistent(template, rep)
+    assert [(s.text, dict(s.values)) for s in template.slots] == [("张三", {"a": "张三", "b": "李四"})]
+
+
+def test_a_member_that_differs_in_its_first_line_gets_it_as_a_slot() -> None:
+    base = generate(3, 7)[2].text
+    rep = normalize_text("张三\n" + base, "a")
+    other = normalize_text("李四\n" + base, "b")
+    template = template_slots(rep, [("b", other)])
+    _assert_consistent(template, rep)
+    assert [(s.text, dict(s.values)) for s in template.slots] == [("张三", {"b": "李四"})]
+
+
+_EDIT_TEXT = st.text(alphabet="张三李四王五赵六0123456789年。，、；！\n ab", max_size=12)
+_EDITS = st.lists(st.tuples(st.floats(0, 1), st.integers(0, 20), _EDIT_TEXT), max_size=4)
+
+
+def _edited(text: str, edits: list[tuple[float, int, str]]) -> str:
+    for where, cut, inserted in edits:
+        at = round(where * len(text))
+        text = text[:at] + inserted + text[at + cut :]
+    return text
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(edits=st.lists(_EDITS, min_size=2, max_size=3), real=st.booleans())
+def test_any_edited_members_never_crash_the_template(
+    edits: list[list[tuple[float, int, str]]], real: bool
+) -> None:
+    base = _text("rep")
+    texts = [_edited(base, e) for e in edits]
+    try:
+        norms = [normalize_text(t, f"m{i}") if real else plain_norm(t, f"m{i}") for i, t in enumerate(texts)]
+    except Rejected:
+        return  # too little text left: the normalizer says so, there is no member
+    template = template_slots(norms[0], [(n.source_id, n) for n in norms])
+    _assert_consistent(template, norms[0])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.text(alphabet="张三李四王五0年。，\n a", max_size=60), min_size=2, max_size=3))
+def test_any_short_texts_never_crash_the_template(texts: list[str]) -> None:
+    norms = [plain_norm(t, f"m{i}") for i, t in enumerate(texts)]
+    template = template_slots(norms[0], [(n.source_id, n) for n in norms[1:]])
+    _assert_consistent(template, norms[0])

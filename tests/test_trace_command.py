@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from crawler.warc import WarcArchive
 from dedup.corpus import CorpusDoc, generate
 from dedup.records import Rejection
+from tests.cli_process import clean_env, run_cli
 from workers.cli import app
 from workers.imports import Importer
 from workers.ingest import Ingestor, document_id
@@ -102,3 +103,27 @@ def test_template_json_has_slots_with_member_values(
     assert shown.exit_code == 0 and "{{1}}" in shown.stdout
     missing = runner.invoke(app, ["template", "nope"], env=_env(redis_url, tmp_path))
     assert missing.exit_code == 1 and "no cluster" in missing.output
+
+
+def test_template_and_show_of_members_differing_only_in_their_last_line(
+    redis_url: str, tmp_path: Path
+) -> None:
+    # issue 17 item 4: `template` and `show` exited 1 (IndexError in dedup/slots.py)
+    base = generate(3, 7)[2].text
+    rows = [{"url": f"https://s.example.com/{n}.html", "text": base + "\n" + name}
+            for n, name in (("a", "张三"), ("b", "李四"))]
+    path = tmp_path / "last-line.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    env = clean_env(**_env(redis_url, tmp_path))
+    imported = run_cli("import", str(path), env=env)
+    assert imported.returncode == 0, imported.stderr[-2000:]
+    listed = json.loads(run_cli("clusters", "--json", env=env).stdout)
+    assert [c["size"] for c in listed] == [2]
+    cluster_id = listed[0]["id"]
+    template = run_cli("template", cluster_id, "--json", env=env)
+    assert template.returncode == 0, template.stderr[-2000:]
+    slots = json.loads(template.stdout)["slots"]
+    assert len(slots) == 1
+    assert {slots[0]["text"], *(v["value"] for v in slots[0]["values"])} == {"张三", "李四"}
+    shown = run_cli("show", cluster_id, env=env)
+    assert shown.returncode == 0 and "Traceback" not in shown.stderr, shown.stderr[-2000:]
