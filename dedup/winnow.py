@@ -41,6 +41,23 @@ class WinnowConfig:
 DEFAULT_WINNOW = WinnowConfig()
 
 
+@dataclass(frozen=True, slots=True)
+class SharingRule:
+    """Which documents are passage candidates of one another: those sharing at least `min_shared`
+    fingerprints, counting only fingerprints held by at most `max_docs` documents (more: stock
+    phrases or boilerplate). Every candidate is aligned, so `max_docs` is what bounds the work."""
+
+    min_shared: int = 2
+    max_docs: int = 50
+
+    def __post_init__(self) -> None:
+        if self.max_docs < 1 or self.min_shared < 1:
+            raise ConfigError(f"max_docs and min_shared must be >= 1, got {self.max_docs}/{self.min_shared}")
+
+
+DEFAULT_SHARING = SharingRule()
+
+
 def winnow(key: str, config: WinnowConfig = DEFAULT_WINNOW) -> tuple[int, ...]:
     """The distinct fingerprints of `key` (60-bit ints), sorted."""
     return tuple(int(h) for h in winnow_array(key, config))

@@ -65,8 +65,9 @@ class IngestConfig:
     norm: NormConfig = DEFAULT_NORM
     fingerprint: FingerprintConfig = field(default_factory=FingerprintConfig)
     align: AlignConfig = DEFAULT_ALIGN
-    cluster_candidates: int = 20  # aligned against: the earliest verified neighbours
-    passage_candidates: int = 10  # plus the documents sharing the most passages
+    # aligned against: the earliest verified neighbours, plus every document sharing passages
+    # (workers.passage_index: the work is bounded by how many documents hold a fingerprint)
+    cluster_candidates: int = 20
     cached_candidates: int = 256  # prepared candidate texts a worker process keeps (~100 KB each)
 
     @property
@@ -350,12 +351,12 @@ class Ingestor:
     def _candidates(
         self, witnesses: Mapping[str, Witness], edges: Sequence[Edge], sharing: Sequence[tuple[str, int]]
     ) -> list[str]:
-        """The earliest verified neighbours (likely sources) and the strongest passage sharers."""
+        """The earliest verified neighbours (likely sources) and every passage sharer: a
+        document reusing one paragraph each of many sources shares little with each of them."""
         neighbours = [witnesses[e.b] for e in edges if e.b in witnesses]
         earliest = sorted(set(neighbours), key=lambda w: (w.order, w.doc_id))
         chosen = [w.doc_id for w in earliest[: self.config.cluster_candidates]]
-        ranked = sorted((s for s in sharing if s[0] in witnesses), key=lambda s: (-s[1], s[0]))
-        chosen += [other for other, _ in ranked[: self.config.passage_candidates]]
+        chosen += sorted(other for other, _ in sharing if other in witnesses)
         return list(dict.fromkeys(chosen))
 
     def _align(self, own: KeyIndex, prepared: Mapping[str, KeyIndex]) -> dict[str, tuple[Alignment, ...]]:

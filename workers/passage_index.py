@@ -26,9 +26,8 @@ import numpy.typing as npt
 import redis
 from redis.typing import EncodableT
 
-from dedup.errors import ConfigError
 from dedup.records import NormalizedText
-from dedup.winnow import DEFAULT_WINNOW, WinnowConfig, winnow, winnow_array
+from dedup.winnow import DEFAULT_SHARING, DEFAULT_WINNOW, SharingRule, WinnowConfig, winnow, winnow_array
 from workers.direct_connection import Call, LuaScript, run_call
 from workers.keys import Keys
 
@@ -46,15 +45,14 @@ class PassageIndex:
         connection: redis.Redis,
         keys: Keys,
         config: WinnowConfig = DEFAULT_WINNOW,
-        max_docs: int = 50,
-        min_shared: int = 2,
+        max_docs: int = DEFAULT_SHARING.max_docs,
+        min_shared: int = DEFAULT_SHARING.min_shared,
     ) -> None:
-        if max_docs < 1 or min_shared < 1:
-            raise ConfigError(f"max_docs and min_shared must be >= 1, got {max_docs}/{min_shared}")
+        rule = SharingRule(min_shared, max_docs)
         self.connection = connection
         self.config = config
-        self.max_docs = max_docs
-        self.min_shared = min_shared
+        self.max_docs = rule.max_docs
+        self.min_shared = rule.min_shared
         self.version = f"{config.version}-{PASSAGE_INDEX_VERSION}"
         self.base = keys.passages(self.version)
         self._add = LuaScript(connection, "passage_add.lua")
