@@ -1,15 +1,20 @@
 """Local alignment of two normalized texts: which stretches of one reappear in the other.
 
 Works on the match key (simplified, no punctuation or spaces, digits folded to 0), so swapped
-years and counts match and only swapped names break a stretch. Three steps:
+years and counts match and only swapped names break a stretch. The key is read as units: a
+character of a script written without spaces (Chinese, Japanese, Thai...) or a digit is a unit;
+a word of a space-delimited script (Latin, Cyrillic...: letters standing together in the display
+text) is one unit. So Chinese aligns on characters and an English passage, in an English page or
+a Chinese one, on words: seeds are word n-grams and spans are measured in words, so a verbatim
+passage is found whole while a stock phrase of a few words stays below `min_span`. Three steps:
 
-1. seeds: every `seed`-character key n-gram shared by both texts (sorted hashes, NumPy), grouped
+1. seeds: every `seed`-unit n-gram shared by both texts (sorted hashes, NumPy), grouped
    into exact blocks along diagonals;
 2. chaining: blocks are chained like a local alignment (Smith-Waterman over blocks) scoring
    `matched - penalty * unmatched` with `penalty = threshold / (2 * (1 - threshold))`, so every
    chain with a positive score has similarity `2 * matched / (len_a + len_b) >= threshold`;
-3. output: chains at least `min_span` key characters long, as display-text offsets through
-   `NormalizedText.key_offsets`.
+3. output: chains at least `min_span` units long, as display-text offsets through
+   `NormalizedText.key_offsets` (`chains` and `match_blocks` give key offsets).
 
 Alignment is symmetric in spirit and never depends on other documents.
 """
@@ -31,6 +36,10 @@ _LOW32 = np.uint64(0xFFFFFFFF)
 _SHIFT = np.uint64(32)
 # Below this many blocks the neighbour filter costs more than the chaining it saves.
 _FILTER_ABOVE = 64
+_INVERSE = np.uint64(pow(int(_MULT), -1, 1 << 64))  # powers[0] == 1: a one-letter word is its code
+_ZERO = np.uint64(ord("0"))
+# Scripts below U+2E80 written without spaces: Thai, Lao, Tibetan, Myanmar, Khmer.
+_SPACELESS_BELOW_CJK = ((0x0E00, 0x1000), (0x1000, 0x10A0), (0x1780, 0x1800))
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +52,7 @@ class AlignConfig:
     max_gap: int = 12
     max_seed_repeats: int = 24
     lookback: int = 3
-    version: str = "align-2"
+    version: str = "align-3"  # align-3: words of space-delimited scripts are units
 
     def __post_init__(self) -> None:
         if not 2 <= self.seed <= 12:
@@ -112,17 +121,19 @@ class Blocks(NamedTuple):
 
 
 class KeyIndex:
-    """A text prepared for seeding (once per text): its distinct key n-gram hashes, sorted, and
-    where each occurs (`order[first[k]:first[k] + runs[k]]` are the positions of `values[k]`)."""
+    """A text prepared for seeding (once per text): its distinct unit n-gram hashes, sorted, and
+    where each occurs (`order[first[k]:first[k] + runs[k]]` are the unit positions of
+    `values[k]`); `starts[u]` is the key position of unit u (None: every unit is one character)."""
 
-    __slots__ = ("first", "norm", "order", "runs", "seed", "values")
+    __slots__ = ("first", "norm", "order", "runs", "seed", "starts", "values")
 
     def __init__(self, norm: NormalizedText, seed: int) -> None:
         self.norm = norm
         self.seed = seed
+        codes, self.starts = key_units(norm)
         # The low 32 bits (a polynomial hash mod 2**32) are plenty for seeding: a rare collision
         # only adds a lone spurious seed, and 32-bit keys halve what the sorts and searches move.
-        hashes = gram_hashes(norm.key, seed) & _LOW32
+        hashes = _code_hashes(codes, seed) & _LOW32
         # Sorting (hash << 32 | position) is about twice as fast as an argsort of the hashes.
         packed = np.sort((hashes << _SHIFT) | np.arange(hashes.size, dtype=np.uint64))
         self.order = (packed & _LOW32).astype(np.int32)
@@ -136,9 +147,52 @@ class KeyIndex:
         self.runs = edges[1:] - edges[:-1]
 
 
+    def key_position(self, unit: int) -> int:
+        """The key position where unit `unit` starts (the key's length past the last unit)."""
+        if self.starts is None:
+            return unit
+        return int(self.starts[unit]) if unit < self.starts.size else len(self.norm.key)
+
+
+def key_units(norm: NormalizedText) -> tuple[np.ndarray, np.ndarray | None]:
+    """A 64-bit code per unit of the key, and each unit's key position (None when every unit is
+    one character: Chinese text without a word of a space-delimited script)."""
+    codes = _key_codes(norm.key)
+    joins = _word_letters(codes)
+    joins = joins[1:] & joins[:-1]
+    if not joins.any():
+        return codes, None
+    offsets = np.asarray(norm.key_offsets, dtype=np.int64)
+    joins &= offsets[1:] == offsets[:-1] + 1  # letters standing together in the display text
+    if not joins.any():
+        return codes, None
+    fresh = np.ones(codes.size, dtype=bool)
+    fresh[1:] = ~joins
+    starts = np.flatnonzero(fresh)
+    within = np.arange(codes.size) - np.repeat(starts, np.diff(starts, append=codes.size))
+    powers = np.cumprod(np.full(int(within.max()) + 1, _MULT, dtype=np.uint64)) * _INVERSE
+    return np.add.reduceat(codes * powers[within], starts), starts
+
+
+def _word_letters(codes: np.ndarray) -> np.ndarray:
+    """Key characters that are letters of a script written with spaces between words."""
+    spaceless = (codes == _ZERO) | (codes >= 0x2E80)  # digits, CJK, kana, Hangul, and beyond
+    for low, high in _SPACELESS_BELOW_CJK:
+        spaceless |= (codes >= low) & (codes < high)
+    return ~spaceless
+
+
+def _key_codes(key: str) -> np.ndarray:
+    return np.frombuffer(key.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+
+
 def gram_hashes(key: str, seed: int) -> np.ndarray:
     """A 64-bit hash of every `seed`-character n-gram of `key`, in order."""
-    codes = np.frombuffer(key.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    return _code_hashes(_key_codes(key), seed)
+
+
+def _code_hashes(codes: np.ndarray, seed: int) -> np.ndarray:
+    """A 64-bit hash of every `seed`-code n-gram of `codes`, in order."""
     n = len(codes) - seed + 1
     if n <= 0:
         return np.zeros(0, dtype=np.uint64)
@@ -177,19 +231,43 @@ def align_prepared_many(
     a: KeyIndex, bs: Sequence[KeyIndex], config: AlignConfig = DEFAULT_ALIGN
 ) -> list[tuple[Alignment, ...]]:
     return [
-        tuple(_to_display(chain, a.norm, b.norm) for chain in _kept(blocks, config))
+        tuple(_to_display(chain, a, b) for chain in _kept(blocks, config))
         for b, blocks in zip(bs, block_columns_many(a, bs, config), strict=True)
     ]
 
 
 def chains(a: KeyIndex, b: KeyIndex, config: AlignConfig = DEFAULT_ALIGN) -> list[Chain]:
-    """Chains of at least `min_span` key characters with similarity >= threshold, by `a` offset."""
-    return _kept(block_columns_many(a, [b], config)[0], config)
+    """Chains of at least `min_span` units with similarity >= threshold, by `a` offset, in key
+    offsets."""
+    found = _kept(block_columns_many(a, [b], config)[0], config)
+    if a.starts is None and b.starts is None:
+        return found
+    return [_chain_in_key(chain, a, b) for chain in found]
 
 
 def match_blocks(a: KeyIndex, b: KeyIndex, config: AlignConfig = DEFAULT_ALIGN) -> list[Block]:
-    """Maximal exact blocks of at least `seed` key characters that could join a chain, by a."""
-    return [Block(*t) for t in zip(*block_columns_many(a, [b], config)[0], strict=True)]
+    """Maximal exact blocks of at least `seed` units that could join a chain, by a, in key
+    offsets."""
+    blocks = [Block(*t) for t in zip(*block_columns_many(a, [b], config)[0], strict=True)]
+    return [_block_in_key(block, a, b) for block in blocks]
+
+
+def _block_in_key(block: Block, a: KeyIndex, b: KeyIndex) -> Block:
+    """A block of units as a block of key characters (equal units are equal words)."""
+    start_a, start_b = a.key_position(block.a), b.key_position(block.b)
+    return Block(start_a, start_b, a.key_position(block.a + block.size) - start_a)
+
+
+def _chain_in_key(chain: Chain, a: KeyIndex, b: KeyIndex) -> Chain:
+    blocks = tuple(_block_in_key(block, a, b) for block in chain.blocks)
+    return Chain(
+        blocks,
+        a.key_position(chain.a_start),
+        a.key_position(chain.a_end),
+        b.key_position(chain.b_start),
+        b.key_position(chain.b_end),
+        sum(block.size for block in blocks),
+    )
 
 
 def block_columns_many(
@@ -459,11 +537,12 @@ def _trimmed(blocks: Blocks, t: int, over: int) -> Block:
     return Block(blocks.a[t] + over, blocks.b[t] + over, blocks.size[t] - over)
 
 
-def _to_display(chain: Chain, a: NormalizedText, b: NormalizedText) -> Alignment:
+def _to_display(chain: Chain, a: KeyIndex, b: KeyIndex) -> Alignment:
+    a_at, b_at = a.norm.key_offsets, b.norm.key_offsets
     return Alignment(
-        a.key_offsets[chain.a_start],
-        a.key_offsets[chain.a_end - 1] + 1,
-        b.key_offsets[chain.b_start],
-        b.key_offsets[chain.b_end - 1] + 1,
+        a_at[a.key_position(chain.a_start)],
+        a_at[a.key_position(chain.a_end) - 1] + 1,
+        b_at[b.key_position(chain.b_start)],
+        b_at[b.key_position(chain.b_end) - 1] + 1,
         round(chain.similarity, 4),
     )
