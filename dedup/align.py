@@ -37,9 +37,10 @@ _SHIFT = np.uint64(32)
 # Below this many blocks the neighbour filter costs more than the chaining it saves.
 _FILTER_ABOVE = 64
 _INVERSE = np.uint64(pow(int(_MULT), -1, 1 << 64))  # powers[0] == 1: a one-letter word is its code
-_ZERO = np.uint64(ord("0"))
-# Scripts below U+2E80 written without spaces: Thai, Lao, Tibetan, Myanmar, Khmer.
-_SPACELESS_BELOW_CJK = ((0x0E00, 0x1000), (0x1000, 0x10A0), (0x1780, 0x1800))
+# Key characters of a text written without spaces lie in the odd buckets between these bounds:
+# the digit (every digit is "0" in the key), Thai to Myanmar, Khmer, and U+2E80 on (CJK, kana,
+# Hangul syllables and beyond).
+_SPACELESS_BOUNDS = np.array([0x30, 0x31, 0x0E00, 0x10A0, 0x1780, 0x1800, 0x2E80], dtype=np.uint32)
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,17 +158,17 @@ class KeyIndex:
 def key_units(norm: NormalizedText) -> tuple[np.ndarray, np.ndarray | None]:
     """A 64-bit code per unit of the key, and each unit's key position (None when every unit is
     one character: Chinese text without a word of a space-delimited script)."""
-    codes = _key_codes(norm.key)
-    joins = _word_letters(codes)
-    joins = joins[1:] & joins[:-1]
-    if not joins.any():
-        return codes, None
-    offsets = np.asarray(norm.key_offsets, dtype=np.int64)
-    joins &= offsets[1:] == offsets[:-1] + 1  # letters standing together in the display text
-    if not joins.any():
+    narrow = np.frombuffer(norm.key.encode("utf-32-le"), dtype=np.uint32)
+    codes = narrow.astype(np.uint64)
+    letters = _word_letters(narrow)  # positions, usually few in Chinese text
+    pairs = letters[:-1][letters[1:] == letters[:-1] + 1]  # letter at p and at p + 1
+    if pairs.size:
+        offsets = np.asarray(norm.key_offsets, dtype=np.int64)
+        pairs = pairs[offsets[pairs + 1] == offsets[pairs] + 1]  # standing together in the display
+    if not pairs.size:
         return codes, None
     fresh = np.ones(codes.size, dtype=bool)
-    fresh[1:] = ~joins
+    fresh[pairs + 1] = False
     starts = np.flatnonzero(fresh)
     within = np.arange(codes.size) - np.repeat(starts, np.diff(starts, append=codes.size))
     powers = np.cumprod(np.full(int(within.max()) + 1, _MULT, dtype=np.uint64)) * _INVERSE
@@ -175,11 +176,10 @@ def key_units(norm: NormalizedText) -> tuple[np.ndarray, np.ndarray | None]:
 
 
 def _word_letters(codes: np.ndarray) -> np.ndarray:
-    """Key characters that are letters of a script written with spaces between words."""
-    spaceless = (codes == _ZERO) | (codes >= 0x2E80)  # digits, CJK, kana, Hangul, and beyond
-    for low, high in _SPACELESS_BELOW_CJK:
-        spaceless |= (codes >= low) & (codes < high)
-    return ~spaceless
+    """Positions of the key characters that are letters of a script written with spaces."""
+    at = np.flatnonzero(codes < _SPACELESS_BOUNDS[-1])  # above: CJK, kana, Hangul... no spaces
+    bucket = np.searchsorted(_SPACELESS_BOUNDS, codes[at], side="right")
+    return at[(bucket & 1) == 0]
 
 
 def _key_codes(key: str) -> np.ndarray:
