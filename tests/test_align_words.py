@@ -3,10 +3,14 @@ is found whole, in an English page or a Chinese one, and stock phrases are not r
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from bench.latin_corpus import english_paragraphs
 from dedup.align import align
 from dedup.normalize import normalize_text
 from dedup.records import NormalizedText
+from tests.plain_norm import plain_norm
 
 PASSAGE = (
     "The committee examined the railway budget in the spring and rejected the northern route "
@@ -56,3 +60,28 @@ def test_chinese_with_a_few_english_words_still_aligns_on_characters() -> None:
     b = _norm("去年的GDP数据显示，" + CHINESE.replace("全市", "全县"), "b")
     [al] = align(a, b)
     assert "全县" in _span(b, al.b_start, al.b_end) and _span(a, al.a_start, al.a_end).endswith("均衡发展")
+
+
+_WORDS = st.sampled_from(("the", "of", "council", "river", "Anselm", "2019", "northern", "route", "中", "文"))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_WORDS, max_size=60), st.lists(_WORDS, max_size=60), st.sampled_from([" ", ", ", ". ", "\n"]))
+def test_spans_of_word_text_start_and_end_on_word_edges(
+    words_a: list[str], words_b: list[str], glue: str
+) -> None:
+    shared = "The committee examined the railway budget and rejected the northern route after a long debate"
+    a = plain_norm(glue.join(words_a) + glue + shared + glue + glue.join(words_b), "a")
+    b = plain_norm(shared + glue + glue.join(words_a[::-1]), "b")
+    for al in align(a, b):
+        for norm, start, end in ((a, al.a_start, al.a_end), (b, al.b_start, al.b_end)):
+            text = norm.display
+            assert 0 <= start < end <= len(text)
+            assert start == 0 or not _latin(text[start - 1]) or not _latin(text[start])
+            assert end == len(text) or not _latin(text[end - 1]) or not _latin(text[end])
+    at = a.display.index(shared)
+    assert any(al.a_start <= at and al.a_end >= at + len(shared) for al in align(a, b))  # found whole
+
+
+def _latin(ch: str) -> bool:
+    return ch.isascii() and ch.isalpha()
