@@ -1,5 +1,6 @@
 """A document that reuses passages of many sources is traced to every one of them (issue 17, item 6),
-through the real ingest (Importer + Ingestor on a real redis-server)."""
+and a Latin-script passage is traced whole (item 8), through the real ingest (Importer + Ingestor
+on a real redis-server)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import redis
 
+from bench.latin_corpus import english_paragraphs
 from dedup.corpus import CorpusDoc, generate
 from dedup.provenance import trace
 from tests.web_data import KEYS, import_lines
@@ -90,3 +92,27 @@ def test_a_passage_identical_to_its_source_but_for_line_breaks_is_found(
     lines.append(_line(doc, "\n".join([unrelated[0].text, broken, unrelated[1].text]), day + timedelta(60)))
     assert set(import_lines(redis_client, tmp_path / "warc", lines, "broken")) == {"indexed"}
     assert _found(Store(redis_client, KEYS), doc, source.url, passage) >= 0.9
+
+
+def test_english_passages_are_traced_whole_through_the_ingest(
+    redis_client: redis.Redis, tmp_path: Path
+) -> None:
+    # issue 17 item 8: a Latin-script passage, in an English page and in a Chinese one
+    paragraphs = english_paragraphs(9, seed=4)
+    passage = paragraphs[1]
+    chinese = generate(3, 7)[2].text
+    day = date(2016, 1, 1)
+    source = "https://papers.example.org/source.html"
+    lines = [
+        _line(source, "\n".join(paragraphs[:3]), day),
+        _line("https://papers.example.org/copy.html", "\n".join([paragraphs[3], passage, paragraphs[4]]),
+              day + timedelta(5)),
+        _line("https://zh.example.cn/page.html", "\n".join([chinese, passage]), day + timedelta(9)),
+        _line("https://papers.example.org/other.html", "\n".join(paragraphs[5:]), day + timedelta(7)),
+    ]
+    assert set(import_lines(redis_client, tmp_path / "warc", lines, "english")) == {"indexed"}
+    store = Store(redis_client, KEYS)
+    assert _found(store, "https://papers.example.org/copy.html", source, passage) >= 0.97
+    assert _found(store, "https://zh.example.cn/page.html", source, passage) >= 0.97
+    other = store.get(document_id("https://papers.example.org/other.html"))
+    assert other is not None and store.alignments(other.doc_id) == []  # stock phrases are no reuse
