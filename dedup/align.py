@@ -253,9 +253,11 @@ def match_blocks(a: KeyIndex, b: KeyIndex, config: AlignConfig = DEFAULT_ALIGN) 
 
 
 def _block_in_key(block: Block, a: KeyIndex, b: KeyIndex) -> Block:
-    """A block of units as a block of key characters (equal units are equal words)."""
+    """A block of units as a block of key characters (equal units are equal words; the shorter
+    side bounds it all the same, should a seed hash collide)."""
     start_a, start_b = a.key_position(block.a), b.key_position(block.b)
-    return Block(start_a, start_b, a.key_position(block.a + block.size) - start_a)
+    end_a, end_b = a.key_position(block.a + block.size), b.key_position(block.b + block.size)
+    return Block(start_a, start_b, min(end_a - start_a, end_b - start_b))
 
 
 def _chain_in_key(chain: Chain, a: KeyIndex, b: KeyIndex) -> Chain:

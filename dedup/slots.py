@@ -30,7 +30,7 @@ _SHARE = 5  # a position is a blank when at least 1/_SHARE of the texts there di
 MAX_SLOT = 16  # key characters: longer differences are rewrites, not blanks
 _CLAUSE_MARKS = frozenset("，、。；：！？,;:!?\n")
 # Finer than tracing: short exact stretches between two swapped names still anchor a slot.
-SLOT_ALIGN = AlignConfig(threshold=0.6, min_span=5, max_gap=24, version="align-2-slots")
+SLOT_ALIGN = AlignConfig(threshold=0.6, min_span=5, max_gap=24, version="align-3-slots")
 
 
 @dataclass(frozen=True, slots=True)
