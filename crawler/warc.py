@@ -125,6 +125,7 @@ class WarcArchive:
 
     def write_exchange(self, exchange: Exchange) -> Written:
         """Request record, then the response record whose location is returned."""
+        _check_header("WARC-Target-URI", exchange.url)
         response = self._response_record(exchange)
         request = self._request_record(exchange, response)
         self._write(request)
@@ -132,6 +133,7 @@ class WarcArchive:
 
     def write_revisit(self, exchange: Exchange, refers_to: CaptureRef) -> Written:
         """A 304: a revisit record pointing at the capture whose payload did not change."""
+        _check_header("WARC-Target-URI", exchange.url)
         record = self._writer.create_revisit_record(
             exchange.url,
             refers_to.payload_digest,
@@ -145,6 +147,7 @@ class WarcArchive:
 
     def write_document(self, capture: DocumentCapture) -> Written:
         """A metadata record naming a document's pages, so reindex can regroup them."""
+        _check_header("WARC-Target-URI", capture.doc_url)
         body = json.dumps(capture.to_dict(), ensure_ascii=False).encode("utf-8")
         record = self._writer.create_warc_record(
             capture.doc_url,
