@@ -113,9 +113,8 @@ class WarcArchive:
         self._file: IO[bytes] | None = None
         self._relative = ""
         self._size = 0  # of the current file, buffered records included
-        self._pending: list[bytes] = []
+        self._pending: list[tuple[bytes, bool]] = []  # gzip members, and whether each is a capture
         self._pending_bytes = 0
-        self._pending_captures = 0
         self._on_disk = 0  # size of the current file up to its last whole record
         self.captures_written = 0  # response and revisit records on disk
         self.captures_lost = 0  # and those the disk refused
@@ -164,17 +163,17 @@ class WarcArchive:
         them, after cutting the file back to its last whole record."""
         if self._file is None or not self._pending:
             return
-        data, self._pending, self._pending_bytes = b"".join(self._pending), [], 0
-        captures, self._pending_captures = self._pending_captures, 0
-        try:
-            _write_all(self._file, data)
-        except OSError as exc:
-            self.captures_lost += captures
-            self._cut_back()
-            self._abandon()
-            raise ArchiveWriteError(self._relative, exc) from exc
-        self._on_disk += len(data)
-        self.captures_written += captures
+        pending, self._pending, self._pending_bytes = self._pending, [], 0
+        for number, (member, capture) in enumerate(pending):  # what fits is kept, whole
+            try:
+                _write_all(self._file, member)
+            except OSError as exc:
+                self.captures_lost += sum(is_capture for _, is_capture in pending[number:])
+                self._cut_back()
+                self._abandon()
+                raise ArchiveWriteError(self._relative, exc) from exc
+            self._on_disk += len(member)
+            self.captures_written += capture
 
     def close(self) -> None:
         try:
@@ -256,9 +255,8 @@ class WarcArchive:
         self._buffer.seek(0)
         self._buffer.truncate()
         offset = self._size
-        self._pending.append(member)
+        self._pending.append((member, record.rec_type in CAPTURE_RECORDS))
         self._pending_bytes += len(member)
-        self._pending_captures += record.rec_type in CAPTURE_RECORDS
         self._size += len(member)
         if self._pending_bytes >= self._buffer_bytes:
             self.flush()
