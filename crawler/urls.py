@@ -1,8 +1,8 @@
 """A document URL's one canonical form, and its Unicode form for people.
 
 Canonical: an ASCII URI as WARC needs it (RFC 3987 3.1: an IRI's non-ASCII characters
-percent-encoded as UTF-8, its host in IDNA), scheme and host lower-case, spaces encoded, no
-fragment, `/` for an empty path — the form Scrapy requests and our link rules produce, so an
+percent-encoded as UTF-8, its host in IDNA), scheme and host lower-case, escapes upper-case,
+spaces encoded, no fragment, `/` for an empty path — the form Scrapy requests and our link rules produce, so an
 imported page and the same page crawled get one URL. It is what is archived, stored, keyed and
 exported; `display_url` turns it back into Unicode (RFC 3987 3.2) where a person reads it.
 """
@@ -20,6 +20,7 @@ SCHEMES = ("http", "https")
 MAX_URL = 8192  # longer is no page address (servers refuse request lines far shorter)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # CR/LF would end a WARC header line
 _ENCODED_NON_ASCII = re.compile(r"(?:%[89A-Fa-f][0-9A-Fa-f])+")
+_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
 
 
 def canonical_url(url: str) -> str:
@@ -36,7 +37,13 @@ def canonical_url(url: str) -> str:
         raise BadUrl(url, str(exc)) from exc
     if parts.scheme not in SCHEMES or not parts.hostname:
         raise BadUrl(url, "not an http(s) URL with a host")
-    return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", parts.query, ""))
+    path, query = _upper_escapes(parts.path) or "/", _upper_escapes(parts.query)
+    return urlunsplit((parts.scheme, parts.netloc, path, query, ""))
+
+
+def _upper_escapes(part: str) -> str:
+    """`%e8` and `%E8` are one octet (RFC 3986 6.2.2.1): upper case, as encoders write it."""
+    return _ESCAPE.sub(lambda found: found.group(0).upper(), part) if "%" in part else part
 
 
 def matching_url(url: str) -> str:
