@@ -3,8 +3,9 @@
 Canonical: an ASCII URI as WARC needs it (RFC 3987 3.1: an IRI's non-ASCII characters
 percent-encoded as UTF-8, its host in IDNA), scheme and host lower-case, escapes upper-case,
 spaces encoded, no fragment, `/` for an empty path — the form Scrapy requests and our link
-rules produce, so an imported page and the same page crawled get one URL. It is what is archived, stored, keyed and
-exported; `display_url` turns it back into Unicode (RFC 3987 3.2) where a person reads it.
+rules produce, so an imported page and the same page crawled get one URL. It is what is
+archived, stored, keyed and exported; `display_url` turns it back into Unicode (RFC 3987 3.2)
+where a person reads it.
 """
 
 from __future__ import annotations
