@@ -10,6 +10,7 @@ where a person reads it.
 
 from __future__ import annotations
 
+import functools
 import re
 from urllib.parse import unquote_to_bytes, urlsplit, urlunsplit
 
@@ -47,6 +48,7 @@ def _upper_escapes(part: str) -> str:
     return _ESCAPE.sub(lambda found: found.group(0).upper(), part) if "%" in part else part
 
 
+@functools.lru_cache(maxsize=8192)  # a document's URL is keyed several times while it is ingested
 def matching_url(url: str) -> str:
     """The form two spellings of one address share (canonical when it is a URL at all)."""
     try:

@@ -276,8 +276,11 @@ class WarcArchive:
             path = self.warc_dir / self._relative
             if not path.exists():
                 break
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._file = path.open("ab", buffering=0)  # unbuffered: a failed write is cut back whole
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._file = path.open("ab", buffering=0)  # unbuffered: a failed write is cut back whole
+        except OSError as exc:
+            raise ArchiveWriteError(self._relative, exc) from exc
         self._size = self._on_disk = self._file.tell()
         info = self._writer.create_warcinfo_record(
             self._relative, {"software": "dedupcrawl", "format": "WARC File Format 1.1"}

@@ -102,10 +102,11 @@ class ImportRecord:
         url, text, html = (_string(data, name) for name in ("url", "text", "html"))
         if url is None:
             raise Rejected(ImportReason.BAD_URL, "a record needs `url` (a string)")
+        canonical = _canonical(url)
         if text is None and html is None:
             raise Rejected(ImportReason.NO_CONTENT, "a record needs `text` or `html` (a string)")
         return cls(
-            url=_canonical(url),
+            url=canonical,
             text=text,
             html=html,
             title=_string(data, "title"),
