@@ -48,3 +48,27 @@ class RefusedRequest(CrawlerError):
         super().__init__(f"{reason}: {detail}")
         self.reason = reason
         self.detail = detail
+
+
+class BadUrl(CrawlerError):
+    """A document address that is not an http(s) URL or IRI we can archive; `problem` says why."""
+
+    def __init__(self, url: str, problem: str) -> None:
+        super().__init__(f"{url[:200]!r}: {problem}")
+        self.url = url
+        self.problem = problem
+
+
+class ArchiveWriteError(CrawlerError, OSError):
+    """The disk refused a WARC write (full, file too large); the file keeps only whole records."""
+
+    def __init__(self, warc_file: str, cause: OSError) -> None:
+        problem = cause.strerror or str(cause)
+        super().__init__(cause.errno, f"cannot write the WARC archive ({warc_file}): {problem}")
+
+    def __str__(self) -> str:
+        return str(self.strerror)
+
+
+class UnsafeWarcHeader(CrawlerError):
+    """A WARC header value that is not printable ASCII (a CR/LF would inject headers)."""

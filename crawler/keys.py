@@ -5,9 +5,12 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
+from crawler.urls import matching_url
+
 
 def url_hash(url: str) -> str:
-    return hashlib.sha1(url.encode("utf-8")).hexdigest()  # noqa: S324 - a key, not a secret
+    """The key of a URL: every spelling of one address (IRI or URI, `HTTP://`) has the same."""
+    return hashlib.sha1(matching_url(url).encode("utf-8")).hexdigest()  # noqa: S324 - a key, not a secret
 
 
 @dataclass(frozen=True, slots=True)

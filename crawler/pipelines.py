@@ -52,6 +52,16 @@ class HandoffPipeline:
         if self._timer.running:
             self._timer.stop()
         self.flush()
+        self._archived()
+        self._count_captures()
+
+    def _count_captures(self) -> None:
+        """The run's `captures` are the records on disk, and `capture_failed` those the disk
+        refused (full, file too large): the archive's counts replace the ones kept while
+        records waited in its buffer."""
+        archive = services_for(self.crawler).archive
+        self.crawler.stats.set_value("dedupcrawl/captures", archive.captures_written)
+        self.crawler.stats.set_value("dedupcrawl/failed/capture_failed", archive.captures_lost)
 
     def _flush_if_waited(self) -> None:
         if not self._pending or time.monotonic() - self._last_flush < BATCH_MAX_WAIT_S:

@@ -3,7 +3,9 @@
 Each record is its own gzip member, so a (file, offset, length) triple addresses exactly one record
 and `read_page` can fetch it back without scanning. Files roll over at `max_bytes`. Records are
 written whole: each at once, or (with `buffer_bytes`, as the crawler does) held until that many
-bytes wait or `flush()` is called, so a killed writer never leaves half a record behind.
+bytes wait or `flush()` is called, so a killed writer never leaves half a record behind; a write
+the disk refuses part-way (full, file too large) is cut off again, so the file ends after the
+last whole record. Header values are checked to be printable ASCII before anything is written.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import functools
 import hashlib
 import io
 import json
+import os
 import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -29,7 +32,7 @@ from warcio.timeutils import datetime_to_iso_date, iso_date_to_datetime
 from warcio.warcwriter import WARCWriter
 
 from crawler.capture import CaptureRef, DocumentCapture
-from crawler.errors import DigestMismatch, WarcDamage, WarcReadError
+from crawler.errors import ArchiveWriteError, DigestMismatch, UnsafeWarcHeader, WarcDamage, WarcReadError
 from dedup.records import Page
 
 Headers = Sequence[tuple[str, str]]
@@ -44,6 +47,7 @@ _MALFORMED = (ArchiveLoadFailed, EOFError, OSError, zlib.error, ValueError, Attr
 GZIP_LEVEL = isal_zlib.ISAL_DEFAULT_COMPRESSION
 GZIP_WBITS = 31  # a gzip header and trailer: each record a gzip member of its own
 _MEMBER_START = b"\x1f\x8b\x08"  # a gzip member's magic and deflate method
+CAPTURE_RECORDS = ("response", "revisit")  # what a crawl's `captures` counts
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,14 +113,18 @@ class WarcArchive:
         self._file: IO[bytes] | None = None
         self._relative = ""
         self._size = 0  # of the current file, buffered records included
-        self._pending: list[bytes] = []
+        self._pending: list[tuple[bytes, bool]] = []  # gzip members, and whether each is a capture
         self._pending_bytes = 0
+        self._on_disk = 0  # size of the current file up to its last whole record
+        self.captures_written = 0  # response and revisit records on disk
+        self.captures_lost = 0  # and those the disk refused
         # warcio builds and serializes every record; each serialized record is gzipped here.
         self._buffer = io.BytesIO()
         self._writer = WARCWriter(self._buffer, gzip=False, warc_version="1.1")
 
     def write_exchange(self, exchange: Exchange) -> Written:
         """Request record, then the response record whose location is returned."""
+        _check_header("WARC-Target-URI", exchange.url)
         response = self._response_record(exchange)
         request = self._request_record(exchange, response)
         self._write(request)
@@ -124,6 +132,7 @@ class WarcArchive:
 
     def write_revisit(self, exchange: Exchange, refers_to: CaptureRef) -> Written:
         """A 304: a revisit record pointing at the capture whose payload did not change."""
+        _check_header("WARC-Target-URI", exchange.url)
         record = self._writer.create_revisit_record(
             exchange.url,
             refers_to.payload_digest,
@@ -137,6 +146,7 @@ class WarcArchive:
 
     def write_document(self, capture: DocumentCapture) -> Written:
         """A metadata record naming a document's pages, so reindex can regroup them."""
+        _check_header("WARC-Target-URI", capture.doc_url)
         body = json.dumps(capture.to_dict(), ensure_ascii=False).encode("utf-8")
         record = self._writer.create_warc_record(
             capture.doc_url,
@@ -149,16 +159,21 @@ class WarcArchive:
         return self._write(record)
 
     def flush(self) -> None:
-        """Write the buffered records out; OSError if the disk refuses them."""
+        """Write the buffered records out; ArchiveWriteError (an OSError) if the disk refuses
+        them, after cutting the file back to its last whole record."""
         if self._file is None or not self._pending:
             return
-        data, self._pending, self._pending_bytes = b"".join(self._pending), [], 0
-        try:
-            self._file.write(data)
-            self._file.flush()
-        except OSError:
-            self._abandon()
-            raise
+        pending, self._pending, self._pending_bytes = self._pending, [], 0
+        for number, (member, capture) in enumerate(pending):  # what fits is kept, whole
+            try:
+                _write_all(self._file, member)
+            except OSError as exc:
+                self.captures_lost += sum(is_capture for _, is_capture in pending[number:])
+                self._cut_back()
+                self._abandon()
+                raise ArchiveWriteError(self._relative, exc) from exc
+            self._on_disk += len(member)
+            self.captures_written += capture
 
     def close(self) -> None:
         try:
@@ -167,6 +182,14 @@ class WarcArchive:
             if self._file:
                 self._file.close()
             self._file = None
+
+    def _cut_back(self) -> None:
+        """Drop the part of a record a refused write left at the end of the file."""
+        try:
+            if self._file:
+                os.ftruncate(self._file.fileno(), self._on_disk)
+        except OSError:
+            pass  # then reading reports the cut-off record as damage, as after a crash
 
     def _abandon(self) -> None:
         """After a failed write the next record goes to a new file, so an offset handed out for
@@ -213,6 +236,8 @@ class WarcArchive:
         )
 
     def _write(self, record: Any) -> Written:
+        for name, value in record.rec_headers.headers:
+            _check_header(name, value)
         self._open()
         offset, length = self._append(record)
         return Written(
@@ -230,7 +255,7 @@ class WarcArchive:
         self._buffer.seek(0)
         self._buffer.truncate()
         offset = self._size
-        self._pending.append(member)
+        self._pending.append((member, record.rec_type in CAPTURE_RECORDS))
         self._pending_bytes += len(member)
         self._size += len(member)
         if self._pending_bytes >= self._buffer_bytes:
@@ -251,13 +276,27 @@ class WarcArchive:
             path = self.warc_dir / self._relative
             if not path.exists():
                 break
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._file = path.open("ab")
-        self._size = self._file.tell()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._file = path.open("ab", buffering=0)  # unbuffered: a failed write is cut back whole
+        except OSError as exc:
+            raise ArchiveWriteError(self._relative, exc) from exc
+        self._size = self._on_disk = self._file.tell()
         info = self._writer.create_warcinfo_record(
             self._relative, {"software": "dedupcrawl", "format": "WARC File Format 1.1"}
         )
         self._append(info)
+
+
+def _write_all(file: IO[bytes], data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[file.write(view) or 0 :]
+
+
+def _check_header(name: str, value: str) -> None:
+    if not (value.isascii() and value.isprintable()):
+        raise UnsafeWarcHeader(f"WARC header {name} must be printable ASCII, got {value[:200]!r}")
 
 
 def read_page(warc_dir: str | Path, ref: CaptureRef) -> Page:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ class ImportCase:
     url: str
     payload: Callable[[], bytes]  # the JSONL line, the page's bytes or the response body
     headers: tuple[tuple[str, str], ...] = (("Content-Type", "text/html"),)
+    special: str = ""  # an html-form entry that is no plain file: "symlink", "fifo" or "sparse"
 
 
 def _page(body: str, head: str = "") -> str:
@@ -86,13 +88,22 @@ LINKS = "<a href='http://[::1'>a</a><a href='ht!tp://x'>b</a><a href='//'>c</a>"
 
 
 def _case(
-    kind: str, form: str, payload: Callable[[], bytes], headers: tuple[tuple[str, str], ...] = HTML
+    kind: str,
+    form: str,
+    payload: Callable[[], bytes],
+    headers: tuple[tuple[str, str], ...] = HTML,
+    special: str = "",
 ) -> ImportCase:
-    return ImportCase(kind, form, "" if form == "jsonl" else f"{BASE}/{kind}", payload, headers)
+    return ImportCase(kind, form, "" if form == "jsonl" else f"{BASE}/{kind}", payload, headers, special)
 
 
 def _record(url: str, text: str) -> Callable[[], bytes]:
     return lambda: _line({"url": url, "text": text})
+
+
+IRI = f"{BASE}/讲话/iri_url.html"
+UPPER = "HTTP://BAD.example/upper case.html"
+DEEP = b"[" * 1000 + b"]" * 1000
 
 
 IMPORT_CASES: tuple[ImportCase, ...] = (
@@ -133,6 +144,15 @@ IMPORT_CASES: tuple[ImportCase, ...] = (
     _case("jsonl_not_object", "jsonl", lambda: b'["https://bad.example/x", "text"]'),
     _case("jsonl_no_content", "jsonl", lambda: _line({"url": f"{BASE}/jsonl_no_content", "title": "x"})),
     _case("invalid_utf8_jsonl", "jsonl", lambda: b'{"url": "https://bad.example/u", "text": "\xff\xfe"}'),
+    ImportCase("iri_url", "jsonl", IRI, _record(IRI, SPEECH)),
+    ImportCase("upper_case_scheme", "jsonl", UPPER, _record(UPPER, generate(2, seed=78)[1].text)),
+    _case("lone_surrogate_jsonl", "jsonl", lambda: b'{"url": "https://bad.example/s", "text": "\\ud800"}'),
+    _case("deep_json", "jsonl", lambda: b'{"url": "https://bad.example/d", "x": ' + DEEP + b"}"),
+    _case("bad_ipv6_url", "jsonl", lambda: b'{"url": "http://[::1", "text": "x"}'),
+    _case("huge_jsonl_line", "jsonl", _record(f"{BASE}/huge_jsonl_line", SENTENCE * 400_000)),
+    _case("huge_file", "html", lambda: b"", special="sparse"),
+    _case("symlink_out", "html", lambda: b"", special="symlink"),
+    _case("fifo", "html", lambda: b"", special="fifo"),
 )
 
 
@@ -147,7 +167,7 @@ def write_import_files(folder: Path, good: list[dict[str, str]]) -> dict[str, Pa
     lines.write_bytes(b"\n".join(rows) + b"\n")
     for case in IMPORT_CASES:
         if case.form == "html":
-            (pages / f"{case.kind}.html").write_bytes(case.payload())
+            _write_page(pages / f"{case.kind}.html", case)
     warc = folder / "bad.warc.gz"
     with warc.open("wb") as out:
         writer = WARCWriter(out, gzip=True)
@@ -155,6 +175,18 @@ def write_import_files(folder: Path, good: list[dict[str, str]]) -> dict[str, Pa
             if case.form == "warc":
                 _write_response(writer, case)
     return {"jsonl": lines, "html": pages, "warc": warc}
+
+
+def _write_page(path: Path, case: ImportCase) -> None:
+    if case.special == "symlink":
+        path.symlink_to("/etc/passwd")
+    elif case.special == "fifo":
+        os.mkfifo(path)
+    elif case.special == "sparse":
+        with path.open("wb") as handle:
+            handle.truncate(1536 << 20)  # 1.5 GB to whoever reads it, no disk
+    else:
+        path.write_bytes(case.payload())
 
 
 def _write_response(writer: WARCWriter, case: ImportCase) -> None:
@@ -203,4 +235,13 @@ KINDS: dict[str, str] = {
     "jsonl_not_object": "a JSON Lines line that is not an object",
     "jsonl_no_content": "a JSON Lines record without text or html",
     "invalid_utf8_jsonl": "a JSON Lines line that is not UTF-8",
+    "iri_url": "a URL with Chinese characters in its path (an IRI)",
+    "upper_case_scheme": "a URL with an upper-case scheme and host, and a space (`HTTP://BAD.example/a b`)",
+    "lone_surrogate_jsonl": 'a JSON string holding a lone surrogate (`"\\ud800"`)',
+    "deep_json": "JSON nested 1,000 levels",
+    "bad_ipv6_url": "an unparsable URL (`http://[::1`)",
+    "huge_jsonl_line": "a 30 MB JSON Lines line",
+    "huge_file": "a 1.5 GB page file (sparse)",
+    "symlink_out": "a symlink out of the folder (to /etc/passwd)",
+    "fifo": "a FIFO named like a page",
 }

@@ -15,8 +15,11 @@ from typing import Any
 import pytest
 import redis
 
+from crawler.capture import CaptureRef
 from crawler.config import load_sites
 from crawler.errors import SitesConfigError
+from crawler.urls import canonical_url, display_url
+from crawler.warc import read_page
 from dedup.corpus import generate
 from tests.bad_inputs import BASE, IMPORT_CASES, KINDS, SPEECH, ImportCase, jsonl_input_id, write_import_files
 from tests.cli_process import clean_env, run_cli
@@ -158,6 +161,7 @@ class Crawled:
     store: Store
     requests: list[str]
     worker_log: str
+    warc_dir: Path
 
 
 @pytest.fixture(scope="module")
@@ -175,7 +179,7 @@ def crawled(redis_server: ServerInfo, tmp_path_factory: pytest.TempPathFactory) 
     worker = run_cli("worker", "--burst", "--queues", "ingest", env=env, timeout=300)
     assert worker.returncode == 0, worker.stderr[-3000:]
     store = Store(connection, Keys("badcrawl"))
-    yield Crawled(base, runs["fixture-bad"], store, requests, worker.stdout + worker.stderr)
+    yield Crawled(base, runs["fixture-bad"], store, requests, worker.stdout + worker.stderr, home / "warc")
     connection.close()
 
 
@@ -213,6 +217,17 @@ def test_every_bad_page_is_rejected_or_counted_and_nothing_crashes(
 def test_good_pages_of_the_bad_site_are_indexed(crawled: Crawled) -> None:
     stored = {d.url.rsplit("/", 1)[-1] for d in crawled.store.get_many(crawled.store.document_ids()) if d}
     assert {f"good_{n}.html" for n in range(bad_site.GOOD_DOCS)} <= stored
+
+
+def test_a_page_at_a_chinese_path_is_archived_and_indexed(crawled: Crawled) -> None:
+    """An IRI (#16): requested, archived and stored percent-encoded, found by either spelling."""
+    iri = f"{crawled.base}/bad/doc/{bad_site.IRI_DOC}.html"
+    doc = crawled.store.find(iri)
+    assert doc is not None, [r for r in crawled.store.rejections() if "%" in r.url]
+    assert doc.url == canonical_url(iri) != iri and display_url(doc.url) == iri
+    assert crawled.store.find(doc.url) == doc
+    page = read_page(crawled.warc_dir, CaptureRef.from_dict(doc.captures[0]))
+    assert page.url == doc.url and "讲话稿" in page.body.decode("utf-8")
 
 
 def test_odd_links_and_private_targets_are_never_requested(crawled: Crawled) -> None:

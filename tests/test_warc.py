@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import gzip
+import json
+import resource
+import signal
+import subprocess
+import sys
+from collections import Counter
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,7 +19,7 @@ from hypothesis import strategies as st
 from warcio.archiveiterator import ArchiveIterator
 
 from crawler.capture import CaptureRef, DocumentCapture
-from crawler.errors import DigestMismatch, WarcReadError
+from crawler.errors import DigestMismatch, UnsafeWarcHeader, WarcReadError
 from crawler.warc import (
     Exchange,
     WarcArchive,
@@ -23,6 +29,7 @@ from crawler.warc import (
     payload_digest,
     read_page,
 )
+from workers.fixture_web.process import FixtureServer
 
 WHEN = datetime(2024, 3, 5, 8, 30, 1, 123456, tzinfo=UTC)
 
@@ -253,3 +260,75 @@ def test_buffered_archive_writes_whole_records_at_flush(tmp_path: Path) -> None:
         ref.offset,
         later.offset,
     ]
+
+
+# --- what reaches the archive: header values, and a full disk (#17.2, #17.7) ---
+
+
+def test_a_header_value_with_cr_lf_or_non_ascii_is_refused_before_anything_is_written(tmp_path: Path) -> None:
+    archive = WarcArchive(tmp_path, "run")
+    for url in ("http://site.test/a\r\nWARC-Type: revisit", "http://site.test/讲话.html"):
+        with pytest.raises(UnsafeWarcHeader):
+            archive.write_exchange(_exchange(url=url))
+    ref = _capture(archive, _exchange())
+    archive.close()
+    assert [r.record_type for r in iter_records(tmp_path)] == ["warcinfo", "request", "response"]
+    assert read_page(tmp_path, ref).body == _exchange().body
+
+
+ON_DISK = 6000  # bytes any one file of the child may reach: a tiny "disk"
+
+
+def _tiny_disk() -> None:
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # EFBIG instead of death, as ENOSPC on a full disk
+    resource.setrlimit(resource.RLIMIT_FSIZE, (ON_DISK, ON_DISK))
+
+
+_WRITER = """
+import sys
+from crawler.warc import WarcArchive
+from tests.test_warc import _exchange
+archive = WarcArchive(sys.argv[1], "run", buffer_bytes=int(sys.argv[2]))
+try:
+    for n in range(40):
+        archive.write_exchange(_exchange(url=f"http://site.test/doc/{n}.html", body=b"<p>%d</p>" % n * 50))
+    archive.close()
+except OSError as exc:
+    print(f"{type(exc).__name__}: {exc}")
+print(archive.captures_written, archive.captures_lost)
+"""
+
+
+@pytest.mark.parametrize("buffer_bytes", [0, 1 << 20])
+def test_a_full_disk_leaves_only_whole_records_and_counts_what_was_written(
+    tmp_path: Path, buffer_bytes: int
+) -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", _WRITER, str(tmp_path), str(buffer_bytes)],
+        capture_output=True, text=True, timeout=120, check=False, preexec_fn=_tiny_disk,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    error, counts = result.stdout.strip().splitlines()
+    assert error.startswith("ArchiveWriteError: cannot write the WARC archive (run-")
+    written, lost = map(int, counts.split())
+    damage: list[WarcReadError] = []
+    kinds = Counter(r.record_type for r in iter_records(tmp_path, damage.append))
+    assert not damage  # nothing half-written
+    assert kinds["response"] == written and written + lost > 0 and lost > 0
+
+
+def test_a_crawl_on_a_full_disk_reports_the_captures_it_wrote(redis_url: str, tmp_path: Path) -> None:
+    warc_dir = tmp_path / "warc"
+    with FixtureServer(docs=6, seed=3, crawl_delay=0.0) as web:
+        sites = web.write_sites(tmp_path / "sites.toml")
+        command = [sys.executable, "-m", "crawler.run", "--site", "fixture-news", "--sites-file", str(sites),
+                   "--redis-url", redis_url, "--key-prefix", "full", "--warc-dir", str(warc_dir)]  # fmt: skip
+        result = subprocess.run(
+            command, capture_output=True, text=True, timeout=180, check=False, preexec_fn=_tiny_disk
+        )
+    run = json.loads(result.stdout.strip().splitlines()[-1])
+    damage: list[WarcReadError] = []
+    kinds = Counter(r.record_type for r in iter_records(warc_dir, damage.append))
+    assert not damage, damage
+    assert run["stats"]["captures"] == kinds["response"] + kinds["revisit"], (run["stats"], kinds)
+    assert run["stats"]["errors"].get("capture_failed", 0) > 0 and run["status"] == "failed"

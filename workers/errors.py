@@ -19,6 +19,10 @@ class RedisUnavailable(ServiceError):
     """The Redis server cannot be reached or started."""
 
 
+class ImportStopped(ServiceError):
+    """An import that cannot go on (the archive refused a write); says what was done."""
+
+
 class NotFound(ServiceError):
     """A document, cluster or crawl run that the caller named does not exist."""
 

@@ -3,22 +3,32 @@
 Each imported document is first written into our own WARC archive (JSON Lines records as
 they were given, HTML and foreign responses as response records), with a document record,
 so `reindex` rebuilds imports exactly like crawled pages.
+
+Every record stands alone: a bad line, file or WARC record becomes a Rejection naming it and
+the reason (`ImportReason`), and the rest of the input goes on. Only the archive refusing a write
+(disk full) stops an import. Every input is read through a cap (`MAX_BODY`) without reading
+more than the cap first, and a folder import reads only the regular files inside the folder.
 """
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import re
+import stat
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from enum import StrEnum
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit
+from typing import IO, Any
+from urllib.parse import quote, urlsplit
 
 from crawler.capture import DocumentCapture
-from crawler.errors import WarcDamage
+from crawler.errors import ArchiveWriteError, BadUrl, WarcDamage
+from crawler.urls import canonical_url
 from crawler.warc import (
     DOCUMENT_RECORD,
     Exchange,
@@ -34,9 +44,37 @@ from dedup.records import Extraction, Page, Rejection
 
 IMPORT_RECORD = "application/vnd.dedupcrawl.import+json"
 IMPORT_KIND = "import"
-MAX_BODY = 10 * 1024 * 1024  # as the crawler's DOWNLOAD_MAXSIZE: a decompression bomb stops here
+IMPORT_STAGE = "import"
+# As the crawler's DOWNLOAD_MAXSIZE, for a page file, a JSON Lines line or a WARC payload (once
+# decoded: a decompression bomb stops here). Larger inputs are rejected, never truncated: a cut
+# page would be clustered and traced as if it were whole.
+MAX_BODY = 10 * 1024 * 1024
+_READ_CHUNK = 1 << 20
+_PAGE_SUFFIXES = (".html", ".htm")
+# A page file is opened without following a final symlink, without blocking on a FIFO, and is
+# read only after fstat on that descriptor says it is a regular file (no stat-then-open race).
+_OPEN_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
 _ENCODING_HEADERS = {"content-encoding", "transfer-encoding", "content-length"}
 _CANONICAL = re.compile(rb"""<link[^>]+rel=["']?canonical["']?[^>]*href=["']([^"']+)["']""", re.I)
+
+
+class ImportReason(StrEnum):
+    """Why a line, file or WARC record of an import did not become a document."""
+
+    BAD_JSON = "bad_json"  # not JSON (cut off, not UTF-8, nested too deep)
+    BAD_RECORD = "bad_record"  # JSON, but not an object
+    BAD_URL = "bad_url"  # no http(s) URL or IRI we can archive
+    BAD_TEXT = "bad_text"  # a string that is no text (a lone surrogate such as "\\ud800")
+    NO_CONTENT = "no_content"  # neither `text` nor `html`
+    TOO_LARGE = "too_large"  # over MAX_BODY: a file, a JSON Lines line, a decoded WARC payload
+    BAD_ENCODING = "bad_encoding"  # a WARC payload whose content encoding does not decode
+    NOT_HTML = "not_html"  # WARC responses that are no HTML (counted by type, one rejection)
+    UNREADABLE_WARC = "unreadable_warc"  # a damaged stretch of a WARC file
+    INCOMPLETE_DOCUMENT = "incomplete_document"  # a document some of whose pages were lost
+    SYMLINK = "symlink"  # a symbolic link in an imported folder: never followed
+    NOT_REGULAR_FILE = "not_regular_file"  # a FIFO, device or socket in an imported folder
+    UNREADABLE_FILE = "unreadable_file"  # a page file the operating system would not open
+    IMPORT_FAILED = "import_failed"  # anything else wrong with one record (its detail says what)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,26 +91,26 @@ class ImportRecord:
     def from_json(cls, line: bytes | str) -> ImportRecord:
         try:
             data = json.loads(line)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise Rejected("bad_json", str(exc)[:200]) from exc
+        except (ValueError, RecursionError) as exc:  # (UnicodeDecodeError is a ValueError)
+            raise Rejected(ImportReason.BAD_JSON, str(exc)[:200]) from exc
         if not isinstance(data, dict):
-            raise Rejected("bad_record", f"expected an object, got {type(data).__name__}")
+            raise Rejected(ImportReason.BAD_RECORD, f"expected an object, got {type(data).__name__}")
         return cls._checked(data)
 
     @classmethod
     def _checked(cls, data: dict[str, Any]) -> ImportRecord:
-        url, text, html = data.get("url"), data.get("text"), data.get("html")
-        if not isinstance(url, str) or urlsplit(url).scheme not in ("http", "https"):
-            raise Rejected("bad_url", f"url must be an http(s) URL, got {url!r}"[:200])
-        if not isinstance(text, str) and not isinstance(html, str):
-            raise Rejected("no_content", "a record needs `text` or `html` (a string)")
-        title = data.get("title")
+        url, text, html = (_string(data, name) for name in ("url", "text", "html"))
+        if url is None:
+            raise Rejected(ImportReason.BAD_URL, "a record needs `url` (a string)")
+        canonical = _canonical(url)
+        if text is None and html is None:
+            raise Rejected(ImportReason.NO_CONTENT, "a record needs `text` or `html` (a string)")
         return cls(
-            url=url,
-            text=text if isinstance(text, str) else None,
-            html=html if isinstance(html, str) else None,
-            title=title if isinstance(title, str) else None,
-            published=_published(data.get("published")),
+            url=canonical,
+            text=text,
+            html=html,
+            title=_string(data, "title"),
+            published=_published(_string(data, "published")),
         )
 
     def to_json(self) -> bytes:
@@ -107,8 +145,29 @@ class ImportRecord:
         )
 
 
-def _published(value: object) -> date | None:
-    if not isinstance(value, str) or not value.strip():
+def _string(data: dict[str, Any], name: str) -> str | None:
+    """The field if it is a string; Rejected if it is a string that is no text (JSON allows
+    a lone surrogate such as "\\ud800", which no UTF-8 file can hold)."""
+    value = data.get(name)
+    if not isinstance(value, str):
+        return None
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise Rejected(ImportReason.BAD_TEXT, f"`{name}`: {exc.reason} at {exc.start}") from exc
+    return value
+
+
+def _canonical(url: str) -> str:
+    try:
+        return canonical_url(url)
+    except BadUrl as exc:
+        raise Rejected(ImportReason.BAD_URL, str(exc)) from exc
+
+
+def _published(value: str | None) -> date | None:
+    if value is None or not value.strip():
         return None
     try:
         return date.fromisoformat(value.strip()[:10])
@@ -117,30 +176,56 @@ def _published(value: object) -> date | None:
 
 
 class Importer:
-    """Archives imported documents and yields one DocumentCapture (or a Rejection) each."""
+    """Archives imported documents and yields one DocumentCapture (or a Rejection) each;
+    `current` names the line, file or record the item last yielded came from."""
 
     def __init__(self, archive: WarcArchive) -> None:
         self.archive = archive
+        self.current = ""
 
     def jsonl(self, path: Path) -> Iterator[DocumentCapture | Rejection]:
         with path.open("rb") as handle:
-            for number, line in enumerate(handle, 1):
-                if line.strip():
-                    yield self._jsonl_line(line, f"import:{path.name}:{number}")
+            for number, line in _capped_lines(handle, MAX_BODY):
+                if line is None or line.strip():
+                    self.current = f"{path.name}:{number}"
+                    yield self._alone(f"import:{self.current}", "", self._jsonl_line, line)
 
-    def _jsonl_line(self, line: bytes, input_id: str) -> DocumentCapture | Rejection:
-        try:
-            record = ImportRecord.from_json(line)
-        except Rejected as rejected:
-            return Rejection(input_id, "", "import", rejected.reason, rejected.detail)
-        headers = (("Content-Type", IMPORT_RECORD),)
-        return self._archive(record.url, headers, record.to_json())
+    def _jsonl_line(self, line: bytes | None) -> DocumentCapture:
+        if line is None:
+            raise Rejected(ImportReason.TOO_LARGE, f"a line of more than {MAX_BODY} bytes (not read)")
+        record = ImportRecord.from_json(line)
+        return self._archive(record.url, (("Content-Type", IMPORT_RECORD),), record.to_json())
 
     def html_folder(self, folder: Path) -> Iterator[DocumentCapture | Rejection]:
-        for path in sorted(p for p in folder.rglob("*") if p.suffix.lower() in (".html", ".htm")):
-            body = path.read_bytes()
-            url = _canonical(body) or f"https://import.invalid/{path.relative_to(folder).as_posix()}"
-            yield self._archive(url, (("Content-Type", "text/html"),), body)
+        """The .html/.htm regular files under `folder`; a symlink, FIFO, device or socket is a
+        rejection, and nothing outside the folder is ever opened (`os.fwalk` holds each
+        directory open and does not descend a linked one; files are opened relative to it)."""
+        top = folder.resolve()  # the folder named is followed; nothing inside it is
+        for root, dirs, files, root_fd in os.fwalk(top, follow_symlinks=False):
+            dirs.sort()
+            base = Path(root).relative_to(top)
+            for name in sorted(dirs):
+                if _is_link(name, root_fd):
+                    detail = "a link to a directory (not followed)"
+                    yield self._refused(base / name, ImportReason.SYMLINK, detail)
+            for name in sorted(files):
+                if name.lower().endswith(_PAGE_SUFFIXES):
+                    yield self._folder_file(base / name, name, root_fd)
+
+    def _folder_file(self, relative: Path, name: str, root_fd: int) -> DocumentCapture | Rejection:
+        url = _file_url(relative)
+        self.current = relative.as_posix()
+
+        return self._alone(f"import:{url}", url, self._archive_file, url, name, root_fd)
+
+    def _archive_file(self, url: str, name: str, root_fd: int) -> DocumentCapture:
+        body = _read_regular_file(name, root_fd, MAX_BODY)
+        return self._archive(_canonical_link(body) or url, (("Content-Type", "text/html"),), body)
+
+    def _refused(self, relative: Path, reason: ImportReason, detail: str) -> Rejection:
+        url = _file_url(relative)
+        self.current = relative.as_posix()
+        return Rejection(f"import:{url}", url, IMPORT_STAGE, reason, detail)
 
     def warc(self, path: Path) -> Iterator[DocumentCapture | Rejection]:
         """HTML responses of a foreign WARC file, one document each; from a dedupcrawl archive,
@@ -151,10 +236,14 @@ class Importer:
             bad = damaged_members(path)  # read by both passes
             grouped = _document_records(path, bad, damage.append)
             yield from self._warc_documents(path, grouped, bad, lambda found: damage.append(str(found)))
+        except ArchiveWriteError:
+            raise
         except Exception as exc:  # a record warcio parsed that still trips the reading: the rest
             damage.append(f"{type(exc).__name__}: {exc}"[:300])
         for number, problem in enumerate(damage, 1):
-            yield Rejection(f"import:{path.name}:damage{number}", "", "import", "unreadable_warc", problem)
+            self.current = f"{path.name}:damage{number}"
+            reason = ImportReason.UNREADABLE_WARC
+            yield Rejection(f"import:{self.current}", "", IMPORT_STAGE, reason, _printable(problem))
 
     def _warc_documents(
         self,
@@ -171,48 +260,67 @@ class Importer:
             if not _is_html_response(record):
                 skipped[_content_type(record)] += record.rec_type == "response"
                 continue
+            url = record.rec_headers.get_header("WARC-Target-URI") or ""
+            self.current = f"{path.name}:{url}"
             try:
                 response = _response(record)
             except Rejected as rejected:
-                url = record.rec_headers.get_header("WARC-Target-URI") or ""
-                input_id = f"import:{path.name}:{url}"
-                yield Rejection(input_id, url, "import", rejected.reason, rejected.detail)
+                yield self._rejection(f"import:{self.current}", url, rejected)
                 continue
             doc = page_of.get(response.url)
             if doc is None and grouped:
                 continue  # our own archive: responses outside a document are list pages
             if doc is None:
-                yield self._archive(response.url, response.headers, response.body, response.date)
+                yield self._alone(f"import:{self.current}", url, self._archive_response, response)
                 continue
             pages = waiting.setdefault(doc.doc_url, {})
             pages[response.url] = response
             if len(pages) == len(doc.pages):
-                yield self._archive_pages(doc, [pages[p.url] for p in doc.pages])
+                self.current = f"{path.name}:{doc.doc_url}"
+                found = [pages[p.url] for p in doc.pages]
+                yield self._alone(f"import:{self.current}", doc.doc_url, self._archive_pages, doc, found)
                 del waiting[doc.doc_url]
                 done.add(doc.doc_url)
+        yield from self._leftovers(path, grouped, waiting, done, skipped)
+
+    def _leftovers(
+        self,
+        path: Path,
+        grouped: dict[str, DocumentCapture],
+        waiting: dict[str, dict[str, _Response]],
+        done: set[str],
+        skipped: Counter[str],
+    ) -> Iterator[Rejection]:
         for doc in grouped.values():  # pages lost to damage, or archived in another file
             if doc.doc_url not in done:
                 found = f"{len(waiting.get(doc.doc_url, {}))} of {len(doc.pages)} pages in {path.name}"
-                input_id = f"import:{path.name}:{doc.doc_url}"
-                yield Rejection(input_id, doc.doc_url, "import", "incomplete_document", found)
+                self.current = f"{path.name}:{doc.doc_url}"
+                reason = ImportReason.INCOMPLETE_DOCUMENT
+                yield Rejection(f"import:{self.current}", doc.doc_url, IMPORT_STAGE, reason, found)
         if +skipped:  # counted, not one rejection per image or stylesheet
             kinds = ", ".join(f"{kind} {n}" for kind, n in (+skipped).most_common())
-            yield Rejection(f"import:{path.name}:not_html", "", "import", "not_html", kinds[:500])
+            self.current = f"{path.name}:not_html"
+            reason = ImportReason.NOT_HTML
+            yield Rejection(f"import:{self.current}", "", IMPORT_STAGE, reason, _printable(kinds[:500]))
+
+    def _archive_response(self, response: _Response) -> DocumentCapture:
+        return self._archive(response.url, response.headers, response.body, response.date)
 
     def _archive_pages(self, doc: DocumentCapture, responses: list[_Response]) -> DocumentCapture:
         refs = []
         for response in responses:
             exchange = Exchange(
-                response.url, "GET", (), 200, "OK", response.headers, response.body, response.date
+                _canonical(response.url), "GET", (), 200, "OK", response.headers, response.body, response.date
             )
             refs.append(capture_ref(self.archive.write_exchange(exchange), exchange, doc.site, None))
-        capture = DocumentCapture(doc.doc_url, doc.site, doc.site_kind, tuple(refs))
+        capture = DocumentCapture(_canonical(doc.doc_url), doc.site, doc.site_kind, tuple(refs))
         self.archive.write_document(capture)
         return capture
 
     def _archive(
         self, url: str, headers: tuple[tuple[str, str], ...], body: bytes, when: datetime | None = None
     ) -> DocumentCapture:
+        url = _canonical(url)  # the one form archived, stored and matched (crawler.urls)
         fetched = when or datetime.now(UTC)
         exchange = Exchange(url, "GET", (), 200, "OK", headers, body, fetched)
         written = self.archive.write_exchange(exchange)
@@ -221,6 +329,101 @@ class Importer:
         capture = DocumentCapture(doc_url=url, site=site, site_kind=IMPORT_KIND, pages=(ref,))
         self.archive.write_document(capture)
         return capture
+
+    def _alone(
+        self, input_id: str, url: str, work: Callable[..., DocumentCapture], *args: Any
+    ) -> DocumentCapture | Rejection:
+        """One record's import: whatever is wrong with it ends as its rejection. Only the
+        archive refusing a write stops the import (every later record would fail the same)."""
+        try:
+            return work(*args)
+        except ArchiveWriteError:
+            raise
+        except Rejected as rejected:
+            return self._rejection(input_id, url, rejected)
+        except Exception as exc:  # one record's surprise must not cost the records after it
+            failed = Rejected(ImportReason.IMPORT_FAILED, f"{type(exc).__name__}: {exc}")
+            return self._rejection(input_id, url, failed)
+
+    @staticmethod
+    def _rejection(input_id: str, url: str, rejected: Rejected) -> Rejection:
+        detail = _printable(rejected.detail[:500])
+        return Rejection(_printable(input_id), _printable(url), IMPORT_STAGE, rejected.reason, detail)
+
+
+def _capped_lines(handle: IO[bytes], cap: int) -> Iterator[tuple[int, bytes | None]]:
+    """Each line with its number, read at most `cap` bytes at a time: a longer line is None
+    (its rest is read in chunks and dropped), so memory stays bounded by the cap."""
+    number = 0
+    while line := handle.readline(cap + 1):
+        number += 1
+        if len(line) <= cap or line.endswith(b"\n"):
+            yield number, line
+            continue
+        while (rest := handle.readline(_READ_CHUNK)) and not rest.endswith(b"\n"):
+            pass
+        yield number, None
+
+
+def _file_url(relative: Path) -> str:
+    """A saved page's address: its path in the folder, percent-encoded from its bytes, so a
+    name with CR/LF, spaces or Chinese characters is still one ASCII URL."""
+    return "https://import.invalid/" + quote(os.fsencode(relative.as_posix()), safe="/")
+
+
+def _is_link(name: str, dir_fd: int) -> bool:
+    try:
+        return stat.S_ISLNK(os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_mode)
+    except OSError:
+        return False
+
+
+def _read_regular_file(name: str, dir_fd: int, cap: int) -> bytes:
+    """The bytes of a regular file (at most `cap`) named `name` in the directory `dir_fd`."""
+    try:
+        fd = os.open(name, _OPEN_FLAGS, dir_fd=dir_fd)
+    except OSError as exc:
+        raise _refusal(exc) from exc
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise Rejected(ImportReason.NOT_REGULAR_FILE, f"a {_file_kind(info.st_mode)}, not a file")
+        if info.st_size > cap:
+            raise Rejected(ImportReason.TOO_LARGE, f"{info.st_size} bytes, more than {cap} (not read)")
+        return _read_capped(fd, cap)
+    finally:
+        os.close(fd)
+
+
+def _refusal(exc: OSError) -> Rejected:
+    if exc.errno == errno.ELOOP:
+        return Rejected(ImportReason.SYMLINK, "a symbolic link (not followed)")
+    if exc.errno == errno.ENXIO:
+        return Rejected(ImportReason.NOT_REGULAR_FILE, "a socket, not a file")
+    return Rejected(ImportReason.UNREADABLE_FILE, exc.strerror or str(exc))
+
+
+def _read_capped(fd: int, cap: int) -> bytes:
+    """At most `cap` bytes; Rejected when there are more (a file that grew since fstat)."""
+    chunks, total = [], 0
+    while chunk := os.read(fd, min(_READ_CHUNK, cap + 1 - total)):
+        chunks.append(chunk)
+        total += len(chunk)
+        if total > cap:
+            raise Rejected(ImportReason.TOO_LARGE, f"more than {cap} bytes")
+    return b"".join(chunks)
+
+
+def _file_kind(mode: int) -> str:
+    kinds = ((stat.S_ISFIFO, "FIFO"), (stat.S_ISCHR, "character device"), (stat.S_ISBLK, "block device"),
+             (stat.S_ISSOCK, "socket"), (stat.S_ISDIR, "directory"))  # fmt: skip
+    return next((name for test, name in kinds if test(mode)), "special file")
+
+
+def _printable(text: str) -> str:
+    """`text` storable and showable: lone surrogates escaped, control characters as `?`."""
+    safe = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return "".join(c if c.isprintable() or c in "\n\t" else "?" for c in safe)
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,9 +442,9 @@ def _response(record: Any) -> _Response:
     try:
         body = record.content_stream().read(MAX_BODY + 1)
     except Exception as exc:  # warcio's decoders raise many kinds on bad encodings
-        raise Rejected("bad_encoding", f"{type(exc).__name__}: {exc}"[:300]) from exc
+        raise Rejected(ImportReason.BAD_ENCODING, f"{type(exc).__name__}: {exc}"[:300]) from exc
     if len(body) > MAX_BODY:
-        raise Rejected("too_large", f"more than {MAX_BODY} bytes once decoded")
+        raise Rejected(ImportReason.TOO_LARGE, f"more than {MAX_BODY} bytes once decoded")
     return _Response(url, headers, body, _warc_date(record) or datetime.now(UTC))
 
 
@@ -271,12 +474,15 @@ def _document_records(
     return found
 
 
-def _canonical(body: bytes) -> str | None:
+def _canonical_link(body: bytes) -> str | None:
+    """The page's own <link rel=canonical> address, if it is one we can archive."""
     found = _CANONICAL.search(body[:200_000])
     if not found:
         return None
-    url = found.group(1).decode("utf-8", "replace")
-    return url if urlsplit(url).scheme in ("http", "https") else None
+    try:
+        return canonical_url(found.group(1).decode("utf-8", "replace"))
+    except BadUrl:
+        return None
 
 
 def _is_html_response(record: Any) -> bool:

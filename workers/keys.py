@@ -4,7 +4,7 @@ Layout (prefix `P`, default `dc`; `F` is a fingerprint-config id):
 
     P:doc:{id}              hash   document record (see workers.store)
     P:docs                  zset   document ids by ingest order
-    P:url:{sha1(url)}       string document id of a URL
+    P:url:{sha1(url)}       string document id of a URL (its canonical form: crawler.urls)
     P:seq                   string last document sequence number (ingest order)
     P:aln:{A}:{id}          hash   other doc id -> JSON alignments (aligner version A), this doc on side a
     P:changes               zset   doc ids by the change counter P:change_seq (export cursor)
@@ -27,12 +27,11 @@ Layout (prefix `P`, default `dc`; `F` is a fingerprint-config id):
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
+from crawler.keys import url_hash
 
-def url_hash(url: str) -> str:
-    return hashlib.sha1(url.encode("utf-8")).hexdigest()  # noqa: S324 - a key, not a secret
+__all__ = ["Keys", "url_hash"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import typer
@@ -11,11 +13,13 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from crawler.capture import DocumentCapture
-from crawler.errors import WarcReadError
+from crawler.errors import ArchiveWriteError, WarcReadError
+from crawler.urls import display_url
 from crawler.warc import WarcArchive, iter_documents
 from dedup.records import Rejection
 from workers import derived_state
 from workers.connection import redis_connection
+from workers.errors import ImportStopped
 from workers.imports import Importer
 from workers.ingest import REJECTED, Ingestor
 from workers.jobs import build_ingestor
@@ -26,17 +30,24 @@ console = Console(stderr=True)
 
 def import_(
     path: Path = typer.Argument(..., exists=True, help="A .jsonl file, a WARC file or a folder of pages."),
-    as_json: bool = typer.Option(False, "--json", help="Print the counts as one JSON object."),
+    as_json: bool = typer.Option(
+        False, "--json", help="Print the counts, reasons and each rejected input as one JSON object."
+    ),
 ) -> None:
-    """Import documents that were not crawled; each goes through the same ingest path."""
+    """Import documents that were not crawled; each goes through the same ingest path. A bad
+    line, file or record is rejected with its reason and the rest goes on."""
     settings = load_settings()
     archive = WarcArchive(settings.warc_dir, "import")
+    importer, tally = Importer(archive), _Tally(listed=True)
     try:
         with redis_connection(settings) as connection:
-            counts = _ingest_all(build_ingestor(connection), _import_source(Importer(archive), path))
+            _ingest_all(build_ingestor(connection), _import_source(importer, path), tally, importer)
+    except ArchiveWriteError as exc:  # every later record would fail the same way
+        done = tally.summary() or "nothing imported"
+        raise ImportStopped(f"{exc}; stopped at {importer.current or 'the start'} ({done})") from exc
     finally:
         archive.close()
-    _report(counts, as_json)
+    _report(tally, as_json)
 
 
 def reindex(
@@ -50,12 +61,13 @@ def reindex(
             derived_state.clear(connection, settings.key_prefix)
         ingestor = build_ingestor(connection)
         errors: list[WarcReadError] = []
-        counts = _ingest_all(ingestor, iter_documents(settings.warc_dir, errors.append))
+        tally = _Tally(listed=False)
+        _ingest_all(ingestor, iter_documents(settings.warc_dir, errors.append), tally)
         for error in errors:
             ingestor.store.reject(Rejection(f"warc:{error}", "", "read", "unreadable_warc", str(error)))
-        counts["unreadable_files"] = len({getattr(error, "warc_file", str(error)) for error in errors})
-        counts["damaged_stretches"] = len(errors)
-    _report(counts, as_json)
+        tally.counts["unreadable_files"] = len({getattr(error, "warc_file", str(error)) for error in errors})
+        tally.counts["damaged_stretches"] = len(errors)
+    _report(tally, as_json)
 
 
 def _import_source(importer: Importer, path: Path) -> Iterable[DocumentCapture | Rejection]:
@@ -69,22 +81,59 @@ def _import_source(importer: Importer, path: Path) -> Iterable[DocumentCapture |
     raise typer.BadParameter(f"{path}: expected a .jsonl file, a WARC file or a folder of HTML pages")
 
 
-def _ingest_all(ingestor: Ingestor, items: Iterable[DocumentCapture | Rejection]) -> dict[str, int]:
-    counts: dict[str, int] = {}
+@dataclass
+class _Tally:
+    """What a run did: outcomes and rejection reasons counted, and (`listed`) each rejection."""
+
+    listed: bool
+    counts: Counter[str] = field(default_factory=Counter)
+    reasons: Counter[str] = field(default_factory=Counter)
+    rejections: list[dict[str, str]] = field(default_factory=list)
+
+    def add(self, status: str, rejection: Rejection | None, where: str) -> None:
+        self.counts[status] += 1
+        if rejection is None:
+            return
+        self.reasons[rejection.reason] += 1
+        if self.listed:
+            found = {"input": where or rejection.input_id, "url": display_url(rejection.url)}
+            found |= {"stage": rejection.stage, "reason": rejection.reason, "detail": rejection.detail}
+            self.rejections.append(found)
+
+    def summary(self) -> str:
+        """`indexed 8, rejected 3 (bad_url 2, too_large 1)`."""
+        parts = [f"{k} {v}" for k, v in sorted(self.counts.items())]
+        reasons = ", ".join(f"{k} {v}" for k, v in self.reasons.most_common())
+        return ", ".join(parts) + (f" ({reasons})" if reasons else "")
+
+    def to_dict(self) -> dict[str, object]:
+        listed = {"rejections": self.rejections} if self.listed else {}
+        return {**self.counts, "reasons": dict(self.reasons.most_common()), **listed}
+
+
+def _ingest_all(
+    ingestor: Ingestor,
+    items: Iterable[DocumentCapture | Rejection],
+    tally: _Tally,
+    importer: Importer | None = None,
+) -> None:
     with _progress() as progress:
         task = progress.add_task("ingest", total=None)
         for item in items:
-            status = _ingest_one(ingestor, item)
-            counts[status] = counts.get(status, 0) + 1
+            status, rejection = _ingest_one(ingestor, item)
+            tally.add(status, rejection, importer.current if importer else "")
             progress.advance(task)
-    return counts
 
 
-def _ingest_one(ingestor: Ingestor, item: DocumentCapture | Rejection) -> str:
+def _ingest_one(ingestor: Ingestor, item: DocumentCapture | Rejection) -> tuple[str, Rejection | None]:
     if isinstance(item, Rejection):
         ingestor.store.reject(item)
-        return REJECTED
-    return ingestor.ingest_capture(item).status
+        return REJECTED, item
+    outcome = ingestor.ingest_capture(item)
+    if outcome.status != REJECTED:
+        return outcome.status, None
+    stored = ingestor.store.rejection(outcome.input_id)
+    return REJECTED, stored or Rejection(outcome.input_id, item.doc_url, "", outcome.reason)
 
 
 def _progress() -> Progress:
@@ -98,8 +147,8 @@ def _progress() -> Progress:
     )
 
 
-def _report(counts: dict[str, int], as_json: bool) -> None:
+def _report(tally: _Tally, as_json: bool) -> None:
     if as_json:
-        typer.echo(json.dumps(counts, sort_keys=True))
+        typer.echo(json.dumps(tally.to_dict(), sort_keys=True, ensure_ascii=False))
     else:
-        console.print(", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "nothing to do")
+        console.print(tally.summary() or "nothing to do", markup=False, highlight=False)

@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from crawler.urls import display_url
 from dedup.provenance import Trace, TracedSpan, WitnessSpan, trace
 from dedup.slots import Template, template_slots
 from workers.cluster_store import ClusterConfig, ClusterStore
@@ -113,7 +114,7 @@ def _day(day: date | None) -> str | None:
 def print_trace(record: Mapping[str, Any], out: Console = console) -> None:
     sources = list(dict.fromkeys(span["source"]["id"] for span in record["spans"]))
     colour = {source: _COLOURS[i % len(_COLOURS)] for i, source in enumerate(sources)}
-    out.print(f"[bold]{record['id']}[/bold] {record['url']}")
+    out.print(f"[bold]{record['id']}[/bold] {display_url(record['url'])}")
     out.print(f"reused {record['reuse_ratio']:.1%} of the text from {len(sources)} source(s)")
     text = Text(record["text"])
     for span in record["spans"]:
@@ -125,7 +126,7 @@ def print_trace(record: Mapping[str, Any], out: Console = console) -> None:
         table.add_row(
             Text(f"{span['start']}-{span['end']}", style=colour[source["id"]]),
             f"{span['similarity']:.2f}",
-            source["url"],
+            display_url(source["url"]),
             source["published"] or "?",
             str(len(span["witnesses"])),
         )
@@ -133,7 +134,8 @@ def print_trace(record: Mapping[str, Any], out: Console = console) -> None:
 
 
 def print_template(record: Mapping[str, Any], out: Console = console) -> None:
-    out.print(f"[bold]cluster {record['id']}[/bold] template of {record['representative']['url']}")
+    shown = display_url(record["representative"]["url"] or "")
+    out.print(f"[bold]cluster {record['id']}[/bold] template of {shown}")
     text = Text(record["text"])
     text.highlight_regex(r"\{\{\d+\}\}", "bold reverse")
     out.print(text)

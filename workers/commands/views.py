@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from crawler.urls import display_url
 from workers.commands.trace import print_template, print_trace, template_record, trace_record
 from workers.connection import redis_connection
 from workers.errors import NotFound
@@ -44,8 +45,8 @@ def clusters(
     for c in found:
         rep = c["members"][0]
         sites = sorted({m["url"].split("/")[2] for m in c["members"] if "://" in m["url"]})
-        table.add_row(c["id"], str(c["size"]), Text(rep["title"] or rep["url"]), str(rep["published"] or "?"),
-                      ", ".join(sites))
+        shown = Text(rep["title"] or display_url(rep["url"]))
+        table.add_row(c["id"], str(c["size"]), shown, str(rep["published"] or "?"), ", ".join(sites))
     console.print(table)
 
 
@@ -105,7 +106,7 @@ def _print_cluster(catalog: Catalog, found: dict[str, Any]) -> None:
     table.add_column("contain.", justify="right")
     for m in found["members"]:
         mark = " *" if m["id"] == found["representative"] else ""
-        table.add_row(m["id"] + mark, Text(m["title"] or m["url"]), str(m["published"] or "?"),
+        table.add_row(m["id"] + mark, Text(m["title"] or display_url(m["url"])), str(m["published"] or "?"),
                       f"{m['jaccard']:.2f}", f"{m['containment']:.2f}")
     console.print(table)
     console.print("* representative")

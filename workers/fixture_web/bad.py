@@ -10,6 +10,7 @@ can serve, as a page or as a server behaviour, next to a few good documents.
     /bad/doc/private_redirect_{n}.html  302 to 169.254.169.254, 10.0.0.1, and this server as
                                2130706433, 0x7f000001 and localhost (none allow-listed)
     /bad/doc/good_{n}.html     ordinary speeches: they must come through unaffected
+    /bad/doc/讲话稿.html        an ordinary speech at a path of Chinese characters (an IRI)
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import functools
 import gzip
 import html
 from collections.abc import Callable
+from urllib.parse import unquote
 
 import brotli
 
@@ -26,6 +28,7 @@ from dedup.corpus import generate
 PREFIX = "/bad/"
 SLOW_S = 4.0  # the fixture-bad site's timeout is 2 s
 GOOD_DOCS = 3
+IRI_DOC = "讲话稿"  # linked as written; the crawler requests it percent-encoded
 BOMB_BYTES = 200 * 2**20
 # Private targets; the loopback ones spell this server's own address another way and carry
 # `ssrf` in the query, so a test sees in the request log whether the guard let one through.
@@ -138,7 +141,7 @@ ERRORS = {"server_error_0": 500, "server_error_1": 502, "server_error_2": 503}
 def names() -> list[str]:
     """Every page linked from the index."""
     goods = [f"good_{n}" for n in range(GOOD_DOCS)]
-    return [*PAGES, "redirect_loop", *REDIRECTS, *ERRORS, *goods]
+    return [*PAGES, "redirect_loop", *REDIRECTS, *ERRORS, *goods, IRI_DOC]
 
 
 def respond(path: str, base: str) -> Page | None:
@@ -147,7 +150,7 @@ def respond(path: str, base: str) -> Page | None:
         links = "".join(f"<li><a href='{base}/bad/doc/{n}.html'>{n}</a></li>" for n in names())
         odd = "".join(f"<li><a href='{html.escape(link)}'>odd</a></li>" for link in BAD_LINKS)
         return _ok(_page(f"<ul>{links}{odd}</ul>", title="坏页面"))
-    name = path.removeprefix(PREFIX + "doc/").removesuffix(".html")
+    name = unquote(path.removeprefix(PREFIX + "doc/").removesuffix(".html"))
     hop = name.removeprefix("redirect_loop").removeprefix("_")
     if name.startswith("redirect_loop") and (hop == "" or hop.isdigit()):
         # A new URL every hop, so only the crawler's redirect limit ends it.
@@ -159,6 +162,8 @@ def respond(path: str, base: str) -> Page | None:
         return 302, (("Location", location), ("Content-Type", "text/plain")), b"", 0.0
     if name in ERRORS:
         return ERRORS[name], (("Content-Type", "text/plain"),), b"server error", 0.0
+    if name == IRI_DOC:
+        return _ok(_page(_paragraphs(generate(1, seed=103)[0].text), title=IRI_DOC))
     if name.startswith("good_") and name[5:].isdigit() and int(name[5:]) < GOOD_DOCS:
         return _ok(_page(_paragraphs(_speeches()[int(name[5:])]), title=f"讲话{name[5:]}"))
     return None
