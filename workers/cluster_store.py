@@ -45,6 +45,7 @@ class ClusterInfo:
     representative: str
     representative_published: date | None
     fingerprint_id: str
+    representative_length: int = 0  # display characters
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,6 +225,7 @@ def _info(cluster_id: str, record: dict[str, str]) -> ClusterInfo:
         record["representative"],
         _date(record["rep_published"]),
         record["fingerprint_id"],
+        int(record.get("rep_length") or 0),
     )
 
 

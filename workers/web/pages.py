@@ -14,7 +14,7 @@ from crawler.warc import read_page
 from dedup.records import Page
 from workers.web.api import cluster_query, delete, enqueue, services
 from workers.web.catalog import ClusterQuery
-from workers.web.document_view import compare, document_view
+from workers.web.document_view import compare, full_view
 from workers.web.highlight import pair_segments, trace_segments
 
 router = APIRouter(tags=["pages"], default_response_class=HTMLResponse)
@@ -42,8 +42,10 @@ def clusters(request: Request, query: Annotated[ClusterQuery, Depends(cluster_qu
     listing = svc.catalog.cluster_page(query)
     pages = max(1, -(-listing.total // query.per_page))
     order = "desc" if query.descending else "asc"
+    reuse_pct = f"{query.min_reuse * 100:g}"
     return svc.render(
-        "clusters.html", title="Clusters", listing=listing, query=query, order=order, pages=pages
+        "clusters.html", title="Clusters", listing=listing, query=query, order=order, pages=pages,
+        reuse_pct=reuse_pct,
     )
 
 
@@ -65,10 +67,10 @@ def document(request: Request, doc_id: str) -> HTMLResponse:
     doc = catalog.document(doc_id)
     if doc is None:
         return not_found(request, f"no document {doc_id}")
-    traced = catalog.trace(doc)
-    view = document_view(catalog, doc, traced)
+    view, traced, differs = full_view(catalog, doc)
     return services(request).render(
-        "document.html", title=doc.title or doc.url, doc=view, segments=trace_segments(doc.display, traced),
+        "document.html", title=doc.title or doc.url, doc=view,
+        segments=trace_segments(doc.display, traced, differs),
         spans=view.spans, token_set=services(request).token_configured,
     )
 
