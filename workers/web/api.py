@@ -6,6 +6,7 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Header, HTTPException, Query, Request
+from pydantic import Field
 
 from workers.errors import NotFound, ServiceError
 from workers.web import actions
@@ -25,7 +26,9 @@ def services(request: Request) -> Any:
 
 def cluster_query(
     min_size: Annotated[int, Query(ge=1, le=1_000_000)] = 2,
-    max_size: Annotated[int, Query(ge=0, le=1_000_000, description="0: no upper bound.")] = 0,
+    max_size: Annotated[
+        Annotated[int, Field(ge=0, le=1_000_000)] | Literal[""], Query(description="Empty or 0: no bound.")
+    ] = "",
     site: Annotated[str, Query(max_length=200)] = "",
     q: Annotated[str, Query(max_length=200, description="Filter on the representative's title/URL.")] = "",
     since: Annotated[date | Literal[""] | None, Query(description="A member published on or after.")] = None,
@@ -36,10 +39,11 @@ def cluster_query(
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> ClusterQuery:
-    """The clusters list's query parameters (shared by the page and the API; an empty date is none)."""
+    """The clusters list's query parameters (shared by the page and the API; empty is no bound)."""
     return ClusterQuery(
-        min_size=min_size, max_size=max_size, site=site, text=q, since=since or None, until=until or None,
-        min_reuse=min_reuse / 100, sort=sort, descending=order != "asc", page=page, per_page=per_page,
+        min_size=min_size, max_size=max_size or 0, site=site, text=q, since=since or None,
+        until=until or None, min_reuse=min_reuse / 100, sort=sort, descending=order != "asc", page=page,
+        per_page=per_page,
     )
 
 

@@ -52,8 +52,11 @@ async def http_error(request: Request, exc: Exception) -> Response:
 async def bad_request(request: Request, exc: Exception) -> Response:
     if wants_json(request) or not isinstance(exc, RequestValidationError):
         return await request_validation_exception_handler(request, exc)  # type: ignore[arg-type]
-    problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}" for e in exc.errors())
-    return error_page(request, 400, f"bad request: {problems}")
+    problems: dict[str, str] = {}
+    for error in exc.errors():  # one line a parameter (a union type reports each of its arms)
+        name = str(error["loc"][1] if len(error["loc"]) > 1 else error["loc"][0])
+        problems.setdefault(name, f"{name}={error.get('input')!r}: {error['msg']}")
+    return error_page(request, 400, "bad request: " + "; ".join(problems.values()))
 
 
 class ServerErrors(BaseHTTPMiddleware):

@@ -131,9 +131,14 @@ def span_differences(
         found: list[tuple[int, int]] = []
         for doc_id, al in evidence:
             if doc_id == source_id and other is not None and al.a_start < span.end and span.start < al.a_end:
-                found += difference(text, other, al).a
+                found += clipped(difference(text, other, al).a, span.start, span.end)
         out.append(tuple(sorted(found)))
     return out
+
+
+def clipped(ranges: Ranges, start: int, end: int) -> list[tuple[int, int]]:
+    """The parts of `ranges` inside [start, end)."""
+    return [(max(lo, start), min(hi, end)) for lo, hi in ranges if lo < end and start < hi]
 
 
 def span_json(span: TracedSpan) -> dict[str, object]:
