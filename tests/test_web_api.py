@@ -6,6 +6,7 @@ import html
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +23,12 @@ from dedup.provenance import trace
 from dedup.records import Page
 from tests.web_data import HOSTILE_TITLE, HOSTILE_URL, KEYS, build, touching_spans
 from workers.cluster_store import ClusterStore
-from workers.ingest import Ingestor
+from workers.ingest import IngestConfig, Ingestor
 from workers.queues import CRAWL
 from workers.redis_server import ServerInfo
 from workers.store import Store
 from workers.web import create_app
+from workers.web.catalog import Catalog, ClusterQuery
 from workers.web.pages import charset
 
 TOKEN = "s3cret-token"
@@ -270,6 +272,32 @@ def test_clusters_filters_by_size_site_dates_and_reuse(demo: Demo) -> None:
     assert bad.status_code == 422
 
 
+def test_the_clusters_list_costs_a_few_round_trips_however_many_rows(
+    demo: Demo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each request to Redis (a command or a whole pipeline) is one packed send."""
+    sends = []
+    original = redis.connection.AbstractConnection.send_packed_command
+
+    def counted(self: redis.connection.AbstractConnection, command: Any, check_health: bool = True) -> None:
+        sends.append(1)
+        original(self, command, check_health)
+
+    monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command", counted)
+    catalog = Catalog(demo.connection, KEYS, IngestConfig().fingerprint_id)
+    costs = {}
+    for name, query in {
+        "size page": ClusterQuery(min_size=1, per_page=2),
+        "size, all": ClusterQuery(min_size=1, per_page=200),
+        "filtered": ClusterQuery(min_size=1, site="wenku.example.cn", since=date(2015, 1, 1), per_page=200),
+        "reuse": ClusterQuery(min_size=1, min_reuse=0.01, sort="reuse", per_page=200),
+    }.items():
+        sends.clear()
+        assert catalog.cluster_page(query).rows
+        costs[name] = len(sends)
+    assert costs["size page"] == costs["size, all"] and max(costs.values()) <= 7, costs
+
+
 def test_cluster_page_marks_the_earliest_member_and_links_comparisons(demo: Demo) -> None:
     cluster_id = _largest(demo)
     detail = demo.client.get(f"/api/clusters/{cluster_id}").json()
@@ -374,6 +402,8 @@ def test_html_routes_answer_errors_with_pages_and_api_with_json(demo: Demo) -> N
         assert response.headers["content-type"].startswith("text/html"), path
         assert "<h1>" in response.text and '<link rel="stylesheet"' in response.text, path
         assert "default-src 'none'" in response.headers["content-security-policy"]
+    echoed = demo.client.get("/clusters", params={"since": "<script>alert(1)</script>"})
+    assert echoed.status_code == 400 and "&lt;script&gt;alert(1)" in echoed.text and "<script>" not in echoed.text
     api = (("/api/no/such", 404), ("/api/clusters/nope", 404), ("/api/clusters?min_size=abc", 422))
     for path, status in api:
         response = demo.client.get(path)

@@ -177,13 +177,15 @@ class Catalog:
 
     def _size_page(self, query: ClusterQuery) -> ClusterPage:
         low, high = max(query.min_size, 1), query.max_size or "+inf"
-        total = int(self.connection.zcount(self.keys.clusters, low, high))
         start = (query.page - 1) * query.per_page
+        pipe = self.connection.pipeline(transaction=False)
+        pipe.zcount(self.keys.clusters, low, high)
         if query.descending:
-            ids = self.connection.zrevrangebyscore(self.keys.clusters, high, low, start, query.per_page)
+            pipe.zrevrangebyscore(self.keys.clusters, high, low, start, query.per_page)
         else:
-            ids = self.connection.zrangebyscore(self.keys.clusters, low, high, start, query.per_page)
-        return ClusterPage(total, query.page, query.per_page, self.cluster_rows([text_of(i) for i in ids]))
+            pipe.zrangebyscore(self.keys.clusters, low, high, start, query.per_page)
+        total, ids = pipe.execute()
+        return ClusterPage(int(total), query.page, query.per_page, self.cluster_rows([text_of(i) for i in ids]))
 
     def with_reuse(self, rows: list[ClusterRow]) -> list[ClusterRow]:
         """Rows with their representative's reuse, traced afresh from its stored alignments (the
