@@ -19,6 +19,7 @@ from warcio.archiveiterator import ArchiveIterator
 from crawler.capture import CaptureRef
 from crawler.runs import RunStore
 from crawler.warc import read_page
+from dedup.align import align
 from dedup.provenance import trace
 from dedup.records import Page
 from tests.web_data import HOSTILE_TITLE, HOSTILE_URL, KEYS, build, touching_spans
@@ -163,6 +164,23 @@ def test_side_by_side_shows_the_stored_alignments(demo: Demo) -> None:
     assert 'id="a0" href="#b0"' in page and 'id="b0" href="#a0"' in page
     assert demo.client.get(f"/documents/{doc_id}/compare/nope").status_code == 404
     assert demo.client.get(f"/api/documents/nope/compare/{source}").status_code == 404
+
+
+def test_a_pair_never_aligned_is_aligned_for_the_comparison(demo: Demo) -> None:
+    docs = [d for d in demo.store.get_many(demo.store.document_ids()) if d is not None]
+    doc, other, expected = next(
+        (a, b, found) for a in docs for b in docs
+        if a is not b and not any(w.doc_id == b.doc_id for w, _ in demo.store.alignments(a.doc_id))
+        and (found := align(a.norm(), b.norm(), IngestConfig().align))
+    )
+    doc_id, other_id = doc.doc_id, other.doc_id
+    view = demo.client.get(f"/api/documents/{doc_id}/compare/{other_id}").json()
+    assert expected and view["stored"] is False
+    assert [(p["a_start"], p["a_end"], p["b_start"], p["b_end"]) for p in view["alignments"]] == sorted(
+        (a.a_start, a.a_end, a.b_start, a.b_end) for a in expected
+    )
+    page = demo.client.get(f"/documents/{doc_id}/compare/{other_id}").text
+    assert "aligned now for this view" in page and 'id="a0"' in page
 
 
 def test_archived_capture_is_served_as_sandboxed_text(demo: Demo) -> None:
@@ -403,7 +421,8 @@ def test_html_routes_answer_errors_with_pages_and_api_with_json(demo: Demo) -> N
         assert "<h1>" in response.text and '<link rel="stylesheet"' in response.text, path
         assert "default-src 'none'" in response.headers["content-security-policy"]
     echoed = demo.client.get("/clusters", params={"since": "<script>alert(1)</script>"})
-    assert echoed.status_code == 400 and "&lt;script&gt;alert(1)" in echoed.text and "<script>" not in echoed.text
+    assert echoed.status_code == 400 and "&lt;script&gt;alert(1)" in echoed.text
+    assert "<script>" not in echoed.text
     api = (("/api/no/such", 404), ("/api/clusters/nope", 404), ("/api/clusters?min_size=abc", 422))
     for path, status in api:
         response = demo.client.get(path)

@@ -185,7 +185,8 @@ class Catalog:
         else:
             pipe.zrangebyscore(self.keys.clusters, low, high, start, query.per_page)
         total, ids = pipe.execute()
-        return ClusterPage(int(total), query.page, query.per_page, self.cluster_rows([text_of(i) for i in ids]))
+        rows = self.cluster_rows([text_of(i) for i in ids])
+        return ClusterPage(int(total), query.page, query.per_page, rows)
 
     def with_reuse(self, rows: list[ClusterRow]) -> list[ClusterRow]:
         """Rows with their representative's reuse, traced afresh from its stored alignments (the

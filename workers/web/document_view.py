@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from dedup.align import Alignment
+from dedup.align import Alignment, align
 from dedup.provenance import PROVENANCE_VERSION, Evidence, Trace
+from workers.ingest import IngestConfig
 from workers.store import StoredDocument
 from workers.web.catalog import Catalog, DocSummary, summary_of
 from workers.web.highlight import Ranges, difference, span_differences, span_json
@@ -59,6 +60,7 @@ class Comparison:
     document_text: str
     source_text: str
     alignments: list[AlignedPair]
+    stored: bool = True  # False: no alignment of the pair was stored, these were computed for the view
 
 
 def document_view(
@@ -104,14 +106,14 @@ def versions(doc: StoredDocument) -> dict[str, str]:
 def compare(
     catalog: Catalog, doc: StoredDocument, source: StoredDocument
 ) -> tuple[Comparison, list[Alignment]]:
-    """The document and one other witness with the alignments between them (doc on side a)."""
-    pairs = sorted(
-        (al for w, al in catalog.store.alignments(doc.doc_id) if w.doc_id == source.doc_id),
-        key=lambda al: (al.a_start, al.b_start),
-    )
+    """The document and one other witness with the alignments between them (doc on side a):
+    the stored ones, else (a pair the ingest never aligned) aligned now with the same settings."""
+    stored = [al for w, al in catalog.store.alignments(doc.doc_id) if w.doc_id == source.doc_id]
+    found = stored or list(align(doc.norm(), source.norm(), IngestConfig().align))
+    pairs = sorted(found, key=lambda al: (al.a_start, al.b_start))
     view = Comparison(
         summary_of(doc), summary_of(source), doc.display, source.display,
-        [aligned_pair(doc.display, source.display, a) for a in pairs],
+        [aligned_pair(doc.display, source.display, a) for a in pairs], stored=bool(stored) or not pairs,
     )
     return view, pairs
 
