@@ -10,11 +10,36 @@ from typing import Any
 
 from playwright.sync_api import Browser, Page
 
+from dedup.corpus import generate
 from tests.test_web_browser import _page, _shot, browser, site  # noqa: F401  (fixtures)
 from tests.web_data import touching_spans
 from workers.ingest import Ingestor
+from workers.web.highlight import changed
 
 TRANSPARENT = "rgba(0, 0, 0, 0)"
+
+
+def _agreeing(text: str, ranges: list[tuple[int, int]]) -> str:
+    out, at = [], 0
+    for lo, hi in ranges:
+        out.append(text[at:lo])
+        at = hi
+    return "".join(out) + text[at:]
+
+
+def test_changed_marks_exactly_the_characters_that_differ() -> None:
+    a, b = "市教育工作会议在2020年召开，同志们：", "市教育工作会议在2019年召开，同志们："
+    assert changed(a, b) == ([(10, 12)], [(10, 12)])
+    extra = "全市上下要奋发有为，"
+    assert changed(a, a[:14] + extra + a[14:]) == ([], [(14, 14 + len(extra))])
+    text = "".join(d.text for d in generate(8, seed=2))[:6000]
+    swapped = list(text)
+    positions = range(7, len(text), 61)  # isolated one-character substitutions
+    for i in positions:
+        swapped[i] = "某" if text[i] != "某" else "甲"
+    a_out, b_out = changed(text, "".join(swapped))
+    assert a_out == b_out == [(i, i + 1) for i in positions]
+    assert _agreeing(text, a_out) == _agreeing("".join(swapped), b_out)
 
 
 def _api(base: str, path: str, **params: object) -> Any:

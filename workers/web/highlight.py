@@ -8,6 +8,7 @@ characters shows exactly which.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
@@ -16,7 +17,9 @@ from dedup.align import Alignment
 from dedup.provenance import Trace, TracedSpan, WitnessSpan
 
 Ranges = tuple[tuple[int, int], ...]
-MAX_DIFF_CHARS = 20_000  # longer passages are shown without a character diff (difflib is quadratic)
+MAX_DIFF_CHARS = 4_000  # differing clause runs longer than this are marked whole (difflib is quadratic)
+# A clause and the punctuation that ends it; the clauses of a text add up to the text.
+CLAUSE = re.compile(r"[^，、；：。！？,;:!?\n]+[，、；：。！？,;:!?\n]*|[，、；：。！？,;:!?\n]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,14 +50,45 @@ class Difference:
 def difference(a_text: str, b_text: str, al: Alignment) -> Difference:
     """Differing character ranges of a[a_start:a_end] and b[b_start:b_end] (text offsets)."""
     a, b = a_text[al.a_start : al.a_end], b_text[al.b_start : al.b_end]
-    if a == b or max(len(a), len(b)) > MAX_DIFF_CHARS:
+    if a == b:
         return Difference((), ())
-    a_out, b_out = [], []
-    for op, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
-        if op != "equal":
-            a_out += [(al.a_start + i1, al.a_start + i2)] if i2 > i1 else []
-            b_out += [(al.b_start + j1, al.b_start + j2)] if j2 > j1 else []
-    return Difference(tuple(a_out), tuple(b_out))
+    a_out, b_out = changed(a, b)
+    return Difference(_shifted(a_out, al.a_start), _shifted(b_out, al.b_start))
+
+
+def changed(a: str, b: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """The ranges of `a` and of `b` that the other lacks: clauses are matched first (difflib on
+    clause lists is fast), then characters inside each pair of differing runs of clauses (a
+    character diff of a whole passage is quadratic: 2.8 s for 20,000 characters)."""
+    a_clauses, b_clauses = CLAUSE.findall(a), CLAUSE.findall(b)
+    a_at, b_at = _starts(a_clauses), _starts(b_clauses)
+    a_out: list[tuple[int, int]] = []
+    b_out: list[tuple[int, int]] = []
+    for op, i1, i2, j1, j2 in SequenceMatcher(None, a_clauses, b_clauses, autojunk=False).get_opcodes():
+        if op == "equal":
+            continue
+        a_lo, a_hi, b_lo, b_hi = a_at[i1], a_at[i2], b_at[j1], b_at[j2]
+        if op != "replace" or (a_hi - a_lo) + (b_hi - b_lo) > MAX_DIFF_CHARS:
+            a_out += [(a_lo, a_hi)] if a_hi > a_lo else []
+            b_out += [(b_lo, b_hi)] if b_hi > b_lo else []
+            continue
+        inner = SequenceMatcher(None, a[a_lo:a_hi], b[b_lo:b_hi], autojunk=False).get_opcodes()
+        for _, k1, k2, m1, m2 in (o for o in inner if o[0] != "equal"):
+            a_out += [(a_lo + k1, a_lo + k2)] if k2 > k1 else []
+            b_out += [(b_lo + m1, b_lo + m2)] if m2 > m1 else []
+    return a_out, b_out
+
+
+def _starts(clauses: list[str]) -> list[int]:
+    """Offsets of each clause and, last, of the end."""
+    out = [0]
+    for clause in clauses:
+        out.append(out[-1] + len(clause))
+    return out
+
+
+def _shifted(ranges: list[tuple[int, int]], by: int) -> Ranges:
+    return tuple((lo + by, hi + by) for lo, hi in ranges)
 
 
 def parts(text: str, start: int, differs: Ranges) -> tuple[tuple[str, bool], ...]:
