@@ -158,14 +158,21 @@ def span_differences(
     """For each reused span, the characters of `text` inside it that differ from its source, from
     the span's alignments with that source (`evidence`: source id and alignment, doc on side a;
     `sources`: display text by id)."""
+    known: dict[int, Ranges] = {}  # an alignment may cover several spans: compared once
+
+    def differs(k: int) -> Ranges:
+        if k not in known:
+            doc_id, al = evidence[k]
+            known[k] = difference(text, sources[doc_id], al).a
+        return known[k]
+
     out = []
     for span in spans:
         source_id = span.source.witness.doc_id
-        other = sources.get(source_id)
         found: list[tuple[int, int]] = []
-        for doc_id, al in evidence:
-            if doc_id == source_id and other is not None and al.a_start < span.end and span.start < al.a_end:
-                found += clipped(difference(text, other, al).a, span.start, span.end)
+        for k, (doc_id, al) in enumerate(evidence):
+            if doc_id == source_id and doc_id in sources and al.a_start < span.end and span.start < al.a_end:
+                found += clipped(differs(k), span.start, span.end)
         out.append(tuple(sorted(found)))
     return out
 
