@@ -18,7 +18,7 @@ from crawler.runs import RunStore
 from dedup.provenance import Evidence, Trace, trace
 from dedup.shingles import shingle_hashes
 from dedup.slots import Template, template_slots
-from workers.cluster_store import ClusterConfig, ClusterInfo, ClusterStore
+from workers.cluster_store import ClusterConfig, ClusterInfo, ClusterOutline, ClusterStore
 from workers.keys import Keys
 from workers.queues import depths
 from workers.store import Store, StoredDocument
@@ -88,6 +88,17 @@ class ClusterPage:
     rows: list[ClusterRow]
 
 
+def row_of(outline: ClusterOutline, found: dict[str, DocSummary], dates: list[date]) -> ClusterRow | None:
+    """A cluster's list row from its outline, its members' summaries and their sorted dates."""
+    rep = found.get(outline.info.representative)
+    if rep is None:
+        return None
+    sites = sorted({found[m].site for m, _ in outline.members if m in found})
+    first, last = (dates[0], dates[-1]) if dates else (None, None)
+    return ClusterRow(outline.info.cluster_id, outline.info.size, rep, sites, first, last,
+                      length=outline.info.representative_length)
+
+
 def summary_of(doc: StoredDocument) -> DocSummary:
     return DocSummary(doc.doc_id, doc.url, doc.site, doc.title, doc.published)
 
@@ -144,17 +155,13 @@ class Catalog:
 
     def cluster_rows(self, cluster_ids: list[str], query: ClusterQuery | None = None) -> list[ClusterRow]:
         """The clusters' list rows (those `query` keeps), in three round trips however many
-        (unknown ids left out); reuse and similarity are left for `with_columns`."""
+        (unknown ids left out); reuse and similarity are left for `with_reuse`/`with_similarity`."""
         outlines = [o for o in self.clusters.outlines(cluster_ids) if o is not None]
         found = self.summaries([doc_id for o in outlines for doc_id, _ in o.members])
         rows = []
         for outline in outlines:
-            info, members = outline.info, outline.members
-            rep = found.get(info.representative)
-            dates = sorted(d for _, d in members if d)
-            sites = sorted({found[m].site for m, _ in members if m in found})
-            row = ClusterRow(info.cluster_id, info.size, rep, sites, dates[0] if dates else None,
-                             dates[-1] if dates else None, length=info.representative_length) if rep else None
+            dates = sorted(d for _, d in outline.members if d)
+            row = row_of(outline, found, dates)
             if row is not None and (query is None or query.keeps(row, dates)):
                 rows.append(row)
         return rows
@@ -203,15 +210,9 @@ class Catalog:
         return out
 
     def with_similarity(self, rows: list[ClusterRow]) -> list[ClusterRow]:
-        """Rows of clusters with their lowest and highest verified edge Jaccard (one round trip)."""
-        pipe = self.connection.pipeline(transaction=False)
-        for row in rows:
-            pipe.hvals(f"{self.keys.cluster(row.id)}:e")
-        out = []
-        for row, edges in zip(rows, pipe.execute() if rows else [], strict=True):
-            jaccards = [float(text_of(e).split("|", 1)[0]) for e in edges]
-            out.append(replace(row, similarity=(min(jaccards), max(jaccards))) if jaccards else row)
-        return out
+        """Rows with their cluster's lowest and highest verified edge Jaccard (one round trip)."""
+        found = self.clusters.similarities([r.id for r in rows])
+        return [replace(row, similarity=pair) for row, pair in zip(rows, found, strict=True)]
 
     def members(self, info: ClusterInfo) -> list[MemberRow]:
         """Members with their exact similarity to the representative, representative first."""
