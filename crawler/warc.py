@@ -301,6 +301,20 @@ def _check_header(name: str, value: str) -> None:
 
 def read_page(warc_dir: str | Path, ref: CaptureRef) -> Page:
     """The archived response of `ref`, digest verified, content-encoding undone."""
+    return read_response(warc_dir, ref).page
+
+
+@dataclass(frozen=True, slots=True)
+class ArchivedResponse:
+    """A capture as the archive holds it: the page, its HTTP status line, its WARC headers."""
+
+    page: Page
+    status_line: str
+    warc_headers: tuple[tuple[str, str], ...]
+
+
+def read_response(warc_dir: str | Path, ref: CaptureRef) -> ArchivedResponse:
+    """`read_page` with the record's HTTP status line and WARC headers (for a capture's page)."""
     record_bytes = _read_span(Path(warc_dir), ref)
     try:
         record = next(iter(ArchiveIterator(io.BytesIO(record_bytes))))
@@ -309,7 +323,7 @@ def read_page(warc_dir: str | Path, ref: CaptureRef) -> Page:
         raise WarcReadError(f"{ref.warc_file}@{ref.offset}: unreadable record ({exc})") from exc
     _check_record(record, ref, raw)
     headers = tuple(record.http_headers.headers) if record.http_headers else ()
-    return Page(
+    page = Page(
         capture_id=ref.capture_id,
         url=ref.url,
         body=_decode_content(raw, headers, ref),
@@ -317,6 +331,8 @@ def read_page(warc_dir: str | Path, ref: CaptureRef) -> Page:
         fetched_at=ref.fetched_at,
         encoding_override=ref.encoding_override,
     )
+    status = record.http_headers.statusline if record.http_headers else ""
+    return ArchivedResponse(page, status, tuple(record.rec_headers.headers))
 
 
 def _read_span(warc_dir: Path, ref: CaptureRef) -> bytes:

@@ -89,6 +89,7 @@ def _pages(h: Hostile) -> list[str]:
         f"/documents/{a}",
         f"/documents/{b}",
         f"/documents/{a}/compare/{b}",
+        f"/documents/{a}/captures/0/record",  # the archived HTML, payloads and all, as text
         "/search?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E",
         "/search?q=evil.example",
         "/documents/%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E",  # not-found pages echo the id

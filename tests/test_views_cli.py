@@ -13,11 +13,13 @@ import redis
 from typer.testing import CliRunner
 
 from dedup.corpus import generate
+from dedup.provenance import trace
 from tests.cli_process import clean_env
-from tests.web_data import KEYS, corpus_lines, import_lines
+from tests.web_data import KEYS, build, corpus_lines, import_lines
 from workers.cli import app
 from workers.ingest import Ingestor
 from workers.ports import free_port
+from workers.store import Store
 
 
 def _invoke(env: dict[str, str], *args: str) -> tuple[int, str]:
@@ -58,6 +60,54 @@ def test_clusters_and_show(redis_client: redis.Redis, redis_url: str, tmp_path: 
     assert code == 0 and member["id"] in out
     code, _ = _invoke(env, "show", "no-such-thing")
     assert code != 0
+
+
+def _fresh_reuse(store: Store, doc_id: str) -> float:
+    doc = store.get(doc_id)
+    assert doc is not None
+    return trace(doc.witness, len(doc.display), store.alignments(doc_id)).reuse_ratio
+
+
+def test_clusters_filters_and_columns(redis_client: redis.Redis, redis_url: str, tmp_path: Path) -> None:
+    build(redis_client, tmp_path / "warc", n_docs=40)
+    ingestor = Ingestor(redis_client, KEYS, tmp_path / "warc")
+    env = clean_env(REDIS_URL=redis_url, DEDUPCRAWL_KEY_PREFIX=KEYS.prefix, DEDUPCRAWL_HOME=str(tmp_path),
+                    COLUMNS="160")
+    reps = {}
+    for cluster_id, _ in ingestor.clusters.largest(1000):
+        info = ingestor.clusters.cluster(cluster_id)
+        assert info is not None
+        reps[cluster_id] = info.representative
+
+    code, out = _invoke(env, "clusters", "--min-size", "1", "--min-reuse", "50", "--json")
+    listed = json.loads(out)
+    expected = {c for c, rep in reps.items() if _fresh_reuse(ingestor.store, rep) >= 0.5}
+    assert code == 0 and expected and {c["id"] for c in listed} == expected
+    assert all(c["reuse"] >= 0.5 and {"similarity", "sites", "first", "last"} <= set(c) for c in listed)
+
+    site, since, until = "wenku.example.cn", "2019-01-01", "2021-12-31"
+    code, out = _invoke(env, "clusters", "--min-size", "1", "--max-size", "1", "--site", site,
+                        "--since", since, "--until", until, "--json")
+    singles = json.loads(out)
+    kept = set()
+    for cluster_id in reps:
+        members = ingestor.clusters.members(cluster_id)
+        docs = [ingestor.store.get(m.doc_id) for m in members]
+        days = [d.published.isoformat() for d in docs if d and d.published]
+        on_site = any(d and d.site == site for d in docs)
+        if len(members) == 1 and on_site and any(since <= d <= until for d in days):
+            kept.add(cluster_id)
+    assert code == 0 and kept and {c["id"] for c in singles} == kept
+    assert all(c["similarity"] is None for c in singles)  # a singleton has no links
+
+    code, out = _invoke(env, "clusters")
+    header = next(line for line in out.splitlines() if "representative" in line)
+    assert code == 0 and all(name in header for name in ("size", "reuse", "similarity", "sites", "dates"))
+    best = max(listed, key=lambda c: c["reuse"])
+    code, out = _invoke(env, "clusters", "--min-size", "1", "--min-reuse", "50")
+    assert code == 0 and best["id"] in out and f"{best['reuse']:.0%}" in out
+    code, out = _invoke(env, "clusters", "--since", "last week")
+    assert code != 0 and "Traceback" not in out
 
 
 def test_serve_answers_until_stopped(redis_url: str, tmp_path: Path) -> None:

@@ -2,28 +2,34 @@
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
 from fastapi.testclient import TestClient
 from rq import Queue
+from warcio.archiveiterator import ArchiveIterator
 
 from crawler.capture import CaptureRef
 from crawler.runs import RunStore
 from crawler.warc import read_page
+from dedup.align import align
 from dedup.provenance import trace
 from dedup.records import Page
-from tests.web_data import HOSTILE_TITLE, HOSTILE_URL, KEYS, build
+from tests.web_data import HOSTILE_TITLE, HOSTILE_URL, KEYS, build, touching_spans
 from workers.cluster_store import ClusterStore
-from workers.ingest import Ingestor
+from workers.ingest import IngestConfig, Ingestor
 from workers.queues import CRAWL
 from workers.redis_server import ServerInfo
 from workers.store import Store
 from workers.web import create_app
+from workers.web.catalog import Catalog, ClusterQuery
 from workers.web.pages import charset
 
 TOKEN = "s3cret-token"
@@ -139,7 +145,7 @@ def test_document_spans_match_the_stored_trace(demo: Demo) -> None:
     assert [s["id"] for s in view["sources"]] == list(traced.sources)
     assert view["reuse_ratio"] == pytest.approx(traced.reuse_ratio, abs=1e-4)
     page = demo.client.get(f"/documents/{doc_id}").text
-    marked = re.findall(r'<a class="span reused" id="span-(\d+)" href="/documents/(\w+)"', page)
+    marked = re.findall(r'<a class="span reused(?: alt)?" id="span-(\d+)" href="/documents/(\w+)"', page)
     expected = [(i, s.source.witness.doc_id) for i, s in enumerate(traced.spans)]
     assert [(int(i), src) for i, src in marked] == expected
     assert demo.client.get("/api/documents/nope").status_code == 404
@@ -158,6 +164,23 @@ def test_side_by_side_shows_the_stored_alignments(demo: Demo) -> None:
     assert 'id="a0" href="#b0"' in page and 'id="b0" href="#a0"' in page
     assert demo.client.get(f"/documents/{doc_id}/compare/nope").status_code == 404
     assert demo.client.get(f"/api/documents/nope/compare/{source}").status_code == 404
+
+
+def test_a_pair_never_aligned_is_aligned_for_the_comparison(demo: Demo) -> None:
+    docs = [d for d in demo.store.get_many(demo.store.document_ids()) if d is not None]
+    doc, other, expected = next(
+        (a, b, found) for a in docs for b in docs
+        if a is not b and not any(w.doc_id == b.doc_id for w, _ in demo.store.alignments(a.doc_id))
+        and (found := align(a.norm(), b.norm(), IngestConfig().align))
+    )
+    doc_id, other_id = doc.doc_id, other.doc_id
+    view = demo.client.get(f"/api/documents/{doc_id}/compare/{other_id}").json()
+    assert expected and view["stored"] is False
+    assert [(p["a_start"], p["a_end"], p["b_start"], p["b_end"]) for p in view["alignments"]] == sorted(
+        (a.a_start, a.a_end, a.b_start, a.b_end) for a in expected
+    )
+    page = demo.client.get(f"/documents/{doc_id}/compare/{other_id}").text
+    assert "aligned now for this view" in page and 'id="a0"' in page
 
 
 def test_archived_capture_is_served_as_sandboxed_text(demo: Demo) -> None:
@@ -210,6 +233,200 @@ def test_metrics_health_and_schema(demo: Demo) -> None:
                  "/api/documents/{doc_id}/compare/{other_id}", "/api/search", "/api/crawls"):
         assert path in paths
     assert demo.client.get("/static/style.css").status_code == 200
+
+
+def _rows(demo: Demo, **params: object) -> list[dict[str, Any]]:
+    listing = demo.client.get("/api/clusters", params={"per_page": 200, **params}).json()
+    rows: list[dict[str, Any]] = listing["rows"]
+    return rows
+
+
+def _fresh_reuse(demo: Demo, doc_id: str) -> float:
+    doc = demo.store.get(doc_id)
+    assert doc is not None
+    return trace(doc.witness, len(doc.display), demo.store.alignments(doc_id)).reuse_ratio
+
+
+def test_clusters_list_has_reuse_similarity_sites_and_dates(demo: Demo) -> None:
+    rows = _rows(demo, min_size=1)
+    assert len(rows) == demo.connection.zcard(KEYS.clusters)
+    for row in rows:
+        rep = row["representative"]["id"]
+        assert row["reuse"] == pytest.approx(_fresh_reuse(demo, rep), abs=1e-4)  # traced now, not at ingest
+        members = demo.clusters.members(row["id"])
+        jaccards = [e.jaccard for m in members for e in m.edges]
+        assert row["similarity"] == ([min(jaccards), max(jaccards)] if jaccards else None)
+        docs = [demo.store.get(m.doc_id) for m in members]
+        assert row["sites"] == sorted({d.site for d in docs if d})
+        days = sorted(d.published.isoformat() for d in docs if d and d.published)
+        assert (row["first"], row["last"]) == (days[0], days[-1])
+    assert any(r["size"] == 1 and r["reuse"] >= 0.5 for r in rows), "the corpus has a singleton that reuses"
+    page = demo.client.get("/clusters", params={"min_size": 1, "per_page": 200}).text
+    shown = re.findall(r'<td class="num reuse">(\d+)%</td>', page)
+    assert [int(p) for p in shown] == [round(r["reuse"] * 100) for r in rows]
+
+
+def test_clusters_filters_by_size_site_dates_and_reuse(demo: Demo) -> None:
+    everything = _rows(demo, min_size=1)
+    reusing = _rows(demo, min_size=1, min_reuse=50)
+    assert reusing and {r["id"] for r in reusing} == {r["id"] for r in everything if r["reuse"] >= 0.5}
+    singletons = _rows(demo, min_size=1, max_size=1)
+    assert {r["id"] for r in singletons} == {r["id"] for r in everything if r["size"] == 1}
+    by_reuse = _rows(demo, min_size=1, sort="reuse")
+    assert [r["reuse"] for r in by_reuse] == sorted((r["reuse"] for r in everything), reverse=True)
+    site = everything[0]["sites"][-1]
+    since, until = "2019-01-01", "2021-12-31"
+    dated = _rows(demo, min_size=1, site=site, since=since, until=until)
+    expected = set()
+    for row in everything:
+        days = [m.published.isoformat() for m in demo.clusters.members(row["id"]) if m.published]
+        if site in row["sites"] and any(since <= d <= until for d in days):
+            expected.add(row["id"])
+    assert dated and {r["id"] for r in dated} == expected
+    page = demo.client.get("/clusters", params={"min_size": 1, "min_reuse": 50, "since": "", "until": ""})
+    assert page.status_code == 200 and f'<span id="total">{len(reusing)}</span>' in page.text
+    assert 'name="min_reuse"' in page.text and 'value="50"' in page.text
+    bad = demo.client.get("/api/clusters", params={"since": "last week"})
+    assert bad.status_code == 422
+
+
+def test_the_clusters_list_costs_a_few_round_trips_however_many_rows(
+    demo: Demo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each request to Redis (a command or a whole pipeline) is one packed send."""
+    sends = []
+    original = redis.connection.AbstractConnection.send_packed_command
+
+    def counted(self: redis.connection.AbstractConnection, command: Any, check_health: bool = True) -> None:
+        sends.append(1)
+        original(self, command, check_health)
+
+    monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command", counted)
+    catalog = Catalog(demo.connection, KEYS, IngestConfig().fingerprint_id)
+    costs = {}
+    for name, query in {
+        "size page": ClusterQuery(min_size=1, per_page=2),
+        "size, all": ClusterQuery(min_size=1, per_page=200),
+        "filtered": ClusterQuery(min_size=1, site="wenku.example.cn", since=date(2015, 1, 1), per_page=200),
+        "reuse": ClusterQuery(min_size=1, min_reuse=0.01, sort="reuse", per_page=200),
+    }.items():
+        sends.clear()
+        assert catalog.cluster_page(query).rows
+        costs[name] = len(sends)
+    assert costs["size page"] == costs["size, all"] and max(costs.values()) <= 7, costs
+
+
+def test_cluster_page_marks_the_earliest_member_and_links_comparisons(demo: Demo) -> None:
+    cluster_id = _largest(demo)
+    detail = demo.client.get(f"/api/clusters/{cluster_id}").json()
+    docs = [demo.store.get(m["id"]) for m in detail["members"]]
+    first = min((d for d in docs if d), key=lambda d: (d.witness.order, d.doc_id))
+    assert [m["id"] for m in detail["members"] if m["earliest"]] == [first.doc_id]
+    page = demo.client.get(f"/clusters/{cluster_id}").text
+    assert len(re.findall(r'<tr class="[^"]*earliest', page)) == 1
+    row = rf'<tr class="[^"]*earliest">\s*<td><a class="member-link" href="/documents/{first.doc_id}"'
+    assert re.search(row, page)
+    rep = detail["representative"]
+    links = re.findall(r'<a class="compare-rep" href="(/documents/\w+/compare/\w+)"', page)
+    assert links == [f"/documents/{m['id']}/compare/{rep}" for m in detail["members"] if m["id"] != rep]
+    assert all(demo.client.get(link).status_code == 200 for link in links)
+    assert 'id="slot-legend"' in page and "no text aligned around this slot" in page
+
+
+def _differing_pair(demo: Demo) -> tuple[str, str, dict[str, Any]]:
+    """A document, its source, and an aligned passage in which they differ."""
+    for doc_id in demo.store.document_ids():
+        for source in demo.client.get(f"/api/documents/{doc_id}").json()["sources"]:
+            view = demo.client.get(f"/api/documents/{doc_id}/compare/{source['id']}").json()
+            for pair in view["alignments"]:
+                if pair["a_differs"] and pair["b_differs"]:
+                    return doc_id, source["id"], pair
+    raise AssertionError("no aligned passage differs in the demo corpus")
+
+
+def _agreeing(text: str, start: int, end: int, differs: list[list[int]]) -> str:
+    out, at = [], start
+    for lo, hi in differs:
+        out.append(text[at:lo])
+        at = hi
+    return "".join(out) + text[at:end]
+
+
+def test_character_differences_inside_aligned_passages(demo: Demo) -> None:
+    doc_id, source_id, pair = _differing_pair(demo)
+    doc, source = demo.store.get(doc_id), demo.store.get(source_id)
+    assert doc is not None and source is not None
+    a = _agreeing(doc.display, pair["a_start"], pair["a_end"], pair["a_differs"])
+    b = _agreeing(source.display, pair["b_start"], pair["b_end"], pair["b_differs"])
+    assert a == b  # outside the marked characters the two passages are the same text
+    assert all(pair["a_start"] <= lo < hi <= pair["a_end"] for lo, hi in pair["a_differs"])
+    page = demo.client.get(f"/documents/{doc_id}/compare/{source_id}").text
+    left = page.split('id="left"', 1)[1].split('id="right"', 1)[0]
+    marks = re.findall(r'<mark class="diff">([^<]*)</mark>', left)
+    for lo, hi in pair["a_differs"]:
+        assert html.escape(doc.display[lo:hi], quote=False) in marks
+    view = demo.client.get(f"/api/documents/{doc_id}").json()
+    differing = [s for s in view["spans"] if s["differs"]]
+    assert differing, "a reused span that differs from its source"
+    assert all(s["start"] <= lo < hi <= s["end"] for s in view["spans"] for lo, hi in s["differs"])
+    text_page = demo.client.get(f"/documents/{doc_id}").text
+    shown = re.findall(r'<mark class="diff">([^<]*)</mark>', text_page.split('id="text"', 1)[1])
+    expected = [doc.display[lo:hi] for s in view["spans"] for lo, hi in s["differs"]]
+    assert shown and set(shown) <= {html.escape(t, quote=False) for t in expected}
+
+
+def test_adjacent_spans_from_different_sources_stay_apart(demo: Demo) -> None:
+    doc_id, touching = touching_spans(
+        demo.store.document_ids(), lambda d: demo.client.get(f"/api/documents/{d}").json()["spans"]
+    )
+    page = demo.client.get(f"/documents/{doc_id}").text
+    by_span = {int(i): c for c, i in re.findall(r'<a class="(span reused(?: alt)?)" id="span-(\d+)"', page)}
+    assert len(by_span) == len(demo.client.get(f"/api/documents/{doc_id}").json()["spans"])
+    for i in touching:
+        assert by_span[i] != by_span[i + 1], (i, by_span[i])
+
+
+def test_capture_record_page_shows_status_headers_and_warc_record(demo: Demo) -> None:
+    doc = demo.store.get(demo.store.document_ids()[0])
+    assert doc is not None
+    ref = CaptureRef.from_dict(dict(doc.captures[0]))
+    with (demo.warc / ref.warc_file).open("rb") as handle:
+        handle.seek(ref.offset)
+        record = next(iter(ArchiveIterator(handle)))
+        record_id = record.rec_headers.get_header("WARC-Record-ID")
+        warc_date = record.rec_headers.get_header("WARC-Date")
+        status = record.http_headers.statusline
+        headers = record.http_headers.headers
+    page = demo.client.get(f"/documents/{doc.doc_id}/captures/0/record")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    text = page.text
+    assert f'<dd id="record-id">{html.escape(record_id)}</dd>' in text
+    assert f'<dd id="record-date">{warc_date}</dd>' in text
+    assert f'<b id="http-status">{html.escape(status)}</b>' in text
+    for name, value in headers:
+        assert f"<td>{html.escape(name)}</td><td>{html.escape(value)}</td>" in text
+    assert '<pre class="body" id="body">' in text
+    document_page = demo.client.get(f"/documents/{doc.doc_id}").text
+    assert f'href="/documents/{doc.doc_id}/captures/0/record"' in document_page
+    assert demo.client.get(f"/documents/{doc.doc_id}/captures/9/record").status_code == 404
+
+
+def test_html_routes_answer_errors_with_pages_and_api_with_json(demo: Demo) -> None:
+    for path, status in (("/no/such/page", 404), ("/clusters/nope", 404), ("/documents/nope/captures/0", 404),
+                         ("/clusters?min_size=abc", 400), ("/clusters?since=yesterday", 400),
+                         ("/search?limit=0", 400)):
+        response = demo.client.get(path)
+        assert response.status_code == status, path
+        assert response.headers["content-type"].startswith("text/html"), path
+        assert "<h1>" in response.text and '<link rel="stylesheet"' in response.text, path
+        assert "default-src 'none'" in response.headers["content-security-policy"]
+    echoed = demo.client.get("/clusters", params={"since": "<script>alert(1)</script>"})
+    assert echoed.status_code == 400 and "&lt;script&gt;alert(1)" in echoed.text
+    assert "<script>" not in echoed.text
+    api = (("/api/no/such", 404), ("/api/clusters/nope", 404), ("/api/clusters?min_size=abc", 422))
+    for path, status in api:
+        response = demo.client.get(path)
+        assert response.status_code == status and "detail" in response.json(), path
 
 
 # Tests below change state: each builds its own store (which empties the demo one), so they
@@ -276,6 +493,19 @@ def test_dashboard_shows_crawl_runs_and_largest_clusters(fresh: Demo) -> None:
     assert "run-ok" in page and "run-live" in page
     top = fresh.clusters.largest(1)[0][0]
     assert f'href="/clusters/{top}"' in page
+
+
+def test_a_failure_is_a_500_page_for_html_and_json_for_the_api(fresh: Demo) -> None:
+    doc_id = fresh.store.document_ids()[0]
+    fresh.connection.hdel(KEYS.doc(doc_id), "display_z")  # a record the read side cannot decode
+    app = create_app(fresh.connection, KEYS, fresh.warc, TOKEN, SITES)
+    client = TestClient(app, raise_server_exceptions=False)
+    page = client.get(f"/documents/{doc_id}")
+    assert page.status_code == 500 and page.headers["content-type"].startswith("text/html")
+    assert "500 Internal Server Error" in page.text and "Traceback" not in page.text
+    assert "default-src 'none'" in page.headers["content-security-policy"]
+    api = client.get(f"/api/documents/{doc_id}")
+    assert api.status_code == 500 and api.json() == {"detail": "internal server error"}
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,9 @@ plus one hostile page whose title and text carry script payloads."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 import redis
 
@@ -64,3 +66,17 @@ def build(connection: redis.Redis, warc_dir: Path, n_docs: int = 40, seed: int =
     docs = generate(n_docs, seed=seed)
     import_lines(connection, warc_dir, [*corpus_lines(docs), hostile_line(), "{not json"], "demo")
     return docs
+
+
+def touching_spans(
+    doc_ids: Iterable[str], spans_of: Callable[[str], list[dict[str, Any]]]
+) -> tuple[str, list[int]]:
+    """The first document whose reused spans touch one another with different sources, and the
+    indexes i of the spans that end where span i + 1 of another source begins."""
+    for doc_id in doc_ids:
+        spans = spans_of(doc_id)
+        touching = [i for i in range(len(spans) - 1) if spans[i]["end"] == spans[i + 1]["start"]
+                    and spans[i]["source"]["id"] != spans[i + 1]["source"]["id"]]
+        if touching:
+            return doc_id, touching
+    raise AssertionError("no document has touching spans from different sources")

@@ -45,6 +45,7 @@ class ClusterInfo:
     representative: str
     representative_published: date | None
     fingerprint_id: str
+    representative_length: int = 0  # display characters
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,6 +205,17 @@ class ClusterStore:
             out.append(ClusterMember(doc, _date(day), int(length), tuple(edges.get(doc, ()))))
         return out
 
+    def similarities(self, cluster_ids: Sequence[str]) -> list[tuple[float, float] | None]:
+        """Each cluster's lowest and highest edge Jaccard (None: no edge), in one round trip."""
+        pipe = self.connection.pipeline(transaction=False)
+        for cluster_id in cluster_ids:
+            pipe.hvals(f"{self.keys.cluster(cluster_id)}:e")
+        out: list[tuple[float, float] | None] = []
+        for values in pipe.execute() if cluster_ids else []:
+            jaccards = [float(_text(v).split("|", 1)[0]) for v in values]
+            out.append((min(jaccards), max(jaccards)) if jaccards else None)
+        return out
+
     def largest(self, count: int = 10) -> list[tuple[str, int]]:
         rows = self.connection.zrevrange(self.keys.clusters, 0, count - 1, withscores=True)
         return [(_text(row[0]), int(row[1])) for row in rows]
@@ -224,6 +236,7 @@ def _info(cluster_id: str, record: dict[str, str]) -> ClusterInfo:
         record["representative"],
         _date(record["rep_published"]),
         record["fingerprint_id"],
+        int(record.get("rep_length") or 0),
     )
 
 

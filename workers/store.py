@@ -216,6 +216,18 @@ class Store:
         """Every alignment of `doc_id` (on side a) with the witness on the other side."""
         return self.with_witnesses(_parse_alignments(self.connection.hgetall(self._aln(doc_id))))
 
+    def evidence_many(
+        self, doc_ids: Sequence[str]
+    ) -> dict[str, tuple[Witness, list[tuple[Witness, Alignment]]]]:
+        """Each known document's witness and `alignments`, in two round trips however many (a
+        list's column); unknown ids left out."""
+        pipe = self.connection.pipeline(transaction=False)
+        for doc_id in doc_ids:
+            pipe.hgetall(self._aln(doc_id))
+        aligned = {d: _parse_alignments(_pairs(raw)) for d, raw in zip(doc_ids, pipe.execute(), strict=True)}
+        known = self.witnesses(sorted({*doc_ids, *(other for found in aligned.values() for other in found)}))
+        return {d: (known[d], self.with_witnesses(a, known)) for d, a in aligned.items() if d in known}
+
     def with_witnesses(
         self, aligned: Mapping[str, list[Alignment]], known: Mapping[str, Witness] | None = None
     ) -> list[tuple[Witness, Alignment]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from datetime import datetime
 from typing import Any
 
 import typer
@@ -18,7 +19,7 @@ from workers.errors import NotFound
 from workers.ingest import IngestConfig
 from workers.keys import Keys
 from workers.settings import load_settings
-from workers.web.catalog import SLOT_MEMBERS, Catalog, MemberRow
+from workers.web.catalog import SLOT_MEMBERS, Catalog, ClusterQuery, ClusterRow, MemberRow
 from workers.web.document_view import DocumentView, document_view
 
 console = Console()
@@ -26,28 +27,58 @@ console = Console()
 
 def clusters(
     min_size: int = typer.Option(2, "--min-size", min=1, help="Smallest cluster shown (1: singletons too)."),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON list."),
+    max_size: int = typer.Option(0, "--max-size", min=0, help="Largest cluster shown (0: no bound)."),
+    site: str = typer.Option("", "--site", help="Only clusters with a member from this site."),
+    since: datetime | None = typer.Option(None, "--since", formats=["%Y-%m-%d"],
+                                          help="Only clusters with a member published on or after."),
+    until: datetime | None = typer.Option(None, "--until", formats=["%Y-%m-%d"],
+                                          help="Only clusters with a member published on or before."),
+    min_reuse: float = typer.Option(0.0, "--min-reuse", min=0, max=100,
+                                    help="Representative reuses at least this % of its text."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON list (with members)."),
 ) -> None:
-    """List clusters, largest first, with their members' similarity to the representative."""
+    """List clusters, largest first: reuse, similarity, sites and dates, filtered."""
+    query = ClusterQuery(
+        min_size=min_size, max_size=max_size, site=site, since=since.date() if since else None,
+        until=until.date() if until else None, min_reuse=min_reuse / 100, per_page=ALL,
+    )
     settings = load_settings()
     with redis_connection(settings) as connection:
         catalog = Catalog(connection, Keys(settings.key_prefix), IngestConfig().fingerprint_id)
-        found = [c for c in map(lambda cid: cluster_json(catalog, cid), catalog.cluster_ids(min_size)) if c]
-    if as_json:
-        typer.echo(json.dumps(found, ensure_ascii=False, default=str))
-        return
-    table = Table(title=f"{len(found)} clusters of {min_size}+ documents", expand=False)
+        rows = catalog.cluster_page(query).rows
+        if as_json:
+            found = [{**c, **row_json(row)} for row in rows if (c := cluster_json(catalog, row.id))]
+            typer.echo(json.dumps(found, ensure_ascii=False, default=str))
+            return
+    console.print(clusters_table(rows, min_size))
+
+
+ALL = 1_000_000_000  # one page holds every row
+
+
+def row_json(row: ClusterRow) -> dict[str, Any]:
+    """The list columns of a cluster row."""
+    return {"reuse": row.reuse, "similarity": list(row.similarity) if row.similarity else None,
+            "sites": row.sites, "first": row.first, "last": row.last}
+
+
+def clusters_table(rows: list[ClusterRow], min_size: int) -> Table:
+    table = Table(title=f"{len(rows)} clusters of {min_size}+ documents", expand=False)
     table.add_column("cluster", no_wrap=True)
     table.add_column("size", justify="right")
     table.add_column("representative", overflow="fold", ratio=3)
-    table.add_column("published", no_wrap=True)
+    table.add_column("reuse", justify="right", no_wrap=True)
+    table.add_column("similarity", no_wrap=True)
     table.add_column("sites", overflow="fold", ratio=1)
-    for c in found:
-        rep = c["members"][0]
-        sites = sorted({m["url"].split("/")[2] for m in c["members"] if "://" in m["url"]})
-        shown = Text(rep["title"] or display_url(rep["url"]))
-        table.add_row(c["id"], str(c["size"]), shown, str(rep["published"] or "?"), ", ".join(sites))
-    console.print(table)
+    table.add_column("dates", overflow="fold")
+    for row in rows:
+        rep = row.representative
+        similar = f"{row.similarity[0]:.2f}-{row.similarity[1]:.2f}" if row.similarity else "-"
+        reuse = "?" if row.reuse is None else f"{row.reuse:.0%}"
+        dates = f"{row.first or '?'}" + (f" - {row.last}" if row.last and row.last != row.first else "")
+        table.add_row(row.id, str(row.size), Text(rep.title or display_url(rep.url)), reuse, similar,
+                      Text(", ".join(row.sites)), dates)
+    return table
 
 
 def cluster_json(catalog: Catalog, cluster_id: str) -> dict[str, Any] | None:

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Header, HTTPException, Query, Request
+from pydantic import Field
 
 from workers.errors import NotFound, ServiceError
 from workers.web import actions
 from workers.web.catalog import ClusterDetail, ClusterPage, ClusterQuery, Dashboard
-from workers.web.document_view import Comparison, DocumentView, compare, document_view
+from workers.web.document_view import Comparison, DocumentView, compare, full_view
 from workers.web.search import SearchResult
 
 router = APIRouter(prefix="/api", tags=["api"])
 
-Sort = Literal["size", "date", "title", "sites"]
+Sort = Literal["size", "date", "title", "sites", "reuse"]
 Order = Literal["desc", "asc"]
 
 
@@ -24,15 +26,25 @@ def services(request: Request) -> Any:
 
 def cluster_query(
     min_size: Annotated[int, Query(ge=1, le=1_000_000)] = 2,
+    max_size: Annotated[
+        Annotated[int, Field(ge=0, le=1_000_000)] | Literal[""], Query(description="Empty or 0: no bound.")
+    ] = "",
     site: Annotated[str, Query(max_length=200)] = "",
     q: Annotated[str, Query(max_length=200, description="Filter on the representative's title/URL.")] = "",
+    since: Annotated[date | Literal[""] | None, Query(description="A member published on or after.")] = None,
+    until: Annotated[date | Literal[""] | None, Query(description="A member published on or before.")] = None,
+    min_reuse: Annotated[float, Query(ge=0, le=100, description="The representative's reuse, %.")] = 0,
     sort: Sort = "size",
     order: Order = "desc",
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> ClusterQuery:
-    """The clusters list's query parameters (shared by the page and the API)."""
-    return ClusterQuery(min_size, site, q, sort, order != "asc", page, per_page)
+    """The clusters list's query parameters (shared by the page and the API; empty is no bound)."""
+    return ClusterQuery(
+        min_size=min_size, max_size=max_size or 0, site=site, text=q, since=since or None,
+        until=until or None, min_reuse=min_reuse / 100, sort=sort, descending=order != "asc", page=page,
+        per_page=per_page,
+    )
 
 
 @router.get("/dashboard")
@@ -60,7 +72,7 @@ def api_document(request: Request, doc_id: str) -> DocumentView:
     doc = catalog.document(doc_id)
     if doc is None:
         raise HTTPException(404, f"no document {doc_id}")
-    return document_view(catalog, doc, catalog.trace(doc))
+    return full_view(catalog, doc)[0]
 
 
 @router.get("/documents/{doc_id}/compare/{other_id}", responses={404: {"description": "No such document"}})

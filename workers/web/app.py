@@ -24,7 +24,7 @@ from workers.ingest import IngestConfig
 from workers.keys import Keys
 from workers.metrics import registry
 from workers.passage_index import PassageIndex
-from workers.web import api, pages
+from workers.web import api, error_pages, pages
 from workers.web.catalog import Catalog
 from workers.web.search import Search
 
@@ -88,6 +88,7 @@ def create_app(
 ) -> FastAPI:
     app = FastAPI(title="dedupcrawl", version="1", description="Near-duplicate clusters and provenance.")
     app.state.services = Services(connection, keys, Path(warc_dir), token, sites_file)
+    error_pages.install(app)  # inside the security headers, so error pages get them too
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(api.router)

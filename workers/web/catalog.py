@@ -7,7 +7,7 @@ title/url/site/published), never its text.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -15,10 +15,10 @@ import numpy as np
 import redis
 
 from crawler.runs import RunStore
-from dedup.provenance import Trace, trace
+from dedup.provenance import Evidence, Trace, trace
 from dedup.shingles import shingle_hashes
 from dedup.slots import Template, template_slots
-from workers.cluster_store import ClusterConfig, ClusterInfo, ClusterStore
+from workers.cluster_store import ClusterConfig, ClusterInfo, ClusterOutline, ClusterStore
 from workers.keys import Keys
 from workers.queues import depths
 from workers.store import Store, StoredDocument
@@ -44,6 +44,9 @@ class ClusterRow:
     sites: list[str]
     first: date | None
     last: date | None
+    length: int = 0  # the representative's display characters
+    reuse: float | None = None  # share of the representative's text traced to earlier sources
+    similarity: tuple[float, float] | None = None  # lowest and highest Jaccard of its verified edges
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +59,7 @@ class MemberRow:
     jaccard: float
     containment: float
     representative: bool
+    earliest: bool = False  # the first published (then first fetched) member
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +86,17 @@ class ClusterPage:
     page: int
     per_page: int
     rows: list[ClusterRow]
+
+
+def row_of(outline: ClusterOutline, found: dict[str, DocSummary], dates: list[date]) -> ClusterRow | None:
+    """A cluster's list row from its outline, its members' summaries and their sorted dates."""
+    rep = found.get(outline.info.representative)
+    if rep is None:
+        return None
+    sites = sorted({found[m].site for m, _ in outline.members if m in found})
+    first, last = (dates[0], dates[-1]) if dates else (None, None)
+    return ClusterRow(outline.info.cluster_id, outline.info.size, rep, sites, first, last,
+                      length=outline.info.representative_length)
 
 
 def summary_of(doc: StoredDocument) -> DocSummary:
@@ -121,8 +136,10 @@ class Catalog:
     def document(self, id_or_url: str) -> StoredDocument | None:
         return self.store.find(id_or_url)
 
-    def trace(self, doc: StoredDocument) -> Trace:
-        return trace(doc.witness, len(doc.display), self.store.alignments(doc.doc_id))
+    def trace(self, doc: StoredDocument, evidence: list[Evidence] | None = None) -> Trace:
+        """The document's trace, from `evidence` (its stored alignments when not given)."""
+        found = self.store.alignments(doc.doc_id) if evidence is None else evidence
+        return trace(doc.witness, len(doc.display), found)
 
     def cluster_of(self, doc: StoredDocument) -> ClusterInfo | None:
         cluster_id = self.clusters.cluster_of(doc.doc_id) or doc.cluster_id
@@ -130,61 +147,88 @@ class Catalog:
 
     # clusters -----------------------------------------------------------------------------
 
-    def cluster_ids(self, min_size: int = 2) -> list[str]:
-        """Live cluster ids of at least `min_size` members, largest first."""
-        rows = self.connection.zrevrangebyscore(self.keys.clusters, "+inf", max(min_size, 1))
+    def cluster_ids(self, min_size: int = 2, max_size: int = 0) -> list[str]:
+        """Live cluster ids of `min_size` to `max_size` (0: any) members, largest first."""
+        high = max_size if max_size else "+inf"
+        rows = self.connection.zrevrangebyscore(self.keys.clusters, high, max(min_size, 1))
         return [text_of(r) for r in rows]
 
-    def cluster_rows(self, cluster_ids: list[str]) -> list[ClusterRow]:
-        """The clusters' list rows, in three round trips however many (unknown ids left out)."""
+    def cluster_rows(self, cluster_ids: list[str], query: ClusterQuery | None = None) -> list[ClusterRow]:
+        """The clusters' list rows (those `query` keeps), in three round trips however many
+        (unknown ids left out); reuse and similarity are left for `with_reuse`/`with_similarity`."""
         outlines = [o for o in self.clusters.outlines(cluster_ids) if o is not None]
         found = self.summaries([doc_id for o in outlines for doc_id, _ in o.members])
         rows = []
         for outline in outlines:
-            info, members = outline.info, outline.members
-            rep = found.get(info.representative)
-            if rep is None:
-                continue
-            dates = sorted(d for _, d in members if d)
-            sites = sorted({found[m].site for m, _ in members if m in found})
-            rows.append(ClusterRow(info.cluster_id, info.size, rep, sites, dates[0] if dates else None,
-                                   dates[-1] if dates else None))
+            dates = sorted(d for _, d in outline.members if d)
+            row = row_of(outline, found, dates)
+            if row is not None and (query is None or query.keeps(row, dates)):
+                rows.append(row)
         return rows
 
     def cluster_page(self, query: ClusterQuery) -> ClusterPage:
         """Sorted by size without filters, a page is read straight from the size index; other
-        orders and filters need every cluster's row (short fields only, never texts)."""
-        if query.sort == "size" and not query.site and not query.text:
-            return self._size_page(query)
-        rows = [r for r in self.cluster_rows(self.cluster_ids(query.min_size)) if query.keeps(r)]
-        rows.sort(key=query.sort_key, reverse=query.descending)
-        start = (query.page - 1) * query.per_page
-        return ClusterPage(len(rows), query.page, query.per_page, rows[start : start + query.per_page])
+        orders and filters need every cluster's row (short fields only, never texts), a reuse
+        filter or order also every representative's alignments. The page's rows get their reuse
+        and similarity last, so a page costs a few round trips however long the list."""
+        if query.by_size_only:
+            page = self._size_page(query)
+        else:
+            rows = self.cluster_rows(self.cluster_ids(query.min_size, query.max_size), query)
+            if query.needs_reuse:
+                rows = [r for r in self.with_reuse(rows) if (r.reuse or 0.0) >= query.min_reuse]
+            rows.sort(key=query.sort_key, reverse=query.descending)
+            start = (query.page - 1) * query.per_page
+            page = ClusterPage(len(rows), query.page, query.per_page, rows[start : start + query.per_page])
+        return replace(page, rows=self.with_similarity(self.with_reuse(page.rows)))
 
     def _size_page(self, query: ClusterQuery) -> ClusterPage:
-        low = max(query.min_size, 1)
-        total = int(self.connection.zcount(self.keys.clusters, low, "+inf"))
+        low, high = max(query.min_size, 1), query.max_size or "+inf"
         start = (query.page - 1) * query.per_page
+        pipe = self.connection.pipeline(transaction=False)
+        pipe.zcount(self.keys.clusters, low, high)
         if query.descending:
-            ids = self.connection.zrevrangebyscore(self.keys.clusters, "+inf", low, start, query.per_page)
+            pipe.zrevrangebyscore(self.keys.clusters, high, low, start, query.per_page)
         else:
-            ids = self.connection.zrangebyscore(self.keys.clusters, low, "+inf", start, query.per_page)
-        return ClusterPage(total, query.page, query.per_page, self.cluster_rows([text_of(i) for i in ids]))
+            pipe.zrangebyscore(self.keys.clusters, low, high, start, query.per_page)
+        total, ids = pipe.execute()
+        rows = self.cluster_rows([text_of(i) for i in ids])
+        return ClusterPage(int(total), query.page, query.per_page, rows)
+
+    def with_reuse(self, rows: list[ClusterRow]) -> list[ClusterRow]:
+        """Rows with their representative's reuse, traced afresh from its stored alignments (the
+        reuse stored at ingest is not updated when an earlier source arrives later)."""
+        wanted = [r.representative.id for r in rows if r.reuse is None]
+        evidence = self.store.evidence_many(wanted) if wanted else {}
+        out = []
+        for row in rows:
+            known = evidence.get(row.representative.id)
+            if row.reuse is None and known is not None:
+                ratio = trace(known[0], row.length, known[1]).reuse_ratio if row.length else 0.0
+                row = replace(row, reuse=round(ratio, 4))
+            out.append(row)
+        return out
+
+    def with_similarity(self, rows: list[ClusterRow]) -> list[ClusterRow]:
+        """Rows with their cluster's lowest and highest verified edge Jaccard (one round trip)."""
+        found = self.clusters.similarities([r.id for r in rows])
+        return [replace(row, similarity=pair) for row, pair in zip(rows, found, strict=True)]
 
     def members(self, info: ClusterInfo) -> list[MemberRow]:
         """Members with their exact similarity to the representative, representative first."""
         ids = [m.doc_id for m in self.clusters.members(info.cluster_id)]
         if len(ids) == 1:  # a singleton: no text needs reading
-            return [MemberRow(s.id, s.url, s.site, s.title, s.published, 1.0, 1.0, True)
+            return [MemberRow(s.id, s.url, s.site, s.title, s.published, 1.0, 1.0, True, True)
                     for s in self.summaries(ids).values()]
         docs = {d.doc_id: d for d in self.store.get_many(ids) if d is not None}
         rep = docs.get(info.representative)
         rep_key = rep.norm().key if rep else ""
+        first = min(docs.values(), key=lambda d: (d.witness.order, d.doc_id), default=None)
         rows = []
         for doc in docs.values():
             j, c = similarity(rep_key, doc.norm().key) if doc is not rep else (1.0, 1.0)
             rows.append(MemberRow(doc.doc_id, doc.url, doc.site, doc.title, doc.published,
-                                  round(j, 4), round(c, 4), doc is rep))
+                                  round(j, 4), round(c, 4), doc is rep, doc is first))
         rows.sort(key=lambda r: (not r.representative, -r.jaccard, r.id))
         return rows
 
@@ -236,26 +280,44 @@ class Dashboard:
     removed: dict[str, float]
 
 
-SORTS = ("size", "date", "title", "sites")
+SORTS = ("size", "date", "title", "sites", "reuse")
 
 
 @dataclass(frozen=True, slots=True)
 class ClusterQuery:
-    """What the clusters list shows: filter (size, site, title text), sort, page."""
+    """What the clusters list shows: filters (size, site, title text, dates, reuse), sort, page."""
 
     min_size: int = 2
+    max_size: int = 0  # 0: no upper bound
     site: str = ""
     text: str = ""
+    since: date | None = None  # some member published on or after
+    until: date | None = None  # some member published on or before (the same one when both)
+    min_reuse: float = 0.0  # the representative's reuse ratio, 0..1
     sort: str = "size"
     descending: bool = True
     page: int = 1
     per_page: int = 50
 
-    def keeps(self, row: ClusterRow) -> bool:
+    @property
+    def by_size_only(self) -> bool:
+        filtered = self.site or self.text or self.since or self.until or self.min_reuse
+        return self.sort == "size" and not filtered
+
+    @property
+    def needs_reuse(self) -> bool:
+        return self.min_reuse > 0 or self.sort == "reuse"
+
+    def keeps(self, row: ClusterRow, dates: list[date]) -> bool:
         if self.site and self.site not in row.sites:
+            return False
+        if (self.since or self.until) and not any(self._in_range(d) for d in dates):
             return False
         title = (row.representative.title or "") + " " + row.representative.url
         return self.text.casefold() in title.casefold()
+
+    def _in_range(self, day: date) -> bool:
+        return (self.since is None or day >= self.since) and (self.until is None or day <= self.until)
 
     def sort_key(self, row: ClusterRow) -> tuple[Any, ...]:
         if self.sort == "date":
@@ -264,6 +326,8 @@ class ClusterQuery:
             return (row.representative.title or "", row.id)
         if self.sort == "sites":
             return (len(row.sites), row.size, row.id)
+        if self.sort == "reuse":
+            return (row.reuse or 0.0, row.size, row.id)
         return (row.size, row.id)
 
 

@@ -10,11 +10,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from crawler.capture import CaptureRef
 from crawler.errors import WarcReadError
-from crawler.warc import read_page
+from crawler.warc import ArchivedResponse, read_response
 from dedup.records import Page
 from workers.web.api import cluster_query, delete, enqueue, services
 from workers.web.catalog import ClusterQuery
-from workers.web.document_view import compare, document_view
+from workers.web.document_view import compare, full_view
 from workers.web.highlight import pair_segments, trace_segments
 
 router = APIRouter(tags=["pages"], default_response_class=HTMLResponse)
@@ -22,6 +22,7 @@ CHARSET = re.compile(r"charset=[\"']?([A-Za-z0-9_-]{1,40})")
 LABEL = re.compile(r"[A-Za-z0-9_-]{1,40}")
 BLANK = re.compile(r"(\{\{\d+\}\})")
 CAPTURE_CSP = "sandbox; default-src 'none'"
+MAX_BODY_CHARS = 500_000  # a capture page shows at most this much of the body (the raw route has all)
 
 
 def not_found(request: Request, what: str) -> HTMLResponse:
@@ -42,8 +43,10 @@ def clusters(request: Request, query: Annotated[ClusterQuery, Depends(cluster_qu
     listing = svc.catalog.cluster_page(query)
     pages = max(1, -(-listing.total // query.per_page))
     order = "desc" if query.descending else "asc"
+    reuse_pct = f"{query.min_reuse * 100:g}"
     return svc.render(
-        "clusters.html", title="Clusters", listing=listing, query=query, order=order, pages=pages
+        "clusters.html", title="Clusters", listing=listing, query=query, order=order, pages=pages,
+        reuse_pct=reuse_pct,
     )
 
 
@@ -65,10 +68,10 @@ def document(request: Request, doc_id: str) -> HTMLResponse:
     doc = catalog.document(doc_id)
     if doc is None:
         return not_found(request, f"no document {doc_id}")
-    traced = catalog.trace(doc)
-    view = document_view(catalog, doc, traced)
+    view, traced, differs = full_view(catalog, doc)
     return services(request).render(
-        "document.html", title=doc.title or doc.url, doc=view, segments=trace_segments(doc.display, traced),
+        "document.html", title=doc.title or doc.url, doc=view,
+        segments=trace_segments(doc.display, traced, differs),
         spans=view.spans, token_set=services(request).token_configured,
     )
 
@@ -91,16 +94,44 @@ def side_by_side(request: Request, doc_id: str, other_id: str) -> HTMLResponse:
 )
 def capture(request: Request, doc_id: str, index: int) -> Response:
     """The archived response body, as sandboxed plain text (never rendered as HTML)."""
+    page = archived(request, doc_id, index)[1].page
+    headers = {"Content-Security-Policy": CAPTURE_CSP, "Content-Disposition": "inline"}
+    return Response(page.body, media_type=f"text/plain; charset={charset(page)}", headers=headers)
+
+
+@router.get("/documents/{doc_id}/captures/{index}/record", response_class=HTMLResponse)
+def capture_record(request: Request, doc_id: str, index: int) -> HTMLResponse:
+    """One capture: the WARC record's id, date and file, the HTTP status and headers, the body."""
+    ref, response = archived(request, doc_id, index)
+    page = response.page
+    body = body_text(page)
+    return services(request).render(
+        "capture.html", title=f"Capture {index + 1}", doc_id=doc_id, index=index, ref=ref,
+        status=response.status_line or str(ref.status), headers=page.headers, warc=response.warc_headers,
+        fields=dict(response.warc_headers), body=body[:MAX_BODY_CHARS],
+        cut=max(0, len(body) - MAX_BODY_CHARS),
+    )
+
+
+def body_text(page: Page) -> str:
+    """The body decoded by its declared charset (utf-8 when Python does not know that one)."""
+    try:
+        return page.body.decode(charset(page), errors="replace")
+    except LookupError:
+        return page.body.decode("utf-8", errors="replace")
+
+
+def archived(request: Request, doc_id: str, index: int) -> tuple[CaptureRef, ArchivedResponse]:
+    """The document's capture `index` as archived, or a 404."""
     svc = services(request)
     doc = svc.catalog.document(doc_id)
     if doc is None or not 0 <= index < len(doc.captures):
         raise HTTPException(404, "no such capture")
     try:
-        page = read_page(svc.warc_dir, CaptureRef.from_dict(dict(doc.captures[index])))
+        ref = CaptureRef.from_dict(dict(doc.captures[index]))
+        return ref, read_response(svc.warc_dir, ref)
     except (WarcReadError, KeyError, ValueError, TypeError) as exc:
         raise HTTPException(404, f"the capture cannot be read: {exc}") from None
-    headers = {"Content-Security-Policy": CAPTURE_CSP, "Content-Disposition": "inline"}
-    return Response(page.body, media_type=f"text/plain; charset={charset(page)}", headers=headers)
 
 
 def charset(page: Page) -> str:
