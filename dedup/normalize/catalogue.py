@@ -77,6 +77,7 @@ class Marker:
     name: str
     pattern: str
     reason: str
+    whole_text: bool = False  # a shape of a whole document's text (its end), not of a passage
 
 
 def _words(words: frozenset[str], min_chars: int) -> str:
@@ -97,7 +98,7 @@ MARKERS = (
     Marker("page_counter", r"第\s*\d+\s*页\s*[/／,，|]?\s*共\s*\d+\s*页|(?m:^1(?:[ \u3000]+\d{1,3})+$)",
            reasons.PAGE_COUNTER),
     Marker("chunk_marker_glued", rf"(?:{_BUTTON})\d{{1,3}}[、.．]", reasons.PAGE_CHUNK_MARKER),
-    Marker("trailing_links", rf"{TRAILING_RUN}\Z", reasons.TRAILING_LINKS),
+    Marker("trailing_links", rf"{TRAILING_RUN}\Z", reasons.TRAILING_LINKS, whole_text=True),
 )  # fmt: skip
 
 
@@ -106,6 +107,12 @@ def _compiled() -> tuple[tuple[Marker, re.Pattern[str]], ...]:
     return tuple((m, re.compile(m.pattern, re.I)) for m in MARKERS)
 
 
-def noise_markers(text: str) -> list[tuple[str, str]]:
-    """(marker name, the text it matched) for every catalogued marker found in `text`."""
-    return [(m.name, found.group()) for m, pattern in _compiled() for found in pattern.finditer(text)]
+def noise_markers(text: str, *, passage: bool = False) -> list[tuple[str, str]]:
+    """(marker name, the text it matched) for every catalogued marker found in `text`; in a
+    `passage` (a reused span, a slot value), the markers of whole texts are not looked for."""
+    return [
+        (marker.name, found.group())
+        for marker, pattern in _compiled()
+        if not (passage and marker.whole_text)
+        for found in pattern.finditer(text)
+    ]

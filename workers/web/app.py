@@ -18,6 +18,7 @@ from jinja2 import Environment, FileSystemLoader
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
+from dedup.dates import evidence_label
 from workers.cluster_store import ClusterStore
 from workers.ingest import IngestConfig
 from workers.keys import Keys
@@ -51,6 +52,7 @@ class Services:
         self.clusters: ClusterStore = self.catalog.clusters
         self._token = token.encode("utf-8") if token else None
         self.templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True)
+        self.templates.filters["evidence"] = evidence_label  # a date's evidence, shown beside it
 
     @property
     def token_configured(self) -> bool:
