@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from itertools import chain, islice
 
 # Where a publication date came from (`published_from` of a document), strongest first.
 GIVEN = "given"  # the `published` of an import record
@@ -73,6 +74,9 @@ _SENTENCE = re.compile("[。！？]")
 _BYLINE_PIECES = 8
 _BYLINE_HTML = 3000
 _TEXT = re.compile(r"(?<=>)[^<]*[^\s<][^<]*")
+# Dates kept of the byline and of the body (the next is used when one is not trusted): the
+# scan of a long page stops there.
+_PER_KIND = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,8 +149,9 @@ def find_dates(html: str, metas: Mapping[str, str], *, head_chars: int = 200_000
     head = _ascii_digits(html[:head_chars])
     found = [DateEvidence(d, STRUCTURED) for d in _structured(head, metas)]
     start, end = _byline_span(head)
-    found += [DateEvidence(d, BYLINE) for d in _byline(head[start:end])]
-    found += [DateEvidence(d, BODY) for d in _labelled(head[:start] + "\n" + head[end:])]
+    found += [DateEvidence(d, BYLINE) for d in islice(_byline(head[start:end]), _PER_KIND)]
+    body = chain(_labelled(head[:start]), _labelled(head[end:]))
+    found += [DateEvidence(d, BODY) for d in islice(body, _PER_KIND)]
     return tuple(dict.fromkeys(found))
 
 

@@ -66,6 +66,8 @@ _SUFFIX_WINDOW = 80  # the suffix is looked for in the line's last characters on
 _SEPARATED = re.compile(r"[ \u3000【】\[\]]")
 _LEADING_BUTTONS = re.compile(rf"^(?:[【\[]?(?:{_BUTTONS})[】\]]?[ \u3000]*)+")
 _BUTTON_ENDS = (*(w for w in BUTTON_WORDS if len(w) > 1), "】", "]")
+# Most lines start with no button word: their first character rules them out of the regexes.
+_BUTTON_STARTS = frozenset(w[0] for w in BUTTON_WORDS) | {"【", "["}
 _WITHHELD_NOTICE = re.compile(WITHHELD)
 _NOTICE_CHARS = 40
 # A line that is only a date (and a time), maybe labelled: the byline's date shown as text.
@@ -79,7 +81,7 @@ def is_breadcrumb(text: str) -> bool:
     """A breadcrumb line, also behind button words glued to it (`相关资源当前位置：首页 > …`)."""
     if _BREADCRUMB.search(text):
         return True
-    buttons = _LEADING_BUTTONS.match(text)
+    buttons = _LEADING_BUTTONS.match(text) if text[:1] in _BUTTON_STARTS else None
     return buttons is not None and bool(_BREADCRUMB.search(text[buttons.end() :]))
 
 
@@ -97,7 +99,7 @@ def _looks_like_chrome(text: str) -> bool:
     colons = text.count(":") + text.count("：")
     return (
         is_breadcrumb(text)
-        or (len(text) <= _NOTICE_CHARS and bool(_WITHHELD_NOTICE.search(text)))
+        or (len(text) <= _NOTICE_CHARS and "。" not in text and bool(_WITHHELD_NOTICE.search(text)))
         or bool(_FOOTER_HINT.search(text) and _FOOTER.search(text))
         or bool(_DISCLAIMER.search(text))
         or _is_section_label(text, colons)
@@ -132,7 +134,7 @@ def _button_runs(text: str) -> list[tuple[int, int]]:
         if suffix and suffix.start() > 0 and _SEPARATED.search(suffix.group().strip()):
             found.append(suffix.span())
             text = text[: suffix.start()]
-    prefix = _BUTTON_PREFIX.match(text)
+    prefix = _BUTTON_PREFIX.match(text) if text[:1] in _BUTTON_STARTS else None
     if prefix and prefix.end() < len(text) and _SEPARATED.search(prefix.group().strip()):
         found.append(prefix.span())
     return found

@@ -49,12 +49,16 @@ def join_page_chunks(lines: list[Line], config: NormConfig) -> tuple[list[Line],
 
 
 def _chunk_run(lines: list[Line]) -> list[int]:
-    """Indices of the lines numbered 1, 2, 3… in order (the longest such run from 1)."""
+    """Indices of the lines numbered 1, 2, 3… in order from 1; one number may be missing at a
+    time (its chunk was glued inside the line before it: `…批示、2、肯定`)."""
     run: list[int] = []
+    last = 0
     for index, (simplified, _) in enumerate(lines):
         match = _MARKER.match(simplified)
-        if match and int(match.group(1)) == len(run) + 1:
+        number = int(match.group(1)) if match else 0
+        if number == last + 1 or (run and number == last + 2):
             run.append(index)
+            last = number
     return run
 
 

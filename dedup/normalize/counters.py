@@ -57,7 +57,7 @@ def is_pager(text: str) -> bool:
     if len(text) > _PAGER_CHARS or not (text[:1].isdigit() or text.startswith(_PAGER_WORDS)):
         return False
     tokens = text.split()
-    numbers = [int(t) for t in tokens if t.isdigit() and len(t) <= _PAGE_DIGITS]
+    numbers = [int(t) for t in tokens if _is_page_number(t)]
     words_only = len(numbers) + sum(t in _PAGER_WORDS for t in tokens) == len(tokens)
     return words_only and _counts_up(numbers)
 
@@ -67,7 +67,7 @@ def _vertical_pagers(lines: list[Line]) -> set[int]:
     found: set[int] = set()
     run: list[int] = []
     for index, (text, _) in enumerate([*lines, ("", "")]):
-        number = int(text) if text.isdigit() and len(text) <= _PAGE_DIGITS else None
+        number = int(text) if _is_page_number(text) else None
         if number is not None and (not run or int(lines[run[-1]][0]) + 1 == number):
             run.append(index)
             continue
@@ -75,6 +75,10 @@ def _vertical_pagers(lines: list[Line]) -> set[int]:
             found.update(run)
         run = [index] if number is not None else []
     return found
+
+
+def _is_page_number(text: str) -> bool:
+    return text.isascii() and text.isdigit() and len(text) <= _PAGE_DIGITS
 
 
 def _counts_up(numbers: list[int]) -> bool:

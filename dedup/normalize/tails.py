@@ -21,6 +21,7 @@ _TAIL_WINDOW = 400  # a glued run is looked for in the last line's last characte
 _LINK_CHARS = 40
 _PUNCTUATED = re.compile(r"[，。！？；：、,.!?;:]")
 _MIN_LINKS = 2
+_TITLE_CHARS = 10  # a related title is this long; two of them make the run (slogan lines are shorter)
 
 
 def drop_trailing_links(lines: list[Line], truncated: bool) -> tuple[list[Line], list[Removal]]:
@@ -38,13 +39,14 @@ def drop_trailing_links(lines: list[Line], truncated: bool) -> tuple[list[Line],
 
 
 def _link_lines_start(lines: list[Line]) -> int:
-    """Where the trailing run of link lines starts (len(lines) when there is none): two or more
-    short lines without punctuation, after a line that ends a sentence."""
+    """Where the trailing run of link lines starts (len(lines) when there is none): short lines
+    without punctuation, two or more of them title-long, after a line that ends a sentence."""
     start = len(lines)
     while start > 1 and _is_link_line(lines[start - 1][0]):
         start -= 1
     ends_sentence = lines[start - 1][0].rstrip("”’」』）)").endswith(tuple(SENTENCE_END))
-    return start if len(lines) - start >= _MIN_LINKS and ends_sentence else len(lines)
+    titles = sum(len(text) >= _TITLE_CHARS for text, _ in lines[start:])
+    return start if titles >= _MIN_LINKS and ends_sentence else len(lines)
 
 
 def _is_link_line(text: str) -> bool:
