@@ -68,6 +68,7 @@ _LEADING_BUTTONS = re.compile(rf"^(?:[【\[]?(?:{_BUTTONS})[】\]]?[ \u3000]*)+"
 _BUTTON_ENDS = (*(w for w in BUTTON_WORDS if len(w) > 1), "】", "]")
 # Most lines start with no button word: their first character rules them out of the regexes.
 _BUTTON_STARTS = frozenset(w[0] for w in BUTTON_WORDS) | {"【", "["}
+_BUTTON_LAST = frozenset(w[-1] for w in _BUTTON_ENDS)
 _WITHHELD_NOTICE = re.compile(WITHHELD)
 _NOTICE_CHARS = 40
 # A line that is only a date (and a time), maybe labelled: the byline's date shown as text.
@@ -117,9 +118,12 @@ def cut_button_runs(lines: list[Line]) -> tuple[list[Line], list[Removal]]:
     out: list[Line] = []
     removed: list[Removal] = []
     for line in lines:
-        for start, end in _button_runs(line[0]):
-            removed.append(Removal(reasons.SITE_CHROME, line[1][start:end]))
-            line = strip_line(cut(line, start, end))
+        text = line[0]
+        # most lines neither start nor end with a button word's character: no regex for them
+        if text[:1] in _BUTTON_STARTS or text[-1:] in _BUTTON_LAST:
+            for start, end in _button_runs(text):
+                removed.append(Removal(reasons.SITE_CHROME, line[1][start:end]))
+                line = strip_line(cut(line, start, end))
         out.append(line)
     return out, removed
 
@@ -128,7 +132,7 @@ def _button_runs(text: str) -> list[tuple[int, int]]:
     """The button rows at the end and the start of `text` (the end first, so offsets hold);
     a row needs a space or a bracket between its words, and text of its own beside it."""
     found: list[tuple[int, int]] = []
-    if text.endswith(_BUTTON_ENDS):
+    if text[-1:] in _BUTTON_LAST and text.endswith(_BUTTON_ENDS):
         window = max(0, len(text) - _SUFFIX_WINDOW)
         suffix = _BUTTON_SUFFIX.search(text, window)
         if suffix and suffix.start() > 0 and _SEPARATED.search(suffix.group().strip()):
@@ -142,8 +146,10 @@ def _button_runs(text: str) -> list[tuple[int, int]]:
 
 def drop_header_dates(lines: list[Line], config: NormConfig) -> tuple[list[Line], list[Removal]]:
     """Lines near the top that are only a date: the byline's date, shown as text."""
-    keep = (i >= config.header_lines or not _DATE_LINE.match(s) for i, (s, _) in enumerate(lines))
-    return drop_where(lines, keep, reasons.SITE_CHROME)
+    dated = [i for i, (s, _) in enumerate(lines[: config.header_lines]) if _DATE_LINE.match(s)]
+    if not dated:
+        return lines, []
+    return drop_where(lines, (i not in dated for i in range(len(lines))), reasons.SITE_CHROME)
 
 
 def drop_header_before_breadcrumb(lines: list[Line], config: NormConfig) -> tuple[list[Line], list[Removal]]:

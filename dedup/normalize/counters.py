@@ -18,6 +18,7 @@ _COUNTER = re.compile(
     re.I,
 )
 _PAGER_WORDS = ("上一页", "下一页", "首页", "尾页", "末页", "<", ">", "«", "»", "...", "…")
+_PAGER_STARTS = frozenset("0123456789") | {w[0] for w in _PAGER_WORDS}
 _PAGER_CHARS = 80
 _PAGE_DIGITS = 3
 _COUNTER_START = re.compile(r"\s*(?:-\s*\d|\d{1,4}\s*/)")
@@ -42,6 +43,8 @@ def drop_page_counters(lines: list[Line]) -> tuple[list[Line], list[Removal]]:
 
 def _drop_pagers(lines: list[Line], removed: list[Removal]) -> tuple[list[Line], list[Removal]]:
     """Without the page links shown as text: a line `1 2 3 下一页`, or lines 1 / 2 / 3 in a row."""
+    if not any(text[:1] in _PAGER_STARTS for text, _ in lines):  # most documents: one pass in C
+        return lines, removed
     pagers = _vertical_pagers(lines)
     kept: list[Line] = []
     for index, line in enumerate(lines):
