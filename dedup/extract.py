@@ -84,7 +84,7 @@ def _extract(page: Page, min_chars: int) -> Extraction:
     return Extraction(
         capture_id=page.capture_id, url=page.url, text=text, title=meta.title,
         published=meta.published, author=meta.author, site=meta.site, extractor=extractor,
-        encoding=decoded.encoding, version=EXTRACT_VERSION,
+        encoding=decoded.encoding, version=EXTRACT_VERSION, dates=meta.dates,
     )  # fmt: skip
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlsplit
 
-from dedup.dates import find_published
+from dedup.dates import DateEvidence, choose, find_dates
 
 _HEAD_CHARS = 100_000
 _META = re.compile(r"<meta\s[^>]{0,2000}>", re.I)
@@ -32,6 +32,7 @@ class PageMetadata:
     author: str | None
     site: str | None
     published: date | None
+    dates: tuple[DateEvidence, ...] = ()  # every date the page shows, strongest evidence first
 
 
 def page_metadata(html: str, url: str = "") -> PageMetadata:
@@ -39,7 +40,8 @@ def page_metadata(html: str, url: str = "") -> PageMetadata:
     metas = meta_tags(head)
     title = _first(metas, _TITLE_KEYS) or _element_text(_H1, head) or _element_text(_TITLE, head)
     site = _first(metas, _SITE_KEYS) or urlsplit(url).hostname or None
-    return PageMetadata(title, _first(metas, _AUTHOR_KEYS), site, find_published(html))
+    dates = find_dates(html, metas)
+    return PageMetadata(title, _first(metas, _AUTHOR_KEYS), site, choose(dates).day, dates)
 
 
 def meta_tags(html: str) -> dict[str, str]:

@@ -43,6 +43,7 @@ class Witness:
     site: str
     published: date | None = None
     fetched_at: datetime | None = None
+    published_from: str = ""  # the date's evidence (dedup.dates.EVIDENCE), shown beside it
 
     @property
     def order(self) -> tuple[date, datetime]:

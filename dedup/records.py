@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from dedup.dates import DateEvidence
+
 
 @dataclass(frozen=True, slots=True)
 class Page:
@@ -40,6 +42,9 @@ class Extraction:
     extractor: str = "trafilatura"
     encoding: str = "utf-8"
     version: str = ""
+    # Every publication date found, strongest evidence first; `published` is the strongest one
+    # not before 1990 (the ingest checks them again against the capture time).
+    dates: tuple[DateEvidence, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

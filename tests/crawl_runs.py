@@ -1,4 +1,5 @@
-"""Run real crawls (`python -m crawler.run`, one process each) against the fixture web."""
+"""Run real crawls (`python -m crawler.run`, one process each) against the fixture web, and drain
+what they hand off with real worker processes."""
 
 from __future__ import annotations
 
@@ -7,6 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+
+from workers.crawls import run_crawl
+from workers.fixture_web.process import FixtureServer
+from workers.settings import load_settings
 
 
 def start_crawl(
@@ -49,3 +54,28 @@ def crawl_all(
         runs[site] = json.loads(out.strip().splitlines()[-1])
         runs[site]["exit_code"] = process.returncode
     return runs
+
+
+FIXTURE_SITES = ("fixture-wenku", "fixture-news", "fixture-gov")
+
+
+def crawl_and_drain(home: Path, env: dict[str, str], redis_url: str, docs: int, seed: int) -> dict[str, Any]:
+    """Crawl the fixture web's three sites (the service's own crawl runs, no crawl delay), then
+    drain the ingest queue with two worker processes; return the fixture's ground truth."""
+    with FixtureServer(docs=docs, seed=seed, crawl_delay=0.0, slow_s=0.2) as web:
+        sites = web.write_sites(home / "sites.toml")
+        settings = load_settings(env)
+        for site in FIXTURE_SITES:
+            run = run_crawl(site, sites, redis_url, settings)
+            assert run["status"] == "succeeded", run
+        truth = web.truth()
+    drain_with_two_workers(env)
+    return truth
+
+
+def drain_with_two_workers(env: dict[str, str]) -> None:
+    command = [sys.executable, "-m", "workers", "worker", "--burst", "--queues", "ingest"]
+    workers = [subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    for worker in workers:
+        _, err = worker.communicate(timeout=300)
+        assert worker.returncode == 0, err[-2000:]

@@ -7,8 +7,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,16 +20,13 @@ from dedup.clusters import pairwise_scores
 from dedup.corpus import CorpusDoc, generate
 from dedup.provenance import trace
 from tests.cli_process import clean_env, run_cli
+from tests.crawl_runs import crawl_and_drain
 from tests.store_dump import dump
-from workers.crawls import run_crawl
-from workers.fixture_web.process import FixtureServer
 from workers.ingest import UNCHANGED, Ingestor
 from workers.keys import Keys
 from workers.redis_server import ServerInfo
-from workers.settings import load_settings
 
 DOCS, SEED = 36, 7
-SITES = ("fixture-wenku", "fixture-news", "fixture-gov")
 
 pytestmark = pytest.mark.slow
 
@@ -55,25 +50,10 @@ def service(redis_server: ServerInfo, tmp_path_factory: pytest.TempPathFactory) 
     env = clean_env(DEDUPCRAWL_HOME=str(home), REDIS_URL=redis_server.url, DEDUPCRAWL_KEY_PREFIX="e2e")
     connection = redis.Redis.from_url(redis_server.url)
     connection.flushall()
-    with FixtureServer(docs=DOCS, seed=SEED, crawl_delay=0.0, slow_s=0.2) as web:
-        sites = web.write_sites(home / "sites.toml")
-        settings = load_settings(env)
-        for site in SITES:
-            run = run_crawl(site, sites, redis_server.url, settings)
-            assert run["status"] == "succeeded", run
-        truth = web.truth()
-    _drain_with_two_workers(env)
+    truth = crawl_and_drain(home, env, redis_server.url, DOCS, SEED)
     corpus = {doc.doc_id: doc for doc in generate(DOCS, SEED)}
     yield Service(home, env, connection, truth, corpus)
     connection.close()
-
-
-def _drain_with_two_workers(env: dict[str, str]) -> None:
-    command = [sys.executable, "-m", "workers", "worker", "--burst", "--queues", "ingest"]
-    workers = [subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True) for _ in range(2)]
-    for worker in workers:
-        _, err = worker.communicate(timeout=300)
-        assert worker.returncode == 0, err[-2000:]
 
 
 def test_every_handed_off_document_is_stored_or_rejected(service: Service) -> None:

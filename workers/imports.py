@@ -37,7 +37,7 @@ from crawler.warc import (
     damaged_members,
     readable_records,
 )
-from dedup.dates import parse_date
+from dedup.dates import given_first, parse_date
 from dedup.errors import Rejected
 from dedup.extract import extract
 from dedup.records import Extraction, Page, Rejection
@@ -142,6 +142,7 @@ class ImportRecord:
             extractor=found.extractor,
             encoding=found.encoding,
             version=found.version,
+            dates=given_first(self.published, found.dates),
         )
 
 

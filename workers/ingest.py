@@ -34,6 +34,7 @@ from dedup.align import (
     align_prepared_many,
     prepare,
 )
+from dedup.dates import GIVEN, DateEvidence, UntrustedDate, choose
 from dedup.errors import Rejected
 from dedup.extract import extract
 from dedup.fingerprint import Fingerprint, FingerprintConfig, fingerprint
@@ -90,6 +91,8 @@ class DocumentMeta:
     title: str | None = None
     published: date | None = None
     extractor: str = ""
+    published_from: str = ""
+    published_untrusted: tuple[UntrustedDate, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -296,6 +299,8 @@ class Ingestor:
         tally.count("outcome", INDEXED_OUTCOME)
         for removal in norm.removed:
             tally.count("removed", removal.reason)
+        for untrusted in meta.published_untrusted:
+            tally.count("date_untrusted", untrusted.reason)
         return Outcome(meta.input_id, INDEXED_OUTCOME, doc_id, cluster_id)
 
     def _save(
@@ -395,6 +400,8 @@ class Ingestor:
             source=meta.source,
             title=norm.title or meta.title,
             published=meta.published,
+            published_from=meta.published_from,
+            published_untrusted=meta.published_untrusted,
             fetched_at=meta.fetched_at,
             captures=meta.captures,
             display=norm.display,
@@ -440,9 +447,23 @@ def _capture_meta(capture: DocumentCapture) -> DocumentMeta:
 
 
 def _with_extraction(meta: DocumentMeta, extraction: Extraction) -> DocumentMeta:
+    """The extraction's title and path, and its strongest date not after the capture."""
+    dated = choose(_date_evidence(extraction), meta.fetched_at)
     return replace(
-        meta, title=extraction.title, published=extraction.published, extractor=extraction.extractor
+        meta,
+        title=extraction.title,
+        published=dated.day,
+        published_from=dated.evidence,
+        published_untrusted=dated.untrusted,
+        extractor=extraction.extractor,
     )
+
+
+def _date_evidence(extraction: Extraction) -> tuple[DateEvidence, ...]:
+    """The dates found, strongest first; a date set without any (an import's) was given."""
+    if extraction.dates or extraction.published is None:
+        return extraction.dates
+    return (DateEvidence(extraction.published, GIVEN),)
 
 
 def _day(when: datetime | None) -> date | None:

@@ -18,6 +18,7 @@ import redis
 from redis.typing import EncodableT
 
 from dedup.align import DEFAULT_ALIGN, Alignment
+from dedup.dates import UntrustedDate
 from dedup.normalize.key import match_key
 from dedup.provenance import Witness
 from dedup.records import NormalizedText, Rejection, Removal
@@ -54,10 +55,12 @@ class StoredDocument:
     reuse_ratio: float = 0.0
     source_count: int = 0
     seq: int = 0
+    published_from: str = ""  # where `published` came from (dedup.dates.EVIDENCE)
+    published_untrusted: tuple[UntrustedDate, ...] = ()  # dates found but not trusted, and why
 
     @property
     def witness(self) -> Witness:
-        return Witness(self.doc_id, self.url, self.site, self.published, self.fetched_at)
+        return Witness(self.doc_id, self.url, self.site, self.published, self.fetched_at, self.published_from)
 
     def norm(self) -> NormalizedText:
         return _rebuilt(
@@ -71,7 +74,7 @@ class StoredDocument:
         )
 
 
-_WITNESS_FIELDS = ("doc_id", "url", "site", "published", "fetched_at")
+_WITNESS_FIELDS = ("doc_id", "url", "site", "published", "fetched_at", "published_from")
 _NORM_FIELDS = ("display_z", "original_z", "norm_version", "title", "truncated", "content_hash")
 
 
@@ -294,6 +297,8 @@ def _encode(doc: StoredDocument) -> dict[Any, Any]:
         "source": doc.source,
         "title": doc.title or "",
         "published": doc.published.isoformat() if doc.published else "",
+        "published_from": doc.published_from,
+        "published_untrusted": _untrusted_json(doc.published_untrusted),
         "fetched_at": doc.fetched_at.isoformat() if doc.fetched_at else "",
         "captures": json.dumps(doc.captures, ensure_ascii=False),
         "display_z": _zip(doc.display),
@@ -326,6 +331,8 @@ def _decode(raw: Mapping[Any, Any]) -> StoredDocument:
         source=t["source"],
         title=t["title"] or None,
         published=date.fromisoformat(t["published"]) if t["published"] else None,
+        published_from=t.get("published_from", ""),
+        published_untrusted=_untrusted(t.get("published_untrusted") or "[]"),
         fetched_at=datetime.fromisoformat(t["fetched_at"]) if t["fetched_at"] else None,
         captures=tuple(json.loads(t["captures"])),
         display=display,
@@ -389,14 +396,23 @@ def _rebuilt(
 
 
 def _witness(values: list[str]) -> Witness:
-    doc_id, url, site, published, fetched_at = values
+    doc_id, url, site, published, fetched_at, published_from = values
     return Witness(
         doc_id,
         url,
         site,
         date.fromisoformat(published) if published else None,
         datetime.fromisoformat(fetched_at) if fetched_at else None,
+        published_from,
     )
+
+
+def _untrusted_json(untrusted: Sequence[UntrustedDate]) -> str:
+    return json.dumps([[u.day.isoformat(), u.evidence, u.reason] for u in untrusted])
+
+
+def _untrusted(encoded: str) -> tuple[UntrustedDate, ...]:
+    return tuple(UntrustedDate(date.fromisoformat(d), e, r) for d, e, r in json.loads(encoded))
 
 
 def _pairs(reply: Mapping[Any, Any] | Sequence[Any]) -> Mapping[Any, Any]:

@@ -7,12 +7,13 @@ import re
 from functools import lru_cache
 
 from dedup.normalize import reasons
+from dedup.normalize.catalogue import BREADCRUMB_LABELS, BUTTON_WORDS, SECTION_HEADINGS, WITHHELD
 from dedup.normalize.config import NormConfig
-from dedup.normalize.lines import Line, drop_where
+from dedup.normalize.lines import Line, cut, drop_where, strip_line
 from dedup.records import Removal
 
 _BREADCRUMB = re.compile(
-    r"^(?:当前位置|您的位置|你的位置|您现在的位置|你现在的位置|现在位置|所在位置|当前页面)\s*[:：]"
+    rf"^(?:{'|'.join(BREADCRUMB_LABELS)})\s*[:：]"
     r"|^(?:首页|主页|网站首页|本站首页)\s*(?:>|»|›|＞|→|/|-\s*>)"
 )
 _LABELS = re.compile(
@@ -44,9 +45,6 @@ _CONTACT = re.compile(
 # Section labels: a heading that ends the line (`内容简介：`), a label with a colon, a bare URL.
 # One regex of all three scanned every line at every character: split up, with str methods for
 # the headings and the labels tried only on lines with a colon, 0.053 -> 0.015 ms/doc.
-_SECTION_HEADINGS = (
-    "本文简介", "本文内容", "内容简介", "文档简介", "文档介绍", "资源描述", "内容摘要", "正文",
-)  # fmt: skip
 _LABELLED = re.compile(
     r"(?:本文关键词|关键词|关键字|标签|tags?)\s*[:：]"
     r"|^(?:来源|文章来源|出处|本文来源)\s*[:：]\s*(?:网络|互联网|本站|转载)"
@@ -56,95 +54,36 @@ _LABELLED = re.compile(
 _URL_LINE = re.compile(r"\s*(?:https?://|www\.)\S+\s*$", re.I)
 _BUTTON_ROW_CHARS = 60
 _WORDS = re.compile(r"[^\W_]+")
-_BUTTON_WORDS = frozenset(
-    [
-        "返回",
-        "下载",
-        "相关",
-        "举报",
-        "分享",
-        "收藏",
-        "打印",
-        "关闭",
-        "关闭窗口",
-        "返回顶部",
-        "顶部",
-        "首页",
-        "上一篇",
-        "下一篇",
-        "上一页",
-        "下一页",
-        "点击查看更多",
-        "查看更多",
-        "更多",
-        "展开阅读全文",
-        "阅读全文",
-        "查看全文",
-        "展开全文",
-        "继续阅读",
-        "相关资源",
-        "相关搜索",
-        "资源描述",
-        "推荐专题",
-        "相关推荐",
-        "热门推荐",
-        "猜你喜欢",
-        "相关文章",
-        "热门文章",
-        "最新文章",
-        "评论",
-        "点赞",
-        "字号",
-        "大",
-        "中",
-        "小",
-        "加入收藏",
-        "设为首页",
-        "联系我们",
-        "关于我们",
-        "网站地图",
-        "免责声明",
-        "版权声明",
-        "意见反馈",
-        "帮助中心",
-        "登录",
-        "注册",
-        "扫一扫",
-        "微信",
-        "微博",
-        "QQ空间",
-        "手机版",
-        "移动端",
-        "全文",
-        "下载文档",
-        "立即下载",
-        "免费下载",
-        "文档下载",
-        "在线阅读",
-        "复制",
-        "纠错",
-        "反馈",
-        "投诉",
-        "赞",
-        "踩",
-        "上传",
-        "我的文档",
-        "会员中心",
-        "返回首页",
-        "返回列表",
-        "专题",
-        "推荐",
-        "分享到",
-        "默认",
-        "默认字号",
-        "打印本页",
-        "关闭本页",
-    ]
+_BUTTONS = "|".join(sorted(map(re.escape, BUTTON_WORDS), key=len, reverse=True))
+# Words of two characters or more: a row of single characters (大 中 小) is too like text.
+_LONG_BUTTONS = "|".join(sorted((re.escape(w) for w in BUTTON_WORDS if len(w) > 1), key=len, reverse=True))
+# Two or more button words with spaces or brackets between them, at the start or the end of a
+# line of text they were glued to (`返回 下载 相关 举报1、同志们…`).
+_BUTTON_RUN = rf"[【\[]?(?:{_LONG_BUTTONS})[】\]]?(?:[ \u3000]*[【\[]?(?:{_LONG_BUTTONS})[】\]]?)+"
+_BUTTON_PREFIX = re.compile(rf"^{_BUTTON_RUN}[ \u3000]*")
+_BUTTON_SUFFIX = re.compile(rf"[ \u3000]*{_BUTTON_RUN}$")
+_SUFFIX_WINDOW = 80  # the suffix is looked for in the line's last characters only
+_SEPARATED = re.compile(r"[ \u3000【】\[\]]")
+_LEADING_BUTTONS = re.compile(rf"^(?:[【\[]?(?:{_BUTTONS})[】\]]?[ \u3000]*)+")
+_BUTTON_ENDS = (*(w for w in BUTTON_WORDS if len(w) > 1), "】", "]")
+# Most lines start with no button word: their first character rules them out of the regexes.
+_BUTTON_STARTS = frozenset(w[0] for w in BUTTON_WORDS) | {"【", "["}
+_BUTTON_LAST = frozenset(w[-1] for w in _BUTTON_ENDS)
+_WITHHELD_NOTICE = re.compile(WITHHELD)
+_NOTICE_CHARS = 40
+# A line that is only a date (and a time), maybe labelled: the byline's date shown as text.
+_DATE_LINE = re.compile(
+    r"^(?:(?:发布|发表|更新)?(?:时间|日期)\s*[:：]\s*)?\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?"
+    r"(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$"
 )
 
 
 def is_breadcrumb(text: str) -> bool:
-    return bool(_BREADCRUMB.search(text))
+    """A breadcrumb line, also behind button words glued to it (`相关资源当前位置：首页 > …`)."""
+    if _BREADCRUMB.search(text):
+        return True
+    buttons = _LEADING_BUTTONS.match(text) if text[:1] in _BUTTON_STARTS else None
+    return buttons is not None and bool(_BREADCRUMB.search(text[buttons.end() :]))
 
 
 def is_site_chrome(text: str, config: NormConfig) -> bool:
@@ -161,6 +100,7 @@ def _looks_like_chrome(text: str) -> bool:
     colons = text.count(":") + text.count("：")
     return (
         is_breadcrumb(text)
+        or (len(text) <= _NOTICE_CHARS and "。" not in text and bool(_WITHHELD_NOTICE.search(text)))
         or bool(_FOOTER_HINT.search(text) and _FOOTER.search(text))
         or bool(_DISCLAIMER.search(text))
         or _is_section_label(text, colons)
@@ -171,6 +111,45 @@ def _looks_like_chrome(text: str) -> bool:
 
 def drop_site_chrome(lines: list[Line], config: NormConfig) -> tuple[list[Line], list[Removal]]:
     return drop_where(lines, (not is_site_chrome(s, config) for s, _ in lines), reasons.SITE_CHROME)
+
+
+def cut_button_runs(lines: list[Line]) -> tuple[list[Line], list[Removal]]:
+    """Cut a row of button words glued to the start or the end of a line of text."""
+    out: list[Line] = []
+    removed: list[Removal] = []
+    for line in lines:
+        text = line[0]
+        # most lines neither start nor end with a button word's character: no regex for them
+        if text[:1] in _BUTTON_STARTS or text[-1:] in _BUTTON_LAST:
+            for start, end in _button_runs(text):
+                removed.append(Removal(reasons.SITE_CHROME, line[1][start:end]))
+                line = strip_line(cut(line, start, end))
+        out.append(line)
+    return out, removed
+
+
+def _button_runs(text: str) -> list[tuple[int, int]]:
+    """The button rows at the end and the start of `text` (the end first, so offsets hold);
+    a row needs a space or a bracket between its words, and text of its own beside it."""
+    found: list[tuple[int, int]] = []
+    if text[-1:] in _BUTTON_LAST and text.endswith(_BUTTON_ENDS):
+        window = max(0, len(text) - _SUFFIX_WINDOW)
+        suffix = _BUTTON_SUFFIX.search(text, window)
+        if suffix and suffix.start() > 0 and _SEPARATED.search(suffix.group().strip()):
+            found.append(suffix.span())
+            text = text[: suffix.start()]
+    prefix = _BUTTON_PREFIX.match(text) if text[:1] in _BUTTON_STARTS else None
+    if prefix and prefix.end() < len(text) and _SEPARATED.search(prefix.group().strip()):
+        found.append(prefix.span())
+    return found
+
+
+def drop_header_dates(lines: list[Line], config: NormConfig) -> tuple[list[Line], list[Removal]]:
+    """Lines near the top that are only a date: the byline's date, shown as text."""
+    dated = [i for i, (s, _) in enumerate(lines[: config.header_lines]) if _DATE_LINE.match(s)]
+    if not dated:
+        return lines, []
+    return drop_where(lines, (i not in dated for i in range(len(lines))), reasons.SITE_CHROME)
 
 
 def drop_header_before_breadcrumb(lines: list[Line], config: NormConfig) -> tuple[list[Line], list[Removal]]:
@@ -191,7 +170,7 @@ def drop_bylines(lines: list[Line], names: tuple[str, ...]) -> tuple[list[Line],
 
 def _is_button_row(text: str) -> bool:
     words = _WORDS.findall(text)
-    return bool(words) and all(w in _BUTTON_WORDS for w in words)
+    return bool(words) and all(w in BUTTON_WORDS for w in words)
 
 
 def _is_section_label(text: str, colons: int) -> bool:
@@ -199,7 +178,7 @@ def _is_section_label(text: str, colons: int) -> bool:
     if tail.endswith((":", "：")):
         tail = tail[:-1].rstrip()
     return (
-        tail.endswith(_SECTION_HEADINGS)
+        tail.endswith(SECTION_HEADINGS)
         or bool(_URL_LINE.match(text))
         or (colons > 0 and bool(_LABELLED.search(text)))
     )

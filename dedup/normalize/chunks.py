@@ -15,6 +15,7 @@ from dedup.normalize.lines import TERMINAL, Line, cut
 from dedup.records import Removal
 
 _MARKER = re.compile(r"^\s*(\d{1,3})\s*[、.．]\s*")
+_SINGLE_CHUNK_PAGES = 2
 
 
 def ends_mid_sentence(text: str) -> bool:
@@ -48,16 +49,24 @@ def join_page_chunks(lines: list[Line], config: NormConfig) -> tuple[list[Line],
 
 
 def _chunk_run(lines: list[Line]) -> list[int]:
-    """Indices of the lines numbered 1, 2, 3… in order (the longest such run from 1)."""
+    """Indices of the lines numbered 1, 2, 3… in order from 1; one number may be missing at a
+    time (its chunk was glued inside the line before it: `…批示、2、肯定`)."""
     run: list[int] = []
+    last = 0
     for index, (simplified, _) in enumerate(lines):
         match = _MARKER.match(simplified)
-        if match and int(match.group(1)) == len(run) + 1:
+        number = int(match.group(1)) if match else 0
+        if number == last + 1 or (run and number == last + 2):
             run.append(index)
-    return run if len(run) >= 2 else []
+            last = number
+    return run
 
 
 def _is_chunk_sequence(texts: list[str], config: NormConfig) -> bool:
+    """Page-sized numbered lines, most cut mid-sentence; a document that fit in one chunk is
+    one `1、` line of at least two pages' worth (no list has a lone first item that long)."""
+    if len(texts) == 1:
+        return len(texts[0]) >= _SINGLE_CHUNK_PAGES * config.chunk_min_mean_chars
     mean_length = sum(map(len, texts)) / len(texts)
     cut_mid_sentence = sum(map(ends_mid_sentence, texts[:-1]))
     return mean_length >= config.chunk_min_mean_chars and cut_mid_sentence * 2 >= len(texts) - 1

@@ -17,6 +17,10 @@ _COUNTER = re.compile(
     rf"\bpage{_N}of{_N}\b)",
     re.I,
 )
+_PAGER_WORDS = ("上一页", "下一页", "首页", "尾页", "末页", "<", ">", "«", "»", "...", "…")
+_PAGER_STARTS = frozenset("0123456789") | {w[0] for w in _PAGER_WORDS}
+_PAGER_CHARS = 80
+_PAGE_DIGITS = 3
 _COUNTER_START = re.compile(r"\s*(?:-\s*\d|\d{1,4}\s*/)")
 _PAGE_WORD = re.compile("page", re.I)
 _SHOWN = re.compile(r"第\s*(\d{1,4})\s*页")
@@ -24,7 +28,7 @@ _TOTAL = re.compile(r"共\s*(\d{1,4})\s*页|页数\s*[:：]\s*(\d{1,4})")
 
 
 def drop_page_counters(lines: list[Line]) -> tuple[list[Line], list[Removal]]:
-    """Cut every page counter out of every line; a line left empty goes."""
+    """Cut every page counter out of every line; a line left empty, or only page links, goes."""
     kept: list[Line] = []
     removed: list[Removal] = []
     for line in lines:
@@ -34,7 +38,54 @@ def drop_page_counters(lines: list[Line]) -> tuple[list[Line], list[Removal]]:
             line = strip_line(cut(line, match.start(), match.end()))
         if line[0].strip():
             kept.append(line)
+    return _drop_pagers(kept, removed)
+
+
+def _drop_pagers(lines: list[Line], removed: list[Removal]) -> tuple[list[Line], list[Removal]]:
+    """Without the page links shown as text: a line `1 2 3 下一页`, or lines 1 / 2 / 3 in a row."""
+    if not any(text[:1] in _PAGER_STARTS for text, _ in lines):  # most documents: one pass in C
+        return lines, removed
+    pagers = _vertical_pagers(lines)
+    kept: list[Line] = []
+    for index, line in enumerate(lines):
+        if index in pagers or is_pager(line[0]):
+            removed.append(Removal(reasons.PAGE_COUNTER, line[1]))
+        else:
+            kept.append(line)
     return kept, removed
+
+
+def is_pager(text: str) -> bool:
+    """Page links: two or more page numbers counting up by one, maybe with 上一页/下一页."""
+    if len(text) > _PAGER_CHARS or not (text[:1].isdigit() or text.startswith(_PAGER_WORDS)):
+        return False
+    tokens = text.split()
+    numbers = [int(t) for t in tokens if _is_page_number(t)]
+    words_only = len(numbers) + sum(t in _PAGER_WORDS for t in tokens) == len(tokens)
+    return words_only and _counts_up(numbers)
+
+
+def _vertical_pagers(lines: list[Line]) -> set[int]:
+    """Indices of runs of two or more lines that are each one page number, counting up by one."""
+    found: set[int] = set()
+    run: list[int] = []
+    for index, (text, _) in enumerate([*lines, ("", "")]):
+        number = int(text) if _is_page_number(text) else None
+        if number is not None and (not run or int(lines[run[-1]][0]) + 1 == number):
+            run.append(index)
+            continue
+        if len(run) >= 2:
+            found.update(run)
+        run = [index] if number is not None else []
+    return found
+
+
+def _is_page_number(text: str) -> bool:
+    return text.isascii() and text.isdigit() and len(text) <= _PAGE_DIGITS
+
+
+def _counts_up(numbers: list[int]) -> bool:
+    return len(numbers) >= 2 and numbers == list(range(numbers[0], numbers[0] + len(numbers)))
 
 
 def _may_count(text: str) -> bool:

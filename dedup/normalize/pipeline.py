@@ -7,7 +7,13 @@ from dataclasses import dataclass, field
 
 from dedup.errors import Rejected
 from dedup.normalize import reasons
-from dedup.normalize.chrome import drop_bylines, drop_header_before_breadcrumb, drop_site_chrome
+from dedup.normalize.chrome import (
+    cut_button_runs,
+    drop_bylines,
+    drop_header_before_breadcrumb,
+    drop_header_dates,
+    drop_site_chrome,
+)
 from dedup.normalize.chunks import join_page_chunks
 from dedup.normalize.config import DEFAULT_NORM, NormConfig
 from dedup.normalize.counters import drop_page_counters
@@ -27,6 +33,7 @@ from dedup.normalize.script import to_simplified
 from dedup.normalize.spaces import fold_width_and_spaces
 from dedup.normalize.spam import drop_spam_lines
 from dedup.normalize.tags import drop_tag_cloud
+from dedup.normalize.tails import drop_trailing_links
 from dedup.normalize.truncation import looks_truncated
 from dedup.records import Extraction, NormalizedText, Removal
 
@@ -37,6 +44,7 @@ class _Context:
     title: str
     raw_title: str
     bylines: tuple[str, ...]
+    truncated: bool = False
     keys: dict[str, str] = field(default_factory=dict)
 
     def key(self, text: str) -> str:
@@ -54,18 +62,22 @@ class _Context:
 
 LineRule = Callable[[list[Line], _Context], tuple[list[Line], list[Removal]]]
 
-# Order matters: chrome and counters go before chunks are glued, the title before summaries.
+# Order matters: chrome and counters go before chunks are glued (button rows glued to a chunk's
+# number first), the title before summaries, the tag cloud before what it was glued to.
 LINE_RULES: tuple[LineRule, ...] = (
     lambda lines, ctx: drop_spam_lines(lines),
+    lambda lines, ctx: cut_button_runs(lines),
     lambda lines, ctx: drop_header_before_breadcrumb(lines, ctx.config),
     lambda lines, ctx: drop_site_chrome(lines, ctx.config),
     lambda lines, ctx: drop_bylines(lines, ctx.bylines),
+    lambda lines, ctx: drop_header_dates(lines, ctx.config),
     lambda lines, ctx: drop_page_counters(lines),
     lambda lines, ctx: join_page_chunks(lines, ctx.config),
     lambda lines, ctx: _drop_repeated_title(lines, ctx),
     lambda lines, ctx: drop_repeated_summary(lines, ctx.config, ctx.key),
     lambda lines, ctx: drop_repeated_paragraphs(lines, ctx.key),
     lambda lines, ctx: drop_tag_cloud(lines, ctx.config),
+    lambda lines, ctx: drop_trailing_links(lines, ctx.truncated),
 )
 
 
@@ -104,7 +116,8 @@ def normalize_text(
     original = clean_characters(text, removed)
     simplified = to_simplified(original) if config.to_simplified else original
     display_title = _title(title, config)
-    context = _Context(config, display_title or "", _simplify(title or "", config), tuple(bylines))
+    truncated = looks_truncated(simplified)
+    context = _Context(config, display_title or "", _simplify(title or "", config), tuple(bylines), truncated)
     lines = apply_line_rules(split_lines(simplified, original), context, removed)
     display, display_original = join_lines(lines)
     key, offsets = match_key(display)
@@ -117,7 +130,7 @@ def normalize_text(
         key_offsets=offsets,
         original=display_original,
         removed=tuple(removed),
-        truncated=looks_truncated(simplified),
+        truncated=truncated,
         norm_version=config.version,
         title=display_title,
     )

@@ -13,6 +13,8 @@ TAG_CLOUD = "tag_cloud"
 REPEATED_SUMMARY = "repeated_summary"
 REPEATED_TITLE = "repeated_title"
 REPEATED_PARAGRAPH = "repeated_paragraph"
+# Related titles and tags glued after the last sentence of the text (no punctuation of their own).
+TRAILING_LINKS = "trailing_links"
 
 ALL = (
     HTML_REMNANT,
@@ -26,4 +28,5 @@ ALL = (
     REPEATED_SUMMARY,
     REPEATED_TITLE,
     REPEATED_PARAGRAPH,
+    TRAILING_LINKS,
 )

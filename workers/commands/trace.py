@@ -18,6 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from crawler.urls import display_url
+from dedup.dates import evidence_label, untrusted_label
 from dedup.provenance import Trace, TracedSpan, WitnessSpan, trace
 from dedup.slots import Template, template_slots
 from workers.cluster_store import ClusterConfig, ClusterStore
@@ -39,6 +40,9 @@ def trace_record(doc: StoredDocument, result: Trace, texts: Mapping[str, str]) -
     return {
         "id": doc.doc_id,
         "url": doc.url,
+        "published": _day(doc.published),
+        "published_from": doc.published_from,
+        "published_untrusted": [untrusted_label(u) for u in doc.published_untrusted],
         "text": doc.display,
         "reuse_ratio": round(result.reuse_ratio, 4),
         "spans": [_span_record(doc.display, span, texts) for span in result.spans],
@@ -66,6 +70,7 @@ def _witness_record(span: WitnessSpan, texts: Mapping[str, str]) -> dict[str, An
         "url": span.witness.url,
         "site": span.witness.site,
         "published": _day(span.witness.published),
+        "published_from": span.witness.published_from,
         "start": span.start,
         "end": span.end,
         "similarity": span.similarity,
@@ -93,7 +98,12 @@ def template_record(
             for slot in template.slots
         ],
         "members": [
-            {"id": m, "url": docs[m].url if m in docs else None, "published": _day(_published(docs, m))}
+            {
+                "id": m,
+                "url": docs[m].url if m in docs else None,
+                "published": _day(_published(docs, m)),
+                "published_from": docs[m].published_from if m in docs else "",
+            }
             for m in template.members
         ],
         "version": template.version,
@@ -115,6 +125,7 @@ def print_trace(record: Mapping[str, Any], out: Console = console) -> None:
     sources = list(dict.fromkeys(span["source"]["id"] for span in record["spans"]))
     colour = {source: _COLOURS[i % len(_COLOURS)] for i, source in enumerate(sources)}
     out.print(f"[bold]{record['id']}[/bold] {display_url(record['url'])}")
+    out.print(f"published {_dated(record)}", *(f"(not trusted: {u})" for u in record["published_untrusted"]))
     out.print(f"reused {record['reuse_ratio']:.1%} of the text from {len(sources)} source(s)")
     text = Text(record["text"])
     for span in record["spans"]:
@@ -127,7 +138,7 @@ def print_trace(record: Mapping[str, Any], out: Console = console) -> None:
             Text(f"{span['start']}-{span['end']}", style=colour[source["id"]]),
             f"{span['similarity']:.2f}",
             display_url(source["url"]),
-            source["published"] or "?",
+            _dated(source),
             str(len(span["witnesses"])),
         )
     out.print(table)
@@ -145,6 +156,11 @@ def print_template(record: Mapping[str, Any], out: Console = console) -> None:
         cells = [_cell(values.get(m["id"])) for m in record["members"]]
         table.add_row(f"{{{{{slot['index']}}}}}", slot["text"], *cells)
     out.print(table)
+
+
+def _dated(record: Mapping[str, Any]) -> str:
+    """`2020-05-01 (structured data)`: a date with its evidence, so a reader can judge it."""
+    return f"{record['published'] or '?'} ({evidence_label(record['published_from'])})"
 
 
 def _cell(value: str | None) -> str:

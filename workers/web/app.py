@@ -19,6 +19,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
 from crawler.urls import display_url
+from dedup.dates import evidence_label
 from workers.cluster_store import ClusterStore
 from workers.ingest import IngestConfig
 from workers.keys import Keys
@@ -53,6 +54,7 @@ class Services:
         self._token = token.encode("utf-8") if token else None
         self.templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True)
         self.templates.filters["iri"] = display_url  # URLs are stored percent-encoded, read in Unicode
+        self.templates.filters["evidence"] = evidence_label  # a date's evidence, shown beside it
 
     @property
     def token_configured(self) -> bool:

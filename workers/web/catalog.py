@@ -23,7 +23,7 @@ from workers.keys import Keys
 from workers.queues import depths
 from workers.store import Store, StoredDocument
 
-SUMMARY_FIELDS = ("doc_id", "url", "site", "title", "published")
+SUMMARY_FIELDS = ("doc_id", "url", "site", "title", "published", "published_from")
 SLOT_MEMBERS = 30  # template slots are computed against at most this many members
 
 
@@ -34,6 +34,7 @@ class DocSummary:
     site: str
     title: str | None
     published: date | None
+    published_from: str = ""  # the date's evidence (dedup.dates.EVIDENCE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +60,7 @@ class MemberRow:
     jaccard: float
     containment: float
     representative: bool
+    published_from: str = ""
     earliest: bool = False  # the first published (then first fetched) member
 
 
@@ -100,7 +102,7 @@ def row_of(outline: ClusterOutline, found: dict[str, DocSummary], dates: list[da
 
 
 def summary_of(doc: StoredDocument) -> DocSummary:
-    return DocSummary(doc.doc_id, doc.url, doc.site, doc.title, doc.published)
+    return DocSummary(doc.doc_id, doc.url, doc.site, doc.title, doc.published, doc.published_from)
 
 
 def similarity(a: str, b: str) -> tuple[float, float]:
@@ -129,8 +131,8 @@ class Catalog:
         found = {}
         for values in pipe.execute():
             if values[0] is not None:
-                doc_id, url, site, title, published = (text_of(v) for v in values)
-                found[doc_id] = DocSummary(doc_id, url, site, title or None, _date(published))
+                doc_id, url, site, title, published, published_from = (text_of(v) for v in values)
+                found[doc_id] = DocSummary(doc_id, url, site, title or None, _date(published), published_from)
         return found
 
     def document(self, id_or_url: str) -> StoredDocument | None:
@@ -218,7 +220,8 @@ class Catalog:
         """Members with their exact similarity to the representative, representative first."""
         ids = [m.doc_id for m in self.clusters.members(info.cluster_id)]
         if len(ids) == 1:  # a singleton: no text needs reading
-            return [MemberRow(s.id, s.url, s.site, s.title, s.published, 1.0, 1.0, True, True)
+            return [MemberRow(s.id, s.url, s.site, s.title, s.published, 1.0, 1.0, True,
+                              s.published_from, True)
                     for s in self.summaries(ids).values()]
         docs = {d.doc_id: d for d in self.store.get_many(ids) if d is not None}
         rep = docs.get(info.representative)
@@ -228,7 +231,7 @@ class Catalog:
         for doc in docs.values():
             j, c = similarity(rep_key, doc.norm().key) if doc is not rep else (1.0, 1.0)
             rows.append(MemberRow(doc.doc_id, doc.url, doc.site, doc.title, doc.published,
-                                  round(j, 4), round(c, 4), doc is rep, doc is first))
+                                  round(j, 4), round(c, 4), doc is rep, doc.published_from, doc is first))
         rows.sort(key=lambda r: (not r.representative, -r.jaccard, r.id))
         return rows
 

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from dedup.align import Alignment, align
+from dedup.dates import untrusted_label
 from dedup.provenance import PROVENANCE_VERSION, Evidence, Trace
 from workers.ingest import IngestConfig
 from workers.store import StoredDocument
@@ -24,6 +25,8 @@ class DocumentView:
     source: str
     title: str | None
     published: date | None
+    published_from: str  # the date's evidence (dedup.dates.EVIDENCE)
+    published_untrusted: list[str]  # dates found but not trusted, and why
     fetched_at: datetime | None
     state: str
     truncated: bool
@@ -75,6 +78,8 @@ def document_view(
     return DocumentView(
         id=doc.doc_id, url=doc.url, final_url=doc.final_url, site=doc.site, site_kind=doc.site_kind,
         source=doc.source, title=doc.title, published=doc.published, fetched_at=doc.fetched_at,
+        published_from=doc.published_from,
+        published_untrusted=[untrusted_label(u) for u in doc.published_untrusted],
         state=doc.state, truncated=doc.truncated, extractor=doc.extractor,
         versions=versions(doc),
         cluster_id=info.cluster_id if info else None,

@@ -199,6 +199,7 @@ def witness_json(span: WitnessSpan) -> dict[str, object]:
         "url": w.url,
         "site": w.site,
         "published": w.published.isoformat() if w.published else None,
+        "published_from": w.published_from,
         "start": span.start,
         "end": span.end,
         "similarity": round(span.similarity, 4),
