@@ -19,10 +19,12 @@ from itertools import islice
 import lxml.html
 import trafilatura
 from lxml import etree
+from lxml.html import HtmlElement
 from trafilatura.settings import Extractor
 
 from dedup.decode import decode
 from dedup.errors import Rejected
+from dedup.page_layout import readable_tree
 from dedup.page_metadata import page_metadata
 from dedup.records import Extraction, Page
 
@@ -70,10 +72,11 @@ def _extract(page: Page, min_chars: int) -> Extraction:
     html = decoded.text
     if len(html) > MAX_HTML_CHARS:
         raise Rejected("too_large", f"{len(html)} characters of HTML")
-    document = _trafilatura(html, page.url, first_pass=True)
+    tree = readable_tree(html)
+    document = _trafilatura(tree, page.url, first_pass=True)
     extractor, text = "trafilatura", _text(document)
     if not _usable(text, min_chars) or far_too_little(text, html):
-        retry = _trafilatura(html, page.url, first_pass=False)
+        retry = _trafilatura(tree, page.url, first_pass=False)
         if len(_text(retry)) > len(text):
             extractor, text = "trafilatura_recall", _text(retry)
     if not _usable(text, min_chars):
@@ -98,10 +101,12 @@ def far_too_little(text: str, html: str) -> bool:
     return in_page >= SHORT_TEXT_CHARS and in_text < TOO_LITTLE_SHARE * in_page
 
 
-def _trafilatura(html: str, url: str, *, first_pass: bool) -> object | None:
+def _trafilatura(tree: HtmlElement | None, url: str, *, first_pass: bool) -> object | None:
     """First pass: trafilatura's fast mode (no backup extractors); the retry is the full mode
-    favouring recall, backup extractors included."""
-    return trafilatura.bare_extraction(html, options=_options(first_pass, url))
+    favouring recall, backup extractors included. trafilatura works on a copy of `tree`."""
+    if tree is None:
+        return None
+    return trafilatura.bare_extraction(tree, options=_options(first_pass, url))
 
 
 def _options(first_pass: bool, url: str) -> Extractor:

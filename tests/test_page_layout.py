@@ -1,0 +1,64 @@
+"""The general signals that keep real pages' chrome out and their body text in, each on a
+small page written for it."""
+
+from __future__ import annotations
+
+import lxml.html
+
+from dedup.extract import extract
+from dedup.page_layout import is_layout_table, readable_tree
+from dedup.records import Page
+
+SENTENCE = "会议强调，要坚持以人民为中心的发展思想，扎实推进各项工作落到实处，确保取得实效。"
+NAV = "".join(f"<a href='/c{i}.html'>栏目{i}</a> | " for i in range(12))
+
+
+def _text(html: str) -> str:
+    page = Page(capture_id="p", url="https://example.cn/a.html", body=html.encode("utf-8"))
+    return extract(page).text
+
+
+def _page(body: str) -> str:
+    return f"<html><head><title>标题</title></head><body>{body}</body></html>"
+
+
+def test_a_page_laid_out_in_nested_tables_yields_its_article_not_its_navigation() -> None:
+    article = "".join(f"<p>第{i}段。{SENTENCE * 2}</p>" for i in range(6))
+    html = _page(
+        f"<table><tr><td><table><tr><td>{NAV}</td></tr></table></td></tr>"
+        f"<tr><td width=600>{article}</td><td>{NAV}</td></tr>"
+        f"<tr><td>{NAV}</td></tr></table>"
+    )
+    text = _text(html)
+    assert all(f"第{i}段" in text for i in range(6))
+    assert "栏目3" not in text
+    assert "|" not in text
+
+
+def test_a_data_table_is_not_layout_and_a_table_with_a_paragraph_cell_is() -> None:
+    data = lxml.html.fromstring(
+        "<table><tr><th>年份</th><th>产值</th></tr><tr><td>2020</td><td>12亿元</td></tr></table>"
+    )
+    layout = lxml.html.fromstring(f"<table><tr><td>{SENTENCE * 5}</td></tr></table>")
+    nested = lxml.html.fromstring("<table><tr><td><table><tr><td>x</td></tr></table></td></tr></table>")
+    assert not is_layout_table(data)
+    assert is_layout_table(layout)
+    assert is_layout_table(nested)
+
+
+def test_text_following_an_ad_box_is_kept_as_a_paragraph() -> None:
+    html = _page(
+        f"<div><font><p>开头。{SENTENCE * 2}</p><p>第二段{SENTENCE}"
+        f"<table><tr><td><iframe src='/ad'></iframe></td></tr></table><!-- ad end -->"
+        f"，接着写完这一段。{SENTENCE * 2}</p><p>第三段。{SENTENCE * 2}</p></font></div>"
+    )
+    text = _text(html)
+    assert "接着写完这一段" in text
+    assert "第三段" in text
+
+
+def test_comments_and_scripts_leave_their_tails_in_the_tree() -> None:
+    tree = readable_tree(_page(f"<div><p>{SENTENCE}</p><!-- c -->尾巴文字{SENTENCE}</div>"))
+    assert tree is not None
+    paragraphs = [p.text_content() for p in tree.iter("p")]
+    assert any(p.startswith("尾巴文字") for p in paragraphs)
