@@ -17,6 +17,8 @@ from lxml import etree
 from lxml.html import HtmlElement
 from trafilatura.utils import load_html
 
+from dedup.page_chrome import drop_chrome
+
 LAYOUT_CELL_CHARS = 150
 LOOSE_TEXT_CHARS = 10
 
@@ -29,7 +31,10 @@ _TABLE_PARTS = etree.XPath(
 )
 _NESTED_TABLE = etree.XPath("boolean(.//table)")
 _CELLS = etree.XPath(".//td | .//th")
+_ROWS = etree.XPath("./tr | ./*/tr")
+_ROW_CELLS = etree.XPath("./td | ./th")
 _CELL_BLOCKS = etree.XPath("boolean(./p | ./div | ./ul | ./ol)")
+_Run = tuple[HtmlElement | None, list[HtmlElement]]
 _BLOCK_TAGS = frozenset(
     {"div", "p", "table", "ul", "ol", "dl", "section", "article", "blockquote", "center", "form"}
     | {"hr", "pre", "h1", "h2", "h3", "h4", "h5", "h6", "header", "footer", "nav", "aside"}
@@ -46,26 +51,73 @@ def readable_tree(html: str) -> HtmlElement | None:
     for table in [t for t in tree.iter("table") if is_layout_table(t)]:
         for part in _TABLE_PARTS(table):
             part.tag = "div"
+    drop_chrome(tree)
     paragraph_loose_text(tree)
     return tree
 
 
 def is_layout_table(table: HtmlElement) -> bool:
-    """A table that arranges a page rather than holding data: nested tables, or a cell with a
-    paragraph of text or block markup."""
+    """A table that arranges a page rather than holding data: nested tables, one row or one
+    column (a bar or a list, not a grid), or a cell with a paragraph of text or block markup."""
     if _NESTED_TABLE(table):
+        return True
+    rows = _ROWS(table)
+    if len(rows) <= 1 or max(len(_ROW_CELLS(row)) for row in rows) <= 1:
         return True
     return any(_CELL_BLOCKS(cell) or _words(cell.text_content()) >= LAYOUT_CELL_CHARS
                for cell in _CELLS(table))  # fmt: skip
 
 
 def paragraph_loose_text(tree: HtmlElement) -> None:
-    """Wrap text that directly follows a block element in a `<p>` of its own (in place)."""
-    loose = [el for el in tree.iter() if el.tag in _BLOCK_TAGS and _words(el.tail) >= LOOSE_TEXT_CHARS]
-    for element in loose:
-        paragraph = etree.Element("p")
-        paragraph.text, element.tail = element.tail, None
-        element.addnext(paragraph)
+    """Wrap each run of text and inline markup that sits beside block siblings, outside any
+    paragraph, in a `<p>` of its own (in place)."""
+    blocky = _blocky_elements(tree)
+    for container in [el for el in blocky if any(child in blocky for child in el)]:
+        for run in _loose_runs(container, blocky):
+            _wrap(container, run)
+
+
+def _blocky_elements(tree: HtmlElement) -> set[HtmlElement]:
+    """Block elements and every element that contains one (an inline `<span>` around a `<p>`)."""
+    blocky: set[HtmlElement] = set()
+    for element in tree.iter(*_BLOCK_TAGS):
+        while element is not None and element not in blocky:
+            blocky.add(element)
+            element = element.getparent()
+    return blocky
+
+
+def _loose_runs(container: HtmlElement, blocky: set[HtmlElement]) -> list[_Run]:
+    """The runs of `container`'s children between its block children that hold enough text:
+    (the block before the run or None for the container's start, the inline elements)."""
+    runs: list[_Run] = []
+    before: HtmlElement | None = None
+    inline: list[HtmlElement] = []
+    for child in [*container, None]:
+        if child is not None and child not in blocky:
+            inline.append(child)
+            continue
+        lead = container.text if before is None else before.tail
+        if _words(lead) + sum(_words(_all_text(el)) for el in inline) >= LOOSE_TEXT_CHARS:
+            runs.append((before, inline))
+        before, inline = child, []
+    return runs
+
+
+def _wrap(container: HtmlElement, run: _Run) -> None:
+    before, inline = run
+    paragraph = etree.Element("p")
+    if before is None:
+        paragraph.text, container.text = container.text, None
+        container.insert(0, paragraph)
+    else:
+        paragraph.text, before.tail = before.tail, None
+        before.addnext(paragraph)
+    paragraph.extend(inline)  # each element moves with its tail
+
+
+def _all_text(element: HtmlElement) -> str:
+    return "".join(element.itertext()) + (element.tail or "")
 
 
 def _words(text: str | None) -> int:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import lxml.html
 
 from dedup.extract import extract
+from dedup.page_chrome import is_link_table, notice_blocks
 from dedup.page_layout import is_layout_table, readable_tree
 from dedup.records import Page
 
@@ -62,3 +63,51 @@ def test_comments_and_scripts_leave_their_tails_in_the_tree() -> None:
     assert tree is not None
     paragraphs = [p.text_content() for p in tree.iter("p")]
     assert any(p.startswith("尾巴文字") for p in paragraphs)
+
+
+def test_a_one_row_table_is_a_bar_not_data() -> None:
+    bar = lxml.html.fromstring(
+        "<table><tr><td>2005-04-27 更新</td><td><a href='#c'>发表评论</a></td></tr></table>"
+    )
+    column = lxml.html.fromstring("<table><tr><td>甲</td></tr><tr><td>乙</td></tr></table>")
+    assert is_layout_table(bar)
+    assert is_layout_table(column)
+
+
+def test_a_grid_of_links_is_dropped_and_a_data_table_kept() -> None:
+    provinces = "".join(f"<td><a href='/p{i}'>省份{i}</a></td>" for i in range(8))
+    figures = "<tr><td>2020年</td><td>产值12亿元</td></tr><tr><td>2021年</td><td>产值15亿元</td></tr>"
+    tree = readable_tree(_page(
+        f"<table><tr>{provinces}</tr><tr>{provinces}</tr></table>"
+        f"<p>{SENTENCE}</p><table>{figures}</table>"
+    ))  # fmt: skip
+    assert tree is not None
+    text = tree.text_content()
+    assert "省份3" not in text
+    assert "产值15亿元" in text
+    assert is_link_table(lxml.html.fromstring(f"<table><tr>{provinces}</tr></table>"))
+
+
+def test_a_copyright_notice_goes_with_its_whole_block_and_the_article_stays() -> None:
+    article = "".join(f"<p>第{i}段。{SENTENCE * 2}</p>" for i in range(4))
+    notice = (
+        "<div><p><b>反侵权公告：</b></p><p>未经书面许可，擅自转载本报社作品的，将涉嫌侵权。</p>"
+        "<p>一、任何单位或个人使用原创内容，必须事先取得书面授权；</p><p>陈律师 0432-12345678</p></div>"
+    )
+    text = _text(_page(f"<div><div>{article}</div>{notice}</div>"))
+    assert all(f"第{i}段" in text for i in range(4))
+    assert "书面授权" not in text
+    assert "陈律师" not in text
+    tree = readable_tree(_page(f"<div>{article}{notice}</div>"))
+    assert tree is not None
+    assert [b.tag for b in notice_blocks(tree)] == []  # already dropped by readable_tree
+    assert len(notice_blocks(lxml.html.fromstring(_page(f"<div>{article}{notice}</div>")))) == 1
+
+
+def test_inline_text_beside_paragraphs_becomes_a_paragraph() -> None:
+    html = _page(
+        f"<div><span><p><br><font>简介开头。</font></p></span>"
+        f"<font><span>1956年生人，{SENTENCE}</span><span>{SENTENCE}</span></font>"
+        f"<p>下一段。{SENTENCE * 2}</p><p>再一段。{SENTENCE * 2}</p></div>"
+    )
+    assert "1956年生人" in _text(html)

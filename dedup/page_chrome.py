@@ -1,0 +1,78 @@
+"""Blocks of a page that are site chrome by general signals, removed from the tree before the
+extractor reads it: tables of links, and copyright or disclaimer notices.
+
+trafilatura judges `<div>`s and lists by their link density but prints a data table whole, so a
+grid of links (a province or channel switcher) would come out as text. A notice is recognised by
+its heading (`版权声明：`, `反侵权公告：`, `免责声明`…): the block that starts with such a heading
+goes with everything in it. No rule here names a site.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+from lxml.html import HtmlElement
+
+LINK_TABLE_SHARE = 0.5
+NOTICE_LABEL_CHARS = 24
+NOTICE_MAX_CHARS = 1200
+NOTICE_HEAD_CHARS = 40
+
+_WORDLIKE = re.compile(r"[^\W_]")
+_LINK_TEXT = etree.XPath(".//a//text()")
+_NOTICE_LABEL = re.compile(
+    r"^\W*\w{0,12}(?:版权|免责|侵权|著作权)\w{0,8}(?:声明|公告|说明|须知)\s*[:：]?\W*$"
+    r"|^\W*(?:copyright|版权所有)\b",
+    re.I,
+)
+_LABEL_TAGS = ("b", "strong", "p", "h1", "h2", "h3", "h4", "h5", "h6", "span", "font", "div", "td")
+
+
+def drop_chrome(tree: HtmlElement) -> None:
+    """Remove tables of links and copyright notices from `tree` (in place)."""
+    for table in [t for t in tree.iter("table") if is_link_table(t)]:
+        _drop(table)
+    for notice in notice_blocks(tree):
+        _drop(notice)
+
+
+def is_link_table(table: HtmlElement) -> bool:
+    """A table whose text is mostly link text: navigation laid out as a grid."""
+    total = _words("".join(table.itertext()))
+    linked = _words("".join(_LINK_TEXT(table)))
+    return total > 0 and linked >= LINK_TABLE_SHARE * total
+
+
+def notice_blocks(tree: HtmlElement) -> list[HtmlElement]:
+    """The outermost blocks that start with a copyright/disclaimer heading and hold little else."""
+    blocks: list[HtmlElement] = []
+    for label in tree.iter(*_LABEL_TAGS):
+        text = label.text_content()
+        if len(text) <= NOTICE_LABEL_CHARS and _NOTICE_LABEL.match(text.strip()):
+            block = _outermost_starting_with(label)
+            if not any(b is block or block in b.iterancestors() for b in blocks):
+                blocks.append(block)
+    return blocks
+
+
+def _outermost_starting_with(label: HtmlElement) -> HtmlElement:
+    """Climb from `label` while the ancestor's text still begins with it and stays notice-sized."""
+    block, head = label, label.text_content().strip()
+    for parent in label.iterancestors():
+        if parent.tag in ("body", "html"):
+            break
+        text = parent.text_content().strip()
+        if len(text) > NOTICE_MAX_CHARS or head not in text[: len(head) + NOTICE_HEAD_CHARS]:
+            break
+        block = parent
+    return block
+
+
+def _drop(element: HtmlElement) -> None:
+    if element.getparent() is not None:
+        element.drop_tree()  # keeps the tail: the text after the block is not part of it
+
+
+def _words(text: str) -> int:
+    return len(_WORDLIKE.findall(text))
