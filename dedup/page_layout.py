@@ -25,6 +25,8 @@ LOOSE_TEXT_CHARS = 10
 _WORDLIKE = re.compile(r"[^\W_]")
 # Dropped before extraction, their tails kept (trafilatura drops the tail with the element).
 _NEVER_TEXT = (etree.Comment, etree.ProcessingInstruction, "script", "style", "noscript", "iframe")
+_CLIPPED = etree.XPath("//*[contains(@style, 'hidden')]")
+_OVERFLOW_HIDDEN = re.compile(r"overflow(?:-[xy])?\s*:\s*hidden\s*;?", re.I)
 _TABLE_PARTS = etree.XPath(
     "descendant-or-self::*[self::table or self::tbody or self::thead or self::tfoot"
     " or self::tr or self::td or self::th or self::caption]"
@@ -48,12 +50,21 @@ def readable_tree(html: str) -> HtmlElement | None:
     if tree is None:
         return None
     etree.strip_elements(tree, *_NEVER_TEXT, with_tail=False)
+    show_clipped_boxes(tree)
     for table in [t for t in tree.iter("table") if is_layout_table(t)]:
         for part in _TABLE_PARTS(table):
             part.tag = "div"
     drop_chrome(tree)
     paragraph_loose_text(tree)
     return tree
+
+
+def show_clipped_boxes(tree: HtmlElement) -> None:
+    """Take `overflow: hidden` out of inline styles (in place): it clips a box's overflow, it
+    does not hide the box, but trafilatura drops any element whose style mentions "hidden"
+    (article bodies of folded "read more" boxes, e.g. meipian's text boxes, went with it)."""
+    for element in _CLIPPED(tree):
+        element.set("style", _OVERFLOW_HIDDEN.sub("", element.get("style", "")))
 
 
 def is_layout_table(table: HtmlElement) -> bool:

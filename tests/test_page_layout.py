@@ -111,3 +111,16 @@ def test_inline_text_beside_paragraphs_becomes_a_paragraph() -> None:
         f"<p>下一段。{SENTENCE * 2}</p><p>再一段。{SENTENCE * 2}</p></div>"
     )
     assert "1956年生人" in _text(html)
+
+
+def test_a_text_box_clipped_with_overflow_hidden_is_body_text() -> None:
+    boxes = "".join(
+        f'<div class="box" style="{"overflow: hidden; " if i else ""}max-height: 300px"><div class="text">'
+        f'<h5 class="ql-block"><span style="color: rgb(1, 1, 1);">第{i}段。{SENTENCE}</span></h5>'
+        f'<p class="ql-block"><span style="font-size: 17px;">补充{i}。{SENTENCE * 2}</span></p></div></div>'
+        for i in range(3)
+    )
+    text = _text(_page(f'<div class="mp-article-content">{boxes}</div>'))
+    assert all(f"第{i}段" in text and f"补充{i}" in text for i in range(3))
+    hidden = _text(_page(f'<div>{boxes}<div style="display:none">隐藏的内容{SENTENCE}</div></div>'))
+    assert "隐藏的内容" not in hidden
