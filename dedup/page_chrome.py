@@ -15,12 +15,28 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 LINK_TABLE_SHARE = 0.5
+LINK_LIST_LINKS = 4
+LINK_LIST_SHARE = 0.6
+METADATA_MAX_CHARS = 80
 NOTICE_LABEL_CHARS = 24
 NOTICE_MAX_CHARS = 1200
 NOTICE_HEAD_CHARS = 40
 
 _WORDLIKE = re.compile(r"[^\W_]")
 _LINK_TEXT = etree.XPath(".//a//text()")
+_LINKY_BLOCKS = etree.XPath(
+    f"//*[self::div or self::p or self::ul or self::ol or self::dl or self::td or self::section]"
+    f"[count(.//a[@href]) >= {LINK_LIST_LINKS}]"
+)
+_SHORT_BLOCKS = etree.XPath(
+    "//*[self::div or self::p or self::td or self::span or self::li]"
+    f"[string-length(normalize-space(.)) <= {METADATA_MAX_CHARS}]"
+)
+_SENTENCE_END = re.compile("[。！？!?]")
+_METADATA_FIELD = re.compile(
+    r"(?:来源|作者|编辑|责任编辑|记者|发布时间|发表时间|发布日期|更新时间|点击|浏览|阅读)\s*[:：]"
+    r"|\d{4}[-./年]\d{1,2}[-./月]\d{1,2}日?\s*\d{1,2}:\d{2}"
+)
 _NOTICE_LABEL = re.compile(
     r"^\W*\w{0,12}(?:版权|免责|侵权|著作权)\w{0,8}(?:声明|公告|说明|须知)\s*[:：]?\W*$"
     r"|^\W*(?:copyright|版权所有)\b",
@@ -32,11 +48,42 @@ _NOTICE_WORD = re.compile("版权|免责|侵权|著作权|[Cc]opyright|COPYRIGHT
 
 
 def drop_chrome(tree: HtmlElement) -> None:
-    """Remove tables of links and copyright notices from `tree` (in place)."""
+    """Remove tables of links, link lists, metadata lines and copyright notices from `tree`
+    (in place)."""
     for table in [t for t in tree.iter("table") if is_link_table(t)]:
         _drop(table)
+    for block in link_lists(tree):
+        _drop(block)
+    for block in [b for b in _SHORT_BLOCKS(tree) if is_metadata_block(b)]:
+        _drop(block)
     for notice in notice_blocks(tree):
         _drop(notice)
+
+
+def link_lists(tree: HtmlElement) -> list[HtmlElement]:
+    """The outermost blocks of at least LINK_LIST_LINKS links whose text is mostly link text
+    (a blogroll, a related-articles list, a row of channel links)."""
+    found: list[HtmlElement] = []
+    for block in _LINKY_BLOCKS(tree):
+        if any(f in block.iterancestors() for f in found) or not _mostly_links(block):
+            continue
+        found = [f for f in found if block not in f.iterancestors()] + [block]
+    return found
+
+
+def _mostly_links(block: HtmlElement) -> bool:
+    total = _words(block.text_content())
+    linked = _words("".join(_LINK_TEXT(block)))
+    return total > 0 and linked >= LINK_LIST_SHARE * total
+
+
+def is_metadata_block(block: HtmlElement) -> bool:
+    """A short block of publication fields and nothing else: `2022.01.20 16:31 来源：某报`,
+    `作者：某 编辑：某` (two fields at least, no sentence)."""
+    text = " ".join(block.text_content().split())
+    if len(text) > METADATA_MAX_CHARS or _SENTENCE_END.search(text):
+        return False
+    return len(_METADATA_FIELD.findall(text)) >= 2
 
 
 def is_link_table(table: HtmlElement) -> bool:

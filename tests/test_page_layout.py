@@ -6,7 +6,7 @@ from __future__ import annotations
 import lxml.html
 
 from dedup.extract import extract
-from dedup.page_chrome import is_link_table, notice_blocks
+from dedup.page_chrome import is_link_table, is_metadata_block, link_lists, notice_blocks
 from dedup.page_layout import is_layout_table, readable_tree
 from dedup.records import Page
 
@@ -124,3 +124,33 @@ def test_a_text_box_clipped_with_overflow_hidden_is_body_text() -> None:
     assert all(f"第{i}段" in text and f"补充{i}" in text for i in range(3))
     hidden = _text(_page(f'<div>{boxes}<div style="display:none">隐藏的内容{SENTENCE}</div></div>'))
     assert "隐藏的内容" not in hidden
+
+
+def test_a_list_of_links_is_dropped_but_a_paragraph_with_a_few_links_stays() -> None:
+    blogroll = "".join(f"<a href='http://b{i}.example.cn/'>某某的博客{i}</a>[主页]<br>" for i in range(6))
+    cited = (
+        f"<p>据<a href='/a'>新华社</a>报道，{SENTENCE}<a href='/b'>人民网</a>、<a href='/c'>光明网</a>"
+        f"和<a href='/d'>央视网</a>均有转载。{SENTENCE}</p>"
+    )
+    article = "".join(f"<p>第{i}段。{SENTENCE * 2}</p>" for i in range(4))
+    text = _text(_page(f"<div>{article}{cited}<p>{blogroll}</p></div>"))
+    assert "博客3" not in text
+    assert "央视网" in text
+    tree = lxml.html.fromstring(_page(f"<div><p>{blogroll}</p></div>{cited}"))
+    assert [b.tag for b in link_lists(tree)] == ["div"]
+
+
+def test_a_short_block_of_publication_fields_is_dropped_but_a_body_line_with_a_time_stays() -> None:
+    info = '<div class="content-info"><span>2022.01.20 16:31</span> <span>来源：某某日报客户端</span></div>'
+    body_time = "<p>会议于2022年1月20日 9:30 在县政府召开，来源：各乡镇代表。</p>"
+    article = "".join(f"<p>第{i}段。{SENTENCE * 2}</p>" for i in range(4))
+    text = _text(
+        _page(
+            f'<div class="main-container"><div class="main-content"><h1 class="content-title">标题</h1>'
+            f'{info}<div class="content-content">{article}{body_time}</div></div></div>'
+        )
+    )
+    assert "某某日报客户端" not in text
+    assert "9:30" in text
+    assert is_metadata_block(lxml.html.fromstring(info))
+    assert not is_metadata_block(lxml.html.fromstring("<p>来源：某某日报</p>"))  # one field
