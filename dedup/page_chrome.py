@@ -1,10 +1,16 @@
 """Blocks of a page that are site chrome by general signals, removed from the tree before the
-extractor reads it: tables of links, and copyright or disclaimer notices.
+extractor reads it: tables of links, lists of links, publication-field lines and copyright or
+disclaimer notices. No rule here names a site.
 
-trafilatura judges `<div>`s and lists by their link density but prints a data table whole, so a
-grid of links (a province or channel switcher) would come out as text. A notice is recognised by
-its heading (`版权声明：`, `反侵权公告：`, `免责声明`…): the block that starts with such a heading
-goes with everything in it. No rule here names a site.
+trafilatura judges `<div>`s and lists by their link density but prints a data table whole, and
+keeps a `<p>` of `<br>`-separated links inside the article's container: a grid or a list of
+links (a channel switcher, a blogroll, related articles) is removed here. A line of publication
+fields (`2022.01.20 16:31 来源：某报`) is removed as a block, which the line-based normalizer
+cannot do safely. A notice is recognised by its heading (`版权声明：`, `反侵权公告：`,
+`免责声明`…): the block that starts with such a heading goes with everything in it.
+
+Metadata lines and notices are found from their words: one pass over the text nodes picks the
+elements holding a word that can start one, and only those and their ancestors are looked at.
 """
 
 from __future__ import annotations
@@ -17,106 +23,123 @@ from lxml.html import HtmlElement
 LINK_TABLE_SHARE = 0.5
 LINK_LIST_LINKS = 4
 LINK_LIST_SHARE = 0.6
+EXACT_SHARE_CHARS = 3000
 METADATA_MAX_CHARS = 80
 NOTICE_LABEL_CHARS = 24
 NOTICE_MAX_CHARS = 1200
 NOTICE_HEAD_CHARS = 40
 
 _WORDLIKE = re.compile(r"[^\W_]")
-_LINK_TEXT = etree.XPath(".//a//text()")
+_LINK_TEXT = etree.XPath(".//a//text()", smart_strings=False)
+_FLAT_LENGTH = etree.XPath("string-length(normalize-space(.))")
 _LINKY_BLOCKS = etree.XPath(
-    f"//*[self::div or self::p or self::ul or self::ol or self::dl or self::td or self::section]"
+    "//*[self::div or self::p or self::ul or self::ol or self::dl or self::td or self::section]"
     f"[count(.//a[@href]) >= {LINK_LIST_LINKS}]"
 )
-_SHORT_BLOCKS = etree.XPath(
-    "//*[self::div or self::p or self::td or self::span or self::li]"
-    f"[string-length(normalize-space(.)) <= {METADATA_MAX_CHARS}]"
-)
+# Every text node, filtered by one regex in Python: an XPath `contains()` per word scans them
+# all once a word, several times slower.
+_TEXT_NODES = etree.XPath("//text()")
+_NOTICE_WORDS = "版权|免责|侵权|著作权|[Cc]opyright|COPYRIGHT"
+_METADATA_WORDS = "来源|作者|编辑|记者|发布时间|发表时间|发布日期|更新时间|点击|浏览|阅读"
+_NOTICE_WORD = re.compile(_NOTICE_WORDS)
 _SENTENCE_END = re.compile("[。！？!?]")
 _METADATA_FIELD = re.compile(
-    r"(?:来源|作者|编辑|责任编辑|记者|发布时间|发表时间|发布日期|更新时间|点击|浏览|阅读)\s*[:：]"
-    r"|\d{4}[-./年]\d{1,2}[-./月]\d{1,2}日?\s*\d{1,2}:\d{2}"
+    rf"(?:{_METADATA_WORDS})\s*[:：]|\d{{4}}[-./年]\d{{1,2}}[-./月]\d{{1,2}}日?\s*\d{{1,2}}:\d{{2}}"
 )
+_CLUE = re.compile(f"{_NOTICE_WORDS}|{_METADATA_FIELD.pattern}")
+_CLUE_NODE_CHARS = 2 * METADATA_MAX_CHARS
+_CLUE_HINT = re.compile("[版免侵著Cc来作编记发更点浏阅:：]")  # a character every clue has
 _NOTICE_LABEL = re.compile(
     r"^\W*\w{0,12}(?:版权|免责|侵权|著作权)\w{0,8}(?:声明|公告|说明|须知)\s*[:：]?\W*$"
     r"|^\W*(?:copyright|版权所有)\b",
     re.I,
 )
-# All text nodes, filtered in Python: an XPath `contains(...) or ...` over them costs 4x more.
-_TEXT_NODES = etree.XPath("//text()")
-_NOTICE_WORD = re.compile("版权|免责|侵权|著作权|[Cc]opyright|COPYRIGHT")
 
 
 def drop_chrome(tree: HtmlElement) -> None:
-    """Remove tables of links, link lists, metadata lines and copyright notices from `tree`
+    """Remove tables of links, lists of links, metadata lines and copyright notices from `tree`
     (in place)."""
     for table in [t for t in tree.iter("table") if is_link_table(t)]:
         _drop(table)
     for block in link_lists(tree):
         _drop(block)
-    for block in [b for b in _SHORT_BLOCKS(tree) if is_metadata_block(b)]:
+    clues = clue_elements(tree)
+    for block in metadata_blocks(clues):
         _drop(block)
-    for notice in notice_blocks(tree):
+    for notice in notice_blocks(clues):
         _drop(notice)
+
+
+def is_link_table(table: HtmlElement) -> bool:
+    """A table whose text is mostly link text: navigation laid out as a grid."""
+    return _link_share(table) >= LINK_TABLE_SHARE
 
 
 def link_lists(tree: HtmlElement) -> list[HtmlElement]:
     """The outermost blocks of at least LINK_LIST_LINKS links whose text is mostly link text
     (a blogroll, a related-articles list, a row of channel links)."""
-    found: list[HtmlElement] = []
-    for block in _LINKY_BLOCKS(tree):
-        if any(f in block.iterancestors() for f in found) or not _mostly_links(block):
-            continue
-        found = [f for f in found if block not in f.iterancestors()] + [block]
-    return found
+    found: dict[HtmlElement, None] = {}
+    for block in _LINKY_BLOCKS(tree):  # document order: an ancestor comes before its blocks
+        if not any(a in found for a in block.iterancestors()) and _link_share(block) >= LINK_LIST_SHARE:
+            found[block] = None
+    return list(found)
 
 
-def _mostly_links(block: HtmlElement) -> bool:
-    total = _words(block.text_content())
-    linked = _words("".join(_LINK_TEXT(block)))
-    return total > 0 and linked >= LINK_LIST_SHARE * total
+def metadata_blocks(clues: list[HtmlElement]) -> list[HtmlElement]:
+    """The outermost blocks around the clue elements that are lines of publication fields."""
+    blocks = [_outermost_metadata(element) for element in clues]
+    return _outermost([b for b in blocks if b is not None])
 
 
 def is_metadata_block(block: HtmlElement) -> bool:
     """A short block of publication fields and nothing else: `2022.01.20 16:31 来源：某报`,
     `作者：某 编辑：某` (two fields at least, no sentence)."""
-    text = " ".join(block.text_content().split())
+    text = _flat(block)
     if len(text) > METADATA_MAX_CHARS or _SENTENCE_END.search(text):
         return False
     return len(_METADATA_FIELD.findall(text)) >= 2
 
 
-def is_link_table(table: HtmlElement) -> bool:
-    """A table whose text is mostly link text: navigation laid out as a grid."""
-    total = _words("".join(table.itertext()))
-    linked = _words("".join(_LINK_TEXT(table)))
-    return total > 0 and linked >= LINK_TABLE_SHARE * total
-
-
-def notice_blocks(tree: HtmlElement) -> list[HtmlElement]:
+def notice_blocks(clues: list[HtmlElement]) -> list[HtmlElement]:
     """The outermost blocks that start with a copyright/disclaimer heading and hold little else."""
-    blocks: list[HtmlElement] = []
-    for label in _notice_labels(tree):
-        block = _outermost_starting_with(label)
-        if not any(b is block or block in b.iterancestors() for b in blocks):
-            blocks.append(block)
-    return blocks
+    labels = [e for e in clues if _is_notice_label(e)]
+    return _outermost([_outermost_starting_with(label) for label in labels])
 
 
-def _notice_labels(tree: HtmlElement) -> list[HtmlElement]:
-    """Elements whose whole (short) text is a notice heading, found from the text nodes that
-    name a notice."""
-    labels = []
-    for node in (n for n in _TEXT_NODES(tree) if _NOTICE_WORD.search(n)):
+def clue_elements(tree: HtmlElement) -> list[HtmlElement]:
+    """The elements holding a text node with a word that can start a metadata line or a notice
+    (a node longer than a metadata line is in neither)."""
+    elements: dict[HtmlElement, None] = {}
+    for node in _TEXT_NODES(tree):
+        if len(node) > _CLUE_NODE_CHARS and len(node.strip()) > METADATA_MAX_CHARS:
+            continue
+        if not (_CLUE_HINT.search(node) and _CLUE.search(node)):
+            continue
         element = node.getparent()
         if element is not None and node.is_tail:
             element = element.getparent()
-        if element is None or element.tag in ("body", "html"):
-            continue
-        text = element.text_content()
-        if len(text) <= NOTICE_LABEL_CHARS and _NOTICE_LABEL.match(text.strip()):
-            labels.append(element)
-    return labels
+        if element is not None and element.tag not in ("body", "html"):
+            elements[element] = None
+    return list(elements)
+
+
+def _outermost_metadata(element: HtmlElement) -> HtmlElement | None:
+    """The outermost of `element` and its short ancestors that is a metadata block, if any."""
+    found = element if is_metadata_block(element) else None
+    for parent in element.iterancestors():
+        if parent.tag in ("body", "html") or _FLAT_LENGTH(parent) > METADATA_MAX_CHARS:
+            break
+        found = parent if is_metadata_block(parent) else found
+    return found
+
+
+def _is_notice_label(element: HtmlElement) -> bool:
+    text = element.text_content()
+    return (
+        len(text) <= NOTICE_LABEL_CHARS
+        and bool(_NOTICE_WORD.search(text))
+        and bool(_NOTICE_LABEL.match(text.strip()))
+    )
 
 
 def _outermost_starting_with(label: HtmlElement) -> HtmlElement:
@@ -132,10 +155,32 @@ def _outermost_starting_with(label: HtmlElement) -> HtmlElement:
     return block
 
 
-def _drop(element: HtmlElement) -> None:
-    if element.getparent() is not None:
-        element.drop_tree()  # keeps the tail: the text after the block is not part of it
+def _outermost(blocks: list[HtmlElement]) -> list[HtmlElement]:
+    """`blocks` without repeats and without those inside another of them."""
+    unique = set(blocks)
+    return [b for b in dict.fromkeys(blocks) if not any(a in unique for a in b.iterancestors())]
+
+
+def _link_share(block: HtmlElement) -> float:
+    """Share of the block's letters and digits that are link text (dates and brackets around
+    links do not count); for a large block, of its characters (a regex over a large block's
+    text cost milliseconds, libxml2 measures its length)."""
+    total = _FLAT_LENGTH(block)
+    linked = "".join(_LINK_TEXT(block))
+    if total > EXACT_SHARE_CHARS:
+        return len(" ".join(linked.split())) / total
+    words = _words(block.text_content())
+    return _words(linked) / words if words else 0.0
 
 
 def _words(text: str) -> int:
     return len(_WORDLIKE.findall(text))
+
+
+def _flat(element: HtmlElement) -> str:
+    return " ".join(element.text_content().split())
+
+
+def _drop(element: HtmlElement) -> None:
+    if element.getparent() is not None:
+        element.drop_tree()  # keeps the tail: the text after the block is not part of it

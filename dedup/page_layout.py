@@ -12,6 +12,7 @@ drops as the tail of a removed or non-text node; it is wrapped in `<p>`.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 
 from lxml import etree
 from lxml.html import HtmlElement
@@ -75,7 +76,7 @@ def is_layout_table(table: HtmlElement) -> bool:
     rows = _ROWS(table)
     if len(rows) <= 1 or max(len(_ROW_CELLS(row)) for row in rows) <= 1:
         return True
-    return any(_CELL_BLOCKS(cell) or _words(cell.text_content()) >= LAYOUT_CELL_CHARS
+    return any(_CELL_BLOCKS(cell) or _has_words(cell.itertext(), LAYOUT_CELL_CHARS)
                for cell in _CELLS(table))  # fmt: skip
 
 
@@ -109,7 +110,9 @@ def _loose_runs(container: HtmlElement, blocky: set[HtmlElement]) -> list[_Run]:
             inline.append(child)
             continue
         lead = container.text if before is None else before.tail
-        if _words(lead) + sum(_words(_all_text(el)) for el in inline) >= LOOSE_TEXT_CHARS:
+        if (inline or (lead and not lead.isspace())) and _has_words(
+            _run_texts(lead, inline), LOOSE_TEXT_CHARS
+        ):
             runs.append((before, inline))
         before, inline = child, []
     return runs
@@ -127,9 +130,18 @@ def _wrap(container: HtmlElement, run: _Run) -> None:
     paragraph.extend(inline)  # each element moves with its tail
 
 
-def _all_text(element: HtmlElement) -> str:
-    return "".join(element.itertext()) + (element.tail or "")
+def _run_texts(lead: str | None, inline: list[HtmlElement]) -> Iterator[str]:
+    yield lead or ""
+    for element in inline:
+        yield from element.itertext()
+        yield element.tail or ""
 
 
-def _words(text: str | None) -> int:
-    return len(_WORDLIKE.findall(text or ""))
+def _has_words(texts: Iterable[str], count: int) -> bool:
+    """At least `count` letters or digits in `texts` (stops reading once there)."""
+    found = 0
+    for text in texts:
+        found += len(_WORDLIKE.findall(text.strip(), 0, 4 * count))
+        if found >= count:
+            return True
+    return False
