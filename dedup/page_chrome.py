@@ -44,7 +44,8 @@ _METADATA_WORDS = "来源|作者|编辑|记者|发布时间|发表时间|发布�
 _NOTICE_WORD = re.compile(_NOTICE_WORDS)
 _SENTENCE_END = re.compile("[。！？!?]")
 _METADATA_FIELD = re.compile(
-    rf"(?:{_METADATA_WORDS})\s*[:：]|\d{{4}}[-./年]\d{{1,2}}[-./月]\d{{1,2}}日?\s*\d{{1,2}}:\d{{2}}"
+    rf"(?:{_METADATA_WORDS})\s*[:：]"
+    r"|(?:\d{4}[-./年]\d{1,2}[-./月]\d{1,2}日?|\d{1,2}[-./]\d{1,2}[-./]\d{4})\s*[-–]?\s*\d{1,2}:\d{2}"
 )
 _CLUE = re.compile(f"{_NOTICE_WORDS}|{_METADATA_FIELD.pattern}")
 _CLUE_NODE_CHARS = 2 * METADATA_MAX_CHARS
@@ -86,18 +87,37 @@ def link_lists(tree: HtmlElement) -> list[HtmlElement]:
 
 
 def metadata_blocks(clues: list[HtmlElement]) -> list[HtmlElement]:
-    """The outermost blocks around the clue elements that are lines of publication fields."""
-    blocks = [_outermost_metadata(element) for element in clues]
-    return _outermost([b for b in blocks if b is not None])
+    """The outermost blocks around the clue elements that are lines of publication fields, and
+    lines of one field next to another such line (`<p>来源：某报</p><p>编辑：某</p>`)."""
+    blocks = []
+    for element in clues:
+        block = _outermost_metadata(element)
+        if block is None and _fields(element) == 1:
+            block = element if any(_fields(s) for s in _neighbours(element)) else None
+        if block is not None:
+            blocks.append(block)
+    return _outermost(blocks)
 
 
 def is_metadata_block(block: HtmlElement) -> bool:
     """A short block of publication fields and nothing else: `2022.01.20 16:31 来源：某报`,
     `作者：某 编辑：某` (two fields at least, no sentence)."""
+    return _fields(block) >= 2
+
+
+def _fields(block: HtmlElement) -> int:
+    """How many publication fields a short block without a sentence holds (0 for any other)."""
+    if _FLAT_LENGTH(block) > METADATA_MAX_CHARS:
+        return 0
     text = _flat(block)
-    if len(text) > METADATA_MAX_CHARS or _SENTENCE_END.search(text):
-        return False
-    return len(_METADATA_FIELD.findall(text)) >= 2
+    return 0 if _SENTENCE_END.search(text) else len(_METADATA_FIELD.findall(text))
+
+
+def _neighbours(element: HtmlElement) -> list[HtmlElement]:
+    """The sibling elements right before and after `element` with no text between them."""
+    before, after = element.getprevious(), element.getnext()
+    found = [before] if before is not None and not (before.tail or "").strip() else []
+    return found + ([after] if after is not None and not (element.tail or "").strip() else [])
 
 
 def notice_blocks(clues: list[HtmlElement]) -> list[HtmlElement]:

@@ -153,3 +153,12 @@ def test_a_short_block_of_publication_fields_is_dropped_but_a_body_line_with_a_t
     assert "9:30" in text
     assert is_metadata_block(lxml.html.fromstring(info))
     assert not is_metadata_block(lxml.html.fromstring("<p>来源：某某日报</p>"))  # one field
+
+
+def test_two_lines_of_one_field_each_are_dropped_together_and_a_lone_one_stays() -> None:
+    article = "".join(f"<p>第{i}段。{SENTENCE * 2}</p>" for i in range(4))
+    paired = _text(_page(f"<div>{article}<p>来源：某某晨报</p><p>编辑：山石</p></div>"))
+    assert "某某晨报" not in paired and "山石" not in paired
+    alone = _text(_page(f"<div>{article}<p>来源：某某晨报</p></div>"))
+    assert "某某晨报" in alone
+    assert is_metadata_block(lxml.html.fromstring("<p>发表时间： 06/02/2022 - 13:48</p>"))
