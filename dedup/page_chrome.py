@@ -1,6 +1,6 @@
 """Blocks of a page that are site chrome by general signals, removed from the tree before the
-extractor reads it: tables of links, lists of links, publication-field lines and copyright or
-disclaimer notices. No rule here names a site.
+extractor reads it: tables of links, lists of links, publication-field lines, copyright or
+disclaimer notices, and the headline (kept as metadata, not body text). No rule names a site.
 
 trafilatura judges `<div>`s and lists by their link density but prints a data table whole, and
 keeps a `<p>` of `<br>`-separated links inside the article's container: a grid or a list of
@@ -25,12 +25,15 @@ LINK_LIST_LINKS = 4
 LINK_LIST_SHARE = 0.6
 EXACT_SHARE_CHARS = 3000
 METADATA_MAX_CHARS = 80
+TITLE_HEAD_CHARS = 12
 NOTICE_LABEL_CHARS = 24
 NOTICE_MAX_CHARS = 1200
 NOTICE_HEAD_CHARS = 40
 
 _WORDLIKE = re.compile(r"[^\W_]")
 _LINK_TEXT = etree.XPath(".//a//text()", smart_strings=False)
+_H1 = etree.XPath("//h1")
+_TITLE = etree.XPath("//title//text()", smart_strings=False)
 _FLAT_LENGTH = etree.XPath("string-length(normalize-space(.))")
 _LINKY_BLOCKS = etree.XPath(
     "//*[self::div or self::p or self::ul or self::ol or self::dl or self::td or self::section]"
@@ -58,8 +61,8 @@ _NOTICE_LABEL = re.compile(
 
 
 def drop_chrome(tree: HtmlElement) -> None:
-    """Remove tables of links, lists of links, metadata lines and copyright notices from `tree`
-    (in place)."""
+    """Remove tables of links, lists of links, metadata lines, copyright notices and the
+    headline from `tree` (in place)."""
     for table in [t for t in tree.iter("table") if is_link_table(t)]:
         _drop(table)
     for block in link_lists(tree):
@@ -69,6 +72,20 @@ def drop_chrome(tree: HtmlElement) -> None:
         _drop(block)
     for notice in notice_blocks(clues):
         _drop(notice)
+    title = title_heading(tree)
+    if title is not None:
+        _drop(title)
+
+
+def title_heading(tree: HtmlElement) -> HtmlElement | None:
+    """The page's one `<h1>` when it repeats the start of the `<title>`: the headline, which
+    metadata keeps and the body text does not (a lone `<h1>` of other text stays)."""
+    headings = _H1(tree)
+    if len(headings) != 1:
+        return None
+    head = "".join(headings[0].text_content().split())[:TITLE_HEAD_CHARS]
+    title = "".join(" ".join(_TITLE(tree)).split())
+    return headings[0] if head and head in title else None
 
 
 def is_link_table(table: HtmlElement) -> bool:

@@ -6,7 +6,14 @@ from __future__ import annotations
 import lxml.html
 
 from dedup.extract import extract
-from dedup.page_chrome import clue_elements, is_link_table, is_metadata_block, link_lists, notice_blocks
+from dedup.page_chrome import (
+    clue_elements,
+    is_link_table,
+    is_metadata_block,
+    link_lists,
+    notice_blocks,
+    title_heading,
+)
 from dedup.page_layout import is_layout_table, readable_tree
 from dedup.records import Page
 
@@ -162,3 +169,19 @@ def test_two_lines_of_one_field_each_are_dropped_together_and_a_lone_one_stays()
     alone = _text(_page(f"<div>{article}<p>来源：某某晨报</p></div>"))
     assert "某某晨报" in alone
     assert is_metadata_block(lxml.html.fromstring("<p>发表时间： 06/02/2022 - 13:48</p>"))
+
+
+def test_the_headline_repeating_the_title_leaves_the_body_and_another_lone_h1_is_not_it() -> None:
+    article = "".join(f"<p>第{i}段。{SENTENCE * 2}</p>" for i in range(4))
+    page = "<html><head><title>{title} - 某某新闻网</title></head><body><article>{h1}{article}</article>"
+    headline = page.format(
+        title="马克龙在莫斯科与普京会面",
+        h1='<h1 class="title">马克龙在莫斯科与普京会面</h1>',
+        article=article,
+    )
+    assert "马克龙" not in _text(headline)
+    other = page.format(
+        title="某某新闻网首页", h1="", article=article + "<h1>一、会议的主要精神</h1>" + article
+    )
+    assert title_heading(lxml.html.fromstring(headline)) is not None
+    assert title_heading(lxml.html.fromstring(other)) is None
