@@ -1,6 +1,9 @@
 """One archived response → main text and metadata, with trafilatura and fallbacks.
 
 Metadata (title, author, site, date) comes from `dedup.page_metadata`, not from trafilatura.
+trafilatura reads the page as `dedup.page_layout.readable_tree` prepares it: layout tables as
+blocks, loose text as paragraphs, and the chrome that `dedup.page_chrome` finds by general signals
+(link grids and lists, publication-field lines, copyright notices, the headline) taken out.
 Paths, recorded in `Extraction.extractor`: `trafilatura` (its fast mode: main extractor only),
 `trafilatura_recall` (a retry in full mode favouring recall, with trafilatura's backup extractors,
 when the first pass found nothing or far too little) and `density` (the block of the page holding
@@ -28,7 +31,7 @@ from dedup.page_layout import readable_tree
 from dedup.page_metadata import page_metadata
 from dedup.records import Extraction, Page
 
-EXTRACT_VERSION = f"extract2+trafilatura{trafilatura.__version__}"
+EXTRACT_VERSION = f"extract3+trafilatura{trafilatura.__version__}"
 MIN_TEXT_CHARS = 50
 MAX_HTML_CHARS = 5_000_000
 SHORT_TEXT_CHARS = 1000

@@ -6,7 +6,11 @@ blocks, which its content heuristics (link density, position) then judge like an
 table is layout when it nests another table or one of its cells holds a paragraph or block
 markup; a data table (short cells, no nesting) stays a table. Text that follows a block element
 directly (after an ad box, a comment or an iframe) is a paragraph of its own that trafilatura
-drops as the tail of a removed or non-text node; it is wrapped in `<p>`.
+drops as the tail of a removed or non-text node; it is wrapped in `<p>`, and so is a run of inline
+text beside paragraphs (Word-made markup closes a `<p>` inside a `<span>` and goes on outside it).
+`overflow: hidden` leaves inline styles: trafilatura drops any element whose style says "hidden",
+and folded "read more" text boxes (meipian's) are clipped that way. Then `dedup.page_chrome`
+takes out what general signals call chrome.
 """
 
 from __future__ import annotations
