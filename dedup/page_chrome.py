@@ -1,6 +1,7 @@
 """Blocks of a page that are site chrome by general signals, removed from the tree before the
-extractor reads it: tables of links, lists of links, publication-field lines, copyright or
-disclaimer notices, and the headline (kept as metadata, not body text). No rule names a site.
+extractor reads it: tables of links, share bars, lists of links, publication-field lines,
+copyright or disclaimer notices, and the headline (kept as metadata, not body text). No rule
+names a site.
 
 trafilatura judges `<div>`s and lists by their link density but prints a data table whole, and
 keeps a `<p>` of `<br>`-separated links inside the article's container: a grid or a list of
@@ -25,6 +26,7 @@ LINK_LIST_LINKS = 4
 LINK_LIST_SHARE = 0.6
 EXACT_SHARE_CHARS = 3000
 METADATA_MAX_CHARS = 80
+SHARE_BAR_CHARS = 40
 TITLE_HEAD_CHARS = 12
 NOTICE_LABEL_CHARS = 24
 NOTICE_MAX_CHARS = 1200
@@ -33,6 +35,10 @@ NOTICE_HEAD_CHARS = 40
 _WORDLIKE = re.compile(r"[^\W_]")
 _LINK_TEXT = etree.XPath(".//a//text()", smart_strings=False)
 _H1 = etree.XPath("//h1")
+_SHARE_NAMED = etree.XPath(
+    "//*[contains(translate(@class, 'SHARE', 'share'), 'share')"
+    " or contains(translate(@id, 'SHARE', 'share'), 'share')][not(self::body or self::html)]"
+)
 _TITLE = etree.XPath("//title//text()", smart_strings=False)
 _FLAT_LENGTH = etree.XPath("string-length(normalize-space(.))")
 _LINKY_BLOCKS = etree.XPath(
@@ -61,10 +67,12 @@ _NOTICE_LABEL = re.compile(
 
 
 def drop_chrome(tree: HtmlElement) -> None:
-    """Remove tables of links, lists of links, metadata lines, copyright notices and the
-    headline from `tree` (in place)."""
+    """Remove tables of links, share bars, lists of links, metadata lines, copyright notices and
+    the headline from `tree` (in place)."""
     for table in [t for t in tree.iter("table") if is_link_table(t)]:
         _drop(table)
+    for bar in share_bars(tree):
+        _drop(bar)
     for block in link_lists(tree):
         _drop(block)
     clues = clue_elements(tree)
@@ -91,6 +99,12 @@ def title_heading(tree: HtmlElement) -> HtmlElement | None:
 def is_link_table(table: HtmlElement) -> bool:
     """A table whose text is mostly link text: navigation laid out as a grid."""
     return _link_share(table) >= LINK_TABLE_SHARE
+
+
+def share_bars(tree: HtmlElement) -> list[HtmlElement]:
+    """Short elements named as share buttons or bars (`class="share-wrap"`, `id="shareBox"`):
+    "分享到：微信 微博", "分享让更多人看到"; any tag (trafilatura checks only some)."""
+    return _outermost([e for e in _SHARE_NAMED(tree) if _FLAT_LENGTH(e) <= SHARE_BAR_CHARS])
 
 
 def link_lists(tree: HtmlElement) -> list[HtmlElement]:

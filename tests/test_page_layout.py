@@ -12,6 +12,7 @@ from dedup.page_chrome import (
     is_metadata_block,
     link_lists,
     notice_blocks,
+    share_bars,
     title_heading,
 )
 from dedup.page_layout import is_layout_table, readable_tree
@@ -185,3 +186,13 @@ def test_the_headline_repeating_the_title_leaves_the_body_and_another_lone_h1_is
     )
     assert title_heading(lxml.html.fromstring(headline)) is not None
     assert title_heading(lxml.html.fromstring(other)) is None
+
+
+def test_a_share_bar_of_any_tag_is_dropped_and_a_long_block_named_share_stays() -> None:
+    article = "".join(f"<p>第{i}段。{SENTENCE * 2}</p>" for i in range(4))
+    bar = '<p class="num"><em class="common-share-wrap">分享让更多人看到 <i><img src="/s.png"></i></em></p>'
+    text = _text(_page(f'<div class="rm_txt_con">{article}{bar}</div>'))
+    assert "分享让更多人看到" not in text
+    named = _text(_page(f'<div class="shareContent">{article}</div>'))
+    assert all(f"第{i}段" in named for i in range(4))
+    assert len(share_bars(lxml.html.fromstring(_page(article + bar)))) == 1
