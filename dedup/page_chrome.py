@@ -1,7 +1,7 @@
 """Blocks of a page that are site chrome by general signals, removed from the tree before the
 extractor reads it: tables of links, share bars, lists of links, publication-field lines,
-copyright or disclaimer notices, and the headline (kept as metadata, not body text). No rule
-names a site.
+copyright or disclaimer notices, comment sections, and the headline (kept as metadata, not body
+text). No rule names a site.
 
 trafilatura judges `<div>`s and lists by their link density but prints a data table whole, and
 keeps a `<p>` of `<br>`-separated links inside the article's container: a grid or a list of
@@ -31,10 +31,12 @@ TITLE_HEAD_CHARS = 12
 NOTICE_LABEL_CHARS = 24
 NOTICE_MAX_CHARS = 1200
 NOTICE_HEAD_CHARS = 40
+COMMENTS_MAX_CHARS = 4000
 
 _WORDLIKE = re.compile(r"[^\W_]")
 _LINK_TEXT = etree.XPath(".//a//text()", smart_strings=False)
 _H1 = etree.XPath("//h1")
+_HAS_LINK = etree.XPath("boolean(.//a)")
 _SHARE_NAMED = etree.XPath(
     "//*[contains(translate(@class, 'SHARE', 'share'), 'share')"
     " or contains(translate(@id, 'SHARE', 'share'), 'share')][not(self::body or self::html)]"
@@ -56,9 +58,13 @@ _METADATA_FIELD = re.compile(
     rf"(?:{_METADATA_WORDS})\s*[:：]"
     r"|(?:\d{4}[-./年]\d{1,2}[-./月]\d{1,2}日?|\d{1,2}[-./]\d{1,2}[-./]\d{4})\s*[-–]?\s*\d{1,2}:\d{2}"
 )
-_CLUE = re.compile(f"{_NOTICE_WORDS}|{_METADATA_FIELD.pattern}")
+_CLUE = re.compile(f"{_NOTICE_WORDS}|评论|{_METADATA_FIELD.pattern}")
 _CLUE_NODE_CHARS = 2 * METADATA_MAX_CHARS
-_CLUE_HINT = re.compile("[版免侵著Cc来作编记发更点浏阅:：]")  # a character every clue has
+_CLUE_HINT = re.compile("[版免侵著Cc来作编记发更点浏阅评:：]")  # a character every clue has
+# A comments section's heading, not the "发表评论" action link.
+_COMMENTS_LABEL = re.compile(
+    r"^\W*(?:最新|网友|热门|全部|用户|读者|精彩)?评论(?:区|列表)?\s*(?:[(（]\s*\d+\s*[)）])?\s*[:：]?\W*$"
+)
 _NOTICE_LABEL = re.compile(
     r"^\W*\w{0,12}(?:版权|免责|侵权|著作权)\w{0,8}(?:声明|公告|说明|须知)\s*[:：]?\W*$"
     r"|^\W*(?:copyright|版权所有)\b",
@@ -67,8 +73,8 @@ _NOTICE_LABEL = re.compile(
 
 
 def drop_chrome(tree: HtmlElement) -> None:
-    """Remove tables of links, share bars, lists of links, metadata lines, copyright notices and
-    the headline from `tree` (in place)."""
+    """Remove tables of links, share bars, lists of links, metadata lines, copyright notices,
+    comment sections and the headline from `tree` (in place)."""
     for table in [t for t in tree.iter("table") if is_link_table(t)]:
         _drop(table)
     for bar in share_bars(tree):
@@ -80,6 +86,8 @@ def drop_chrome(tree: HtmlElement) -> None:
         _drop(block)
     for notice in notice_blocks(clues):
         _drop(notice)
+    for section in comment_sections(clues):
+        _drop(section)
     title = title_heading(tree)
     if title is not None:
         _drop(title)
@@ -157,6 +165,13 @@ def notice_blocks(clues: list[HtmlElement]) -> list[HtmlElement]:
     return _outermost([_outermost_starting_with(label) for label in labels])
 
 
+def comment_sections(clues: list[HtmlElement]) -> list[HtmlElement]:
+    """The outermost blocks that start with a comments heading (`网友评论`, `评论（12）`), the
+    heading no link."""
+    labels = [e for e in clues if _is_comments_label(e)]
+    return _outermost([_outermost_starting_with(label, COMMENTS_MAX_CHARS) for label in labels])
+
+
 def clue_elements(tree: HtmlElement) -> list[HtmlElement]:
     """The elements holding a text node with a word that can start a metadata line or a notice
     (a node longer than a metadata line is in neither)."""
@@ -193,14 +208,25 @@ def _is_notice_label(element: HtmlElement) -> bool:
     )
 
 
-def _outermost_starting_with(label: HtmlElement) -> HtmlElement:
-    """Climb from `label` while the ancestor's text still begins with it and stays notice-sized."""
+def _is_comments_label(element: HtmlElement) -> bool:
+    text = element.text_content()
+    return (
+        len(text) <= NOTICE_LABEL_CHARS
+        and element.tag != "a"
+        and not _HAS_LINK(element)
+        and bool(_COMMENTS_LABEL.match(text.strip()))
+    )
+
+
+def _outermost_starting_with(label: HtmlElement, max_chars: int = NOTICE_MAX_CHARS) -> HtmlElement:
+    """Climb from `label` while the ancestor's text still begins with it and stays at most
+    `max_chars` long."""
     block, head = label, label.text_content().strip()
     for parent in label.iterancestors():
         if parent.tag in ("body", "html"):
             break
         text = parent.text_content().strip()
-        if len(text) > NOTICE_MAX_CHARS or head not in text[: len(head) + NOTICE_HEAD_CHARS]:
+        if len(text) > max_chars or head not in text[: len(head) + NOTICE_HEAD_CHARS]:
             break
         block = parent
     return block

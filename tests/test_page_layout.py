@@ -196,3 +196,14 @@ def test_a_share_bar_of_any_tag_is_dropped_and_a_long_block_named_share_stays() 
     named = _text(_page(f'<div class="shareContent">{article}</div>'))
     assert all(f"第{i}段" in named for i in range(4))
     assert len(share_bars(lxml.html.fromstring(_page(article + bar)))) == 1
+
+
+def test_a_comments_section_without_class_names_goes_from_its_heading_and_the_action_link_stays() -> None:
+    article = "".join(f"<p>第{i}段。{SENTENCE * 2}</p>" for i in range(4))
+    comments = "".join(f"<p>网友{i}：写得好，支持一下，{SENTENCE}</p>" for i in range(3))
+    section = f"<div><div><b>网友评论（3）</b></div>{comments}</div>"
+    text = _text(_page(f"<div>{article}{section}</div>"))
+    assert "网友1" not in text
+    assert all(f"第{i}段" in text for i in range(4))
+    linked = _text(_page(f"<div><a href='#c'>发表评论</a><div>{article}</div></div>"))
+    assert all(f"第{i}段" in linked for i in range(4))
