@@ -152,7 +152,9 @@ def prepare(norm: NormalizedText, config: AlignConfig = DEFAULT_ALIGN) -> KeyInd
     return KeyIndex(norm, config.seed)
 
 
-def align(a: NormalizedText, b: NormalizedText, config: AlignConfig = DEFAULT_ALIGN) -> tuple[Alignment, ...]:
+def align(
+    a: NormalizedText, b: NormalizedText, config: AlignConfig = DEFAULT_ALIGN
+) -> tuple[Alignment, ...]:
     """Reused stretches between `a` and `b`, in display offsets of each."""
     return align_prepared(prepare(a, config), prepare(b, config), config)
 
@@ -165,7 +167,9 @@ def align_many(
     return align_prepared_many(prepared, [prepare(c, config) for c in candidates], config)
 
 
-def align_prepared(a: KeyIndex, b: KeyIndex, config: AlignConfig = DEFAULT_ALIGN) -> tuple[Alignment, ...]:
+def align_prepared(
+    a: KeyIndex, b: KeyIndex, config: AlignConfig = DEFAULT_ALIGN
+) -> tuple[Alignment, ...]:
     return align_prepared_many(a, [b], config)[0]
 
 
@@ -349,7 +353,9 @@ def _runs(match: np.ndarray, seed: int, width: int) -> tuple[np.ndarray, np.ndar
     return starts, ends - starts + seed
 
 
-def _chainable(ia: np.ndarray, jb: np.ndarray, sizes: np.ndarray, config: AlignConfig) -> np.ndarray:
+def _chainable(
+    ia: np.ndarray, jb: np.ndarray, sizes: np.ndarray, config: AlignConfig
+) -> np.ndarray:
     """Blocks long enough alone, or with a neighbour (in `a` order) worth chaining with.
 
     Most blocks between unrelated texts are lone 5-8 character stock phrases; a block is kept

@@ -42,10 +42,14 @@ def representative(members: Iterable[Member]) -> Member:
     return min(members, key=rank)
 
 
-def verify_candidates(fp: Fingerprint, candidates: Iterable[Candidate], rule: EdgeRule) -> list[Edge]:
+def verify_candidates(
+    fp: Fingerprint, candidates: Iterable[Candidate], rule: EdgeRule
+) -> list[Edge]:
     """Edges from `fp` to those candidates (lsh.Candidate) that pass the rule."""
     own = (fp.doc_id, unpack(compact(fp.values())), fp.shingle_count)
-    edges = (verify(own, (c.doc_id, unpack(c.signature), c.shingle_count), rule) for c in candidates)
+    edges = (
+        verify(own, (c.doc_id, unpack(c.signature), c.shingle_count), rule) for c in candidates
+    )
     return [e for e in edges if e is not None]
 
 
@@ -66,7 +70,9 @@ class MemoryClusterer:
         self.by_key: dict[str, str] = {}
         self.edges: list[Edge] = []
 
-    def assign(self, fp: Fingerprint, published: date | None, display_length: int) -> ClusterAssignment:
+    def assign(
+        self, fp: Fingerprint, published: date | None, display_length: int
+    ) -> ClusterAssignment:
         self.members[fp.doc_id] = Member(fp.doc_id, published, display_length)
         first = self.by_key.setdefault(fp.key_hash, fp.doc_id)
         if first != fp.doc_id:
@@ -98,7 +104,9 @@ def _pairs(counts: Iterable[int]) -> int:
     return sum(n * (n - 1) // 2 for n in counts)
 
 
-def pairwise_scores(predicted: Mapping[str, str], truth: Mapping[str, str | None]) -> tuple[float, float]:
+def pairwise_scores(
+    predicted: Mapping[str, str], truth: Mapping[str, str | None]
+) -> tuple[float, float]:
     """Pairwise precision and recall of a clustering against labels (None = a singleton)."""
     docs = [d for d in truth if d in predicted]
     both = Counter((predicted[d], truth[d]) for d in docs if truth[d] is not None)

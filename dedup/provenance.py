@@ -199,7 +199,9 @@ def _pieces(evidence: Sequence[Evidence]) -> list[Piece]:
     return pieces
 
 
-def _boilerplate(doc: Witness, evidence: Sequence[Evidence], rule: BoilerplateRule) -> list[tuple[int, int]]:
+def _boilerplate(
+    doc: Witness, evidence: Sequence[Evidence], rule: BoilerplateRule
+) -> list[tuple[int, int]]:
     """Regions covered only by pages of the doc's own site, by enough of them, and short."""
     if len({w.doc_id for w, _ in evidence if w.site == doc.site}) < rule.min_pages:
         return []
@@ -231,7 +233,9 @@ def _claim(claims: list[Claim], start: int, end: int, source_id: str) -> None:
         claims.append(Claim(start, end, source_id))
 
 
-def _overlapping(claims: list[Claim], evidence: Sequence[Evidence]) -> Iterator[tuple[Claim, list[int]]]:
+def _overlapping(
+    claims: list[Claim], evidence: Sequence[Evidence]
+) -> Iterator[tuple[Claim, list[int]]]:
     """Each claim (in order, not overlapping) with the evidence overlapping it, earliest first."""
     by_start = sorted(range(len(evidence)), key=lambda k: evidence[k][1].a_start)
     active: list[int] = []

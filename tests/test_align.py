@@ -126,7 +126,9 @@ def test_spans_lie_inside_display_and_meet_the_threshold(
         assert 0 <= al.a_start < al.a_end <= len(a.display)
         assert 0 <= al.b_start < al.b_end <= len(b.display)
         assert _similarity(a, b, al) >= DEFAULT_ALIGN.threshold
-        shortest = min(len(_covered_key(a, al.a_start, al.a_end)), len(_covered_key(b, al.b_start, al.b_end)))
+        shortest = min(
+            len(_covered_key(a, al.a_start, al.a_end)), len(_covered_key(b, al.b_start, al.b_end))
+        )
         assert shortest >= DEFAULT_ALIGN.min_span
 
 

@@ -62,15 +62,11 @@ def test_every_app_service_gets_valid_settings_from_its_environment(tmp_path: Pa
         assert env["REDIS_URL"] == "redis://:pw@redis:6379/0"
         settings = load_settings(env, check_home=False)
         assert settings.redis_url and settings.sites_file is not None
-    assert (
-        load_settings(
-            {k: str(v) for k, v in raw["services"]["web"]["environment"].items()}, check_home=False
-        ).token
-        == "t"
-    )
+    assert load_settings({k: str(v) for k, v in raw["services"]["web"]["environment"].items()},
+                         check_home=False).token == "t"
 
 
-@pytest.mark.parametrize("broken", ["    bogus: 1\n", '    ports: ["abc:def"]\n'])
+@pytest.mark.parametrize("broken", ["    bogus: 1\n", "    ports: [\"abc:def\"]\n"])
 def test_the_parser_rejects_what_compose_rejects(broken: str) -> None:
     text = interpolate((ROOT / "docker-compose.yml").read_text(encoding="utf-8"), {"REDIS_PASSWORD": "pw"})
     with pytest.raises(ValueError):

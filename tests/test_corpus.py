@@ -59,7 +59,9 @@ def test_spans_map_equal_text_and_point_to_earlier_sources(n: int, seed: int) ->
     for doc in docs:
         for span in doc.spans:
             source = by_id[span.source_id]
-            assert doc.text[span.start : span.end] == source.text[span.source_start : span.source_end]
+            assert (
+                doc.text[span.start : span.end] == source.text[span.source_start : span.source_end]
+            )
             assert source.published < doc.published
             assert source.role == "template"
 
@@ -88,10 +90,14 @@ def test_unrelated_and_mixed_have_no_family(corpus: list[CorpusDoc]) -> None:
 def test_variants_pass_the_edge_rule_and_unrelated_speeches_do_not(corpus: list[CorpusDoc]) -> None:
     templates = {d.family: shingles(d.text) for d in corpus if d.role == "template"}
     variants = [d for d in corpus if d.role in ("variant", "repost")]
-    passing = sum(max(jaccard_containment(shingles(d.text), templates[d.family])) >= 0.5 for d in variants)
+    passing = sum(
+        max(jaccard_containment(shingles(d.text), templates[d.family])) >= 0.5 for d in variants
+    )
     assert passing / len(variants) >= 0.97
     hard = [
-        max(jaccard_containment(shingles(d.text), templates[d.family])) for d in corpus if d.role == "hard"
+        max(jaccard_containment(shingles(d.text), templates[d.family]))
+        for d in corpus
+        if d.role == "hard"
     ]
     assert hard and min(hard) < 0.75  # near the border, not trivially similar
     unrelated = [shingles(d.text) for d in corpus if d.role == "unrelated"][:40]

@@ -72,12 +72,8 @@ def test_full_then_incremental_export(redis_client: redis.Redis, tmp_path: Path)
     old_rep = next(r for r in rows if r["cluster_size"] >= 2)
     old = store.get(old_rep["id"])
     assert old is not None and old.published is not None
-    copy = {
-        "url": old.url + "?copy",
-        "text": old.display,
-        "title": old.title,
-        "published": (old.published - timedelta(days=400)).isoformat(),
-    }
+    copy = {"url": old.url + "?copy", "text": old.display, "title": old.title,
+            "published": (old.published - timedelta(days=400)).isoformat()}
     import_lines(redis_client, warc, [*corpus_lines(second), json.dumps(copy, ensure_ascii=False)], "two")
     new_ids = [d for d in store.document_ids() if d not in set(all_ids)]
     assert len(new_ids) == len(second) + 1
@@ -125,19 +121,8 @@ def test_export_command_prints_the_cursor(redis_client: redis.Redis, redis_url: 
     assert summary["cursor"] == int(redis_client.get(KEYS.change_seq) or 0)
     assert summary["records"] == pq.read_table(out).num_rows > 0
     runner = CliRunner()
-    again = runner.invoke(
-        app,
-        [
-            "export",
-            "--format",
-            "jsonl",
-            "--out",
-            str(tmp_path / "x.jsonl"),
-            "--since",
-            str(summary["cursor"]),
-        ],
-        env=env,
-    )
+    again = runner.invoke(app, ["export", "--format", "jsonl", "--out", str(tmp_path / "x.jsonl"),
+                                "--since", str(summary["cursor"])], env=env)
     assert again.exit_code == 0 and json.loads(again.output)["records"] == 0
     bad = runner.invoke(app, ["export", "--format", "csv", "--out", str(tmp_path / "x.csv")], env=env)
     assert isinstance(bad.exception, ServiceError) and "--format" in str(bad.exception)

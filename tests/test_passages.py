@@ -38,7 +38,9 @@ def test_min_chars_must_be_positive() -> None:
 
 
 @given(PIECES, st.integers(min_value=1, max_value=40))
-def test_passages_cover_every_visible_character_once(pieces: list[tuple[str, str]], min_chars: int) -> None:
+def test_passages_cover_every_visible_character_once(
+    pieces: list[tuple[str, str]], min_chars: int
+) -> None:
     text = "".join(a + b for a, b in pieces)
     passages = split_passages(text, min_chars)
     covered = [0] * len(text)

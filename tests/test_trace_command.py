@@ -27,7 +27,8 @@ def ingested(redis_client: redis.Redis, tmp_path: Path) -> list[CorpusDoc]:
     docs = [d for d in generate(60, seed=11) if d.family in {"f00003", "f00004"}]
     path = tmp_path / "docs.jsonl"
     rows = [
-        {"url": d.url, "text": d.noisy, "title": d.title, "published": d.published.isoformat()} for d in docs
+        {"url": d.url, "text": d.noisy, "title": d.title, "published": d.published.isoformat()}
+        for d in docs
     ]
     path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
     ingestor = Ingestor(redis_client, Keys(PREFIX), tmp_path / "warc")

@@ -28,9 +28,8 @@ def _invoke(env: dict[str, str], *args: str) -> tuple[int, str]:
 def test_clusters_and_show(redis_client: redis.Redis, redis_url: str, tmp_path: Path) -> None:
     import_lines(redis_client, tmp_path / "warc", corpus_lines(generate(24, seed=6)), "one")
     clusters = Ingestor(redis_client, KEYS, tmp_path / "warc").clusters
-    env = clean_env(
-        REDIS_URL=redis_url, DEDUPCRAWL_KEY_PREFIX=KEYS.prefix, DEDUPCRAWL_HOME=str(tmp_path), COLUMNS="80"
-    )
+    env = clean_env(REDIS_URL=redis_url, DEDUPCRAWL_KEY_PREFIX=KEYS.prefix, DEDUPCRAWL_HOME=str(tmp_path),
+                    COLUMNS="80")
 
     code, out = _invoke(env, "clusters", "--json")
     listed = json.loads(out)
@@ -64,12 +63,8 @@ def test_clusters_and_show(redis_client: redis.Redis, redis_url: str, tmp_path: 
 def test_serve_answers_until_stopped(redis_url: str, tmp_path: Path) -> None:
     port = free_port()
     env = clean_env(REDIS_URL=redis_url, DEDUPCRAWL_KEY_PREFIX=KEYS.prefix, DEDUPCRAWL_HOME=str(tmp_path))
-    server = subprocess.Popen(
-        [sys.executable, "-m", "workers", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    server = subprocess.Popen([sys.executable, "-m", "workers", "serve", "--port", str(port)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         body = _poll(f"http://127.0.0.1:{port}/healthz", deadline=time.monotonic() + 30)
         assert json.loads(body) == {"ok": True}

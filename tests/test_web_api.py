@@ -206,15 +206,8 @@ def test_metrics_health_and_schema(demo: Demo) -> None:
     assert f"dedupcrawl_documents {float(demo.store.count_documents())}" in metrics
     assert demo.client.get("/healthz").json() == {"ok": True}
     paths = demo.client.get("/openapi.json").json()["paths"]
-    for path in (
-        "/api/dashboard",
-        "/api/clusters",
-        "/api/clusters/{cluster_id}",
-        "/api/documents/{doc_id}",
-        "/api/documents/{doc_id}/compare/{other_id}",
-        "/api/search",
-        "/api/crawls",
-    ):
+    for path in ("/api/dashboard", "/api/clusters", "/api/clusters/{cluster_id}", "/api/documents/{doc_id}",
+                 "/api/documents/{doc_id}/compare/{other_id}", "/api/search", "/api/crawls"):
         assert path in paths
     assert demo.client.get("/static/style.css").status_code == 200
 
@@ -271,12 +264,8 @@ def test_delete_document_removes_it_everywhere(fresh: Demo) -> None:
 def test_dashboard_shows_crawl_runs_and_largest_clusters(fresh: Demo) -> None:
     runs = RunStore(fresh.connection, KEYS.prefix)
     run = runs.start("run-ok", "news-example")
-    stats = {
-        "finish_reason": "finished",
-        "downloader/response_count": 12,
-        "dedupcrawl/documents": 9,
-        "downloader/response_status_count/404": 2,
-    }
+    stats = {"finish_reason": "finished", "downloader/response_count": 12, "dedupcrawl/documents": 9,
+             "downloader/response_status_count/404": 2}
     runs.finish(run, stats)
     runs.start("run-live", "wenku-example")
     board = fresh.client.get("/api/dashboard").json()

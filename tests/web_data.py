@@ -31,19 +31,15 @@ HOSTILE_HTML = (
 
 def corpus_lines(docs: list[CorpusDoc]) -> list[str]:
     return [
-        json.dumps(
-            {"url": d.url, "text": d.noisy, "title": d.title, "published": d.published.isoformat()},
-            ensure_ascii=False,
-        )
+        json.dumps({"url": d.url, "text": d.noisy, "title": d.title, "published": d.published.isoformat()},
+                   ensure_ascii=False)
         for d in docs
     ]
 
 
 def hostile_line() -> str:
-    return json.dumps(
-        {"url": HOSTILE_URL, "html": HOSTILE_HTML, "title": HOSTILE_TITLE, "published": "2024-05-01"},
-        ensure_ascii=False,
-    )
+    return json.dumps({"url": HOSTILE_URL, "html": HOSTILE_HTML, "title": HOSTILE_TITLE,
+                       "published": "2024-05-01"}, ensure_ascii=False)
 
 
 def import_lines(connection: redis.Redis, warc_dir: Path, lines: list[str], name: str) -> list[str]:
