@@ -1,6 +1,9 @@
 """One archived response → main text and metadata, with trafilatura and fallbacks.
 
 Metadata (title, author, site, date) comes from `dedup.page_metadata`, not from trafilatura.
+trafilatura reads the page as `dedup.page_layout.readable_tree` prepares it: layout tables as
+blocks, loose text as paragraphs, and the chrome that `dedup.page_chrome` finds by general signals
+(link grids and lists, publication-field lines, copyright notices, the headline) taken out.
 Paths, recorded in `Extraction.extractor`: `trafilatura` (its fast mode: main extractor only),
 `trafilatura_recall` (a retry in full mode favouring recall, with trafilatura's backup extractors,
 when the first pass found nothing or far too little) and `density` (the block of the page holding
@@ -19,14 +22,16 @@ from itertools import islice
 import lxml.html
 import trafilatura
 from lxml import etree
+from lxml.html import HtmlElement
 from trafilatura.settings import Extractor
 
 from dedup.decode import decode
 from dedup.errors import Rejected
+from dedup.page_layout import readable_tree
 from dedup.page_metadata import page_metadata
 from dedup.records import Extraction, Page
 
-EXTRACT_VERSION = f"extract2+trafilatura{trafilatura.__version__}"
+EXTRACT_VERSION = f"extract3+trafilatura{trafilatura.__version__}"
 MIN_TEXT_CHARS = 50
 MAX_HTML_CHARS = 5_000_000
 SHORT_TEXT_CHARS = 1000
@@ -70,10 +75,11 @@ def _extract(page: Page, min_chars: int) -> Extraction:
     html = decoded.text
     if len(html) > MAX_HTML_CHARS:
         raise Rejected("too_large", f"{len(html)} characters of HTML")
-    document = _trafilatura(html, page.url, first_pass=True)
+    tree = readable_tree(html)
+    document = _trafilatura(tree, page.url, first_pass=True)
     extractor, text = "trafilatura", _text(document)
     if not _usable(text, min_chars) or far_too_little(text, html):
-        retry = _trafilatura(html, page.url, first_pass=False)
+        retry = _trafilatura(tree, page.url, first_pass=False)
         if len(_text(retry)) > len(text):
             extractor, text = "trafilatura_recall", _text(retry)
     if not _usable(text, min_chars):
@@ -98,10 +104,12 @@ def far_too_little(text: str, html: str) -> bool:
     return in_page >= SHORT_TEXT_CHARS and in_text < TOO_LITTLE_SHARE * in_page
 
 
-def _trafilatura(html: str, url: str, *, first_pass: bool) -> object | None:
+def _trafilatura(tree: HtmlElement | None, url: str, *, first_pass: bool) -> object | None:
     """First pass: trafilatura's fast mode (no backup extractors); the retry is the full mode
-    favouring recall, backup extractors included."""
-    return trafilatura.bare_extraction(html, options=_options(first_pass, url))
+    favouring recall, backup extractors included. trafilatura works on a copy of `tree`."""
+    if tree is None:
+        return None
+    return trafilatura.bare_extraction(tree, options=_options(first_pass, url))
 
 
 def _options(first_pass: bool, url: str) -> Extractor:

@@ -6,8 +6,12 @@ from __future__ import annotations
 import difflib
 import json
 import re
+import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+
+import opencc
 
 from dedup.records import Page
 
@@ -60,3 +64,19 @@ def char_precision_recall(got: str, expected: str) -> tuple[float, float]:
     matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
     matched = sum(block.size for block in matcher.get_matching_blocks())
     return matched / len(a), matched / len(b)
+
+
+_T2S = opencc.OpenCC("t2s")
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+def word_recall(got: str, truth: str) -> float:
+    """Share of `truth`'s letters and digits (NFKC, simplified, as a multiset) found in `got`:
+    punctuation and spaces are left out, since the pages' own noise changes them."""
+    want = Counter(_words_of(truth))
+    found = want & Counter(_words_of(got))
+    return sum(found.values()) / max(1, sum(want.values()))
+
+
+def _words_of(text: str) -> str:
+    return _NOT_WORD.sub("", _T2S.convert(unicodedata.normalize("NFKC", text)))

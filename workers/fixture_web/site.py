@@ -27,7 +27,7 @@ from datetime import UTC, date, datetime, time
 from email.utils import format_datetime, parsedate_to_datetime
 
 from dedup.corpus import CorpusDoc, generate
-from workers.fixture_web import bad
+from workers.fixture_web import bad, markup
 
 PAGE_CHARS = 900
 MAX_PAGES = 6
@@ -286,9 +286,12 @@ def _wenku_page(web: FixtureWeb, docs: list[FixtureDoc], doc: FixtureDoc, page: 
         rest = doc.total_pages - len(doc.pages)
         pay = f'<a href="/wenku/pay/{doc.number}.html">下载完整文档</a>'
         preview = f'<div class="preview-end">剩余{rest}页未读，{pay}</div>'
+    first = sum(markup.sheet_count(text) for text in doc.pages[: page - 1]) + 1
+    total = sum(markup.sheet_count(text) for text in doc.pages)
+    sheets = markup.doc_sheets(doc.pages[page - 1], first, total, f"/wenku/pay/{doc.number}.html")
     body = (
         f"<h1>{_e(corpus.title)}</h1>{meta}"
-        f'<div class="content">{_paragraphs(doc.pages[page - 1])}</div>{preview}{pager}'
+        f'<div class="content">{sheets}</div>{preview}{pager}'
         '<div class="actions">返回 下载 相关 举报</div>'
     )
     crumbs = ["首页", "讲话稿", corpus.title]
@@ -362,14 +365,24 @@ def _news_article(web: FixtureWeb, docs: list[FixtureDoc], doc: FixtureDoc) -> R
     corpus = doc.corpus
     changing = web.changed and web.index_of(doc) == CHANGING_ARTICLE_INDEX
     text = corpus.noisy + ("\n" + CHANGE_NOTE if changing else "")
+    modified = date(2025, 6, 1) if changing else corpus.published
+    if web.index_of(doc) % 2 == 1:  # every other article written in meipian's editor
+        others = [d.corpus.title for d in docs[:6] if d is not doc]
+        page = markup.meipian_article(corpus.title, "乔立龙", corpus.published, text, others)
+        return _timed(web, doc, _html(page, modified))
     body = (
         f"<h1>{_e(corpus.title)}</h1>"
         f'<div class="info">发布时间：{corpus.published} 来源：本网 编辑：新闻中心</div>'
         f'<div class="article">{_paragraphs(text)}</div>'
         '<div class="share">分享到：微信 微博 QQ空间</div>'
     )
-    modified = date(2025, 6, 1) if changing else corpus.published
-    reply = _html(_news_chrome(corpus.title, body, ["首页", "要闻", "正文"], docs[:6]), modified)
+    return _timed(
+        web, doc, _html(_news_chrome(corpus.title, body, ["首页", "要闻", "正文"], docs[:6]), modified)
+    )
+
+
+def _timed(web: FixtureWeb, doc: FixtureDoc, reply: Reply) -> Reply:
+    """The reply, delayed when `doc` is the slow article."""
     slow = web.index_of(doc) == SLOW_ARTICLE_INDEX
     return Reply(reply.status, reply.headers, reply.body, web.slow_s if slow else 0.0)
 
@@ -434,28 +447,14 @@ def _gov_list(web: FixtureWeb, docs: list[FixtureDoc]) -> Reply:
 
 def _gov_page(doc: FixtureDoc) -> Reply:
     corpus = doc.corpus
-    body = (
-        f'<h1 class="title">{_e(corpus.title)}</h1>'
-        f'<div class="info">发布日期：{corpus.published} 信息来源：县政府办公室 '
-        "【字体：大 中 小】</div>"
-        f'<div class="TRS_Editor">{_paragraphs(corpus.noisy)}</div>'
-        '<div class="print">【打印本页】【关闭窗口】</div>'
-    )
+    body = markup.gov_article(corpus.title, corpus.published, corpus.noisy, doc.number)
     return _gbk(_gov_chrome(corpus.title, body, ["首页", "政务公开", "领导讲话"]), corpus.published)
 
 
 def _gov_chrome(title: str, body: str, crumbs: list[str]) -> str:
-    return _page(
-        title=f"{title}-某某县人民政府",
-        header='<div class="banner">某某县人民政府 门户网站</div>',
-        nav=["首页", "政务公开", "政务服务", "互动交流", "走进某某"],
-        crumbs=crumbs,
-        body=body,
-        side="<h3>政务服务</h3><li>办事指南</li><li>便民服务</li>",
-        footer="主办：某某县人民政府办公室 网站标识码：3604210001 "
-        "赣ICP备05004141号 赣公网安备36042102000123号",
-        charset="gbk",
-    )
+    nav = ["首页", "政务公开", "政务服务", "互动交流", "走进某某"]
+    side = markup.gov_side(["政务服务", "办事指南", "便民服务", "政策解读", "通知公告"])
+    return markup.gov_table_page(title, nav, crumbs, body, side)
 
 
 # --- shared pieces ----------------------------------------------------------------------------
