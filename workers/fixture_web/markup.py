@@ -87,24 +87,28 @@ def _ql_block(index: int, line: str) -> str:
 
 
 def doc_sheets(text: str, first_sheet: int, total_sheets: int, pay_href: str) -> str:
-    """`text` shown as viewer sheets of SHEET_CHARS characters each, with per-sheet chrome."""
-    flat = text.replace("\n", "")
-    sheets = [flat[i : i + SHEET_CHARS] for i in range(0, len(flat), SHEET_CHARS)] or [""]
+    """`text` shown as viewer sheets of SHEET_CHARS characters each, with per-sheet chrome; a
+    viewer's text layer keeps the document's lines, so a line break stays one inside a sheet."""
+    sheets = [text[i : i + SHEET_CHARS] for i in range(0, len(text), SHEET_CHARS)] or [""]
     return "".join(_sheet(first_sheet + k, total_sheets, body, pay_href) for k, body in enumerate(sheets))
 
 
 def sheet_count(text: str) -> int:
     """How many viewer sheets `text` fills."""
-    return max(1, -(-len(text.replace("\n", "")) // SHEET_CHARS))
+    return max(1, -(-len(text) // SHEET_CHARS))
 
 
 def _sheet(number: int, total: int, body: str, pay_href: str) -> str:
     return (
-        f'<div class="doc-sheet" data-page="{number}"><div class="sheet-body"><p>{_e(body)}</p></div>'
+        f'<div class="doc-sheet" data-page="{number}"><div class="sheet-body">{_lines(body)}</div>'
         f'<div class="sheet-foot">第 {number} 页 共 {total} 页</div></div>'
         f'<div class="sheet-tools"><a href="{pay_href}">下载文档</a> <a href="#">加入收藏</a> '
         '<a href="#">侵权举报</a></div>'
     )
+
+
+def _lines(body: str) -> str:
+    return "".join(f"<p>{_e(line)}</p>" for line in body.split("\n") if line.strip())
 
 
 def gov_table_page(title: str, nav: Sequence[str], crumbs: Sequence[str], body: str, side: str) -> str:
