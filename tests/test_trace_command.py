@@ -13,6 +13,7 @@ from crawler.warc import WarcArchive
 from dedup.corpus import CorpusDoc, generate
 from dedup.records import Rejection
 from workers.cli import app
+from workers.exit_codes import ExitCode
 from workers.imports import Importer
 from workers.ingest import Ingestor, document_id
 from workers.keys import Keys
@@ -80,7 +81,7 @@ def test_trace_rich_output_and_unknown_documents(
     assert shown.exit_code == 0, shown.output
     assert "reused" in shown.stdout and "source" in shown.stdout
     missing = runner.invoke(app, ["trace", "https://nowhere.example/x"], env=_env(redis_url, tmp_path))
-    assert missing.exit_code == 1
+    assert missing.exit_code == ExitCode.NOT_FOUND
     assert "no document" in missing.output
 
 
@@ -101,4 +102,4 @@ def test_template_json_has_slots_with_member_values(
     shown = runner.invoke(app, ["template", stored.cluster_id], env=_env(redis_url, tmp_path))
     assert shown.exit_code == 0 and "{{1}}" in shown.stdout
     missing = runner.invoke(app, ["template", "nope"], env=_env(redis_url, tmp_path))
-    assert missing.exit_code == 1 and "no cluster" in missing.output
+    assert missing.exit_code == ExitCode.NOT_FOUND and "no cluster" in missing.output

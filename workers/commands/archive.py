@@ -8,13 +8,13 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from crawler.capture import DocumentCapture
 from crawler.errors import WarcReadError
 from crawler.warc import WarcArchive, iter_documents
 from dedup.records import Rejection
 from workers import derived_state
+from workers.commands.progress import progress_bar
 from workers.connection import redis_connection
 from workers.imports import Importer
 from workers.ingest import REJECTED, Ingestor
@@ -33,7 +33,8 @@ def import_(
     archive = WarcArchive(settings.warc_dir, "import")
     try:
         with redis_connection(settings) as connection:
-            counts = _ingest_all(build_ingestor(connection), _import_source(Importer(archive), path))
+            source = _import_source(Importer(archive), path)
+            counts = _ingest_all(build_ingestor(connection), source, "import", import_total(path))
     finally:
         archive.close()
     _report(counts, as_json)
@@ -50,7 +51,7 @@ def reindex(
             derived_state.clear(connection, settings.key_prefix)
         ingestor = build_ingestor(connection)
         errors: list[WarcReadError] = []
-        counts = _ingest_all(ingestor, iter_documents(settings.warc_dir, errors.append))
+        counts = _ingest_all(ingestor, iter_documents(settings.warc_dir, errors.append), "reindex", None)
         for error in errors:
             ingestor.store.reject(Rejection(f"warc:{error}", "", "read", "unreadable_warc", str(error)))
         counts["unreadable_files"] = len({getattr(error, "warc_file", str(error)) for error in errors})
@@ -69,15 +70,31 @@ def _import_source(importer: Importer, path: Path) -> Iterable[DocumentCapture |
     raise typer.BadParameter(f"{path}: expected a .jsonl file, a WARC file or a folder of HTML pages")
 
 
-def _ingest_all(ingestor: Ingestor, items: Iterable[DocumentCapture | Rejection]) -> dict[str, int]:
+def import_total(path: Path) -> int | None:
+    """How many inputs an import will read, when that is cheap to know (not for a WARC file)."""
+    if path.is_dir():
+        return sum(1 for p in path.rglob("*") if p.suffix.lower() in (".html", ".htm"))
+    if path.name.lower().endswith((".jsonl", ".ndjson", ".json")):
+        with path.open("rb") as handle:
+            return sum(1 for line in handle if line.strip())
+    return None
+
+
+def _ingest_all(
+    ingestor: Ingestor, items: Iterable[DocumentCapture | Rejection], what: str, total: int | None
+) -> dict[str, int]:
     counts: dict[str, int] = {}
-    with _progress() as progress:
-        task = progress.add_task("ingest", total=None)
+    with progress_bar() as progress:
+        task = progress.add_task(what, total=total, detail="")
         for item in items:
             status = _ingest_one(ingestor, item)
             counts[status] = counts.get(status, 0) + 1
-            progress.advance(task)
+            progress.update(task, advance=1, detail=_counted(counts))
     return counts
+
+
+def _counted(counts: dict[str, int]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
 
 
 def _ingest_one(ingestor: Ingestor, item: DocumentCapture | Rejection) -> str:
@@ -87,19 +104,8 @@ def _ingest_one(ingestor: Ingestor, item: DocumentCapture | Rejection) -> str:
     return ingestor.ingest_capture(item).status
 
 
-def _progress() -> Progress:
-    return Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=False,
-    )
-
-
 def _report(counts: dict[str, int], as_json: bool) -> None:
     if as_json:
         typer.echo(json.dumps(counts, sort_keys=True))
     else:
-        console.print(", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "nothing to do")
+        console.print(_counted(counts) or "nothing to do")

@@ -13,7 +13,7 @@ from crawler.runs import CrawlRun, RunStore
 from workers.connection import redis_connection
 from workers.crawls import load_sites_file
 from workers.keys import Keys
-from workers.scheduler import Scheduler
+from workers.scheduler import Scheduler, Slot
 from workers.settings import load_settings
 
 console = Console()
@@ -28,7 +28,12 @@ def scheduler(
     path, config = load_sites_file(sites or settings.sites_file)
     with redis_connection(settings) as connection:
         console.print(f"scheduler: {len(config.sites)} sites from {path}, tick every {interval:g}s")
-        Scheduler(connection, Keys(settings.key_prefix), config, str(path)).run(interval)
+        leader = Scheduler(connection, Keys(settings.key_prefix), config, str(path))
+        leader.run(interval, on_enqueued=_enqueued)
+
+
+def _enqueued(slot: Slot) -> None:
+    console.print(f"scheduler: enqueued {slot.site} slot {slot.at.isoformat()} as job {slot.job_id}")
 
 
 def schedule(
