@@ -140,7 +140,8 @@ def glyph_shots(page: Page, base: str) -> list[bytes]:
     spans = "".join(f'<span id="g{i}" class="glyph">{g}</span> ' for i, g in enumerate(GLYPHS))
     page.set_content(
         f'<html lang="zh"><head><link rel="stylesheet" href="{base}/static/style.css">'
-        f"<style>.glyph {{ font-size: 64px; display: inline-block; }}</style></head><body>{spans}</body></html>"
+        "<style>.glyph { font-size: 64px; display: inline-block; }</style>"
+        f"</head><body>{spans}</body></html>"
     )
     page.wait_for_load_state("networkidle")
     return [page.locator(f"#g{i}").screenshot() for i in range(len(GLYPHS))]
