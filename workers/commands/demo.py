@@ -141,6 +141,7 @@ def _family(store: Store, clusters: ClusterStore, cluster_id: str) -> dict[str, 
         for m in members
         if m.doc_id in docs
     ]
+    rows.sort(key=lambda row: (str(row["published"]), row["title"] or ""))  # stable across runs
     return {"id": cluster_id, "size": info.size if info else len(rows), "members": rows}
 
 
