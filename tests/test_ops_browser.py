@@ -23,12 +23,13 @@ from rq import Queue, Worker
 
 from tests.cli_process import clean_env
 from tests.test_web_browser import ARTIFACTS, CHROMIUM_FLAGS
-from tests.web_data import KEYS
+from tests.web_data import KEYS, build
 from workers.ports import free_port
 from workers.redis_server import ServerInfo
 from workers.web import create_app
 
 TOKEN = "ops-test-token"
+SITES = Path(__file__).resolve().parents[1] / "workers" / "fixture_web" / "sites.toml"
 # Two different hanzi and a code point no font has: with CJK fonts the hanzi differ from each
 # other and from the missing-glyph box; without, all three render as the same box.
 GLYPHS = ("讲", "话", "\U0010fffd")
@@ -38,8 +39,9 @@ GLYPHS = ("讲", "话", "\U0010fffd")
 def served(redis_server: ServerInfo, tmp_path: Path) -> Iterator[tuple[str, redis.Redis]]:
     connection = redis.Redis.from_url(redis_server.url)
     connection.flushall()
+    build(connection, tmp_path / "warc", n_docs=12)  # documents, removals and a rejection to list
     port = free_port()
-    app = create_app(connection, KEYS, tmp_path / "warc", TOKEN)
+    app = create_app(connection, KEYS, tmp_path / "warc", TOKEN, SITES)
     server = uvicorn.Server(uvicorn.Config(app, port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -106,10 +108,10 @@ def test_dead_worker_failed_job_requeued(
     row = page.locator("#workers tr.worker", has_text=dead)
     assert row.locator("td.state").inner_text() == "dead" and "dead-row" in (row.get_attribute("class") or "")
     failed = page.locator(f'#failed tr.failed-job[data-job="{job_id}"]')
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "ops.png"), full_page=True)  # tracebacks folded
     failed.locator("summary").click()
     assert "no_such_module" in failed.locator("pre").inner_text()  # the traceback
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "ops.png"), full_page=True)
 
     failed.locator("form.requeue input[name=token]").fill(TOKEN)
     failed.locator("form.requeue button").click()
@@ -120,6 +122,8 @@ def test_dead_worker_failed_job_requeued(
     # one job waiting, and the only worker of the crawl queue is dead, none listens to ingest
     flagged = page.locator("#queues tr.queue", has_text="ingest").locator("td.unattended")
     assert "no worker running" in flagged.inner_text()
+    assert page.locator("#schedule tr", has_text="fixture-wenku").count() == 1
+    assert page.locator("#rejections td", has_text="import:bad_json").count() == 1  # build()'s bad line
 
 
 def test_requeue_needs_the_token(served: tuple[str, redis.Redis], browser: Browser, redis_server: ServerInfo,
