@@ -47,21 +47,26 @@ def watched(connection: redis.Redis, keys: Keys, names: Sequence[str]) -> Iterat
     with progress_bar() as bar:
         task = bar.add_task(f"worker {','.join(names)}", total=before.waiting, detail="")
 
-        def refresh() -> None:
-            while not stop.wait(REFRESH_S):
-                now = counts(connection, keys, names)
-                done = max(0, before.waiting - now.waiting)
-                total = max(before.waiting, now.waiting)
-                bar.update(task, total=total, completed=done, detail=_failed(before, now))
+        def refresh() -> QueueCounts:
+            now = counts(connection, keys, names)
+            done = max(0, before.waiting - now.waiting)
+            total = max(before.waiting, now.waiting)
+            bar.update(task, total=total, completed=done, detail=_failed(before, now))
+            return now
 
-        thread = threading.Thread(target=refresh, daemon=True)
+        def keep_refreshing() -> None:
+            while not stop.wait(REFRESH_S):
+                refresh()
+
+        thread = threading.Thread(target=keep_refreshing, daemon=True)
         thread.start()
         try:
             yield
         finally:
             stop.set()
             thread.join()
-    typer.echo(summary(before, counts(connection, keys, names)), err=True)
+            after = refresh()
+    typer.echo(summary(before, after), err=True)
 
 
 def summary(before: QueueCounts, after: QueueCounts) -> str:
