@@ -6,25 +6,22 @@ is then flagged as having jobs and no worker. Also: Chinese renders with real gl
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import redis
-import uvicorn
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 from rq import Queue, Worker
 
+from tests.browser import chromium, served
 from tests.cli_process import clean_env
-from tests.test_web_browser import ARTIFACTS, CHROMIUM_FLAGS
+from tests.test_web_browser import ARTIFACTS
 from tests.web_data import KEYS, build
-from workers.ports import free_port
 from workers.redis_server import ServerInfo
 from workers.web import create_app
 
@@ -36,33 +33,19 @@ GLYPHS = ("讲", "话", "\U0010fffd")
 
 
 @pytest.fixture()
-def served(redis_server: ServerInfo, tmp_path: Path) -> Iterator[tuple[str, redis.Redis]]:
+def site(redis_server: ServerInfo, tmp_path: Path) -> Iterator[tuple[str, redis.Redis]]:
     connection = redis.Redis.from_url(redis_server.url)
     connection.flushall()
     build(connection, tmp_path / "warc", n_docs=12)  # documents, removals and a rejection to list
-    port = free_port()
-    app = create_app(connection, KEYS, tmp_path / "warc", TOKEN, SITES)
-    server = uvicorn.Server(uvicorn.Config(app, port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}", connection
-    server.should_exit = True
-    thread.join(10)
+    with served(create_app(connection, KEYS, tmp_path / "warc", TOKEN, SITES)) as base:
+        yield base, connection
     connection.close()
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    executable = shutil.which("chromium")
-    assert executable, "chromium is not installed: run `make test` (it installs Debian's chromium)"
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 def _worker_env(redis_url: str, home: Path) -> dict[str, str]:
@@ -95,9 +78,9 @@ def _kill_a_worker(connection: redis.Redis, env: dict[str, str]) -> str:
 
 
 def test_dead_worker_failed_job_requeued(
-    served: tuple[str, redis.Redis], browser: Browser, redis_server: ServerInfo, tmp_path: Path
+    site: tuple[str, redis.Redis], browser: Browser, redis_server: ServerInfo, tmp_path: Path
 ) -> None:
-    base, connection = served
+    base, connection = site
     env = _worker_env(redis_server.url, tmp_path)
     job_id = _fail_one_job(connection, env)
     dead = _kill_a_worker(connection, env)
@@ -126,9 +109,9 @@ def test_dead_worker_failed_job_requeued(
     assert page.locator("#rejections td", has_text="import:bad_json").count() == 1  # build()'s bad line
 
 
-def test_requeue_needs_the_token(served: tuple[str, redis.Redis], browser: Browser, redis_server: ServerInfo,
+def test_requeue_needs_the_token(site: tuple[str, redis.Redis], browser: Browser, redis_server: ServerInfo,
                                  tmp_path: Path) -> None:
-    base, connection = served
+    base, connection = site
     job_id = _fail_one_job(connection, _worker_env(redis_server.url, tmp_path))
     page = browser.new_page()
     page.goto(base + "/ops")
@@ -151,7 +134,7 @@ def glyph_shots(page: Page, base: str) -> list[bytes]:
     return [page.locator(f"#g{i}").screenshot() for i in range(len(GLYPHS))]
 
 
-def test_chinese_renders_with_real_glyphs(served: tuple[str, redis.Redis], browser: Browser) -> None:
-    first, second, missing = glyph_shots(browser.new_page(), served[0])
+def test_chinese_renders_with_real_glyphs(site: tuple[str, redis.Redis], browser: Browser) -> None:
+    first, second, missing = glyph_shots(browser.new_page(), site[0])
     assert first != second, "two different hanzi render identically: no CJK font (install fonts-noto-cjk)"
     assert missing not in (first, second), "hanzi render as the missing-glyph box: no CJK font"
