@@ -10,6 +10,7 @@ from __future__ import annotations
 import socket
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import Enum
 from pathlib import Path
 
 import redis
@@ -147,7 +148,7 @@ def _worker_row(connection: redis.Redis, worker: BaseWorker, host: str) -> Worke
         name=worker.name,
         host=worker.hostname or "?",
         pid=int(worker.pid or 0),
-        state="dead" if dead else str(worker.get_state()),
+        state="dead" if dead else _name(worker.get_state()),
         queues=tuple(worker.queue_names()),
         current_job=worker.get_current_job_id(),
         last_heartbeat=_utc(heartbeat).isoformat() if heartbeat else None,
@@ -242,7 +243,7 @@ def slot_outcome(connection: redis.Redis, keys: Keys, job_id: str | None) -> str
     if run is not None and run.status != "running":
         return f"{run.status}: {run.verdict}"
     job = _job(connection, job_id)
-    return str(job.get_status()) if job is not None else "expired"
+    return _name(job.get_status()) if job is not None else "expired"
 
 
 def _recent(connection: redis.Redis, keys: Keys, site: str) -> tuple[tuple[str, str], ...]:
@@ -280,6 +281,11 @@ def _job(connection: redis.Redis, job_id: str) -> Job | None:
         return Job.fetch(job_id, connection=connection)
     except NoSuchJobError:
         return None
+
+
+def _name(state: object) -> str:
+    """RQ's states are str enums: their value (`queued`), not their repr (`JobStatus.QUEUED`)."""
+    return str(state.value) if isinstance(state, Enum) else str(state)
 
 
 def _utc(moment: datetime) -> datetime:
