@@ -67,11 +67,14 @@ def _kill_a_worker(connection: redis.Redis, env: dict[str, str]) -> str:
     name = "doomed-worker"
     command = [sys.executable, "-m", "workers", "worker", "--queues", "crawl", "--name", name,
                "--jobs-per-process", "1", "--maintenance-s", "600"]
-    child = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # Its own process group: RQ's scheduler process, forked from it, holds a copy of its Redis socket
+    # and would keep its blocked BLMOVE alive (taking the next crawl job) unless killed with it.
+    child = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                             start_new_session=True)
     deadline = time.monotonic() + 60
     while name not in {w.name for w in Worker.all(connection=connection)} and time.monotonic() < deadline:
         time.sleep(0.1)
-    os.kill(child.pid, signal.SIGKILL)
+    os.killpg(child.pid, signal.SIGKILL)
     child.wait(10)
     assert name in {w.name for w in Worker.all(connection=connection)}
     return name
