@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import typer
 
+from workers.commands.progress import progress_bar
 from workers.connection import redis_connection
 from workers.errors import ServiceError
-from workers.export import FORMATS, Exporter, write
+from workers.export import FORMATS, Exporter, ExportRecord, write
 from workers.ingest import IngestConfig
 from workers.keys import Keys
 from workers.settings import load_settings
@@ -29,9 +31,17 @@ def export(
     settings = load_settings()
     with redis_connection(settings) as connection:
         batch = Exporter(connection, Keys(settings.key_prefix), IngestConfig().fingerprint_id).export(since)
-    count = write(batch.records, out, fmt)
+    with progress_bar() as bar:
+        task = bar.add_task("export", total=len(batch.records), detail=out.name)
+        count = write(_counted(batch.records, lambda: bar.advance(task)), out, fmt)
     summary = {"cursor": batch.cursor, "since": batch.since, "records": count, "out": str(out)}
     typer.echo(json.dumps(summary))
+
+
+def _counted(records: list[ExportRecord], advance: Callable[[], None]) -> Iterator[ExportRecord]:
+    for record in records:
+        yield record
+        advance()
 
 
 def check_output(out: Path) -> None:
