@@ -28,15 +28,17 @@ lint: $(STAMP)
 test: lint chromium
 	$(BIN)/pytest
 
-# The browser test drives Debian's chromium (never a downloaded browser build).
+# The browser test drives Debian's chromium (never a downloaded browser build), with CJK fonts:
+# without fonts-noto-cjk every Chinese character renders as a box (tests/test_ops_browser.py).
+BROWSER_PACKAGES := chromium fonts-noto-cjk
+
 chromium:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" != 0 ]; then \
-	    echo "error: chromium is not on PATH and installing it needs root: run 'sudo apt-get install -y chromium'" >&2; \
-	    exit 1; \
-	  fi; \
-	  apt-get update && apt-get install -y chromium; \
-	}
+	@if command -v chromium >/dev/null 2>&1 && fc-list :lang=zh family 2>/dev/null | grep -q .; then exit 0; fi; \
+	if [ "$$(id -u)" != 0 ]; then \
+	  echo "error: chromium or CJK fonts are missing and installing them needs root: run 'sudo apt-get install -y $(BROWSER_PACKAGES)'" >&2; \
+	  exit 1; \
+	fi; \
+	apt-get update && apt-get install -y $(BROWSER_PACKAGES)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -11,11 +11,13 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
 from croniter import croniter
+from croniter.croniter import CroniterBadDateError
 
 from crawler.errors import SitesConfigError, UnknownSite
 
@@ -307,7 +309,18 @@ def _schedule(raw: Mapping[str, Any], where: str) -> str | None:
     value = _text(raw, "schedule", where, None)
     if value is not None and not croniter.is_valid(value):
         raise _bad(where, "schedule", f"{value!r} is not a cron expression like '0 3 * * *'")
+    if value is not None and not _fires(value):
+        raise _bad(where, "schedule", f"{value!r} never fires (no such date)")
     return value
+
+
+def _fires(cron: str) -> bool:
+    """Whether a valid cron expression has any date at all (`0 0 31 2 *` has none)."""
+    try:
+        croniter(cron, datetime(2000, 1, 1, tzinfo=UTC)).get_next(datetime)
+    except CroniterBadDateError:
+        return False
+    return True
 
 
 def _private_hosts(raw: Mapping[str, Any], where: str) -> tuple[str, ...]:

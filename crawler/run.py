@@ -23,6 +23,7 @@ from scrapy.settings import Settings
 from crawler import services
 from crawler.config import load_sites
 from crawler.errors import CrawlerError
+from crawler.progress import PROGRESS_FILE
 from crawler.runs import CrawlRun, RunStore
 
 
@@ -35,6 +36,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--warc-dir", required=True)
     parser.add_argument("--run-id", default=None)
     parser.add_argument("--log-level", default="INFO")
+    parser.add_argument("--log-file", default=None, help="Scrapy's log goes here instead of stderr")
+    parser.add_argument("--progress-file", default=None, help="progress JSON (crawler.progress)")
     parser.add_argument(
         "-s",
         "--set",
@@ -56,6 +59,8 @@ def scrapy_settings(args: argparse.Namespace, run_id: str) -> Settings:
         services.WARC_DIR: args.warc_dir,
         services.RUN_ID: run_id,
         "LOG_LEVEL": args.log_level,
+        "LOG_FILE": args.log_file,
+        PROGRESS_FILE: args.progress_file,
     }
     for pair in args.set:
         name, _, value = pair.partition("=")

@@ -40,6 +40,7 @@ EXTENSIONS = {
     "scrapy.extensions.telnet.TelnetConsole": None,
     "scrapy.extensions.remote_control.RemoteControl": None,
     "crawler.extensions.CrawlRunRecorder": 500,
+    "crawler.progress.ProgressFile": 600,  # only with DC_PROGRESS_FILE set
 }
 DOWNLOADER_MIDDLEWARES = {
     # Before robots.txt, so not even robots.txt is fetched from a refused address.

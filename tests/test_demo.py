@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,11 +15,16 @@ from workers.embedded_redis import EmbeddedRedis
 @pytest.mark.slow
 def test_demo_crawls_clusters_and_traces_on_the_embedded_default(tmp_path: Path) -> None:
     env = clean_env(DEDUPCRAWL_HOME=str(tmp_path))
+    demo_home = tmp_path / "demo"  # the demo's own data directory, emptied at every start
+    (tmp_path / "warc").mkdir()  # the operator's own data, which the demo must leave alone
     try:
         result = run_cli("demo", "--docs", "30", "--json", env=env, timeout=400)
+        again = run_cli("demo", "--docs", "30", "--json", env=env, timeout=400)
     finally:
-        leftover = EmbeddedRedis(tmp_path / "redis").stop()
-    assert result.returncode == 0, result.stderr[-3000:]
+        leftover = EmbeddedRedis(demo_home / "redis").stop()
+    assert result.returncode == 0 and again.returncode == 0, result.stderr[-3000:] + again.stderr[-3000:]
+    # the same command twice prints the same counts: the demo starts from an emptied data directory
+    assert _counts(json.loads(again.stdout)) == _counts(json.loads(result.stdout))
     assert leftover is None  # the demo's redis-server went away with it
     summary = json.loads(result.stdout)
     assert [c["status"] for c in summary["crawls"]] == ["succeeded"] * 3
@@ -29,4 +35,13 @@ def test_demo_crawls_clusters_and_traces_on_the_embedded_default(tmp_path: Path)
     assert family["size"] == len(family["members"]) >= 2
     traced = summary["traced"]
     assert traced["spans"] and all(span["source"].startswith("http://127.0.0.1:") for span in traced["spans"])
-    assert (tmp_path / "redis" / "appendonly.aof").exists() or any((tmp_path / "redis").glob("appendonly*"))
+    redis_dir = demo_home / "redis"
+    assert (redis_dir / "appendonly.aof").exists() or any(redis_dir.glob("appendonly*"))
+    assert not list((tmp_path / "warc").iterdir())
+
+
+def _counts(summary: dict[str, Any]) -> dict[str, Any]:
+    crawls = [(c["site"], c["status"], c["pages"], c["handed_off"]) for c in summary["crawls"]]
+    family = summary["largest_family"] or {}
+    return {"crawls": crawls, "documents": summary["documents"], "clusters": summary["clusters"],
+            "rejections": summary["rejections"], "largest": family.get("size")}

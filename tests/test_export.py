@@ -18,6 +18,7 @@ from tests.web_data import KEYS, corpus_lines, import_lines
 from workers.cli import app
 from workers.cluster_store import ClusterStore
 from workers.errors import ServiceError
+from workers.exit_codes import ExitCode
 from workers.export import Exporter, sources_of, write
 from workers.ingest import IngestConfig, Ingestor
 from workers.passage_index import PassageIndex
@@ -123,6 +124,6 @@ def test_export_command_prints_the_cursor(redis_client: redis.Redis, redis_url: 
     runner = CliRunner()
     again = runner.invoke(app, ["export", "--format", "jsonl", "--out", str(tmp_path / "x.jsonl"),
                                 "--since", str(summary["cursor"])], env=env)
-    assert again.exit_code == 0 and json.loads(again.output)["records"] == 0
+    assert again.exit_code == 0 and json.loads(again.stdout)["records"] == 0
     bad = runner.invoke(app, ["export", "--format", "csv", "--out", str(tmp_path / "x.csv")], env=env)
-    assert isinstance(bad.exception, ServiceError) and "--format" in str(bad.exception)
+    assert bad.exit_code == ExitCode.USAGE and "--format" in bad.output

@@ -162,6 +162,8 @@ MUTATIONS: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/documents/{doc_id}/delete"): {"data": {}, "form": True},
     ("POST", "/api/crawls"): {"json": {"site": "fixture-news"}},
     ("DELETE", "/api/documents/{doc_id}"): {},
+    ("POST", "/ops/jobs/{job_id}/{action}"): {"data": {}, "form": True},
+    ("POST", "/api/jobs/{job_id}/{action}"): {},
 }
 
 
@@ -179,7 +181,8 @@ def _mutating_routes(routes: list[Any]) -> set[tuple[str, str]]:
 
 def _call(client: TestClient, method: str, path: str, token: str | None) -> int:
     spec = MUTATIONS[(method, path)]
-    url = path.replace("{doc_id}", "0000000000")
+    url = path.replace("{doc_id}", "0000000000").replace("{job_id}", "no-such-job")
+    url = url.replace("{action}", "requeue")
     if spec.get("form"):
         data = {**spec["data"], **({"token": token} if token is not None else {})}
         return client.request(method, url, data=data).status_code

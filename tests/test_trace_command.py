@@ -14,6 +14,7 @@ from dedup.corpus import CorpusDoc, generate
 from dedup.records import Rejection
 from tests.cli_process import clean_env, run_cli
 from workers.cli import app
+from workers.exit_codes import ExitCode
 from workers.imports import Importer
 from workers.ingest import Ingestor, document_id
 from workers.keys import Keys
@@ -81,7 +82,7 @@ def test_trace_rich_output_and_unknown_documents(
     assert shown.exit_code == 0, shown.output
     assert "reused" in shown.stdout and "source" in shown.stdout
     missing = runner.invoke(app, ["trace", "https://nowhere.example/x"], env=_env(redis_url, tmp_path))
-    assert missing.exit_code == 1
+    assert missing.exit_code == ExitCode.NOT_FOUND
     assert "no document" in missing.output
 
 
@@ -102,7 +103,7 @@ def test_template_json_has_slots_with_member_values(
     shown = runner.invoke(app, ["template", stored.cluster_id], env=_env(redis_url, tmp_path))
     assert shown.exit_code == 0 and "{{1}}" in shown.stdout
     missing = runner.invoke(app, ["template", "nope"], env=_env(redis_url, tmp_path))
-    assert missing.exit_code == 1 and "no cluster" in missing.output
+    assert missing.exit_code == ExitCode.NOT_FOUND and "no cluster" in missing.output
 
 
 def test_template_and_show_of_members_differing_only_in_their_last_line(

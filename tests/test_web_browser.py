@@ -5,29 +5,21 @@ Screenshots go to test-artifacts/. The hostile page's payloads must show as text
 
 from __future__ import annotations
 
-import shutil
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import redis
-import uvicorn
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from dedup.provenance import trace
+from tests.browser import chromium, served
 from tests.web_data import HOSTILE_TITLE, HOSTILE_URL, KEYS, build
 from workers.ingest import Ingestor
-from workers.ports import free_port
 from workers.redis_server import ServerInfo
 from workers.web import create_app
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
-CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
-]
 
 
 @pytest.fixture(scope="module")
@@ -39,29 +31,15 @@ def site(
     connection.flushall()
     warc = tmp_path_factory.mktemp("browser") / "warc"
     build(connection, warc, n_docs=40)
-    port = free_port()
-    app = create_app(connection, KEYS, warc, None)
-    server = uvicorn.Server(uvicorn.Config(app, port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}", Ingestor(connection, KEYS, warc)
-    server.should_exit = True
-    thread.join(10)
+    with served(create_app(connection, KEYS, warc, None)) as base:
+        yield base, Ingestor(connection, KEYS, warc)
     connection.close()
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    executable = shutil.which("chromium")
-    assert executable, "chromium is not installed: run `make test` (it installs Debian's chromium)"
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 def _page(browser: Browser) -> tuple[Page, list[str]]:

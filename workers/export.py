@@ -12,6 +12,7 @@ starts that memory afresh.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -189,14 +190,24 @@ def _versions_only() -> dict[str, str]:
 
 
 def write(records: Iterable[ExportRecord], out: Path, fmt: str) -> int:
-    """Write JSON Lines or Parquet to `out`; returns the number of records."""
+    """Write JSON Lines or Parquet to `out` whole or not at all; returns the number of records."""
+    if fmt not in FORMATS:
+        raise ServiceError(f"unknown export format {fmt!r} (use {' or '.join(FORMATS)})")
     rows = [asdict(r) for r in records]
+    partial = out.with_name(f".{out.name}.partial")
+    try:
+        _write_rows(rows, partial, fmt)
+        os.replace(partial, out)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise ServiceError(f"cannot write {out}: {exc.strerror or exc}") from None
+    return len(rows)
+
+
+def _write_rows(rows: list[dict[str, Any]], path: Path, fmt: str) -> None:
     if fmt == "jsonl":
-        with out.open("w", encoding="utf-8") as handle:
+        with path.open("w", encoding="utf-8") as handle:
             for row in rows:
                 handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-    elif fmt == "parquet":
-        pq.write_table(pa.Table.from_pylist(rows, schema=SCHEMA), out)
     else:
-        raise ServiceError(f"unknown export format {fmt!r} (use {' or '.join(FORMATS)})")
-    return len(rows)
+        pq.write_table(pa.Table.from_pylist(rows, schema=SCHEMA), path)

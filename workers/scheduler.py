@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import redis
 from croniter import croniter
@@ -30,6 +31,14 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
 end
 return 0
 """
+
+
+# The latest slots kept per site (job ids, newest first) for the operations page.
+SLOT_HISTORY = 20
+
+
+def slot_history(keys: Keys, site: str) -> str:
+    return f"{keys.schedule(site)}:slots"
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,14 +119,23 @@ class Scheduler:
             retry=Retry(max=1, interval=300),
             result_ttl=30 * 86400,
         )
-        self.connection.hset(
-            self.keys.schedule(slot.site), mapping={"last_slot": slot.at.isoformat(), "last_job": slot.job_id}
-        )
+        pipe = self.connection.pipeline(transaction=True)
+        last: dict[Any, Any] = {"last_slot": slot.at.isoformat(), "last_job": slot.job_id}
+        pipe.hset(self.keys.schedule(slot.site), mapping=last)
+        pipe.lpush(slot_history(self.keys, slot.site), slot.job_id)
+        pipe.ltrim(slot_history(self.keys, slot.site), 0, SLOT_HISTORY - 1)
+        pipe.execute()
         return True
 
-    def run(self, interval_s: float = 10.0, should_stop: Callable[[], bool] = lambda: False) -> None:
+    def run(
+        self,
+        interval_s: float = 10.0,
+        should_stop: Callable[[], bool] = lambda: False,
+        on_enqueued: Callable[[Slot], None] = lambda slot: None,
+    ) -> None:
         while not should_stop():
-            self.tick()
+            for slot in self.tick():
+                on_enqueued(slot)
             time.sleep(interval_s)
 
     def table(self, now: datetime | None = None) -> list[SiteSchedule]:

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from crawler.capture import DocumentCapture
 from crawler.errors import ArchiveWriteError, WarcReadError
@@ -18,6 +17,7 @@ from crawler.urls import display_url
 from crawler.warc import WarcArchive, iter_documents
 from dedup.records import Rejection
 from workers import derived_state
+from workers.commands.progress import progress_bar
 from workers.connection import redis_connection
 from workers.errors import ImportStopped
 from workers.imports import Importer
@@ -41,7 +41,8 @@ def import_(
     importer, tally = Importer(archive), _Tally(listed=True)
     try:
         with redis_connection(settings) as connection:
-            _ingest_all(build_ingestor(connection), _import_source(importer, path), tally, importer)
+            source = _import_source(importer, path)
+            _ingest_all(build_ingestor(connection), source, tally, "import", import_total(path), importer)
     except ArchiveWriteError as exc:  # every later record would fail the same way
         done = tally.summary() or "nothing imported"
         raise ImportStopped(f"{exc}; stopped at {importer.current or 'the start'} ({done})") from exc
@@ -62,7 +63,7 @@ def reindex(
         ingestor = build_ingestor(connection)
         errors: list[WarcReadError] = []
         tally = _Tally(listed=False)
-        _ingest_all(ingestor, iter_documents(settings.warc_dir, errors.append), tally)
+        _ingest_all(ingestor, iter_documents(settings.warc_dir, errors.append), tally, "reindex", None)
         for error in errors:
             ingestor.store.reject(Rejection(f"warc:{error}", "", "read", "unreadable_warc", str(error)))
         tally.counts["unreadable_files"] = len({getattr(error, "warc_file", str(error)) for error in errors})
@@ -111,18 +112,38 @@ class _Tally:
         return {**self.counts, "reasons": dict(self.reasons.most_common()), **listed}
 
 
+def import_total(path: Path) -> int | None:
+    """How many inputs an import will read, when that is cheap to know (not for a WARC file)."""
+    if path.is_dir():
+        return sum(1 for p in path.rglob("*") if p.suffix.lower() in (".html", ".htm"))
+    if path.name.lower().endswith((".jsonl", ".ndjson", ".json")):
+        return _line_count(path)
+    return None
+
+
+def _line_count(path: Path) -> int:
+    """Lines of a file, read in chunks: one line may be larger than memory should hold."""
+    count, last = 0, b"\n"
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            count, last = count + chunk.count(b"\n"), chunk[-1:]
+    return count + (last != b"\n")
+
+
 def _ingest_all(
     ingestor: Ingestor,
     items: Iterable[DocumentCapture | Rejection],
     tally: _Tally,
+    what: str,
+    total: int | None,
     importer: Importer | None = None,
 ) -> None:
-    with _progress() as progress:
-        task = progress.add_task("ingest", total=None)
+    with progress_bar() as progress:
+        task = progress.add_task(what, total=total, detail="")
         for item in items:
             status, rejection = _ingest_one(ingestor, item)
             tally.add(status, rejection, importer.current if importer else "")
-            progress.advance(task)
+            progress.update(task, advance=1, detail=tally.summary())
 
 
 def _ingest_one(ingestor: Ingestor, item: DocumentCapture | Rejection) -> tuple[str, Rejection | None]:
@@ -134,17 +155,6 @@ def _ingest_one(ingestor: Ingestor, item: DocumentCapture | Rejection) -> tuple[
         return outcome.status, None
     stored = ingestor.store.rejection(outcome.input_id)
     return REJECTED, stored or Rejection(outcome.input_id, item.doc_url, "", outcome.reason)
-
-
-def _progress() -> Progress:
-    return Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=False,
-    )
 
 
 def _report(tally: _Tally, as_json: bool) -> None:

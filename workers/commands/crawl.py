@@ -10,8 +10,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from workers import crawl_logs
+from workers.commands.progress import progress_bar
+from workers.commands.verbosity import Verbosity, current
 from workers.connection import connection_url, redis_connection
 from workers.crawls import run_crawl, site_sites_file
+from workers.exit_codes import ExitCode
 from workers.settings import load_settings
 
 console = Console()
@@ -22,16 +26,31 @@ def crawl(
     sites: Path | None = typer.Option(None, "--sites", help="The sites file (default: DEDUPCRAWL_SITES)."),
     as_json: bool = typer.Option(False, "--json", help="Print the run record as one JSON object."),
 ) -> None:
-    """Crawl one site now; success is judged from the crawl's stats, not its exit code."""
+    """Crawl one site now; success is judged from the crawl's stats, not its exit code.
+
+    Scrapy's log goes to the run's log file under the data directory (to stderr with -v)."""
     settings = load_settings()
     sites_file = site_sites_file(sites or settings.sites_file, site)
-    with redis_connection(settings) as connection:
-        run = run_crawl(site, sites_file, connection_url(connection, settings), settings)
+    verbose = current() == Verbosity.VERBOSE
+    with redis_connection(settings) as connection, progress_bar() as bar:
+        task = bar.add_task(f"crawl {site}", total=None, detail="")
+
+        def show(counts: dict[str, int]) -> None:
+            fetched, queued = counts.get("fetched", 0), counts.get("queued", 0)
+            bar.update(task, completed=fetched, total=fetched + queued,
+                       detail=f"pages fetched, {queued} queued, {counts.get('items', 0)} items")
+
+        url = connection_url(connection, settings)
+        run = run_crawl(
+            site, sites_file, url, settings, log_to_stderr=verbose, progress=None if verbose else show
+        )
+    log = crawl_logs.existing_log(settings.home, run["run_id"])
+    run = {**run, "log_file": str(log) if log else None}
     if as_json:
         typer.echo(json.dumps(run, ensure_ascii=False))
     else:
         show_run(run)
-    raise typer.Exit(0 if run["status"] == "succeeded" else 1)
+    raise typer.Exit(ExitCode.OK if run["status"] == "succeeded" else ExitCode.FAILED)
 
 
 def show_run(run: dict[str, Any]) -> None:
@@ -46,4 +65,6 @@ def show_run(run: dict[str, Any]) -> None:
     table.add_row("robots.txt denied", str(stats.get("robots_forbidden", 0)))
     errors = stats.get("errors") or {}
     table.add_row("errors", ", ".join(f"{k} {v}" for k, v in errors.items()) or "none")
+    if run.get("log_file"):
+        table.add_row("log", run["log_file"])
     console.print(table)

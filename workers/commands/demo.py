@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -15,12 +17,12 @@ from typing import Any
 import redis
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from crawler.config import load_sites
 from dedup.provenance import trace
 from workers.cluster_store import ClusterConfig, ClusterStore
-from workers.connection import connection_url, redis_connection
+from workers.commands.progress import progress_bar
+from workers.connection import connection_url, embedded_server, redis_connection
 from workers.crawls import run_crawl
 from workers.fixture_web.process import FixtureServer
 from workers.ingest import IngestConfig
@@ -47,11 +49,15 @@ def demo(
     workers: int = typer.Option(2, "--workers", help="Worker processes draining the queue."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as one JSON object."),
 ) -> None:
-    """Crawl the local fixture web, drain the queue with workers, and summarize what was found."""
-    settings = load_settings()
+    """Crawl the local fixture web, drain the queue with workers, and summarize what was found.
+
+    The demo keeps its data in `demo/` under the data directory, emptied at every start, so two
+    runs print the same counts and the operator's own data is never touched."""
+    settings = demo_settings(load_settings())
     with redis_connection(settings) as connection, FixtureServer(docs=docs, seed=seed, slow_s=0.5) as web:
-        console.print(f"fixture web at {web.url} ({web.documents} documents); data in {settings.home}")
-        sites_file = web.write_sites(_demo_dir(settings) / "sites.toml")
+        where = f"data in {settings.home} (emptied first)"
+        console.print(f"fixture web at {web.url} ({web.documents} documents); {where}")
+        sites_file = web.write_sites(settings.home / "sites.toml")
         run = DemoRun(settings, connection, connection_url(connection, settings), sites_file)
         crawls = _crawl_all(run)
         _drain(run, workers)
@@ -62,17 +68,20 @@ def demo(
         _print_summary(summary, settings)
 
 
-def _demo_dir(settings: Settings) -> Path:
-    path = settings.home / "demo"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+def demo_settings(settings: Settings) -> Settings:
+    """The demo's own data directory and embedded Redis, emptied (its old redis-server stopped)."""
+    demo = dataclasses.replace(settings, home=settings.home / "demo", redis_url=None)
+    embedded_server(demo).stop()
+    shutil.rmtree(demo.home, ignore_errors=True)
+    demo.home.mkdir(parents=True)
+    return demo
 
 
 def _crawl_all(run: DemoRun) -> list[dict[str, Any]]:
     names = [n for n in load_sites(run.sites_file).names if n in DEMO_SITES]
     results = []
-    with _progress() as progress:
-        task = progress.add_task("crawl", total=len(names))
+    with progress_bar() as progress:
+        task = progress.add_task("crawl", total=len(names), detail="")
         for name in names:
             progress.update(task, description=f"crawl {name}")
             record = run_crawl(name, run.sites_file, run.redis_url, run.settings)
@@ -97,8 +106,8 @@ def _drain(run: DemoRun, count: int) -> None:
         subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for _ in range(count)
     ]
-    with _progress() as progress:
-        task = progress.add_task("ingest", total=total)
+    with progress_bar() as progress:
+        task = progress.add_task("ingest", total=total, detail="")
         while any(p.poll() is None for p in procs):
             progress.update(task, completed=total - ingest.count - ingest.started_job_registry.count)
             time.sleep(0.2)
@@ -132,6 +141,7 @@ def _family(store: Store, clusters: ClusterStore, cluster_id: str) -> dict[str, 
         for m in members
         if m.doc_id in docs
     ]
+    rows.sort(key=lambda row: (str(row["published"]), row["title"] or ""))  # stable across runs
     return {"id": cluster_id, "size": info.size if info else len(rows), "members": rows}
 
 
@@ -158,16 +168,6 @@ def _traced(store: Store, member_ids: list[str]) -> dict[str, Any] | None:
         "reuse_ratio": round(result.reuse_ratio, 3),
         "spans": spans,
     }
-
-
-def _progress() -> Progress:
-    return Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-    )
 
 
 def _print_summary(summary: dict[str, Any], settings: Settings) -> None:

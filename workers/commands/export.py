@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import typer
 
+from workers.commands.progress import progress_bar
 from workers.connection import redis_connection
 from workers.errors import ServiceError
-from workers.export import FORMATS, Exporter, write
+from workers.export import FORMATS, Exporter, ExportRecord, write
 from workers.ingest import IngestConfig
 from workers.keys import Keys
 from workers.settings import load_settings
@@ -25,9 +27,35 @@ def export(
         raise ServiceError(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
     if since is not None and since < 0:
         raise ServiceError("--since must be a cursor printed by an earlier export (>= 0)")
+    check_output(out)  # before the export marks what it emits as exported
     settings = load_settings()
     with redis_connection(settings) as connection:
         batch = Exporter(connection, Keys(settings.key_prefix), IngestConfig().fingerprint_id).export(since)
-    count = write(batch.records, out, fmt)
+    with progress_bar() as bar:
+        task = bar.add_task("export", total=len(batch.records), detail=out.name)
+        count = write(_counted(batch.records, lambda: bar.advance(task)), out, fmt)
     summary = {"cursor": batch.cursor, "since": batch.since, "records": count, "out": str(out)}
     typer.echo(json.dumps(summary))
+
+
+def _counted(records: list[ExportRecord], advance: Callable[[], None]) -> Iterator[ExportRecord]:
+    for record in records:
+        yield record
+        advance()
+
+
+def check_output(out: Path) -> None:
+    """One-line errors for an output path that cannot be written, found before any work."""
+    if out.is_dir():
+        raise ServiceError(f"--out {out}: is a directory (give a file name)")
+    parent = out.parent
+    if not parent.exists():
+        raise ServiceError(f"--out {out}: the directory {parent} does not exist")
+    if not parent.is_dir():
+        raise ServiceError(f"--out {out}: {parent} is not a directory")
+    probe = parent / f".{out.name}.probe"
+    try:
+        probe.open("w").close()
+        probe.unlink()
+    except OSError as exc:
+        raise ServiceError(f"--out {out}: cannot write there ({exc.strerror or exc})") from None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 from collections import Counter
 from pathlib import Path
@@ -12,6 +13,8 @@ from dedup.errors import Rejected
 from dedup.extract import extract as extract_page
 from dedup.normalize import normalize
 from dedup.records import Extraction, NormalizedText, Page
+from workers.errors import ServiceError
+from workers.exit_codes import ExitCode
 
 
 def extract(
@@ -21,11 +24,12 @@ def extract(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Run decoding → extraction → normalization on one saved page and print the result."""
+    if charset is not None:
+        check_charset(charset)
     try:
         body = path.read_bytes()
     except OSError as exc:
-        typer.secho(f"error: {path}: {exc.strerror or exc}", err=True, fg="red")
-        raise typer.Exit(2) from exc
+        raise ServiceError(f"{path}: {exc.strerror or exc}") from None
     page = Page(capture_id=path.name, url=url or path.resolve().as_uri(), body=body,
                 encoding_override=charset)  # fmt: skip
     try:
@@ -33,11 +37,20 @@ def extract(
         normalized = normalize(extraction)
     except Rejected as rejected:
         _print_rejection(rejected, as_json)
-        raise typer.Exit(1) from rejected
+        raise typer.Exit(ExitCode.FAILED) from rejected
     if as_json:
         typer.echo(json.dumps(result_record(extraction, normalized), ensure_ascii=False))
     else:
         _print_result(extraction, normalized)
+
+
+def check_charset(name: str) -> None:
+    """A charset Python cannot decode with is an error, not silently ignored."""
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        problem = f"--charset {name!r} is not a known encoding (e.g. gb18030, big5, utf-8)"
+        raise ServiceError(problem) from None
 
 
 def result_record(extraction: Extraction, normalized: NormalizedText) -> dict[str, object]:

@@ -13,7 +13,8 @@ from crawler.runs import CrawlRun, RunStore
 from workers.connection import redis_connection
 from workers.crawls import load_sites_file
 from workers.keys import Keys
-from workers.scheduler import Scheduler
+from workers.operations import slot_outcome
+from workers.scheduler import Scheduler, Slot
 from workers.settings import load_settings
 
 console = Console()
@@ -28,7 +29,12 @@ def scheduler(
     path, config = load_sites_file(sites or settings.sites_file)
     with redis_connection(settings) as connection:
         console.print(f"scheduler: {len(config.sites)} sites from {path}, tick every {interval:g}s")
-        Scheduler(connection, Keys(settings.key_prefix), config, str(path)).run(interval)
+        leader = Scheduler(connection, Keys(settings.key_prefix), config, str(path))
+        leader.run(interval, on_enqueued=_enqueued)
+
+
+def _enqueued(slot: Slot) -> None:
+    console.print(f"scheduler: enqueued {slot.site} slot {slot.at.isoformat()} as job {slot.job_id}")
 
 
 def schedule(
@@ -42,6 +48,8 @@ def schedule(
         rows = Scheduler(connection, Keys(settings.key_prefix), config, str(path)).table()
         runs = RunStore(connection, settings.key_prefix)
         last = {row.site: runs.load(row.last_job) if row.last_job else None for row in rows}
+        keys = Keys(settings.key_prefix)
+        outcomes = {row.site: slot_outcome(connection, keys, row.last_job) for row in rows}
     records = [
         {
             "site": row.site,
@@ -50,17 +58,16 @@ def schedule(
             "last_slot": row.last_slot,
             "last_job": row.last_job,
             "last_status": _status(last.get(row.site)),
+            "outcome": outcomes[row.site],
         }
         for row in rows
     ]
     if as_json:
         typer.echo(json.dumps(records, ensure_ascii=False))
         return
-    table = Table("site", "cron", "next run", "last slot", "last result")
+    table = Table("site", "cron", "next run", "last slot", "outcome")
     for record in records:
-        table.add_row(
-            *(str(record[k] or "—") for k in ("site", "cron", "next_run", "last_slot", "last_status"))
-        )
+        table.add_row(*(str(record[k] or "—") for k in ("site", "cron", "next_run", "last_slot", "outcome")))
     console.print(table)
 
 

@@ -23,6 +23,7 @@ from dedup.provenance import Trace, TracedSpan, WitnessSpan, trace
 from dedup.slots import Template, template_slots
 from workers.cluster_store import ClusterConfig, ClusterStore
 from workers.connection import redis_connection
+from workers.errors import NotFound
 from workers.ingest import IngestConfig
 from workers.keys import Keys
 from workers.settings import load_settings
@@ -229,5 +230,4 @@ def _members(representative: str, member_ids: Sequence[str], limit: int) -> list
 
 
 def _fail(message: str) -> NoReturn:
-    typer.secho(f"error: {message}", err=True, fg="red")
-    raise typer.Exit(1)
+    raise NotFound(message)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 
 import typer
 
 from workers import jobs
+from workers.commands.burst import watched
+from workers.commands.verbosity import Verbosity, current
 from workers.connection import redis_connection
+from workers.keys import Keys
 from workers.queues import ALL, queue
 from workers.recovery import (
     MAINTENANCE_S,
@@ -60,15 +64,22 @@ def worker(
             rq_worker.key_prefix = settings.key_prefix
             return rq_worker
 
+        # A burst shows a progress bar and a summary instead of RQ's line per job (unless -v).
+        shown = burst and current() != Verbosity.VERBOSE
+        log_level = "WARNING" if shown else settings.log_level
+        watch = watched(connection, Keys(settings.key_prefix), queues) if shown else contextlib.nullcontext()
+
         if jobs_per_process == 1:
-            work_reconnecting(build, connection, burst, settings.log_level)
+            with watch:
+                work_reconnecting(build, connection, burst, log_level)
             return
 
         def batch(number: int) -> None:
             build_batch = functools.partial(build, batch=number)
-            work_reconnecting(build_batch, connection, burst, settings.log_level, max_jobs=jobs_per_process)
+            work_reconnecting(build_batch, connection, burst, log_level, max_jobs=jobs_per_process)
 
         def more_work() -> bool:
             return not burst or any(queue(q, connection).count for q in queues)
 
-        supervise(batch, more_work)
+        with watch:
+            supervise(batch, more_work)

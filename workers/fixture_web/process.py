@@ -13,8 +13,11 @@ from types import TracebackType
 from typing import Any
 
 from workers.errors import ServiceError
+from workers.fixture_web.server import DEFAULT_PORT
 
 SITES_TEMPLATE = Path(__file__).resolve().parent / "sites.toml"
+# The address the sites file names: a server started by hand (`python -m workers.fixture_web`).
+DEFAULT_BASE = f"http://127.0.0.1:{DEFAULT_PORT}"
 
 
 class FixtureServer:
@@ -26,7 +29,7 @@ class FixtureServer:
         self, docs: int = 30, seed: int = 7, crawl_delay: float = 0.1, slow_s: float = 1.0, warm: bool = False
     ) -> None:
         self._args = [
-            "--docs", str(docs), "--seed", str(seed),
+            "--port", "0", "--docs", str(docs), "--seed", str(seed),
             "--crawl-delay", str(crawl_delay), "--slow-s", str(slow_s),
         ] + (["--warm"] if warm else [])  # fmt: skip
         self._process: subprocess.Popen[str] | None = None
@@ -86,4 +89,4 @@ class FixtureServer:
 
 def sites_toml(base_url: str) -> str:
     """The fixture web's sites file, pointing at a server on `base_url`."""
-    return SITES_TEMPLATE.read_text(encoding="utf-8").replace("@BASE@", base_url.rstrip("/"))
+    return SITES_TEMPLATE.read_text(encoding="utf-8").replace(DEFAULT_BASE, base_url.rstrip("/"))

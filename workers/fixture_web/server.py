@@ -12,6 +12,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from workers.fixture_web.site import FixtureWeb, Reply, build, respond, warm
 
+DEFAULT_PORT = 8751
+
 
 class FixtureHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
@@ -96,7 +98,9 @@ class FixtureHandler(BaseHTTPRequestHandler):
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m workers.fixture_web")
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=0)
+    # The sites file names this port, so `crawl fixture-wenku --sites workers/fixture_web/sites.toml`
+    # works against a server started by hand; tests and the demo pass 0 (a free port).
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="0: a free one")
     parser.add_argument("--docs", type=int, default=30)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--crawl-delay", type=float, default=0.1)

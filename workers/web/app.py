@@ -25,7 +25,7 @@ from workers.ingest import IngestConfig
 from workers.keys import Keys
 from workers.metrics import registry
 from workers.passage_index import PassageIndex
-from workers.web import api, error_pages, pages
+from workers.web import api, error_pages, ops, pages
 from workers.web.catalog import Catalog
 from workers.web.search import Search
 
@@ -95,6 +95,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(ops.router)
     metrics = registry(connection, keys)
 
     @app.get("/metrics", include_in_schema=False)

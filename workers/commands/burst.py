@@ -1,0 +1,82 @@
+"""What `dedupcrawl worker --burst` shows: a progress bar over the jobs waiting when it started,
+and a summary at the end (jobs done and failed, documents by ingest outcome).
+
+The counts are read from Redis (queues, failed registries, the ingest outcome counters), so
+they include what other workers did meanwhile; the bar runs in a thread of the supervising
+process, which only waits for its children."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import redis
+import typer
+
+from workers.commands.progress import progress_bar
+from workers.keys import Keys
+from workers.queues import queue
+from workers.store import Store
+
+REFRESH_S = 0.3
+
+
+@dataclass(frozen=True, slots=True)
+class QueueCounts:
+    waiting: int  # queued + started
+    failed: int
+    outcomes: dict[str, float]
+
+
+def counts(connection: redis.Redis, keys: Keys, names: Sequence[str]) -> QueueCounts:
+    queues = [queue(name, connection) for name in names]
+    return QueueCounts(
+        waiting=sum(q.count + q.started_job_registry.count for q in queues),
+        failed=sum(q.failed_job_registry.count for q in queues),
+        outcomes=Store(connection, keys).stats("outcome"),
+    )
+
+
+@contextmanager
+def watched(connection: redis.Redis, keys: Keys, names: Sequence[str]) -> Iterator[None]:
+    """Draw the bar while the body works the queues, then print the summary."""
+    before = counts(connection, keys, names)
+    stop = threading.Event()
+    with progress_bar() as bar:
+        task = bar.add_task(f"worker {','.join(names)}", total=before.waiting, detail="")
+
+        def refresh() -> QueueCounts:
+            now = counts(connection, keys, names)
+            done = max(0, before.waiting - now.waiting)
+            total = max(before.waiting, now.waiting)
+            bar.update(task, total=total, completed=done, detail=_failed(before, now))
+            return now
+
+        def keep_refreshing() -> None:
+            while not stop.wait(REFRESH_S):
+                refresh()
+
+        thread = threading.Thread(target=keep_refreshing, daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join()
+            after = refresh()
+    typer.echo(summary(before, after), err=True)
+
+
+def summary(before: QueueCounts, after: QueueCounts) -> str:
+    done = max(0, before.waiting - after.waiting)
+    outcomes = {k: v - before.outcomes.get(k, 0) for k, v in after.outcomes.items()}
+    documents = ", ".join(f"{k} {v:g}" for k, v in sorted(outcomes.items()) if v) or "none"
+    return (f"worker --burst: {done} jobs done, {after.failed - before.failed} failed, "
+            f"{after.waiting} left; documents: {documents}")  # fmt: skip
+
+
+def _failed(before: QueueCounts, now: QueueCounts) -> str:
+    failed = now.failed - before.failed
+    return f"{failed} failed" if failed else ""
