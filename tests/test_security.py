@@ -4,15 +4,20 @@ The threat model (docs/threat-model.md) names these tests."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import stat
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import lxml.html
+import psutil
 import pytest
 import redis
 import yaml
@@ -22,6 +27,7 @@ from starlette.routing import Route
 from dedup.corpus import generate
 from tests.cli_process import clean_env, run_cli
 from tests.web_data import KEYS, import_lines
+from workers.fixture_web.process import FixtureServer
 from workers.ingest import Ingestor
 from workers.redis_server import RedisServer, ServerInfo, stop_process
 from workers.store import Store
@@ -245,6 +251,7 @@ def test_no_secrets_in_logs_or_output(tmp_path: Path) -> None:
     try:
         redis.Redis(port=info.port).config_set("requirepass", password)
         url = f"redis://:{password}@127.0.0.1:{info.port}/0"
+        by_query = f"redis://127.0.0.1:{info.port}/0?password={password}"
         env = clean_env(DEDUPCRAWL_HOME=str(tmp_path / "home"), REDIS_URL=url, DEDUPCRAWL_TOKEN=token,
                         DEDUPCRAWL_LOG_LEVEL="DEBUG")  # fmt: skip
         lines = tmp_path / "docs.jsonl"
@@ -256,6 +263,8 @@ def test_no_secrets_in_logs_or_output(tmp_path: Path) -> None:
             run_cli("clusters", env=env),
             run_cli("status", env={**env, "REDIS_URL": f"redis://:{password}@127.0.0.1:1/0"}),  # unreachable
             run_cli("status", env={**env, "REDIS_URL": f"redis://:wrong-{password}@127.0.0.1:{info.port}/0"}),
+            run_cli("status", "--json", env={**env, "REDIS_URL": by_query}),
+            run_cli("status", env={**env, "REDIS_URL": "rediss" + url[len("redis") :]}),  # TLS, plain server
         ]
         for result in outputs:
             everything = result.stdout + result.stderr
@@ -263,3 +272,74 @@ def test_no_secrets_in_logs_or_output(tmp_path: Path) -> None:
         assert outputs[0].returncode == 0 and outputs[4].returncode != 0
     finally:
         stop_process(info.pid)
+
+
+@pytest.fixture()
+def locked_redis(tmp_path: Path) -> Iterator[tuple[ServerInfo, str]]:
+    """A redis-server that requires a password, and the password."""
+    password = "Pw-" + "c0ffee5ecret"
+    info = RedisServer(tmp_path / "locked-redis").start()
+    redis.Redis(port=info.port).config_set("requirepass", password)
+    yield info, password
+    stop_process(info.pid)
+
+
+def _crawl_cli(env: dict[str, str], sites: Path, site: str) -> subprocess.Popen[str]:
+    command = [sys.executable, "-m", "workers", "crawl", site, "--sites", str(sites), "--json"]
+    return subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
+
+
+def _crawl_child(cli: subprocess.Popen[str], timeout: float = 60) -> psutil.Process:
+    """The `python -m crawler.run` process the command started."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and cli.poll() is None:
+        for child in psutil.Process(cli.pid).children(recursive=True):
+            with contextlib.suppress(psutil.NoSuchProcess):
+                if "crawler.run" in child.cmdline():
+                    return child
+        time.sleep(0.02)
+    raise AssertionError("no crawl process appeared")
+
+
+@pytest.mark.parametrize("form", ["userinfo", "query"])
+def test_the_redis_password_is_never_on_a_command_line_or_in_output(
+    locked_redis: tuple[ServerInfo, str], tmp_path: Path, form: str
+) -> None:
+    info, password = locked_redis
+    url = {
+        "userinfo": f"redis://:{password}@127.0.0.1:{info.port}/0",
+        "query": f"redis://127.0.0.1:{info.port}/0?password={password}",
+    }[form]
+    env = clean_env(DEDUPCRAWL_HOME=str(tmp_path / "home"), REDIS_URL=url, DEDUPCRAWL_LOG_LEVEL="DEBUG")
+    with FixtureServer(docs=6, seed=5, crawl_delay=0.05, slow_s=0.1) as web:
+        cli = _crawl_cli(env, web.write_sites(tmp_path / "sites.toml"), "fixture-news")
+        child = _crawl_child(cli)
+        cmdline = Path(f"/proc/{child.pid}/cmdline").read_bytes()  # what `ps` shows every user
+        out, err = cli.communicate(timeout=180)
+    assert cli.returncode == 0, err[-2000:]
+    assert password.encode() not in cmdline and b"crawler.run" in cmdline
+    assert json.loads(out)["status"] == "succeeded"
+    assert password not in out + err
+    status = run_cli("status", "--json", env=env)
+    assert status.returncode == 0, status.stderr
+    assert password not in status.stdout + status.stderr and "***" in json.loads(status.stdout)["redis_url"]
+
+
+def test_two_crawls_of_one_site_never_run_at_once(redis_url: str, tmp_path: Path) -> None:
+    env = clean_env(DEDUPCRAWL_HOME=str(tmp_path / "home"), REDIS_URL=redis_url)
+    with FixtureServer(docs=6, seed=5, crawl_delay=0.3, slow_s=0.1) as web:
+        sites = web.write_sites(tmp_path / "sites.toml")
+        first = _crawl_cli(env, sites, "fixture-news")
+        _crawl_child(first)
+        second = run_cli("crawl", "fixture-news", "--sites", str(sites), env=env)
+        out, err = first.communicate(timeout=180)
+        assert first.returncode == 0 and json.loads(out)["status"] == "succeeded", err[-2000:]
+        after = run_cli("crawl", "fixture-news", "--sites", str(sites), env=env)  # the lock was released
+    assert second.returncode == 2, second.stdout + second.stderr
+    refusal = second.stderr.strip().splitlines()
+    assert len(refusal) == 1 and "another crawl of this site is running" in refusal[0], refusal
+    assert "Traceback" not in second.stderr
+    assert after.returncode == 0, after.stderr[-2000:]
+    assert len(list((tmp_path / "home" / "warc" / "fixture-news").glob("*.warc.gz"))) == 2

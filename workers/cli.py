@@ -15,6 +15,7 @@ from workers.commands import serve as serve_commands
 from workers.commands import trace as trace_commands
 from workers.commands import views as view_commands
 from workers.errors import ServiceError
+from workers.settings import redact, redact_log_records
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 app.command()(server.status)
@@ -40,19 +41,24 @@ def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
     raise SystemExit(128 + signum)
 
 
+def _error(message: str) -> None:
+    typer.secho(f"error: {redact(message)}", err=True, fg="red")
+
+
 def main() -> None:
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    redact_log_records()
     try:
         app()
     except ServiceError as exc:
-        typer.secho(f"error: {exc}", err=True, fg="red")
+        _error(str(exc))
         sys.exit(2)
     except redis.OutOfMemoryError as exc:
         # noeviction: Redis refuses writes rather than drop data; say so instead of a traceback.
         problem = f"Redis is full (maxmemory reached, nothing was evicted): {exc}"
         advice = "Free memory or raise maxmemory, then run this again."
-        typer.secho(f"error: {problem} {advice}", err=True, fg="red")
+        _error(f"{problem} {advice}")
         sys.exit(2)
     except (redis.ConnectionError, redis.TimeoutError) as exc:
-        typer.secho(f"error: lost the connection to Redis: {exc}", err=True, fg="red")
+        _error(f"lost the connection to Redis: {exc}")
         sys.exit(2)

@@ -1,17 +1,52 @@
-"""Crawls as the service runs them: the operator's sites file, and one crawl in its own process."""
+"""Crawls as the service runs them: the operator's sites file, and one crawl in its own process,
+never two of one site at once, whoever starts them (CLI, scheduler, web)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import secrets
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
+
+import redis
 
 from crawler.config import SitesConfig, load_sites
 from crawler.errors import CrawlerError
 from workers.errors import ServiceError
+from workers.keys import Keys
 from workers.settings import Settings
+from workers.supervisor import die_with_parent
+
+# The per-site lock outlives a crawl killed with its parent by at most this long; a running
+# crawl refreshes it every third of it.
+CRAWL_LOCK_TTL_S = 60
+_REFRESH_S = CRAWL_LOCK_TTL_S / 3
+STOP_GRACE_S = 30.0
+
+_COMPARE_AND_DELETE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+_COMPARE_AND_EXPIRE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('EXPIRE', KEYS[1], ARGV[2]) end
+return 0
+"""
+
+
+class CrawlBusy(ServiceError):
+    """Another crawl of the site holds its lock."""
+
+    verdict = "another crawl of this site is running"
+
+    def __init__(self, site: str, owner: str) -> None:
+        super().__init__(f"{site}: {self.verdict} ({owner}); not starting a second one")
+        self.site = site
 
 
 def load_sites_file(path: Path | None) -> tuple[Path, SitesConfig]:
@@ -37,13 +72,62 @@ def site_sites_file(path: Path | None, site: str) -> Path:
 def run_crawl(
     site: str, sites_file: Path, redis_url: str, settings: Settings, run_id: str | None = None
 ) -> dict[str, Any]:
-    """Run `python -m crawler.run` (a Twisted reactor cannot restart) and return its run record."""
+    """Run `python -m crawler.run` (a Twisted reactor cannot restart) under the site's lock and
+    return its run record; CrawlBusy when another crawl of the site runs."""
     command = [sys.executable, "-m", "crawler.run", "--site", site, "--sites-file", str(sites_file)]
-    command += ["--redis-url", redis_url, "--key-prefix", settings.key_prefix]
+    command += ["--key-prefix", settings.key_prefix]
     command += ["--warc-dir", str(settings.warc_dir), "--log-level", settings.log_level]
     command += ["--run-id", run_id] if run_id else []
-    done = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=False)
-    lines = done.stdout.strip().splitlines()
+    # The URL may carry a password: through the environment (readable by this user only), never
+    # on the command line (readable by every local user in ps).
+    env = {**os.environ, "REDIS_URL": redis_url}
+    lock = site_lock(redis_url, settings.key_prefix, site, run_id)
+    with lock as refresh, tempfile.TemporaryFile("w+") as out:
+        code = _run_refreshing(command, env, out, refresh)
+        out.seek(0)
+        lines = out.read().strip().splitlines()
     if not lines:
-        raise ServiceError(f"the crawl of {site} ended (exit {done.returncode}) without a run record")
+        raise ServiceError(f"the crawl of {site} ended (exit {code}) without a run record")
     return dict(json.loads(lines[-1]))
+
+
+def _run_refreshing(command: list[str], env: dict[str, str], out: IO[str], refresh: Any) -> int:
+    """The crawl's exit code; the lock refreshed while it runs, the crawl stopped if we are."""
+    process = subprocess.Popen(command, env=env, stdout=out, preexec_fn=die_with_parent())
+    try:
+        while True:
+            try:
+                return process.wait(timeout=_REFRESH_S)
+            except subprocess.TimeoutExpired:
+                refresh()
+    finally:
+        if process.poll() is None:  # we were stopped (SIGTERM, Ctrl-C): so is the crawl
+            process.terminate()
+            try:
+                process.wait(timeout=STOP_GRACE_S)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+@contextlib.contextmanager
+def site_lock(redis_url: str, key_prefix: str, site: str, owner: str | None = None) -> Iterator[Any]:
+    """Hold `{prefix}:lock:crawl:{site}` (TTL CRAWL_LOCK_TTL_S) or raise CrawlBusy; yields the
+    function that refreshes it. Released only by its owner (an expired lock may be retaken)."""
+    connection = redis.Redis.from_url(redis_url)
+    key = Keys(key_prefix).lock(f"crawl:{site}")
+    token = owner or f"crawl-{secrets.token_hex(6)}"
+    try:
+        if not connection.set(key, token, nx=True, ex=CRAWL_LOCK_TTL_S):
+            holder = connection.get(key)
+            raise CrawlBusy(site, holder.decode() if holder else "just finished")
+
+        def refresh() -> None:
+            connection.eval(_COMPARE_AND_EXPIRE, 1, key, token, CRAWL_LOCK_TTL_S)
+
+        try:
+            yield refresh
+        finally:
+            connection.eval(_COMPARE_AND_DELETE, 1, key, token)
+    finally:
+        connection.close()

@@ -11,6 +11,8 @@ and the supervisor forks a fresh child. Memory a job leaks lives at most one bat
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import logging
 import os
 import signal
@@ -18,6 +20,23 @@ import time
 from collections.abc import Callable
 
 logger = logging.getLogger(__name__)
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def die_with(parent: int, sig: int = signal.SIGTERM) -> None:
+    """Ask the kernel to send `sig` to this process when its parent dies (Linux
+    PR_SET_PDEATHSIG), and send it now if `parent` is already gone: no process is orphaned."""
+    libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+    if libc.prctl(PR_SET_PDEATHSIG, sig, 0, 0, 0) != 0:
+        logger.warning("prctl(PR_SET_PDEATHSIG) failed: errno %s", ctypes.get_errno())
+    if os.getppid() != parent:
+        os.kill(os.getpid(), sig)
+
+
+def die_with_parent(sig: int = signal.SIGTERM) -> Callable[[], None]:
+    """A `preexec_fn` for subprocesses of this process: `die_with` it."""
+    parent = os.getpid()
+    return lambda: die_with(parent, sig)
 
 
 def supervise(work_batch: Callable[[int], None], more_work: Callable[[], bool]) -> None:
