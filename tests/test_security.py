@@ -343,3 +343,61 @@ def test_two_crawls_of_one_site_never_run_at_once(redis_url: str, tmp_path: Path
     assert "Traceback" not in second.stderr
     assert after.returncode == 0, after.stderr[-2000:]
     assert len(list((tmp_path / "home" / "warc" / "fixture-news").glob("*.warc.gz"))) == 2
+
+
+SECURITY_HEADERS = ("content-security-policy", "x-content-type-options", "referrer-policy", "x-frame-options")
+
+
+def _web(connection: redis.Redis, tmp_path: Path) -> TestClient:
+    app = create_app(connection, KEYS, tmp_path / "warc", TOKEN)
+
+    def boom() -> None:
+        raise RuntimeError(f"failed reading {tmp_path}")  # a detail that must not reach the client
+
+    app.add_api_route("/boom", boom)
+    return TestClient(app, raise_server_exceptions=False)
+
+
+def test_redirects_never_take_their_host_from_the_request(redis_client: redis.Redis, tmp_path: Path) -> None:
+    client = _web(redis_client, tmp_path)
+    for host in ("evil.example.com", "evil.example.com:8080", "127.0.0.1:8750"):
+        response = client.get("/clusters/?sort=size", headers={"Host": host}, follow_redirects=False)
+        assert response.status_code in (307, 308), host
+        assert response.headers["location"] == "/clusters?sort=size", host
+    assert client.get("/clusters/", follow_redirects=True).status_code == 200
+
+
+def test_security_headers_on_every_response_including_errors(
+    redis_client: redis.Redis, tmp_path: Path
+) -> None:
+    client = _web(redis_client, tmp_path)
+    answers = {
+        "ok": client.get("/"),
+        "redirect": client.get("/clusters/", follow_redirects=False),
+        "not found": client.get("/no/such/page"),
+        "not allowed": client.put("/clusters"),
+        "invalid": client.get("/api/clusters?min_size=x"),
+        "server error": client.get("/boom"),
+    }
+    assert answers["server error"].status_code == 500
+    for name, response in answers.items():
+        missing = [h for h in SECURITY_HEADERS if h not in response.headers]
+        assert missing == [], (name, response.status_code)
+        assert "default-src 'none'" in response.headers["content-security-policy"], name
+    assert str(tmp_path) not in answers["server error"].text
+
+
+def test_healthz_shows_no_filesystem_path_when_redis_is_down(tmp_path: Path) -> None:
+    socket = tmp_path / "gone" / "redis.sock"
+    client = _web(redis.Redis(unix_socket_path=str(socket)), tmp_path)
+    response = client.get("/healthz")
+    assert response.status_code == 503 and response.json()["ok"] is False
+    assert str(tmp_path) not in response.text and "/" not in response.json()["error"]
+    assert all(h in response.headers for h in SECURITY_HEADERS)
+
+
+def test_no_page_whose_assets_the_csp_blocks(redis_client: redis.Redis, tmp_path: Path) -> None:
+    client = _web(redis_client, tmp_path)
+    assert client.get("/docs").status_code == 404 and client.get("/redoc").status_code == 404
+    schema = client.get("/openapi.json")
+    assert schema.status_code == 200 and "/api/clusters" in schema.json()["paths"]
