@@ -5,13 +5,15 @@ The threat model (docs/threat-model.md) names these tests."""
 from __future__ import annotations
 
 import contextlib
+import http.server
 import json
 import os
 import stat
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +26,9 @@ import yaml
 from fastapi.testclient import TestClient
 from starlette.routing import Route
 
+from crawler.addresses import check_url
+from crawler.config import load_sites
+from crawler.errors import RefusedRequest, SitesConfigError
 from dedup.corpus import generate
 from tests.cli_process import clean_env, run_cli
 from tests.web_data import KEYS, import_lines
@@ -401,3 +406,132 @@ def test_no_page_whose_assets_the_csp_blocks(redis_client: redis.Redis, tmp_path
     assert client.get("/docs").status_code == 404 and client.get("/redoc").status_code == 404
     schema = client.get("/openapi.json")
     assert schema.status_code == 200 and "/api/clusters" in schema.json()["paths"]
+
+
+SPEECH = "会议精神传达落实。" * 40
+
+
+class _Recorder(http.server.BaseHTTPRequestHandler):
+    """A local web server: a list page linking to another port directly and through a 302."""
+
+    other_port = 0
+
+    def do_GET(self) -> None:
+        self.server.hits.append(self.path)  # type: ignore[attr-defined]
+        other = f"http://127.0.0.1:{self.other_port}"
+        if self.path == "/list.html":
+            links = [f"{other}/doc/1.html", "/jump/2.html", "/doc/3.html"]
+            self._send(200, "".join(f'<a href="{link}">x</a>' for link in links))
+        elif self.path.startswith("/jump/"):
+            self._send(302, "", {"Location": f"{other}/doc/2.html"})
+        elif self.path.startswith("/doc/"):
+            self._send(200, f"<html><body><article><p>{SPEECH}</p></article></body></html>")
+        else:
+            self._send(404, "")
+
+    def _send(self, status: int, body: str, headers: dict[str, str] | None = None) -> None:
+        data = body.encode()
+        self.send_response(status)
+        for name, value in {"Content-Type": "text/html; charset=utf-8", **(headers or {})}.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def _local_server(other_port: int = 0) -> Iterator[http.server.ThreadingHTTPServer]:
+    handler = type("Handler", (_Recorder,), {"other_port": other_port})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.hits = []  # type: ignore[attr-defined]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+SITE = """[[site]]
+name = "ported"
+kind = "generic"
+start_urls = ["http://127.0.0.1:{port}/list.html"]
+allowed_domains = ["127.0.0.1"]
+list_patterns = ['/list\\.html$']
+document_patterns = ['/doc/\\d+\\.html$', '/jump/\\d+\\.html$']
+allow_private_hosts = ["127.0.0.1:{port}"]
+politeness = {{ delay_s = 0, obey_robots = false, autothrottle = false, timeout_s = 5, retries = 0 }}
+"""
+
+
+def test_an_allow_listed_port_lets_no_crawl_reach_another_port(redis_url: str, tmp_path: Path) -> None:
+    with _local_server() as other, _local_server(other.server_address[1]) as site:
+        sites = tmp_path / "sites.toml"
+        sites.write_text(SITE.format(port=site.server_address[1]), encoding="utf-8")
+        command = [sys.executable, "-m", "crawler.run", "--site", "ported", "--sites-file", str(sites),
+                   "--key-prefix", "ported", "--warc-dir", str(tmp_path / "warc")]  # fmt: skip
+        done = subprocess.run(
+            command, env={**os.environ, "REDIS_URL": redis_url}, capture_output=True, text=True, timeout=120
+        )
+        assert done.stdout.strip(), done.stderr[-3000:]
+        run = json.loads(done.stdout.strip().splitlines()[-1])
+        assert other.hits == []  # type: ignore[attr-defined]
+        assert {"/list.html", "/jump/2.html", "/doc/3.html"} <= set(site.hits)  # type: ignore[attr-defined]
+    assert run["stats"]["errors"]["refused:private_address"] == 2  # the link and the redirect's target
+
+
+@pytest.mark.parametrize(
+    ("entries", "problem"),
+    [
+        ('["0.0.0.0/0"]', "wider than /8"),
+        ('["::/0"]', "wider than /32"),
+        ('["10.0.0.0/7"]', "wider than /8"),
+        ('["127.0.0.1:0"]', "port"),
+        ('["[::1]80"]', "[address]:port"),
+    ],
+)
+def test_over_broad_or_malformed_allow_list_entries_are_refused(
+    tmp_path: Path, entries: str, problem: str
+) -> None:
+    sites = tmp_path / "sites.toml"
+    text = SITE.format(port=8000).replace('["127.0.0.1:8000"]', entries)
+    sites.write_text(text, encoding="utf-8")
+    with pytest.raises(SitesConfigError, match="allow_private_hosts") as caught:
+        load_sites(sites)
+    assert problem in str(caught.value) and "\n" not in str(caught.value)
+    if "wider" in problem:  # written out, the operator's choice
+        sites.write_text(text.replace("allow_private_hosts", "allow_any_private = true\nallow_private_hosts"))
+        assert load_sites(sites).site("ported").allow_any_private
+
+
+def test_allow_list_entries_limit_hosts_networks_and_ports() -> None:
+    names = resolver_of({"fixture.local": ["127.0.0.1"], "inside.example": ["10.1.2.3"]})
+    allowed = [
+        ("http://127.0.0.1:8123/x", ["127.0.0.1:8123"]),
+        ("http://[::1]/x", ["[::1]:80"]),
+        ("https://[::1]/x", ["::1"]),
+        ("http://inside.example:8080/", ["10.0.0.0/8:8080"]),
+        ("http://inside.example/", ["10.0.0.0/8"]),
+        ("http://fixture.local:9/", ["fixture.local:9"]),
+    ]
+    refused = [
+        ("http://127.0.0.1:8124/x", ["127.0.0.1:8123"]),
+        ("http://127.0.0.1/x", ["127.0.0.1:8123"]),
+        ("https://[::1]/x", ["[::1]:80"]),
+        ("http://inside.example:8081/", ["10.0.0.0/8:8080"]),
+        ("http://fixture.local:10/", ["fixture.local:9"]),
+        ("http://fixture.local/", ["127.0.0.1"]),  # an address entry names the URL's host, not a resolution
+    ]
+    for url, allow in allowed:
+        check_url(url, allow, resolver=names)
+    for url, allow in refused:
+        with pytest.raises(RefusedRequest, match="not allow-listed"):
+            check_url(url, allow, resolver=names)
+
+
+def resolver_of(table: dict[str, list[str]]) -> Callable[[str], list[str]]:
+    return lambda host: table.get(host, [])
