@@ -120,7 +120,7 @@ def site_lock(redis_url: str, key_prefix: str, site: str, owner: str | None = No
     try:
         if not connection.set(key, token, nx=True, ex=CRAWL_LOCK_TTL_S):
             holder = connection.get(key)
-            raise CrawlBusy(site, holder.decode() if holder else "just finished")
+            raise CrawlBusy(site, _text(holder) if holder else "just finished")
 
         def refresh() -> None:
             connection.eval(_COMPARE_AND_EXPIRE, 1, key, token, CRAWL_LOCK_TTL_S)
@@ -131,3 +131,7 @@ def site_lock(redis_url: str, key_prefix: str, site: str, owner: str | None = No
             connection.eval(_COMPARE_AND_DELETE, 1, key, token)
     finally:
         connection.close()
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value

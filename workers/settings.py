@@ -9,6 +9,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 from workers.errors import SettingsError
@@ -137,8 +138,8 @@ def redact_log_records() -> None:
     if getattr(previous, "redacting", False):
         return
 
-    def factory(*args: object, **kwargs: object) -> logging.LogRecord:
-        record = previous(*args, **kwargs)  # type: ignore[arg-type]
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
         message = record.getMessage()
         cleaned = redact(message)
         if cleaned != message:

@@ -39,9 +39,24 @@ def die_with_parent(sig: int = signal.SIGTERM) -> Callable[[], None]:
     return lambda: die_with(parent, sig)
 
 
+_CHAINED = False
+
+
+def children_die_with_parents() -> None:
+    """Every process forked from now on, here or in a descendant (the batch process, RQ's
+    scheduler process and job processes), is killed when its parent dies: a supervisor killed
+    with SIGKILL leaves nothing behind that would still use Redis."""
+    global _CHAINED
+    if not _CHAINED:
+        os.register_at_fork(after_in_child=lambda: die_with(os.getppid(), signal.SIGKILL))
+        _CHAINED = True
+
+
 def supervise(work_batch: Callable[[int], None], more_work: Callable[[], bool]) -> None:
     """Fork children that call `work_batch(batch number)` until `more_work()` says no; a stop
-    of the supervisor stops the child too."""
+    of the supervisor stops the child too (warm on the first SIGTERM/SIGINT, cold on the
+    second), and a supervisor that dies takes the child with it."""
+    children_die_with_parents()
     batch = 0
     while True:
         child = os.fork()
@@ -88,7 +103,39 @@ def _wait(child: int) -> int:
     try:
         return os.waitpid(child, 0)[1]
     except BaseException:
-        os.kill(child, signal.SIGTERM)  # RQ's warm shutdown: the current job finishes
-        os.waitpid(child, 0)
-        _stop_group(child)
+        _stop_child(child)
         raise
+
+
+def _stop_child(child: int) -> None:
+    """Warm: SIGTERM, which lets RQ finish the current job. A second stop while waiting for
+    that is cold: the child's whole group is killed. Either way nothing of it outlives us."""
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(child, signal.SIGTERM)
+    try:
+        os.waitpid(child, 0)
+    except ChildProcessError:
+        pass
+    except BaseException:
+        logger.warning("stopped again: cold shutdown of worker process %s", child)
+        _ignoring_stops(lambda: _kill_and_reap(child))
+        raise
+    _ignoring_stops(lambda: _stop_group(child))
+
+
+def _kill_and_reap(child: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(child, signal.SIGKILL)
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(child, 0)
+    _stop_group(child)
+
+
+def _ignoring_stops(action: Callable[[], None]) -> None:
+    """Run a last clean-up that a further SIGTERM/SIGINT must not cut short."""
+    previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        action()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
