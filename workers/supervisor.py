@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import ctypes.util
 import logging
 import os
 import signal
@@ -21,13 +20,15 @@ from collections.abc import Callable
 
 logger = logging.getLogger(__name__)
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
+# Loaded here, not after a fork: a child must not search for libraries (or allocate much) before
+# it execs, when another thread of the parent may have held a lock at the fork.
+_LIBC = ctypes.CDLL(None, use_errno=True)
 
 
 def die_with(parent: int, sig: int = signal.SIGTERM) -> None:
     """Ask the kernel to send `sig` to this process when its parent dies (Linux
     PR_SET_PDEATHSIG), and send it now if `parent` is already gone: no process is orphaned."""
-    libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
-    if libc.prctl(PR_SET_PDEATHSIG, sig, 0, 0, 0) != 0:
+    if _LIBC.prctl(PR_SET_PDEATHSIG, sig, 0, 0, 0) != 0:
         logger.warning("prctl(PR_SET_PDEATHSIG) failed: errno %s", ctypes.get_errno())
     if os.getppid() != parent:
         os.kill(os.getpid(), sig)
