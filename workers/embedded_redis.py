@@ -81,7 +81,12 @@ class EmbeddedRedis:
 
     def keep(self) -> None:
         """The keeper's loop: revive a dead server while leases live, then stop it and return."""
-        while self._keep_once():
+        while self.data_dir.is_dir():  # a data directory deleted under us is nothing to keep
+            try:
+                if not self._keep_once():
+                    return
+            except OSError as exc:  # e.g. a full disk: keep watching, the next pass may succeed
+                logger.error("keeping redis-server: %s", exc)
             time.sleep(KEEP_INTERVAL_S)
 
     def _keep_once(self) -> bool:
