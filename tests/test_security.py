@@ -8,6 +8,7 @@ import contextlib
 import http.server
 import json
 import os
+import signal
 import stat
 import subprocess
 import sys
@@ -32,8 +33,10 @@ from crawler.errors import RefusedRequest, SitesConfigError
 from dedup.corpus import generate
 from tests.cli_process import clean_env, run_cli
 from tests.web_data import KEYS, import_lines
+from workers.crawls import CRAWL_LOCK_TTL_S
 from workers.fixture_web.process import FixtureServer
 from workers.ingest import Ingestor
+from workers.keys import Keys
 from workers.redis_server import RedisServer, ServerInfo, stop_process
 from workers.store import Store
 from workers.web import app as web_app
@@ -535,3 +538,34 @@ def test_allow_list_entries_limit_hosts_networks_and_ports() -> None:
 
 def resolver_of(table: dict[str, list[str]]) -> Callable[[str], list[str]]:
     return lambda host: table.get(host, [])
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
+def test_a_stopped_crawl_command_leaves_no_crawl_running(
+    redis_client: redis.Redis, redis_url: str, tmp_path: Path, sig: int
+) -> None:
+    env = clean_env(DEDUPCRAWL_HOME=str(tmp_path / "home"), REDIS_URL=redis_url)
+    lock = Keys("dc").lock("crawl:fixture-news")
+    # a crawl of a minute or more (40 pages, 1.5 s apart), stopped in its first seconds
+    with FixtureServer(docs=40, seed=5, crawl_delay=1.5, slow_s=0.1) as web:
+        cli = _crawl_cli(env, web.write_sites(tmp_path / "sites.toml"), "fixture-news")
+        child = _crawl_child(cli)
+        assert redis_client.exists(lock)
+        os.kill(cli.pid, sig)
+        cli.wait(timeout=60)  # not its output: an orphaned crawl would hold the pipes open
+        deadline = time.monotonic() + 15
+        while _alive(child) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not _alive(child), "the crawl outlived its command"
+    if sig == signal.SIGTERM:  # stopped in order: the site is free at once
+        assert not redis_client.exists(lock)
+    else:  # killed: the lock outlives it by its TTL at most
+        assert 0 < redis_client.ttl(lock) <= CRAWL_LOCK_TTL_S
+
+
+def _alive(process: psutil.Process) -> bool:
+    """Running, not a zombie (an orphan's exit status may never be read here)."""
+    try:
+        return process.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
