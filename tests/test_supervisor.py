@@ -17,6 +17,7 @@ from rq import Queue
 from rq.job import Job
 
 from dedup.corpus import generate
+from tests.cli_process import clean_env
 from tests.fault_rig import (
     PREFIX,
     archive_imports,
@@ -26,6 +27,7 @@ from tests.fault_rig import (
     stop_started_workers,
     wait_for,
 )
+from workers.embedded_redis import EmbeddedRedis
 from workers.handoff import ingest_job_id
 from workers.keys import Keys
 from workers.queues import INGEST
@@ -141,3 +143,32 @@ def test_a_stop_leaves_no_process_of_the_worker_in_any_state(
     finally:
         stop_started_workers()
         stop_process(server.pid)
+
+
+@pytest.mark.parametrize("signals", [(signal.SIGTERM, signal.SIGTERM), (signal.SIGKILL,)])
+def test_on_the_embedded_redis_nothing_is_left_either(tmp_path: Path, signals: tuple[int, ...]) -> None:
+    """Cold-stopped mid-job, or its supervisor killed: the worker's processes end first, then the
+    last lease is gone and the keeper stops redis-server and itself."""
+    home = tmp_path / "home"
+    server = EmbeddedRedis(home / "redis")
+    env = clean_env(DEDUPCRAWL_HOME=str(home), DEDUPCRAWL_KEY_PREFIX=PREFIX, DEDUPCRAWL_LOG_LEVEL="WARNING")
+    worker = start_worker(env, "w", maintenance_s=30)
+    try:
+        wait_for(lambda: server.lease_holders() == [worker.pid], 120, "the worker's lease")
+        info = server.running()
+        assert info is not None
+        connection = redis.Redis.from_url(info.url)
+        wait_for(lambda: connection.exists("rq:worker:w") and len(_family(worker)) >= 3, 120, "the worker")
+        job = Queue(INGEST, connection=connection).enqueue("time.sleep", 6, job_id="sleeper")
+        wait_for(lambda: job.get_status(refresh=True) == "started", 60, "the job to start")
+        keeper = int((home / "redis" / "keeper.pid").read_text())
+        family = [*_family(worker), info.pid, keeper]
+        for number, sig in enumerate(signals):
+            time.sleep(1.5 if number else 0)
+            os.kill(worker.pid, sig)
+        worker.wait(timeout=30)
+        wait_for(lambda: not _running(family), 15, f"every process to end: {_running(family)}")
+        assert not (home / "redis" / "server.json").exists()
+    finally:
+        stop_started_workers()
+        server.stop()
