@@ -233,6 +233,15 @@ class Recovering(BaseWorker):
         self.stop_asked = True
         super().request_stop(signum, frame)
 
+    def unsubscribe(self) -> None:
+        """RQ's, with a bounded wait: redis-py's listener thread can wait up to RQ's 60 s for a
+        subscription that a stop soon after the start cancelled, and RQ joins it unbounded. It
+        is a daemon thread; it closes its connection once it wakes."""
+        if self.pubsub_thread:
+            with contextlib.suppress(redis.RedisError):
+                self.pubsub.unsubscribe()
+            self.pubsub_thread.stop(timeout=1)
+
     def run_maintenance_tasks(self) -> None:
         super().run_maintenance_tasks()
         for job_id in recover(self.connection, self.queues, self.key_prefix):
