@@ -6,7 +6,6 @@ See examples/sites.toml for every field with its meaning.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 import tomllib
 from collections.abc import Mapping
@@ -19,6 +18,7 @@ from urllib.parse import urlparse
 from croniter import croniter
 from croniter.croniter import CroniterBadDateError
 
+from crawler.addresses import AllowListError, parse_allow_list
 from crawler.errors import SitesConfigError, UnknownSite
 
 KINDS = ("docshare", "news", "generic")
@@ -57,6 +57,7 @@ SITE_FIELDS = {
     "schedule",
     "recheck_after_s",
     "allow_private_hosts",
+    "allow_any_private",
     "strip_params",
     "max_pages",
 }
@@ -108,6 +109,7 @@ class SiteConfig:
     schedule: str | None = None
     recheck_after_s: float = 86400.0
     allow_private_hosts: tuple[str, ...] = ()
+    allow_any_private: bool = False
     strip_params: tuple[str, ...] = DEFAULT_TRACKING_PARAMS
     max_pages: int = 0
 
@@ -191,6 +193,7 @@ def _site(raw: Any, index: int, source: str) -> SiteConfig:
         schedule=_schedule(raw, where),
         recheck_after_s=_float(raw, "recheck_after_s", where, 86400.0),
         allow_private_hosts=_private_hosts(raw, where),
+        allow_any_private=_bool(raw, "allow_any_private", where, False),
         strip_params=_strings(raw, "strip_params", where, DEFAULT_TRACKING_PARAMS),
         max_pages=_int(raw, "max_pages", where, 0, 0),
     )
@@ -325,12 +328,10 @@ def _fires(cron: str) -> bool:
 
 def _private_hosts(raw: Mapping[str, Any], where: str) -> tuple[str, ...]:
     entries = _strings(raw, "allow_private_hosts", where)
-    for entry in entries:
-        if "/" in entry:
-            try:
-                ipaddress.ip_network(entry, strict=False)
-            except ValueError as exc:
-                raise _bad(where, "allow_private_hosts", f"{entry!r} is not a network ({exc})") from exc
+    try:
+        parse_allow_list(entries, _bool(raw, "allow_any_private", where, False))
+    except AllowListError as exc:
+        raise _bad(where, "allow_private_hosts", str(exc)) from exc
     return entries
 
 

@@ -30,8 +30,8 @@ CAPTURE = "dc_capture"
 
 
 class SafetyMiddleware:
-    """Only http/https; private and loopback addresses only for allow-listed hosts (redirects too,
-    since a redirect target comes back through here as a new request)."""
+    """Only http/https; private and loopback addresses only for allow-listed hosts, networks and
+    ports (every redirect hop too, since its target comes back through here as a new request)."""
 
     def __init__(self, crawler: Any) -> None:
         self.crawler = crawler
@@ -41,9 +41,9 @@ class SafetyMiddleware:
         return cls(crawler)
 
     def process_request(self, request: Request) -> None:
-        allow = services_for(self.crawler).site.allow_private_hosts
+        site = services_for(self.crawler).site
         try:
-            check_url(request.url, allow)
+            check_url(request.url, site.allow_private_hosts, allow_any=site.allow_any_private)
         except RefusedRequest as refused:
             self.crawler.stats.inc_value(f"dedupcrawl/refused/{refused.reason}")
             logger.warning("refused %s: %s", request.url, refused.detail)

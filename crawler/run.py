@@ -1,7 +1,10 @@
 """Run one crawl of one site in this process and print its run record as JSON.
 
-    python -m crawler.run --site NAME --sites-file F --redis-url U --key-prefix P \
+    REDIS_URL=U python -m crawler.run --site NAME --sites-file F --key-prefix P \
         --warc-dir D [--run-id R]
+
+The Redis URL comes from the environment: a command line is visible to every local user (`ps`),
+and the URL may carry a password.
 
 A Twisted reactor cannot be restarted, so every crawl is its own process (the CLI and the RQ crawl
 job both start this module). Success is judged from the crawl's stats (see `crawler.runs.judge`);
@@ -13,6 +16,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
 import sys
 from typing import Any
 
@@ -31,7 +35,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m crawler.run", description="Crawl one site.")
     parser.add_argument("--site", required=True)
     parser.add_argument("--sites-file", required=True)
-    parser.add_argument("--redis-url", required=True)
+    parser.add_argument(
+        "--redis-url",
+        default=os.environ.get("REDIS_URL"),  # this entry point's one environment setting
+        help="default: $REDIS_URL (prefer it: a command line is visible to every local user)",
+    )
     parser.add_argument("--key-prefix", default="dc")
     parser.add_argument("--warc-dir", required=True)
     parser.add_argument("--run-id", default=None)
@@ -70,6 +78,8 @@ def scrapy_settings(args: argparse.Namespace, run_id: str) -> Settings:
 
 
 def crawl(args: argparse.Namespace) -> CrawlRun | None:
+    if not args.redis_url:
+        raise CrawlerError("no Redis: set REDIS_URL")
     site = load_sites(args.sites_file).site(args.site)
     run_id = args.run_id or services.new_run_id(site.name)
     if not services.RUN_ID_RE.fullmatch(run_id):
@@ -97,7 +107,8 @@ def _check_redis(url: str) -> None:
         connection.ping()
         connection.close()
     except (redis.RedisError, ValueError) as exc:
-        raise CrawlerError(f"cannot reach Redis at {url}: {exc}") from exc
+        # redis-py names host and port, never the password the URL may carry
+        raise CrawlerError(f"cannot reach Redis: {exc}") from exc
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -14,9 +14,12 @@ from pathlib import Path
 import pytest
 import redis
 
+from dedup.corpus import generate
 from tests.cli_process import clean_env, run_cli
+from tests.fault_rig import PREFIX, archive_imports, hand_off, settled, start_worker, stop_worker, wait_for
 from workers.connection import connection_url
 from workers.embedded_redis import EmbeddedRedis
+from workers.keys import Keys
 from workers.redis_server import process_alive
 from workers.settings import load_settings
 
@@ -99,11 +102,12 @@ def test_stop_command_stops_server_despite_users(home: Path) -> None:
 
 def test_lease_of_a_killed_process_is_swept(home: Path) -> None:
     holder, server_pid = _start_holder(home)
+    keeper = int((home / "redis" / "keeper.pid").read_text())
     os.kill(holder.pid, signal.SIGKILL)
     holder.wait()
-    assert process_alive(server_pid)  # nobody released it yet
-    _status(home)  # the next user sweeps the dead lease and, being last, stops the server
-    assert _wait_dead(server_pid)
+    # nobody released it: the keeper sweeps the dead lease, stops the server and itself
+    assert _wait_dead(server_pid) and _wait_dead(keeper)
+    assert not (home / "redis" / "server.json").exists()
 
 
 def test_sigkilled_server_restarts_with_its_aof(home: Path) -> None:
@@ -153,3 +157,43 @@ def test_a_data_directory_too_long_for_a_socket_path_is_served_on_tcp_only(home:
         assert redis.Redis.from_url(info.url).ping()
     finally:
         server.release()
+
+
+def test_a_killed_embedded_server_is_restarted_while_two_workers_ingest(home: Path) -> None:
+    """No human step: the keeper restarts it within 5 s on its AOF, the workers resume."""
+    captures = archive_imports(home, generate(120, seed=11))
+    env = clean_env(DEDUPCRAWL_HOME=str(home), DEDUPCRAWL_KEY_PREFIX=PREFIX, DEDUPCRAWL_LOG_LEVEL="WARNING")
+    server = EmbeddedRedis(home / "redis")
+    workers = [start_worker(env, f"w{i}") for i in range(2)]
+    try:
+        wait_for(lambda: len(server.lease_holders()) == 2, 120, "both workers to hold a lease")
+        first = server.running()
+        assert first is not None
+        connection = redis.Redis.from_url(first.url)
+        names = {b"rq:worker:w0", b"rq:worker:w1"}
+        wait_for(lambda: names <= set(connection.keys("rq:worker:*")), 120, "both workers to listen")
+        hand_off(connection, captures)
+        docs = Keys(PREFIX).docs
+        wait_for(lambda: connection.zcard(docs) >= 5, 120, "the ingest under way", poll=0.01)
+        assert connection.zcard(docs) < len(captures), "the ingest finished before the kill"
+        os.kill(first.pid, signal.SIGKILL)
+        killed_at = time.monotonic()
+        wait_for(lambda: _restarted(server, first.pid), 5, "the keeper to restart redis-server", poll=0.05)
+        restart_s = time.monotonic() - killed_at
+        connection = redis.Redis.from_url(first.url)  # the same socket
+        wait_for(lambda: settled(connection, len(captures)), 120, "the workers to resume and drain", poll=0.2)
+        assert [w.poll() for w in workers] == [None, None]
+        stored = {d.decode() for d in connection.zrange(docs, 0, -1)}
+        assert len(stored) == len(captures) and connection.zcard(Keys(PREFIX).rejections) == 0
+        log = (home / "redis" / "keeper.log").read_text()
+        assert f"redis-server (pid {first.pid}) died; restarted as pid" in log, log
+        assert restart_s < 5
+        connection.close()
+    finally:
+        logs = [stop_worker(w) for w in workers]
+    assert server.running() is None or server.lease_holders() == [], logs
+
+
+def _restarted(server: EmbeddedRedis, killed: int) -> bool:
+    info = server.running()
+    return info is not None and info.pid != killed

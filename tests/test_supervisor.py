@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -10,15 +11,27 @@ import time
 from pathlib import Path
 
 import psutil
+import pytest
 import redis
 from rq import Queue
 from rq.job import Job
 
 from dedup.corpus import generate
-from tests.fault_rig import PREFIX, archive_imports, hand_off_one_by_one, service_env
+from tests.cli_process import clean_env
+from tests.fault_rig import (
+    PREFIX,
+    archive_imports,
+    hand_off_one_by_one,
+    service_env,
+    start_worker,
+    stop_started_workers,
+    wait_for,
+)
+from workers.embedded_redis import EmbeddedRedis
 from workers.handoff import ingest_job_id
 from workers.keys import Keys
 from workers.queues import INGEST
+from workers.redis_server import RedisServer, stop_process
 
 
 def _worker(env: dict[str, str], *extra: str) -> subprocess.Popen[str]:
@@ -70,3 +83,92 @@ def _wait(predicate, timeout: float = 120) -> None:  # type: ignore[no-untyped-d
         if time.monotonic() > deadline:
             raise AssertionError("timed out")
         time.sleep(0.1)
+
+
+def _running(pids: list[int]) -> list[int]:
+    """The pids still running (a zombie has ended: only its exit status waits to be read)."""
+    left = []
+    for pid in pids:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+                left.append(pid)
+    return left
+
+
+def _family(process: subprocess.Popen[str]) -> list[int]:
+    return [process.pid] + [child.pid for child in psutil.Process(process.pid).children(recursive=True)]
+
+
+@pytest.mark.parametrize(
+    ("state", "signals"),
+    [
+        ("idle", (signal.SIGTERM,)),
+        ("idle", (signal.SIGINT,)),
+        ("mid_job", (signal.SIGTERM,)),
+        ("mid_job", (signal.SIGTERM, signal.SIGTERM)),
+        ("mid_job", (signal.SIGINT, signal.SIGINT)),
+        ("redis_down", (signal.SIGTERM,)),
+        ("redis_down", (signal.SIGTERM, signal.SIGTERM)),
+        ("idle", (signal.SIGKILL,)),  # the supervisor alone: its processes die with it
+    ],
+)
+def test_a_stop_leaves_no_process_of_the_worker_in_any_state(
+    tmp_path: Path, state: str, signals: tuple[int, ...]
+) -> None:
+    server = RedisServer(tmp_path / "redis").start()
+    try:
+        connection = redis.Redis.from_url(server.url)
+        worker = start_worker(service_env(tmp_path / "home", server.url), "w", maintenance_s=30)
+        # listening, with its batch process and RQ's scheduler process started
+        wait_for(lambda: connection.exists("rq:worker:w") and len(_family(worker)) >= 3, 120, "the worker")
+        if state == "mid_job":
+            job = Queue(INGEST, connection=connection).enqueue("time.sleep", 6, job_id="sleeper")
+            wait_for(lambda: job.get_status(refresh=True) == "started", 60, "the job to start")
+        family = _family(worker)
+        if state == "redis_down":
+            os.kill(server.pid, signal.SIGKILL)
+            time.sleep(3)  # the worker notices, and waits for Redis to come back
+        for number, sig in enumerate(signals):
+            time.sleep(1.5 if number else 0)  # RQ ignores a second signal within a second
+            os.kill(worker.pid, sig)
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            raise AssertionError(f"the worker ignored {signals} when {state}") from None
+        wait_for(lambda: not _running(family), 15, f"the worker's processes to end: {_running(family)}")
+        if state == "mid_job":
+            warm = len(signals) == 1
+            assert (job.get_status(refresh=True) == "finished") is warm, job.get_status()
+        connection.close()
+    finally:
+        stop_started_workers()
+        stop_process(server.pid)
+
+
+@pytest.mark.parametrize("signals", [(signal.SIGTERM, signal.SIGTERM), (signal.SIGKILL,)])
+def test_on_the_embedded_redis_nothing_is_left_either(tmp_path: Path, signals: tuple[int, ...]) -> None:
+    """Cold-stopped mid-job, or its supervisor killed: the worker's processes end first, then the
+    last lease is gone and the keeper stops redis-server and itself."""
+    home = tmp_path / "home"
+    server = EmbeddedRedis(home / "redis")
+    env = clean_env(DEDUPCRAWL_HOME=str(home), DEDUPCRAWL_KEY_PREFIX=PREFIX, DEDUPCRAWL_LOG_LEVEL="WARNING")
+    worker = start_worker(env, "w", maintenance_s=30)
+    try:
+        wait_for(lambda: server.lease_holders() == [worker.pid], 120, "the worker's lease")
+        info = server.running()
+        assert info is not None
+        connection = redis.Redis.from_url(info.url)
+        wait_for(lambda: connection.exists("rq:worker:w") and len(_family(worker)) >= 3, 120, "the worker")
+        job = Queue(INGEST, connection=connection).enqueue("time.sleep", 6, job_id="sleeper")
+        wait_for(lambda: job.get_status(refresh=True) == "started", 60, "the job to start")
+        keeper = int((home / "redis" / "keeper.pid").read_text())
+        family = [*_family(worker), info.pid, keeper]
+        for number, sig in enumerate(signals):
+            time.sleep(1.5 if number else 0)
+            os.kill(worker.pid, sig)
+        worker.wait(timeout=30)
+        wait_for(lambda: not _running(family), 15, f"every process to end: {_running(family)}")
+        assert not (home / "redis" / "server.json").exists()
+    finally:
+        stop_started_workers()
+        server.stop()

@@ -24,6 +24,7 @@ from workers.commands import views as view_commands
 from workers.commands.verbosity import Verbosity, choose
 from workers.errors import NotFound, RedisUnavailable, ServiceError
 from workers.exit_codes import ExitCode
+from workers.settings import redact, redact_log_records
 
 
 class OneLineErrors(typer.core.TyperGroup):
@@ -95,7 +96,7 @@ def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
 
 
 def _fail(message: str, code: ExitCode) -> int:
-    typer.secho(f"error: {message}", err=True, fg="red")
+    typer.secho(f"error: {redact(message)}", err=True, fg="red")
     return int(code)
 
 
@@ -136,4 +137,5 @@ def run(argv: list[str]) -> int:
 
 def main() -> None:
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    redact_log_records()
     sys.exit(run(sys.argv[1:]))

@@ -15,11 +15,10 @@ from rq import get_current_job
 
 from crawler.capture import DocumentCapture
 from workers.connection import connection_url
-from workers.crawls import run_crawl
+from workers.crawls import CrawlBusy, run_crawl
 from workers.errors import ServiceError
 from workers.ingest import Ingestor
 from workers.keys import Keys
-from workers.scheduler import CRAWL_TIMEOUT_S
 from workers.settings import load_settings
 
 _ingestor: Ingestor | None = None
@@ -50,30 +49,16 @@ def ingest_document(capture: dict[str, Any]) -> dict[str, Any]:
 
 
 def crawl_site(site: str, sites_file: str) -> dict[str, Any]:
-    """A scheduled crawl, in its own process; never two crawls of one site at once."""
+    """A scheduled crawl, in its own process; skipped while another crawl of the site runs."""
     job = get_current_job()
     if job is None:
         raise ServiceError("crawl_site runs inside an RQ job")
     settings = load_settings()
-    lock = Keys(settings.key_prefix).lock(f"crawl:{site}")
-    if not job.connection.set(lock, job.id, nx=True, ex=CRAWL_TIMEOUT_S):
-        return {"site": site, "status": "skipped", "verdict": "another crawl of this site is running"}
+    url = connection_url(job.connection, settings)
     try:
-        url = connection_url(job.connection, settings)
         return run_crawl(site, Path(sites_file), url, settings, run_id=job.id)
-    finally:
-        _release(job.connection, lock, job.id)
-
-
-_COMPARE_AND_DELETE = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-"""
-
-
-def _release(connection: redis.Redis, lock: str, owner: str) -> None:
-    """Delete the lock only if this job still owns it (it may have expired and been retaken)."""
-    connection.eval(_COMPARE_AND_DELETE, 1, lock, owner)
+    except CrawlBusy as busy:
+        return {"site": site, "status": "skipped", "verdict": busy.verdict}
 
 
 def build_ingestor(connection: redis.Redis) -> Ingestor:

@@ -166,6 +166,9 @@ def work_reconnecting(
             rq_worker.work(with_scheduler=True, burst=burst, logging_level=logging_level, max_jobs=max_jobs)
             return
         except (redis.ConnectionError, redis.TimeoutError) as exc:
+            if rq_worker.stop_asked:  # stopped while Redis was away (RQ retries it on its own)
+                logger.warning("lost Redis (%s) after a stop was asked; stopping", exc)
+                return
             logger.warning("lost Redis (%s); reconnecting", exc)
             _stop_on_signals()
             wait_for_redis(connection)
@@ -223,6 +226,21 @@ class Recovering(BaseWorker):
     """Maintenance that also recovers jobs of dead workers (see module doc)."""
 
     key_prefix = "dc"
+    stop_asked = False
+
+    def request_stop(self, signum: int, frame: FrameType | None) -> None:
+        """RQ's warm shutdown, remembered: RQ loses it when Redis is away at that moment."""
+        self.stop_asked = True
+        super().request_stop(signum, frame)
+
+    def unsubscribe(self) -> None:
+        """RQ's, with a bounded wait: redis-py's listener thread can wait up to RQ's 60 s for a
+        subscription that a stop soon after the start cancelled, and RQ joins it unbounded. It
+        is a daemon thread; it closes its connection once it wakes."""
+        if self.pubsub_thread:
+            with contextlib.suppress(redis.RedisError):
+                self.pubsub.unsubscribe()
+            self.pubsub_thread.stop(timeout=1)
 
     def run_maintenance_tasks(self) -> None:
         super().run_maintenance_tasks()

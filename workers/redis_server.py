@@ -14,6 +14,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from workers.errors import RedisUnavailable, SettingsError
 from workers.ports import free_port, port_is_free
@@ -166,7 +168,8 @@ def _read_pid(pidfile: Path) -> int | None:
 
 
 def ping(port: int) -> bool:
-    client = redis.Redis(port=port, socket_connect_timeout=0.5, socket_timeout=2)
+    # No retries: redis-py's default (3, with backoff) makes a dead server cost seconds to see.
+    client = redis.Redis(port=port, socket_connect_timeout=0.5, socket_timeout=2, retry=Retry(NoBackoff(), 0))
     try:
         return bool(client.ping())
     except redis.BusyLoadingError:

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 from workers.errors import SettingsError
 
 DEFAULT_HOME = "~/.local/share/dedupcrawl"
+# Every way a Redis URL carries a secret: `user:pass@`, `:pass@` (any scheme: redis, rediss,
+# unix) and a `password=` query parameter.
+_USERINFO = re.compile(r"(?P<scheme>\b[a-z][a-z0-9+.-]*://)[^/@\s]*@", re.IGNORECASE)
+_PASSWORD_PARAM = re.compile(r"(?P<name>[?&;]password=)[^&#\s'\"]*", re.IGNORECASE)
+REDACTED = "***"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
@@ -115,3 +123,28 @@ def _log_level(raw: str) -> str:
         raise SettingsError("DEDUPCRAWL_LOG_LEVEL", f"{raw!r} is not one of {', '.join(LOG_LEVELS)}")
     return level
 
+
+
+def redact(text: str) -> str:
+    """`text` with the secret of every URL in it replaced: the one redaction of logs, output and errors."""
+    text = _USERINFO.sub(lambda m: f"{m['scheme']}{REDACTED}@", text)
+    return _PASSWORD_PARAM.sub(lambda m: f"{m['name']}{REDACTED}", text)
+
+
+def redact_log_records() -> None:
+    """Every log record of this process (and of the processes it forks) goes out redacted,
+    whichever library logs it (RQ, uvicorn, redis-py) and whatever handler writes it."""
+    previous = logging.getLogRecordFactory()
+    if getattr(previous, "redacting", False):
+        return
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
+        message = record.getMessage()
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return record
+
+    factory.redacting = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(factory)

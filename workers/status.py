@@ -10,7 +10,7 @@ import redis
 from workers.connection import embedded_server
 from workers.keys import Keys
 from workers.queues import depths
-from workers.settings import Settings
+from workers.settings import Settings, redact
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +34,7 @@ def collect(settings: Settings, connection: redis.Redis) -> Status:
     return Status(
         home=str(settings.home),
         redis_mode="embedded" if embedded else "url",
-        redis_url=running.url if running else _redacted(settings.redis_url or ""),
+        redis_url=running.url if running else redact(settings.redis_url or ""),
         redis_version=str(info.get("redis_version", "?")),
         redis_pid=int(info.get("process_id", 0)),
         persistence=_persistence(connection),
@@ -64,10 +64,3 @@ def _persistence(connection: redis.Redis) -> dict[str, str]:
 def _text(value: object) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
-
-def _redacted(url: str) -> str:
-    """The URL without its password: status output ends up in logs and screenshots."""
-    if "@" not in url:
-        return url
-    scheme, _, rest = url.partition("://")
-    return f"{scheme}://***@{rest.split('@', 1)[1]}"

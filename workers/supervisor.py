@@ -11,6 +11,7 @@ and the supervisor forks a fresh child. Memory a job leaks lives at most one bat
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import logging
 import os
 import signal
@@ -18,11 +19,45 @@ import time
 from collections.abc import Callable
 
 logger = logging.getLogger(__name__)
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+# Loaded here, not after a fork: a child must not search for libraries (or allocate much) before
+# it execs, when another thread of the parent may have held a lock at the fork.
+_LIBC = ctypes.CDLL(None, use_errno=True)
+
+
+def die_with(parent: int, sig: int = signal.SIGTERM) -> None:
+    """Ask the kernel to send `sig` to this process when its parent dies (Linux
+    PR_SET_PDEATHSIG), and send it now if `parent` is already gone: no process is orphaned."""
+    if _LIBC.prctl(PR_SET_PDEATHSIG, sig, 0, 0, 0) != 0:
+        logger.warning("prctl(PR_SET_PDEATHSIG) failed: errno %s", ctypes.get_errno())
+    if os.getppid() != parent:
+        os.kill(os.getpid(), sig)
+
+
+def die_with_parent(sig: int = signal.SIGTERM) -> Callable[[], None]:
+    """A `preexec_fn` for subprocesses of this process: `die_with` it."""
+    parent = os.getpid()
+    return lambda: die_with(parent, sig)
+
+
+_CHAINED = False
+
+
+def children_die_with_parents() -> None:
+    """Every process forked from now on, here or in a descendant (the batch process, RQ's
+    scheduler process and job processes), is killed when its parent dies: a supervisor killed
+    with SIGKILL leaves nothing behind that would still use Redis."""
+    global _CHAINED
+    if not _CHAINED:
+        os.register_at_fork(after_in_child=lambda: die_with(os.getppid(), signal.SIGKILL))
+        _CHAINED = True
 
 
 def supervise(work_batch: Callable[[int], None], more_work: Callable[[], bool]) -> None:
     """Fork children that call `work_batch(batch number)` until `more_work()` says no; a stop
-    of the supervisor stops the child too."""
+    of the supervisor stops the child too (warm on the first SIGTERM/SIGINT, cold on the
+    second), and a supervisor that dies takes the child with it."""
+    children_die_with_parents()
     batch = 0
     while True:
         child = os.fork()
@@ -69,7 +104,39 @@ def _wait(child: int) -> int:
     try:
         return os.waitpid(child, 0)[1]
     except BaseException:
-        os.kill(child, signal.SIGTERM)  # RQ's warm shutdown: the current job finishes
-        os.waitpid(child, 0)
-        _stop_group(child)
+        _stop_child(child)
         raise
+
+
+def _stop_child(child: int) -> None:
+    """Warm: SIGTERM, which lets RQ finish the current job. A second stop while waiting for
+    that is cold: the child's whole group is killed. Either way nothing of it outlives us."""
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(child, signal.SIGTERM)
+    try:
+        os.waitpid(child, 0)
+    except ChildProcessError:
+        pass
+    except BaseException:
+        logger.warning("stopped again: cold shutdown of worker process %s", child)
+        _ignoring_stops(lambda: _kill_and_reap(child))
+        raise
+    _ignoring_stops(lambda: _stop_group(child))
+
+
+def _kill_and_reap(child: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(child, signal.SIGKILL)
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(child, 0)
+    _stop_group(child)
+
+
+def _ignoring_stops(action: Callable[[], None]) -> None:
+    """Run a last clean-up that a further SIGTERM/SIGINT must not cut short."""
+    previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        action()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

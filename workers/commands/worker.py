@@ -21,7 +21,7 @@ from workers.recovery import (
     work_reconnecting,
 )
 from workers.settings import load_settings
-from workers.supervisor import supervise
+from workers.supervisor import children_die_with_parents, supervise
 
 # Measured (bench/ingest.py): forking per job costs more than the ingest itself; a batch of 100
 # keeps the isolation of a process while making the fork's cost negligible.
@@ -44,6 +44,7 @@ def worker(
 ) -> None:
     """Work ingest and crawl jobs until stopped (or until the queues drain, with --burst)."""
     settings = load_settings()
+    children_die_with_parents()
     with redis_connection(settings) as connection:
         # Built once here so every forked job starts with warm configs and scripts.
         ingestor = jobs.build_ingestor(connection)

@@ -8,11 +8,13 @@ sandboxed plain text. Reading needs nothing; changing state needs the token.
 from __future__ import annotations
 
 import hmac
+import logging
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import redis
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -29,6 +31,7 @@ from workers.web import api, error_pages, ops, pages
 from workers.web.catalog import Catalog
 from workers.web.search import Search
 
+logger = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
 CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
@@ -71,14 +74,37 @@ class Services:
         return HTMLResponse(html, status_code=status_code)
 
 
+def secured(response: Response) -> Response:
+    """The security headers every response carries (a route may set a stricter CSP)."""
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Frame-Options"] = "DENY"
+    return response
+
+
+def path_only(location: str) -> str:
+    """A redirect target without scheme and host: Starlette builds them from the Host header,
+    which the client chooses (`Host: evil.example` would send the user there)."""
+    parts = urlsplit(location)
+    if not parts.scheme and not parts.netloc:
+        return location
+    path = "/" + parts.path.lstrip("/")  # never `//host`, which a browser reads as another host
+    return path + (f"?{parts.query}" if parts.query else "")
+
+
 class SecurityHeaders(BaseHTTPMiddleware):
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
         response = await call_next(request)
-        response.headers.setdefault("Content-Security-Policy", CSP)
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "no-referrer"
-        response.headers["X-Frame-Options"] = "DENY"
-        return response
+        if "location" in response.headers:
+            response.headers["location"] = path_only(response.headers["location"])
+        return secured(response)
+
+
+def server_error(request: Request, exc: Exception) -> Response:
+    """A 500 answered outside every middleware, so it gets the headers here; no detail shown."""
+    logger.error("%s %s failed", request.method, request.url.path, exc_info=exc)
+    return secured(PlainTextResponse("internal server error", status_code=500))
 
 
 def create_app(
@@ -88,7 +114,16 @@ def create_app(
     token: str | None,
     sites_file: Path | None = None,
 ) -> FastAPI:
-    app = FastAPI(title="dedupcrawl", version="1", description="Near-duplicate clusters and provenance.")
+    # No /docs or /redoc: they load their scripts from a CDN, which the CSP forbids (a blank
+    # page); the schema stays at /openapi.json.
+    app = FastAPI(
+        title="dedupcrawl",
+        version="1",
+        description="Near-duplicate clusters and provenance.",
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.add_exception_handler(Exception, server_error)
     app.state.services = Services(connection, keys, Path(warc_dir), token, sites_file)
     error_pages.install(app)  # inside the security headers, so error pages get them too
     app.add_middleware(SecurityHeaders)
@@ -108,7 +143,9 @@ def create_app(
         try:
             connection.ping()
         except redis.RedisError as exc:
-            return JSONResponse({"ok": False, "error": str(exc)}, status_code=503)
+            # Its message may name the socket's path or the server's address: logged, not shown.
+            logger.warning("healthz: Redis does not answer: %s", exc)
+            return JSONResponse({"ok": False, "error": f"Redis does not answer ({type(exc).__name__})"}, 503)
         return JSONResponse({"ok": True})
 
     return app
