@@ -32,18 +32,24 @@ def crawl(
     settings = load_settings()
     sites_file = site_sites_file(sites or settings.sites_file, site)
     verbose = current() == Verbosity.VERBOSE
-    with redis_connection(settings) as connection, progress_bar() as bar:
-        task = bar.add_task(f"crawl {site}", total=None, detail="")
+    bar = progress_bar()  # drawn from the first progress report: a refusal prints only itself
+    task = bar.add_task(f"crawl {site}", total=None, detail="")
 
-        def show(counts: dict[str, int]) -> None:
-            fetched, queued = counts.get("fetched", 0), counts.get("queued", 0)
-            bar.update(task, completed=fetched, total=fetched + queued,
-                       detail=f"pages fetched, {queued} queued, {counts.get('items', 0)} items")
+    def show(counts: dict[str, int]) -> None:
+        if not bar.live.is_started:
+            bar.start()
+        fetched, queued = counts.get("fetched", 0), counts.get("queued", 0)
+        bar.update(task, completed=fetched, total=fetched + queued,
+                   detail=f"pages fetched, {queued} queued, {counts.get('items', 0)} items")
 
+    with redis_connection(settings) as connection:
         url = connection_url(connection, settings)
-        run = run_crawl(
-            site, sites_file, url, settings, log_to_stderr=verbose, progress=None if verbose else show
-        )
+        try:
+            run = run_crawl(
+                site, sites_file, url, settings, log_to_stderr=verbose, progress=None if verbose else show
+            )
+        finally:
+            bar.stop()
     log = crawl_logs.existing_log(settings.home, run["run_id"])
     run = {**run, "log_file": str(log) if log else None}
     if as_json:
