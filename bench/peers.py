@@ -13,11 +13,13 @@ one tool at a time and every process pinned to the same single core, through:
 A peer runs in a child process (`--peer NAME`); its CPU and peak RSS come from the child's rusage.
 Pairwise precision/recall are `dedup.clusters.pairwise_scores` against the generator's families.
 
+    pip install -e '.[bench]'     # the peers, pinned
     python bench/peers.py [--docs N | --quick] [--json]
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import resource
@@ -260,6 +262,9 @@ def main() -> None:
     if len(sys.argv) == 5 and sys.argv[1] == "--peer":
         peer_child(sys.argv[2], Path(sys.argv[3]), Path(sys.argv[4]))
         return
+    missing = [name for name in PEERS if importlib.util.find_spec(name) is None]
+    if missing:
+        raise SystemExit(f"bench/peers.py needs {', '.join(missing)}: pip install -e '.[bench]'")
     made = parser(__doc__, f"{QUICK_DOCS} documents")
     made.add_argument("--docs", type=int, default=None, help=f"documents (default {DEFAULT_DOCS})")
     args = made.parse_args()
