@@ -134,7 +134,8 @@ class KeyIndex:
         codes, self.starts = key_units(norm)
         # The low 32 bits (a polynomial hash mod 2**32) are plenty for seeding: a rare collision
         # only adds a lone spurious seed, and 32-bit keys halve what the sorts and searches move.
-        hashes = _code_hashes(codes, seed) & _LOW32
+        # The polynomial hash mod 2**32 is the 64-bit one's low half, computed in half the bytes.
+        hashes = _code_hashes(codes.astype(np.uint32, copy=False), seed).astype(np.uint64)
         # Sorting (hash << 32 | position) is about twice as fast as an argsort of the hashes.
         packed = np.sort((hashes << _SHIFT) | np.arange(hashes.size, dtype=np.uint64))
         self.order = (packed & _LOW32).astype(np.int32)
@@ -156,17 +157,18 @@ class KeyIndex:
 
 
 def key_units(norm: NormalizedText) -> tuple[np.ndarray, np.ndarray | None]:
-    """A 64-bit code per unit of the key, and each unit's key position (None when every unit is
-    one character: Chinese text without a word of a space-delimited script)."""
+    """A code per unit of the key (the character's, 32-bit, when every unit is one character;
+    else 64-bit), and each unit's key position (None when every unit is one character: Chinese
+    text without a word of a space-delimited script)."""
     narrow = np.frombuffer(norm.key.encode("utf-32-le"), dtype=np.uint32)
-    codes = narrow.astype(np.uint64)
     letters = _word_letters(narrow)  # positions, usually few in Chinese text
     pairs = letters[:-1][letters[1:] == letters[:-1] + 1]  # letter at p and at p + 1
     if pairs.size:
         offsets = np.asarray(norm.key_offsets, dtype=np.int64)
         pairs = pairs[offsets[pairs + 1] == offsets[pairs] + 1]  # standing together in the display
     if not pairs.size:
-        return codes, None
+        return narrow, None
+    codes = narrow.astype(np.uint64)
     fresh = np.ones(codes.size, dtype=bool)
     fresh[pairs + 1] = False
     starts = np.flatnonzero(fresh)
@@ -192,13 +194,16 @@ def gram_hashes(key: str, seed: int) -> np.ndarray:
 
 
 def _code_hashes(codes: np.ndarray, seed: int) -> np.ndarray:
-    """A 64-bit hash of every `seed`-code n-gram of `codes`, in order."""
+    """A hash of every `seed`-code n-gram of `codes`, in order, as wide as the codes (the 32-bit
+    hash is the 64-bit one mod 2**32)."""
     n = len(codes) - seed + 1
     if n <= 0:
-        return np.zeros(0, dtype=np.uint64)
+        return np.zeros(0, dtype=codes.dtype)
+    mult = _MULT.astype(codes.dtype)  # uint32: the multiplier's low half
     hashes = codes[:n].copy()
     for offset in range(1, seed):
-        hashes = hashes * _MULT + codes[offset : offset + n]
+        hashes *= mult
+        hashes += codes[offset : offset + n]
     return hashes
 
 
