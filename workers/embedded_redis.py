@@ -28,9 +28,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from workers.errors import ServiceError
+from workers.ports import port_is_free
 from workers.redis_server import RedisServer, ServerInfo, ping, process_alive, stop_process
 
 KEEP_INTERVAL_S = 0.5
+PORT_WAIT_S = 1.0
 logger = logging.getLogger(__name__)
 
 
@@ -141,9 +143,11 @@ class EmbeddedRedis:
         return None
 
     def _start(self) -> ServerInfo:
-        """A new server; on the port of the one it replaces, so TCP clients find it again."""
+        """A new server; on the port of the one it replaces once that port is free again, so TCP
+        clients find it (local clients reach it by its socket whatever the port)."""
         previous = self._expected()
-        info = RedisServer(self.data_dir, previous.port if previous else self.port).start()
+        reuse = previous is not None and _port_freed(previous.port)
+        info = RedisServer(self.data_dir, previous.port if previous and reuse else self.port).start()
         self._state.write_text(json.dumps(dataclasses.asdict(info)))
         return info
 
@@ -175,6 +179,17 @@ class EmbeddedRedis:
             else:
                 lease.unlink(missing_ok=True)
         return sorted(live)
+
+
+def _port_freed(port: int, wait_s: float = PORT_WAIT_S) -> bool:
+    """True once `port` can be bound again; a killed server's port was seen taken for a while
+    after its death (tests/test_embedded_redis.py failed half its runs without this)."""
+    deadline = time.monotonic() + wait_s
+    while not port_is_free(port):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
 
 
 def _read_pid(path: Path) -> int | None:

@@ -122,12 +122,16 @@ def import_total(path: Path) -> int | None:
 
 
 def _line_count(path: Path) -> int:
-    """Lines of a file, read in chunks: one line may be larger than memory should hold."""
-    count, last = 0, b"\n"
+    """Non-blank lines of a file, read in chunks: one line may be larger than memory should hold."""
+    count, filled = 0, False  # filled: the line being read has a non-blank character
     with path.open("rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
-            count, last = count + chunk.count(b"\n"), chunk[-1:]
-    return count + (last != b"\n")
+            *ended, rest = chunk.split(b"\n")
+            for part in ended:
+                count += filled or bool(part.strip())
+                filled = False
+            filled = filled or bool(rest.strip())
+    return count + filled
 
 
 def _ingest_all(
