@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -33,13 +34,22 @@ class ClusterAssignment:
 
 
 def rank(member: Member) -> tuple[int, int, str]:
-    """Sort key of representatives: earliest published (unknown last), longest text, smallest id."""
+    """Sort key of representatives: earliest published (unknown last), longest text, smallest id.
+    The authoritative rule; workers/cluster_rules.lua `better` is its copy in the Redis scripts."""
     day = member.published.toordinal() if member.published else date.max.toordinal()
     return (day, -member.display_length, member.doc_id)
 
 
 def representative(members: Iterable[Member]) -> Member:
     return min(members, key=rank)
+
+
+def cluster_id(fingerprint_id: str, member_ids: Iterable[str]) -> str:
+    """A cluster's id: named after its smallest member id, so the same members give the same id
+    whatever order they came in (cluster_rules.lua `cluster_id` is the Redis scripts' copy)."""
+    first = min(member_ids)
+    digest = hashlib.sha1(f"{fingerprint_id}|{first}".encode(), usedforsecurity=False).hexdigest()
+    return "c" + digest[:16]
 
 
 def verify_candidates(

@@ -113,7 +113,7 @@ def test_assign_is_idempotent_and_ids_are_stable(redis_client: redis.Redis) -> N
     assert info is not None and info.size == 2 and info.representative == "b"
 
 
-def test_merge_keeps_the_larger_id_and_points_the_other_to_it(redis_client: redis.Redis) -> None:
+def test_merge_keeps_the_smallest_members_id_and_points_the_other_to_it(redis_client: redis.Redis) -> None:
     (_, fp), (_, other) = corpus()[:2]
     ours = store(redis_client)
     ids = [ours.assign(copy(fp, f"a{i}", f"ka{i}"), None, 10).cluster_id for i in range(3)]
@@ -133,6 +133,7 @@ def test_remove_splits_a_cluster_that_a_document_bridged(redis_client: redis.Red
     ours.assign(copy(fp, "a", "ka"), None, 10)
     ours.assign(copy(fp, "a2", "ka2"), None, 10)
     ours.assign(copy(other, "b", "kb"), None, 10)
+    redis_client.hset(f"{ours.base}:dk", "bridge", "kbridge")  # its claim, as assign makes it
     ours._merge(args=[*ours._context(), "bridge", "", 10, "a", 0.6, 0.7, "similar", "b", 0.6, 0.7, "similar"])
     assert ours.cluster_of("a") == ours.cluster_of("b") == ours.cluster_of("bridge")
     assert ours.remove("bridge")

@@ -3,14 +3,16 @@
 `ClusterStore.assign` does it for one fingerprinted document (the ingest job sends its steps'
 calls with other stores' calls, in fewer round trips); it is idempotent (a re-run changes
 nothing) and safe with many workers on one Redis. Union-find and cluster records change only
-inside Lua scripts (cluster_merge.lua, cluster_remove.lua), so a merge is never half-applied or
-applied twice. Cluster ids are stable: a merge keeps the larger
-cluster's id and leaves `merged_into` on the absorbed one.
+inside Lua scripts (cluster_merge.lua, cluster_remove.lua, which share cluster_rules.lua), so
+a merge or a split is never half-applied or applied twice. A cluster is named after its smallest
+member (dedup.clusters.cluster_id), so the same members give the same id in any ingest order; an
+id that no longer names a live cluster (absorbed, renamed or split) keeps `merged_into`, the way
+to the cluster its members went to. A cluster's size is its member count.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -29,6 +31,8 @@ from workers.keys import Keys
 from workers.lsh_index import RedisLSHIndex
 
 UNKNOWN_DAY = 99999999  # sorts after every real date ordinal: unknown dates never represent
+RULES = "cluster_rules.lua"  # the representative and cluster id rules, shared by the scripts
+FingerprintOf = Callable[[str], Fingerprint | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,17 +85,24 @@ class ClusterStore:
         self.index = RedisLSHIndex(connection, keys, config.fingerprint_id, config.lsh)
         self.base = keys.union_find(config.fingerprint_id)
         self._claim = LuaScript(connection, "cluster_claim.lua")
-        self._merge = LuaScript(connection, "cluster_merge.lua")
-        self._remove = LuaScript(connection, "cluster_remove.lua")
+        self._merge = LuaScript(connection, "cluster_merge.lua", RULES)
+        self._remove = LuaScript(connection, "cluster_remove.lua", RULES)
 
     def _context(self) -> list[str]:
         return [self.base, self.keys.cluster(""), self.keys.clusters, self.config.fingerprint_id]
 
-    def assign(self, fp: Fingerprint, published: date | None, display_length: int) -> ClusterAssignment:
-        """Index the document, verify its candidates, merge its clusters; idempotent."""
+    def assign(
+        self,
+        fp: Fingerprint,
+        published: date | None,
+        display_length: int,
+        fingerprint_of: FingerprintOf | None = None,
+    ) -> ClusterAssignment:
+        """Index the document, verify its candidates, merge its clusters; idempotent. A document
+        indexed with another text is removed first (`fingerprint_of`: see `remove`)."""
         first = run_call(self.connection, self.claim_call(fp))
-        if first is None:  # indexed with another text: forgotten first, as the ingest does
-            self.remove(fp.doc_id)
+        if first is None:
+            self.remove(fp.doc_id, fingerprint_of)
             first = claimed(run_call(self.connection, self.claim_call(fp)), fp.doc_id)
         found = self.index.add(fp) if first == fp.doc_id else []
         verified = self.verify(fp, first, found)
@@ -124,26 +135,32 @@ class ClusterStore:
         for edge in verified.edges:
             args.extend((edge.b, edge.jaccard, edge.containment, edge.kind))
         fingerprint_id = self.config.fingerprint_id
-        return self._merge.call(
-            (),
-            args,
-            lambda cid: ClusterAssignment(
-                doc_id, _text(cid), verified.edges, verified.candidates, fingerprint_id, verified.exact
-            ),
-        )
 
-    def remove(self, doc_id: str) -> bool:
-        """Forget a document (its text changed or it is gone); its cluster splits if it bridged."""
+        def parse(cid: object) -> ClusterAssignment:
+            if cid is None:
+                raise ConcurrentChange(f"{doc_id} was forgotten while it was being clustered")
+            edges, candidates, exact = verified.edges, verified.candidates, verified.exact
+            return ClusterAssignment(doc_id, _text(cid), edges, candidates, fingerprint_id, exact)
+
+        return self._merge.call((), args, parse)
+
+    def remove(self, doc_id: str, fingerprint_of: FingerprintOf | None = None) -> bool:
+        """Forget a document (its text changed or it is gone): its claim, its cluster (split
+        into the components of the edges left) and its LSH entry. When it held the match key of
+        exact copies, the smallest copy takes its place, and enters the LSH index with the
+        fingerprint `fingerprint_of` gives (before the document leaves it, so a document
+        indexed meanwhile finds one of the two). True if it was indexed or clustered."""
+        clustered, successor = self._remove(args=[*self._context(), doc_id, *self._changes()])
+        if successor:
+            fp = fingerprint_of(_text(successor)) if fingerprint_of else None
+            if fp is None:
+                raise ConcurrentChange(f"no text to index {_text(successor)}, which succeeds {doc_id}")
+            self.index.add(fp)
         indexed = self.index.remove(doc_id)
-        key_hash = self.connection.hget(f"{self.base}:dk", doc_id)
-        if key_hash is not None:
-            pipe = self.connection.pipeline(transaction=True)
-            pipe.hdel(f"{self.base}:dk", doc_id)
-            if _text(self.connection.hget(f"{self.base}:kh", key_hash)) == doc_id:
-                pipe.hdel(f"{self.base}:kh", key_hash)
-            pipe.execute()
-        clustered = bool(self._remove(args=[*self._context(), doc_id]))
-        return indexed or clustered
+        return indexed or bool(clustered)
+
+    def _changes(self) -> list[str]:
+        return [self.keys.doc(""), self.keys.changes, self.keys.change_seq]
 
     def cluster_of(self, doc_id: str) -> str | None:
         node, parent = doc_id, self.connection.hget(f"{self.base}:p", doc_id)

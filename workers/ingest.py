@@ -50,8 +50,9 @@ from workers.imports import IMPORT_RECORD, ImportRecord
 from workers.keys import Keys, url_hash
 from workers.passage_index import PassageIndex
 from workers.store import Saved, Store, StoredDocument
+from workers.transitions import DocumentIndexes
 
-INDEXED_OUTCOME, UNCHANGED, REJECTED = "indexed", "unchanged", "rejected"
+INDEXED_OUTCOME, UNCHANGED, REJECTED, DELETED = "indexed", "unchanged", "rejected", "deleted"
 T = TypeVar("T")
 _WARM_UP_PAGE = (
     "<html><head><title>會議講話</title></head><body><article><p>"
@@ -179,6 +180,7 @@ class Ingestor:
         self.clusters = ClusterStore(connection, keys, ClusterConfig(self.config.fingerprint_id))
         self.passages = PassageIndex(connection, keys)
         self.candidate_cache = CandidateCache(self.config.cached_candidates)
+        self.indexes = DocumentIndexes(self.store, self.clusters, self.passages, self.config.fingerprint)
         self.warc_dir = warc_dir
 
     def warm_up(self) -> None:
@@ -283,9 +285,10 @@ class Ingestor:
             return [self.passages.add_call(doc_id, norm), self.clusters.index.add_call(fp)]
 
         saved, first = self._save(self._record(doc_id, meta, norm, fp), fp, index_calls)
-        if saved.doc is None:
-            tally.count("outcome", UNCHANGED)
-            return Outcome(meta.input_id, UNCHANGED, doc_id, saved.cluster_id)
+        if saved.doc is None:  # unchanged, or captured before the document was deleted
+            status = DELETED if saved.deleted else UNCHANGED
+            tally.count("outcome", status)
+            return Outcome(meta.input_id, status, doc_id, saved.cluster_id)
         with tally.stage("index"):  # the LSH and passage indexes, in one round trip
             calls = index_calls()[: 2 if first == doc_id else 1]
             sharing, *found = round_trip(self.connection, calls, meanwhile and tally.excluding(meanwhile))
@@ -307,12 +310,12 @@ class Ingestor:
         if saved.other:
             existing = self.store.get(record.doc_id)
             if existing:
-                self._forget(existing)
+                self.indexes.forget(existing)
             saved, first = round_trip(self.connection, calls)
             if saved.other:
                 raise ConcurrentChange(f"{record.doc_id} was saved with another text meanwhile")
         elif saved.doc and first is None:  # a key its old text held, whose record is gone
-            self.clusters.remove(record.doc_id)
+            self.clusters.remove(record.doc_id, self.indexes.fingerprint_of)
             first = run_call(self.connection, calls[1])
         return saved, claimed(first, record.doc_id) if saved.doc else ""
 
@@ -371,12 +374,6 @@ class Ingestor:
             index = found[doc_id] = prepare(text, self.config.align)
             cache.put(doc_id, content_hash, index)
         return {d: k for d, k in found.items() if k is not None}
-
-    def _forget(self, old: StoredDocument) -> None:
-        """The page changed: its old text leaves every index before the new one enters."""
-        self.clusters.remove(old.doc_id)
-        self.passages.remove(old.doc_id, old.norm())
-        self.store.delete(old.doc_id)
 
     def _record(
         self,

@@ -78,11 +78,13 @@ _NORM_FIELDS = ("display_z", "original_z", "norm_version", "title", "truncated",
 @dataclass(frozen=True, slots=True)
 class Saved:
     """A guarded save: the record as saved, or None when the stored one was kept (`other`:
-    it holds other content; else it is indexed with this content, in `cluster_id`)."""
+    it holds other content; `deleted`: the document was deleted after this capture; else it is
+    indexed with this content, in `cluster_id`)."""
 
     doc: StoredDocument | None
     other: bool = False
     cluster_id: str | None = None
+    deleted: bool = False
 
 
 class Store:
@@ -116,8 +118,10 @@ class Store:
             self.keys.docs,
             self.keys.changes,
             self.keys.change_seq,
+            self.keys.deleted,
         ]
-        args = [doc.doc_id, doc.seq, guard, len(url_keys), *url_keys, *fields_]
+        captured = f"{doc.fetched_at.timestamp():.6f}" if doc.fetched_at else ""
+        args = [doc.doc_id, doc.seq, guard, captured, len(url_keys), *url_keys, *fields_]
         return self._save.call(keys, args, parse)
 
     def mark_indexed(
@@ -181,7 +185,9 @@ class Store:
         return int(self.connection.zcard(self.keys.docs))
 
     def delete(self, doc_id: str) -> None:
-        """Forget a document and every alignment that mentions it (index entries: the caller)."""
+        """Forget a document and every alignment that mentions it (index entries: the caller,
+        workers.transitions). It and the documents aligned with it, whose sources may change,
+        are marked changed."""
         doc = self.get(doc_id)
         others = [_text(k) for k in self.connection.hkeys(self._aln(doc_id))]
         pipe = self.connection.pipeline(transaction=True)
@@ -192,6 +198,18 @@ class Store:
         if doc:
             pipe.delete(self.keys.url(doc.url), self.keys.url(doc.final_url))
         pipe.execute()
+        self.mark_changed([doc_id, *others])
+
+    def mark_deleted(self, doc_id: str, when: datetime) -> None:
+        """Captures of the document made until `when` are not ingested again (reindex too)."""
+        self.connection.hset(self.keys.deleted, doc_id, f"{when.timestamp():.6f}")
+
+    def mark_changed(self, doc_ids: Sequence[str]) -> None:
+        """Bump the documents' place in the change log (what an incremental export reads)."""
+        if doc_ids:
+            last = int(self.connection.incrby(self.keys.change_seq, len(doc_ids)))
+            seqs = range(last - len(doc_ids) + 1, last + 1)
+            self.connection.zadd(self.keys.changes, dict(zip(doc_ids, seqs, strict=True)))
 
     # alignments ---------------------------------------------------------------------------
 
@@ -339,6 +357,8 @@ def _saved(doc: StoredDocument, reply: Any) -> Saved:
         return Saved(replace(doc, seq=reply))
     if _text(reply[0]) == "other":
         return Saved(None, other=True)
+    if _text(reply[0]) == "deleted":
+        return Saved(None, deleted=True)
     return Saved(None, cluster_id=_text(reply[1]) or None)
 
 
