@@ -7,8 +7,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +20,7 @@ from dedup.clusters import pairwise_scores
 from dedup.corpus import CorpusDoc, generate
 from dedup.provenance import trace
 from tests.cli_process import clean_env, run_cli
+from tests.fault_rig import drain_with_workers
 from tests.store_dump import dump
 from workers.crawls import run_crawl
 from workers.fixture_web.process import FixtureServer
@@ -62,18 +61,10 @@ def service(redis_server: ServerInfo, tmp_path_factory: pytest.TempPathFactory) 
             run = run_crawl(site, sites, redis_server.url, settings)
             assert run["status"] == "succeeded", run
         truth = web.truth()
-    _drain_with_two_workers(env)
+    drain_with_workers(env)
     corpus = {doc.doc_id: doc for doc in generate(DOCS, SEED)}
     yield Service(home, env, connection, truth, corpus)
     connection.close()
-
-
-def _drain_with_two_workers(env: dict[str, str]) -> None:
-    command = [sys.executable, "-m", "workers", "worker", "--burst", "--queues", "ingest"]
-    workers = [subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True) for _ in range(2)]
-    for worker in workers:
-        _, err = worker.communicate(timeout=300)
-        assert worker.returncode == 0, err[-2000:]
 
 
 def test_every_handed_off_document_is_stored_or_rejected(service: Service) -> None:

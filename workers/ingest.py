@@ -340,7 +340,7 @@ class Ingestor:
         with tally.stage("align"):
             candidates = self._candidates(witnesses, assignment.edges, sharing)
             prepared = self._prepared({c: hashes[c] for c in candidates})
-            aligned = self.store.save_alignments(doc.doc_id, self._align(own(), prepared))
+            aligned = self.store.save_alignments(doc.doc_id, self._align(doc.doc_id, own(), prepared))
             # a later document of this worker may align with it: its text is not read back
             self.candidate_cache.put(doc.doc_id, doc.content_hash, own())
         with tally.stage("trace"):
@@ -361,9 +361,20 @@ class Ingestor:
         chosen += [other for other, _ in ranked[: self.config.passage_candidates]]
         return list(dict.fromkeys(chosen))
 
-    def _align(self, own: KeyIndex, prepared: Mapping[str, KeyIndex]) -> dict[str, tuple[Alignment, ...]]:
-        found = align_prepared_many(own, list(prepared.values()), self.config.align)
-        return {doc_id: alignments for doc_id, alignments in zip(prepared, found, strict=True) if alignments}
+    def _align(
+        self, doc_id: str, own: KeyIndex, prepared: Mapping[str, KeyIndex]
+    ) -> dict[str, tuple[Alignment, ...]]:
+        """Each pair aligned the same way whichever came first: the smaller id on side a (an
+        alignment is not quite symmetric), so the stored alignments, and the provenance traced
+        from them, do not depend on the ingest order."""
+        after = [other for other in prepared if other > doc_id]
+        ahead = align_prepared_many(own, [prepared[o] for o in after], self.config.align)
+        found = dict(zip(after, ahead, strict=True))
+        for other in prepared:
+            if other < doc_id:
+                (theirs,) = align_prepared_many(prepared[other], [own], self.config.align)
+                found[other] = tuple(a.swapped() for a in theirs)
+        return {other: alignments for other, alignments in found.items() if alignments}
 
     def _prepared(self, content_hashes: Mapping[str, str]) -> dict[str, KeyIndex]:
         """Candidates' seed tables, from the cache when their content hash still matches."""
