@@ -31,6 +31,7 @@ class ClusterAssignment:
     candidates: tuple[str, ...]
     fingerprint_id: str
     exact_of: str | None = None  # the first document with the same match key, if not this one
+    orphaned: bool = False  # that first document was gone by the merge: the edge was not made
 
 
 def rank(member: Member) -> tuple[int, int, str]:
@@ -85,6 +86,7 @@ class MemoryClusterer:
     ) -> ClusterAssignment:
         self.members[fp.doc_id] = Member(fp.doc_id, published, display_length)
         first = self.by_key.setdefault(fp.key_hash, fp.doc_id)
+        candidates = self.index.add(fp)  # an exact copy too: it is found if its first goes
         if first != fp.doc_id:
             edge = Edge(fp.doc_id, first, 1.0, 1.0, "exact")
             self.edges.append(edge)
@@ -92,7 +94,6 @@ class MemoryClusterer:
             return ClusterAssignment(
                 fp.doc_id, self.sets.find(fp.doc_id), (edge,), (first,), fp.fingerprint_id, first
             )
-        candidates = self.index.add(fp)
         edges = verify_candidates(fp, candidates, self.rule)
         self.sets.add(fp.doc_id)
         for edge in edges:

@@ -151,3 +151,17 @@ def test_a_deleted_document_stays_deleted_through_reindex_and_comes_back_when_im
 def _since(rig: IngestRig, cursor: int) -> list[dict[str, object]]:
     exporter = Exporter(rig.connection, rig.keys, rig.ingestor.config.fingerprint_id)
     return [asdict(r) for r in exporter.export(cursor).records]
+
+
+def test_a_deleted_exact_copy_claims_nothing_when_the_archive_is_read_again(
+    rig: IngestRig, texts: list[CorpusDoc]
+) -> None:
+    """Its capture is skipped by the save; its match key claim (sent in the same round trip)
+    must be skipped too, or its copy joins a ghost that has no record."""
+    x, y = URL.format("x"), URL.format("y")
+    rig.put(x, texts[3].text)
+    rig.put(y, texts[3].text)
+    assert rig.delete(x)
+    rig.reindex()
+    assert {(c.members, c.size) for c in rig.clusters()} == {(frozenset({y}), 1)}
+    assert _problems(rig) == []

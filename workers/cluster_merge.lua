@@ -1,18 +1,22 @@
 -- Record a document and its verified edges; union the clusters they touch, atomically.
 -- (cluster_rules.lua comes first: better, cluster_id, day_and_length, UNKNOWN.)
--- ARGV: base, cluster_prefix, clusters_zset, fingerprint_id, doc, published, length,
---       then per edge: peer, jaccard, containment, kind
--- Reply: the document's cluster id; false when the document holds no match key (its text was
--- forgotten meanwhile: workers.errors.ConcurrentChange).
+-- ARGV: base, cluster_prefix, clusters_zset, fingerprint_id, doc, published, length, digest,
+--       then per edge: peer, jaccard, containment, kind, digest
+-- A digest names the signature a document was verified with (base:sg holds the claimed ones):
+-- an edge to a peer whose text changed since it was verified is left out (no ghost member, no
+-- stale edge). Reply: {the document's cluster id, 1 when its exact edge was refused so (the
+-- first document with its match key was forgotten meanwhile: it must claim the key and enter
+-- the LSH index itself, ClusterStore.settle) else 0}; false when the document no longer holds
+-- the text it was verified with (forgotten meanwhile: workers.errors.ConcurrentChange).
 -- base:p  hash node -> parent (union-find)     base:cid  hash root -> cluster id
--- base:dk hash document -> its match key hash (a document that has none is not indexed)
+-- base:sg hash document -> digest of its claimed signature (a document that has none is not indexed)
 -- {cluster_prefix}{cid}     hash size, representative, rep_published, rep_length, first,
 --                           fingerprint_id (an absorbed or renamed cluster keeps only merged_into)
 -- {cluster_prefix}{cid}:m   hash member -> "published|length"
 -- {cluster_prefix}{cid}:e   hash "a|b" -> "jaccard|containment|kind"
 -- A cluster's id follows its smallest member (`first`); its size is its member count.
 local base, cpre, zkey, fpid = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
-local P, CID, DK = base .. ':p', base .. ':cid', base .. ':dk'
+local P, CID, SG = base .. ':p', base .. ':cid', base .. ':sg'
 
 local function find(x)
   local path = {}
@@ -113,13 +117,15 @@ local function rescan_rep(cid)
 end
 
 local doc, pub, len = ARGV[5], ARGV[6], ARGV[7]
-if redis.call('HEXISTS', DK, doc) == 0 then return false end
+if redis.call('HGET', SG, doc) ~= ARGV[8] then return false end
 if pub == '' then pub = UNKNOWN end
 local root = find(doc) or make(doc, pub, len)
-for i = 8, #ARGV, 4 do
+local orphaned = 0
+for i = 9, #ARGV, 5 do
   local peer = ARGV[i]
-  -- a peer whose text was forgotten since it was verified is no edge (no ghost member)
-  if redis.call('HEXISTS', DK, peer) == 1 then
+  if redis.call('HGET', SG, peer) ~= ARGV[i + 4] then
+    if ARGV[i + 3] == 'exact' then orphaned = 1 end
+  else
     local proot = find(peer) or make(peer, UNKNOWN, '0')
     root = union(find(doc), proot)
     local cid = redis.call('HGET', CID, root)
@@ -141,4 +147,4 @@ if rep[3] == doc then
 elseif better(pub, len, doc, rep[1], rep[2], rep[3]) then
   redis.call('HSET', cpre .. cid, 'rep_published', pub, 'rep_length', len, 'representative', doc)
 end
-return cid
+return {cid, orphaned}

@@ -3,14 +3,14 @@
 -- kept). Layout: cluster_merge.lua (cluster_rules.lua comes first).
 -- ARGV: base, cluster_prefix, clusters_zset, fingerprint_id, doc, doc key prefix, changes zset,
 --       change counter
--- When the document held the match key of exact copies (which entered no LSH index), the
--- smallest copy takes the key over with the document's edges (it has the same signature, so the
--- same edges); the caller then puts it into the LSH index.
+-- When the document held the match key of exact copies (whose one edge is to it), the smallest
+-- copy takes the key over with the document's edges (it has the same signature, so the same
+-- edges; it is in the LSH index like every document).
 -- Every member left gets its new cluster id in its record and is marked changed (export).
--- Reply: {1 if it was clustered else 0, the successor to index or false}
+-- Reply: {1 if it was clustered else 0, the successor or false}
 local base, cpre, zkey, fpid, doc = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local dpre, changes, change_seq = ARGV[6], ARGV[7], ARGV[8]
-local P, CID, DK, KH = base .. ':p', base .. ':cid', base .. ':dk', base .. ':kh'
+local P, CID, DK, KH, SG = base .. ':p', base .. ':cid', base .. ':dk', base .. ':kh', base .. ':sg'
 
 local function root_of(x)
   local p = redis.call('HGET', P, x)
@@ -34,6 +34,7 @@ end
 
 local key = redis.call('HGET', DK, doc)
 redis.call('HDEL', DK, doc)
+redis.call('HDEL', SG, doc)
 local holder = key and redis.call('HGET', KH, key) == doc
 if holder then redis.call('HDEL', KH, key) end
 local root = root_of(doc)

@@ -180,7 +180,7 @@ class Ingestor:
         self.clusters = ClusterStore(connection, keys, ClusterConfig(self.config.fingerprint_id))
         self.passages = PassageIndex(connection, keys)
         self.candidate_cache = CandidateCache(self.config.cached_candidates)
-        self.indexes = DocumentIndexes(self.store, self.clusters, self.passages, self.config.fingerprint)
+        self.indexes = DocumentIndexes(self.store, self.clusters, self.passages)
         self.warc_dir = warc_dir
 
     def warm_up(self) -> None:
@@ -290,10 +290,12 @@ class Ingestor:
             tally.count("outcome", status)
             return Outcome(meta.input_id, status, doc_id, saved.cluster_id)
         with tally.stage("index"):  # the LSH and passage indexes, in one round trip
-            calls = index_calls()[: 2 if first == doc_id else 1]
-            sharing, *found = round_trip(self.connection, calls, meanwhile and tally.excluding(meanwhile))
+            # an exact copy enters the LSH index too: if the first with its match key goes, it
+            # must still be found (its edges are the one to that first, see ClusterStore.verify)
+            aside = meanwhile and tally.excluding(meanwhile)
+            sharing, found = round_trip(self.connection, index_calls(), aside)
         with tally.stage("cluster"):
-            verified = self.clusters.verify(fp, first, found[0] if found else [])
+            verified = self.clusters.verify(fp, first, found)
         cluster_id = self._link(saved.doc, meta.input_id, norm, verified, sharing, tally)
         tally.count("outcome", INDEXED_OUTCOME)
         for removal in norm.removed:
@@ -305,7 +307,8 @@ class Ingestor:
     ) -> tuple[Saved, str]:
         """Save the record (state pending) and claim its match key, in one round trip; the
         page's old text, when it changed, leaves every index first."""
-        calls: list[Call[Any]] = [self.store.save_new_call(record), self.clusters.claim_call(fp)]
+        claim = self.clusters.claim_call(fp, self.store.keys.doc(record.doc_id))
+        calls: list[Call[Any]] = [self.store.save_new_call(record), claim]
         saved, first = round_trip(self.connection, calls, meanwhile)
         if saved.other:
             existing = self.store.get(record.doc_id)
@@ -315,7 +318,7 @@ class Ingestor:
             if saved.other:
                 raise ConcurrentChange(f"{record.doc_id} was saved with another text meanwhile")
         elif saved.doc and first is None:  # a key its old text held, whose record is gone
-            self.clusters.remove(record.doc_id, self.indexes.fingerprint_of)
+            self.clusters.remove(record.doc_id)
             first = run_call(self.connection, calls[1])
         return saved, claimed(first, record.doc_id) if saved.doc else ""
 
@@ -337,16 +340,23 @@ class Ingestor:
             found = self.store.witnesses_and_hashes_call(known)
             own = functools.cache(lambda: prepare(norm, self.config.align))  # while the server merges
             assignment, (witnesses, hashes) = round_trip(self.connection, [merge, found], own)
+            assignment = self.clusters.settle(assignment, verified, published, len(doc.display))
         with tally.stage("align"):
             candidates = self._candidates(witnesses, assignment.edges, sharing)
-            prepared = self._prepared({c: hashes[c] for c in candidates})
-            aligned = self.store.save_alignments(doc.doc_id, self._align(doc.doc_id, own(), prepared))
+            prepared, used = self._prepared({c: hashes[c] for c in candidates})
+            new = self._align(doc.doc_id, own(), prepared)
+            aligned = self.store.save_alignments(doc.doc_id, new, used)
             # a later document of this worker may align with it: its text is not read back
             self.candidate_cache.put(doc.doc_id, doc.content_hash, own())
         with tally.stage("trace"):
             traced = trace(doc.witness, len(doc.display), self.store.with_witnesses(aligned, witnesses))
         self.store.mark_indexed(
-            doc.doc_id, input_id, assignment.cluster_id, traced.reuse_ratio, len(traced.sources)
+            doc.doc_id,
+            input_id,
+            assignment.cluster_id,
+            traced.reuse_ratio,
+            len(traced.sources),
+            self.clusters.base,
         )
         return assignment.cluster_id
 
@@ -376,15 +386,18 @@ class Ingestor:
                 found[other] = tuple(a.swapped() for a in theirs)
         return {other: alignments for other, alignments in found.items() if alignments}
 
-    def _prepared(self, content_hashes: Mapping[str, str]) -> dict[str, KeyIndex]:
-        """Candidates' seed tables, from the cache when their content hash still matches."""
+    def _prepared(self, content_hashes: Mapping[str, str]) -> tuple[dict[str, KeyIndex], dict[str, str]]:
+        """Candidates' seed tables, from the cache when their content hash still matches, and
+        the content hash each was prepared from (a pair is saved only while it holds)."""
         cache = self.candidate_cache
         found = {d: cache.get(d, h) for d, h in content_hashes.items()}
+        used = {d: h for d, h in content_hashes.items() if found[d] is not None}
         missing = [doc_id for doc_id, index in found.items() if index is None]
         for doc_id, (content_hash, text) in self.store.norms(missing).items():
             index = found[doc_id] = prepare(text, self.config.align)
             cache.put(doc_id, content_hash, index)
-        return {d: k for d, k in found.items() if k is not None}
+            used[doc_id] = content_hash
+        return {d: k for d, k in found.items() if k is not None}, used
 
     def _record(
         self,

@@ -97,6 +97,8 @@ class Store:
         self._save = LuaScript(connection, "document_save.lua")
         self._indexed = LuaScript(connection, "document_indexed.lua")
         self._count = LuaScript(connection, "counters_add.lua")
+        self._save_alignments = LuaScript(connection, "alignments_save.lua")
+        self._delete = LuaScript(connection, "document_delete.lua")
 
     # documents ----------------------------------------------------------------------------
 
@@ -125,9 +127,16 @@ class Store:
         return self._save.call(keys, args, parse)
 
     def mark_indexed(
-        self, doc_id: str, input_id: str, cluster_id: str, reuse_ratio: float, sources: int
+        self,
+        doc_id: str,
+        input_id: str,
+        cluster_id: str,
+        reuse_ratio: float,
+        sources: int,
+        union_find: str = "",
     ) -> None:
-        """State `indexed`, the cluster and reuse summary; an earlier rejection of the input is withdrawn."""
+        """State `indexed`, the cluster and reuse summary; an earlier rejection of the input is
+        withdrawn. `union_find` (ClusterStore.base): the cluster is read there, as it is now."""
         keys = [
             self.keys.doc(doc_id),
             self.keys.changes,
@@ -135,6 +144,8 @@ class Store:
             self.keys.rejection(input_id),
             self.keys.rejections,
             self.keys.stats("rejected"),
+            f"{union_find}:p",
+            f"{union_find}:cid",
         ]
         self._indexed(keys=keys, args=[doc_id, cluster_id, f"{reuse_ratio:.6f}", sources, input_id])
 
@@ -185,31 +196,18 @@ class Store:
         return int(self.connection.zcard(self.keys.docs))
 
     def delete(self, doc_id: str) -> None:
-        """Forget a document and every alignment that mentions it (index entries: the caller,
-        workers.transitions). It and the documents aligned with it, whose sources may change,
-        are marked changed."""
+        """Forget a document and every alignment that mentions it, atomically (index entries:
+        the caller, workers.transitions). It and the documents aligned with it, whose sources
+        may change, are marked changed."""
         doc = self.get(doc_id)
-        others = [_text(k) for k in self.connection.hkeys(self._aln(doc_id))]
-        pipe = self.connection.pipeline(transaction=True)
-        for other in others:
-            pipe.hdel(self._aln(other), doc_id)
-        pipe.delete(self._aln(doc_id), self.keys.doc(doc_id))
-        pipe.zrem(self.keys.docs, doc_id)
-        if doc:
-            pipe.delete(self.keys.url(doc.url), self.keys.url(doc.final_url))
-        pipe.execute()
-        self.mark_changed([doc_id, *others])
+        urls = dict.fromkeys((self.keys.url(doc.url), self.keys.url(doc.final_url))) if doc else {}
+        keys = [self.keys.doc(doc_id), self._aln(doc_id), self.keys.docs]
+        keys += [self.keys.changes, self.keys.change_seq]
+        self._delete(keys=keys, args=[doc_id, self._aln(""), *urls])
 
     def mark_deleted(self, doc_id: str, when: datetime) -> None:
         """Captures of the document made until `when` are not ingested again (reindex too)."""
         self.connection.hset(self.keys.deleted, doc_id, f"{when.timestamp():.6f}")
-
-    def mark_changed(self, doc_ids: Sequence[str]) -> None:
-        """Bump the documents' place in the change log (what an incremental export reads)."""
-        if doc_ids:
-            last = int(self.connection.incrby(self.keys.change_seq, len(doc_ids)))
-            seqs = range(last - len(doc_ids) + 1, last + 1)
-            self.connection.zadd(self.keys.changes, dict(zip(doc_ids, seqs, strict=True)))
 
     # alignments ---------------------------------------------------------------------------
 
@@ -217,18 +215,23 @@ class Store:
         return self.keys.alignments(self.align_version, doc_id)
 
     def save_alignments(
-        self, doc_id: str, found: Mapping[str, Sequence[Alignment]]
+        self,
+        doc_id: str,
+        found: Mapping[str, Sequence[Alignment]],
+        against: Mapping[str, str] | None = None,
     ) -> dict[str, list[Alignment]]:
         """Both directions of every pair, so either document's trace sees the other; returns
-        every alignment of `doc_id` as stored now (others' included), in the same round trip."""
-        commands: list[tuple[EncodableT, ...]] = []
+        every alignment of `doc_id` as stored now (others' included), in the same round trip.
+        `against`: the content hash each other document was aligned as; a pair whose other
+        side holds another text by now (changed or deleted meanwhile) is not saved."""
+        args: list[EncodableT] = [doc_id]
         for other, alignments in found.items():
             if alignments:
-                commands.append(("HSET", self._aln(doc_id), other, _alignments_json(alignments)))
                 swapped = [a.swapped() for a in alignments]
-                commands.append(("HSET", self._aln(other), doc_id, _alignments_json(swapped)))
-        commands.append(("HGETALL", self._aln(doc_id)))
-        return _parse_alignments(_pairs(pipelined(self.connection, commands, atomic=True)[-1]))
+                expected = (against or {}).get(other, "")
+                args += [other, self._aln(other), self.keys.doc(other), expected]
+                args += [_alignments_json(alignments), _alignments_json(swapped)]
+        return _parse_alignments(_pairs(self._save_alignments(keys=[self._aln(doc_id)], args=args)))
 
     def alignments(self, doc_id: str) -> list[tuple[Witness, Alignment]]:
         """Every alignment of `doc_id` (on side a) with the witness on the other side."""

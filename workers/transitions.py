@@ -12,8 +12,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from dedup.errors import Rejected
-from dedup.fingerprint import Fingerprint, FingerprintConfig, fingerprint
 from workers.cluster_store import ClusterStore
 from workers.passage_index import PassageIndex
 from workers.store import Store, StoredDocument
@@ -22,17 +20,14 @@ from workers.store import Store, StoredDocument
 class DocumentIndexes:
     """The store and the indexes a document is in."""
 
-    def __init__(
-        self, store: Store, clusters: ClusterStore, passages: PassageIndex, config: FingerprintConfig
-    ) -> None:
+    def __init__(self, store: Store, clusters: ClusterStore, passages: PassageIndex) -> None:
         self.store = store
         self.clusters = clusters
         self.passages = passages
-        self.config = config
 
     def forget(self, old: StoredDocument) -> None:
         """Its text leaves every index and every derived value; its record goes last."""
-        self.clusters.remove(old.doc_id, self.fingerprint_of)
+        self.clusters.remove(old.doc_id)
         self.passages.remove(old.doc_id, old.norm())
         self.store.delete(old.doc_id)
 
@@ -40,14 +35,3 @@ class DocumentIndexes:
         """A user deleted it: forgotten, and its captures so far stay out (reindex too)."""
         self.store.mark_deleted(doc.doc_id, datetime.now(UTC))
         self.forget(doc)
-
-    def fingerprint_of(self, doc_id: str) -> Fingerprint | None:
-        """A stored document's fingerprint, rebuilt from its display text (None if gone)."""
-        found = self.store.norms([doc_id]).get(doc_id)
-        if found is None:
-            return None
-        norm = found[1]
-        try:
-            return fingerprint(doc_id, norm.key, norm.norm_version, self.config)
-        except Rejected:  # too short to be indexed: it never held a claim either
-            return None

@@ -12,7 +12,6 @@ from crawler.config import load_sites
 from crawler.errors import CrawlerError
 from workers.cluster_store import ClusterStore
 from workers.errors import NotFound, ServiceError
-from workers.ingest import IngestConfig
 from workers.passage_index import PassageIndex
 from workers.queues import CRAWL, queue
 from workers.scheduler import CRAWL_FUNCTION, CRAWL_TIMEOUT_S
@@ -43,5 +42,5 @@ def delete_document(store: Store, clusters: ClusterStore, passages: PassageIndex
     doc = store.get(doc_id)
     if doc is None:
         return False
-    DocumentIndexes(store, clusters, passages, IngestConfig().fingerprint).delete(doc)
+    DocumentIndexes(store, clusters, passages).delete(doc)
     return True
