@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -30,16 +31,26 @@ class ClusterAssignment:
     candidates: tuple[str, ...]
     fingerprint_id: str
     exact_of: str | None = None  # the first document with the same match key, if not this one
+    orphaned: bool = False  # that first document was gone by the merge: the edge was not made
 
 
 def rank(member: Member) -> tuple[int, int, str]:
-    """Sort key of representatives: earliest published (unknown last), longest text, smallest id."""
+    """Sort key of representatives: earliest published (unknown last), longest text, smallest id.
+    The authoritative rule; workers/cluster_rules.lua `better` is its copy in the Redis scripts."""
     day = member.published.toordinal() if member.published else date.max.toordinal()
     return (day, -member.display_length, member.doc_id)
 
 
 def representative(members: Iterable[Member]) -> Member:
     return min(members, key=rank)
+
+
+def cluster_id(fingerprint_id: str, member_ids: Iterable[str]) -> str:
+    """A cluster's id: named after its smallest member id, so the same members give the same id
+    whatever order they came in (cluster_rules.lua `cluster_id` is the Redis scripts' copy)."""
+    first = min(member_ids)
+    digest = hashlib.sha1(f"{fingerprint_id}|{first}".encode(), usedforsecurity=False).hexdigest()
+    return "c" + digest[:16]
 
 
 def verify_candidates(
@@ -75,6 +86,7 @@ class MemoryClusterer:
     ) -> ClusterAssignment:
         self.members[fp.doc_id] = Member(fp.doc_id, published, display_length)
         first = self.by_key.setdefault(fp.key_hash, fp.doc_id)
+        candidates = self.index.add(fp)  # an exact copy too: it is found if its first goes
         if first != fp.doc_id:
             edge = Edge(fp.doc_id, first, 1.0, 1.0, "exact")
             self.edges.append(edge)
@@ -82,7 +94,6 @@ class MemoryClusterer:
             return ClusterAssignment(
                 fp.doc_id, self.sets.find(fp.doc_id), (edge,), (first,), fp.fingerprint_id, first
             )
-        candidates = self.index.add(fp)
         edges = verify_candidates(fp, candidates, self.rule)
         self.sets.add(fp.doc_id)
         for edge in edges:

@@ -5,7 +5,8 @@ far, so `trace` is recomputed from the stored alignments whenever asked.
 
 Rules:
 - Order: a witness is earlier than another by publication date, then capture time; an unknown
-  publication date falls back to the capture date, and a witness with neither sorts last.
+  publication date falls back to the capture date, and a witness with neither sorts last. Ties
+  go to the smaller doc id (`Witness.rank`, a total order), the doc itself included.
 - The doc's display text is cut at every alignment edge. Each piece covered by some witness gets
   the earliest covering witness as its source, if that witness is strictly earlier than the
   doc. Otherwise the doc had the text first: the piece goes to `Trace.first_here`, with the doc
@@ -51,6 +52,12 @@ class Witness:
         fetched = _naive_utc(self.fetched_at) if self.fetched_at else datetime.max
         day = self.published or (fetched.date() if self.fetched_at else date.max)
         return day, fetched
+
+    @property
+    def rank(self) -> tuple[tuple[date, datetime], str]:
+        """The total order of witnesses: `order`, then doc id, so that of two equally early
+        witnesses the same one is the source whichever was ingested first."""
+        return self.order, self.doc_id
 
 
 def _naive_utc(moment: datetime) -> datetime:
@@ -129,10 +136,10 @@ def trace(
 ) -> Trace:
     """Trace `doc` (display text of `length` chars); alignments have the doc on side `a`."""
     evidence = [(w, al) for w, al in alignments if w.doc_id != doc.doc_id and _valid(al, length)]
-    orders = {w.doc_id: (w.order, w.doc_id) for w, _ in evidence}  # computed once per witness
+    orders = {w.doc_id: w.rank for w, _ in evidence}  # computed once per witness
     evidence.sort(key=lambda e: (orders[e[0].doc_id], e[1].a_start))
-    doc_order = doc.order
-    before_doc = [orders[w.doc_id][0] < doc_order for w, _ in evidence]
+    doc_rank = doc.rank
+    before_doc = [orders[w.doc_id] < doc_rank for w, _ in evidence]
     plate = _boilerplate(doc, evidence, boilerplate)
     reused: list[Claim] = []
     first: list[Claim] = []

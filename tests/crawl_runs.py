@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from tests.fault_rig import drain_with_workers
 from workers.crawls import run_crawl
 from workers.fixture_web.process import FixtureServer
 from workers.settings import load_settings
@@ -69,13 +70,5 @@ def crawl_and_drain(home: Path, env: dict[str, str], redis_url: str, docs: int, 
             run = run_crawl(site, sites, redis_url, settings)
             assert run["status"] == "succeeded", run
         truth = web.truth()
-    drain_with_two_workers(env)
+    drain_with_workers(env)
     return truth
-
-
-def drain_with_two_workers(env: dict[str, str]) -> None:
-    command = [sys.executable, "-m", "workers", "worker", "--burst", "--queues", "ingest"]
-    workers = [subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True) for _ in range(2)]
-    for worker in workers:
-        _, err = worker.communicate(timeout=300)
-        assert worker.returncode == 0, err[-2000:]

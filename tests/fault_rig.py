@@ -89,6 +89,15 @@ def stop_started_workers() -> None:
         kill_group(STARTED.pop())
 
 
+def drain_with_workers(env: dict[str, str], count: int = 2) -> None:
+    """`dedupcrawl worker --burst` processes until the ingest queue is empty."""
+    command = [sys.executable, "-m", "workers", "worker", "--burst", "--queues", INGEST]
+    workers = [subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True) for _ in range(count)]
+    for worker in workers:
+        _, err = worker.communicate(timeout=300)
+        assert worker.returncode == 0, err[-2000:]
+
+
 def start_worker(env: dict[str, str], name: str, maintenance_s: int = 1) -> subprocess.Popen[str]:
     """`dedupcrawl worker` (not burst) as the leader of its own process group."""
     command = [sys.executable, "-m", "workers", "worker", "--queues", INGEST, "--name", name,

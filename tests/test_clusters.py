@@ -11,6 +11,7 @@ from dedup.fingerprint import Fingerprint
 from tests.engine_corpus import FP_ID, corpus, partition
 from tests.redis_contents import contents
 from workers.cluster_store import ClusterConfig, ClusterStore
+from workers.direct_connection import run_call
 from workers.keys import Keys
 
 
@@ -79,14 +80,15 @@ def test_cluster_records_are_consistent(redis_client: redis.Redis) -> None:
             assert len(families) == 1 and by_id[info.representative].role == "template"
 
 
-def test_exact_duplicates_short_circuit(redis_client: redis.Redis) -> None:
+def test_an_exact_duplicate_is_linked_to_the_first_only_and_is_still_found(redis_client: redis.Redis) -> None:
     (doc, fp), _ = corpus()[:2]
     ours = store(redis_client)
     first = ours.assign(fp, doc.published, 100)
     dup = ours.assign(copy(fp, "dup"), date(2030, 1, 1), 100)
     assert dup.exact_of == fp.doc_id and dup.cluster_id == live(ours, first.cluster_id)
     assert [e.kind for e in dup.edges] == ["exact"]
-    assert ours.index.add(copy(fp, "probe", "other")) and len(ours.index.add(copy(fp, "probe"))) == 1
+    # in the LSH index too, so that it is found when the first goes
+    assert {c.doc_id for c in ours.index.add(copy(fp, "probe", "other"))} == {fp.doc_id, "dup"}
 
 
 def test_a_document_with_another_text_leaves_its_old_match_key(redis_client: redis.Redis) -> None:
@@ -113,7 +115,7 @@ def test_assign_is_idempotent_and_ids_are_stable(redis_client: redis.Redis) -> N
     assert info is not None and info.size == 2 and info.representative == "b"
 
 
-def test_merge_keeps_the_larger_id_and_points_the_other_to_it(redis_client: redis.Redis) -> None:
+def test_merge_keeps_the_smallest_members_id_and_points_the_other_to_it(redis_client: redis.Redis) -> None:
     (_, fp), (_, other) = corpus()[:2]
     ours = store(redis_client)
     ids = [ours.assign(copy(fp, f"a{i}", f"ka{i}"), None, 10).cluster_id for i in range(3)]
@@ -121,10 +123,16 @@ def test_merge_keeps_the_larger_id_and_points_the_other_to_it(redis_client: redi
     small = ours.assign(copy(other, "s", "ks"), None, 10).cluster_id
     assert len(set(big)) == 1 and small != big[0]
     # a bridge document similar to both (same signature halves would be artificial): link by hand
-    ours._merge(args=[*ours._context(), "s", "", 10, "a0", 0.6, 0.7, "similar"])
+    digest = _digests(redis_client, ours)
+    ours._merge(args=[*ours._context(), "s", "", 10, digest["s"], "a0", 0.6, 0.7, "similar", digest["a0"]])
     assert ours.cluster_of("s") == big[0]
     moved = ours.cluster(small)
     assert moved is not None and moved.cluster_id == big[0] and moved.size == 4
+
+
+def _digests(client: redis.Redis, ours: ClusterStore) -> dict[str, str]:
+    """Each claimed document's signature digest, which a merge checks its edges against."""
+    return {k.decode(): v.decode() for k, v in client.hgetall(f"{ours.base}:sg").items()}
 
 
 def test_remove_splits_a_cluster_that_a_document_bridged(redis_client: redis.Redis) -> None:
@@ -133,7 +141,11 @@ def test_remove_splits_a_cluster_that_a_document_bridged(redis_client: redis.Red
     ours.assign(copy(fp, "a", "ka"), None, 10)
     ours.assign(copy(fp, "a2", "ka2"), None, 10)
     ours.assign(copy(other, "b", "kb"), None, 10)
-    ours._merge(args=[*ours._context(), "bridge", "", 10, "a", 0.6, 0.7, "similar", "b", 0.6, 0.7, "similar"])
+    redis_client.hset(f"{ours.base}:dk", "bridge", "kbridge")  # its claim, as assign makes it
+    redis_client.hset(f"{ours.base}:sg", "bridge", "sbridge")
+    digest = _digests(redis_client, ours)
+    edges = ["a", 0.6, 0.7, "similar", digest["a"], "b", 0.6, 0.7, "similar", digest["b"]]
+    ours._merge(args=[*ours._context(), "bridge", "", 10, "sbridge", *edges])
     assert ours.cluster_of("a") == ours.cluster_of("b") == ours.cluster_of("bridge")
     assert ours.remove("bridge")
     assert ours.cluster_of("bridge") is None
@@ -157,3 +169,23 @@ def test_outlines_read_what_cluster_and_members_read(redis_client: redis.Redis) 
         assert outline.members == tuple((m.doc_id, m.published) for m in members)
     assert outlines[3] is None
     assert dict(outlines[1].members if outlines[1] else ()) == {fp.doc_id: date(2020, 1, 1), "b": None}
+
+
+def test_an_edge_to_a_text_that_changed_since_it_was_verified_is_not_merged(
+    redis_client: redis.Redis,
+) -> None:
+    """Two workers: one verifies `new` against `peer`'s old text while the other changes `peer`
+    (forgets it, indexes an unrelated text): the merge that comes last takes no stale edge, and
+    leaves no member that is not indexed (size 8 listing 10, a document in two clusters)."""
+    (_, fp), (_, other), *_ = corpus()
+    ours = store(redis_client)
+    ours.assign(copy(fp, "peer", "kpeer"), None, 10)
+    newcomer = copy(fp, "new", "knew")
+    assert run_call(ours.connection, ours.claim_call(newcomer)) == "new"
+    verified = ours.verify(newcomer, "new", ours.index.add(newcomer))
+    assert [e.b for e in verified.edges] == ["peer"]
+    ours.remove("peer")  # the other worker: peer's page changed...
+    ours.assign(copy(other, "peer", "kother"), None, 10)  # ...and its new text is indexed
+    cluster = run_call(ours.connection, ours.merge_call(verified, None, 10)).cluster_id
+    assert [m.doc_id for m in ours.members(cluster)] == ["new"]
+    assert [m.doc_id for m in ours.members(ours.cluster_of("peer") or "")] == ["peer"]

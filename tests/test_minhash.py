@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -92,3 +94,22 @@ def test_edge_kinds_follow_the_rule() -> None:
     assert kind_of(0.3, 0.4, rule) is None
     # a template of 1000 shingles fully inside a 2500-shingle speech: J = 0.4, containment 1
     assert containment(0.4, 1000, 2500) == pytest.approx(1.0)
+
+
+def test_two_threads_fingerprinting_at_once_get_what_one_gets() -> None:
+    """The hasher is shared (fingerprint.hasher caches it): found by the model test's two
+    ingestors, which got a few wrong signatures (and so wrong edges) from a shared buffer."""
+    keys = ["".join(chr(0x4E00 + (i * 7919 + k * 104729) % 20000) for i in range(600)) for k in range(2)]
+    want = [fingerprint("d", key, "n", FingerprintConfig()).signature for key in keys]
+    wrong = [0, 0]
+
+    def work(k: int) -> None:
+        for _ in range(400):
+            wrong[k] += fingerprint("d", keys[k], "n", FingerprintConfig()).signature != want[k]
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in (0, 1)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert wrong == [0, 0]

@@ -50,6 +50,17 @@ def test_the_earliest_witness_is_the_source_and_the_others_are_listed() -> None:
     assert [w.witness.doc_id for w in result.first_here[0].witnesses] == ["late"]
 
 
+def test_equally_early_witnesses_are_ordered_by_doc_id_the_doc_included() -> None:
+    """Same date, same capture time: the smaller doc id is the source, so which of two copies
+    cites the other does not depend on which was ingested first."""
+    when = datetime(2020, 3, 3, 8, tzinfo=UTC)
+    a, b, c = (_w(name, date(2020, 3, 3), fetched=when) for name in ("a", "b", "c"))
+    span = Alignment(0, 40, 0, 40, 1.0)
+    assert trace(b, 40, [(c, span), (a, span)]).sources == ("a",)
+    assert trace(a, 40, [(b, span), (c, span)]).sources == ()
+    assert [s.source.witness.doc_id for s in trace(a, 40, [(b, span)]).first_here] == ["a"]
+
+
 def test_capture_time_breaks_ties_and_stands_in_for_a_missing_date() -> None:
     same_day = date(2020, 3, 3)
     first = _w("first", same_day, fetched=datetime(2020, 3, 3, 8))

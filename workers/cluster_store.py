@@ -3,13 +3,16 @@
 `ClusterStore.assign` does it for one fingerprinted document (the ingest job sends its steps'
 calls with other stores' calls, in fewer round trips); it is idempotent (a re-run changes
 nothing) and safe with many workers on one Redis. Union-find and cluster records change only
-inside Lua scripts (cluster_merge.lua, cluster_remove.lua), so a merge is never half-applied or
-applied twice. Cluster ids are stable: a merge keeps the larger
-cluster's id and leaves `merged_into` on the absorbed one.
+inside Lua scripts (cluster_merge.lua, cluster_remove.lua, which share cluster_rules.lua), so
+a merge or a split is never half-applied or applied twice. A cluster is named after its smallest
+member (dedup.clusters.cluster_id), so the same members give the same id in any ingest order; an
+id that no longer names a live cluster (absorbed, renamed or split) keeps `merged_into`, the way
+to the cluster its members went to. A cluster's size is its member count.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -22,13 +25,14 @@ from dedup.clusters import ClusterAssignment, verify_candidates
 from dedup.errors import ConfigError
 from dedup.fingerprint import Fingerprint
 from dedup.lsh import DEFAULT_PARAMS, Candidate, LSHParams
-from dedup.verify import DEFAULT_RULE, Edge, EdgeRule
+from dedup.verify import DEFAULT_RULE, Edge, EdgeRule, compact
 from workers.direct_connection import Call, LuaScript, run_call
 from workers.errors import ConcurrentChange
 from workers.keys import Keys
 from workers.lsh_index import RedisLSHIndex
 
 UNKNOWN_DAY = 99999999  # sorts after every real date ordinal: unknown dates never represent
+RULES = "cluster_rules.lua"  # the representative and cluster id rules, shared by the scripts
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,12 +54,17 @@ class ClusterInfo:
 
 @dataclass(frozen=True, slots=True)
 class Verified:
-    """A document's edges before its clusters merge; `exact`: the document it duplicates."""
+    """A document's edges before its clusters merge; `exact`: the document it duplicates.
+    `digest` and `digests` (one per edge): the signatures the edges were verified with, which
+    the merge checks against the ones claimed now (a peer's text may have changed since)."""
 
     doc_id: str
     edges: tuple[Edge, ...]
     candidates: tuple[str, ...]
     exact: str | None
+    digest: str = ""
+    digests: tuple[str, ...] = ()
+    fingerprint: Fingerprint | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,69 +91,92 @@ class ClusterStore:
         self.index = RedisLSHIndex(connection, keys, config.fingerprint_id, config.lsh)
         self.base = keys.union_find(config.fingerprint_id)
         self._claim = LuaScript(connection, "cluster_claim.lua")
-        self._merge = LuaScript(connection, "cluster_merge.lua")
-        self._remove = LuaScript(connection, "cluster_remove.lua")
+        self._merge = LuaScript(connection, "cluster_merge.lua", RULES)
+        self._remove = LuaScript(connection, "cluster_remove.lua", RULES)
 
     def _context(self) -> list[str]:
         return [self.base, self.keys.cluster(""), self.keys.clusters, self.config.fingerprint_id]
 
     def assign(self, fp: Fingerprint, published: date | None, display_length: int) -> ClusterAssignment:
-        """Index the document, verify its candidates, merge its clusters; idempotent."""
+        """Index the document, verify its candidates, merge its clusters; idempotent. A document
+        indexed with another text is removed first."""
         first = run_call(self.connection, self.claim_call(fp))
-        if first is None:  # indexed with another text: forgotten first, as the ingest does
+        if first is None:
             self.remove(fp.doc_id)
             first = claimed(run_call(self.connection, self.claim_call(fp)), fp.doc_id)
-        found = self.index.add(fp) if first == fp.doc_id else []
-        verified = self.verify(fp, first, found)
-        return run_call(self.connection, self.merge_call(verified, published, display_length))
+        verified = self.verify(fp, first, self.index.add(fp))
+        assignment = run_call(self.connection, self.merge_call(verified, published, display_length))
+        return self.settle(assignment, verified, published, display_length)
+
+    def settle(
+        self, assignment: ClusterAssignment, verified: Verified, published: date | None, display_length: int
+    ) -> ClusterAssignment:
+        """An exact copy whose first document was forgotten before its merge claims the match
+        key again (it may be the first now) and is clustered as such: else it would stay out of
+        the LSH index, alone."""
+        for _ in range(8):
+            fp = verified.fingerprint
+            if not assignment.orphaned or fp is None:
+                return assignment
+            first = claimed(run_call(self.connection, self.claim_call(fp)), fp.doc_id)
+            verified = self.verify(fp, first, self.index.add(fp))
+            assignment = run_call(self.connection, self.merge_call(verified, published, display_length))
+        raise ConcurrentChange(f"{verified.doc_id}: its match key kept changing hands")
 
     # `assign` in steps, whose calls the ingest sends with other stores' calls
 
-    def claim_call(self, fp: Fingerprint) -> Call[str | None]:
+    def claim_call(self, fp: Fingerprint, record: str = "") -> Call[str | None]:
         """The first document with this match key (atomically claimed): when it is another,
-        this one is its exact duplicate and enters no index. None while the document holds
-        another match key (its old text, which `remove` forgets)."""
+        this one is its exact duplicate, whose one edge is to that first. None while the document holds
+        another match key (its old text, which `remove` forgets), or when `record` (the key of
+        its stored record, saved in the same round trip) does not hold this key."""
         if fp.fingerprint_id != self.config.fingerprint_id:
             raise ConfigError(f"store {self.config.fingerprint_id} cannot take {fp.fingerprint_id}")
-        keys = (f"{self.base}:kh", f"{self.base}:dk")
-        return self._claim.call(keys, (fp.key_hash, fp.doc_id), lambda first: first and _text(first))
+        keys = (f"{self.base}:kh", f"{self.base}:dk", f"{self.base}:sg", *([record] if record else []))
+        args = (fp.key_hash, fp.doc_id, signature_digest(compact(fp.values())))
+        return self._claim.call(keys, args, lambda first: first and _text(first))
 
     def verify(self, fp: Fingerprint, first: str, found: Sequence[Candidate]) -> Verified:
-        """The edges to keep: to the first document with the match key, or to the index's
-        candidates (`found`) that pass the rule."""
+        """The edges to keep: to the first document with the match key (an exact copy has no
+        other), or to the index's candidates (`found`) that pass the rule."""
+        own = signature_digest(compact(fp.values()))
         if first != fp.doc_id:
-            return Verified(fp.doc_id, (Edge(fp.doc_id, first, 1.0, 1.0, "exact"),), (first,), first)
+            edge = Edge(fp.doc_id, first, 1.0, 1.0, "exact")
+            return Verified(fp.doc_id, (edge,), (first,), first, own, (own,), fp)
         edges = tuple(verify_candidates(fp, found, self.config.rule))
-        return Verified(fp.doc_id, edges, tuple(c.doc_id for c in found), None)
+        seen = {c.doc_id: signature_digest(c.signature) for c in found}
+        digests = tuple(seen[e.b] for e in edges)
+        return Verified(fp.doc_id, edges, tuple(c.doc_id for c in found), None, own, digests, fp)
 
     def merge_call(
         self, verified: Verified, published: date | None, display_length: int
     ) -> Call[ClusterAssignment]:
         doc_id = verified.doc_id
-        args: list[EncodableT] = [*self._context(), doc_id, _day(published), display_length]
-        for edge in verified.edges:
-            args.extend((edge.b, edge.jaccard, edge.containment, edge.kind))
+        args: list[EncodableT] = [*self._context(), doc_id, _day(published), display_length, verified.digest]
+        for edge, digest in zip(verified.edges, verified.digests, strict=True):
+            args.extend((edge.b, edge.jaccard, edge.containment, edge.kind, digest))
         fingerprint_id = self.config.fingerprint_id
-        return self._merge.call(
-            (),
-            args,
-            lambda cid: ClusterAssignment(
-                doc_id, _text(cid), verified.edges, verified.candidates, fingerprint_id, verified.exact
-            ),
-        )
+
+        def parse(reply: Any) -> ClusterAssignment:
+            if reply is None:
+                raise ConcurrentChange(f"{doc_id} was forgotten while it was being clustered")
+            cid, orphaned = _text(reply[0]), bool(reply[1])
+            edges, candidates, exact = verified.edges, verified.candidates, verified.exact
+            return ClusterAssignment(doc_id, cid, edges, candidates, fingerprint_id, exact, orphaned)
+
+        return self._merge.call((), args, parse)
 
     def remove(self, doc_id: str) -> bool:
-        """Forget a document (its text changed or it is gone); its cluster splits if it bridged."""
+        """Forget a document (its text changed or it is gone): its claim, its cluster (split
+        into the components of the edges left) and its LSH entry. When it held the match key of
+        exact copies, the smallest copy takes its place and its edges (every document is in the
+        LSH index, so nothing else has to move). True if it was indexed or clustered."""
+        clustered, _successor = self._remove(args=[*self._context(), doc_id, *self._changes()])
         indexed = self.index.remove(doc_id)
-        key_hash = self.connection.hget(f"{self.base}:dk", doc_id)
-        if key_hash is not None:
-            pipe = self.connection.pipeline(transaction=True)
-            pipe.hdel(f"{self.base}:dk", doc_id)
-            if _text(self.connection.hget(f"{self.base}:kh", key_hash)) == doc_id:
-                pipe.hdel(f"{self.base}:kh", key_hash)
-            pipe.execute()
-        clustered = bool(self._remove(args=[*self._context(), doc_id]))
-        return indexed or clustered
+        return indexed or bool(clustered)
+
+    def _changes(self) -> list[str]:
+        return [self.keys.doc(""), self.keys.changes, self.keys.change_seq]
 
     def cluster_of(self, doc_id: str) -> str | None:
         node, parent = doc_id, self.connection.hget(f"{self.base}:p", doc_id)
@@ -219,6 +251,11 @@ class ClusterStore:
     def largest(self, count: int = 10) -> list[tuple[str, int]]:
         rows = self.connection.zrevrange(self.keys.clusters, 0, count - 1, withscores=True)
         return [(_text(row[0]), int(row[1])) for row in rows]
+
+
+def signature_digest(signature: bytes) -> str:
+    """Names a compact signature: a merge takes an edge only to the text it was verified with."""
+    return hashlib.sha1(signature, usedforsecurity=False).hexdigest()[:16]
 
 
 def claimed(first: str | None, doc_id: str) -> str:

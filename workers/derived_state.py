@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import redis
 
-# Crawl history, incremental-crawl state, hand-off guards and locks are not in the archive.
-KEPT = frozenset({"crawl", "crawls", "seen", "handoff", "lock"})
+# Crawl history, incremental-crawl state, hand-off guards, locks and deletions (a deleted
+# document's captures stay in the archive, and a rebuild leaves them out) are not in the archive.
+KEPT = frozenset({"crawl", "crawls", "seen", "handoff", "lock", "deleted"})
 
 
 def derived_keys(connection: redis.Redis, prefix: str) -> list[bytes]:

@@ -59,9 +59,11 @@ _connections = _Connections()
 class LuaScript:
     """A script from the workers package, called as `script(keys=[...], args=[...])`."""
 
-    def __init__(self, client: redis.Redis, name: str) -> None:
+    def __init__(self, client: redis.Redis, name: str, *preludes: str) -> None:
+        """`preludes`: script files (shared rules) whose text goes before this script's."""
         self.name = name
-        self.source = (resources.files("workers") / name).read_text("utf-8")
+        files = resources.files("workers")
+        self.source = "".join((files / part).read_text("utf-8") for part in (*preludes, name))
         self.sha = hashlib.sha1(self.source.encode("utf-8"), usedforsecurity=False).hexdigest()
         self.pool = client.connection_pool
 

@@ -1,8 +1,22 @@
 -- Mark a document indexed, and withdraw an earlier rejection of the same input (a retry that
 -- went through), in one round trip (workers.store.Store.mark_indexed).
--- KEYS: doc hash, changes zset, change counter, rejection hash, rejections zset, rejected stats
+-- KEYS: doc hash, changes zset, change counter, rejection hash, rejections zset, rejected stats,
+--       union-find parents, union-find root -> cluster id (layout: cluster_merge.lua)
 -- ARGV: doc id, cluster id, reuse ratio, source count, input id
-redis.call('HSET', KEYS[1], 'state', 'indexed', 'cluster_id', ARGV[2], 'reuse_ratio', ARGV[3],
+-- The cluster id recorded is the document's cluster now (a split or a rename by another worker
+-- since its merge replied may have moved it); the one given when it is in none.
+local function cluster_now(x)
+  local p = redis.call('HGET', KEYS[7], x)
+  if not p then return nil end
+  while p ~= x do
+    x = p
+    p = redis.call('HGET', KEYS[7], x)
+  end
+  return redis.call('HGET', KEYS[8], x)
+end
+
+local cid = cluster_now(ARGV[1]) or ARGV[2]
+redis.call('HSET', KEYS[1], 'state', 'indexed', 'cluster_id', cid, 'reuse_ratio', ARGV[3],
            'source_count', ARGV[4])
 redis.call('ZADD', KEYS[2], redis.call('INCR', KEYS[3]), ARGV[1])
 local stage = redis.call('HGET', KEYS[4], 'stage')

@@ -1,11 +1,15 @@
 -- Save a document record in one round trip (workers.store.Store.save and save_new_call).
--- KEYS: doc hash, seq counter, docs zset, changes zset, change counter
--- ARGV: doc id, seq (0: assign the next), guard, number of URL keys n, n URL keys, field, value, ...
+-- KEYS: doc hash, seq counter, docs zset, changes zset, change counter, deletions hash
+-- ARGV: doc id, seq (0: assign the next), guard, captured (epoch s, or ''), number of URL keys n,
+--       n URL keys, field, value, ...
 -- guard '' saves unconditionally. Otherwise it is the record's content hash, and a record stored
 -- under the id with another content hash, or indexed with this one, is left as it is: the reply
--- is then {'other'} or {'indexed', cluster id} instead of the seq.
+-- is then {'other'} or {'indexed', cluster id} instead of the seq. A capture made before the
+-- document was deleted is not saved: {'deleted'}.
 local seq, guard = tonumber(ARGV[2]), ARGV[3]
 if guard ~= '' then
+  local deleted = tonumber(redis.call('HGET', KEYS[6], ARGV[1]))
+  if deleted and ARGV[4] ~= '' and tonumber(ARGV[4]) <= deleted then return {'deleted'} end
   local stored = redis.call('HMGET', KEYS[1], 'content_hash', 'state', 'seq', 'cluster_id')
   if stored[1] then
     if stored[1] ~= guard then return {'other'} end
@@ -14,10 +18,10 @@ if guard ~= '' then
   end
 end
 if seq == 0 then seq = redis.call('INCR', KEYS[2]) end
-local n = tonumber(ARGV[4])
-for i = 5, 4 + n do redis.call('SET', ARGV[i], ARGV[1]) end
+local n = tonumber(ARGV[5])
+for i = 6, 5 + n do redis.call('SET', ARGV[i], ARGV[1]) end
 redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], 'seq', seq, unpack(ARGV, 5 + n))
+redis.call('HSET', KEYS[1], 'seq', seq, unpack(ARGV, 6 + n))
 redis.call('ZADD', KEYS[3], seq, ARGV[1])
 redis.call('ZADD', KEYS[4], redis.call('INCR', KEYS[5]), ARGV[1])
 return seq

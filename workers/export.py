@@ -102,7 +102,8 @@ class Exporter:
             record = self._unique(info, start)
             if record is not None:
                 records.append(record)
-        return ExportBatch(records, cursor, start)
+        # by id, not by the order of changes (the ingest order): the same store, the same bytes
+        return ExportBatch(sorted(records, key=lambda r: (r.id, r.deleted)), cursor, start)
 
     def _touched(self, changed: list[str]) -> tuple[dict[str, ClusterInfo], list[ExportRecord]]:
         """Live clusters of the changed documents; deleted records for emitted ones now gone."""

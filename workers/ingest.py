@@ -51,8 +51,9 @@ from workers.imports import IMPORT_RECORD, ImportRecord
 from workers.keys import Keys, url_hash
 from workers.passage_index import PassageIndex
 from workers.store import Saved, Store, StoredDocument
+from workers.transitions import DocumentIndexes
 
-INDEXED_OUTCOME, UNCHANGED, REJECTED = "indexed", "unchanged", "rejected"
+INDEXED_OUTCOME, UNCHANGED, REJECTED, DELETED = "indexed", "unchanged", "rejected", "deleted"
 T = TypeVar("T")
 _WARM_UP_PAGE = (
     "<html><head><title>會議講話</title></head><body><article><p>"
@@ -183,6 +184,7 @@ class Ingestor:
         self.clusters = ClusterStore(connection, keys, ClusterConfig(self.config.fingerprint_id))
         self.passages = PassageIndex(connection, keys)
         self.candidate_cache = CandidateCache(self.config.cached_candidates)
+        self.indexes = DocumentIndexes(self.store, self.clusters, self.passages)
         self.warc_dir = warc_dir
 
     def warm_up(self) -> None:
@@ -287,14 +289,17 @@ class Ingestor:
             return [self.passages.add_call(doc_id, norm), self.clusters.index.add_call(fp)]
 
         saved, first = self._save(self._record(doc_id, meta, norm, fp), fp, index_calls)
-        if saved.doc is None:
-            tally.count("outcome", UNCHANGED)
-            return Outcome(meta.input_id, UNCHANGED, doc_id, saved.cluster_id)
+        if saved.doc is None:  # unchanged, or captured before the document was deleted
+            status = DELETED if saved.deleted else UNCHANGED
+            tally.count("outcome", status)
+            return Outcome(meta.input_id, status, doc_id, saved.cluster_id)
         with tally.stage("index"):  # the LSH and passage indexes, in one round trip
-            calls = index_calls()[: 2 if first == doc_id else 1]
-            sharing, *found = round_trip(self.connection, calls, meanwhile and tally.excluding(meanwhile))
+            # an exact copy enters the LSH index too: if the first with its match key goes, it
+            # must still be found (its edges are the one to that first, see ClusterStore.verify)
+            aside = meanwhile and tally.excluding(meanwhile)
+            sharing, found = round_trip(self.connection, index_calls(), aside)
         with tally.stage("cluster"):
-            verified = self.clusters.verify(fp, first, found[0] if found else [])
+            verified = self.clusters.verify(fp, first, found)
         cluster_id = self._link(saved.doc, meta.input_id, norm, verified, sharing, tally)
         tally.count("outcome", INDEXED_OUTCOME)
         for removal in norm.removed:
@@ -308,12 +313,13 @@ class Ingestor:
     ) -> tuple[Saved, str]:
         """Save the record (state pending) and claim its match key, in one round trip; the
         page's old text, when it changed, leaves every index first."""
-        calls: list[Call[Any]] = [self.store.save_new_call(record), self.clusters.claim_call(fp)]
+        claim = self.clusters.claim_call(fp, self.store.keys.doc(record.doc_id))
+        calls: list[Call[Any]] = [self.store.save_new_call(record), claim]
         saved, first = round_trip(self.connection, calls, meanwhile)
         if saved.other:
             existing = self.store.get(record.doc_id)
             if existing:
-                self._forget(existing)
+                self.indexes.forget(existing)
             saved, first = round_trip(self.connection, calls)
             if saved.other:
                 raise ConcurrentChange(f"{record.doc_id} was saved with another text meanwhile")
@@ -340,16 +346,23 @@ class Ingestor:
             found = self.store.witnesses_and_hashes_call(known)
             own = functools.cache(lambda: prepare(norm, self.config.align))  # while the server merges
             assignment, (witnesses, hashes) = round_trip(self.connection, [merge, found], own)
+            assignment = self.clusters.settle(assignment, verified, published, len(doc.display))
         with tally.stage("align"):
             candidates = self._candidates(witnesses, assignment.edges, sharing)
-            prepared = self._prepared({c: hashes[c] for c in candidates})
-            aligned = self.store.save_alignments(doc.doc_id, self._align(own(), prepared))
+            prepared, used = self._prepared({c: hashes[c] for c in candidates})
+            new = self._align(doc.doc_id, own(), prepared)
+            aligned = self.store.save_alignments(doc.doc_id, new, used)
             # a later document of this worker may align with it: its text is not read back
             self.candidate_cache.put(doc.doc_id, doc.content_hash, own())
         with tally.stage("trace"):
             traced = trace(doc.witness, len(doc.display), self.store.with_witnesses(aligned, witnesses))
         self.store.mark_indexed(
-            doc.doc_id, input_id, assignment.cluster_id, traced.reuse_ratio, len(traced.sources)
+            doc.doc_id,
+            input_id,
+            assignment.cluster_id,
+            traced.reuse_ratio,
+            len(traced.sources),
+            self.clusters.base,
         )
         return assignment.cluster_id
 
@@ -364,25 +377,33 @@ class Ingestor:
         chosen += sorted(other for other, _ in sharing if other in witnesses)
         return list(dict.fromkeys(chosen))
 
-    def _align(self, own: KeyIndex, prepared: Mapping[str, KeyIndex]) -> dict[str, tuple[Alignment, ...]]:
-        found = align_prepared_many(own, list(prepared.values()), self.config.align)
-        return {doc_id: alignments for doc_id, alignments in zip(prepared, found, strict=True) if alignments}
+    def _align(
+        self, doc_id: str, own: KeyIndex, prepared: Mapping[str, KeyIndex]
+    ) -> dict[str, tuple[Alignment, ...]]:
+        """Each pair aligned the same way whichever came first: the smaller id on side a (an
+        alignment is not quite symmetric), so the stored alignments, and the provenance traced
+        from them, do not depend on the ingest order."""
+        after = [other for other in prepared if other > doc_id]
+        ahead = align_prepared_many(own, [prepared[o] for o in after], self.config.align)
+        found = dict(zip(after, ahead, strict=True))
+        for other in prepared:
+            if other < doc_id:
+                (theirs,) = align_prepared_many(prepared[other], [own], self.config.align)
+                found[other] = tuple(a.swapped() for a in theirs)
+        return {other: alignments for other, alignments in found.items() if alignments}
 
-    def _prepared(self, content_hashes: Mapping[str, str]) -> dict[str, KeyIndex]:
-        """Candidates' seed tables, from the cache when their content hash still matches."""
+    def _prepared(self, content_hashes: Mapping[str, str]) -> tuple[dict[str, KeyIndex], dict[str, str]]:
+        """Candidates' seed tables, from the cache when their content hash still matches, and
+        the content hash each was prepared from (a pair is saved only while it holds)."""
         cache = self.candidate_cache
         found = {d: cache.get(d, h) for d, h in content_hashes.items()}
+        used = {d: h for d, h in content_hashes.items() if found[d] is not None}
         missing = [doc_id for doc_id, index in found.items() if index is None]
         for doc_id, (content_hash, text) in self.store.norms(missing).items():
             index = found[doc_id] = prepare(text, self.config.align)
             cache.put(doc_id, content_hash, index)
-        return {d: k for d, k in found.items() if k is not None}
-
-    def _forget(self, old: StoredDocument) -> None:
-        """The page changed: its old text leaves every index before the new one enters."""
-        self.clusters.remove(old.doc_id)
-        self.passages.remove(old.doc_id, old.norm())
-        self.store.delete(old.doc_id)
+            used[doc_id] = content_hash
+        return {d: k for d, k in found.items() if k is not None}, used
 
     def _record(
         self,

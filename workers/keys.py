@@ -17,6 +17,7 @@ Layout (prefix `P`, default `dc`; `F` is a fingerprint-config id):
     P:lsh:{F}:...           LSH index of fingerprint config F (workers.lsh_index)
     P:uf:{F}:...            union-find of verified edges, exact-key map (workers.cluster_store)
     P:pass:{V}:...          passage index of fingerprint scheme V (workers.passage_index)
+    P:deleted               hash   doc id -> when it was deleted (epoch s): older captures stay out
     P:crawl:{run_id}        hash   crawl run record and stats
     P:crawls                zset   crawl run ids by start time
     P:seen:{sha1(url)}      hash   incremental crawl state of a URL
@@ -51,6 +52,10 @@ class Keys:
 
     def alignments(self, align_version: str, doc_id: str) -> str:
         return f"{self.prefix}:aln:{align_version}:{doc_id}"
+
+    @property
+    def deleted(self) -> str:
+        return f"{self.prefix}:deleted"
 
     @property
     def changes(self) -> str:

@@ -81,11 +81,13 @@ _NORM_FIELDS = ("display_z", "original_z", "norm_version", "title", "truncated",
 @dataclass(frozen=True, slots=True)
 class Saved:
     """A guarded save: the record as saved, or None when the stored one was kept (`other`:
-    it holds other content; else it is indexed with this content, in `cluster_id`)."""
+    it holds other content; `deleted`: the document was deleted after this capture; else it is
+    indexed with this content, in `cluster_id`)."""
 
     doc: StoredDocument | None
     other: bool = False
     cluster_id: str | None = None
+    deleted: bool = False
 
 
 class Store:
@@ -98,6 +100,8 @@ class Store:
         self._save = LuaScript(connection, "document_save.lua")
         self._indexed = LuaScript(connection, "document_indexed.lua")
         self._count = LuaScript(connection, "counters_add.lua")
+        self._save_alignments = LuaScript(connection, "alignments_save.lua")
+        self._delete = LuaScript(connection, "document_delete.lua")
 
     # documents ----------------------------------------------------------------------------
 
@@ -119,14 +123,23 @@ class Store:
             self.keys.docs,
             self.keys.changes,
             self.keys.change_seq,
+            self.keys.deleted,
         ]
-        args = [doc.doc_id, doc.seq, guard, len(url_keys), *url_keys, *fields_]
+        captured = f"{doc.fetched_at.timestamp():.6f}" if doc.fetched_at else ""
+        args = [doc.doc_id, doc.seq, guard, captured, len(url_keys), *url_keys, *fields_]
         return self._save.call(keys, args, parse)
 
     def mark_indexed(
-        self, doc_id: str, input_id: str, cluster_id: str, reuse_ratio: float, sources: int
+        self,
+        doc_id: str,
+        input_id: str,
+        cluster_id: str,
+        reuse_ratio: float,
+        sources: int,
+        union_find: str = "",
     ) -> None:
-        """State `indexed`, the cluster and reuse summary; an earlier rejection of the input is withdrawn."""
+        """State `indexed`, the cluster and reuse summary; an earlier rejection of the input is
+        withdrawn. `union_find` (ClusterStore.base): the cluster is read there, as it is now."""
         keys = [
             self.keys.doc(doc_id),
             self.keys.changes,
@@ -134,6 +147,8 @@ class Store:
             self.keys.rejection(input_id),
             self.keys.rejections,
             self.keys.stats("rejected"),
+            f"{union_find}:p",
+            f"{union_find}:cid",
         ]
         self._indexed(keys=keys, args=[doc_id, cluster_id, f"{reuse_ratio:.6f}", sources, input_id])
 
@@ -184,17 +199,18 @@ class Store:
         return int(self.connection.zcard(self.keys.docs))
 
     def delete(self, doc_id: str) -> None:
-        """Forget a document and every alignment that mentions it (index entries: the caller)."""
+        """Forget a document and every alignment that mentions it, atomically (index entries:
+        the caller, workers.transitions). It and the documents aligned with it, whose sources
+        may change, are marked changed."""
         doc = self.get(doc_id)
-        others = [_text(k) for k in self.connection.hkeys(self._aln(doc_id))]
-        pipe = self.connection.pipeline(transaction=True)
-        for other in others:
-            pipe.hdel(self._aln(other), doc_id)
-        pipe.delete(self._aln(doc_id), self.keys.doc(doc_id))
-        pipe.zrem(self.keys.docs, doc_id)
-        if doc:
-            pipe.delete(self.keys.url(doc.url), self.keys.url(doc.final_url))
-        pipe.execute()
+        urls = dict.fromkeys((self.keys.url(doc.url), self.keys.url(doc.final_url))) if doc else {}
+        keys = [self.keys.doc(doc_id), self._aln(doc_id), self.keys.docs]
+        keys += [self.keys.changes, self.keys.change_seq]
+        self._delete(keys=keys, args=[doc_id, self._aln(""), *urls])
+
+    def mark_deleted(self, doc_id: str, when: datetime) -> None:
+        """Captures of the document made until `when` are not ingested again (reindex too)."""
+        self.connection.hset(self.keys.deleted, doc_id, f"{when.timestamp():.6f}")
 
     # alignments ---------------------------------------------------------------------------
 
@@ -202,18 +218,23 @@ class Store:
         return self.keys.alignments(self.align_version, doc_id)
 
     def save_alignments(
-        self, doc_id: str, found: Mapping[str, Sequence[Alignment]]
+        self,
+        doc_id: str,
+        found: Mapping[str, Sequence[Alignment]],
+        against: Mapping[str, str] | None = None,
     ) -> dict[str, list[Alignment]]:
         """Both directions of every pair, so either document's trace sees the other; returns
-        every alignment of `doc_id` as stored now (others' included), in the same round trip."""
-        commands: list[tuple[EncodableT, ...]] = []
+        every alignment of `doc_id` as stored now (others' included), in the same round trip.
+        `against`: the content hash each other document was aligned as; a pair whose other
+        side holds another text by now (changed or deleted meanwhile) is not saved."""
+        args: list[EncodableT] = [doc_id]
         for other, alignments in found.items():
             if alignments:
-                commands.append(("HSET", self._aln(doc_id), other, _alignments_json(alignments)))
                 swapped = [a.swapped() for a in alignments]
-                commands.append(("HSET", self._aln(other), doc_id, _alignments_json(swapped)))
-        commands.append(("HGETALL", self._aln(doc_id)))
-        return _parse_alignments(_pairs(pipelined(self.connection, commands, atomic=True)[-1]))
+                expected = (against or {}).get(other, "")
+                args += [other, self._aln(other), self.keys.doc(other), expected]
+                args += [_alignments_json(alignments), _alignments_json(swapped)]
+        return _parse_alignments(_pairs(self._save_alignments(keys=[self._aln(doc_id)], args=args)))
 
     def alignments(self, doc_id: str) -> list[tuple[Witness, Alignment]]:
         """Every alignment of `doc_id` (on side a) with the witness on the other side."""
@@ -358,6 +379,8 @@ def _saved(doc: StoredDocument, reply: Any) -> Saved:
         return Saved(replace(doc, seq=reply))
     if _text(reply[0]) == "other":
         return Saved(None, other=True)
+    if _text(reply[0]) == "deleted":
+        return Saved(None, deleted=True)
     return Saved(None, cluster_id=_text(reply[1]) or None)
 
 

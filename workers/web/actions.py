@@ -12,11 +12,11 @@ from crawler.config import load_sites
 from crawler.errors import CrawlerError
 from workers.cluster_store import ClusterStore
 from workers.errors import NotFound, ServiceError
-from workers.keys import Keys
 from workers.passage_index import PassageIndex
 from workers.queues import CRAWL, queue
 from workers.scheduler import CRAWL_FUNCTION, CRAWL_TIMEOUT_S
 from workers.store import Store
+from workers.transitions import DocumentIndexes
 
 
 def enqueue_crawl(connection: redis.Redis, site: str, sites_file: Path | None) -> str:
@@ -36,20 +36,11 @@ def enqueue_crawl(connection: redis.Redis, site: str, sites_file: Path | None) -
 
 
 def delete_document(store: Store, clusters: ClusterStore, passages: PassageIndex, doc_id: str) -> bool:
-    """Remove a document from every index and the store; its former cluster's representative
-    and the document itself are marked changed, so an incremental export notices both."""
+    """Remove a document from every index and the store (workers.transitions); it, its former
+    cluster's members and the documents it was aligned with are marked changed, so an
+    incremental export notices them."""
     doc = store.get(doc_id)
     if doc is None:
         return False
-    cluster_id = clusters.cluster_of(doc_id)
-    clusters.remove(doc_id)
-    passages.remove(doc_id, doc.norm())
-    store.delete(doc_id)
-    info = clusters.cluster(cluster_id) if cluster_id else None
-    _mark_changed(store.connection, store.keys, [doc_id, *([info.representative] if info else [])])
+    DocumentIndexes(store, clusters, passages).delete(doc)
     return True
-
-
-def _mark_changed(connection: redis.Redis, keys: Keys, doc_ids: list[str]) -> None:
-    for doc_id in doc_ids:
-        connection.zadd(keys.changes, {doc_id: int(connection.incr(keys.change_seq))})

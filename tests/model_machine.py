@@ -1,0 +1,186 @@
+"""The model-based test's state machine: random sequences of add / change / delete / re-import /
+reindex against the real Redis store, compared after every step with the oracle
+(tests.model_oracle). `put_two` ingests two documents at once, each by its own ingestor on its
+own connection (two workers). Run by tests/test_model.py (bounded) and bench/model.py (longer), through `run`.
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+import tempfile
+import threading
+from datetime import date
+from pathlib import Path
+
+import redis
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+
+from crawler.capture import DocumentCapture
+from dedup.corpus import generate
+from tests.fault_rig import consistency_problems
+from tests.ingest_rig import IngestRig
+from tests.model_oracle import ModelDoc, compared, expected
+from workers.errors import ConcurrentChange
+from workers.ingest import Ingestor, document_id
+
+URLS = tuple(f"https://{site}/{n}.html" for site in ("a.example", "b.example") for n in range(3))
+DAYS = (date(2016, 5, 1), date(2018, 9, 9), date(2018, 9, 9))  # two alike: ties
+
+
+def _paragraphs(count: int, seed: int) -> tuple[str, ...]:
+    """Paragraphs of 150 random hanzi (of the corpus' vocabulary): two share nothing by chance."""
+    chars = sorted({c for d in generate(20, 1) for c in d.text if "\u4e00" <= c <= "\u9fff"})
+    rng = random.Random(seed)
+    return tuple("".join(rng.choice(chars) for _ in range(150)) + "。" for _ in range(count))
+
+
+FILLERS = _paragraphs(6, 1)  # a document's own body (two documents alike share it)
+SHARED = _paragraphs(3, 2)  # passages reused across documents
+MARKS = ("", "甲", "乙乙丙")
+
+
+# A text as the indexes it is made of (readable in a failing example): body paragraphs of
+# FILLERS, reused passages of SHARED, and the mark inserted into the first paragraph.
+Spec = tuple[tuple[int, ...], tuple[int, ...], int]
+specs = st.tuples(
+    st.lists(st.integers(0, len(FILLERS) - 1), min_size=1, max_size=2, unique=True).map(tuple),
+    st.lists(st.integers(0, len(SHARED) - 1), max_size=2, unique=True).map(tuple),
+    st.integers(0, len(MARKS) - 1),
+)
+
+
+def text_of(spec: Spec) -> str:
+    """One or two body paragraphs, up to two reused passages, maybe a small edit."""
+    body, reused, mark = spec
+    paragraphs = [FILLERS[i] for i in body] + [SHARED[i] for i in reused]
+    paragraphs[0] = paragraphs[0][:70] + MARKS[mark] + paragraphs[0][70:]
+    return "\n".join(paragraphs)
+
+
+class StoreMachine(RuleBasedStateMachine):
+    """The store and, beside it, the documents it should hold now (`present`)."""
+
+    redis_url = ""  # set by the runner: a real redis-server
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.connection = redis.Redis.from_url(self.redis_url)
+        self.connection.flushall()
+        self.home = Path(tempfile.mkdtemp(prefix="model-"))
+        self.rig = IngestRig(self.connection, self.home, "model")
+        self.present: dict[str, ModelDoc] = {}
+        self.known: dict[str, tuple[Spec, date]] = {}  # the last text given each URL, deleted or not
+
+    def teardown(self) -> None:
+        self.connection.close()
+        shutil.rmtree(self.home, ignore_errors=True)
+
+    # operations ---------------------------------------------------------------------------
+
+    @rule(url=st.sampled_from(URLS), spec=specs, day=st.sampled_from(DAYS))
+    def put(self, url: str, spec: Spec, day: date) -> None:
+        """Add a document, or change one (a re-import with a new text)."""
+        text = text_of(spec)
+        capture = self.rig.capture(url, text, day)
+        self.rig.ingestor.ingest_capture(capture)
+        self._stored(url, spec, day, capture)
+
+    @rule(
+        urls=st.lists(st.sampled_from(URLS), min_size=2, max_size=2, unique=True),
+        specs=st.tuples(specs, specs),
+        day=st.sampled_from(DAYS),
+    )
+    def put_two(self, urls: list[str], specs: tuple[Spec, Spec], day: date) -> None:
+        """Two documents ingested at the same moment by two workers."""
+        pair = (text_of(specs[0]), text_of(specs[1]))
+        captures = [self.rig.capture(url, text, day) for url, text in zip(urls, pair, strict=True)]
+        errors: list[BaseException] = []
+        threads = [threading.Thread(target=self._worker, args=(c, errors)) for c in captures]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if errors:
+            raise errors[0]
+        for url, spec, capture in zip(urls, specs, captures, strict=True):
+            self._stored(url, spec, day, capture)
+
+    @precondition(lambda self: self.present)
+    @rule(data=st.data())
+    def delete(self, data: st.DataObject) -> None:
+        url = data.draw(st.sampled_from(sorted(self.present)))
+        assert self.rig.delete(url)
+        del self.present[url]
+
+    @precondition(lambda self: self.known)
+    @rule(data=st.data())
+    def reimport(self, data: st.DataObject) -> None:
+        """The last text of a URL again: unchanged if present, back if it was deleted."""
+        url = data.draw(st.sampled_from(sorted(self.known)))
+        self.put(url, *self.known[url])
+
+    @rule()
+    def reindex(self) -> None:
+        self.rig.reindex()
+
+    # checks -------------------------------------------------------------------------------
+
+    @invariant()
+    def agrees_with_the_oracle(self) -> None:
+        want = expected(self.present.values())
+        problems = consistency_problems(self.rig.ingestor)
+        assert problems == [], problems
+        assert self.rig.clusters() == want.clusters
+        assert [compared(r) for r in self.rig.export()] == want.export
+        assert self.rig.sources() == want.sources
+
+    # helpers ------------------------------------------------------------------------------
+
+    def _worker(self, capture: DocumentCapture, errors: list[BaseException]) -> None:
+        """An ingestor of its own on a connection of its own; a concurrent change is retried,
+        as RQ's Retry does; what else it raises is the step's failure."""
+        connection = redis.Redis.from_url(self.redis_url)
+        try:
+            ingestor = Ingestor(connection, self.rig.keys, self.rig.warc)
+            for attempt in range(5):
+                try:
+                    ingestor.ingest_capture(capture)
+                    return
+                except ConcurrentChange:
+                    if attempt == 4:
+                        raise
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    def _stored(self, url: str, spec: Spec, day: date, capture: DocumentCapture) -> None:
+        """What the store holds for `url` after this capture: its text unless unchanged."""
+        self.known[url] = (spec, day)
+        doc = ModelDoc(url, document_id(url), text_of(spec), day, capture.pages[0].fetched_at)
+        old = self.present.get(url)
+        if old is None or old.norm().display != doc.norm().display:
+            self.present[url] = doc
+
+
+def run(redis_url: str, examples: int, steps: int = 12) -> None:
+    """`examples` random sequences of up to `steps` operations, from a fixed seed."""
+    StoreMachine.redis_url = redis_url
+    profile = settings(
+        max_examples=examples,
+        stateful_step_count=steps,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+    )
+    run_state_machine_as_test(StoreMachine, settings=profile)
