@@ -29,7 +29,7 @@ from pathlib import Path
 
 from workers.errors import ServiceError
 from workers.ports import port_is_free
-from workers.redis_server import RedisServer, ServerInfo, ping, process_alive, stop_process
+from workers.redis_server import RedisServer, ServerInfo, ping, process_alive, read_pid, stop_process
 
 KEEP_INTERVAL_S = 0.5
 PORT_WAIT_S = 1.0
@@ -66,7 +66,7 @@ class EmbeddedRedis:
             self._stop()
             for lease in self._leases.iterdir():
                 lease.unlink(missing_ok=True)
-            keeper = _read_pid(self._keeper)
+            keeper = read_pid(self._keeper)
             self._keeper.unlink(missing_ok=True)
             if keeper and keeper != os.getpid():
                 with contextlib.suppress(ProcessLookupError):
@@ -93,7 +93,7 @@ class EmbeddedRedis:
 
     def _keep_once(self) -> bool:
         with self._locked():
-            if _read_pid(self._keeper) != os.getpid():
+            if read_pid(self._keeper) != os.getpid():
                 return False  # stopped (`dedupcrawl stop`) or replaced
             if not self._live_leases():
                 self._stop()
@@ -158,7 +158,7 @@ class EmbeddedRedis:
         self._state.unlink(missing_ok=True)
 
     def _ensure_keeper(self) -> None:
-        keeper = _read_pid(self._keeper)
+        keeper = read_pid(self._keeper)
         if keeper and process_alive(keeper):
             return
         data_dir = str(self.data_dir.resolve())
@@ -192,13 +192,6 @@ def _port_freed(port: int, wait_s: float = PORT_WAIT_S) -> bool:
     return True
 
 
-def _read_pid(path: Path) -> int | None:
-    try:
-        return int(path.read_text().strip())
-    except (OSError, ValueError):
-        return None
-
-
 def main(argv: list[str]) -> None:
     """The keeper process: `python -m workers.embedded_redis DATA_DIR [PORT]`."""
     log_format = "%(asctime)s keeper[%(process)d] %(levelname)s %(message)s"
@@ -206,7 +199,7 @@ def main(argv: list[str]) -> None:
     data_dir, port = Path(argv[0]), int(argv[1]) if len(argv) > 1 else 0
     deadline = time.monotonic() + 10
     # The process that started us writes our pid under the lock it holds: wait to see it.
-    while _read_pid(data_dir / "keeper.pid") != os.getpid() and time.monotonic() < deadline:
+    while read_pid(data_dir / "keeper.pid") != os.getpid() and time.monotonic() < deadline:
         time.sleep(0.05)
     EmbeddedRedis(data_dir, port).keep()
 

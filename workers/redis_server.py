@@ -134,7 +134,7 @@ class RedisServer:
         )
         pid = _wait_until_ready(pidfile, port, timeout)
         if pid is None and pidfile.exists():
-            stop_process(_read_pid(pidfile) or 0)
+            stop_process(read_pid(pidfile) or 0)
         return pid
 
     def _log_tail(self) -> str:
@@ -151,7 +151,7 @@ def _quoted(path: Path) -> str:
 def _wait_until_ready(pidfile: Path, port: int, timeout: float) -> int | None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        pid = _read_pid(pidfile)
+        pid = read_pid(pidfile)
         if pid and not process_alive(pid):
             return None
         if pid and ping(port):
@@ -160,7 +160,7 @@ def _wait_until_ready(pidfile: Path, port: int, timeout: float) -> int | None:
     return None
 
 
-def _read_pid(pidfile: Path) -> int | None:
+def read_pid(pidfile: Path) -> int | None:
     try:
         return int(pidfile.read_text().strip())
     except (OSError, ValueError):
