@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 import redis
 from fastapi.testclient import TestClient
+from hypothesis import given
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from dedup import dates
@@ -266,3 +268,14 @@ def test_the_document_and_cluster_pages_show_the_evidence_beside_the_date(dated:
     cluster_id = _doc(dated, "copy").cluster_id
     cluster = dated.client.get(f"/clusters/{cluster_id}").text
     assert cluster.count('<span class="muted evidence">structured data</span>') >= 2
+
+
+PIECES = ("发布时间：", "發佈時間:", "日期", "更新日期 ", "发表于", "Published: ", "PUBLISHED", "2021-06-01",
+          "2020年5月1日", "<span>", "</b> ", "时", "间", "正文", " ", "\n", "二〇二一年")
+
+
+@given(st.lists(st.sampled_from(PIECES), max_size=30))
+def test_labelled_dates_are_found_as_a_scan_of_the_whole_page_finds_them(pieces: list[str]) -> None:
+    page = "".join(pieces)
+    found = [m.span() for m in dates.labelled_matches(page)]
+    assert found == [m.span() for m in dates._LABELLED.finditer(page)]
