@@ -36,18 +36,24 @@ import difflib
 import json
 import math
 import random
+import sys
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 
-from bench.latin_corpus import generate_latin
-from dedup.align import DEFAULT_ALIGN, AlignConfig, KeyIndex, align_prepared_many
-from dedup.corpus import CorpusDoc, ReusedSpan, generate
-from dedup.provenance import Trace, Witness, trace
-from dedup.records import NormalizedText
-from dedup.winnow import DEFAULT_SHARING, DEFAULT_WINNOW, winnow
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script: `bench` is not on the path
+    sys.path.insert(0, str(ROOT))
+
+from bench.latin_corpus import generate_latin  # noqa: E402
+from dedup.align import DEFAULT_ALIGN, AlignConfig, KeyIndex, align_prepared_many  # noqa: E402
+from dedup.corpus import CorpusDoc, ReusedSpan, generate  # noqa: E402
+from dedup.provenance import Trace, Witness, trace  # noqa: E402
+from dedup.records import NormalizedText  # noqa: E402
+from dedup.winnow import DEFAULT_SHARING, DEFAULT_WINNOW, winnow  # noqa: E402
 
 Normalize = Callable[[str, str], NormalizedText]
 MANY_SOURCES = 10
