@@ -146,12 +146,14 @@ def wait_for(predicate: Callable[[], bool], timeout: float, what: str, poll: flo
 
 
 def settled(connection: redis.Redis, expected: int) -> bool:
-    """Every handed-off document stored or rejected, and no ingest job queued or running."""
+    """Every handed-off document stored or rejected, and no ingest job queued, running or waiting
+    for its retry (a job that met a full Redis after saving a record comes back to finish it)."""
     keys = Keys(PREFIX)
     ingest = Queue(INGEST, connection=connection)
     done = int(connection.zcard(keys.docs)) + int(connection.zcard(keys.rejections))
     running = ingest.started_job_registry.get_job_count(cleanup=False)
-    return done >= expected and ingest.count == 0 and running == 0
+    retrying = ingest.scheduled_job_registry.get_job_count(cleanup=False)
+    return done >= expected and ingest.count == 0 and running == 0 and retrying == 0
 
 
 def consistency_problems(ingestor: Ingestor) -> list[str]:
