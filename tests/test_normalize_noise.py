@@ -9,7 +9,7 @@ import pytest
 
 from dedup.normalize import normalize_text, reasons
 from dedup.normalize.catalogue import BUTTON_WORDS, MARKERS, noise_markers
-from dedup.normalize.chrome import cut_button_runs, drop_header_dates, is_site_chrome
+from dedup.normalize.chrome import cut_button_runs, cut_upload_prefix, drop_header_dates, is_site_chrome
 from dedup.normalize.chunks import join_page_chunks
 from dedup.normalize.config import DEFAULT_NORM
 from dedup.normalize.counters import drop_page_counters, is_pager
@@ -174,3 +174,28 @@ def test_the_catalogue_markers_compile_name_a_reason_and_find_nothing_in_clean_t
 def test_the_chrome_rule_reads_its_words_from_the_catalogue() -> None:
     assert "返回" in BUTTON_WORDS and is_site_chrome("返回 举报", DEFAULT_NORM)
     assert {"下载完整文档", "尾页"} <= BUTTON_WORDS
+
+
+@pytest.mark.parametrize(
+    ("line", "kept"),
+    [
+        ("市长在全区工作会议上的讲话.docx上传人:李** 文档编号:5512 上传时间:2021-03-04 格式:DOCX 页数:7 "
+         "大小:41.5KB" + SENTENCE, SENTENCE),
+        (".pdf上传者：张* 页数：2 文件大小：1.2MB 返回 下载" + SENTENCE, "返回 下载" + SENTENCE),
+        ("格式：标准格式。" + SENTENCE, "格式：标准格式。" + SENTENCE),  # one field is text, not a row
+        # fields, but none of an upload: a meeting notice's first line stays
+        ("时间：上午九时 地点：大会堂。" + SENTENCE, "时间：上午九时 地点：大会堂。" + SENTENCE),
+    ],
+)
+def test_upload_metadata_glued_in_front_of_the_text_is_cut(line: str, kept: str) -> None:
+    out, removed = cut_upload_prefix(lines(line))
+    assert texts(out) == [kept]
+    assert all(r.reason == reasons.SITE_CHROME for r in removed)
+
+
+def test_a_doc_page_glued_into_one_line_keeps_only_its_text() -> None:
+    glued = ("会议讲话.doc上传人:王*** 文档编号:71419740 上传时间:2018-06-09 格式:DOC 页数:3 大小:28.50KB"
+             "返回 下载 相关 举报1、" + LONG)
+    normalized = normalize_text(glued, "x")
+    assert normalized.display.removeprefix("1、").startswith(SENTENCE)  # a lone 1、 is the chunk rule's
+    assert noise_markers(normalized.display) == []

@@ -51,6 +51,22 @@ _LABELLED = re.compile(
     r"|(?:链接地址|本文链接|原文链接|本文地址|网址|文章地址|永久链接)\s*[:：]\s*(?:https?://|www\.)",
     re.I,
 )
+# A doc-sharing site's upload metadata glued in front of the text on one line (after the file
+# name: `讲话.doc上传人:王*** 文档编号:71419740 … 大小:28.50KB返回 下载…`): two or more of its
+# fields in a row, each value a size, number, date, format word or one token.
+_UPLOAD_LABELS = (
+    r"(?:上传人|上传者|上传用户|文档编号|文档ID|上传时间|上传日期|文件格式|格式|页数|文件大小|大小|"
+    r"下载次数|下载积分|浏览次数|贡献者|所需积分)"
+)
+_FIELD_VALUE = (
+    r"(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?|[\d.,]+\s*(?:[KMG]B|字节|页|次|分)?"
+    r"|[A-Za-z]{2,5}|[^\s:：]+?(?=\s|$))"
+)
+_UPLOAD_PREFIX = re.compile(
+    rf"^(?:[^\s。！？，]{{0,80}}?\.(?:docx?|pdf|pptx?|txt|wps|xlsx?))?\s*"
+    rf"(?:{_UPLOAD_LABELS}\s*[:：]\s*{_FIELD_VALUE}[ \u3000]*){{2,}}",
+    re.I,
+)
 _URL_LINE = re.compile(r"\s*(?:https?://|www\.)\S+\s*$", re.I)
 _BUTTON_ROW_CHARS = 60
 _WORDS = re.compile(r"[^\W_]+")
@@ -124,6 +140,19 @@ def cut_button_runs(lines: list[Line]) -> tuple[list[Line], list[Removal]]:
             for start, end in _button_runs(text):
                 removed.append(Removal(reasons.SITE_CHROME, line[1][start:end]))
                 line = strip_line(cut(line, start, end))
+        out.append(line)
+    return out, removed
+
+
+def cut_upload_prefix(lines: list[Line]) -> tuple[list[Line], list[Removal]]:
+    """Cut upload metadata glued in front of a line of text (the line keeps its text)."""
+    out: list[Line] = []
+    removed: list[Removal] = []
+    for line in lines:
+        found = _UPLOAD_PREFIX.match(line[0]) if "上" in line[0][:120] or "文档" in line[0][:120] else None
+        if found and found.end() < len(line[0]):
+            removed.append(Removal(reasons.SITE_CHROME, line[1][: found.end()]))
+            line = strip_line(cut(line, 0, found.end()))
         out.append(line)
     return out, removed
 

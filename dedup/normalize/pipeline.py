@@ -9,6 +9,7 @@ from dedup.errors import Rejected
 from dedup.normalize import reasons
 from dedup.normalize.chrome import (
     cut_button_runs,
+    cut_upload_prefix,
     drop_bylines,
     drop_header_before_breadcrumb,
     drop_header_dates,
@@ -66,6 +67,7 @@ LineRule = Callable[[list[Line], _Context], tuple[list[Line], list[Removal]]]
 # number first), the title before summaries, the tag cloud before what it was glued to.
 LINE_RULES: tuple[LineRule, ...] = (
     lambda lines, ctx: drop_spam_lines(lines),
+    lambda lines, ctx: cut_upload_prefix(lines),
     lambda lines, ctx: cut_button_runs(lines),
     lambda lines, ctx: drop_header_before_breadcrumb(lines, ctx.config),
     lambda lines, ctx: drop_site_chrome(lines, ctx.config),
