@@ -74,7 +74,21 @@ class OwnRedis:
         wait_for(lambda: not _alive(self.info.pid), 10, "redis-server to die")
 
     def restart(self) -> None:
+        """A new server on the same data directory, once it has replayed its AOF (it answers
+        while loading, with BusyLoadingError: a read then failed the test under load)."""
         self.info = RedisServer(self.data_dir, port=self.info.port).start()
+        client = redis.Redis.from_url(self.info.url)
+        try:
+            wait_for(lambda: _loaded(client), 60, "the restarted server to load its AOF", poll=0.05)
+        finally:
+            client.close()
+
+
+def _loaded(client: redis.Redis) -> bool:
+    try:
+        return bool(client.ping())
+    except redis.BusyLoadingError:
+        return False
 
 
 def _alive(pid: int) -> bool:
