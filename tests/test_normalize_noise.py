@@ -182,6 +182,7 @@ def test_the_chrome_rule_reads_its_words_from_the_catalogue() -> None:
         ("市长在全区工作会议上的讲话.docx上传人:李** 文档编号:5512 上传时间:2021-03-04 格式:DOCX 页数:7 "
          "大小:41.5KB" + SENTENCE, SENTENCE),
         (".pdf上传者：张* 页数：2 文件大小：1.2MB 返回 下载" + SENTENCE, "返回 下载" + SENTENCE),
+        ("格式:PDF 页数:12 大小:2.1MB" + SENTENCE, SENTENCE),  # no 上传 or 文档 among the fields
         ("格式：标准格式。" + SENTENCE, "格式：标准格式。" + SENTENCE),  # one field is text, not a row
         # fields, but none of an upload: a meeting notice's first line stays
         ("时间：上午九时 地点：大会堂。" + SENTENCE, "时间：上午九时 地点：大会堂。" + SENTENCE),

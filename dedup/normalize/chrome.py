@@ -149,7 +149,8 @@ def cut_upload_prefix(lines: list[Line]) -> tuple[list[Line], list[Removal]]:
     out: list[Line] = []
     removed: list[Removal] = []
     for line in lines:
-        found = _UPLOAD_PREFIX.match(line[0]) if "上" in line[0][:120] or "文档" in line[0][:120] else None
+        head = line[0][:120]  # every field has a colon: most lines skip the regex
+        found = _UPLOAD_PREFIX.match(line[0]) if ":" in head or "：" in head else None
         if found and found.end() < len(line[0]):
             removed.append(Removal(reasons.SITE_CHROME, line[1][: found.end()]))
             line = strip_line(cut(line, 0, found.end()))
