@@ -43,6 +43,7 @@ from bench.cli import parser, report  # noqa: E402
 from crawler.capture import DocumentCapture  # noqa: E402
 from dedup.corpus import generate  # noqa: E402
 from tests.cli_process import clean_env  # noqa: E402
+from tests.engine_stack import new_ingestor  # noqa: E402
 from tests.fault_rig import (  # noqa: E402
     PREFIX,
     archive_imports,
@@ -53,7 +54,6 @@ from tests.fault_rig import (  # noqa: E402
     wait_for,
 )
 from workers.embedded_redis import EmbeddedRedis  # noqa: E402
-from workers.ingest import Ingestor  # noqa: E402
 from workers.keys import Keys  # noqa: E402
 from workers.queues import INGEST  # noqa: E402
 
@@ -109,7 +109,7 @@ def running(pids: set[int]) -> list[int]:
 
 def reference_partition(connection: redis.Redis, home: Path, captures: list[DocumentCapture]) -> Any:
     """The clusters of a clean, in-process ingest of the same documents."""
-    ingestor = Ingestor(connection, Keys(REFERENCE), home / "warc")
+    ingestor = new_ingestor(connection, Keys(REFERENCE), home / "warc")
     for capture in captures:
         ingestor.ingest_capture(capture)
     return partition(ingestor)
@@ -189,7 +189,7 @@ def measure(documents: int, seed: int, workdir: Path) -> dict[str, Any]:
         seen.add(keeper)
         run = fault_run(home, server, connection, captures, seed, seen)
         connection = redis.Redis.from_url(info.url)
-        ingestor = Ingestor(connection, Keys(PREFIX), home / "warc")
+        ingestor = new_ingestor(connection, Keys(PREFIX), home / "warc")
         store = ingestor.store
         stored = int(connection.zcard(Keys(PREFIX).docs))
         rejected = int(connection.zcard(Keys(PREFIX).rejections))

@@ -49,8 +49,8 @@ from dedup.corpus import generate  # noqa: E402
 from dedup.errors import Rejected  # noqa: E402
 from dedup.fingerprint import Fingerprint, FingerprintConfig, fingerprint  # noqa: E402
 from dedup.lsh import LSHParams  # noqa: E402
+from tests.engine_stack import lsh_index  # noqa: E402
 from workers.keys import Keys  # noqa: E402
-from workers.lsh_index import RedisLSHIndex  # noqa: E402
 from workers.redis_server import RedisServer, ServerInfo, stop_process  # noqa: E402
 
 CONFIG = FingerprintConfig()
@@ -87,7 +87,7 @@ def ours(
     indexes, bytes_per_doc, candidates, elapsed = {}, {}, 0, 0.0
     for size in sizes:
         before = used_memory(connection)
-        index = RedisLSHIndex(connection, Keys(f"bench{size}"), fps[0].fingerprint_id)
+        index = lsh_index(connection, Keys(f"bench{size}"), fps[0].fingerprint_id)
         start = time.perf_counter()
         for fp in fps[:size]:
             candidates += len(index.add(fp))
@@ -132,7 +132,7 @@ def by_candidates(times: dict[int, list[tuple[float, int]]]) -> dict[str, dict[s
 def batched(connection: redis.Redis, fps: list[Fingerprint], size: int = 100) -> float:
     """add_many: a batch of documents inserted, then queried, in one script call."""
     connection.flushall()
-    index = RedisLSHIndex(connection, Keys("bench"), fps[0].fingerprint_id)
+    index = lsh_index(connection, Keys("bench"), fps[0].fingerprint_id)
     start = time.perf_counter()
     for lo in range(0, len(fps), size):
         index.add_many(fps[lo : lo + size])
@@ -146,7 +146,7 @@ def by_transport(server: ServerInfo, fps: list[Fingerprint]) -> dict[str, float]
     for transport in [*best, *best]:
         connection = redis.Redis.from_url(urls[transport])
         connection.flushall()
-        index = RedisLSHIndex(connection, Keys(transport), fps[0].fingerprint_id)
+        index = lsh_index(connection, Keys(transport), fps[0].fingerprint_id)
         start = time.perf_counter()
         for fp in fps:
             index.add(fp)

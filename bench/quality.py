@@ -37,6 +37,7 @@ from dedup.fingerprint import Fingerprint, FingerprintConfig, fingerprint  # noq
 from dedup.lsh import LSHParams  # noqa: E402
 from dedup.normalize.pipeline import normalize_text  # noqa: E402
 from dedup.shingles import shingle_hashes  # noqa: E402
+from tests.engine_stack import cluster_config  # noqa: E402
 
 CONFIG = FingerprintConfig()
 
@@ -117,7 +118,7 @@ def cluster_quality(corpus: Prepared, store: Assigner) -> dict[str, Any]:
 def measure(n_docs: int, seed: int) -> dict[str, Any]:
     import redis
 
-    from workers.cluster_store import ClusterConfig, ClusterStore
+    from workers.cluster_store import ClusterStore
     from workers.keys import Keys
     from workers.redis_server import RedisServer, stop_process
 
@@ -126,7 +127,7 @@ def measure(n_docs: int, seed: int) -> dict[str, Any]:
         server = RedisServer(Path(tmp)).start()
         try:
             connection = redis.Redis.from_url(server.url)
-            store = ClusterStore(connection, Keys("bench"), ClusterConfig(corpus.fingerprint_id))
+            store = ClusterStore(connection, Keys("bench"), cluster_config(corpus.fingerprint_id))
             figures = cluster_quality(corpus, store)
             connection.close()
         finally:

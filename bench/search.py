@@ -27,17 +27,19 @@ import redis
 
 from dedup.corpus import generate
 from dedup.normalize import normalize_text
+from workers.engine import EngineConfig
 from workers.keys import Keys
-from workers.passage_index import PassageIndex
 from workers.redis_server import RedisServer, stop_process
 from workers.store import Store, StoredDocument
+from workers.store_set import open_stores
 from workers.web.search import Search
 
 KEYS = Keys("bench")
 
 
 def load(connection: redis.Redis, n_docs: int) -> list[StoredDocument]:
-    store, passages, saved = Store(connection, KEYS), PassageIndex(connection, KEYS), []
+    opened = open_stores(connection, KEYS, EngineConfig())
+    store, passages, saved = opened.documents, opened.passages, []
     for d in generate(n_docs, seed=17):
         norm = normalize_text(d.noisy, d.doc_id, title=d.title)
         doc = StoredDocument(
@@ -103,7 +105,8 @@ def run(connection: redis.Redis, n_docs: int) -> dict[str, float]:
     print(f"loading {n_docs} documents", file=sys.stderr)
     docs = load(connection, n_docs)
     titles, phrases = queries(docs, random.Random(5))
-    search, store = Search(connection, KEYS), Store(connection, KEYS)
+    opened = open_stores(connection, KEYS, EngineConfig())
+    search, store = Search(opened), opened.documents
     started = time.perf_counter()
     search.titles.catch_up()
     catch_up_ms = (time.perf_counter() - started) * 1000

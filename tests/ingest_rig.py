@@ -14,10 +14,11 @@ import redis
 from crawler.capture import DocumentCapture
 from crawler.warc import WarcArchive, iter_documents
 from dedup.records import Rejection
+from tests.engine_stack import new_ingestor, stores
 from workers import derived_state
 from workers.export import Exporter, write
 from workers.imports import Importer
-from workers.ingest import Ingestor, Outcome, document_id
+from workers.ingest import Outcome, document_id
 from workers.keys import Keys
 from workers.web.actions import delete_document
 from workers.web.catalog import Catalog
@@ -39,7 +40,7 @@ class IngestRig:
         home.mkdir(parents=True, exist_ok=True)
         self.keys = Keys(prefix)
         self.warc = home / "warc"
-        self.ingestor = Ingestor(connection, self.keys, self.warc)
+        self.ingestor = new_ingestor(connection, self.keys, self.warc)
         self._lines = 0
 
     def capture(self, url: str, text: str, published: date | None = None) -> DocumentCapture:
@@ -71,7 +72,7 @@ class IngestRig:
     def reindex(self) -> None:
         """`dedupcrawl reindex`: derived state cleared, the archive ingested again in order."""
         derived_state.clear(self.connection, self.keys.prefix)
-        self.ingestor = Ingestor(self.connection, self.keys, self.warc)
+        self.ingestor = new_ingestor(self.connection, self.keys, self.warc)
         for capture in iter_documents(self.warc):
             self.ingestor.ingest_capture(capture)
 
@@ -96,7 +97,7 @@ class IngestRig:
 
     def sources(self) -> dict[str, tuple[str, ...]]:
         """Each document's traced sources, by URL."""
-        catalog = Catalog(self.connection, self.keys, self.ingestor.config.fingerprint_id)
+        catalog = Catalog(stores(self.connection, self.keys, self.ingestor.config))
         store, urls = self.ingestor.store, self.urls()
         found = {}
         for doc in store.get_many(sorted(urls)):
@@ -106,7 +107,7 @@ class IngestRig:
 
     def export(self, out: Path | None = None) -> list[dict[str, Any]]:
         """A full export as records (written to `out` too, when given)."""
-        batch = Exporter(self.connection, self.keys, self.ingestor.config.fingerprint_id).export()
+        batch = Exporter(stores(self.connection, self.keys, self.ingestor.config)).export()
         if out is not None:
             write(batch.records, out, "jsonl")
         return [asdict(r) for r in batch.records]

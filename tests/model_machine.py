@@ -26,11 +26,12 @@ from hypothesis.stateful import (
 
 from crawler.capture import DocumentCapture
 from dedup.corpus import generate
+from tests.engine_stack import new_ingestor
 from tests.fault_rig import consistency_problems
 from tests.ingest_rig import IngestRig
 from tests.model_oracle import ModelDoc, compared, expected
 from workers.errors import ConcurrentChange
-from workers.ingest import Ingestor, document_id
+from workers.ingest import document_id
 
 URLS = tuple(f"https://{site}/{n}.html" for site in ("a.example", "b.example") for n in range(3))
 DAYS = (date(2016, 5, 1), date(2018, 9, 9), date(2018, 9, 9))  # two alike: ties
@@ -150,7 +151,7 @@ class StoreMachine(RuleBasedStateMachine):
         as RQ's Retry does; what else it raises is the step's failure."""
         connection = redis.Redis.from_url(self.redis_url)
         try:
-            ingestor = Ingestor(connection, self.rig.keys, self.rig.warc)
+            ingestor = new_ingestor(connection, self.rig.keys, self.rig.warc)
             for attempt in range(5):
                 try:
                     ingestor.ingest_capture(capture)

@@ -24,6 +24,7 @@ from dedup.corpus import generate
 from tests.bad_inputs import BASE, IMPORT_CASES, KINDS, SPEECH, ImportCase, jsonl_input_id, write_import_files
 from tests.cli_process import clean_env, run_cli
 from tests.crawl_runs import crawl_all
+from tests.engine_stack import stores
 from workers.fixture_web import bad as bad_site
 from workers.fixture_web.process import FixtureServer
 from workers.keys import Keys
@@ -95,7 +96,7 @@ def imported(
         result = run_cli("import", str(path), "--json", env=env, timeout=300)
         assert result.returncode == 0, result.stderr[-3000:]
         assert "Traceback" not in result.stderr
-    store = Store(connection, Keys("bad"))
+    store = stores(connection, Keys("bad")).documents
     yield store, files["jsonl"]
     connection.close()
 
@@ -178,7 +179,7 @@ def crawled(redis_server: ServerInfo, tmp_path_factory: pytest.TempPathFactory) 
     env = clean_env(DEDUPCRAWL_HOME=str(home), REDIS_URL=redis_server.url, DEDUPCRAWL_KEY_PREFIX="badcrawl")
     worker = run_cli("worker", "--burst", "--queues", "ingest", env=env, timeout=300)
     assert worker.returncode == 0, worker.stderr[-3000:]
-    store = Store(connection, Keys("badcrawl"))
+    store = stores(connection, Keys("badcrawl")).documents
     yield Crawled(base, runs["fixture-bad"], store, requests, worker.stdout + worker.stderr, home / "warc")
     connection.close()
 

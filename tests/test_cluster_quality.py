@@ -5,13 +5,14 @@ from __future__ import annotations
 import redis
 
 from bench.quality import cluster_quality, normalized_corpus
-from workers.cluster_store import ClusterConfig, ClusterStore
+from tests.engine_stack import cluster_config
+from workers.cluster_store import ClusterStore
 from workers.keys import Keys
 
 
 def test_clusters_meet_the_quality_floors(redis_client: redis.Redis) -> None:
     corpus = normalized_corpus(n_docs=400, seed=23)
-    store = ClusterStore(redis_client, Keys("q"), ClusterConfig(corpus.fingerprint_id))
+    store = ClusterStore(redis_client, Keys("q"), cluster_config(corpus.fingerprint_id))
     figures = cluster_quality(corpus, store)
     assert figures["documents"] >= 390  # nothing but genuinely too-short pages is rejected
     assert figures["cluster_precision"] >= 0.98

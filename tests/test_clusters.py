@@ -9,8 +9,9 @@ import redis
 from dedup.clusters import Member, MemoryClusterer, pairwise_scores, representative
 from dedup.fingerprint import Fingerprint
 from tests.engine_corpus import FP_ID, corpus, partition
+from tests.engine_stack import cluster_config
 from tests.redis_contents import contents
-from workers.cluster_store import ClusterConfig, ClusterStore
+from workers.cluster_store import ClusterStore
 from workers.direct_connection import run_call
 from workers.keys import Keys
 
@@ -25,7 +26,7 @@ def live(ours: ClusterStore, cluster_id: str) -> str | None:
 
 
 def store(connection: redis.Redis) -> ClusterStore:
-    return ClusterStore(connection, Keys("t"), ClusterConfig(FP_ID))
+    return ClusterStore(connection, Keys("t"), cluster_config(FP_ID))
 
 
 def test_representative_is_earliest_then_longest_and_unknown_dates_last() -> None:

@@ -20,6 +20,7 @@ from dedup import dates
 from dedup.corpus import generate
 from dedup.dates import DateEvidence, PublishedDate, UntrustedDate, choose, given_first, parse_date
 from dedup.page_metadata import page_metadata
+from tests.engine_stack import stores
 from tests.web_data import KEYS, import_lines
 from workers.cli import app
 from workers.store import Store, StoredDocument
@@ -205,13 +206,13 @@ def dated(redis_client: redis.Redis, redis_url: str, tmp_path: Path) -> Dated:
     }
     lines.append(json.dumps(ancient, ensure_ascii=False))
     import_lines(redis_client, tmp_path / "warc", lines, "dated")
-    store = Store(redis_client, KEYS)
+    store = stores(redis_client, KEYS).documents
     ids = {
         doc.url.rsplit("/", 1)[1].split(".")[0]: doc.doc_id
         for doc in store.get_many(store.document_ids())
         if doc
     }
-    client = TestClient(create_app(redis_client, KEYS, tmp_path / "warc", "token", None))
+    client = TestClient(create_app(stores(redis_client, KEYS), tmp_path / "warc", "token", None))
     env = {"REDIS_URL": redis_url, "DEDUPCRAWL_KEY_PREFIX": KEYS.prefix, "DEDUPCRAWL_HOME": str(tmp_path)}
     return Dated(store, client, env, ids)
 

@@ -20,12 +20,11 @@ from dedup.normalize.chrome import is_site_chrome
 from dedup.normalize.spam import is_spam_line
 from tests.cli_process import clean_env, run_cli
 from tests.crawl_runs import crawl_and_drain
+from tests.engine_stack import ENGINE, cluster_config, stores
 from workers.cli import app
-from workers.cluster_store import ClusterConfig, ClusterStore
-from workers.ingest import IngestConfig
+from workers.cluster_store import ClusterStore
 from workers.keys import Keys
 from workers.redis_server import ServerInfo
-from workers.store import Store
 
 # `dedupcrawl demo`'s own fixture web: its default size and seed, and its three sites.
 DEMO_DOCS, DEMO_SEED = 120, 7
@@ -99,7 +98,7 @@ def test_the_demo_export_carries_no_noise(demo: Demo, tmp_path: Path) -> None:
 
 
 def test_no_reused_span_is_site_chrome(demo: Demo) -> None:
-    store = Store(demo.connection, Keys(PREFIX))
+    store = stores(demo.connection, Keys(PREFIX)).documents
     spans = 0
     bad: dict[str, list[str]] = {}
     for doc_id in store.document_ids():
@@ -114,8 +113,8 @@ def test_no_reused_span_is_site_chrome(demo: Demo) -> None:
 
 
 def test_no_template_slot_is_site_chrome(demo: Demo) -> None:
-    store = Store(demo.connection, Keys(PREFIX))
-    clusters = ClusterStore(demo.connection, Keys(PREFIX), ClusterConfig(IngestConfig().fingerprint_id))
+    store = stores(demo.connection, Keys(PREFIX)).documents
+    clusters = ClusterStore(demo.connection, Keys(PREFIX), cluster_config(ENGINE.fingerprint_id))
     cluster_ids = {c for c in map(clusters.cluster_of, store.document_ids()) if c}
     slots = 0
     bad: dict[str, list[str]] = {}

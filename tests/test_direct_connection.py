@@ -11,9 +11,9 @@ import pytest
 import redis
 
 from tests.engine_corpus import FP_ID, corpus
+from tests.engine_stack import lsh_index
 from workers.direct_connection import Call, LuaScript, pipelined, round_trip, run_call
 from workers.keys import Keys
-from workers.lsh_index import RedisLSHIndex
 
 
 def remove_args(doc_id: str) -> list[str | int | bytes]:
@@ -47,7 +47,7 @@ def test_a_dropped_connection_is_reopened_by_the_next_call(redis_client: redis.R
 
 def test_threads_and_forked_children_get_their_own_replies(redis_client: redis.Redis) -> None:
     docs = [fp for _, fp in corpus()[:120]]
-    index = RedisLSHIndex(redis_client, Keys("t"), FP_ID)
+    index = lsh_index(redis_client, Keys("t"), FP_ID)
     for fp in docs:
         index.add(fp)  # the parent's connection is open from here on
     expected = [index.add(fp) for fp in docs]  # re-adds: queries over everything

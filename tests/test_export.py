@@ -14,14 +14,13 @@ from typer.testing import CliRunner
 from dedup.corpus import generate
 from dedup.provenance import trace
 from tests.cli_process import clean_env, run_cli
+from tests.engine_stack import new_ingestor, stores
 from tests.web_data import KEYS, corpus_lines, import_lines
 from workers.cli import app
 from workers.cluster_store import ClusterStore
 from workers.errors import ServiceError
 from workers.exit_codes import ExitCode
 from workers.export import Exporter, sources_of, write
-from workers.ingest import IngestConfig, Ingestor
-from workers.passage_index import PassageIndex
 from workers.store import Store
 from workers.web.actions import delete_document
 
@@ -57,9 +56,9 @@ def test_full_then_incremental_export(redis_client: redis.Redis, tmp_path: Path)
     docs = generate(50, seed=21)
     first, second = docs[:32], docs[32:]
     import_lines(redis_client, warc, corpus_lines(first), "one")
-    ingestor = Ingestor(redis_client, KEYS, warc)
+    ingestor = new_ingestor(redis_client, KEYS, warc)
     store, clusters = ingestor.store, ingestor.clusters
-    exporter = Exporter(redis_client, KEYS, IngestConfig().fingerprint_id)
+    exporter = Exporter(stores(redis_client, KEYS))
 
     full = exporter.export()
     write(full.records, tmp_path / "full.parquet", "parquet")
@@ -99,11 +98,11 @@ def test_full_then_incremental_export(redis_client: redis.Redis, tmp_path: Path)
 def test_deleted_representative_is_reported_and_replaced(redis_client: redis.Redis, tmp_path: Path) -> None:
     warc = tmp_path / "warc"
     import_lines(redis_client, warc, corpus_lines(generate(24, seed=4)), "one")
-    ingestor = Ingestor(redis_client, KEYS, warc)
-    exporter = Exporter(redis_client, KEYS, IngestConfig().fingerprint_id)
+    ingestor = new_ingestor(redis_client, KEYS, warc)
+    exporter = Exporter(stores(redis_client, KEYS))
     full = exporter.export()
     victim = next(r for r in full.records if r.cluster_size >= 2)
-    assert delete_document(ingestor.store, ingestor.clusters, PassageIndex(redis_client, KEYS), victim.id)
+    assert delete_document(ingestor.store, ingestor.clusters, ingestor.passages, victim.id)
     later = exporter.export(since=full.cursor)
     by_id = {r.id: r for r in later.records}
     assert by_id[victim.id].deleted

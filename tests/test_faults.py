@@ -20,6 +20,7 @@ from crawler.warc import iter_documents
 from dedup.corpus import CorpusConfig, generate
 from tests.cli_process import run_cli
 from tests.crawl_runs import crawl_all, start_crawl
+from tests.engine_stack import new_ingestor, stores
 from tests.fault_rig import (
     PREFIX,
     archive_imports,
@@ -43,7 +44,6 @@ from workers.keys import Keys
 from workers.queues import INGEST
 from workers.recovery import recover
 from workers.redis_server import RedisServer, ServerInfo, stop_process
-from workers.store import Store
 
 pytestmark = pytest.mark.slow
 
@@ -105,7 +105,7 @@ def own_redis(tmp_path: Path) -> Iterator[OwnRedis]:
 
 
 def _ingestor(connection: redis.Redis, home: Path, prefix: str = PREFIX) -> Ingestor:
-    return Ingestor(connection, Keys(prefix), home / "warc")
+    return new_ingestor(connection, Keys(prefix), home / "warc")
 
 
 def _started_by(connection: redis.Redis, worker: str) -> list[str]:
@@ -401,7 +401,7 @@ def test_a_job_that_kills_its_worker_every_time_ends_as_a_worker_lost_rejection(
         assert _die_in(redis_client, queue, single, attempt) == [single]
     assert Job.fetch(single, connection=redis_client).get_status() == "failed"
     assert queue.job_ids == [ingest_job_id(innocent)]
-    store = Store(redis_client, Keys(PREFIX))
+    store = stores(redis_client, Keys(PREFIX)).documents
     rejection = store.rejection(single)
     assert rejection is not None and rejection.reason == "worker_lost" and rejection.url == culprit.doc_url
     assert store.rejection(ingest_job_id(done)) is None and store.rejection(ingest_job_id(innocent)) is None

@@ -21,11 +21,12 @@ from crawler.items import CrawledDocument
 from crawler.seen import SeenEntry
 from crawler.warc import iter_documents
 from dedup.corpus import generate
+from tests.engine_stack import new_ingestor
 from tests.fault_rig import archive_imports
 from workers import jobs
 from workers.fixture_web.process import sites_toml
 from workers.handoff import JOB_DOCUMENTS, enqueue_document, enqueue_documents, ingest_job_id, job_batches
-from workers.ingest import Ingestor, document_id
+from workers.ingest import document_id
 from workers.keys import Keys
 from workers.queues import INGEST
 
@@ -156,7 +157,7 @@ def test_a_document_that_raises_does_not_stop_the_others_of_its_job(
     first, broken, last = archive_imports(tmp_path, generate(3, seed=8))
     keys = Keys("batch")
     redis_client.set(keys.doc(document_id(broken.doc_url)), "not a hash")  # its reads fail: WRONGTYPE
-    jobs.configure(Ingestor(redis_client, keys, tmp_path / "warc"))
+    jobs.configure(new_ingestor(redis_client, keys, tmp_path / "warc"))
     try:
         with pytest.raises(redis.ResponseError, match="WRONGTYPE"):
             jobs.ingest_documents([c.to_dict() for c in (first, broken, last)])

@@ -30,6 +30,7 @@ from crawler.warc import WarcArchive, iter_records, read_page, readable_records
 from dedup.corpus import generate
 from dedup.records import Rejection
 from tests.cli_process import clean_env
+from tests.engine_stack import stores
 from workers.imports import Importer
 from workers.keys import Keys
 from workers.store import Store
@@ -125,7 +126,7 @@ def _import_cli(path: Path, home: Path, redis_url: str, *flags: str) -> subproce
 
 
 def _store(redis_url: str) -> Store:
-    return Store(redis.Redis.from_url(redis_url), Keys("imp"))
+    return stores(redis.Redis.from_url(redis_url), Keys("imp")).documents
 
 
 def _speeches(count: int, seed: int) -> list[str]:
@@ -174,7 +175,7 @@ def test_each_bad_jsonl_record_is_rejected_with_its_line_and_the_rest_is_indexed
         assert doc is not None and doc.url == canonical_url(url), url
     assert store.find("https://www.example.cn/%E8%AE%B2%E8%AF%9D/1.html") is not None
     assert len(store.document_ids()) == len(good)
-    client = TestClient(create_app(store.connection, Keys("imp"), tmp_path / "home" / "warc", None))
+    client = TestClient(create_app(stores(store.connection, Keys("imp")), tmp_path / "home" / "warc", None))
     page = client.get(f"/documents/{store.find(urls[0]).doc_id}")  # type: ignore[union-attr]
     assert page.status_code == 200 and ">https://www.example.cn/讲话/1.html<" in page.text  # shown in Unicode
     text = _import_cli(path, tmp_path / "home2", redis_url)  # the summary: reasons with counts

@@ -13,10 +13,11 @@ from crawler.warc import WarcArchive, iter_documents
 from dedup.clusters import pairwise_scores
 from dedup.corpus import CorpusDoc, generate
 from dedup.records import NormalizedText, Rejection
+from tests.engine_stack import new_ingestor, stores
 from tests.store_dump import dump
 from workers import derived_state
 from workers.imports import Importer
-from workers.ingest import INDEXED_OUTCOME, REJECTED, UNCHANGED, Ingestor, document_id
+from workers.ingest import INDEXED_OUTCOME, REJECTED, UNCHANGED, document_id
 from workers.keys import Keys
 
 KEYS = Keys("t")
@@ -38,7 +39,7 @@ def _jsonl(tmp_path: Path, docs: list[CorpusDoc], extra: tuple[str, ...] = ()) -
 
 
 def _import(connection: redis.Redis, warc_dir: Path, path: Path) -> list[str]:
-    ingestor = Ingestor(connection, KEYS, warc_dir)
+    ingestor = new_ingestor(connection, KEYS, warc_dir)
     archive = WarcArchive(warc_dir, "import")
     statuses = []
     for item in Importer(archive).jsonl(path):
@@ -56,7 +57,7 @@ def test_import_clusters_like_the_ground_truth(
 ) -> None:
     statuses = _import(redis_client, tmp_path / "warc", _jsonl(tmp_path, corpus))
     assert statuses.count(INDEXED_OUTCOME) == len(corpus)
-    ingestor = Ingestor(redis_client, KEYS, tmp_path / "warc")
+    ingestor = new_ingestor(redis_client, KEYS, tmp_path / "warc")
     stored = dump(ingestor.store, ingestor.clusters)
     predicted = {url: min(entry["cluster"]) for url, entry in stored.items()}
     truth = {d.url: d.family for d in corpus}
@@ -71,7 +72,7 @@ def test_bad_lines_are_rejected_with_reasons_and_the_rest_goes_through(
     bad = ('{"url": "ftp://x/y", "text": "abc"}', "{not json", '{"url": "https://a.example/x"}', '["a"]')
     statuses = _import(redis_client, tmp_path / "warc", _jsonl(tmp_path, corpus[:5], bad))
     assert statuses.count(INDEXED_OUTCOME) == 5 and statuses.count(REJECTED) == 4
-    reasons = sorted(r.reason for r in Ingestor(redis_client, KEYS, tmp_path).store.rejections())
+    reasons = sorted(r.reason for r in new_ingestor(redis_client, KEYS, tmp_path).store.rejections())
     assert reasons == ["bad_json", "bad_record", "bad_url", "no_content"]
 
 
@@ -80,7 +81,7 @@ def test_rerunning_every_ingest_changes_nothing(
 ) -> None:
     warc = tmp_path / "warc"
     _import(redis_client, warc, _jsonl(tmp_path, corpus[:30]))
-    ingestor = Ingestor(redis_client, KEYS, warc)
+    ingestor = new_ingestor(redis_client, KEYS, warc)
     before = dump(ingestor.store, ingestor.clusters)
     outcomes = [ingestor.ingest_capture(capture).status for capture in iter_documents(warc)]
     assert set(outcomes) == {UNCHANGED}
@@ -94,9 +95,10 @@ def test_jobs_of_documents_store_what_one_by_one_ingests_store(
     preparation raises is that document's error, not its predecessor's."""
     warc = tmp_path / "warc"
     _import(redis_client, warc, _jsonl(tmp_path, corpus[:30]))
-    one_by_one = dump(Ingestor(redis_client, KEYS, warc).store, Ingestor(redis_client, KEYS, warc).clusters)
+    opened = stores(redis_client, KEYS)
+    one_by_one = dump(opened.documents, opened.clusters)
     redis_client.flushall()
-    ingestor, captures = Ingestor(redis_client, KEYS, warc), list(iter_documents(warc))
+    ingestor, captures = new_ingestor(redis_client, KEYS, warc), list(iter_documents(warc))
     results = [r for lo in range(0, 30, 16) for r in ingestor.ingest_many(captures[lo : lo + 16])]
     assert {getattr(r, "status", r) for r in results} == {INDEXED_OUTCOME}
     assert dump(ingestor.store, ingestor.clusters) == one_by_one
@@ -115,9 +117,10 @@ def test_a_worker_reads_back_no_text_it_ingested_itself(
 ) -> None:
     warc = tmp_path / "warc"
     _import(redis_client, warc, _jsonl(tmp_path, corpus[:30]))
-    before = dump(Ingestor(redis_client, KEYS, warc).store, Ingestor(redis_client, KEYS, warc).clusters)
+    opened = stores(redis_client, KEYS)
+    before = dump(opened.documents, opened.clusters)
     redis_client.flushall()
-    ingestor, read = Ingestor(redis_client, KEYS, warc), []
+    ingestor, read = new_ingestor(redis_client, KEYS, warc), []
     norms = ingestor.store.norms
 
     def reading(doc_ids: list[str]) -> dict[str, tuple[str, NormalizedText]]:
@@ -136,10 +139,10 @@ def test_reindex_after_flushall_reproduces_clusters_and_alignments(
 ) -> None:
     warc = tmp_path / "warc"
     _import(redis_client, warc, _jsonl(tmp_path, corpus[:40]))
-    ingestor = Ingestor(redis_client, KEYS, warc)
+    ingestor = new_ingestor(redis_client, KEYS, warc)
     before = dump(ingestor.store, ingestor.clusters)
     redis_client.flushall()
-    rebuilt = Ingestor(redis_client, KEYS, warc)
+    rebuilt = new_ingestor(redis_client, KEYS, warc)
     for capture in iter_documents(warc):
         rebuilt.ingest_capture(capture)
     assert dump(rebuilt.store, rebuilt.clusters) == before
@@ -170,7 +173,7 @@ def test_a_cached_candidate_is_read_again_once_its_page_changed(
     redis_client: redis.Redis, tmp_path: Path, corpus: list[CorpusDoc]
 ) -> None:
     x, y = _two_templates(corpus)
-    ingestor = Ingestor(redis_client, KEYS, tmp_path / "warc")
+    ingestor = new_ingestor(redis_client, KEYS, tmp_path / "warc")
     archive = WarcArchive(tmp_path / "warc", "import")
     steps = [(x.url, x), (x.url + "?copy", x), (x.url, y), (y.url + "?copy", y)]
     for step, (url, doc) in enumerate(steps):
@@ -191,7 +194,7 @@ def test_a_page_whose_record_went_without_its_index_entries_is_indexed_again(
 ) -> None:
     """A forget cut short (the record deleted, the index entries not) leaves no stale match key."""
     x, y = _two_templates(corpus)
-    ingestor = Ingestor(redis_client, KEYS, tmp_path / "warc")
+    ingestor = new_ingestor(redis_client, KEYS, tmp_path / "warc")
     archive = WarcArchive(tmp_path / "warc", "import")
     outcomes = []
     for step, (url, doc) in enumerate([(x.url, x), (x.url, y), (x.url + "?copy", x)]):

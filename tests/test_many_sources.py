@@ -13,6 +13,7 @@ import redis
 from bench.latin_corpus import english_paragraphs
 from dedup.corpus import CorpusDoc, generate
 from dedup.provenance import trace
+from tests.engine_stack import stores
 from tests.web_data import KEYS, import_lines
 from workers.ingest import document_id
 from workers.store import Store
@@ -70,7 +71,7 @@ def test_a_document_reusing_ten_sources_is_traced_to_all_of_them(
     compound = "https://mix.example.com/ten.html"
     lines.append(_line(compound, "\n".join(body), day + timedelta(400)))
     assert set(import_lines(redis_client, tmp_path / "warc", lines, "ten")) == {"indexed"}
-    store = Store(redis_client, KEYS)
+    store = stores(redis_client, KEYS).documents
     found = {t.url: _found(store, compound, t.url, _passage(t)) for t in templates}
     assert all(share >= 0.9 for share in found.values()), found
 
@@ -91,7 +92,7 @@ def test_a_passage_identical_to_its_source_but_for_line_breaks_is_found(
     doc = "https://mix.example.com/broken.html"
     lines.append(_line(doc, "\n".join([unrelated[0].text, broken, unrelated[1].text]), day + timedelta(60)))
     assert set(import_lines(redis_client, tmp_path / "warc", lines, "broken")) == {"indexed"}
-    assert _found(Store(redis_client, KEYS), doc, source.url, passage) >= 0.9
+    assert _found(stores(redis_client, KEYS).documents, doc, source.url, passage) >= 0.9
 
 
 def test_english_passages_are_traced_whole_through_the_ingest(
@@ -111,7 +112,7 @@ def test_english_passages_are_traced_whole_through_the_ingest(
         _line("https://papers.example.org/other.html", "\n".join(paragraphs[5:]), day + timedelta(7)),
     ]
     assert set(import_lines(redis_client, tmp_path / "warc", lines, "english")) == {"indexed"}
-    store = Store(redis_client, KEYS)
+    store = stores(redis_client, KEYS).documents
     assert _found(store, "https://papers.example.org/copy.html", source, passage) >= 0.97
     assert _found(store, "https://zh.example.cn/page.html", source, passage) >= 0.97
     other = store.get(document_id("https://papers.example.org/other.html"))

@@ -12,8 +12,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from crawler.warc import WarcArchive
 from dedup.corpus import generate
 from dedup.records import Rejection
+from tests.engine_stack import new_ingestor
 from workers.imports import Importer
-from workers.ingest import Ingestor
 from workers.keys import Keys
 from workers.metrics import registry
 
@@ -36,7 +36,7 @@ def test_metrics_count_documents_clusters_outcomes_and_stages(
     lines = [json.dumps({"url": d.url, "text": d.noisy}) for d in docs] + ['{"url": "nope"}']
     path = tmp_path / "docs.jsonl"
     path.write_text("\n".join(lines), encoding="utf-8")
-    ingestor = Ingestor(redis_client, KEYS, tmp_path / "warc")
+    ingestor = new_ingestor(redis_client, KEYS, tmp_path / "warc")
     archive = WarcArchive(tmp_path / "warc", "import")
     for item in Importer(archive).jsonl(path):
         if isinstance(item, Rejection):

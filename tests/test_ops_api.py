@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from rq import Queue
 
 from tests.cli_process import clean_env, run_cli
+from tests.engine_stack import stores
 from tests.web_data import KEYS
 from workers.web import create_app
 
@@ -31,7 +32,7 @@ def test_api_lists_failed_jobs_and_acts_with_the_token(
 ) -> None:
     env = clean_env(REDIS_URL=redis_url, DEDUPCRAWL_HOME=str(tmp_path), DEDUPCRAWL_KEY_PREFIX=KEYS.prefix)
     job_id = _failed_job(redis_client, env)
-    client = TestClient(create_app(redis_client, KEYS, tmp_path / "warc", TOKEN))
+    client = TestClient(create_app(stores(redis_client, KEYS), tmp_path / "warc", TOKEN))
     ops = client.get("/api/ops").json()
     assert [j["id"] for j in ops["failed"]] == [job_id] and "no_such_module" in ops["failed"][0]["traceback"]
     assert {q["name"]: q["failed"] for q in ops["queues"]} == {"crawl": 0, "ingest": 1}

@@ -20,6 +20,7 @@ from rq import Queue, Worker
 
 from tests.browser import chromium, served
 from tests.cli_process import clean_env
+from tests.engine_stack import stores
 from tests.test_web_browser import ARTIFACTS
 from tests.web_data import KEYS, build
 from workers.redis_server import ServerInfo
@@ -37,7 +38,7 @@ def site(redis_server: ServerInfo, tmp_path: Path) -> Iterator[tuple[str, redis.
     connection = redis.Redis.from_url(redis_server.url)
     connection.flushall()
     build(connection, tmp_path / "warc", n_docs=12)  # documents, removals and a rejection to list
-    with served(create_app(connection, KEYS, tmp_path / "warc", TOKEN, SITES)) as base:
+    with served(create_app(stores(connection, KEYS), tmp_path / "warc", TOKEN, SITES)) as base:
         yield base, connection
     connection.close()
 

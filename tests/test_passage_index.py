@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import redis
 
 from dedup.corpus import generate
 from dedup.normalize import normalize_text
+from tests.engine_stack import ENGINE
 from tests.plain_norm import plain_norm
 from workers.keys import Keys
 from workers.passage_index import PassageIndex
@@ -19,7 +22,7 @@ def _corpus() -> tuple[list[str], list[str]]:
 
 
 def test_a_speech_reusing_two_paragraphs_finds_its_template(redis_client: redis.Redis) -> None:
-    index = PassageIndex(redis_client, KEYS)
+    index = PassageIndex(redis_client, KEYS, ENGINE.winnow, ENGINE.sharing)
     ids, texts = _corpus()
     for doc_id, text in zip(ids[:8], texts[:8], strict=True):
         index.add_and_query(doc_id, normalize_text(text, doc_id))
@@ -32,7 +35,7 @@ def test_a_speech_reusing_two_paragraphs_finds_its_template(redis_client: redis.
 
 
 def test_insert_then_query_is_symmetric_and_idempotent(redis_client: redis.Redis) -> None:
-    index = PassageIndex(redis_client, KEYS)
+    index = PassageIndex(redis_client, KEYS, ENGINE.winnow, ENGINE.sharing)
     _, texts = _corpus()
     a, b = normalize_text(texts[0], "a"), normalize_text(texts[0] + "\n" + texts[1], "b")
     assert index.add_and_query("a", a) == []
@@ -46,7 +49,7 @@ def test_insert_then_query_is_symmetric_and_idempotent(redis_client: redis.Redis
 
 
 def test_changed_text_replaces_old_fingerprints_and_remove_forgets(redis_client: redis.Redis) -> None:
-    index = PassageIndex(redis_client, KEYS)
+    index = PassageIndex(redis_client, KEYS, ENGINE.winnow, ENGINE.sharing)
     _, texts = _corpus()
     old_a, b = normalize_text(texts[0], "a"), normalize_text(texts[1], "b")
     index.add_and_query("a", old_a)
@@ -60,7 +63,7 @@ def test_changed_text_replaces_old_fingerprints_and_remove_forgets(redis_client:
 
 
 def test_fingerprints_in_too_many_documents_are_ignored(redis_client: redis.Redis) -> None:
-    index = PassageIndex(redis_client, KEYS, max_docs=3)
+    index = PassageIndex(redis_client, KEYS, ENGINE.winnow, replace(ENGINE.sharing, max_docs=3))
     _, texts = _corpus()
     common = normalize_text(texts[5], "x")
     results = [index.add_and_query(f"d{i}", common) for i in range(5)]
@@ -70,7 +73,7 @@ def test_fingerprints_in_too_many_documents_are_ignored(redis_client: redis.Redi
 
 
 def test_keys_carry_the_fingerprint_scheme_version(redis_client: redis.Redis) -> None:
-    index = PassageIndex(redis_client, KEYS)
+    index = PassageIndex(redis_client, KEYS, ENGINE.winnow, ENGINE.sharing)
     _, texts = _corpus()
     index.add_and_query("a", normalize_text(texts[0], "a"))
     names = set(redis_client.scan_iter("t:pass:*"))  # shard suffixes are bytes
@@ -79,7 +82,7 @@ def test_keys_carry_the_fingerprint_scheme_version(redis_client: redis.Redis) ->
 
 
 def test_a_text_too_short_for_a_fingerprint_is_indexed_as_nothing(redis_client: redis.Redis) -> None:
-    index = PassageIndex(redis_client, KEYS)
+    index = PassageIndex(redis_client, KEYS, ENGINE.winnow, ENGINE.sharing)
     short = plain_norm("召开。", "short")
     assert index.fingerprints(short) == []
     assert index.add_and_query("short", short) == []

@@ -17,7 +17,8 @@ import redis
 from dedup.clusters import MemoryClusterer
 from dedup.fingerprint import Fingerprint
 from tests.engine_corpus import FP_ID, corpus, partition
-from workers.cluster_store import ClusterConfig, ClusterStore
+from tests.engine_stack import cluster_config
+from workers.cluster_store import ClusterStore
 from workers.keys import Keys
 
 WORKERS = 3
@@ -26,7 +27,7 @@ Item = tuple[Fingerprint, date | None, int]
 
 def ingest(url: str, items: list[Item], barrier: Any) -> None:
     connection = redis.Redis.from_url(url)
-    store = ClusterStore(connection, Keys("race"), ClusterConfig(FP_ID))
+    store = ClusterStore(connection, Keys("race"), cluster_config(FP_ID))
     barrier.wait(timeout=60)
     for fp, published, length in items:
         store.assign(fp, published, length)
@@ -69,7 +70,7 @@ def test_concurrent_ingest_equals_a_sequential_run(redis_client: redis.Redis, re
     sequential = MemoryClusterer(FP_ID)
     for fp, published, length in items:
         sequential.assign(fp, published, length)
-    store = ClusterStore(redis_client, Keys("race"), ClusterConfig(FP_ID))
+    store = ClusterStore(redis_client, Keys("race"), cluster_config(FP_ID))
     labels = check_consistent(store, [fp.doc_id for fp, _, _ in items])
     assert partition(labels) == partition(sequential.labels())
     assert max(len(g) for g in partition(labels)) >= 5
@@ -87,7 +88,7 @@ def test_one_family_hammered_by_all_workers(redis_client: redis.Redis, redis_url
         for i in range(90)
     ]
     run_workers(redis_url, [twins[k::WORKERS] for k in range(WORKERS)])
-    store = ClusterStore(redis_client, Keys("race"), ClusterConfig(FP_ID))
+    store = ClusterStore(redis_client, Keys("race"), cluster_config(FP_ID))
     labels = check_consistent(store, [t[0].doc_id for t in twins])
     assert len(set(labels.values())) == 1
     info = store.cluster(next(iter(labels.values())))

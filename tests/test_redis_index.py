@@ -15,6 +15,7 @@ from dedup.fingerprint import Fingerprint
 from dedup.lsh import LSHParams, MemoryLSHIndex
 from dedup.verify import compact
 from tests.engine_corpus import FP_ID, corpus
+from tests.engine_stack import lsh_index
 from tests.redis_contents import contents
 from workers.keys import Keys
 from workers.lsh_index import RedisLSHIndex
@@ -22,7 +23,7 @@ from workers.lsh_index import RedisLSHIndex
 
 def test_same_candidates_as_the_memory_index(redis_client: redis.Redis) -> None:
     docs = corpus()
-    ours, reference = RedisLSHIndex(redis_client, Keys("t"), FP_ID), MemoryLSHIndex(FP_ID)
+    ours, reference = lsh_index(redis_client, Keys("t"), FP_ID), MemoryLSHIndex(FP_ID)
     for _, fp in docs:
         assert ours.add(fp) == reference.add(fp)
     assert sum(len(ours.add(fp)) for _, fp in docs) > len(docs) // 2  # families do collide
@@ -30,7 +31,7 @@ def test_same_candidates_as_the_memory_index(redis_client: redis.Redis) -> None:
 
 def test_re_adding_changes_nothing(redis_client: redis.Redis) -> None:
     docs = corpus()[:80]
-    index = RedisLSHIndex(redis_client, Keys("t"), FP_ID)
+    index = lsh_index(redis_client, Keys("t"), FP_ID)
     first = [index.add(fp) for _, fp in docs]
     snapshot = contents(redis_client)
     second = [index.add(fp) for _, fp in reversed(docs)][::-1]
@@ -40,7 +41,7 @@ def test_re_adding_changes_nothing(redis_client: redis.Redis) -> None:
 
 def test_remove_then_re_add_with_new_text(redis_client: redis.Redis) -> None:
     (_, a), (_, b) = corpus()[:2]
-    index = RedisLSHIndex(redis_client, Keys("t"), FP_ID)
+    index = lsh_index(redis_client, Keys("t"), FP_ID)
     twin = Fingerprint("twin", a.fingerprint_id, a.signature, a.shingle_count, a.key_hash)
     index.add(a)
     assert [c.doc_id for c in index.add(twin)] == [a.doc_id]
@@ -54,16 +55,16 @@ def test_remove_then_re_add_with_new_text(redis_client: redis.Redis) -> None:
 def test_fingerprint_ids_and_layouts_never_mix(redis_client: redis.Redis) -> None:
     (_, a), _ = corpus()[:2]
     other_id = Fingerprint("other", "c5m128s1a32-n2", a.signature, a.shingle_count, a.key_hash)
-    RedisLSHIndex(redis_client, Keys("t"), FP_ID).add(a)
-    assert RedisLSHIndex(redis_client, Keys("t"), other_id.fingerprint_id).add(other_id) == []
+    lsh_index(redis_client, Keys("t"), FP_ID).add(a)
+    assert lsh_index(redis_client, Keys("t"), other_id.fingerprint_id).add(other_id) == []
     twin = Fingerprint("twin", a.fingerprint_id, a.signature, a.shingle_count, a.key_hash)
-    assert RedisLSHIndex(redis_client, Keys("t"), FP_ID, LSHParams(25, 5)).add(twin) == []
-    assert RedisLSHIndex(redis_client, Keys("t"), FP_ID).add(twin)[0].doc_id == a.doc_id
+    assert lsh_index(redis_client, Keys("t"), FP_ID, LSHParams(25, 5)).add(twin) == []
+    assert lsh_index(redis_client, Keys("t"), FP_ID).add(twin)[0].doc_id == a.doc_id
 
 
 def test_names_of_every_length_come_back(redis_client: redis.Redis) -> None:
     (_, a), _ = corpus()[:2]
-    index = RedisLSHIndex(redis_client, Keys("t"), FP_ID)
+    index = lsh_index(redis_client, Keys("t"), FP_ID)
     names = ["", "x" * 22, "x" * 23, "y" * 24, "ü" * 12, "z" * 300]  # 0, 22, 23, 24, 24, 300 bytes
     for name in names:
         index.add(Fingerprint(name, a.fingerprint_id, a.signature, a.shingle_count, a.key_hash))
@@ -79,7 +80,7 @@ def test_names_of_every_length_come_back(redis_client: redis.Redis) -> None:
 def test_candidates_carry_signature_and_count(redis_client: redis.Redis) -> None:
     (_, a), _ = corpus()[:2]
     twin = Fingerprint("twin", a.fingerprint_id, a.signature, a.shingle_count, a.key_hash)
-    index = RedisLSHIndex(redis_client, Keys("t"), FP_ID)
+    index = lsh_index(redis_client, Keys("t"), FP_ID)
     index.add(a)
     (found,) = index.add(twin)
     assert found.shingle_count == a.shingle_count
@@ -88,7 +89,7 @@ def test_candidates_carry_signature_and_count(redis_client: redis.Redis) -> None
 
 def test_add_many_inserts_all_before_querying_any(redis_client: redis.Redis) -> None:
     docs = [fp for _, fp in corpus()]
-    index, reference = RedisLSHIndex(redis_client, Keys("t"), FP_ID), MemoryLSHIndex(FP_ID)
+    index, reference = lsh_index(redis_client, Keys("t"), FP_ID), MemoryLSHIndex(FP_ID)
     for start in range(0, len(docs), 64):
         batch = docs[start : start + 64]
         got = index.add_many(batch)
@@ -149,7 +150,7 @@ def test_shards_split_as_it_grows_and_nothing_is_lost(
     ]
     rng.shuffle(docs)
     keys = Keys(f"split{next(_namespaces)}")
-    index = RedisLSHIndex(redis_client, keys, FP_ID, band_entries=band_entries, id_entries=id_entries)
+    index = lsh_index(redis_client, keys, FP_ID, band_entries=band_entries, id_entries=id_entries)
     reference = MemoryLSHIndex(FP_ID)
     for start in range(0, len(docs), batch):
         part = docs[start : start + batch]
@@ -173,7 +174,7 @@ def test_shards_of_thousands_of_entries_split(redis_client: redis.Redis) -> None
     docs = [Fingerprint(f"r{i}", FP_ID, values.tobytes(), 50, "") for i, values in enumerate(signatures)]
     docs += [Fingerprint(f"again{i}", FP_ID, docs[i * 37].signature, 50, "") for i in range(40)]
     params = LSHParams(2, 3)
-    index = RedisLSHIndex(redis_client, Keys("big"), FP_ID, params, band_entries=1_100)
+    index = lsh_index(redis_client, Keys("big"), FP_ID, params, band_entries=1_100)
     reference = MemoryLSHIndex(FP_ID, params)
     for start in range(0, len(docs), 200):
         part = docs[start : start + 200]

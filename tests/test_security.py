@@ -32,10 +32,10 @@ from crawler.config import load_sites
 from crawler.errors import RefusedRequest, SitesConfigError
 from dedup.corpus import generate
 from tests.cli_process import clean_env, run_cli
+from tests.engine_stack import new_ingestor, stores
 from tests.web_data import KEYS, import_lines
 from workers.crawls import CRAWL_LOCK_TTL_S
 from workers.fixture_web.process import FixtureServer
-from workers.ingest import Ingestor
 from workers.keys import Keys
 from workers.redis_server import RedisServer, ServerInfo, stop_process
 from workers.store import Store
@@ -85,13 +85,13 @@ def hostile(redis_server: ServerInfo, tmp_path_factory: pytest.TempPathFactory) 
     connection.flushall()
     warc = tmp_path_factory.mktemp("security") / "warc"
     assert import_lines(connection, warc, _hostile_lines(), "hostile") == ["indexed", "indexed", "rejected"]
-    ingestor = Ingestor(connection, KEYS, warc)
+    ingestor = new_ingestor(connection, KEYS, warc)
     store = ingestor.store
     docs = [d for d in store.get_many(store.document_ids()) if d]
     # a record's cluster id is the one it joined; the live one is read through the union-find
     clusters = {ingestor.clusters.cluster_of(d.doc_id) for d in docs}
     assert len(clusters) == 1
-    client = TestClient(create_app(connection, KEYS, warc, TOKEN, ROOT / "examples" / "sites.toml"))
+    client = TestClient(create_app(stores(connection, KEYS), warc, TOKEN, ROOT / "examples" / "sites.toml"))
     yield Hostile(client, store, [d.doc_id for d in docs], clusters.pop() or "")
     connection.close()
 
@@ -364,7 +364,7 @@ SECURITY_HEADERS = ("content-security-policy", "x-content-type-options", "referr
 
 
 def _web(connection: redis.Redis, tmp_path: Path) -> TestClient:
-    app = create_app(connection, KEYS, tmp_path / "warc", TOKEN)
+    app = create_app(stores(connection, KEYS), tmp_path / "warc", TOKEN)
 
     def boom() -> None:
         raise RuntimeError(f"failed reading {tmp_path}")  # a detail that must not reach the client

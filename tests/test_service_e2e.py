@@ -21,6 +21,7 @@ from dedup.corpus import CorpusDoc, generate
 from dedup.provenance import trace
 from tests.cli_process import clean_env, run_cli
 from tests.crawl_runs import crawl_and_drain
+from tests.engine_stack import new_ingestor
 from tests.store_dump import dump
 from workers.ingest import UNCHANGED, Ingestor
 from workers.keys import Keys
@@ -40,7 +41,7 @@ class Service:
     corpus: dict[str, CorpusDoc]
 
     def ingestor(self, prefix: str = "e2e") -> Ingestor:
-        return Ingestor(self.connection, Keys(prefix), self.home / "warc")
+        return new_ingestor(self.connection, Keys(prefix), self.home / "warc")
 
 
 @pytest.fixture(scope="module")
@@ -116,7 +117,7 @@ def test_warc_and_jsonl_imports_cluster_like_the_crawl(service: Service, tmp_pat
         env = {**service.env, "DEDUPCRAWL_HOME": str(home), "DEDUPCRAWL_KEY_PREFIX": prefix}
         result = run_cli("import", str(source), "--json", env=env)
         assert result.returncode == 0, result.stderr
-        imported = Ingestor(service.connection, Keys(prefix), home / "warc")
+        imported = new_ingestor(service.connection, Keys(prefix), home / "warc")
         assert _clusters(dump(imported.store, imported.clusters)) == expected, prefix
 
 
@@ -125,7 +126,7 @@ def test_reindex_after_flush_reproduces_clusters_and_alignments(service: Service
     shutil.copytree(service.home / "warc", home / "warc")
     env = {**service.env, "DEDUPCRAWL_HOME": str(home), "DEDUPCRAWL_KEY_PREFIX": "ri"}
     assert run_cli("reindex", "--json", env=env).returncode == 0
-    first = Ingestor(service.connection, Keys("ri"), home / "warc")
+    first = new_ingestor(service.connection, Keys("ri"), home / "warc")
     before = dump(first.store, first.clusters)
     for key in service.connection.scan_iter(match="ri:*"):
         service.connection.delete(key)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import socket
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from tests.cli_process import clean_env, run_cli
 from workers.errors import SettingsError
-from workers.settings import load_settings
+from workers.settings import ENGINE, load_settings
 
 
 def test_defaults_resolve_under_home(tmp_path: Path) -> None:
@@ -17,6 +18,12 @@ def test_defaults_resolve_under_home(tmp_path: Path) -> None:
     assert settings.home == (tmp_path / "h").resolve()
     assert settings.redis_dir == settings.home / "redis"
     assert settings.embedded and settings.key_prefix == "dc"
+    assert settings.engine == ENGINE and settings.engine.cached_candidates == 256
+
+
+def test_only_the_cache_size_of_the_engine_comes_from_the_environment(tmp_path: Path) -> None:
+    settings = load_settings({"DEDUPCRAWL_HOME": str(tmp_path), "DEDUPCRAWL_CACHED_CANDIDATES": "0"})
+    assert settings.engine == replace(ENGINE, cached_candidates=0)
 
 
 @pytest.mark.parametrize(
@@ -29,6 +36,8 @@ def test_defaults_resolve_under_home(tmp_path: Path) -> None:
         ({"DEDUPCRAWL_WEB_PORT": "web"}, "DEDUPCRAWL_WEB_PORT"),
         ({"DEDUPCRAWL_KEY_PREFIX": "a:b"}, "DEDUPCRAWL_KEY_PREFIX"),
         ({"DEDUPCRAWL_LOG_LEVEL": "LOUD"}, "DEDUPCRAWL_LOG_LEVEL"),
+        ({"DEDUPCRAWL_CACHED_CANDIDATES": "-1"}, "DEDUPCRAWL_CACHED_CANDIDATES"),
+        ({"DEDUPCRAWL_CACHED_CANDIDATES": "many"}, "DEDUPCRAWL_CACHED_CANDIDATES"),
     ],
 )
 def test_bad_values_name_the_setting(tmp_path: Path, env: dict[str, str], setting: str) -> None:

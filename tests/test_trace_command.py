@@ -13,12 +13,12 @@ from crawler.warc import WarcArchive
 from dedup.corpus import CorpusDoc, generate
 from dedup.records import Rejection
 from tests.cli_process import clean_env, run_cli
+from tests.engine_stack import new_ingestor, stores
 from workers.cli import app
 from workers.exit_codes import ExitCode
 from workers.imports import Importer
-from workers.ingest import Ingestor, document_id
+from workers.ingest import document_id
 from workers.keys import Keys
-from workers.store import Store
 
 runner = CliRunner()
 PREFIX = "t"
@@ -33,7 +33,7 @@ def ingested(redis_client: redis.Redis, tmp_path: Path) -> list[CorpusDoc]:
         for d in docs
     ]
     path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
-    ingestor = Ingestor(redis_client, Keys(PREFIX), tmp_path / "warc")
+    ingestor = new_ingestor(redis_client, Keys(PREFIX), tmp_path / "warc")
     archive = WarcArchive(tmp_path / "warc", "import")
     for item in Importer(archive).jsonl(path):
         assert not isinstance(item, Rejection)
@@ -90,7 +90,7 @@ def test_template_json_has_slots_with_member_values(
     ingested: list[CorpusDoc], redis_client: redis.Redis, redis_url: str, tmp_path: Path
 ) -> None:
     doc = _variant(ingested)
-    stored = Store(redis_client, Keys(PREFIX)).get(document_id(doc.url))
+    stored = stores(redis_client, Keys(PREFIX)).documents.get(document_id(doc.url))
     assert stored and stored.cluster_id
     result = runner.invoke(app, ["template", stored.cluster_id, "--json"], env=_env(redis_url, tmp_path))
     assert result.exit_code == 0, result.output

@@ -12,6 +12,7 @@ import pytest
 import redis
 
 from dedup.corpus import CorpusDoc, generate
+from tests.engine_stack import stores
 from tests.fault_rig import consistency_problems
 from tests.ingest_rig import IngestRig
 from workers.export import Exporter
@@ -149,7 +150,7 @@ def test_a_deleted_document_stays_deleted_through_reindex_and_comes_back_when_im
 
 
 def _since(rig: IngestRig, cursor: int) -> list[dict[str, object]]:
-    exporter = Exporter(rig.connection, rig.keys, rig.ingestor.config.fingerprint_id)
+    exporter = Exporter(stores(rig.connection, rig.keys, rig.ingestor.config))
     return [asdict(r) for r in exporter.export(cursor).records]
 
 

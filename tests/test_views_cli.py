@@ -15,9 +15,9 @@ from typer.testing import CliRunner
 from dedup.corpus import generate
 from dedup.provenance import trace
 from tests.cli_process import clean_env
+from tests.engine_stack import new_ingestor
 from tests.web_data import KEYS, build, corpus_lines, import_lines
 from workers.cli import app
-from workers.ingest import Ingestor
 from workers.ports import free_port
 from workers.store import Store
 
@@ -29,7 +29,7 @@ def _invoke(env: dict[str, str], *args: str) -> tuple[int, str]:
 
 def test_clusters_and_show(redis_client: redis.Redis, redis_url: str, tmp_path: Path) -> None:
     import_lines(redis_client, tmp_path / "warc", corpus_lines(generate(24, seed=6)), "one")
-    clusters = Ingestor(redis_client, KEYS, tmp_path / "warc").clusters
+    clusters = new_ingestor(redis_client, KEYS, tmp_path / "warc").clusters
     env = clean_env(REDIS_URL=redis_url, DEDUPCRAWL_KEY_PREFIX=KEYS.prefix, DEDUPCRAWL_HOME=str(tmp_path),
                     COLUMNS="80")
 
@@ -70,7 +70,7 @@ def _fresh_reuse(store: Store, doc_id: str) -> float:
 
 def test_clusters_filters_and_columns(redis_client: redis.Redis, redis_url: str, tmp_path: Path) -> None:
     build(redis_client, tmp_path / "warc", n_docs=40)
-    ingestor = Ingestor(redis_client, KEYS, tmp_path / "warc")
+    ingestor = new_ingestor(redis_client, KEYS, tmp_path / "warc")
     env = clean_env(REDIS_URL=redis_url, DEDUPCRAWL_KEY_PREFIX=KEYS.prefix, DEDUPCRAWL_HOME=str(tmp_path),
                     COLUMNS="160")
     reps = {}

@@ -22,9 +22,9 @@ from crawler.warc import read_page
 from dedup.align import align
 from dedup.provenance import trace
 from dedup.records import Page
+from tests.engine_stack import ENGINE, new_ingestor, stores
 from tests.web_data import HOSTILE_TITLE, HOSTILE_URL, KEYS, build, touching_spans
 from workers.cluster_store import ClusterStore
-from workers.ingest import IngestConfig, Ingestor
 from workers.queues import CRAWL
 from workers.redis_server import ServerInfo
 from workers.store import Store
@@ -52,8 +52,8 @@ def demo(redis_server: ServerInfo, tmp_path_factory: pytest.TempPathFactory) -> 
     connection.flushall()
     warc = tmp_path_factory.mktemp("web") / "warc"
     build(connection, warc, n_docs=40)
-    ingestor = Ingestor(connection, KEYS, warc)
-    client = TestClient(create_app(connection, KEYS, warc, TOKEN, SITES))
+    ingestor = new_ingestor(connection, KEYS, warc)
+    client = TestClient(create_app(stores(connection, KEYS), warc, TOKEN, SITES))
     yield Demo(connection, warc, ingestor.store, ingestor.clusters, client)
     connection.close()
 
@@ -62,8 +62,8 @@ def demo(redis_server: ServerInfo, tmp_path_factory: pytest.TempPathFactory) -> 
 def fresh(redis_client: redis.Redis, tmp_path: Path) -> Demo:
     """A private store for tests that change state."""
     build(redis_client, tmp_path / "warc", n_docs=16, seed=3)
-    ingestor = Ingestor(redis_client, KEYS, tmp_path / "warc")
-    client = TestClient(create_app(redis_client, KEYS, tmp_path / "warc", TOKEN, SITES))
+    ingestor = new_ingestor(redis_client, KEYS, tmp_path / "warc")
+    client = TestClient(create_app(stores(redis_client, KEYS), tmp_path / "warc", TOKEN, SITES))
     return Demo(redis_client, tmp_path / "warc", ingestor.store, ingestor.clusters, client)
 
 
@@ -171,7 +171,7 @@ def test_a_pair_never_aligned_is_aligned_for_the_comparison(demo: Demo) -> None:
     doc, other, expected = next(
         (a, b, found) for a in docs for b in docs
         if a is not b and not any(w.doc_id == b.doc_id for w, _ in demo.store.alignments(a.doc_id))
-        and (found := align(a.norm(), b.norm(), IngestConfig().align))
+        and (found := align(a.norm(), b.norm(), ENGINE.align))
     )
     doc_id, other_id = doc.doc_id, other.doc_id
     view = demo.client.get(f"/api/documents/{doc_id}/compare/{other_id}").json()
@@ -302,7 +302,7 @@ def test_the_clusters_list_costs_a_few_round_trips_however_many_rows(
         original(self, command, check_health)
 
     monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command", counted)
-    catalog = Catalog(demo.connection, KEYS, IngestConfig().fingerprint_id)
+    catalog = Catalog(stores(demo.connection, KEYS))
     costs = {}
     for name, query in {
         "size page": ClusterQuery(min_size=1, per_page=2),
@@ -449,7 +449,7 @@ def test_enqueue_crawl_needs_the_token(fresh: Demo) -> None:
 
 
 def test_without_a_token_configured_nothing_changes(fresh: Demo) -> None:
-    readonly = TestClient(create_app(fresh.connection, KEYS, fresh.warc, None, None))
+    readonly = TestClient(create_app(stores(fresh.connection, KEYS), fresh.warc, None, None))
     doc_id = fresh.store.document_ids()[0]
     anything = {"Authorization": "Bearer "}
     assert readonly.delete(f"/api/documents/{doc_id}", headers=anything).status_code == 401
@@ -498,7 +498,7 @@ def test_dashboard_shows_crawl_runs_and_largest_clusters(fresh: Demo) -> None:
 def test_a_failure_is_a_500_page_for_html_and_json_for_the_api(fresh: Demo) -> None:
     doc_id = fresh.store.document_ids()[0]
     fresh.connection.hdel(KEYS.doc(doc_id), "display_z")  # a record the read side cannot decode
-    app = create_app(fresh.connection, KEYS, fresh.warc, TOKEN, SITES)
+    app = create_app(stores(fresh.connection, KEYS), fresh.warc, TOKEN, SITES)
     client = TestClient(app, raise_server_exceptions=False)
     page = client.get(f"/documents/{doc_id}")
     assert page.status_code == 500 and page.headers["content-type"].startswith("text/html")

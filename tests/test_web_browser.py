@@ -14,6 +14,7 @@ from playwright.sync_api import Browser, Page
 
 from dedup.provenance import trace
 from tests.browser import chromium, served
+from tests.engine_stack import new_ingestor, stores
 from tests.web_data import HOSTILE_TITLE, HOSTILE_URL, KEYS, build
 from workers.ingest import Ingestor
 from workers.redis_server import ServerInfo
@@ -31,8 +32,8 @@ def site(
     connection.flushall()
     warc = tmp_path_factory.mktemp("browser") / "warc"
     build(connection, warc, n_docs=40)
-    with served(create_app(connection, KEYS, warc, None)) as base:
-        yield base, Ingestor(connection, KEYS, warc)
+    with served(create_app(stores(connection, KEYS), warc, None)) as base:
+        yield base, new_ingestor(connection, KEYS, warc)
     connection.close()
 
 

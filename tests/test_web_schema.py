@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 
+from tests.engine_stack import stores
 from tests.web_data import KEYS, build
 from workers.redis_server import ServerInfo
 from workers.web import create_app
@@ -29,7 +30,7 @@ def api_schema(
     connection.flushall()
     warc = tmp_path_factory.mktemp("schema") / "warc"
     build(connection, warc, n_docs=20, seed=9)
-    app = create_app(connection, KEYS, warc, "schema-token", SITES)
+    app = create_app(stores(connection, KEYS), warc, "schema-token", SITES)
     yield schemathesis.openapi.from_asgi("/openapi.json", app)
     connection.close()
 

@@ -13,8 +13,8 @@ import redis
 from crawler.warc import WarcArchive
 from dedup.corpus import CorpusDoc, generate
 from dedup.records import Rejection
+from tests.engine_stack import new_ingestor
 from workers.imports import Importer
-from workers.ingest import Ingestor
 from workers.keys import Keys
 
 KEYS = Keys("t")
@@ -48,7 +48,7 @@ def import_lines(connection: redis.Redis, warc_dir: Path, lines: list[str], name
     """Ingest JSON Lines through Importer + Ingestor; returns the outcome statuses."""
     path = warc_dir.parent / f"{name}.jsonl"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    ingestor = Ingestor(connection, KEYS, warc_dir)
+    ingestor = new_ingestor(connection, KEYS, warc_dir)
     archive = WarcArchive(warc_dir, name)
     statuses = []
     for item in Importer(archive).jsonl(path):

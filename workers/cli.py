@@ -21,6 +21,7 @@ from workers.commands import export as export_commands
 from workers.commands import serve as serve_commands
 from workers.commands import trace as trace_commands
 from workers.commands import views as view_commands
+from workers.commands.loaded import LoadedSettings
 from workers.commands.verbosity import Verbosity, choose
 from workers.errors import NotFound, RedisUnavailable, ServiceError
 from workers.exit_codes import ExitCode
@@ -78,6 +79,7 @@ def _show_version(wanted: bool) -> None:
 
 @app.callback()
 def options(
+    ctx: typer.Context,
     version: bool = typer.Option(
         False, "--version", callback=_show_version, is_eager=True, help="Print the version and exit."
     ),
@@ -88,6 +90,7 @@ def options(
     if verbose and quiet:
         raise typer.BadParameter("-v and -q exclude each other")
     choose(Verbosity.VERBOSE if verbose else Verbosity.QUIET if quiet else Verbosity.NORMAL)
+    ctx.obj = LoadedSettings()  # the one load of this process's settings, on first use
 
 
 def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:

@@ -24,8 +24,8 @@ from redis.typing import EncodableT
 from dedup.clusters import ClusterAssignment, verify_candidates
 from dedup.errors import ConfigError
 from dedup.fingerprint import Fingerprint
-from dedup.lsh import DEFAULT_PARAMS, Candidate, LSHParams
-from dedup.verify import DEFAULT_RULE, Edge, EdgeRule, compact
+from dedup.lsh import Candidate, LSHParams
+from dedup.verify import Edge, EdgeRule, compact
 from workers.direct_connection import Call, LuaScript, run_call
 from workers.errors import ConcurrentChange
 from workers.keys import Keys
@@ -37,9 +37,12 @@ RULES = "cluster_rules.lua"  # the representative and cluster id rules, shared b
 
 @dataclass(frozen=True, slots=True)
 class ClusterConfig:
+    """The engine parameters of a cluster store (workers.store_set.cluster_config builds it)."""
+
     fingerprint_id: str
-    lsh: LSHParams = DEFAULT_PARAMS
-    rule: EdgeRule = DEFAULT_RULE
+    lsh: LSHParams
+    rule: EdgeRule
+    num_perm: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +91,7 @@ class ClusterStore:
         self.connection = connection
         self.keys = keys
         self.config = config
-        self.index = RedisLSHIndex(connection, keys, config.fingerprint_id, config.lsh)
+        self.index = RedisLSHIndex(connection, keys, config.fingerprint_id, config.lsh, config.num_perm)
         self.base = keys.union_find(config.fingerprint_id)
         self._claim = LuaScript(connection, "cluster_claim.lua")
         self._merge = LuaScript(connection, "cluster_merge.lua", RULES)

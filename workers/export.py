@@ -20,13 +20,12 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-import redis
 
 from dedup.provenance import Trace
 from workers.cluster_store import ClusterInfo
 from workers.errors import ServiceError
-from workers.keys import Keys
 from workers.store import INDEXED, StoredDocument
+from workers.store_set import Stores
 from workers.web.catalog import Catalog, text_of
 from workers.web.document_view import versions
 
@@ -83,10 +82,10 @@ SCHEMA = pa.schema([
 
 
 class Exporter:
-    def __init__(self, connection: redis.Redis, keys: Keys, fingerprint_id: str) -> None:
-        self.connection = connection
-        self.keys = keys
-        self.catalog = Catalog(connection, keys, fingerprint_id)
+    def __init__(self, stores: Stores) -> None:
+        self.connection = stores.connection
+        self.keys = stores.keys
+        self.catalog = Catalog(stores)
 
     def export(self, since: int | None = None) -> ExportBatch:
         """Every unique that changed after `since` (all of them with None), and the new cursor."""

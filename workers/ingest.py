@@ -13,21 +13,18 @@ import functools
 import hashlib
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-import redis
 from rq.timeouts import JobTimeoutException
 
 from crawler.capture import CaptureRef, DocumentCapture
 from crawler.errors import WarcReadError
 from crawler.warc import read_page
 from dedup.align import (
-    DEFAULT_ALIGN,
-    AlignConfig,
     Alignment,
     KeyIndex,
     align_many,
@@ -37,20 +34,20 @@ from dedup.align import (
 from dedup.dates import GIVEN, DateEvidence, UntrustedDate, choose
 from dedup.errors import Rejected
 from dedup.extract import extract
-from dedup.fingerprint import Fingerprint, FingerprintConfig, fingerprint
-from dedup.normalize import DEFAULT_NORM, NormConfig, join_pages, normalize
+from dedup.fingerprint import Fingerprint, fingerprint
+from dedup.normalize import join_pages, normalize
 from dedup.provenance import Witness, trace
 from dedup.records import Extraction, NormalizedText, Page, Rejection
 from dedup.verify import Edge
 from workers.candidate_cache import CandidateCache
-from workers.cluster_store import ClusterConfig, ClusterStore, Verified, claimed
+from workers.cluster_store import Verified, claimed
 from workers.direct_connection import Call, round_trip, run_call
 from workers.errors import ConcurrentChange
 from workers.handoff import ingest_job_id
 from workers.imports import IMPORT_RECORD, ImportRecord
-from workers.keys import Keys, url_hash
-from workers.passage_index import PassageIndex
-from workers.store import Saved, Store, StoredDocument
+from workers.keys import url_hash
+from workers.store import Saved, StoredDocument
+from workers.store_set import Stores
 from workers.transitions import DocumentIndexes
 
 INDEXED_OUTCOME, UNCHANGED, REJECTED, DELETED = "indexed", "unchanged", "rejected", "deleted"
@@ -60,21 +57,6 @@ _WARM_UP_PAGE = (
     + "同志們：今天我們召開全市2019年度教育工作會議，主要任務是回顧總結(zǒng jié)工作。" * 12
     + "</p></article></body></html>"
 ).encode()
-
-
-@dataclass(frozen=True, slots=True)
-class IngestConfig:
-    norm: NormConfig = DEFAULT_NORM
-    fingerprint: FingerprintConfig = field(default_factory=FingerprintConfig)
-    align: AlignConfig = DEFAULT_ALIGN
-    # aligned against: the earliest verified neighbours, plus every document sharing passages
-    # (workers.passage_index: the work is bounded by how many documents hold a fingerprint)
-    cluster_candidates: int = 20
-    cached_candidates: int = 256  # prepared candidate texts a worker process keeps (~100 KB each)
-
-    @property
-    def fingerprint_id(self) -> str:
-        return self.fingerprint.id(self.norm.version)
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,18 +153,12 @@ class Prepared:
 
 
 class Ingestor:
-    def __init__(
-        self,
-        connection: redis.Redis,
-        keys: Keys,
-        warc_dir: Path,
-        config: IngestConfig | None = None,
-    ) -> None:
-        self.config = config or IngestConfig()
-        self.connection = connection
-        self.store = Store(connection, keys, self.config.align.version)
-        self.clusters = ClusterStore(connection, keys, ClusterConfig(self.config.fingerprint_id))
-        self.passages = PassageIndex(connection, keys)
+    def __init__(self, stores: Stores, warc_dir: Path) -> None:
+        self.config = stores.engine
+        self.connection = stores.connection
+        self.store = stores.documents
+        self.clusters = stores.clusters
+        self.passages = stores.passages
         self.candidate_cache = CandidateCache(self.config.cached_candidates)
         self.indexes = DocumentIndexes(self.store, self.clusters, self.passages)
         self.warc_dir = warc_dir
@@ -355,7 +331,8 @@ class Ingestor:
             # a later document of this worker may align with it: its text is not read back
             self.candidate_cache.put(doc.doc_id, doc.content_hash, own())
         with tally.stage("trace"):
-            traced = trace(doc.witness, len(doc.display), self.store.with_witnesses(aligned, witnesses))
+            aligned_with = self.store.with_witnesses(aligned, witnesses)
+            traced = trace(doc.witness, len(doc.display), aligned_with, self.config.boilerplate)
         self.store.mark_indexed(
             doc.doc_id,
             input_id,

@@ -18,15 +18,25 @@ from workers.connection import connection_url
 from workers.crawls import CrawlBusy, run_crawl
 from workers.errors import ServiceError
 from workers.ingest import Ingestor
-from workers.keys import Keys
-from workers.settings import load_settings
+from workers.settings import Settings, load_settings
+from workers.store_set import stores_of
 
 _ingestor: Ingestor | None = None
+_settings: Settings | None = None
 
 
-def configure(ingestor: Ingestor | None) -> None:
-    global _ingestor
-    _ingestor = ingestor
+def configure(ingestor: Ingestor | None, settings: Settings | None = None) -> None:
+    """The worker process's ingestor and settings, built before it forks (None: on first use)."""
+    global _ingestor, _settings
+    _ingestor, _settings = ingestor, settings
+
+
+def process_settings() -> Settings:
+    """The settings of this worker process: the configured ones, else read once."""
+    global _settings
+    if _settings is None:
+        _settings = load_settings()
+    return _settings
 
 
 def ingest_documents(captures: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -53,7 +63,7 @@ def crawl_site(site: str, sites_file: str) -> dict[str, Any]:
     job = get_current_job()
     if job is None:
         raise ServiceError("crawl_site runs inside an RQ job")
-    settings = load_settings()
+    settings = process_settings()
     url = connection_url(job.connection, settings)
     try:
         return run_crawl(site, Path(sites_file), url, settings, run_id=job.id)
@@ -61,9 +71,8 @@ def crawl_site(site: str, sites_file: str) -> dict[str, Any]:
         return {"site": site, "status": "skipped", "verdict": busy.verdict}
 
 
-def build_ingestor(connection: redis.Redis) -> Ingestor:
-    settings = load_settings()
-    return Ingestor(connection, Keys(settings.key_prefix), settings.warc_dir)
+def build_ingestor(connection: redis.Redis, settings: Settings) -> Ingestor:
+    return Ingestor(stores_of(connection, settings), settings.warc_dir)
 
 
 def _current_ingestor() -> Ingestor:
@@ -72,5 +81,5 @@ def _current_ingestor() -> Ingestor:
     job = get_current_job()
     if job is None:
         raise ServiceError("ingest_document runs inside an RQ job or after jobs.configure()")
-    configure(build_ingestor(job.connection))
+    configure(build_ingestor(job.connection, process_settings()), process_settings())
     return _current_ingestor()

@@ -21,7 +21,7 @@ from redis.typing import EncodableT
 
 from dedup.errors import ConfigError
 from dedup.fingerprint import Fingerprint
-from dedup.lsh import DEFAULT_PARAMS, Candidate, LSHParams, band_hash_bytes
+from dedup.lsh import Candidate, LSHParams, band_hash_bytes
 from workers.direct_connection import Call, LuaScript
 from workers.keys import Keys
 
@@ -46,13 +46,15 @@ class RedisLSHIndex:
         connection: redis.Redis,
         keys: Keys,
         fingerprint_id: str,
-        params: LSHParams = DEFAULT_PARAMS,
+        params: LSHParams,
+        num_perm: int,
         band_entries: int = BAND_ENTRIES,
         id_entries: int = ID_ENTRIES,
     ) -> None:
         self.connection = connection
         self.fingerprint_id = fingerprint_id
         self.params = params
+        self.num_perm = num_perm  # the record size `remove` parses
         if params.bands > 255 or band_entries < 1 or id_entries < 1:
             raise ConfigError("the Redis LSH index takes at most 255 bands and shards of 1+")
         # "k7": shards by linear hashing, names in the records, records in hashes (lsh_add.lua),
@@ -107,9 +109,9 @@ class RedisLSHIndex:
         head = signature[::4] + struct.pack("<I", fp.shingle_count) + _name_field(name)
         return head + band_hash_bytes(signature, self.params)
 
-    def remove(self, doc_id: str, num_perm: int = 128) -> bool:
+    def remove(self, doc_id: str) -> bool:
         name = doc_id.encode("utf-8")
-        returned = num_perm + 4 + NAME_FIELD
+        returned = self.num_perm + 4 + NAME_FIELD
         args: list[EncodableT] = [self.base, name, _crc(name), returned, self.params.bands]
         return bool(self._remove(keys=[self.counter], args=[*args, *self.sizes]))
 

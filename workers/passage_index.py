@@ -27,7 +27,7 @@ import redis
 from redis.typing import EncodableT
 
 from dedup.records import NormalizedText
-from dedup.winnow import DEFAULT_SHARING, DEFAULT_WINNOW, SharingRule, WinnowConfig, winnow, winnow_array
+from dedup.winnow import SharingRule, WinnowConfig, winnow, winnow_array
 from workers.direct_connection import Call, LuaScript, run_call
 from workers.keys import Keys
 
@@ -44,11 +44,9 @@ class PassageIndex:
         self,
         connection: redis.Redis,
         keys: Keys,
-        config: WinnowConfig = DEFAULT_WINNOW,
-        max_docs: int = DEFAULT_SHARING.max_docs,
-        min_shared: int = DEFAULT_SHARING.min_shared,
+        config: WinnowConfig,
+        rule: SharingRule,
     ) -> None:
-        rule = SharingRule(min_shared, max_docs)
         self.connection = connection
         self.config = config
         self.max_docs = rule.max_docs

@@ -7,11 +7,12 @@ import os
 import re
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from workers.engine import EngineConfig
 from workers.errors import SettingsError
 
 DEFAULT_HOME = "~/.local/share/dedupcrawl"
@@ -21,6 +22,10 @@ _USERINFO = re.compile(r"(?P<scheme>\b[a-z][a-z0-9+.-]*://)[^/@\s]*@", re.IGNORE
 _PASSWORD_PARAM = re.compile(r"(?P<name>[?&;]password=)[^&#\s'\"]*", re.IGNORECASE)
 REDACTED = "***"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+# The engine's parameters, chosen here once for every process (writers and readers alike). Only
+# the worker's cache size is read from the environment: it changes no answer, where any other
+# parameter must be the same for every writer and reader of a store, so it is not a setting.
+ENGINE = EngineConfig()
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +39,7 @@ class Settings:
     web_host: str
     web_port: int
     log_level: str
+    engine: EngineConfig
 
     @property
     def redis_dir(self) -> Path:
@@ -62,7 +68,22 @@ def load_settings(env: Mapping[str, str] | None = None, *, check_home: bool = Tr
         web_host=env.get("DEDUPCRAWL_WEB_HOST", "127.0.0.1"),
         web_port=_port("DEDUPCRAWL_WEB_PORT", env.get("DEDUPCRAWL_WEB_PORT", "8750")),
         log_level=_log_level(env.get("DEDUPCRAWL_LOG_LEVEL", "INFO")),
+        engine=_engine(env.get("DEDUPCRAWL_CACHED_CANDIDATES")),
     )
+
+
+def _engine(cached_candidates: str | None) -> EngineConfig:
+    """The process's engine: `ENGINE`, with the worker's cache size from the environment."""
+    if cached_candidates is None:
+        return ENGINE
+    try:
+        size = int(cached_candidates)
+    except ValueError:
+        size = -1
+    if size < 0:
+        problem = f"{cached_candidates!r} is not a count of cached texts (0 or more)"
+        raise SettingsError("DEDUPCRAWL_CACHED_CANDIDATES", problem)
+    return replace(ENGINE, cached_candidates=size)
 
 
 def _home(raw: str, check: bool) -> Path:

@@ -17,8 +17,9 @@ from typing import Any, TypeVar
 import redis
 from redis.typing import EncodableT
 
-from dedup.align import DEFAULT_ALIGN, Alignment
+from dedup.align import Alignment
 from dedup.dates import UntrustedDate
+from dedup.errors import ConfigError
 from dedup.normalize.key import match_key
 from dedup.provenance import Witness
 from dedup.records import NormalizedText, Rejection, Removal
@@ -91,12 +92,12 @@ class Saved:
 
 
 class Store:
-    def __init__(
-        self, connection: redis.Redis, keys: Keys, align_version: str = DEFAULT_ALIGN.version
-    ) -> None:
+    def __init__(self, connection: redis.Redis, keys: Keys, align_version: str | None = None) -> None:
+        """`align_version`: the aligner whose alignments are read and written (of another, never
+        mixed in); a store opened without one (counters, rejections) refuses alignments."""
         self.connection = connection
         self.keys = keys
-        self.align_version = align_version  # alignments of another aligner are never mixed in
+        self.align_version = align_version
         self._save = LuaScript(connection, "document_save.lua")
         self._indexed = LuaScript(connection, "document_indexed.lua")
         self._count = LuaScript(connection, "counters_add.lua")
@@ -215,6 +216,8 @@ class Store:
     # alignments ---------------------------------------------------------------------------
 
     def _aln(self, doc_id: str) -> str:
+        if self.align_version is None:
+            raise ConfigError("this store was opened without an aligner (workers.store_set.open_stores)")
         return self.keys.alignments(self.align_version, doc_id)
 
     def save_alignments(

@@ -17,18 +17,19 @@ from crawler.urls import display_url
 from crawler.warc import WarcArchive, iter_documents
 from dedup.records import Rejection
 from workers import derived_state
+from workers.commands.loaded import settings_of
 from workers.commands.progress import progress_bar
 from workers.connection import redis_connection
 from workers.errors import ImportStopped
 from workers.imports import Importer
 from workers.ingest import REJECTED, Ingestor
 from workers.jobs import build_ingestor
-from workers.settings import load_settings
 
 console = Console(stderr=True)
 
 
 def import_(
+    ctx: typer.Context,
     path: Path = typer.Argument(..., exists=True, help="A .jsonl file, a WARC file or a folder of pages."),
     as_json: bool = typer.Option(
         False, "--json", help="Print the counts, reasons and each rejected input as one JSON object."
@@ -36,13 +37,14 @@ def import_(
 ) -> None:
     """Import documents that were not crawled; each goes through the same ingest path. A bad
     line, file or record is rejected with its reason and the rest goes on."""
-    settings = load_settings()
+    settings = settings_of(ctx)
     archive = WarcArchive(settings.warc_dir, "import")
     importer, tally = Importer(archive), _Tally(listed=True)
     try:
         with redis_connection(settings) as connection:
             source = _import_source(importer, path)
-            _ingest_all(build_ingestor(connection), source, tally, "import", import_total(path), importer)
+            ingestor = build_ingestor(connection, settings)
+            _ingest_all(ingestor, source, tally, "import", import_total(path), importer)
     except ArchiveWriteError as exc:  # every later record would fail the same way
         done = tally.summary() or "nothing imported"
         raise ImportStopped(f"{exc}; stopped at {importer.current or 'the start'} ({done})") from exc
@@ -52,15 +54,16 @@ def import_(
 
 
 def reindex(
+    ctx: typer.Context,
     keep: bool = typer.Option(False, "--keep", help="Do not clear derived state first."),
     as_json: bool = typer.Option(False, "--json", help="Print the counts as one JSON object."),
 ) -> None:
     """Rebuild documents, clusters, alignments and rejections from the WARC archive."""
-    settings = load_settings()
+    settings = settings_of(ctx)
     with redis_connection(settings) as connection:
         if not keep:
             derived_state.clear(connection, settings.key_prefix)
-        ingestor = build_ingestor(connection)
+        ingestor = build_ingestor(connection, settings)
         errors: list[WarcReadError] = []
         tally = _Tally(listed=False)
         _ingest_all(ingestor, iter_documents(settings.warc_dir, errors.append), tally, "reindex", None)

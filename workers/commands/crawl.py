@@ -11,17 +11,18 @@ from rich.console import Console
 from rich.table import Table
 
 from workers import crawl_logs
+from workers.commands.loaded import settings_of
 from workers.commands.progress import progress_bar
 from workers.commands.verbosity import Verbosity, current
 from workers.connection import connection_url, redis_connection
 from workers.crawls import run_crawl, site_sites_file
 from workers.exit_codes import ExitCode
-from workers.settings import load_settings
 
 console = Console()
 
 
 def crawl(
+    ctx: typer.Context,
     site: str = typer.Argument(..., help="A site name from the sites file."),
     sites: Path | None = typer.Option(None, "--sites", help="The sites file (default: DEDUPCRAWL_SITES)."),
     as_json: bool = typer.Option(False, "--json", help="Print the run record as one JSON object."),
@@ -29,7 +30,7 @@ def crawl(
     """Crawl one site now; success is judged from the crawl's stats, not its exit code.
 
     Scrapy's log goes to the run's log file under the data directory (to stderr with -v)."""
-    settings = load_settings()
+    settings = settings_of(ctx)
     sites_file = site_sites_file(sites or settings.sites_file, site)
     verbose = current() == Verbosity.VERBOSE
     bar = progress_bar()  # drawn from the first progress report: a refusal prints only itself

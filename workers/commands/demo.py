@@ -19,17 +19,17 @@ import typer
 from rich.console import Console
 
 from crawler.config import load_sites
-from dedup.provenance import trace
-from workers.cluster_store import ClusterConfig, ClusterStore
+from workers.cluster_store import ClusterStore
+from workers.commands.loaded import settings_of
 from workers.commands.progress import progress_bar
 from workers.connection import connection_url, embedded_server, redis_connection
 from workers.crawls import run_crawl
 from workers.fixture_web.process import FixtureServer
-from workers.ingest import IngestConfig
-from workers.keys import Keys
 from workers.queues import INGEST, queue
-from workers.settings import Settings, load_settings
+from workers.settings import Settings
 from workers.store import Store
+from workers.store_set import stores_of
+from workers.web.catalog import Catalog
 
 console = Console(stderr=True)
 DEMO_SITES = ("fixture-wenku", "fixture-news", "fixture-gov")
@@ -44,6 +44,7 @@ class DemoRun:
 
 
 def demo(
+    ctx: typer.Context,
     docs: int = typer.Option(120, "--docs", help="Documents in the fixture web."),
     seed: int = typer.Option(7, "--seed", help="Seed of the fixture web's corpus."),
     workers: int = typer.Option(2, "--workers", help="Worker processes draining the queue."),
@@ -53,7 +54,7 @@ def demo(
 
     The demo keeps its data in `demo/` under the data directory, emptied at every start, so two
     runs print the same counts and the operator's own data is never touched."""
-    settings = demo_settings(load_settings())
+    settings = demo_settings(settings_of(ctx))
     with redis_connection(settings) as connection, FixtureServer(docs=docs, seed=seed, slow_s=0.5) as web:
         where = f"data in {settings.home} (emptied first)"
         console.print(f"fixture web at {web.url} ({web.documents} documents); {where}")
@@ -61,7 +62,7 @@ def demo(
         run = DemoRun(settings, connection, connection_url(connection, settings), sites_file)
         crawls = _crawl_all(run)
         _drain(run, workers)
-        summary = {"crawls": crawls, **summarize(connection, Keys(settings.key_prefix))}
+        summary = {"crawls": crawls, **summarize(Catalog(stores_of(connection, settings)))}
     if as_json:
         typer.echo(json.dumps(summary, ensure_ascii=False, default=str))
     else:
@@ -114,10 +115,9 @@ def _drain(run: DemoRun, count: int) -> None:
         progress.update(task, completed=total)
 
 
-def summarize(connection: redis.Redis, keys: Keys) -> dict[str, Any]:
+def summarize(catalog: Catalog) -> dict[str, Any]:
     """Documents, clusters, rejections, the largest template family and one traced speech."""
-    store = Store(connection, keys)
-    clusters = ClusterStore(connection, keys, ClusterConfig(IngestConfig().fingerprint_id))
+    store, clusters, connection, keys = catalog.store, catalog.clusters, catalog.connection, catalog.keys
     largest = [(cid, size) for cid, size in clusters.largest(1) if size > 1]
     summary: dict[str, Any] = {
         "documents": store.count_documents(),
@@ -128,7 +128,7 @@ def summarize(connection: redis.Redis, keys: Keys) -> dict[str, Any]:
     }
     if largest:
         summary["largest_family"] = _family(store, clusters, largest[0][0])
-        summary["traced"] = _traced(store, [m["id"] for m in summary["largest_family"]["members"]])
+        summary["traced"] = _traced(catalog, [m["id"] for m in summary["largest_family"]["members"]])
     return summary
 
 
@@ -145,12 +145,12 @@ def _family(store: Store, clusters: ClusterStore, cluster_id: str) -> dict[str, 
     return {"id": cluster_id, "size": info.size if info else len(rows), "members": rows}
 
 
-def _traced(store: Store, member_ids: list[str]) -> dict[str, Any] | None:
-    docs = [d for d in store.get_many(member_ids) if d]
+def _traced(catalog: Catalog, member_ids: list[str]) -> dict[str, Any] | None:
+    docs = [d for d in catalog.store.get_many(member_ids) if d]
     if not docs:
         return None
     doc = max(docs, key=lambda d: (d.reuse_ratio, d.doc_id))
-    result = trace(doc.witness, len(doc.display), store.alignments(doc.doc_id))
+    result = catalog.trace(doc)
     spans = [
         {
             "start": s.start,

@@ -8,16 +8,16 @@ from pathlib import Path
 
 import typer
 
+from workers.commands.loaded import settings_of
 from workers.commands.progress import progress_bar
 from workers.connection import redis_connection
 from workers.errors import ServiceError
 from workers.export import FORMATS, Exporter, ExportRecord, write
-from workers.ingest import IngestConfig
-from workers.keys import Keys
-from workers.settings import load_settings
+from workers.store_set import stores_of
 
 
 def export(
+    ctx: typer.Context,
     fmt: str = typer.Option("jsonl", "--format", help="jsonl or parquet."),
     out: Path = typer.Option(..., "--out", help="The file to write."),
     since: int | None = typer.Option(None, "--since", help="Cursor of the previous export: only changes."),
@@ -28,9 +28,9 @@ def export(
     if since is not None and since < 0:
         raise ServiceError("--since must be a cursor printed by an earlier export (>= 0)")
     check_output(out)  # before the export marks what it emits as exported
-    settings = load_settings()
+    settings = settings_of(ctx)
     with redis_connection(settings) as connection:
-        batch = Exporter(connection, Keys(settings.key_prefix), IngestConfig().fingerprint_id).export(since)
+        batch = Exporter(stores_of(connection, settings)).export(since)
     with progress_bar() as bar:
         task = bar.add_task("export", total=len(batch.records), detail=out.name)
         count = write(_counted(batch.records, lambda: bar.advance(task)), out, fmt)

@@ -11,15 +11,16 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from workers.commands.loaded import settings_of
 from workers.connection import redis_connection
 from workers.keys import Keys
 from workers.operations import Operations, ReasonRow, collect, delete_failed, requeue_failed
-from workers.settings import load_settings
 
 console = Console()
 
 
 def ops(
+    ctx: typer.Context,
     sites: Path | None = typer.Option(None, "--sites", help="The sites file (default: DEDUPCRAWL_SITES)."),
     requeue: list[str] = typer.Option([], "--requeue", metavar="JOB_ID", help="Put a failed job back."),
     delete: list[str] = typer.Option([], "--delete", metavar="JOB_ID", help="Delete a failed job."),
@@ -28,7 +29,7 @@ def ops(
 ) -> None:
     """Workers (dead ones flagged), queues, failed jobs, recent crawls with their logs, the schedule,
     rejections and removals by reason with examples."""
-    settings = load_settings()
+    settings = settings_of(ctx)
     with redis_connection(settings) as connection:
         for job_id in requeue:
             typer.echo(f"requeued {job_id} on {requeue_failed(connection, job_id)}")

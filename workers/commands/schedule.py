@@ -10,22 +10,23 @@ from rich.console import Console
 from rich.table import Table
 
 from crawler.runs import CrawlRun, RunStore
+from workers.commands.loaded import settings_of
 from workers.connection import redis_connection
 from workers.crawls import load_sites_file
 from workers.keys import Keys
 from workers.operations import slot_outcome
 from workers.scheduler import Scheduler, Slot
-from workers.settings import load_settings
 
 console = Console()
 
 
 def scheduler(
+    ctx: typer.Context,
     sites: Path | None = typer.Option(None, "--sites", help="The sites file (default: DEDUPCRAWL_SITES)."),
     interval: float = typer.Option(10.0, "--interval", help="Seconds between ticks."),
 ) -> None:
     """Enqueue each site's cron slots on the crawl queue; one leader among many schedulers."""
-    settings = load_settings()
+    settings = settings_of(ctx)
     path, config = load_sites_file(sites or settings.sites_file)
     with redis_connection(settings) as connection:
         console.print(f"scheduler: {len(config.sites)} sites from {path}, tick every {interval:g}s")
@@ -38,11 +39,12 @@ def _enqueued(slot: Slot) -> None:
 
 
 def schedule(
+    ctx: typer.Context,
     sites: Path | None = typer.Option(None, "--sites", help="The sites file (default: DEDUPCRAWL_SITES)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON list."),
 ) -> None:
     """List each scheduled site's next run, last enqueued slot and last crawl result."""
-    settings = load_settings()
+    settings = settings_of(ctx)
     path, config = load_sites_file(sites or settings.sites_file)
     with redis_connection(settings) as connection:
         rows = Scheduler(connection, Keys(settings.key_prefix), config, str(path)).table()

@@ -5,25 +5,26 @@ from __future__ import annotations
 import typer
 import uvicorn
 
+from workers.commands.loaded import settings_of
 from workers.connection import redis_connection
 from workers.errors import ServiceError
-from workers.keys import Keys
 from workers.ports import port_is_free
-from workers.settings import load_settings
+from workers.store_set import stores_of
 from workers.web import create_app
 
 
 def serve(
+    ctx: typer.Context,
     host: str | None = typer.Option(None, "--host", help="Default: DEDUPCRAWL_WEB_HOST."),
     port: int | None = typer.Option(None, "--port", help="Default: DEDUPCRAWL_WEB_PORT."),
 ) -> None:
     """Serve the web UI, /api and /metrics (read-only unless DEDUPCRAWL_TOKEN is set)."""
-    settings = load_settings()
+    settings = settings_of(ctx)
     host = host or settings.web_host
     port = port if port is not None else settings.web_port
     if not port_is_free(port, host):  # checked first: uvicorn would log several lines, then exit
         raise ServiceError(f"cannot serve on {host}:{port}: the port is taken (choose one with --port)")
     with redis_connection(settings) as connection:
-        app = create_app(connection, Keys(settings.key_prefix), settings.warc_dir, settings.token,
-                         settings.sites_file)
+        stores = stores_of(connection, settings)
+        app = create_app(stores, settings.warc_dir, settings.token, settings.sites_file)
         uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower(), proxy_headers=False)

@@ -9,16 +9,18 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from workers.commands.loaded import settings_of
 from workers.connection import embedded_server, redis_connection
-from workers.settings import load_settings
 from workers.status import Status, collect
 
 console = Console()
 
 
-def status(as_json: bool = typer.Option(False, "--json", help="Print one JSON object.")) -> None:
+def status(
+    ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print one JSON object.")
+) -> None:
     """Show where the data lives, the Redis in use, queue depths and counts."""
-    settings = load_settings()
+    settings = settings_of(ctx)
     with redis_connection(settings) as connection:
         report = collect(settings, connection)
     if as_json:
@@ -27,9 +29,9 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print one JSON ob
         _print_status(report)
 
 
-def stop() -> None:
+def stop(ctx: typer.Context, ) -> None:
     """Stop the embedded redis-server now, whatever processes still use it."""
-    settings = load_settings()
+    settings = settings_of(ctx)
     if settings.redis_url:
         typer.echo("REDIS_URL is set: nothing embedded to stop.")
         return

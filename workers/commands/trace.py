@@ -11,7 +11,6 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any, NoReturn
 
-import redis
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -19,15 +18,14 @@ from rich.text import Text
 
 from crawler.urls import display_url
 from dedup.dates import evidence_label, untrusted_label
-from dedup.provenance import Trace, TracedSpan, WitnessSpan, trace
+from dedup.provenance import Trace, TracedSpan, WitnessSpan
 from dedup.slots import Template, template_slots
-from workers.cluster_store import ClusterConfig, ClusterStore
+from workers.commands.loaded import settings_of
 from workers.connection import redis_connection
 from workers.errors import NotFound
-from workers.ingest import IngestConfig
-from workers.keys import Keys
-from workers.settings import load_settings
-from workers.store import Store, StoredDocument
+from workers.store import StoredDocument
+from workers.store_set import Stores, stores_of
+from workers.web.catalog import Catalog
 
 console = Console()
 _COLOURS = ("red", "green", "blue", "magenta", "cyan", "yellow")
@@ -172,13 +170,14 @@ def _cell(value: str | None) -> str:
 
 
 def trace_doc(
+    ctx: typer.Context,
     doc: str = typer.Argument(..., help="A document id or its URL."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Print a document with its reused passages, each with its earliest source."""
-    settings = load_settings()
+    settings = settings_of(ctx)
     with redis_connection(settings) as connection:
-        record = _trace(Store(connection, Keys(settings.key_prefix)), doc)
+        record = _trace(Catalog(stores_of(connection, settings)), doc)
     if as_json:
         typer.echo(json.dumps(record, ensure_ascii=False))
     else:
@@ -186,38 +185,40 @@ def trace_doc(
 
 
 def template(
+    ctx: typer.Context,
     cluster_id: str = typer.Argument(..., help="A cluster id (as `status`/the web UI show it)."),
     members: int = typer.Option(50, "--members", min=1, help="Align at most this many members."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Print a cluster's template text with its slots and every member's values."""
-    settings = load_settings()
+    settings = settings_of(ctx)
     with redis_connection(settings) as connection:
-        record = _template(connection, Keys(settings.key_prefix), cluster_id, members)
+        record = _template(stores_of(connection, settings), cluster_id, members)
     if as_json:
         typer.echo(json.dumps(record, ensure_ascii=False))
     else:
         print_template(record)
 
 
-def _trace(store: Store, wanted: str) -> dict[str, Any]:
+def _trace(catalog: Catalog, wanted: str) -> dict[str, Any]:
+    store = catalog.store
     doc = store.find(wanted)
     if doc is None:
         _fail(f"no document {wanted!r} (give a document id or its URL)")
-    result = trace(doc.witness, len(doc.display), store.alignments(doc.doc_id))
+    result = catalog.trace(doc)
     spans = [*result.spans, *result.first_here]
     ids = sorted({w.witness.doc_id for s in spans for w in (s.source, *s.witnesses)})
     texts = {d.doc_id: d.display for d in store.get_many(ids) if d}
     return trace_record(doc, result, texts)
 
 
-def _template(connection: redis.Redis, keys: Keys, cluster_id: str, limit: int) -> dict[str, Any]:
-    clusters = ClusterStore(connection, keys, ClusterConfig(IngestConfig().fingerprint_id))
+def _template(stores: Stores, cluster_id: str, limit: int) -> dict[str, Any]:
+    clusters = stores.clusters
     info = clusters.cluster(cluster_id)
     if info is None:
         _fail(f"no cluster {cluster_id!r}")
     ids = _members(info.representative, [m.doc_id for m in clusters.members(info.cluster_id)], limit)
-    docs = {d.doc_id: d for d in Store(connection, keys).get_many(ids) if d}
+    docs = {d.doc_id: d for d in stores.documents.get_many(ids) if d}
     if info.representative not in docs:
         _fail(f"cluster {cluster_id!r}: representative {info.representative} is not stored")
     rep = docs[info.representative]

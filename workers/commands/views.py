@@ -13,12 +13,11 @@ from rich.table import Table
 from rich.text import Text
 
 from crawler.urls import display_url
+from workers.commands.loaded import settings_of
 from workers.commands.trace import print_template, print_trace, template_record, trace_record
 from workers.connection import redis_connection
 from workers.errors import NotFound
-from workers.ingest import IngestConfig
-from workers.keys import Keys
-from workers.settings import load_settings
+from workers.store_set import stores_of
 from workers.web.catalog import SLOT_MEMBERS, Catalog, ClusterQuery, ClusterRow, MemberRow
 from workers.web.document_view import DocumentView, document_view
 
@@ -26,6 +25,7 @@ console = Console()
 
 
 def clusters(
+    ctx: typer.Context,
     min_size: int = typer.Option(2, "--min-size", min=1, help="Smallest cluster shown (1: singletons too)."),
     max_size: int = typer.Option(0, "--max-size", min=0, help="Largest cluster shown (0: no bound)."),
     site: str = typer.Option("", "--site", help="Only clusters with a member from this site."),
@@ -42,9 +42,9 @@ def clusters(
         min_size=min_size, max_size=max_size, site=site, since=since.date() if since else None,
         until=until.date() if until else None, min_reuse=min_reuse / 100, per_page=ALL,
     )
-    settings = load_settings()
+    settings = settings_of(ctx)
     with redis_connection(settings) as connection:
-        catalog = Catalog(connection, Keys(settings.key_prefix), IngestConfig().fingerprint_id)
+        catalog = Catalog(stores_of(connection, settings))
         rows = catalog.cluster_page(query).rows
         if as_json:
             found = [{**c, **row_json(row)} for row in rows if (c := cluster_json(catalog, row.id))]
@@ -97,13 +97,14 @@ def _member(m: MemberRow) -> dict[str, Any]:
 
 
 def show(
+    ctx: typer.Context,
     ident: str = typer.Argument(..., metavar="ID_OR_URL", help="A document id or URL, or a cluster id."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """One document (metadata, reused spans and their sources) or one cluster (members, slots)."""
-    settings = load_settings()
+    settings = settings_of(ctx)
     with redis_connection(settings) as connection:
-        catalog = Catalog(connection, Keys(settings.key_prefix), IngestConfig().fingerprint_id)
+        catalog = Catalog(stores_of(connection, settings))
         found = show_json(catalog, ident)
         if found is None:
             raise NotFound(f"no document or cluster {ident!r}")

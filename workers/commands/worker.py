@@ -9,6 +9,7 @@ import typer
 
 from workers import jobs
 from workers.commands.burst import watched
+from workers.commands.loaded import settings_of
 from workers.commands.verbosity import Verbosity, current
 from workers.connection import redis_connection
 from workers.keys import Keys
@@ -20,7 +21,6 @@ from workers.recovery import (
     RecoveringWorker,
     work_reconnecting,
 )
-from workers.settings import load_settings
 from workers.supervisor import children_die_with_parents, supervise
 
 # Measured (bench/ingest.py): forking per job costs more than the ingest itself; a batch of 100
@@ -29,6 +29,7 @@ JOBS_PER_PROCESS = 100
 
 
 def worker(
+    ctx: typer.Context,
     queues: list[str] = typer.Option(list(ALL), "--queues", "-q", help="Queues to work, in priority order."),
     burst: bool = typer.Option(False, "--burst", help="Exit once the queues are empty."),
     name: str | None = typer.Option(None, "--name", help="Worker name (default: host.pid)."),
@@ -43,13 +44,13 @@ def worker(
     ),
 ) -> None:
     """Work ingest and crawl jobs until stopped (or until the queues drain, with --burst)."""
-    settings = load_settings()
+    settings = settings_of(ctx)
     children_die_with_parents()
     with redis_connection(settings) as connection:
         # Built once here so every forked job starts with warm configs and scripts.
-        ingestor = jobs.build_ingestor(connection)
+        ingestor = jobs.build_ingestor(connection, settings)
         ingestor.warm_up()
-        jobs.configure(ingestor)
+        jobs.configure(ingestor, settings)
 
         worker_class = RecoveringWorker if jobs_per_process == 1 else RecoveringSimpleWorker
 

@@ -23,10 +23,8 @@ from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoin
 from crawler.urls import display_url
 from dedup.dates import evidence_label
 from workers.cluster_store import ClusterStore
-from workers.ingest import IngestConfig
-from workers.keys import Keys
 from workers.metrics import registry
-from workers.passage_index import PassageIndex
+from workers.store_set import Stores
 from workers.web import api, error_pages, ops, pages
 from workers.web.catalog import Catalog
 from workers.web.search import Search
@@ -42,18 +40,15 @@ CSP = (
 class Services:
     """What the routes need, built once per app."""
 
-    def __init__(
-        self, connection: redis.Redis, keys: Keys, warc_dir: Path, token: str | None, sites_file: Path | None
-    ) -> None:
-        fingerprint_id = IngestConfig().fingerprint_id
-        self.connection = connection
-        self.keys = keys
+    def __init__(self, stores: Stores, warc_dir: Path, token: str | None, sites_file: Path | None) -> None:
+        self.connection = stores.connection
+        self.keys = stores.keys
         self.warc_dir = warc_dir
         self.sites_file = sites_file
-        self.catalog = Catalog(connection, keys, fingerprint_id)
-        self.search = Search(connection, keys)
-        self.passages = PassageIndex(connection, keys)
-        self.clusters: ClusterStore = self.catalog.clusters
+        self.catalog = Catalog(stores)
+        self.search = Search(stores)
+        self.passages = stores.passages
+        self.clusters: ClusterStore = stores.clusters
         self._token = token.encode("utf-8") if token else None
         self.templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True)
         self.templates.filters["iri"] = display_url  # URLs are stored percent-encoded, read in Unicode
@@ -108,8 +103,7 @@ def server_error(request: Request, exc: Exception) -> Response:
 
 
 def create_app(
-    connection: redis.Redis,
-    keys: Keys,
+    stores: Stores,
     warc_dir: Path,
     token: str | None,
     sites_file: Path | None = None,
@@ -124,14 +118,15 @@ def create_app(
         redoc_url=None,
     )
     app.add_exception_handler(Exception, server_error)
-    app.state.services = Services(connection, keys, Path(warc_dir), token, sites_file)
+    app.state.services = Services(stores, Path(warc_dir), token, sites_file)
+    connection = stores.connection
     error_pages.install(app)  # inside the security headers, so error pages get them too
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(api.router)
     app.include_router(pages.router)
     app.include_router(ops.router)
-    metrics = registry(connection, keys)
+    metrics = registry(stores.connection, stores.keys)
 
     @app.get("/metrics", include_in_schema=False)
     def metrics_route() -> Response:

@@ -12,16 +12,15 @@ from datetime import date
 from typing import Any
 
 import numpy as np
-import redis
 
 from crawler.runs import RunStore
 from dedup.provenance import Evidence, Trace, trace
 from dedup.shingles import shingle_hashes
 from dedup.slots import Template, template_slots
-from workers.cluster_store import ClusterConfig, ClusterInfo, ClusterOutline, ClusterStore
-from workers.keys import Keys
+from workers.cluster_store import ClusterInfo, ClusterOutline
 from workers.queues import depths
-from workers.store import Store, StoredDocument
+from workers.store import StoredDocument
+from workers.store_set import Stores
 
 SUMMARY_FIELDS = ("doc_id", "url", "site", "title", "published", "published_from")
 SLOT_MEMBERS = 30  # template slots are computed against at most this many members
@@ -115,12 +114,13 @@ def similarity(a: str, b: str) -> tuple[float, float]:
 
 
 class Catalog:
-    def __init__(self, connection: redis.Redis, keys: Keys, fingerprint_id: str) -> None:
-        self.connection = connection
-        self.keys = keys
-        self.store = Store(connection, keys)
-        self.clusters = ClusterStore(connection, keys, ClusterConfig(fingerprint_id))
-        self.runs = RunStore(connection, keys.prefix)
+    def __init__(self, stores: Stores) -> None:
+        self.connection = stores.connection
+        self.keys = stores.keys
+        self.engine = stores.engine
+        self.store = stores.documents
+        self.clusters = stores.clusters
+        self.runs = RunStore(stores.connection, stores.keys.prefix)
 
     # documents ----------------------------------------------------------------------------
 
@@ -141,7 +141,7 @@ class Catalog:
     def trace(self, doc: StoredDocument, evidence: list[Evidence] | None = None) -> Trace:
         """The document's trace, from `evidence` (its stored alignments when not given)."""
         found = self.store.alignments(doc.doc_id) if evidence is None else evidence
-        return trace(doc.witness, len(doc.display), found)
+        return trace(doc.witness, len(doc.display), found, self.engine.boilerplate)
 
     def cluster_of(self, doc: StoredDocument) -> ClusterInfo | None:
         cluster_id = self.clusters.cluster_of(doc.doc_id) or doc.cluster_id
@@ -206,7 +206,9 @@ class Catalog:
         for row in rows:
             known = evidence.get(row.representative.id)
             if row.reuse is None and known is not None:
-                ratio = trace(known[0], row.length, known[1]).reuse_ratio if row.length else 0.0
+                ratio = 0.0
+                if row.length:
+                    ratio = trace(known[0], row.length, known[1], self.engine.boilerplate).reuse_ratio
                 row = replace(row, reuse=round(ratio, 4))
             out.append(row)
         return out

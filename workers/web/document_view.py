@@ -9,7 +9,6 @@ from typing import Any
 from dedup.align import Alignment, align
 from dedup.dates import untrusted_label
 from dedup.provenance import PROVENANCE_VERSION, Evidence, Trace
-from workers.ingest import IngestConfig
 from workers.store import StoredDocument
 from workers.web.catalog import Catalog, DocSummary, summary_of
 from workers.web.highlight import Ranges, difference, span_differences, span_json
@@ -114,7 +113,7 @@ def compare(
     """The document and one other witness with the alignments between them (doc on side a):
     the stored ones, else (a pair the ingest never aligned) aligned now with the same settings."""
     stored = [al for w, al in catalog.store.alignments(doc.doc_id) if w.doc_id == source.doc_id]
-    found = stored or list(align(doc.norm(), source.norm(), IngestConfig().align))
+    found = stored or list(align(doc.norm(), source.norm(), catalog.engine.align))
     pairs = sorted(found, key=lambda al: (al.a_start, al.b_start))
     view = Comparison(
         summary_of(doc), summary_of(source), doc.display, source.display,

@@ -22,8 +22,7 @@ import redis
 
 from dedup.normalize.key import match_key
 from workers.keys import Keys
-from workers.passage_index import PassageIndex
-from workers.store import Store
+from workers.store_set import Stores
 from workers.web.catalog import text_of
 
 MAX_CANDIDATES = 200
@@ -93,11 +92,11 @@ class TitleIndex:
 
 
 class Search:
-    def __init__(self, connection: redis.Redis, keys: Keys) -> None:
-        self.titles = TitleIndex(connection, keys)
-        self.passages = PassageIndex(connection, keys)
-        self.store = Store(connection, keys)
-        self.connection = connection
+    def __init__(self, stores: Stores) -> None:
+        self.titles = TitleIndex(stores.connection, stores.keys)
+        self.passages = stores.passages
+        self.store = stores.documents
+        self.connection = stores.connection
 
     def search(self, query: str, limit: int = 50) -> SearchResult:
         query = query.strip()

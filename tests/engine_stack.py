@@ -1,0 +1,39 @@
+"""The stores and ingestor of the tests, opened the way the service opens them (one EngineConfig)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import redis
+
+from dedup.lsh import LSHParams
+from workers.cluster_store import ClusterConfig
+from workers.engine import EngineConfig
+from workers.ingest import Ingestor
+from workers.keys import Keys
+from workers.lsh_index import RedisLSHIndex
+from workers.store_set import Stores, open_stores
+
+ENGINE = EngineConfig()  # the service's parameters (workers.settings builds the same)
+
+
+def stores(connection: redis.Redis, keys: Keys, engine: EngineConfig = ENGINE) -> Stores:
+    return open_stores(connection, keys, engine)
+
+
+def new_ingestor(
+    connection: redis.Redis, keys: Keys, warc_dir: Path, engine: EngineConfig = ENGINE
+) -> Ingestor:
+    return Ingestor(open_stores(connection, keys, engine), warc_dir)
+
+
+def cluster_config(fingerprint_id: str) -> ClusterConfig:
+    """A cluster store's config for signatures of `fingerprint_id`, the rest the service's."""
+    return ClusterConfig(fingerprint_id, ENGINE.lsh, ENGINE.edge, ENGINE.fingerprint.num_perm)
+
+
+def lsh_index(
+    connection: redis.Redis, keys: Keys, fingerprint_id: str, params: LSHParams = ENGINE.lsh, **sizes: int
+) -> RedisLSHIndex:
+    """An LSH index of signatures of `fingerprint_id` (the service's permutations)."""
+    return RedisLSHIndex(connection, keys, fingerprint_id, params, ENGINE.fingerprint.num_perm, **sizes)
