@@ -11,6 +11,7 @@ from typing import Any
 import redis
 
 from crawler.keys import CrawlKeys
+from dedup.reasons import RunStatus
 
 # Finish reasons of a crawl that ran to its end (closespider_* are limits the operator set).
 CLEAN_FINISH = ("finished", "closespider_pagecount", "closespider_itemcount", "closespider_timeout")
@@ -46,13 +47,13 @@ class CrawlRun:
     site: str
     started_at: datetime
     finished_at: datetime | None = None
-    status: str = "running"
+    status: RunStatus = RunStatus.RUNNING
     verdict: str = ""
     stats: RunStats = field(default_factory=RunStats)
 
     @property
     def succeeded(self) -> bool:
-        return self.status == "succeeded"
+        return self.status == RunStatus.SUCCEEDED
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -146,7 +147,7 @@ class RunStore:
             site=run.site,
             started_at=run.started_at,
             finished_at=datetime.now(UTC),
-            status="succeeded" if ok else "failed",
+            status=RunStatus.SUCCEEDED if ok else RunStatus.FAILED,
             verdict=verdict,
             stats=summary,
         )
@@ -179,7 +180,7 @@ def _from_fields(raw: Mapping[Any, Any]) -> CrawlRun:
         site=text["site"],
         started_at=datetime.fromisoformat(text["started_at"]),
         finished_at=datetime.fromisoformat(finished) if finished else None,
-        status=text.get("status", "running"),
+        status=RunStatus(text.get("status", RunStatus.RUNNING)),
         verdict=text.get("verdict", ""),
         stats=RunStats(**json.loads(text.get("stats") or "{}")),
     )

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from dedup.errors import Rejected
+from dedup.reasons import RejectReason
 
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),
@@ -122,10 +123,10 @@ def binary_kind(body: bytes, content_type: str | None = None) -> str | None:
 def decode(body: bytes, content_type: str | None = None, override: str | None = None) -> Decoded:
     """Decode an HTML body; raises Rejected for empty or binary bodies."""
     if not body.strip():
-        raise Rejected("empty_body", f"{len(body)} bytes")
+        raise Rejected(RejectReason.EMPTY_BODY, f"{len(body)} bytes")
     kind = binary_kind(body, content_type)
     if kind:
-        raise Rejected("binary", kind)
+        raise Rejected(RejectReason.BINARY, kind)
     text, encoding, source = _decode(body, content_type, override)
     return Decoded(_CONTROLS.sub("", text), encoding, source)
 

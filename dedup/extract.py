@@ -29,6 +29,7 @@ from dedup.decode import decode
 from dedup.errors import Rejected
 from dedup.page_layout import readable_tree
 from dedup.page_metadata import page_metadata
+from dedup.reasons import RejectReason
 from dedup.records import Extraction, Page
 
 EXTRACT_VERSION = f"extract3+trafilatura{trafilatura.__version__}"
@@ -67,14 +68,14 @@ def extract(page: Page, *, min_chars: int = MIN_TEXT_CHARS) -> Extraction:
     except Rejected:
         raise
     except Exception as exc:  # the stage boundary: bad input becomes a rejection, never a crash
-        raise Rejected("extract_failed", f"{type(exc).__name__}: {exc}"[:300]) from exc
+        raise Rejected(RejectReason.EXTRACT_FAILED, f"{type(exc).__name__}: {exc}"[:300]) from exc
 
 
 def _extract(page: Page, min_chars: int) -> Extraction:
     decoded = decode(page.body, page.header("content-type"), page.encoding_override)
     html = decoded.text
     if len(html) > MAX_HTML_CHARS:
-        raise Rejected("too_large", f"{len(html)} characters of HTML")
+        raise Rejected(RejectReason.TOO_LARGE, f"{len(html)} characters of HTML")
     tree = readable_tree(html)
     document = _trafilatura(tree, page.url, first_pass=True)
     extractor, text = "trafilatura", _text(document)
@@ -85,7 +86,7 @@ def _extract(page: Page, min_chars: int) -> Extraction:
     if not _usable(text, min_chars):
         extractor, text = "density", density_text(html)
     if not _usable(text, min_chars):
-        raise Rejected("no_main_text", f"fewer than {min_chars} letters or digits found")
+        raise Rejected(RejectReason.NO_MAIN_TEXT, f"fewer than {min_chars} letters or digits found")
     meta = page_metadata(html, page.url)
     return Extraction(
         capture_id=page.capture_id, url=page.url, text=text, title=meta.title,

@@ -10,6 +10,7 @@ import numpy as np
 
 from dedup.errors import ConfigError, Rejected
 from dedup.minhash import MinHasher, Signature
+from dedup.reasons import RejectReason
 from dedup.shingles import shingle_hashes
 
 # 64-bit polynomial + splitmix64 shingle hash cut to 32 bits, affine permutations mod 2**32.
@@ -57,10 +58,10 @@ def key_hash(key: str) -> str:
 def fingerprint(doc_id: str, key: str, norm_version: str, config: FingerprintConfig) -> Fingerprint:
     """The document's fingerprint; `Rejected("too_short")` when it has too few shingles."""
     if not isinstance(key, str):
-        raise Rejected("bad_key", f"match key of {doc_id!r} is {type(key).__name__}, not str")
+        raise Rejected(RejectReason.BAD_KEY, f"match key of {doc_id!r} is {type(key).__name__}, not str")
     hashes = shingle_hashes(key, config.ngram)
     if len(hashes) < config.min_shingles:
-        raise Rejected("too_short", f"{len(hashes)} shingles < {config.min_shingles}")
+        raise Rejected(RejectReason.TOO_SHORT, f"{len(hashes)} shingles < {config.min_shingles}")
     sig = hasher(config).signature(hashes)
     return Fingerprint(
         doc_id, config.id(norm_version), sig.astype("<u4").tobytes(), len(hashes), key_hash(key)

@@ -12,12 +12,13 @@ from crawler.capture import DocumentCapture
 from crawler.warc import WarcArchive, iter_documents
 from dedup.clusters import pairwise_scores
 from dedup.corpus import CorpusDoc, generate
+from dedup.reasons import IngestStatus
 from dedup.records import NormalizedText, Rejection
 from tests.engine_stack import new_ingestor, stores
 from tests.store_dump import dump
 from workers import derived_state
 from workers.imports import Importer
-from workers.ingest import INDEXED_OUTCOME, REJECTED, UNCHANGED, document_id
+from workers.ingest import document_id
 from workers.keys import Keys
 
 KEYS = Keys("t")
@@ -45,7 +46,7 @@ def _import(connection: redis.Redis, warc_dir: Path, path: Path) -> list[str]:
     for item in Importer(archive).jsonl(path):
         if isinstance(item, Rejection):
             ingestor.store.reject(item)
-            statuses.append(REJECTED)
+            statuses.append(IngestStatus.REJECTED)
         else:
             statuses.append(ingestor.ingest_capture(item).status)
     archive.close()
@@ -56,7 +57,7 @@ def test_import_clusters_like_the_ground_truth(
     redis_client: redis.Redis, tmp_path: Path, corpus: list[CorpusDoc]
 ) -> None:
     statuses = _import(redis_client, tmp_path / "warc", _jsonl(tmp_path, corpus))
-    assert statuses.count(INDEXED_OUTCOME) == len(corpus)
+    assert statuses.count(IngestStatus.INDEXED) == len(corpus)
     ingestor = new_ingestor(redis_client, KEYS, tmp_path / "warc")
     stored = dump(ingestor.store, ingestor.clusters)
     predicted = {url: min(entry["cluster"]) for url, entry in stored.items()}
@@ -71,7 +72,7 @@ def test_bad_lines_are_rejected_with_reasons_and_the_rest_goes_through(
 ) -> None:
     bad = ('{"url": "ftp://x/y", "text": "abc"}', "{not json", '{"url": "https://a.example/x"}', '["a"]')
     statuses = _import(redis_client, tmp_path / "warc", _jsonl(tmp_path, corpus[:5], bad))
-    assert statuses.count(INDEXED_OUTCOME) == 5 and statuses.count(REJECTED) == 4
+    assert statuses.count(IngestStatus.INDEXED) == 5 and statuses.count(IngestStatus.REJECTED) == 4
     reasons = sorted(r.reason for r in new_ingestor(redis_client, KEYS, tmp_path).store.rejections())
     assert reasons == ["bad_json", "bad_record", "bad_url", "no_content"]
 
@@ -84,7 +85,7 @@ def test_rerunning_every_ingest_changes_nothing(
     ingestor = new_ingestor(redis_client, KEYS, warc)
     before = dump(ingestor.store, ingestor.clusters)
     outcomes = [ingestor.ingest_capture(capture).status for capture in iter_documents(warc)]
-    assert set(outcomes) == {UNCHANGED}
+    assert set(outcomes) == {IngestStatus.UNCHANGED}
     assert dump(ingestor.store, ingestor.clusters) == before
 
 
@@ -100,16 +101,16 @@ def test_jobs_of_documents_store_what_one_by_one_ingests_store(
     redis_client.flushall()
     ingestor, captures = new_ingestor(redis_client, KEYS, warc), list(iter_documents(warc))
     results = [r for lo in range(0, 30, 16) for r in ingestor.ingest_many(captures[lo : lo + 16])]
-    assert {getattr(r, "status", r) for r in results} == {INDEXED_OUTCOME}
+    assert {getattr(r, "status", r) for r in results} == {IngestStatus.INDEXED}
     assert dump(ingestor.store, ingestor.clusters) == one_by_one
-    assert ingestor.store.stats("outcome") == {INDEXED_OUTCOME: 30}  # each job counts its documents
+    assert ingestor.store.stats("outcome") == {IngestStatus.INDEXED: 30}  # each job counts its documents
     assert ingestor.store.stats("stage_runs")["align"] == 30
     redis_client.flushall()
     prepare = ingestor.prepare
     monkeypatch.setattr(ingestor, "prepare", lambda c: prepare(c) if c != captures[6] else 1 / 0)
     results = ingestor.ingest_many(captures[:16])
     assert [i for i, r in enumerate(results) if isinstance(r, ZeroDivisionError)] == [6]
-    assert {r.status for r in results if not isinstance(r, Exception)} == {INDEXED_OUTCOME}
+    assert {r.status for r in results if not isinstance(r, Exception)} == {IngestStatus.INDEXED}
 
 
 def test_a_worker_reads_back_no_text_it_ingested_itself(
@@ -179,7 +180,7 @@ def test_a_cached_candidate_is_read_again_once_its_page_changed(
     for step, (url, doc) in enumerate(steps):
         record = {"url": url, "text": doc.noisy, "published": f"2020-01-0{step + 1}"}
         for capture in _archived(archive, tmp_path / f"{step}.jsonl", record):
-            assert ingestor.ingest_capture(capture).status == INDEXED_OUTCOME
+            assert ingestor.ingest_capture(capture).status == IngestStatus.INDEXED
     archive.close()
     assert len(ingestor.candidate_cache) >= 1  # x's first text was cached for its copy
     copy = ingestor.store.find(y.url + "?copy")
@@ -203,6 +204,6 @@ def test_a_page_whose_record_went_without_its_index_entries_is_indexed_again(
         captures = _archived(archive, tmp_path / f"{step}.jsonl", {"url": url, "text": doc.noisy})
         outcomes += [ingestor.ingest_capture(c) for c in captures]
     archive.close()
-    assert [o.status for o in outcomes] == [INDEXED_OUTCOME] * 3
+    assert [o.status for o in outcomes] == [IngestStatus.INDEXED] * 3
     assert outcomes[2].cluster_id != outcomes[1].cluster_id  # x's copy is no duplicate of the page now
     assert ingestor.clusters.cluster_of(document_id(x.url)) == outcomes[1].cluster_id

@@ -19,11 +19,12 @@ from crawler.warc import iter_documents
 from dedup.clusters import pairwise_scores
 from dedup.corpus import CorpusDoc, generate
 from dedup.provenance import trace
+from dedup.reasons import IngestStatus
 from tests.cli_process import clean_env, run_cli
 from tests.crawl_runs import crawl_and_drain
 from tests.engine_stack import new_ingestor
 from tests.store_dump import dump
-from workers.ingest import UNCHANGED, Ingestor
+from workers.ingest import Ingestor
 from workers.keys import Keys
 from workers.redis_server import ServerInfo
 
@@ -95,7 +96,7 @@ def test_rerunning_every_ingest_job_changes_nothing(service: Service) -> None:
     ingestor = service.ingestor()
     before = dump(ingestor.store, ingestor.clusters)
     statuses = {ingestor.ingest_capture(capture).status for capture in iter_documents(service.home / "warc")}
-    assert statuses == {UNCHANGED}
+    assert statuses == {IngestStatus.UNCHANGED}
     assert dump(ingestor.store, ingestor.clusters) == before
 
 

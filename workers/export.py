@@ -22,9 +22,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from dedup.provenance import Trace
+from dedup.reasons import DocumentState
 from workers.cluster_store import ClusterInfo
 from workers.errors import ServiceError
-from workers.store import INDEXED, StoredDocument
+from workers.store import StoredDocument
 from workers.store_set import Stores
 from workers.web.catalog import Catalog, text_of
 from workers.web.document_view import versions
@@ -112,7 +113,7 @@ class Exporter:
             if state is None:
                 if self.connection.hdel(self.keys.exported, doc_id):
                     gone.append(ExportRecord(doc_id, deleted=True, versions=_versions_only()))
-            elif state == INDEXED:  # pending documents are bumped again once indexed
+            elif state == DocumentState.INDEXED:  # pending documents are bumped again once indexed
                 info = self._cluster(doc_id)
                 if info is not None:
                     clusters.setdefault(info.cluster_id, info)

@@ -5,7 +5,7 @@ they were given, HTML and foreign responses as response records), with a documen
 so `reindex` rebuilds imports exactly like crawled pages.
 
 Every record stands alone: a bad line, file or WARC record becomes a Rejection naming it and
-the reason (`ImportReason`), and the rest of the input goes on. Only the archive refusing a write
+the reason (`RejectReason`), and the rest of the input goes on. Only the archive refusing a write
 (disk full) stops an import. Every input is read through a cap (`MAX_BODY`) without reading
 more than the cap first, and a folder import reads only the regular files inside the folder.
 """
@@ -21,7 +21,6 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from enum import StrEnum
 from pathlib import Path
 from typing import IO, Any
 from urllib.parse import quote, urlsplit
@@ -40,6 +39,7 @@ from crawler.warc import (
 from dedup.dates import given_first, parse_date
 from dedup.errors import Rejected
 from dedup.extract import extract
+from dedup.reasons import RejectReason
 from dedup.records import Extraction, Page, Rejection
 
 IMPORT_RECORD = "application/vnd.dedupcrawl.import+json"
@@ -58,25 +58,6 @@ _ENCODING_HEADERS = {"content-encoding", "transfer-encoding", "content-length"}
 _CANONICAL = re.compile(rb"""<link[^>]+rel=["']?canonical["']?[^>]*href=["']([^"']+)["']""", re.I)
 
 
-class ImportReason(StrEnum):
-    """Why a line, file or WARC record of an import did not become a document."""
-
-    BAD_JSON = "bad_json"  # not JSON (cut off, not UTF-8, nested too deep)
-    BAD_RECORD = "bad_record"  # JSON, but not an object
-    BAD_URL = "bad_url"  # no http(s) URL or IRI we can archive
-    BAD_TEXT = "bad_text"  # a string that is no text (a lone surrogate such as "\\ud800")
-    NO_CONTENT = "no_content"  # neither `text` nor `html`
-    TOO_LARGE = "too_large"  # over MAX_BODY: a file, a JSON Lines line, a decoded WARC payload
-    BAD_ENCODING = "bad_encoding"  # a WARC payload whose content encoding does not decode
-    NOT_HTML = "not_html"  # WARC responses that are no HTML (counted by type, one rejection)
-    UNREADABLE_WARC = "unreadable_warc"  # a damaged stretch of a WARC file
-    INCOMPLETE_DOCUMENT = "incomplete_document"  # a document some of whose pages were lost
-    SYMLINK = "symlink"  # a symbolic link in an imported folder: never followed
-    NOT_REGULAR_FILE = "not_regular_file"  # a FIFO, device or socket in an imported folder
-    UNREADABLE_FILE = "unreadable_file"  # a page file the operating system would not open
-    IMPORT_FAILED = "import_failed"  # anything else wrong with one record (its detail says what)
-
-
 @dataclass(frozen=True, slots=True)
 class ImportRecord:
     """One JSON Lines record: a URL and its text or HTML, optionally a title and a date."""
@@ -92,19 +73,19 @@ class ImportRecord:
         try:
             data = json.loads(line)
         except (ValueError, RecursionError) as exc:  # (UnicodeDecodeError is a ValueError)
-            raise Rejected(ImportReason.BAD_JSON, str(exc)[:200]) from exc
+            raise Rejected(RejectReason.BAD_JSON, str(exc)[:200]) from exc
         if not isinstance(data, dict):
-            raise Rejected(ImportReason.BAD_RECORD, f"expected an object, got {type(data).__name__}")
+            raise Rejected(RejectReason.BAD_RECORD, f"expected an object, got {type(data).__name__}")
         return cls._checked(data)
 
     @classmethod
     def _checked(cls, data: dict[str, Any]) -> ImportRecord:
         url, text, html = (_string(data, name) for name in ("url", "text", "html"))
         if url is None:
-            raise Rejected(ImportReason.BAD_URL, "a record needs `url` (a string)")
+            raise Rejected(RejectReason.BAD_URL, "a record needs `url` (a string)")
         canonical = _canonical(url)
         if text is None and html is None:
-            raise Rejected(ImportReason.NO_CONTENT, "a record needs `text` or `html` (a string)")
+            raise Rejected(RejectReason.NO_CONTENT, "a record needs `text` or `html` (a string)")
         return cls(
             url=canonical,
             text=text,
@@ -156,7 +137,7 @@ def _string(data: dict[str, Any], name: str) -> str | None:
         try:
             value.encode("utf-8")
         except UnicodeEncodeError as exc:
-            raise Rejected(ImportReason.BAD_TEXT, f"`{name}`: {exc.reason} at {exc.start}") from exc
+            raise Rejected(RejectReason.BAD_TEXT, f"`{name}`: {exc.reason} at {exc.start}") from exc
     return value
 
 
@@ -164,7 +145,7 @@ def _canonical(url: str) -> str:
     try:
         return canonical_url(url)
     except BadUrl as exc:
-        raise Rejected(ImportReason.BAD_URL, str(exc)) from exc
+        raise Rejected(RejectReason.BAD_URL, str(exc)) from exc
 
 
 def _published(value: str | None) -> date | None:
@@ -193,7 +174,7 @@ class Importer:
 
     def _jsonl_line(self, line: bytes | None) -> DocumentCapture:
         if line is None:
-            raise Rejected(ImportReason.TOO_LARGE, f"a line of more than {MAX_BODY} bytes (not read)")
+            raise Rejected(RejectReason.TOO_LARGE, f"a line of more than {MAX_BODY} bytes (not read)")
         record = ImportRecord.from_json(line)
         return self._archive(record.url, (("Content-Type", IMPORT_RECORD),), record.to_json())
 
@@ -208,7 +189,7 @@ class Importer:
             for name in sorted(dirs):
                 if _is_link(name, root_fd):
                     detail = "a link to a directory (not followed)"
-                    yield self._refused(base / name, ImportReason.SYMLINK, detail)
+                    yield self._refused(base / name, RejectReason.SYMLINK, detail)
             for name in sorted(files):
                 if name.lower().endswith(_PAGE_SUFFIXES):
                     yield self._folder_file(base / name, name, root_fd)
@@ -223,7 +204,7 @@ class Importer:
         body = _read_regular_file(name, root_fd, MAX_BODY)
         return self._archive(_canonical_link(body) or url, (("Content-Type", "text/html"),), body)
 
-    def _refused(self, relative: Path, reason: ImportReason, detail: str) -> Rejection:
+    def _refused(self, relative: Path, reason: RejectReason, detail: str) -> Rejection:
         url = _file_url(relative)
         self.current = relative.as_posix()
         return Rejection(f"import:{url}", url, IMPORT_STAGE, reason, detail)
@@ -243,7 +224,7 @@ class Importer:
             damage.append(f"{type(exc).__name__}: {exc}"[:300])
         for number, problem in enumerate(damage, 1):
             self.current = f"{path.name}:damage{number}"
-            reason = ImportReason.UNREADABLE_WARC
+            reason = RejectReason.UNREADABLE_WARC
             yield Rejection(f"import:{self.current}", "", IMPORT_STAGE, reason, _printable(problem))
 
     def _warc_documents(
@@ -296,12 +277,12 @@ class Importer:
             if doc.doc_url not in done:
                 found = f"{len(waiting.get(doc.doc_url, {}))} of {len(doc.pages)} pages in {path.name}"
                 self.current = f"{path.name}:{doc.doc_url}"
-                reason = ImportReason.INCOMPLETE_DOCUMENT
+                reason = RejectReason.INCOMPLETE_DOCUMENT
                 yield Rejection(f"import:{self.current}", doc.doc_url, IMPORT_STAGE, reason, found)
         if +skipped:  # counted, not one rejection per image or stylesheet
             kinds = ", ".join(f"{kind} {n}" for kind, n in (+skipped).most_common())
             self.current = f"{path.name}:not_html"
-            reason = ImportReason.NOT_HTML
+            reason = RejectReason.NOT_HTML
             yield Rejection(f"import:{self.current}", "", IMPORT_STAGE, reason, _printable(kinds[:500]))
 
     def _archive_response(self, response: _Response) -> DocumentCapture:
@@ -343,7 +324,7 @@ class Importer:
         except Rejected as rejected:
             return self._rejection(input_id, url, rejected)
         except Exception as exc:  # one record's surprise must not cost the records after it
-            failed = Rejected(ImportReason.IMPORT_FAILED, f"{type(exc).__name__}: {exc}")
+            failed = Rejected(RejectReason.IMPORT_FAILED, f"{type(exc).__name__}: {exc}")
             return self._rejection(input_id, url, failed)
 
     @staticmethod
@@ -388,9 +369,9 @@ def _read_regular_file(name: str, dir_fd: int, cap: int) -> bytes:
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise Rejected(ImportReason.NOT_REGULAR_FILE, f"a {_file_kind(info.st_mode)}, not a file")
+            raise Rejected(RejectReason.NOT_REGULAR_FILE, f"a {_file_kind(info.st_mode)}, not a file")
         if info.st_size > cap:
-            raise Rejected(ImportReason.TOO_LARGE, f"{info.st_size} bytes, more than {cap} (not read)")
+            raise Rejected(RejectReason.TOO_LARGE, f"{info.st_size} bytes, more than {cap} (not read)")
         return _read_capped(fd, cap)
     finally:
         os.close(fd)
@@ -398,10 +379,10 @@ def _read_regular_file(name: str, dir_fd: int, cap: int) -> bytes:
 
 def _refusal(exc: OSError) -> Rejected:
     if exc.errno == errno.ELOOP:
-        return Rejected(ImportReason.SYMLINK, "a symbolic link (not followed)")
+        return Rejected(RejectReason.SYMLINK, "a symbolic link (not followed)")
     if exc.errno == errno.ENXIO:
-        return Rejected(ImportReason.NOT_REGULAR_FILE, "a socket, not a file")
-    return Rejected(ImportReason.UNREADABLE_FILE, exc.strerror or str(exc))
+        return Rejected(RejectReason.NOT_REGULAR_FILE, "a socket, not a file")
+    return Rejected(RejectReason.UNREADABLE_FILE, exc.strerror or str(exc))
 
 
 def _read_capped(fd: int, cap: int) -> bytes:
@@ -411,7 +392,7 @@ def _read_capped(fd: int, cap: int) -> bytes:
         chunks.append(chunk)
         total += len(chunk)
         if total > cap:
-            raise Rejected(ImportReason.TOO_LARGE, f"more than {cap} bytes")
+            raise Rejected(RejectReason.TOO_LARGE, f"more than {cap} bytes")
     return b"".join(chunks)
 
 
@@ -443,9 +424,9 @@ def _response(record: Any) -> _Response:
     try:
         body = record.content_stream().read(MAX_BODY + 1)
     except Exception as exc:  # warcio's decoders raise many kinds on bad encodings
-        raise Rejected(ImportReason.BAD_ENCODING, f"{type(exc).__name__}: {exc}"[:300]) from exc
+        raise Rejected(RejectReason.BAD_ENCODING, f"{type(exc).__name__}: {exc}"[:300]) from exc
     if len(body) > MAX_BODY:
-        raise Rejected(ImportReason.TOO_LARGE, f"more than {MAX_BODY} bytes once decoded")
+        raise Rejected(RejectReason.TOO_LARGE, f"more than {MAX_BODY} bytes once decoded")
     return _Response(url, headers, body, _warc_date(record) or datetime.now(UTC))
 
 

@@ -37,6 +37,7 @@ from dedup.extract import extract
 from dedup.fingerprint import Fingerprint, fingerprint
 from dedup.normalize import join_pages, normalize
 from dedup.provenance import Witness, trace
+from dedup.reasons import IngestStatus, RejectReason
 from dedup.records import Extraction, NormalizedText, Page, Rejection
 from dedup.verify import Edge
 from workers.candidate_cache import CandidateCache
@@ -50,7 +51,6 @@ from workers.store import Saved, StoredDocument
 from workers.store_set import Stores
 from workers.transitions import DocumentIndexes
 
-INDEXED_OUTCOME, UNCHANGED, REJECTED, DELETED = "indexed", "unchanged", "rejected", "deleted"
 T = TypeVar("T")
 _WARM_UP_PAGE = (
     "<html><head><title>會議講話</title></head><body><article><p>"
@@ -81,7 +81,7 @@ class DocumentMeta:
 @dataclass(frozen=True, slots=True)
 class Outcome:
     input_id: str
-    status: str
+    status: IngestStatus
     doc_id: str | None = None
     cluster_id: str | None = None
     reason: str = ""
@@ -233,7 +233,7 @@ class Ingestor:
 
     def _extract(self, capture: DocumentCapture, tally: _Tally) -> Extraction:
         if not capture.pages:
-            raise Rejected("no_pages", "the capture names no archived page")
+            raise Rejected(RejectReason.NO_PAGES, "the capture names no archived page")
         with tally.stage("read"):
             pages = [self._read(ref) for ref in capture.pages]
         with tally.stage("extract"):
@@ -251,7 +251,7 @@ class Ingestor:
         try:
             return read_page(self.warc_dir, ref)
         except WarcReadError as exc:
-            raise Rejected("unreadable_capture", str(exc)) from exc
+            raise Rejected(RejectReason.UNREADABLE_CAPTURE, str(exc)) from exc
 
     def _ingest(
         self, meta: DocumentMeta, norm: NormalizedText, tally: _Tally, meanwhile: Callable[[], None] | None
@@ -266,7 +266,7 @@ class Ingestor:
 
         saved, first = self._save(self._record(doc_id, meta, norm, fp), fp, index_calls)
         if saved.doc is None:  # unchanged, or captured before the document was deleted
-            status = DELETED if saved.deleted else UNCHANGED
+            status = IngestStatus.DELETED if saved.deleted else IngestStatus.UNCHANGED
             tally.count("outcome", status)
             return Outcome(meta.input_id, status, doc_id, saved.cluster_id)
         with tally.stage("index"):  # the LSH and passage indexes, in one round trip
@@ -277,12 +277,12 @@ class Ingestor:
         with tally.stage("cluster"):
             verified = self.clusters.verify(fp, first, found)
         cluster_id = self._link(saved.doc, meta.input_id, norm, verified, sharing, tally)
-        tally.count("outcome", INDEXED_OUTCOME)
+        tally.count("outcome", IngestStatus.INDEXED)
         for removal in norm.removed:
             tally.count("removed", removal.reason)
         for untrusted in meta.published_untrusted:
             tally.count("date_untrusted", untrusted.reason)
-        return Outcome(meta.input_id, INDEXED_OUTCOME, doc_id, cluster_id)
+        return Outcome(meta.input_id, IngestStatus.INDEXED, doc_id, cluster_id)
 
     def _save(
         self, record: StoredDocument, fp: Fingerprint, meanwhile: Callable[[], object]
@@ -420,8 +420,8 @@ class Ingestor:
     def _reject(self, meta: DocumentMeta, rejected: Rejected, tally: _Tally) -> Outcome:
         stage = tally.last_stage()
         self.store.reject(Rejection(meta.input_id, meta.url, stage, rejected.reason, rejected.detail[:500]))
-        tally.count("outcome", REJECTED)
-        return Outcome(meta.input_id, REJECTED, reason=rejected.reason)
+        tally.count("outcome", IngestStatus.REJECTED)
+        return Outcome(meta.input_id, IngestStatus.REJECTED, reason=rejected.reason)
 
 
 def _extract_page(page: Page) -> Extraction:

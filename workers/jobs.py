@@ -14,6 +14,7 @@ import redis
 from rq import get_current_job
 
 from crawler.capture import DocumentCapture
+from dedup.reasons import RunStatus
 from workers.connection import connection_url
 from workers.crawls import CrawlBusy, run_crawl
 from workers.errors import ServiceError
@@ -68,7 +69,7 @@ def crawl_site(site: str, sites_file: str) -> dict[str, Any]:
     try:
         return run_crawl(site, Path(sites_file), url, settings, run_id=job.id)
     except CrawlBusy as busy:
-        return {"site": site, "status": "skipped", "verdict": busy.verdict}
+        return {"site": site, "status": RunStatus.SKIPPED, "verdict": busy.verdict}
 
 
 def build_ingestor(connection: redis.Redis, settings: Settings) -> Ingestor:

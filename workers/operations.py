@@ -22,6 +22,7 @@ from rq.worker.base import BaseWorker
 from crawler.config import load_sites
 from crawler.errors import CrawlerError
 from crawler.runs import RunStore
+from dedup.reasons import RunStatus
 from workers import crawl_logs
 from workers.errors import NotFound
 from workers.keys import Keys
@@ -240,7 +241,7 @@ def slot_outcome(connection: redis.Redis, keys: Keys, job_id: str | None) -> str
     if job_id is None:
         return "none"
     run = RunStore(connection, keys.prefix).load(job_id)
-    if run is not None and run.status != "running":
+    if run is not None and run.status != RunStatus.RUNNING:
         return f"{run.status}: {run.verdict}"
     job = _job(connection, job_id)
     return _name(job.get_status()) if job is not None else "expired"

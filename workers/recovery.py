@@ -28,18 +28,18 @@ from rq.registry import StartedJobRegistry
 from rq.worker.base import BaseWorker
 
 from crawler.capture import DocumentCapture
+from dedup.reasons import DocumentState, RejectReason
 from dedup.records import Rejection
 from workers.handoff import captures_of, enqueue_alone, ingest_job_id
 from workers.ingest import document_id
 from workers.keys import Keys
 from workers.redis_server import process_alive
-from workers.store import INDEXED, Store
+from workers.store import Store
 
 MAINTENANCE_S = 30
 RECONNECT_MAX_S = 10.0
 MEMORY_MARGIN = 0.95
 STARTING_S = 10.0
-LOST = "worker_lost"
 logger = logging.getLogger(__name__)
 _DETAIL = "the worker died in the middle of this job every time it ran"
 
@@ -130,10 +130,11 @@ def _requeue(connection: redis.Redis, queue: Queue, job_id: str, key_prefix: str
         return True
     with connection.pipeline() as pipe:
         job.set_status(JobStatus.FAILED, pipeline=pipe)
-        queue.failed_job_registry.add(job, exc_string=f"{LOST}: {_DETAIL}", pipeline=pipe)
+        queue.failed_job_registry.add(job, exc_string=f"{RejectReason.WORKER_LOST}: {_DETAIL}", pipeline=pipe)
         pipe.execute()
     for capture in pending:
-        store.reject(Rejection(ingest_job_id(capture), capture.doc_url, "ingest", LOST, _DETAIL))
+        lost = Rejection(ingest_job_id(capture), capture.doc_url, "ingest", RejectReason.WORKER_LOST, _DETAIL)
+        store.reject(lost)
     return True
 
 
@@ -141,7 +142,7 @@ def _ingested(store: Store, capture: DocumentCapture) -> bool:
     """Indexed from these very captures: a batch's documents before the one that killed it."""
     doc = store.get(document_id(capture.doc_url))
     pages = tuple(page.to_dict() for page in capture.pages)
-    return doc is not None and doc.state == INDEXED and doc.captures == pages
+    return doc is not None and doc.state == DocumentState.INDEXED and doc.captures == pages
 
 
 def _text(value: bytes | str) -> str:

@@ -22,11 +22,11 @@ from dedup.dates import UntrustedDate
 from dedup.errors import ConfigError
 from dedup.normalize.key import match_key
 from dedup.provenance import Witness
+from dedup.reasons import DocumentState
 from dedup.records import NormalizedText, Rejection, Removal
 from workers.direct_connection import Call, LuaScript, pipelined, run_call
 from workers.keys import Keys
 
-PENDING, INDEXED = "pending", "indexed"
 T = TypeVar("T")
 
 
@@ -51,7 +51,7 @@ class StoredDocument:
     fingerprint_id: str
     key_hash: str
     content_hash: str
-    state: str = PENDING
+    state: DocumentState = DocumentState.PENDING
     cluster_id: str | None = None
     reuse_ratio: float = 0.0
     source_count: int = 0
@@ -368,7 +368,7 @@ def _decode(raw: Mapping[Any, Any]) -> StoredDocument:
         fingerprint_id=t["fingerprint_id"],
         key_hash=t["key_hash"],
         content_hash=t["content_hash"],
-        state=t["state"],
+        state=DocumentState(t["state"]),
         cluster_id=t["cluster_id"] or None,
         reuse_ratio=float(t["reuse_ratio"]),
         source_count=int(t["source_count"]),

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from dedup.errors import Rejected
 from dedup.normalize.chunks import glue
+from dedup.reasons import RejectReason
 from dedup.records import Extraction
 
 
@@ -14,7 +15,7 @@ def join_pages(extractions: Sequence[Extraction]) -> Extraction:
     """The page texts in order as one Extraction (metadata of the first page); a sentence cut at
     a page boundary is joined without a break."""
     if not extractions:
-        raise Rejected("no_pages", "join_pages got an empty sequence")
+        raise Rejected(RejectReason.NO_PAGES, "join_pages got an empty sequence")
     texts = [e.text.strip() for e in extractions if e.text.strip()]
     joined = texts[0] if texts else ""
     for text in texts[1:]:

@@ -36,6 +36,7 @@ from dedup.normalize.spam import drop_spam_lines
 from dedup.normalize.tags import drop_tag_cloud
 from dedup.normalize.tails import drop_trailing_links
 from dedup.normalize.truncation import looks_truncated
+from dedup.reasons import RejectReason
 from dedup.records import Extraction, NormalizedText, Removal
 
 
@@ -124,7 +125,7 @@ def normalize_text(
     display, display_original = join_lines(lines)
     key, offsets = match_key(display)
     if len(key) < config.min_key_chars:
-        raise Rejected("too_short", f"{len(key)} key characters left of {len(text)}")
+        raise Rejected(RejectReason.TOO_SHORT, f"{len(key)} key characters left of {len(text)}")
     return NormalizedText(
         source_id=source_id,
         display=display,

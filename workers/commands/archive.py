@@ -15,6 +15,7 @@ from crawler.capture import DocumentCapture
 from crawler.errors import ArchiveWriteError, WarcReadError
 from crawler.urls import display_url
 from crawler.warc import WarcArchive, iter_documents
+from dedup.reasons import IngestStatus, RejectReason
 from dedup.records import Rejection
 from workers import derived_state
 from workers.commands.loaded import settings_of
@@ -22,7 +23,7 @@ from workers.commands.progress import progress_bar
 from workers.connection import redis_connection
 from workers.errors import ImportStopped
 from workers.imports import Importer
-from workers.ingest import REJECTED, Ingestor
+from workers.ingest import Ingestor
 from workers.jobs import build_ingestor
 
 console = Console(stderr=True)
@@ -68,7 +69,8 @@ def reindex(
         tally = _Tally(listed=False)
         _ingest_all(ingestor, iter_documents(settings.warc_dir, errors.append), tally, "reindex", None)
         for error in errors:
-            ingestor.store.reject(Rejection(f"warc:{error}", "", "read", "unreadable_warc", str(error)))
+            damaged = Rejection(f"warc:{error}", "", "read", RejectReason.UNREADABLE_WARC, str(error))
+            ingestor.store.reject(damaged)
         tally.counts["unreadable_files"] = len({getattr(error, "warc_file", str(error)) for error in errors})
         tally.counts["damaged_stretches"] = len(errors)
     _report(tally, as_json)
@@ -156,12 +158,12 @@ def _ingest_all(
 def _ingest_one(ingestor: Ingestor, item: DocumentCapture | Rejection) -> tuple[str, Rejection | None]:
     if isinstance(item, Rejection):
         ingestor.store.reject(item)
-        return REJECTED, item
+        return IngestStatus.REJECTED, item
     outcome = ingestor.ingest_capture(item)
-    if outcome.status != REJECTED:
+    if outcome.status != IngestStatus.REJECTED:
         return outcome.status, None
     stored = ingestor.store.rejection(outcome.input_id)
-    return REJECTED, stored or Rejection(outcome.input_id, item.doc_url, "", outcome.reason)
+    return IngestStatus.REJECTED, stored or Rejection(outcome.input_id, item.doc_url, "", outcome.reason)
 
 
 def _report(tally: _Tally, as_json: bool) -> None:

@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from dedup.reasons import RunStatus
 from workers import crawl_logs
 from workers.commands.loaded import settings_of
 from workers.commands.progress import progress_bar
@@ -57,7 +58,7 @@ def crawl(
         typer.echo(json.dumps(run, ensure_ascii=False))
     else:
         show_run(run)
-    raise typer.Exit(ExitCode.OK if run["status"] == "succeeded" else ExitCode.FAILED)
+    raise typer.Exit(ExitCode.OK if run["status"] == RunStatus.SUCCEEDED else ExitCode.FAILED)
 
 
 def show_run(run: dict[str, Any]) -> None:
