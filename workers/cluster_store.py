@@ -30,6 +30,7 @@ from workers.direct_connection import Call, LuaScript, run_call
 from workers.errors import ConcurrentChange
 from workers.keys import Keys
 from workers.lsh_index import RedisLSHIndex
+from workers.replies import text_of, text_or_none
 
 UNKNOWN_DAY = 99999999  # sorts after every real date ordinal: unknown dates never represent
 RULES = "cluster_rules.lua"  # the representative and cluster id rules, shared by the scripts
@@ -137,7 +138,7 @@ class ClusterStore:
             raise ConfigError(f"store {self.config.fingerprint_id} cannot take {fp.fingerprint_id}")
         keys = (f"{self.base}:kh", f"{self.base}:dk", f"{self.base}:sg", *([record] if record else []))
         args = (fp.key_hash, fp.doc_id, signature_digest(compact(fp.values())))
-        return self._claim.call(keys, args, lambda first: first and _text(first))
+        return self._claim.call(keys, args, text_or_none)
 
     def verify(self, fp: Fingerprint, first: str, found: Sequence[Candidate]) -> Verified:
         """The edges to keep: to the first document with the match key (an exact copy has no
@@ -163,7 +164,7 @@ class ClusterStore:
         def parse(reply: Any) -> ClusterAssignment:
             if reply is None:
                 raise ConcurrentChange(f"{doc_id} was forgotten while it was being clustered")
-            cid, orphaned = _text(reply[0]), bool(reply[1])
+            cid, orphaned = text_of(reply[0]), bool(reply[1])
             edges, candidates, exact = verified.edges, verified.candidates, verified.exact
             return ClusterAssignment(doc_id, cid, edges, candidates, fingerprint_id, exact, orphaned)
 
@@ -185,11 +186,11 @@ class ClusterStore:
         node, parent = doc_id, self.connection.hget(f"{self.base}:p", doc_id)
         if parent is None:
             return None
-        while _text(parent) != node:
-            node = _text(parent)
+        while text_of(parent) != node:
+            node = text_of(parent)
             parent = self.connection.hget(f"{self.base}:p", node)
         cid = self.connection.hget(f"{self.base}:cid", node)
-        return None if cid is None else _text(cid)
+        return None if cid is None else text_of(cid)
 
     def cluster(self, cluster_id: str) -> ClusterInfo | None:
         """The live cluster `cluster_id` is (or was merged into); None if unknown."""
@@ -197,7 +198,7 @@ class ClusterStore:
             raw = self.connection.hgetall(self.keys.cluster(cluster_id))
             if not raw:
                 return None
-            record = {_text(k): _text(v) for k, v in raw.items()}
+            record = {text_of(k): text_of(v) for k, v in raw.items()}
             if "merged_into" not in record:
                 return _info(cluster_id, record)
             cluster_id = record["merged_into"]
@@ -211,7 +212,7 @@ class ClusterStore:
             pipe.hgetall(self.keys.cluster(cluster_id))
         infos = []
         for cluster_id, raw in zip(cluster_ids, pipe.execute(), strict=True):
-            record = {_text(k): _text(v) for k, v in raw.items()}
+            record = {text_of(k): text_of(v) for k, v in raw.items()}
             merged = not record or "merged_into" in record  # (merged meanwhile: followed alone)
             infos.append(self.cluster(cluster_id) if merged else _info(cluster_id, record))
         for info in infos:
@@ -228,15 +229,15 @@ class ClusterStore:
         meta = self.connection.hgetall(f"{key}:m")
         edges: dict[str, list[Edge]] = {}
         for pair, value in self.connection.hgetall(f"{key}:e").items():
-            a, b = _text(pair).split("|", 1)
-            j, c, kind = _text(value).split("|")
+            a, b = text_of(pair).split("|", 1)
+            j, c, kind = text_of(value).split("|")
             edge = Edge(a, b, float(j), float(c), kind)
             edges.setdefault(a, []).append(edge)
             edges.setdefault(b, []).append(edge)
         out = []
         for name, value in sorted(meta.items()):
-            doc = _text(name)
-            day, length = _text(value).split("|")
+            doc = text_of(name)
+            day, length = text_of(value).split("|")
             out.append(ClusterMember(doc, _date(day), int(length), tuple(edges.get(doc, ()))))
         return out
 
@@ -247,13 +248,13 @@ class ClusterStore:
             pipe.hvals(f"{self.keys.cluster(cluster_id)}:e")
         out: list[tuple[float, float] | None] = []
         for values in pipe.execute() if cluster_ids else []:
-            jaccards = [float(_text(v).split("|", 1)[0]) for v in values]
+            jaccards = [float(text_of(v).split("|", 1)[0]) for v in values]
             out.append((min(jaccards), max(jaccards)) if jaccards else None)
         return out
 
     def largest(self, count: int = 10) -> list[tuple[str, int]]:
         rows = self.connection.zrevrange(self.keys.clusters, 0, count - 1, withscores=True)
-        return [(_text(row[0]), int(row[1])) for row in rows]
+        return [(text_of(row[0]), int(row[1])) for row in rows]
 
 
 def signature_digest(signature: bytes) -> str:
@@ -282,12 +283,7 @@ def _info(cluster_id: str, record: dict[str, str]) -> ClusterInfo:
 
 def _dates(meta: dict[Any, Any]) -> tuple[tuple[str, date | None], ...]:
     """Member ids and publication dates from a cluster's member hash (day|display length)."""
-    return tuple(sorted((_text(k), _date(_text(v).split("|", 1)[0])) for k, v in meta.items()))
-
-
-def _text(value: object) -> str:
-    """Redis replies are bytes unless the connection decodes responses."""
-    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
+    return tuple(sorted((text_of(k), _date(text_of(v).split("|", 1)[0])) for k, v in meta.items()))
 
 
 def _day(published: date | None) -> str:

@@ -24,6 +24,7 @@ from crawler.services import new_run_id
 from workers import crawl_logs
 from workers.errors import ServiceError
 from workers.keys import Keys
+from workers.replies import text_of
 from workers.settings import Settings
 from workers.supervisor import die_with_parent
 
@@ -173,7 +174,7 @@ def site_lock(redis_url: str, key_prefix: str, site: str, owner: str | None = No
     try:
         if not connection.set(key, token, nx=True, ex=CRAWL_LOCK_TTL_S):
             holder = connection.get(key)
-            raise CrawlBusy(site, _text(holder) if holder else "just finished")
+            raise CrawlBusy(site, text_of(holder) if holder else "just finished")
 
         def refresh() -> None:
             connection.eval(_COMPARE_AND_EXPIRE, 1, key, token, CRAWL_LOCK_TTL_S)
@@ -184,7 +185,3 @@ def site_lock(redis_url: str, key_prefix: str, site: str, owner: str | None = No
             connection.eval(_COMPARE_AND_DELETE, 1, key, token)
     finally:
         connection.close()
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value

@@ -25,9 +25,10 @@ from dedup.provenance import Trace
 from dedup.reasons import DocumentState
 from workers.cluster_store import ClusterInfo
 from workers.errors import ServiceError
+from workers.replies import text_of
 from workers.store import StoredDocument
 from workers.store_set import Stores
-from workers.web.catalog import Catalog, text_of
+from workers.web.catalog import Catalog
 from workers.web.document_view import versions
 
 EXPORT_VERSION = "export-1"

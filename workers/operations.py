@@ -28,6 +28,7 @@ from workers.errors import NotFound
 from workers.keys import Keys
 from workers.queues import ALL, queue
 from workers.recovery import worker_gone
+from workers.replies import text_of
 from workers.scheduler import Scheduler, slot_history
 from workers.store import Store
 
@@ -211,7 +212,7 @@ def run_rows(connection: redis.Redis, keys: Keys, home: Path, limit: int = RUNS_
     store = RunStore(connection, keys.prefix)
     rows = []
     for raw in connection.zrevrange(keys.crawls, 0, limit - 1):
-        run = store.load(_text(raw))  # type: ignore[arg-type]  # members only, no scores
+        run = store.load(text_of(raw))  # members only, no scores
         if run is None:
             continue
         log = crawl_logs.existing_log(home, run.run_id)
@@ -248,7 +249,7 @@ def slot_outcome(connection: redis.Redis, keys: Keys, job_id: str | None) -> str
 
 
 def _recent(connection: redis.Redis, keys: Keys, site: str) -> tuple[tuple[str, str], ...]:
-    job_ids = [_text(v) for v in connection.lrange(slot_history(keys, site), 1, SLOTS_SHOWN)]
+    job_ids = [text_of(v) for v in connection.lrange(slot_history(keys, site), 1, SLOTS_SHOWN)]
     return tuple((job_id, slot_outcome(connection, keys, job_id)) for job_id in job_ids)
 
 
@@ -291,7 +292,3 @@ def _name(state: object) -> str:
 
 def _utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value

@@ -30,6 +30,7 @@ from dedup.records import NormalizedText
 from dedup.winnow import SharingRule, WinnowConfig, winnow, winnow_array
 from workers.direct_connection import Call, LuaScript, run_call
 from workers.keys import Keys
+from workers.replies import text_of
 
 PASSAGE_INDEX_VERSION = "pi3"  # pi3: binary fields and shard suffixes
 SHARD_BITS = 17
@@ -75,7 +76,7 @@ class PassageIndex:
     def indexed(self, doc_id: str) -> int:
         """How many fingerprints the document was indexed with."""
         entry = self.connection.hget(f"{self.base}:num", doc_id)
-        return int(_text(entry).split(":")[1]) if entry else 0
+        return int(text_of(entry).split(":")[1]) if entry else 0
 
     def holders(self, key: str) -> list[set[str] | None]:
         """Per fingerprint of a match key: the documents holding it (None: too many to say)."""
@@ -93,7 +94,7 @@ class PassageIndex:
             else {}
         )
         return [
-            None if held == SATURATED else {_text(names[n]) for n in _numbers(held or b"") if names.get(n)}
+            None if held == SATURATED else {text_of(names[n]) for n in _numbers(held or b"") if names.get(n)}
             for held in packed
         ]
 
@@ -107,7 +108,7 @@ class PassageIndex:
 
 
 def _sharing(flat: Sequence[bytes | int]) -> list[tuple[str, int]]:
-    found = [(_text(flat[i]), int(flat[i + 1])) for i in range(0, len(flat), 2)]
+    found = [(text_of(flat[i]), int(flat[i + 1])) for i in range(0, len(flat), 2)]
     return sorted(found, key=lambda f: (-f[1], f[0]))
 
 
@@ -117,7 +118,3 @@ def _low_bytes(values: npt.NDArray[np.uint64], count: int) -> npt.NDArray[np.uin
 
 def _numbers(packed: bytes) -> Sequence[int]:
     return struct.unpack(f"<{len(packed) // 4}I", packed)
-
-
-def _text(value: object) -> str:
-    return value.decode("utf-8") if isinstance(value, bytes) else str(value)

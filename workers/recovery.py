@@ -34,6 +34,7 @@ from workers.handoff import captures_of, enqueue_alone, ingest_job_id
 from workers.ingest import document_id
 from workers.keys import Keys
 from workers.redis_server import process_alive
+from workers.replies import text_of
 from workers.store import Store
 
 MAINTENANCE_S = 30
@@ -51,7 +52,7 @@ def worker_gone(connection: redis.Redis, worker_name: str, host: str) -> bool:
     hostname, pid, death = connection.hmget(key, "hostname", "pid", "death")
     if hostname is None or death is not None:
         return True
-    return _text(hostname) == host and not process_alive(int(pid or 0))
+    return text_of(hostname) == host and not process_alive(int(pid or 0))
 
 
 def abandoned(connection: redis.Redis, registry: StartedJobRegistry, host: str) -> list[str]:
@@ -61,8 +62,8 @@ def abandoned(connection: redis.Redis, registry: StartedJobRegistry, host: str) 
         name, created = connection.hmget(f"rq:execution:{job_id}:{execution_id}", "worker_name", "created_at")
         if (
             name is None
-            or worker_gone(connection, _text(name), host)
-            or moved_on(connection, _text(name), job_id, created)
+            or worker_gone(connection, text_of(name), host)
+            or moved_on(connection, text_of(name), job_id, created)
         ):
             entries.append(f"{job_id}:{execution_id}")
     return entries
@@ -71,10 +72,10 @@ def abandoned(connection: redis.Redis, registry: StartedJobRegistry, host: str) 
 def moved_on(connection: redis.Redis, worker_name: str, job_id: str, created_at: bytes | str | None) -> bool:
     """A live worker no longer on this job: it lost Redis mid-job and carried on with others.
     A fresh execution is left alone (its job process sets `current_job` just after the start)."""
-    if created_at is None or time.time() - float(_text(created_at)) < STARTING_S:
+    if created_at is None or time.time() - float(text_of(created_at)) < STARTING_S:
         return False
     current = connection.hget(f"{Worker.redis_worker_namespace_prefix}{worker_name}", "current_job")
-    return current is None or _text(current) != job_id
+    return current is None or text_of(current) != job_id
 
 
 def recover(connection: redis.Redis, queues: Sequence[Queue], key_prefix: str) -> list[str]:
@@ -143,10 +144,6 @@ def _ingested(store: Store, capture: DocumentCapture) -> bool:
     doc = store.get(document_id(capture.doc_url))
     pages = tuple(page.to_dict() for page in capture.pages)
     return doc is not None and doc.state == DocumentState.INDEXED and doc.captures == pages
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode("utf-8") if isinstance(value, bytes) else value
 
 
 def work_reconnecting(

@@ -22,6 +22,7 @@ from rq import Retry
 from crawler.config import SiteConfig, SitesConfig
 from workers.keys import Keys
 from workers.queues import CRAWL, queue
+from workers.replies import text_of
 
 CRAWL_FUNCTION = "workers.jobs.crawl_site"
 CRAWL_TIMEOUT_S = 6 * 3600
@@ -146,11 +147,7 @@ class Scheduler:
             if upcoming is None:
                 continue
             raw = self.connection.hgetall(self.keys.schedule(site.name))
-            last = {_text(k): _text(v) for k, v in raw.items()}
+            last = {text_of(k): text_of(v) for k, v in raw.items()}
             cron = site.schedule or ""
             rows.append(SiteSchedule(site.name, cron, upcoming, last.get("last_slot"), last.get("last_job")))
         return rows
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value

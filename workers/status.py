@@ -10,6 +10,7 @@ import redis
 from workers.connection import embedded_server
 from workers.keys import Keys
 from workers.queues import depths
+from workers.replies import text_of
 from workers.settings import Settings, redact
 
 
@@ -57,10 +58,5 @@ def _persistence(connection: redis.Redis) -> dict[str, str]:
             values: dict[Any, Any] = dict(connection.config_get(name))
         except redis.ResponseError:  # managed services may forbid CONFIG
             values = {}
-        result[name] = _text(values.get(name, values.get(name.encode(), "?")))
+        result[name] = text_of(values.get(name, values.get(name.encode(), "?")))
     return result
-
-
-def _text(value: object) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
-

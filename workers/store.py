@@ -26,6 +26,7 @@ from dedup.reasons import DocumentState
 from dedup.records import NormalizedText, Rejection, Removal
 from workers.direct_connection import Call, LuaScript, pipelined, run_call
 from workers.keys import Keys
+from workers.replies import pairs, text_of
 
 T = TypeVar("T")
 
@@ -162,11 +163,11 @@ class Store:
         if found:
             return found
         doc_id = self.connection.get(self.keys.url(doc_id_or_url))
-        return self.get(_text(doc_id)) if doc_id else None
+        return self.get(text_of(doc_id)) if doc_id else None
 
     def get_many(self, doc_ids: Sequence[str]) -> list[StoredDocument | None]:
         replies = pipelined(self.connection, [("HGETALL", self.keys.doc(d)) for d in doc_ids])
-        return [_decode(_pairs(flat)) if flat else None for flat in replies]
+        return [_decode(pairs(flat)) if flat else None for flat in replies]
 
     def norms(self, doc_ids: Sequence[str]) -> dict[str, tuple[str, NormalizedText]]:
         """Just what alignment needs (display text, original, versions) with the content hash it
@@ -175,7 +176,7 @@ class Store:
         found = {}
         for doc_id, values in zip(doc_ids, replies, strict=True):
             if values[0] is not None:
-                found[doc_id] = (_text(values[-1]), _norm(doc_id, values[:-1]))
+                found[doc_id] = (text_of(values[-1]), _norm(doc_id, values[:-1]))
         return found
 
     def witnesses(self, doc_ids: Sequence[str]) -> dict[str, Witness]:
@@ -194,7 +195,7 @@ class Store:
         return Call(commands, lambda replies: _witnesses_and_hashes(doc_ids, replies))
 
     def document_ids(self, start: int = 0, stop: int = -1) -> list[str]:
-        return [_text(v) for v in self.connection.zrange(self.keys.docs, start, stop)]
+        return [text_of(v) for v in self.connection.zrange(self.keys.docs, start, stop)]
 
     def count_documents(self) -> int:
         return int(self.connection.zcard(self.keys.docs))
@@ -237,7 +238,7 @@ class Store:
                 expected = (against or {}).get(other, "")
                 args += [other, self._aln(other), self.keys.doc(other), expected]
                 args += [_alignments_json(alignments), _alignments_json(swapped)]
-        return _parse_alignments(_pairs(self._save_alignments(keys=[self._aln(doc_id)], args=args)))
+        return _parse_alignments(pairs(self._save_alignments(keys=[self._aln(doc_id)], args=args)))
 
     def alignments(self, doc_id: str) -> list[tuple[Witness, Alignment]]:
         """Every alignment of `doc_id` (on side a) with the witness on the other side."""
@@ -251,7 +252,7 @@ class Store:
         pipe = self.connection.pipeline(transaction=False)
         for doc_id in doc_ids:
             pipe.hgetall(self._aln(doc_id))
-        aligned = {d: _parse_alignments(_pairs(raw)) for d, raw in zip(doc_ids, pipe.execute(), strict=True)}
+        aligned = {d: _parse_alignments(pairs(raw)) for d, raw in zip(doc_ids, pipe.execute(), strict=True)}
         known = self.witnesses(sorted({*doc_ids, *(other for found in aligned.values() for other in found)}))
         return {d: (known[d], self.with_witnesses(a, known)) for d, a in aligned.items() if d in known}
 
@@ -285,11 +286,11 @@ class Store:
         raw = self.connection.hgetall(self.keys.rejection(input_id))
         if not raw:
             return None
-        values = {_text(k): _text(v) for k, v in raw.items()}
+        values = {text_of(k): text_of(v) for k, v in raw.items()}
         return Rejection(**{f.name: values.get(f.name, "") for f in fields(Rejection)})
 
     def rejections(self, start: int = 0, stop: int = -1) -> list[Rejection]:
-        ids = [_text(v) for v in self.connection.zrevrange(self.keys.rejections, start, stop)]
+        ids = [text_of(v) for v in self.connection.zrevrange(self.keys.rejections, start, stop)]
         return [r for r in map(self.rejection, ids) if r]
 
     def count(self, stat: str, counts: Mapping[str, float]) -> None:
@@ -308,7 +309,7 @@ class Store:
 
     def stats(self, stat: str) -> dict[str, float]:
         raw = self.connection.hgetall(self.keys.stats(stat))
-        return {_text(k): float(v) for k, v in raw.items() if float(v)}
+        return {text_of(k): float(v) for k, v in raw.items() if float(v)}
 
 
 def _encode(doc: StoredDocument) -> dict[Any, Any]:
@@ -343,8 +344,8 @@ def _encode(doc: StoredDocument) -> dict[Any, Any]:
 
 
 def _decode(raw: Mapping[Any, Any]) -> StoredDocument:
-    v = {_text(k): val for k, val in raw.items()}
-    t = {k: _text(val) for k, val in v.items() if not k.endswith("_z")}
+    v = {text_of(k): val for k, val in raw.items()}
+    t = {k: text_of(val) for k, val in v.items() if not k.endswith("_z")}
     display = _unzip(v["display_z"])
     return StoredDocument(
         doc_id=t["doc_id"],
@@ -380,11 +381,11 @@ def _saved(doc: StoredDocument, reply: Any) -> Saved:
     """A guarded save's reply (document_save.lua): the seq, or why the stored record was kept."""
     if isinstance(reply, int):
         return Saved(replace(doc, seq=reply))
-    if _text(reply[0]) == "other":
+    if text_of(reply[0]) == "other":
         return Saved(None, other=True)
-    if _text(reply[0]) == "deleted":
+    if text_of(reply[0]) == "deleted":
         return Saved(None, deleted=True)
-    return Saved(None, cluster_id=_text(reply[1]) or None)
+    return Saved(None, cluster_id=text_of(reply[1]) or None)
 
 
 def _witnesses_and_hashes(
@@ -393,7 +394,7 @@ def _witnesses_and_hashes(
     witnesses, hashes = {}, {}
     for doc_id, values in zip(doc_ids, replies, strict=True):
         if values[0] is not None:
-            *witness, content_hash = [_text(v) for v in values]
+            *witness, content_hash = [text_of(v) for v in values]
             witnesses[doc_id], hashes[doc_id] = _witness(witness), content_hash
     return witnesses, hashes
 
@@ -403,7 +404,7 @@ def _norm(doc_id: str, values: list[Any]) -> NormalizedText:
     display = _unzip(display_z)
     original = _unzip(original_z) if original_z else display
     return _rebuilt(
-        doc_id, display, original, _text(norm_version), _text(title) or None, _text(truncated) == "1"
+        doc_id, display, original, text_of(norm_version), text_of(title) or None, text_of(truncated) == "1"
     )
 
 
@@ -441,15 +442,8 @@ def _untrusted(encoded: str) -> tuple[UntrustedDate, ...]:
     return tuple(UntrustedDate(date.fromisoformat(d), e, r) for d, e, r in json.loads(encoded))
 
 
-def _pairs(reply: Mapping[Any, Any] | Sequence[Any]) -> Mapping[Any, Any]:
-    """A raw HGETALL reply as a dict: a map in RESP3, field, value, ... in RESP2."""
-    if isinstance(reply, Mapping):
-        return reply
-    return dict(zip(reply[::2], reply[1::2], strict=True))
-
-
 def _parse_alignments(raw: Mapping[Any, Any]) -> dict[str, list[Alignment]]:
-    return {_text(other): [Alignment(*row) for row in json.loads(data)] for other, data in raw.items()}
+    return {text_of(other): [Alignment(*row) for row in json.loads(data)] for other, data in raw.items()}
 
 
 def _alignments_json(alignments: Iterable[Alignment]) -> str:
@@ -464,9 +458,3 @@ def _zip(text: str) -> bytes:
 
 def _unzip(data: bytes) -> str:
     return zlib.decompress(data).decode("utf-8")
-
-
-def _text(value: object) -> str:
-    if value is None:
-        return ""
-    return value.decode("utf-8") if isinstance(value, bytes) else str(value)

@@ -19,6 +19,7 @@ from dedup.shingles import shingle_hashes
 from dedup.slots import Template, template_slots
 from workers.cluster_store import ClusterInfo, ClusterOutline
 from workers.queues import depths
+from workers.replies import text_of
 from workers.store import StoredDocument
 from workers.store_set import Stores
 
@@ -334,13 +335,6 @@ class ClusterQuery:
         if self.sort == "reuse":
             return (row.reuse or 0.0, row.size, row.id)
         return (row.size, row.id)
-
-
-def text_of(value: object) -> str:
-    """A Redis reply as str (bytes unless the connection decodes responses)."""
-    if value is None:
-        return ""
-    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
 
 
 def _date(value: str) -> date | None:

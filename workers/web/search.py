@@ -22,8 +22,8 @@ import redis
 
 from dedup.normalize.key import match_key
 from workers.keys import Keys
+from workers.replies import text_of
 from workers.store_set import Stores
-from workers.web.catalog import text_of
 
 MAX_CANDIDATES = 200
 
