@@ -104,10 +104,7 @@ class ClusterStore:
     def assign(self, fp: Fingerprint, published: date | None, display_length: int) -> ClusterAssignment:
         """Index the document, verify its candidates, merge its clusters; idempotent. A document
         indexed with another text is removed first."""
-        first = run_call(self.connection, self.claim_call(fp))
-        if first is None:
-            self.remove(fp.doc_id)
-            first = claimed(run_call(self.connection, self.claim_call(fp)), fp.doc_id)
+        first = self.first_claimed(fp, run_call(self.connection, self.claim_call(fp)))
         verified = self.verify(fp, first, self.index.add(fp))
         assignment = run_call(self.connection, self.merge_call(verified, published, display_length))
         return self.settle(assignment, verified, published, display_length)
@@ -139,6 +136,15 @@ class ClusterStore:
         keys = (f"{self.base}:kh", f"{self.base}:dk", f"{self.base}:sg", *([record] if record else []))
         args = (fp.key_hash, fp.doc_id, signature_digest(compact(fp.values())))
         return self._claim.call(keys, args, text_or_none)
+
+    def first_claimed(self, fp: Fingerprint, reply: str | None, record: str = "") -> str:
+        """The first document with the match key, from the reply of `claim_call(fp, record)`
+        (the ingest sends it with the save): None, the document still holds the key of an old
+        text, whose claim is forgotten (`remove`) before it claims once more."""
+        if reply is not None:
+            return reply
+        self.remove(fp.doc_id)
+        return claimed(run_call(self.connection, self.claim_call(fp, record)), fp.doc_id)
 
     def verify(self, fp: Fingerprint, first: str, found: Sequence[Candidate]) -> Verified:
         """The edges to keep: to the first document with the match key (an exact copy has no

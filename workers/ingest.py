@@ -42,7 +42,7 @@ from dedup.records import Extraction, NormalizedText, Page, Rejection
 from dedup.verify import Edge
 from workers.candidate_cache import CandidateCache
 from workers.cluster_store import Verified, claimed
-from workers.direct_connection import Call, round_trip, run_call
+from workers.direct_connection import Call, round_trip
 from workers.errors import ConcurrentChange
 from workers.handoff import ingest_job_id
 from workers.imports import IMPORT_RECORD, ImportRecord
@@ -289,8 +289,8 @@ class Ingestor:
     ) -> tuple[Saved, str]:
         """Save the record (state pending) and claim its match key, in one round trip; the
         page's old text, when it changed, leaves every index first."""
-        claim = self.clusters.claim_call(fp, self.store.keys.doc(record.doc_id))
-        calls: list[Call[Any]] = [self.store.save_new_call(record), claim]
+        record_key = self.store.keys.doc(record.doc_id)
+        calls: list[Call[Any]] = [self.store.save_new_call(record), self.clusters.claim_call(fp, record_key)]
         saved, first = round_trip(self.connection, calls, meanwhile)
         if saved.other:
             existing = self.store.get(record.doc_id)
@@ -299,10 +299,8 @@ class Ingestor:
             saved, first = round_trip(self.connection, calls)
             if saved.other:
                 raise ConcurrentChange(f"{record.doc_id} was saved with another text meanwhile")
-        elif saved.doc and first is None:  # a key its old text held, whose record is gone
-            self.clusters.remove(record.doc_id)
-            first = run_call(self.connection, calls[1])
-        return saved, claimed(first, record.doc_id) if saved.doc else ""
+            return saved, claimed(first, record.doc_id) if saved.doc else ""  # its old text forgotten
+        return saved, self.clusters.first_claimed(fp, first, record_key) if saved.doc else ""
 
     def _link(
         self,
