@@ -1,5 +1,6 @@
-"""The representative and cluster id rules exist once in Python (dedup.clusters, authoritative)
-and once in Lua (workers/cluster_rules.lua, for the Redis scripts): they must agree."""
+"""The representative and cluster id rules and the unknown day exist once in Python
+(dedup.clusters and workers.cluster_store, authoritative) and once in Lua (workers/cluster_rules.lua,
+for the Redis scripts): they must agree."""
 
 from __future__ import annotations
 
@@ -45,5 +46,14 @@ def test_lua_rules_agree_with_dedup_clusters(redis_server: ServerInfo) -> None:
 
     try:
         agree()
+    finally:
+        client.close()
+
+
+def test_lua_unknown_day_is_the_python_one(redis_server: ServerInfo) -> None:
+    client = redis.Redis.from_url(redis_server.tcp_url)
+    try:
+        script = client.register_script(LuaScript(client, "cluster_rules.lua").source + "return UNKNOWN")
+        assert script() == str(UNKNOWN_DAY).encode()
     finally:
         client.close()

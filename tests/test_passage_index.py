@@ -1,4 +1,5 @@
-"""The passage index on a real redis-server: partial reuse is found, stock phrases are not."""
+"""The passage index on a real redis-server: partial reuse is found, stock phrases are not, and
+its Lua script (passage_add.lua) applies the sharing rule as dedup.sharing states it."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import redis
 
 from dedup.corpus import generate
 from dedup.normalize import normalize_text
+from dedup.sharing import MemorySharing
+from dedup.winnow import winnow_array
 from tests.engine_stack import ENGINE
 from tests.plain_norm import plain_norm
 from workers.keys import Keys
@@ -87,3 +90,17 @@ def test_a_text_too_short_for_a_fingerprint_is_indexed_as_nothing(redis_client: 
     assert index.fingerprints(short) == []
     assert index.add_and_query("short", short) == []
     assert index.indexed("short") == 0 and index.remove("short", short) is False
+
+
+def test_the_lua_sharing_rule_agrees_with_dedup_sharing(redis_client: redis.Redis) -> None:
+    docs = [(d.doc_id, normalize_text(d.text, d.doc_id)) for d in generate(60, seed=3)]
+    order = [*docs, *docs[:5]]  # a re-add counts again and changes nothing
+    for max_docs in (ENGINE.sharing.max_docs, 3):
+        rule = replace(ENGINE.sharing, max_docs=max_docs)
+        index = PassageIndex(redis_client, Keys(f"share{max_docs}"), ENGINE.winnow, rule)
+        reference = MemorySharing(rule)
+        got = [index.add_and_query(doc_id, norm) for doc_id, norm in order]
+        want = [reference.add(d, winnow_array(norm.key, ENGINE.winnow).tolist()) for d, norm in order]
+        assert got == want
+        assert sum(map(len, got)) > 20
+    assert any(held is None for held in reference.holders.values())  # max_docs 3 saturates some

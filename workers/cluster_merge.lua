@@ -1,5 +1,8 @@
 -- Record a document and its verified edges; union the clusters they touch, atomically.
 -- (cluster_rules.lua comes first: better, cluster_id, day_and_length, UNKNOWN.)
+-- With cluster_claim.lua, the Redis copy of dedup.clusters.MemoryClusterer (authoritative: exact
+-- copies join the first document with their match key, verified edges union clusters);
+-- tests/test_clusters.py checks ClusterStore.assign against it.
 -- ARGV: base, cluster_prefix, clusters_zset, fingerprint_id, doc, published, length, digest,
 --       then per edge: peer, jaccard, containment, kind, digest
 -- A digest names the signature a document was verified with (base:sg holds the claimed ones):

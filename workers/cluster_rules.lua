@@ -1,6 +1,7 @@
 -- Rules the cluster scripts share (prepended to cluster_merge.lua and cluster_remove.lua by
 -- workers.cluster_store): the Lua copies of dedup.clusters.rank (which member represents a
--- cluster) and dedup.clusters.cluster_id (a cluster is named after its smallest member id).
+-- cluster) and dedup.clusters.cluster_id (a cluster is named after its smallest member id), and
+-- of workers.cluster_store.UNKNOWN_DAY; the Python ones are authoritative, and
 -- tests/test_cluster_rules.py checks that both languages agree.
 local UNKNOWN = '99999999'  -- the day of an unknown publication date: after every real one
 

@@ -1,5 +1,7 @@
 -- Insert documents into the LSH index (those not present), then query their buckets, in one
--- round trip. Every document of the call is inserted before any is queried.
+-- round trip. Every document of the call is inserted before any is queried. The rule (buckets,
+-- insert-then-query, candidates in id order) is dedup.lsh.MemoryLSHIndex's (authoritative);
+-- tests/test_redis_index.py checks that both agree.
 -- KEYS[1]: base .. ':n'.  ARGV: base, returned_len, bands, band_d, id_d, then per document:
 -- doc_id, crc32 of doc_id (uint32 LE), record.
 -- Reply: per document, a list of its candidates' whole records (a long name appended).

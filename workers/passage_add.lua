@@ -1,4 +1,6 @@
 -- Passage index: add one document's fingerprints, then count shared fingerprints per other doc.
+-- The sharing rule is stated by dedup.sharing.MemorySharing (authoritative); this is its Redis
+-- copy, and tests/test_passage_index.py checks that both agree.
 -- ARGV: base, doc_id, max_docs, min_shared, fingerprints (9 bytes each: shard suffix 3, field 6).
 -- Reply: {doc id, shared fingerprints, ...} for the others sharing at least min_shared.
 -- Layout (one Redis; key names built here, so not cluster-safe):
