@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import redis
 import typer
+from rq import Queue
 
 from workers.commands.progress import progress_bar
 from workers.keys import Keys
@@ -30,10 +31,15 @@ class QueueCounts:
     outcomes: dict[str, float]
 
 
+def waiting(queues: Sequence[Queue]) -> int:
+    """Jobs not done yet: queued or started (the progress of a drain is the drop of this)."""
+    return sum(q.count + q.started_job_registry.count for q in queues)
+
+
 def counts(connection: redis.Redis, keys: Keys, names: Sequence[str]) -> QueueCounts:
     queues = [queue(name, connection) for name in names]
     return QueueCounts(
-        waiting=sum(q.count + q.started_job_registry.count for q in queues),
+        waiting=waiting(queues),
         failed=sum(q.failed_job_registry.count for q in queues),
         outcomes=Store(connection, keys).stats("outcome"),
     )

@@ -20,6 +20,7 @@ from rich.console import Console
 
 from crawler.config import load_sites
 from workers.cluster_store import ClusterStore
+from workers.commands.burst import waiting
 from workers.commands.loaded import settings_of
 from workers.commands.progress import progress_bar
 from workers.connection import connection_url, embedded_server, redis_connection
@@ -100,7 +101,7 @@ def _crawl_counts(stats: dict[str, Any]) -> dict[str, Any]:
 def _drain(run: DemoRun, count: int) -> None:
     """Burst workers in their own processes until the ingest queue is empty."""
     ingest = queue(INGEST, run.connection)
-    total = ingest.count
+    total = waiting([ingest])
     env = {**os.environ, "REDIS_URL": run.redis_url, "DEDUPCRAWL_HOME": str(run.settings.home)}
     command = [sys.executable, "-m", "workers", "worker", "--burst", "--queues", INGEST]
     procs = [
@@ -110,7 +111,7 @@ def _drain(run: DemoRun, count: int) -> None:
     with progress_bar() as progress:
         task = progress.add_task("ingest", total=total, detail="")
         while any(p.poll() is None for p in procs):
-            progress.update(task, completed=total - ingest.count - ingest.started_job_registry.count)
+            progress.update(task, completed=total - waiting([ingest]))
             time.sleep(0.2)
         progress.update(task, completed=total)
 
