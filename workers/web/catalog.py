@@ -105,9 +105,10 @@ def summary_of(doc: StoredDocument) -> DocSummary:
     return DocSummary(doc.doc_id, doc.url, doc.site, doc.title, doc.published, doc.published_from)
 
 
-def similarity(a: str, b: str) -> tuple[float, float]:
-    """Exact Jaccard and containment (|A∩B| / min) of two match keys' 5-gram sets."""
-    ha, hb = shingle_hashes(a), shingle_hashes(b)
+def similarity(a: str, b: str, ngram: int) -> tuple[float, float]:
+    """Exact Jaccard and containment (|A∩B| / min) of two match keys' n-gram sets (the
+    fingerprint's n, so they are what its MinHash estimates)."""
+    ha, hb = shingle_hashes(a, ngram), shingle_hashes(b, ngram)
     if not len(ha) or not len(hb):
         return (1.0, 1.0) if a == b else (0.0, 0.0)
     common = len(np.intersect1d(ha, hb, assume_unique=True))
@@ -230,9 +231,9 @@ class Catalog:
         rep = docs.get(info.representative)
         rep_key = rep.norm().key if rep else ""
         first = min(docs.values(), key=lambda d: (d.witness.order, d.doc_id), default=None)
-        rows = []
+        rows, ngram = [], self.engine.fingerprint.ngram
         for doc in docs.values():
-            j, c = similarity(rep_key, doc.norm().key) if doc is not rep else (1.0, 1.0)
+            j, c = similarity(rep_key, doc.norm().key, ngram) if doc is not rep else (1.0, 1.0)
             rows.append(MemberRow(doc.doc_id, doc.url, doc.site, doc.title, doc.published,
                                   round(j, 4), round(c, 4), doc is rep, doc.published_from, doc is first))
         rows.sort(key=lambda r: (not r.representative, -r.jaccard, r.id))
