@@ -13,13 +13,12 @@ from dedup.errors import Rejected
 from dedup.extract import extract as extract_page
 from dedup.normalize import normalize
 from dedup.records import Extraction, NormalizedText, Page
-from workers.commands.loaded import settings_of
 from workers.errors import ServiceError
 from workers.exit_codes import ExitCode
+from workers.settings import ENGINE
 
 
 def extract(
-    ctx: typer.Context,
     path: Path = typer.Argument(..., help="A saved HTTP response body (an HTML file)."),
     url: str = typer.Option("", "--url", help="The page's URL (helps metadata)."),
     charset: str | None = typer.Option(None, "--charset", help="Decode with this charset first."),
@@ -36,7 +35,7 @@ def extract(
                 encoding_override=charset)  # fmt: skip
     try:
         extraction = extract_page(page)
-        normalized = normalize(extraction, settings_of(ctx).engine.norm)
+        normalized = normalize(extraction, ENGINE.norm)  # the service's; no settings needed
     except Rejected as rejected:
         _print_rejection(rejected, as_json)
         raise typer.Exit(ExitCode.FAILED) from rejected

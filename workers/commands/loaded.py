@@ -1,8 +1,8 @@
 """The settings of one `dedupcrawl` process: read from the environment once, when a command
 first needs them, and kept on the command line's root context, which every command is given.
 
-Read lazily, so a command that needs no settings (`extract`, `--version`) never fails on a bad
-variable it does not use."""
+Read lazily, so a command that needs no settings (`extract`, `--version`, `-h`) never fails on a
+bad variable it does not use, nor creates the data directory."""
 
 from __future__ import annotations
 
