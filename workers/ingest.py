@@ -8,11 +8,9 @@ before it enters any index, so whoever finds it as a candidate can read its text
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
-import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -38,18 +36,20 @@ from dedup.dates import GIVEN, DateEvidence, UntrustedDate, choose
 from dedup.errors import Rejected
 from dedup.extract import extract
 from dedup.fingerprint import Fingerprint, FingerprintConfig, fingerprint
+from dedup.lsh import Candidate
 from dedup.normalize import DEFAULT_NORM, NormConfig, join_pages, normalize
-from dedup.provenance import Witness, trace
+from dedup.provenance import Trace, Witness, trace
 from dedup.records import Extraction, NormalizedText, Page, Rejection
-from dedup.verify import Edge
 from workers.candidate_cache import CandidateCache
 from workers.cluster_store import ClusterConfig, ClusterStore, Verified, claimed
-from workers.direct_connection import Call, round_trip, run_call
+from workers.direct_connection import Call, run_call
 from workers.errors import ConcurrentChange
 from workers.handoff import ingest_job_id
 from workers.imports import IMPORT_RECORD, ImportRecord
 from workers.keys import Keys, url_hash
 from workers.passage_index import PassageIndex
+from workers.round_trips import RoundTrips
+from workers.stage_tally import StageTally, summed
 from workers.store import Saved, Store, StoredDocument
 from workers.transitions import DocumentIndexes
 
@@ -109,65 +109,25 @@ def document_id(url: str) -> str:
     return url_hash(url)[:20]
 
 
-class _Tally:
-    """One document's stage timings (ms) and counts, written to Redis once at its end (a
-    job's, once at the job's end)."""
-
-    def __init__(self) -> None:
-        self.timings: dict[str, float] = {}
-        self.counts: dict[str, dict[str, float]] = {}
-
-    @contextlib.contextmanager
-    def stage(self, name: str) -> Iterator[None]:
-        self.timings.setdefault(name, 0.0)  # the stage a rejection is charged to
-        started = time.perf_counter()
-        try:
-            yield
-        finally:
-            self.timings[name] += (time.perf_counter() - started) * 1000
-
-    def count(self, stat: str, name: str) -> None:
-        by_name = self.counts.setdefault(stat, {})
-        by_name[name] = by_name.get(name, 0) + 1
-
-    def last_stage(self) -> str:
-        return next(reversed(self.timings), "read")
-
-    def excluding(self, work: Callable[[], None]) -> Callable[[], None]:
-        """`work` run inside the current stage without being charged to it."""
-        stage = self.last_stage()
-
-        def run() -> None:
-            started = time.perf_counter()
-            try:
-                work()
-            finally:
-                self.timings[stage] -= (time.perf_counter() - started) * 1000
-
-        return run
-
-    def flat(self) -> dict[str, dict[str, float]]:
-        return {**self.counts, "stage_ms": self.timings, "stage_runs": dict.fromkeys(self.timings, 1)}
-
-
-def _summed(tallies: Sequence[_Tally]) -> dict[str, dict[str, float]]:
-    total: dict[str, dict[str, float]] = {}
-    for tally in tallies:
-        for stat, by_name in tally.flat().items():
-            into = total.setdefault(stat, {})
-            for name, amount in by_name.items():
-                into[name] = into.get(name, 0) + amount
-    return total
-
-
 @dataclass(frozen=True, slots=True)
 class Prepared:
     """A capture through the stages that need no Redis (read, extract, normalize): its
     normalized text, or why it was rejected."""
 
     meta: DocumentMeta
-    tally: _Tally
+    tally: StageTally
     text: NormalizedText | Rejected
+
+
+@dataclass(frozen=True, slots=True)
+class Tracing:
+    """A clustered document, as its tracing needs it: its record and text, its verified
+    neighbours (likely sources) and the documents sharing passages with it (most shared first)."""
+
+    doc: StoredDocument
+    norm: NormalizedText
+    neighbours: tuple[str, ...]
+    sharing: tuple[tuple[str, int], ...]
 
 
 class Ingestor:
@@ -209,22 +169,22 @@ class Ingestor:
         # this one waited for Redis saved 0.4 ms of wall time a document and cost 1.7 ms more CPU.
         results: list[Outcome | Exception] = []
         ahead: dict[int, Prepared | Exception] = {}
-        tallies: list[_Tally] = []
+        tallies: list[StageTally] = []
         try:
             for at, capture in enumerate(captures):
                 current = ahead.pop(at) if at in ahead else _attempt(self.prepare, capture)
-                meanwhile = None
+                aside = None
                 if at + 1 < len(captures):
-                    meanwhile = functools.partial(self._prepare_into, ahead, at + 1, captures[at + 1])
+                    aside = functools.partial(self._prepare_into, ahead, at + 1, captures[at + 1])
                 if isinstance(current, Exception):
                     results.append(current)
                 else:
                     tallies.append(current.tally)
-                    results.append(_attempt(self.finish, current, meanwhile))
+                    results.append(_attempt(self.finish, current, aside))
         finally:
             # the job's counters in one call: per document, they cost 0.2 ms of its ~10 (lost
             # with the job's worker, as the job is then retried)
-            self.store.count_many(_summed(tallies))
+            self.store.count_many(summed(tallies))
         return results
 
     def _prepare_into(
@@ -234,7 +194,7 @@ class Ingestor:
 
     def prepare(self, capture: DocumentCapture) -> Prepared:
         """Read, extract, normalize: the stages that touch the archive, never Redis."""
-        meta, tally = _capture_meta(capture), _Tally()
+        meta, tally = _capture_meta(capture), StageTally()
         try:
             extraction = self._extract(capture, tally)
             with tally.stage("normalize"):
@@ -243,19 +203,19 @@ class Ingestor:
         except Rejected as rejected:
             return Prepared(meta, tally, rejected)
 
-    def finish(self, prepared: Prepared, meanwhile: Callable[[], None] | None = None) -> Outcome:
-        """Index, align and store a prepared capture, or record its rejection; `meanwhile`
-        runs while Redis runs the index scripts (no Redis call of its own). Its counters are
-        the caller's to write."""
-        tally = prepared.tally
+    def finish(self, prepared: Prepared, aside: Callable[[], None] | None = None) -> Outcome:
+        """Index, align and store a prepared capture, or record its rejection; `aside` (another
+        capture's preparation, no Redis call of its own) runs while Redis runs the index
+        scripts. Its counters are the caller's to write."""
+        trips = RoundTrips(self.connection, prepared.tally, aside)
         try:
             if isinstance(prepared.text, Rejected):
                 raise prepared.text
-            return self._ingest(prepared.meta, prepared.text, tally, meanwhile)
+            return self._ingest(prepared.meta, prepared.text, trips)
         except Rejected as rejected:
-            return self._reject(prepared.meta, rejected, tally)
+            return self._reject(prepared.meta, rejected, prepared.tally)
 
-    def _extract(self, capture: DocumentCapture, tally: _Tally) -> Extraction:
+    def _extract(self, capture: DocumentCapture, tally: StageTally) -> Extraction:
         if not capture.pages:
             raise Rejected("no_pages", "the capture names no archived page")
         with tally.stage("read"):
@@ -277,50 +237,43 @@ class Ingestor:
         except WarcReadError as exc:
             raise Rejected("unreadable_capture", str(exc)) from exc
 
-    def _ingest(
-        self, meta: DocumentMeta, norm: NormalizedText, tally: _Tally, meanwhile: Callable[[], None] | None
-    ) -> Outcome:
-        doc_id = document_id(meta.url)
-        with tally.stage("fingerprint"):
-            fp = fingerprint(doc_id, norm.key, norm.norm_version, self.config.fingerprint)
-
-        @functools.cache  # built while the server saves (winnowing, packing: ~0.3 ms; the save ~0.1)
-        def index_calls() -> list[Call[Any]]:
-            return [self.passages.add_call(doc_id, norm), self.clusters.index.add_call(fp)]
-
-        saved, first = self._save(self._record(doc_id, meta, norm, fp), fp, index_calls)
+    def _ingest(self, meta: DocumentMeta, norm: NormalizedText, trips: RoundTrips) -> Outcome:
+        """DESIGN.md's flow from the normalized text on, a stage a line (the round trips'
+        overlapping work: workers.round_trips)."""
+        doc_id, tally = document_id(meta.url), trips.tally
+        fp = self._fingerprint(doc_id, norm, tally)
+        index_calls = trips.early(functools.partial(self._index_calls, doc_id, norm, fp))
+        saved, first = self._save(self._record(doc_id, meta, norm, fp), fp, trips)
         if saved.doc is None:  # unchanged, or captured before the document was deleted
-            status = DELETED if saved.deleted else UNCHANGED
-            tally.count("outcome", status)
-            return Outcome(meta.input_id, status, doc_id, saved.cluster_id)
-        with tally.stage("index"):  # the LSH and passage indexes, in one round trip
-            # an exact copy enters the LSH index too: if the first with its match key goes, it
-            # must still be found (its edges are the one to that first, see ClusterStore.verify)
-            aside = meanwhile and tally.excluding(meanwhile)
-            sharing, found = round_trip(self.connection, index_calls(), aside)
-        with tally.stage("cluster"):
-            verified = self.clusters.verify(fp, first, found)
-        cluster_id = self._link(saved.doc, meta.input_id, norm, verified, sharing, tally)
-        tally.count("outcome", INDEXED_OUTCOME)
-        for removal in norm.removed:
-            tally.count("removed", removal.reason)
-        for untrusted in meta.published_untrusted:
-            tally.count("date_untrusted", untrusted.reason)
-        return Outcome(meta.input_id, INDEXED_OUTCOME, doc_id, cluster_id)
+            return self._kept(meta.input_id, doc_id, saved, tally)
+        sharing, found = self._index(index_calls(), trips)
+        verified = self._verify(fp, first, found, tally)
+        own = trips.early(functools.partial(prepare, norm, self.config.align))
+        tracing, (witnesses, hashes) = self._cluster(saved.doc, norm, verified, sharing, trips)
+        aligned = self._sources(tracing, witnesses, hashes, own(), tally)
+        traced = self._trace(tracing.doc, aligned, witnesses, tally)
+        self._mark(tracing, meta.input_id, traced)
+        return self._indexed(meta, norm, tracing.doc.cluster_id or "", tally)
 
-    def _save(
-        self, record: StoredDocument, fp: Fingerprint, meanwhile: Callable[[], object]
-    ) -> tuple[Saved, str]:
+    def _fingerprint(self, doc_id: str, norm: NormalizedText, tally: StageTally) -> Fingerprint:
+        with tally.stage("fingerprint"):
+            return fingerprint(doc_id, norm.key, norm.norm_version, self.config.fingerprint)
+
+    def _index_calls(self, doc_id: str, norm: NormalizedText, fp: Fingerprint) -> list[Call[Any]]:
+        """The passage and LSH index adds (winnowing, packing: ~0.3 ms; a save ~0.1)."""
+        return [self.passages.add_call(doc_id, norm), self.clusters.index.add_call(fp)]
+
+    def _save(self, record: StoredDocument, fp: Fingerprint, trips: RoundTrips) -> tuple[Saved, str]:
         """Save the record (state pending) and claim its match key, in one round trip; the
         page's old text, when it changed, leaves every index first."""
         claim = self.clusters.claim_call(fp, self.store.keys.doc(record.doc_id))
         calls: list[Call[Any]] = [self.store.save_new_call(record), claim]
-        saved, first = round_trip(self.connection, calls, meanwhile)
+        saved, first = trips.send(calls)
         if saved.other:
             existing = self.store.get(record.doc_id)
             if existing:
                 self.indexes.forget(existing)
-            saved, first = round_trip(self.connection, calls)
+            saved, first = trips.send(calls)
             if saved.other:
                 raise ConcurrentChange(f"{record.doc_id} was saved with another text meanwhile")
         elif saved.doc and first is None:  # a key its old text held, whose record is gone
@@ -328,51 +281,103 @@ class Ingestor:
             first = run_call(self.connection, calls[1])
         return saved, claimed(first, record.doc_id) if saved.doc else ""
 
-    def _link(
+    def _kept(self, input_id: str, doc_id: str, saved: Saved, tally: StageTally) -> Outcome:
+        status = DELETED if saved.deleted else UNCHANGED
+        tally.count("outcome", status)
+        return Outcome(input_id, status, doc_id, saved.cluster_id)
+
+    def _index(self, calls: list[Call[Any]], trips: RoundTrips) -> list[Any]:
+        """The document into the passage and LSH indexes and what they hold like it, in one
+        round trip. An exact copy enters the LSH index too: if the first with its match key
+        goes, it must still be found (its edges are the one to that first, see
+        ClusterStore.verify)."""
+        with trips.tally.stage("index"):
+            return trips.send(calls, long=True)
+
+    def _verify(self, fp: Fingerprint, first: str, found: Sequence[Candidate], tally: StageTally) -> Verified:
+        with tally.stage("cluster"):
+            return self.clusters.verify(fp, first, found)
+
+    def _cluster(
         self,
         doc: StoredDocument,
-        input_id: str,
         norm: NormalizedText,
         verified: Verified,
         sharing: Sequence[tuple[str, int]],
-        tally: _Tally,
-    ) -> str:
-        """Merge the document's clusters, align it with its likely sources, trace its passages."""
-        with tally.stage("cluster"):
+        trips: RoundTrips,
+    ) -> tuple[Tracing, tuple[dict[str, Witness], dict[str, str]]]:
+        """Merge the document's clusters and read its likely sources' witnesses, in one round
+        trip: what its tracing needs."""
+        with trips.tally.stage("cluster"):
             others = [e.b for e in verified.edges] + [other for other, _ in sharing]
             known = [o for o in dict.fromkeys(others) if o != doc.doc_id]
             published = doc.published or _day(doc.fetched_at)
             merge = self.clusters.merge_call(verified, published, len(doc.display))
             found = self.store.witnesses_and_hashes_call(known)
-            own = functools.cache(lambda: prepare(norm, self.config.align))  # while the server merges
-            assignment, (witnesses, hashes) = round_trip(self.connection, [merge, found], own)
+            assignment, witnesses = trips.send([merge, found])
             assignment = self.clusters.settle(assignment, verified, published, len(doc.display))
+        neighbours = tuple(e.b for e in assignment.edges)
+        clustered = replace(doc, cluster_id=assignment.cluster_id)
+        return Tracing(clustered, norm, neighbours, tuple(sharing)), witnesses
+
+    def _sources(
+        self,
+        tracing: Tracing,
+        witnesses: Mapping[str, Witness],
+        hashes: Mapping[str, str],
+        own: KeyIndex,
+        tally: StageTally,
+    ) -> dict[str, list[Alignment]]:
+        """Align the document with its likely sources and save the pairs; every alignment of
+        the document as stored now."""
+        doc = tracing.doc
         with tally.stage("align"):
-            candidates = self._candidates(witnesses, assignment.edges, sharing)
+            candidates = self._candidates(witnesses, tracing.neighbours, tracing.sharing)
             prepared, used = self._prepared({c: hashes[c] for c in candidates})
-            new = self._align(doc.doc_id, own(), prepared)
+            new = self._align(doc.doc_id, own, prepared)
             aligned = self.store.save_alignments(doc.doc_id, new, used)
             # a later document of this worker may align with it: its text is not read back
-            self.candidate_cache.put(doc.doc_id, doc.content_hash, own())
+            self.candidate_cache.put(doc.doc_id, doc.content_hash, own)
+        return aligned
+
+    def _trace(
+        self,
+        doc: StoredDocument,
+        aligned: Mapping[str, list[Alignment]],
+        witnesses: Mapping[str, Witness],
+        tally: StageTally,
+    ) -> Trace:
         with tally.stage("trace"):
-            traced = trace(doc.witness, len(doc.display), self.store.with_witnesses(aligned, witnesses))
+            return trace(doc.witness, len(doc.display), self.store.with_witnesses(aligned, witnesses))
+
+    def _mark(self, tracing: Tracing, input_id: str, traced: Trace) -> None:
+        doc = tracing.doc
         self.store.mark_indexed(
             doc.doc_id,
             input_id,
-            assignment.cluster_id,
+            doc.cluster_id or "",
             traced.reuse_ratio,
             len(traced.sources),
             self.clusters.base,
         )
-        return assignment.cluster_id
+
+    def _indexed(
+        self, meta: DocumentMeta, norm: NormalizedText, cluster_id: str, tally: StageTally
+    ) -> Outcome:
+        tally.count("outcome", INDEXED_OUTCOME)
+        for removal in norm.removed:
+            tally.count("removed", removal.reason)
+        for untrusted in meta.published_untrusted:
+            tally.count("date_untrusted", untrusted.reason)
+        return Outcome(meta.input_id, INDEXED_OUTCOME, document_id(meta.url), cluster_id)
 
     def _candidates(
-        self, witnesses: Mapping[str, Witness], edges: Sequence[Edge], sharing: Sequence[tuple[str, int]]
+        self, witnesses: Mapping[str, Witness], neighbours: Sequence[str], sharing: Sequence[tuple[str, int]]
     ) -> list[str]:
         """The earliest verified neighbours (likely sources) and every passage sharer: a
         document reusing one paragraph each of many sources shares little with each of them."""
-        neighbours = [witnesses[e.b] for e in edges if e.b in witnesses]
-        earliest = sorted(set(neighbours), key=lambda w: (w.order, w.doc_id))
+        found = [witnesses[other] for other in neighbours if other in witnesses]
+        earliest = sorted(set(found), key=lambda w: (w.order, w.doc_id))
         chosen = [w.doc_id for w in earliest[: self.config.cluster_candidates]]
         chosen += sorted(other for other, _ in sharing if other in witnesses)
         return list(dict.fromkeys(chosen))
@@ -440,7 +445,7 @@ class Ingestor:
         material = "\n".join((self.config.fingerprint_id, norm.display))
         return hashlib.sha1(material.encode("utf-8")).hexdigest()  # noqa: S324 - identity
 
-    def _reject(self, meta: DocumentMeta, rejected: Rejected, tally: _Tally) -> Outcome:
+    def _reject(self, meta: DocumentMeta, rejected: Rejected, tally: StageTally) -> Outcome:
         stage = tally.last_stage()
         self.store.reject(Rejection(meta.input_id, meta.url, stage, rejected.reason, rejected.detail[:500]))
         tally.count("outcome", REJECTED)
