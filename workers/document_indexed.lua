@@ -1,8 +1,10 @@
 -- Mark a document indexed, and withdraw an earlier rejection of the same input (a retry that
 -- went through), in one round trip (workers.store.Store.mark_indexed).
 -- KEYS: doc hash, changes zset, change counter, rejection hash, rejections zset, rejected stats,
---       union-find parents, union-find root -> cluster id (layout: cluster_merge.lua)
--- ARGV: doc id, cluster id, reuse ratio, source count, input id
+--       union-find parents, union-find root -> cluster id (layout: cluster_merge.lua),
+--       the set of documents waiting for their trace
+-- ARGV: doc id, cluster id, reuse ratio, source count, input id, and when the trace is deferred:
+--       its likely sources (ids, space-separated), kept in `trace_after` until the trace job runs
 -- The cluster id recorded is the document's cluster now (a split or a rename by another worker
 -- since its merge replied may have moved it); the one given when it is in none.
 local function cluster_now(x)
@@ -18,6 +20,10 @@ end
 local cid = cluster_now(ARGV[1]) or ARGV[2]
 redis.call('HSET', KEYS[1], 'state', 'indexed', 'cluster_id', cid, 'reuse_ratio', ARGV[3],
            'source_count', ARGV[4])
+if ARGV[6] then
+  redis.call('HSET', KEYS[1], 'trace_after', ARGV[6])
+  redis.call('SADD', KEYS[9], ARGV[1])
+end
 redis.call('ZADD', KEYS[2], redis.call('INCR', KEYS[3]), ARGV[1])
 local stage = redis.call('HGET', KEYS[4], 'stage')
 if stage then

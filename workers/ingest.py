@@ -32,6 +32,7 @@ from dedup.align import (
     align_prepared_many,
     prepare,
 )
+from dedup.clusters import ClusterAssignment
 from dedup.dates import GIVEN, DateEvidence, UntrustedDate, choose
 from dedup.errors import Rejected
 from dedup.extract import extract
@@ -44,16 +45,18 @@ from workers.candidate_cache import CandidateCache
 from workers.cluster_store import ClusterConfig, ClusterStore, Verified, claimed
 from workers.direct_connection import Call, run_call
 from workers.errors import ConcurrentChange
-from workers.handoff import ingest_job_id
+from workers.handoff import JOB_DOCUMENTS, ingest_job_id
 from workers.imports import IMPORT_RECORD, ImportRecord
 from workers.keys import Keys, url_hash
 from workers.passage_index import PassageIndex
 from workers.round_trips import RoundTrips
 from workers.stage_tally import StageTally, summed
 from workers.store import Saved, Store, StoredDocument
+from workers.trace_queue import TraceRequest, enqueue_traces
 from workers.transitions import DocumentIndexes
 
 INDEXED_OUTCOME, UNCHANGED, REJECTED, DELETED = "indexed", "unchanged", "rejected", "deleted"
+TRACED, STALE = "traced", "stale"  # a deferred trace done, or not needed any more (`traced` counters)
 T = TypeVar("T")
 _WARM_UP_PAGE = (
     "<html><head><title>會議講話</title></head><body><article><p>"
@@ -137,8 +140,13 @@ class Ingestor:
         keys: Keys,
         warc_dir: Path,
         config: IngestConfig | None = None,
+        defer_trace: bool = False,
     ) -> None:
+        """`defer_trace`: cluster only; alignment and provenance go to the trace queue
+        (`trace_many` runs them), requested by `flush_traces`."""
         self.config = config or IngestConfig()
+        self.defer_trace = defer_trace
+        self.trace_requests: list[TraceRequest] = []
         self.connection = connection
         self.store = Store(connection, keys, self.config.align.version)
         self.clusters = ClusterStore(connection, keys, ClusterConfig(self.config.fingerprint_id))
@@ -156,6 +164,8 @@ class Ingestor:
         align_many(norm, [norm], self.config.align)
 
     def ingest_capture(self, capture: DocumentCapture) -> Outcome:
+        """One capture; with the trace deferred, its trace request waits for `flush_traces`
+        (an import requests its traces by jobs of JOB_DOCUMENTS)."""
         prepared = self.prepare(capture)
         try:
             return self.finish(prepared)
@@ -185,7 +195,13 @@ class Ingestor:
             # the job's counters in one call: per document, they cost 0.2 ms of its ~10 (lost
             # with the job's worker, as the job is then retried)
             self.store.count_many(summed(tallies))
+        self.flush_traces()
         return results
+
+    def flush_traces(self) -> int:
+        """Enqueue the trace jobs of the documents clustered with their trace deferred."""
+        requests, self.trace_requests = self.trace_requests, []
+        return enqueue_traces(self.connection, requests)
 
     def _prepare_into(
         self, ahead: dict[int, Prepared | Exception], at: int, capture: DocumentCapture
@@ -243,25 +259,114 @@ class Ingestor:
         doc_id, tally = document_id(meta.url), trips.tally
         fp = self._fingerprint(doc_id, norm, tally)
         index_calls = trips.early(functools.partial(self._index_calls, doc_id, norm, fp))
-        saved, first = self._save(self._record(doc_id, meta, norm, fp), fp, trips)
+        record = self._record(doc_id, meta, norm, fp)
+        saved, first = self._save(record, fp, trips)
         if saved.doc is None:  # unchanged, or captured before the document was deleted
-            return self._kept(meta.input_id, doc_id, saved, tally)
-        sharing, found = self._index(index_calls(), trips)
+            return self._kept(meta.input_id, record, saved, tally)
+        sharing, found = self._index(*index_calls(), trips)
         verified = self._verify(fp, first, found, tally)
+        if self.defer_trace:
+            cluster_id = self._cluster_only(saved.doc, meta.input_id, verified, trips)
+        else:
+            cluster_id = self._cluster_and_trace(saved.doc, norm, meta.input_id, verified, sharing, trips)
+        return self._indexed(meta, norm, cluster_id, tally)
+
+    def _cluster_and_trace(
+        self,
+        doc: StoredDocument,
+        norm: NormalizedText,
+        input_id: str,
+        verified: Verified,
+        sharing: tuple[tuple[str, int], ...],
+        trips: RoundTrips,
+    ) -> str:
+        """Inline: the merge and the sources' witnesses in one round trip, then the trace."""
         own = trips.early(functools.partial(prepare, norm, self.config.align))
-        tracing, (witnesses, hashes) = self._cluster(saved.doc, norm, verified, sharing, trips)
-        aligned = self._sources(tracing, witnesses, hashes, own(), tally)
-        traced = self._trace(tracing.doc, aligned, witnesses, tally)
-        self._mark(tracing, meta.input_id, traced)
-        return self._indexed(meta, norm, tracing.doc.cluster_id or "", tally)
+        known = _known(doc.doc_id, [e.b for e in verified.edges], sharing)
+        assignment, [(witnesses, hashes)] = self._cluster(doc, verified, trips, self._witnesses(known))
+        clustered = replace(doc, cluster_id=assignment.cluster_id)
+        tracing = Tracing(clustered, norm, _neighbours(assignment), sharing)
+        aligned = self._sources(tracing, witnesses, hashes, own(), trips.tally)
+        traced = self._trace(tracing.doc, aligned or {}, witnesses, trips.tally)
+        self._mark(tracing.doc, input_id, traced)
+        return assignment.cluster_id
+
+    def _cluster_only(self, doc: StoredDocument, input_id: str, verified: Verified, trips: RoundTrips) -> str:
+        """Deferred: the merge alone; the document waits for its trace with its likely sources."""
+        assignment, _ = self._cluster(doc, verified, trips)
+        neighbours = _neighbours(assignment)
+        base = self.clusters.base
+        self.store.mark_indexed(doc.doc_id, input_id, assignment.cluster_id, 0.0, 0, base, neighbours)
+        self._request_trace(doc.doc_id, doc.content_hash)
+        return assignment.cluster_id
+
+    def _request_trace(self, doc_id: str, content_hash: str) -> None:
+        self.trace_requests.append(TraceRequest(doc_id, content_hash))
+        if len(self.trace_requests) >= JOB_DOCUMENTS:
+            self.flush_traces()
+
+    def trace_many(self, requests: Sequence[TraceRequest]) -> list[str | Exception]:
+        """Deferred traces, in order: `traced`, `stale` (changed, deleted or traced since), or
+        the exception one raised (the others go on)."""
+        tallies = [StageTally() for _ in requests]
+        try:
+            return [_attempt(self.trace_one, r, t) for r, t in zip(requests, tallies, strict=True)]
+        finally:
+            self.store.count_many(summed(tallies))
+
+    def trace_one(self, request: TraceRequest, tally: StageTally) -> str:
+        """The stages the clustering left: passage index, the sources' witnesses (the text's
+        seed table built meanwhile), alignment, trace; only for the text it was requested for."""
+        doc = self._waiting(request, tally)
+        if doc is None:
+            return self._counted(STALE, tally)
+        trips, norm = RoundTrips(self.connection, tally), doc.norm()
+        own = trips.early(functools.partial(prepare, norm, self.config.align))
+        sharing, _ = self._index(self.passages.add_call(doc.doc_id, norm), None, trips)
+        tracing = Tracing(doc, norm, doc.trace_after or (), sharing)
+        [(witnesses, hashes)] = trips.send([self._witnesses(_known(doc.doc_id, tracing.neighbours, sharing))])
+        aligned = self._sources(tracing, witnesses, hashes, own(), tally, guarded=True)
+        traced = None if aligned is None else self._trace(doc, aligned, witnesses, tally)
+        if traced is not None and self._mark_traced(doc, traced):
+            return self._counted(TRACED, tally)
+        self._unindex_stale(doc.doc_id, norm)  # changed or deleted meanwhile (a new text: its own request)
+        return self._counted(STALE, tally)
+
+    def _mark_traced(self, doc: StoredDocument, traced: Trace) -> bool:
+        return self.store.mark_traced(doc.doc_id, doc.content_hash, traced.reuse_ratio, len(traced.sources))
+
+    def _unindex_stale(self, doc_id: str, norm: NormalizedText) -> None:
+        """The passages this trace added for a text the document no longer holds, when no newer
+        text of it can be in the passage index yet (it is gone, or its new text waits for its
+        own trace); else they stay (extra candidates, aligned against the text it holds)."""
+        now = self.store.get(doc_id)
+        if now is None or now.untraced:
+            self.passages.remove(doc_id, norm)
+
+    def _waiting(self, request: TraceRequest, tally: StageTally) -> StoredDocument | None:
+        """The document, if it still holds the requested text and waits for its trace."""
+        with tally.stage("read"):
+            doc = self.store.get(request.doc_id)
+        if doc is None or doc.content_hash != request.content_hash or not doc.untraced:
+            return None
+        return doc
+
+    @staticmethod
+    def _counted(status: str, tally: StageTally) -> str:
+        tally.count("traced", status)
+        return status
 
     def _fingerprint(self, doc_id: str, norm: NormalizedText, tally: StageTally) -> Fingerprint:
         with tally.stage("fingerprint"):
             return fingerprint(doc_id, norm.key, norm.norm_version, self.config.fingerprint)
 
-    def _index_calls(self, doc_id: str, norm: NormalizedText, fp: Fingerprint) -> list[Call[Any]]:
-        """The passage and LSH index adds (winnowing, packing: ~0.3 ms; a save ~0.1)."""
-        return [self.passages.add_call(doc_id, norm), self.clusters.index.add_call(fp)]
+    def _index_calls(
+        self, doc_id: str, norm: NormalizedText, fp: Fingerprint
+    ) -> tuple[Call[list[tuple[str, int]]] | None, Call[list[Candidate]]]:
+        """The passage index add (none when the trace is deferred: only tracing needs it) and
+        the LSH index add (winnowing, packing: ~0.3 ms; a save ~0.1)."""
+        passages = None if self.defer_trace else self.passages.add_call(doc_id, norm)
+        return passages, self.clusters.index.add_call(fp)
 
     def _save(self, record: StoredDocument, fp: Fingerprint, trips: RoundTrips) -> tuple[Saved, str]:
         """Save the record (state pending) and claim its match key, in one round trip; the
@@ -281,44 +386,48 @@ class Ingestor:
             first = run_call(self.connection, calls[1])
         return saved, claimed(first, record.doc_id) if saved.doc else ""
 
-    def _kept(self, input_id: str, doc_id: str, saved: Saved, tally: StageTally) -> Outcome:
+    def _kept(self, input_id: str, record: StoredDocument, saved: Saved, tally: StageTally) -> Outcome:
+        """Unchanged, or deleted; a document still waiting for its trace is requested again (its
+        request may have been lost with the process that clustered it)."""
+        if saved.untraced:
+            self._request_trace(record.doc_id, record.content_hash)
         status = DELETED if saved.deleted else UNCHANGED
         tally.count("outcome", status)
-        return Outcome(input_id, status, doc_id, saved.cluster_id)
+        return Outcome(input_id, status, record.doc_id, saved.cluster_id)
 
-    def _index(self, calls: list[Call[Any]], trips: RoundTrips) -> list[Any]:
-        """The document into the passage and LSH indexes and what they hold like it, in one
-        round trip. An exact copy enters the LSH index too: if the first with its match key
-        goes, it must still be found (its edges are the one to that first, see
+    def _index(
+        self,
+        passages: Call[list[tuple[str, int]]] | None,
+        lsh: Call[list[Candidate]] | None,
+        trips: RoundTrips,
+    ) -> tuple[tuple[tuple[str, int], ...], list[Candidate]]:
+        """The document into the passage and LSH indexes (those given) and what they hold like
+        it, in one round trip. An exact copy enters the LSH index too: if the first with its
+        match key goes, it must still be found (its edges are the one to that first, see
         ClusterStore.verify)."""
+        calls = [call for call in (passages, lsh) if call is not None]
         with trips.tally.stage("index"):
-            return trips.send(calls, long=True)
+            replies = iter(trips.send(calls, long=True))
+        return tuple(next(replies) if passages else ()), next(replies) if lsh else []
 
     def _verify(self, fp: Fingerprint, first: str, found: Sequence[Candidate], tally: StageTally) -> Verified:
         with tally.stage("cluster"):
             return self.clusters.verify(fp, first, found)
 
     def _cluster(
-        self,
-        doc: StoredDocument,
-        norm: NormalizedText,
-        verified: Verified,
-        sharing: Sequence[tuple[str, int]],
-        trips: RoundTrips,
-    ) -> tuple[Tracing, tuple[dict[str, Witness], dict[str, str]]]:
-        """Merge the document's clusters and read its likely sources' witnesses, in one round
-        trip: what its tracing needs."""
+        self, doc: StoredDocument, verified: Verified, trips: RoundTrips, *reads: Call[Any]
+    ) -> tuple[ClusterAssignment, list[Any]]:
+        """Merge the document's clusters (atomically, cluster_merge.lua), with `reads` in the
+        same round trip; their results."""
         with trips.tally.stage("cluster"):
-            others = [e.b for e in verified.edges] + [other for other, _ in sharing]
-            known = [o for o in dict.fromkeys(others) if o != doc.doc_id]
             published = doc.published or _day(doc.fetched_at)
             merge = self.clusters.merge_call(verified, published, len(doc.display))
-            found = self.store.witnesses_and_hashes_call(known)
-            assignment, witnesses = trips.send([merge, found])
-            assignment = self.clusters.settle(assignment, verified, published, len(doc.display))
-        neighbours = tuple(e.b for e in assignment.edges)
-        clustered = replace(doc, cluster_id=assignment.cluster_id)
-        return Tracing(clustered, norm, neighbours, tuple(sharing)), witnesses
+            assignment, *found = trips.send([merge, *reads])
+            settled = self.clusters.settle(assignment, verified, published, len(doc.display))
+        return settled, found
+
+    def _witnesses(self, doc_ids: Sequence[str]) -> Call[tuple[dict[str, Witness], dict[str, str]]]:
+        return self.store.witnesses_and_hashes_call(doc_ids)
 
     def _sources(
         self,
@@ -327,15 +436,16 @@ class Ingestor:
         hashes: Mapping[str, str],
         own: KeyIndex,
         tally: StageTally,
-    ) -> dict[str, list[Alignment]]:
+        guarded: bool = False,
+    ) -> dict[str, list[Alignment]] | None:
         """Align the document with its likely sources and save the pairs; every alignment of
-        the document as stored now."""
+        the document as stored now (`guarded`: None, nothing saved, if its text changed)."""
         doc = tracing.doc
         with tally.stage("align"):
             candidates = self._candidates(witnesses, tracing.neighbours, tracing.sharing)
             prepared, used = self._prepared({c: hashes[c] for c in candidates})
             new = self._align(doc.doc_id, own, prepared)
-            aligned = self.store.save_alignments(doc.doc_id, new, used)
+            aligned = self.store.save_alignments(doc.doc_id, new, used, doc.content_hash if guarded else "")
             # a later document of this worker may align with it: its text is not read back
             self.candidate_cache.put(doc.doc_id, doc.content_hash, own)
         return aligned
@@ -350,8 +460,7 @@ class Ingestor:
         with tally.stage("trace"):
             return trace(doc.witness, len(doc.display), self.store.with_witnesses(aligned, witnesses))
 
-    def _mark(self, tracing: Tracing, input_id: str, traced: Trace) -> None:
-        doc = tracing.doc
+    def _mark(self, doc: StoredDocument, input_id: str, traced: Trace) -> None:
         self.store.mark_indexed(
             doc.doc_id,
             input_id,
@@ -450,6 +559,16 @@ class Ingestor:
         self.store.reject(Rejection(meta.input_id, meta.url, stage, rejected.reason, rejected.detail[:500]))
         tally.count("outcome", REJECTED)
         return Outcome(meta.input_id, REJECTED, reason=rejected.reason)
+
+
+def _known(doc_id: str, neighbours: Sequence[str], sharing: Sequence[tuple[str, int]]) -> list[str]:
+    """The documents whose witnesses a trace reads: neighbours, then passage sharers."""
+    others = [*neighbours, *(other for other, _ in sharing)]
+    return [o for o in dict.fromkeys(others) if o != doc_id]
+
+
+def _neighbours(assignment: ClusterAssignment) -> tuple[str, ...]:
+    return tuple(e.b for e in assignment.edges)
 
 
 def _extract_page(page: Page) -> Extraction:

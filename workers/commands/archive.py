@@ -33,6 +33,11 @@ def import_(
     as_json: bool = typer.Option(
         False, "--json", help="Print the counts, reasons and each rejected input as one JSON object."
     ),
+    defer_trace: bool = typer.Option(
+        False,
+        "--defer-trace",
+        help="Cluster only; alignment and provenance go to the trace queue, drained by idle workers.",
+    ),
 ) -> None:
     """Import documents that were not crawled; each goes through the same ingest path. A bad
     line, file or record is rejected with its reason and the rest goes on."""
@@ -42,7 +47,13 @@ def import_(
     try:
         with redis_connection(settings) as connection:
             source = _import_source(importer, path)
-            _ingest_all(build_ingestor(connection), source, tally, "import", import_total(path), importer)
+            ingestor = build_ingestor(connection, defer_trace or None)
+            try:
+                _ingest_all(ingestor, source, tally, "import", import_total(path), importer)
+            finally:
+                ingestor.flush_traces()
+            if ingestor.defer_trace:
+                tally.counts["untraced"] = ingestor.store.count_untraced()
     except ArchiveWriteError as exc:  # every later record would fail the same way
         done = tally.summary() or "nothing imported"
         raise ImportStopped(f"{exc}; stopped at {importer.current or 'the start'} ({done})") from exc
