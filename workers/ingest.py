@@ -163,10 +163,11 @@ class Ingestor:
         fingerprint("warm-up", norm.key, norm.norm_version, self.config.fingerprint)
         align_many(norm, [norm], self.config.align)
 
-    def ingest_capture(self, capture: DocumentCapture) -> Outcome:
+    def ingest_capture(self, capture: DocumentCapture, written: Mapping[str, Page] | None = None) -> Outcome:
         """One capture; with the trace deferred, its trace request waits for `flush_traces`
-        (an import requests its traces by jobs of JOB_DOCUMENTS)."""
-        prepared = self.prepare(capture)
+        (an import requests its traces by jobs of JOB_DOCUMENTS). `written`: pages of it this
+        process has just archived, by capture id (not read back)."""
+        prepared = self.prepare(capture, written or {})
         try:
             return self.finish(prepared)
         finally:
@@ -208,11 +209,11 @@ class Ingestor:
     ) -> None:
         ahead[at] = _attempt(self.prepare, capture)
 
-    def prepare(self, capture: DocumentCapture) -> Prepared:
+    def prepare(self, capture: DocumentCapture, written: Mapping[str, Page] | None = None) -> Prepared:
         """Read, extract, normalize: the stages that touch the archive, never Redis."""
         meta, tally = _capture_meta(capture), StageTally()
         try:
-            extraction = self._extract(capture, tally)
+            extraction = self._extract(capture, tally, written or {})
             with tally.stage("normalize"):
                 norm = normalize(extraction, self.config.norm)
             return Prepared(_with_extraction(meta, extraction), tally, norm)
@@ -231,11 +232,13 @@ class Ingestor:
         except Rejected as rejected:
             return self._reject(prepared.meta, rejected, prepared.tally)
 
-    def _extract(self, capture: DocumentCapture, tally: StageTally) -> Extraction:
+    def _extract(
+        self, capture: DocumentCapture, tally: StageTally, written: Mapping[str, Page]
+    ) -> Extraction:
         if not capture.pages:
             raise Rejected("no_pages", "the capture names no archived page")
         with tally.stage("read"):
-            pages = [self._read(ref) for ref in capture.pages]
+            pages = [written.get(ref.capture_id) or self._read(ref) for ref in capture.pages]
         with tally.stage("extract"):
             extracted: list[Extraction] = []
             for page in pages:
@@ -292,11 +295,18 @@ class Ingestor:
         return assignment.cluster_id
 
     def _cluster_only(self, doc: StoredDocument, input_id: str, verified: Verified, trips: RoundTrips) -> str:
-        """Deferred: the merge alone; the document waits for its trace with its likely sources."""
-        assignment, _ = self._cluster(doc, verified, trips)
-        neighbours = _neighbours(assignment)
-        base = self.clusters.base
-        self.store.mark_indexed(doc.doc_id, input_id, assignment.cluster_id, 0.0, 0, base, neighbours)
+        """Deferred: the merge, and the mark (which reads the cluster the merge made) in the same
+        round trip; the document waits for its trace with its likely sources."""
+        def mark(neighbours: tuple[str, ...], cluster_id: str = "") -> Call[str | None]:
+            deferred, base = (neighbours, doc.content_hash), self.clusters.base
+            return self.store.mark_indexed_call(doc.doc_id, input_id, cluster_id, 0.0, 0, base, deferred)
+
+        neighbours = tuple(e.b for e in verified.edges)
+        assignment, [marked] = self._cluster(doc, verified, trips, mark(neighbours))
+        if not marked or _neighbours(assignment) != neighbours:  # re-merged by `settle`: as it is now
+            marked = run_call(self.connection, mark(_neighbours(assignment), assignment.cluster_id))
+        if marked is None:
+            raise ConcurrentChange(f"{doc.doc_id} was saved with another text meanwhile")
         self._request_trace(doc.doc_id, doc.content_hash)
         return assignment.cluster_id
 

@@ -145,11 +145,25 @@ class Store:
         reuse_ratio: float,
         sources: int,
         union_find: str = "",
-        trace_after: Sequence[str] | None = None,
     ) -> None:
         """State `indexed`, the cluster and reuse summary; an earlier rejection of the input is
-        withdrawn. `union_find` (ClusterStore.base): the cluster is read there, as it is now.
-        `trace_after`: the trace is deferred, and these are the likely sources it will align."""
+        withdrawn. `union_find` (ClusterStore.base): the cluster is read there, as it is now."""
+        run_call(self.connection, self.mark_indexed_call(doc_id, input_id, cluster_id, reuse_ratio, sources,
+                                                         union_find))  # fmt: skip
+
+    def mark_indexed_call(
+        self,
+        doc_id: str,
+        input_id: str,
+        cluster_id: str,
+        reuse_ratio: float,
+        sources: int,
+        union_find: str = "",
+        deferred: tuple[Sequence[str], str] | None = None,
+    ) -> Call[str | None]:
+        """`mark_indexed`'s call, to be sent with others (after a merge: the cluster it made); the
+        cluster id recorded. `deferred`: the trace waits, with these likely sources, and only
+        while the document holds this content hash (else nothing is written: None)."""
         keys = [
             self.keys.doc(doc_id),
             self.keys.changes,
@@ -162,9 +176,9 @@ class Store:
             self.keys.untraced,
         ]
         args: list[EncodableT] = [doc_id, cluster_id, f"{reuse_ratio:.6f}", sources, input_id]
-        if trace_after is not None:
-            args.append(" ".join(trace_after))
-        self._indexed(keys=keys, args=args)
+        if deferred is not None:
+            args += [" ".join(deferred[0]), deferred[1]]
+        return self._indexed.call(keys, args, lambda cid: None if cid is None else _text(cid))
 
     def mark_traced(self, doc_id: str, content_hash: str, reuse_ratio: float, sources: int) -> bool:
         """A deferred trace done; False (nothing written) when the document no longer holds

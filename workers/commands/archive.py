@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,7 +15,7 @@ from crawler.capture import DocumentCapture
 from crawler.errors import ArchiveWriteError, WarcReadError
 from crawler.urls import display_url
 from crawler.warc import WarcArchive, iter_documents
-from dedup.records import Rejection
+from dedup.records import Page, Rejection
 from workers import derived_state
 from workers.commands.progress import progress_bar
 from workers.connection import redis_connection
@@ -156,16 +156,18 @@ def _ingest_all(
     with progress_bar() as progress:
         task = progress.add_task(what, total=total, detail="")
         for item in items:
-            status, rejection = _ingest_one(ingestor, item)
+            status, rejection = _ingest_one(ingestor, item, importer.written if importer else {})
             tally.add(status, rejection, importer.current if importer else "")
             progress.update(task, advance=1, detail=tally.summary())
 
 
-def _ingest_one(ingestor: Ingestor, item: DocumentCapture | Rejection) -> tuple[str, Rejection | None]:
+def _ingest_one(
+    ingestor: Ingestor, item: DocumentCapture | Rejection, written: Mapping[str, Page]
+) -> tuple[str, Rejection | None]:
     if isinstance(item, Rejection):
         ingestor.store.reject(item)
         return REJECTED, item
-    outcome = ingestor.ingest_capture(item)
+    outcome = ingestor.ingest_capture(item, written)
     if outcome.status != REJECTED:
         return outcome.status, None
     stored = ingestor.store.rejection(outcome.input_id)
