@@ -471,14 +471,9 @@ class Ingestor:
             return trace(doc.witness, len(doc.display), self.store.with_witnesses(aligned, witnesses))
 
     def _mark(self, doc: StoredDocument, input_id: str, traced: Trace) -> None:
-        self.store.mark_indexed(
-            doc.doc_id,
-            input_id,
-            doc.cluster_id or "",
-            traced.reuse_ratio,
-            len(traced.sources),
-            self.clusters.base,
-        )
+        ratio, sources, base = traced.reuse_ratio, len(traced.sources), self.clusters.base
+        mark = self.store.mark_indexed_call(doc.doc_id, input_id, doc.cluster_id or "", ratio, sources, base)
+        run_call(self.connection, mark)
 
     def _indexed(
         self, meta: DocumentMeta, norm: NormalizedText, cluster_id: str, tally: StageTally

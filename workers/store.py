@@ -137,20 +137,6 @@ class Store:
         args = [doc.doc_id, doc.seq, guard, captured, len(url_keys), *url_keys, *fields_]
         return self._save.call(keys, args, parse)
 
-    def mark_indexed(
-        self,
-        doc_id: str,
-        input_id: str,
-        cluster_id: str,
-        reuse_ratio: float,
-        sources: int,
-        union_find: str = "",
-    ) -> None:
-        """State `indexed`, the cluster and reuse summary; an earlier rejection of the input is
-        withdrawn. `union_find` (ClusterStore.base): the cluster is read there, as it is now."""
-        run_call(self.connection, self.mark_indexed_call(doc_id, input_id, cluster_id, reuse_ratio, sources,
-                                                         union_find))  # fmt: skip
-
     def mark_indexed_call(
         self,
         doc_id: str,
@@ -161,9 +147,11 @@ class Store:
         union_find: str = "",
         deferred: tuple[Sequence[str], str] | None = None,
     ) -> Call[str | None]:
-        """`mark_indexed`'s call, to be sent with others (after a merge: the cluster it made); the
-        cluster id recorded. `deferred`: the trace waits, with these likely sources, and only
-        while the document holds this content hash (else nothing is written: None)."""
+        """State `indexed`, the cluster and reuse summary; an earlier rejection of the input is
+        withdrawn; the cluster id recorded. `union_find` (ClusterStore.base): the cluster is read
+        there, as it is now (sent after a merge: the cluster it made). `deferred`: the trace
+        waits, with these likely sources, and only while the document holds this content hash
+        (else nothing is written: None)."""
         keys = [
             self.keys.doc(doc_id),
             self.keys.changes,
