@@ -5,12 +5,12 @@ from __future__ import annotations
 import typer
 import uvicorn
 
+from workers import web  # its app is built (FastAPI imported) only when serving
 from workers.connection import redis_connection
 from workers.errors import ServiceError
 from workers.keys import Keys
 from workers.ports import port_is_free
 from workers.settings import load_settings
-from workers.web import create_app
 
 
 def serve(
@@ -24,6 +24,6 @@ def serve(
     if not port_is_free(port, host):  # checked first: uvicorn would log several lines, then exit
         raise ServiceError(f"cannot serve on {host}:{port}: the port is taken (choose one with --port)")
     with redis_connection(settings) as connection:
-        app = create_app(connection, Keys(settings.key_prefix), settings.warc_dir, settings.token,
+        app = web.create_app(connection, Keys(settings.key_prefix), settings.warc_dir, settings.token,
                          settings.sites_file)
         uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower(), proxy_headers=False)
