@@ -29,6 +29,7 @@ def test_defaults_resolve_under_home(tmp_path: Path) -> None:
         ({"DEDUPCRAWL_WEB_PORT": "web"}, "DEDUPCRAWL_WEB_PORT"),
         ({"DEDUPCRAWL_KEY_PREFIX": "a:b"}, "DEDUPCRAWL_KEY_PREFIX"),
         ({"DEDUPCRAWL_LOG_LEVEL": "LOUD"}, "DEDUPCRAWL_LOG_LEVEL"),
+        ({"DEDUPCRAWL_DEFER_TRACE": "later"}, "DEDUPCRAWL_DEFER_TRACE"),
     ],
 )
 def test_bad_values_name_the_setting(tmp_path: Path, env: dict[str, str], setting: str) -> None:
