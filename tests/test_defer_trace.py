@@ -136,7 +136,9 @@ def test_import_with_defer_trace_clusters_now_and_traces_when_the_queue_drains(
             if flags:
                 assert summary["untraced"] == len(records)
                 assert _records(_export(env, tmp_path / "clustered.jsonl"))[0]["traced"] is False
-                drain_with_workers(env, count=1, queue=TRACE)
+                drained = run_cli("worker", "--burst", "--queues", TRACE, env=env, timeout=300)
+                assert drained.returncode == 0, drained.stderr[-2000:]
+                assert f"traces: traced {len(records)}" in drained.stderr, drained.stderr[-2000:]
             exports[mode] = _export(env, tmp_path / f"{mode}.jsonl")
     finally:
         connection.close()
