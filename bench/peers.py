@@ -6,6 +6,9 @@ one tool at a time and every process pinned to the same single core, through:
               embedded Redis (clusters, passage index, alignment and tracing inline); its CPU is
               the import process's plus redis-server's (`INFO cpu` used_cpu_sys + used_cpu_user,
               read before and after); clusters are read back with `dedupcrawl export`
+  ours_deferred  the same with `import --defer-trace` into another data directory: clustering
+              only, the trace queue left undrained (its backlog is reported: `untraced` documents
+              and trace jobs), so the figure is what a bulk import costs before workers trace
   datatrove   its MinHash pipeline (signatures, buckets, clusters) on character 5-grams (a word
               tokenizer that yields characters), 32 buckets x 4 hashes
   datasketch  MinHashLSH (128 permutations, threshold 0.5) on char 5-grams of the t2s text, no
@@ -36,12 +39,15 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import redis  # noqa: E402
+from rq import Queue  # noqa: E402
 
 from bench.cli import parser, report  # noqa: E402
 from dedup.clusters import pairwise_scores  # noqa: E402
 from dedup.corpus import generate  # noqa: E402
 from dedup.union_find import UnionFind  # noqa: E402
 from workers.embedded_redis import EmbeddedRedis  # noqa: E402
+from workers.keys import Keys  # noqa: E402
+from workers.queues import TRACE  # noqa: E402
 from workers.settings import load_settings  # noqa: E402
 
 SEED = 7
@@ -98,8 +104,9 @@ def read_corpus(path: Path) -> Iterator[tuple[str, str]]:
 # ---- ours ---------------------------------------------------------------------------------
 
 
-def ours(corpus: Path, home: Path, core: int) -> tuple[dict[str, Any], dict[str, str]]:
-    """`dedupcrawl import` with the embedded Redis, both on `core`; figures and cluster labels."""
+def ours(corpus: Path, home: Path, core: int, *flags: str) -> tuple[dict[str, Any], dict[str, str]]:
+    """`dedupcrawl import [flags]` with the embedded Redis, both on `core`; figures and cluster
+    labels (and, with the trace deferred, the trace queue's backlog)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("DEDUPCRAWL_") and k != "REDIS_URL"}
     env |= {"DEDUPCRAWL_HOME": str(home), "DEDUPCRAWL_LOG_LEVEL": "WARNING"}
     server = EmbeddedRedis(load_settings(env).redis_dir)
@@ -109,9 +116,10 @@ def ours(corpus: Path, home: Path, core: int) -> tuple[dict[str, Any], dict[str,
         connection = redis.Redis.from_url(info.url)
         before = redis_cpu_s(connection)
         cli = [sys.executable, "-m", "workers"]
-        measured = run_pinned([*cli, "import", str(corpus), "--json"], env, core)
+        measured = run_pinned([*cli, "import", str(corpus), "--json", *flags], env, core)
         redis_s = redis_cpu_s(connection) - before
         redis_rss = int(connection.info("memory")["used_memory_peak"]) / 2**20
+        backlog = trace_backlog(connection, env)
         exported = home / "export.jsonl"
         run_pinned([*cli, "export", "--format", "jsonl", "--out", str(exported)], env, core)
     finally:
@@ -121,8 +129,16 @@ def ours(corpus: Path, home: Path, core: int) -> tuple[dict[str, Any], dict[str,
         "redis_cpu_s": redis_s,
         "rss_mb": measured.rss_mb,
         "redis_peak_mb": redis_rss,
+        **backlog,
     }
     return figures, export_labels(exported)
+
+
+def trace_backlog(connection: redis.Redis, env: dict[str, str]) -> dict[str, int]:
+    """Documents waiting for their trace and trace jobs queued (none for an inline import)."""
+    keys = Keys(load_settings(env).key_prefix)
+    untraced = int(connection.scard(keys.untraced))
+    return {"untraced": untraced, "trace_jobs": Queue(TRACE, connection=connection).count} if untraced else {}
 
 
 def redis_cpu_s(connection: redis.Redis) -> float:
@@ -245,16 +261,18 @@ def run(count: int) -> dict[str, Any]:
         corpus = tmp / "corpus.jsonl"
         truth = write_corpus(corpus, count)
         runs = {name: peer(name, corpus, tmp, core) for name in PEERS}
-        home = tmp / "home"
-        home.mkdir()
-        runs["ours"] = ours(corpus, home, core)
-    for name in ("ours", *PEERS):
+        for name, flags in (("ours", ()), ("ours_deferred", ("--defer-trace",))):
+            home = tmp / name
+            home.mkdir()
+            runs[name] = ours(corpus, home, core, *flags)
+    for name in ("ours", "ours_deferred", *PEERS):
         figures, labels = runs[name]
         result[f"{name}_docs_per_cpu_s"] = round(count / figures["cpu_s"], 1)
         result |= {f"{name}_{key}": round(value, 1) for key, value in figures.items()}
         result |= {f"{name}_{key}": value for key, value in scores(labels, truth).items()}
-    ratio = result["ours_docs_per_cpu_s"] / result["datatrove_docs_per_cpu_s"]
-    result["ours_over_datatrove"] = round(ratio, 3)
+    for name in ("ours", "ours_deferred"):
+        ratio = result[f"{name}_docs_per_cpu_s"] / result["datatrove_docs_per_cpu_s"]
+        result[f"{name}_over_datatrove"] = round(ratio, 3)
     return result
 
 

@@ -25,6 +25,8 @@ _ENCODED_NON_ASCII = re.compile(r"(?:%[89A-Fa-f][0-9A-Fa-f])+")
 _ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
 
 
+# An import asks for the same address several times (the record, its archive, its ingest).
+@functools.lru_cache(maxsize=4096)
 def canonical_url(url: str) -> str:
     """The canonical form of an http(s) URL or IRI; BadUrl (with why) for anything else."""
     text = url.strip(" ")

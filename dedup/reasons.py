@@ -51,6 +51,13 @@ class IngestStatus(StrEnum):
     DELETED = "deleted"  # captured before the document was deleted: kept out
 
 
+class TraceStatus(StrEnum):
+    """What a deferred trace job did with one request."""
+
+    TRACED = "traced"
+    STALE = "stale"  # the document changed, went or was traced since it was requested
+
+
 class DocumentState(StrEnum):
     """A stored document: saved and waiting for its indexes, or indexed."""
 

@@ -22,9 +22,13 @@ def stores(connection: redis.Redis, keys: Keys, engine: EngineConfig = ENGINE) -
 
 
 def new_ingestor(
-    connection: redis.Redis, keys: Keys, warc_dir: Path, engine: EngineConfig = ENGINE
+    connection: redis.Redis,
+    keys: Keys,
+    warc_dir: Path,
+    engine: EngineConfig = ENGINE,
+    defer_trace: bool = False,
 ) -> Ingestor:
-    return Ingestor(open_stores(connection, keys, engine), warc_dir)
+    return Ingestor(open_stores(connection, keys, engine), warc_dir, defer_trace=defer_trace)
 
 
 def cluster_config(fingerprint_id: str) -> ClusterConfig:

@@ -89,18 +89,20 @@ def stop_started_workers() -> None:
         kill_group(STARTED.pop())
 
 
-def drain_with_workers(env: dict[str, str], count: int = 2) -> None:
-    """`dedupcrawl worker --burst` processes until the ingest queue is empty."""
-    command = [sys.executable, "-m", "workers", "worker", "--burst", "--queues", INGEST]
+def drain_with_workers(env: dict[str, str], count: int = 2, queue: str = INGEST) -> None:
+    """`dedupcrawl worker --burst` processes until the queue (ingest) is empty."""
+    command = [sys.executable, "-m", "workers", "worker", "--burst", "--queues", queue]
     workers = [subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True) for _ in range(count)]
     for worker in workers:
         _, err = worker.communicate(timeout=300)
         assert worker.returncode == 0, err[-2000:]
 
 
-def start_worker(env: dict[str, str], name: str, maintenance_s: int = 1) -> subprocess.Popen[str]:
-    """`dedupcrawl worker` (not burst) as the leader of its own process group."""
-    command = [sys.executable, "-m", "workers", "worker", "--queues", INGEST, "--name", name,
+def start_worker(
+    env: dict[str, str], name: str, maintenance_s: int = 1, queue: str = INGEST
+) -> subprocess.Popen[str]:
+    """`dedupcrawl worker` (not burst, on the ingest queue) as the leader of its own process group."""
+    command = [sys.executable, "-m", "workers", "worker", "--queues", queue, "--name", name,
                "--maintenance-s", str(maintenance_s)]  # fmt: skip
     process = subprocess.Popen(
         command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True

@@ -75,8 +75,9 @@ def test_status_reports_embedded_server_with_persistence(home: Path) -> None:
         "maxmemory-policy": "noeviction",
         "dir": str(home.resolve() / "redis"),
     }
-    assert report["counts"] == {"documents": 0, "clusters": 0, "rejections": 0, "crawl_runs": 0}
-    assert set(report["queues"]) == {"ingest", "crawl"}  # type: ignore[arg-type]
+    counts = {"documents": 0, "clusters": 0, "rejections": 0, "untraced": 0, "crawl_runs": 0}
+    assert report["counts"] == counts
+    assert set(report["queues"]) == {"ingest", "crawl", "trace"}  # type: ignore[arg-type]
     # status was the only user: the server is gone with it
     assert _wait_dead(int(report["redis_pid"]))  # type: ignore[arg-type]
 

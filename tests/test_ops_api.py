@@ -35,7 +35,7 @@ def test_api_lists_failed_jobs_and_acts_with_the_token(
     client = TestClient(create_app(stores(redis_client, KEYS), tmp_path / "warc", TOKEN))
     ops = client.get("/api/ops").json()
     assert [j["id"] for j in ops["failed"]] == [job_id] and "no_such_module" in ops["failed"][0]["traceback"]
-    assert {q["name"]: q["failed"] for q in ops["queues"]} == {"crawl": 0, "ingest": 1}
+    assert {q["name"]: q["failed"] for q in ops["queues"]} == {"crawl": 0, "ingest": 1, "trace": 0}
     assert client.post(f"/api/jobs/{job_id}/requeue").status_code == 401
     wrong = {"Authorization": "Bearer nope"}
     assert client.post(f"/api/jobs/{job_id}/requeue", headers=wrong).status_code == 401

@@ -38,6 +38,7 @@ def test_only_the_cache_size_of_the_engine_comes_from_the_environment(tmp_path: 
         ({"DEDUPCRAWL_LOG_LEVEL": "LOUD"}, "DEDUPCRAWL_LOG_LEVEL"),
         ({"DEDUPCRAWL_CACHED_CANDIDATES": "-1"}, "DEDUPCRAWL_CACHED_CANDIDATES"),
         ({"DEDUPCRAWL_CACHED_CANDIDATES": "many"}, "DEDUPCRAWL_CACHED_CANDIDATES"),
+        ({"DEDUPCRAWL_DEFER_TRACE": "later"}, "DEDUPCRAWL_DEFER_TRACE"),
     ],
 )
 def test_bad_values_name_the_setting(tmp_path: Path, env: dict[str, str], setting: str) -> None:

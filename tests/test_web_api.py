@@ -87,7 +87,7 @@ def test_dashboard_counts_match_the_store(demo: Demo) -> None:
     assert board["clusters"] == sum(s >= 2 for s in sizes) and board["singletons"] == sizes.count(1)
     assert board["rejections"] == demo.store.stats("rejected")
     assert any(k.endswith(":bad_json") for k in board["rejections"])
-    assert set(board["queues"]) == {"crawl", "ingest"}
+    assert set(board["queues"]) == {"crawl", "ingest", "trace"}
     page = demo.client.get("/")
     assert page.status_code == 200 and f"<b>{board['documents']}</b> documents" in page.text
     assert "bad_json" in page.text

@@ -52,6 +52,7 @@ class ExportRecord:
     versions: dict[str, str] = field(default_factory=dict)
     replaces: list[str] = field(default_factory=list)
     deleted: bool = False
+    traced: bool = True  # False: clustered, its sources not traced yet (deferred): written again once traced
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +80,7 @@ SCHEMA = pa.schema([
         ("norm", pa.string()), ("fingerprint", pa.string()),
         ("provenance", pa.string()), ("export", pa.string()),
     ])),
-    ("replaces", pa.list_(pa.string())), ("deleted", pa.bool_()),
+    ("replaces", pa.list_(pa.string())), ("deleted", pa.bool_()), ("traced", pa.bool_()),
 ])
 
 
@@ -166,6 +167,7 @@ def record_of(
         captures=[_capture(c) for c in doc.captures],
         versions={**versions(doc), "export": EXPORT_VERSION},
         replaces=replaces,
+        traced=not doc.untraced,
     )
 
 

@@ -164,6 +164,9 @@ class Importer:
     def __init__(self, archive: WarcArchive) -> None:
         self.archive = archive
         self.current = ""
+        # the import record the item last yielded was archived as (a JSON Lines record): the
+        # ingest that follows takes it from here rather than read it back from the archive
+        self.written: dict[str, Page] = {}
 
     def jsonl(self, path: Path) -> Iterator[DocumentCapture | Rejection]:
         with path.open("rb") as handle:
@@ -176,7 +179,11 @@ class Importer:
         if line is None:
             raise Rejected(RejectReason.TOO_LARGE, f"a line of more than {MAX_BODY} bytes (not read)")
         record = ImportRecord.from_json(line)
-        return self._archive(record.url, (("Content-Type", IMPORT_RECORD),), record.to_json())
+        headers, body = (("Content-Type", IMPORT_RECORD),), record.to_json()
+        capture = self._archive(record.url, headers, body)
+        ref = capture.pages[0]
+        self.written = {ref.capture_id: Page(ref.capture_id, ref.url, body, headers, ref.fetched_at)}
+        return capture
 
     def html_folder(self, folder: Path) -> Iterator[DocumentCapture | Rejection]:
         """The .html/.htm regular files under `folder`; a symlink, FIFO, device or socket is a

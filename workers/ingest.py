@@ -8,11 +8,9 @@ before it enters any index, so whoever finds it as a candidate can read its text
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
-import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -31,24 +29,28 @@ from dedup.align import (
     align_prepared_many,
     prepare,
 )
+from dedup.clusters import ClusterAssignment
 from dedup.dates import GIVEN, DateEvidence, UntrustedDate, choose
 from dedup.errors import Rejected
 from dedup.extract import extract
 from dedup.fingerprint import Fingerprint, fingerprint
+from dedup.lsh import Candidate
 from dedup.normalize import join_pages, normalize
-from dedup.provenance import Witness, trace
-from dedup.reasons import IngestStatus, RejectReason
+from dedup.provenance import Trace, Witness, trace
+from dedup.reasons import IngestStatus, RejectReason, TraceStatus
 from dedup.records import Extraction, NormalizedText, Page, Rejection
-from dedup.verify import Edge
 from workers.candidate_cache import CandidateCache
 from workers.cluster_store import Verified, claimed
-from workers.direct_connection import Call, round_trip
+from workers.direct_connection import Call, run_call
 from workers.errors import ConcurrentChange
-from workers.handoff import ingest_job_id
+from workers.handoff import JOB_DOCUMENTS, ingest_job_id
 from workers.imports import IMPORT_RECORD, ImportRecord
 from workers.keys import url_hash
+from workers.round_trips import RoundTrips
+from workers.stage_tally import StageTally, summed
 from workers.store import Saved, StoredDocument
 from workers.store_set import Stores
+from workers.trace_queue import TraceRequest, enqueue_traces
 from workers.transitions import DocumentIndexes
 
 T = TypeVar("T")
@@ -91,70 +93,34 @@ def document_id(url: str) -> str:
     return url_hash(url)[:20]
 
 
-class _Tally:
-    """One document's stage timings (ms) and counts, written to Redis once at its end (a
-    job's, once at the job's end)."""
-
-    def __init__(self) -> None:
-        self.timings: dict[str, float] = {}
-        self.counts: dict[str, dict[str, float]] = {}
-
-    @contextlib.contextmanager
-    def stage(self, name: str) -> Iterator[None]:
-        self.timings.setdefault(name, 0.0)  # the stage a rejection is charged to
-        started = time.perf_counter()
-        try:
-            yield
-        finally:
-            self.timings[name] += (time.perf_counter() - started) * 1000
-
-    def count(self, stat: str, name: str) -> None:
-        by_name = self.counts.setdefault(stat, {})
-        by_name[name] = by_name.get(name, 0) + 1
-
-    def last_stage(self) -> str:
-        return next(reversed(self.timings), "read")
-
-    def excluding(self, work: Callable[[], None]) -> Callable[[], None]:
-        """`work` run inside the current stage without being charged to it."""
-        stage = self.last_stage()
-
-        def run() -> None:
-            started = time.perf_counter()
-            try:
-                work()
-            finally:
-                self.timings[stage] -= (time.perf_counter() - started) * 1000
-
-        return run
-
-    def flat(self) -> dict[str, dict[str, float]]:
-        return {**self.counts, "stage_ms": self.timings, "stage_runs": dict.fromkeys(self.timings, 1)}
-
-
-def _summed(tallies: Sequence[_Tally]) -> dict[str, dict[str, float]]:
-    total: dict[str, dict[str, float]] = {}
-    for tally in tallies:
-        for stat, by_name in tally.flat().items():
-            into = total.setdefault(stat, {})
-            for name, amount in by_name.items():
-                into[name] = into.get(name, 0) + amount
-    return total
-
-
 @dataclass(frozen=True, slots=True)
 class Prepared:
     """A capture through the stages that need no Redis (read, extract, normalize): its
     normalized text, or why it was rejected."""
 
     meta: DocumentMeta
-    tally: _Tally
+    tally: StageTally
     text: NormalizedText | Rejected
 
 
+@dataclass(frozen=True, slots=True)
+class Tracing:
+    """A clustered document, as its tracing needs it: its record and text, its verified
+    neighbours (likely sources) and the documents sharing passages with it (most shared first)."""
+
+    doc: StoredDocument
+    norm: NormalizedText
+    neighbours: tuple[str, ...]
+    sharing: tuple[tuple[str, int], ...]
+
+
 class Ingestor:
-    def __init__(self, stores: Stores, warc_dir: Path) -> None:
+    def __init__(self, stores: Stores, warc_dir: Path, defer_trace: bool = False) -> None:
+        """`defer_trace`: cluster only; alignment and provenance go to the trace queue
+        (`trace_many` runs them), requested by `flush_traces`."""
         self.config = stores.engine
+        self.defer_trace = defer_trace
+        self.trace_requests: list[TraceRequest] = []
         self.connection = stores.connection
         self.store = stores.documents
         self.clusters = stores.clusters
@@ -171,8 +137,11 @@ class Ingestor:
         fingerprint("warm-up", norm.key, norm.norm_version, self.config.fingerprint)
         align_many(norm, [norm], self.config.align)
 
-    def ingest_capture(self, capture: DocumentCapture) -> Outcome:
-        prepared = self.prepare(capture)
+    def ingest_capture(self, capture: DocumentCapture, written: Mapping[str, Page] | None = None) -> Outcome:
+        """One capture; with the trace deferred, its trace request waits for `flush_traces`
+        (an import requests its traces by jobs of JOB_DOCUMENTS). `written`: pages of it this
+        process has just archived, by capture id (not read back)."""
+        prepared = self.prepare(capture, written or {})
         try:
             return self.finish(prepared)
         finally:
@@ -185,57 +154,65 @@ class Ingestor:
         # this one waited for Redis saved 0.4 ms of wall time a document and cost 1.7 ms more CPU.
         results: list[Outcome | Exception] = []
         ahead: dict[int, Prepared | Exception] = {}
-        tallies: list[_Tally] = []
+        tallies: list[StageTally] = []
         try:
             for at, capture in enumerate(captures):
                 current = ahead.pop(at) if at in ahead else _attempt(self.prepare, capture)
-                meanwhile = None
+                aside = None
                 if at + 1 < len(captures):
-                    meanwhile = functools.partial(self._prepare_into, ahead, at + 1, captures[at + 1])
+                    aside = functools.partial(self._prepare_into, ahead, at + 1, captures[at + 1])
                 if isinstance(current, Exception):
                     results.append(current)
                 else:
                     tallies.append(current.tally)
-                    results.append(_attempt(self.finish, current, meanwhile))
+                    results.append(_attempt(self.finish, current, aside))
         finally:
             # the job's counters in one call: per document, they cost 0.2 ms of its ~10 (lost
             # with the job's worker, as the job is then retried)
-            self.store.count_many(_summed(tallies))
+            self.store.count_many(summed(tallies))
+        self.flush_traces()
         return results
+
+    def flush_traces(self) -> int:
+        """Enqueue the trace jobs of the documents clustered with their trace deferred."""
+        requests, self.trace_requests = self.trace_requests, []
+        return enqueue_traces(self.connection, requests)
 
     def _prepare_into(
         self, ahead: dict[int, Prepared | Exception], at: int, capture: DocumentCapture
     ) -> None:
         ahead[at] = _attempt(self.prepare, capture)
 
-    def prepare(self, capture: DocumentCapture) -> Prepared:
+    def prepare(self, capture: DocumentCapture, written: Mapping[str, Page] | None = None) -> Prepared:
         """Read, extract, normalize: the stages that touch the archive, never Redis."""
-        meta, tally = _capture_meta(capture), _Tally()
+        meta, tally = _capture_meta(capture), StageTally()
         try:
-            extraction = self._extract(capture, tally)
+            extraction = self._extract(capture, tally, written or {})
             with tally.stage("normalize"):
                 norm = normalize(extraction, self.config.norm)
             return Prepared(_with_extraction(meta, extraction), tally, norm)
         except Rejected as rejected:
             return Prepared(meta, tally, rejected)
 
-    def finish(self, prepared: Prepared, meanwhile: Callable[[], None] | None = None) -> Outcome:
-        """Index, align and store a prepared capture, or record its rejection; `meanwhile`
-        runs while Redis runs the index scripts (no Redis call of its own). Its counters are
-        the caller's to write."""
-        tally = prepared.tally
+    def finish(self, prepared: Prepared, aside: Callable[[], None] | None = None) -> Outcome:
+        """Index, align and store a prepared capture, or record its rejection; `aside` (another
+        capture's preparation, no Redis call of its own) runs while Redis runs the index
+        scripts. Its counters are the caller's to write."""
+        trips = RoundTrips(self.connection, prepared.tally, aside)
         try:
             if isinstance(prepared.text, Rejected):
                 raise prepared.text
-            return self._ingest(prepared.meta, prepared.text, tally, meanwhile)
+            return self._ingest(prepared.meta, prepared.text, trips)
         except Rejected as rejected:
-            return self._reject(prepared.meta, rejected, tally)
+            return self._reject(prepared.meta, rejected, prepared.tally)
 
-    def _extract(self, capture: DocumentCapture, tally: _Tally) -> Extraction:
+    def _extract(
+        self, capture: DocumentCapture, tally: StageTally, written: Mapping[str, Page]
+    ) -> Extraction:
         if not capture.pages:
             raise Rejected(RejectReason.NO_PAGES, "the capture names no archived page")
         with tally.stage("read"):
-            pages = [self._read(ref) for ref in capture.pages]
+            pages = [written.get(ref.capture_id) or self._read(ref) for ref in capture.pages]
         with tally.stage("extract"):
             extracted: list[Extraction] = []
             for page in pages:
@@ -253,101 +230,241 @@ class Ingestor:
         except WarcReadError as exc:
             raise Rejected(RejectReason.UNREADABLE_CAPTURE, str(exc)) from exc
 
-    def _ingest(
-        self, meta: DocumentMeta, norm: NormalizedText, tally: _Tally, meanwhile: Callable[[], None] | None
-    ) -> Outcome:
-        doc_id = document_id(meta.url)
-        with tally.stage("fingerprint"):
-            fp = fingerprint(doc_id, norm.key, norm.norm_version, self.config.fingerprint)
-
-        @functools.cache  # built while the server saves (winnowing, packing: ~0.3 ms; the save ~0.1)
-        def index_calls() -> list[Call[Any]]:
-            return [self.passages.add_call(doc_id, norm), self.clusters.index.add_call(fp)]
-
-        saved, first = self._save(self._record(doc_id, meta, norm, fp), fp, index_calls)
+    def _ingest(self, meta: DocumentMeta, norm: NormalizedText, trips: RoundTrips) -> Outcome:
+        """DESIGN.md's flow from the normalized text on, a stage a line (the round trips'
+        overlapping work: workers.round_trips)."""
+        doc_id, tally = document_id(meta.url), trips.tally
+        fp = self._fingerprint(doc_id, norm, tally)
+        index_calls = trips.early(functools.partial(self._index_calls, doc_id, norm, fp))
+        record = self._record(doc_id, meta, norm, fp)
+        saved, first = self._save(record, fp, trips)
         if saved.doc is None:  # unchanged, or captured before the document was deleted
-            status = IngestStatus.DELETED if saved.deleted else IngestStatus.UNCHANGED
-            tally.count("outcome", status)
-            return Outcome(meta.input_id, status, doc_id, saved.cluster_id)
-        with tally.stage("index"):  # the LSH and passage indexes, in one round trip
-            # an exact copy enters the LSH index too: if the first with its match key goes, it
-            # must still be found (its edges are the one to that first, see ClusterStore.verify)
-            aside = meanwhile and tally.excluding(meanwhile)
-            sharing, found = round_trip(self.connection, index_calls(), aside)
-        with tally.stage("cluster"):
-            verified = self.clusters.verify(fp, first, found)
-        cluster_id = self._link(saved.doc, meta.input_id, norm, verified, sharing, tally)
-        tally.count("outcome", IngestStatus.INDEXED)
-        for removal in norm.removed:
-            tally.count("removed", removal.reason)
-        for untrusted in meta.published_untrusted:
-            tally.count("date_untrusted", untrusted.reason)
-        return Outcome(meta.input_id, IngestStatus.INDEXED, doc_id, cluster_id)
+            return self._kept(meta.input_id, record, saved, tally)
+        sharing, found = self._index(*index_calls(), trips)
+        verified = self._verify(fp, first, found, tally)
+        if self.defer_trace:
+            cluster_id = self._cluster_only(saved.doc, meta.input_id, verified, trips)
+        else:
+            cluster_id = self._cluster_and_trace(saved.doc, norm, meta.input_id, verified, sharing, trips)
+        return self._indexed(meta, norm, cluster_id, tally)
 
-    def _save(
-        self, record: StoredDocument, fp: Fingerprint, meanwhile: Callable[[], object]
-    ) -> tuple[Saved, str]:
+    def _cluster_and_trace(
+        self,
+        doc: StoredDocument,
+        norm: NormalizedText,
+        input_id: str,
+        verified: Verified,
+        sharing: tuple[tuple[str, int], ...],
+        trips: RoundTrips,
+    ) -> str:
+        """Inline: the merge and the sources' witnesses in one round trip, then the trace."""
+        own = trips.early(functools.partial(prepare, norm, self.config.align))
+        known = _known(doc.doc_id, [e.b for e in verified.edges], sharing)
+        assignment, [(witnesses, hashes)] = self._cluster(doc, verified, trips, self._witnesses(known))
+        clustered = replace(doc, cluster_id=assignment.cluster_id)
+        tracing = Tracing(clustered, norm, _neighbours(assignment), sharing)
+        aligned = self._sources(tracing, witnesses, hashes, own(), trips.tally)
+        traced = self._trace(tracing.doc, aligned or {}, witnesses, trips.tally)
+        self._mark(tracing.doc, input_id, traced)
+        return assignment.cluster_id
+
+    def _cluster_only(self, doc: StoredDocument, input_id: str, verified: Verified, trips: RoundTrips) -> str:
+        """Deferred: the merge, and the mark (which reads the cluster the merge made) in the same
+        round trip; the document waits for its trace with its likely sources."""
+        def mark(neighbours: tuple[str, ...], cluster_id: str = "") -> Call[str | None]:
+            deferred, base = (neighbours, doc.content_hash), self.clusters.base
+            return self.store.mark_indexed_call(doc.doc_id, input_id, cluster_id, 0.0, 0, base, deferred)
+
+        neighbours = tuple(e.b for e in verified.edges)
+        assignment, [marked] = self._cluster(doc, verified, trips, mark(neighbours))
+        if not marked or _neighbours(assignment) != neighbours:  # re-merged by `settle`: as it is now
+            marked = run_call(self.connection, mark(_neighbours(assignment), assignment.cluster_id))
+        if marked is None:
+            raise ConcurrentChange(f"{doc.doc_id} was saved with another text meanwhile")
+        self._request_trace(doc.doc_id, doc.content_hash)
+        return assignment.cluster_id
+
+    def _request_trace(self, doc_id: str, content_hash: str) -> None:
+        self.trace_requests.append(TraceRequest(doc_id, content_hash))
+        if len(self.trace_requests) >= JOB_DOCUMENTS:
+            self.flush_traces()
+
+    def trace_many(self, requests: Sequence[TraceRequest]) -> list[str | Exception]:
+        """Deferred traces, in order: `traced`, `stale` (changed, deleted or traced since), or
+        the exception one raised (the others go on)."""
+        tallies = [StageTally() for _ in requests]
+        try:
+            return [_attempt(self.trace_one, r, t) for r, t in zip(requests, tallies, strict=True)]
+        finally:
+            self.store.count_many(summed(tallies))
+
+    def trace_one(self, request: TraceRequest, tally: StageTally) -> str:
+        """The stages the clustering left: passage index, the sources' witnesses (the text's
+        seed table built meanwhile), alignment, trace; only for the text it was requested for."""
+        doc = self._waiting(request, tally)
+        if doc is None:
+            return self._counted(TraceStatus.STALE, tally)
+        trips, norm = RoundTrips(self.connection, tally), doc.norm()
+        own = trips.early(functools.partial(prepare, norm, self.config.align))
+        sharing, _ = self._index(self.passages.add_call(doc.doc_id, norm), None, trips)
+        tracing = Tracing(doc, norm, doc.trace_after or (), sharing)
+        [(witnesses, hashes)] = trips.send([self._witnesses(_known(doc.doc_id, tracing.neighbours, sharing))])
+        aligned = self._sources(tracing, witnesses, hashes, own(), tally, guarded=True)
+        traced = None if aligned is None else self._trace(doc, aligned, witnesses, tally)
+        if traced is not None and self._mark_traced(doc, traced):
+            return self._counted(TraceStatus.TRACED, tally)
+        self._unindex_stale(doc.doc_id, norm)  # changed or deleted meanwhile (a new text: its own request)
+        return self._counted(TraceStatus.STALE, tally)
+
+    def _mark_traced(self, doc: StoredDocument, traced: Trace) -> bool:
+        return self.store.mark_traced(doc.doc_id, doc.content_hash, traced.reuse_ratio, len(traced.sources))
+
+    def _unindex_stale(self, doc_id: str, norm: NormalizedText) -> None:
+        """The passages this trace added for a text the document no longer holds, when no newer
+        text of it can be in the passage index yet (it is gone, or its new text waits for its
+        own trace); else they stay (extra candidates, aligned against the text it holds)."""
+        now = self.store.get(doc_id)
+        if now is None or now.untraced:
+            self.passages.remove(doc_id, norm)
+
+    def _waiting(self, request: TraceRequest, tally: StageTally) -> StoredDocument | None:
+        """The document, if it still holds the requested text and waits for its trace."""
+        with tally.stage("read"):
+            doc = self.store.get(request.doc_id)
+        if doc is None or doc.content_hash != request.content_hash or not doc.untraced:
+            return None
+        return doc
+
+    @staticmethod
+    def _counted(status: str, tally: StageTally) -> str:
+        tally.count("traced", status)
+        return status
+
+    def _fingerprint(self, doc_id: str, norm: NormalizedText, tally: StageTally) -> Fingerprint:
+        with tally.stage("fingerprint"):
+            return fingerprint(doc_id, norm.key, norm.norm_version, self.config.fingerprint)
+
+    def _index_calls(
+        self, doc_id: str, norm: NormalizedText, fp: Fingerprint
+    ) -> tuple[Call[list[tuple[str, int]]] | None, Call[list[Candidate]]]:
+        """The passage index add (none when the trace is deferred: only tracing needs it) and
+        the LSH index add (winnowing, packing: ~0.3 ms; a save ~0.1)."""
+        passages = None if self.defer_trace else self.passages.add_call(doc_id, norm)
+        return passages, self.clusters.index.add_call(fp)
+
+    def _save(self, record: StoredDocument, fp: Fingerprint, trips: RoundTrips) -> tuple[Saved, str]:
         """Save the record (state pending) and claim its match key, in one round trip; the
         page's old text, when it changed, leaves every index first."""
         record_key = self.store.keys.doc(record.doc_id)
         calls: list[Call[Any]] = [self.store.save_new_call(record), self.clusters.claim_call(fp, record_key)]
-        saved, first = round_trip(self.connection, calls, meanwhile)
+        saved, first = trips.send(calls)
         if saved.other:
             existing = self.store.get(record.doc_id)
             if existing:
                 self.indexes.forget(existing)
-            saved, first = round_trip(self.connection, calls)
+            saved, first = trips.send(calls)
             if saved.other:
                 raise ConcurrentChange(f"{record.doc_id} was saved with another text meanwhile")
             return saved, claimed(first, record.doc_id) if saved.doc else ""  # its old text forgotten
         return saved, self.clusters.first_claimed(fp, first, record_key) if saved.doc else ""
 
-    def _link(
+    def _kept(self, input_id: str, record: StoredDocument, saved: Saved, tally: StageTally) -> Outcome:
+        """Unchanged, or deleted; a document still waiting for its trace is requested again (its
+        request may have been lost with the process that clustered it)."""
+        if saved.untraced:
+            self._request_trace(record.doc_id, record.content_hash)
+        status = IngestStatus.DELETED if saved.deleted else IngestStatus.UNCHANGED
+        tally.count("outcome", status)
+        return Outcome(input_id, status, record.doc_id, saved.cluster_id)
+
+    def _index(
         self,
-        doc: StoredDocument,
-        input_id: str,
-        norm: NormalizedText,
-        verified: Verified,
-        sharing: Sequence[tuple[str, int]],
-        tally: _Tally,
-    ) -> str:
-        """Merge the document's clusters, align it with its likely sources, trace its passages."""
+        passages: Call[list[tuple[str, int]]] | None,
+        lsh: Call[list[Candidate]] | None,
+        trips: RoundTrips,
+    ) -> tuple[tuple[tuple[str, int], ...], list[Candidate]]:
+        """The document into the passage and LSH indexes (those given) and what they hold like
+        it, in one round trip. An exact copy enters the LSH index too: if the first with its
+        match key goes, it must still be found (its edges are the one to that first, see
+        ClusterStore.verify)."""
+        calls = [call for call in (passages, lsh) if call is not None]
+        with trips.tally.stage("index"):
+            replies = iter(trips.send(calls, long=True))
+        return tuple(next(replies) if passages else ()), next(replies) if lsh else []
+
+    def _verify(self, fp: Fingerprint, first: str, found: Sequence[Candidate], tally: StageTally) -> Verified:
         with tally.stage("cluster"):
-            others = [e.b for e in verified.edges] + [other for other, _ in sharing]
-            known = [o for o in dict.fromkeys(others) if o != doc.doc_id]
+            return self.clusters.verify(fp, first, found)
+
+    def _cluster(
+        self, doc: StoredDocument, verified: Verified, trips: RoundTrips, *reads: Call[Any]
+    ) -> tuple[ClusterAssignment, list[Any]]:
+        """Merge the document's clusters (atomically, cluster_merge.lua), with `reads` in the
+        same round trip; their results."""
+        with trips.tally.stage("cluster"):
             published = doc.published or _day(doc.fetched_at)
             merge = self.clusters.merge_call(verified, published, len(doc.display))
-            found = self.store.witnesses_and_hashes_call(known)
-            own = functools.cache(lambda: prepare(norm, self.config.align))  # while the server merges
-            assignment, (witnesses, hashes) = round_trip(self.connection, [merge, found], own)
-            assignment = self.clusters.settle(assignment, verified, published, len(doc.display))
+            assignment, *found = trips.send([merge, *reads])
+            settled = self.clusters.settle(assignment, verified, published, len(doc.display))
+        return settled, found
+
+    def _witnesses(self, doc_ids: Sequence[str]) -> Call[tuple[dict[str, Witness], dict[str, str]]]:
+        return self.store.witnesses_and_hashes_call(doc_ids)
+
+    def _sources(
+        self,
+        tracing: Tracing,
+        witnesses: Mapping[str, Witness],
+        hashes: Mapping[str, str],
+        own: KeyIndex,
+        tally: StageTally,
+        guarded: bool = False,
+    ) -> dict[str, list[Alignment]] | None:
+        """Align the document with its likely sources and save the pairs; every alignment of
+        the document as stored now (`guarded`: None, nothing saved, if its text changed)."""
+        doc = tracing.doc
         with tally.stage("align"):
-            candidates = self._candidates(witnesses, assignment.edges, sharing)
+            candidates = self._candidates(witnesses, tracing.neighbours, tracing.sharing)
             prepared, used = self._prepared({c: hashes[c] for c in candidates})
-            new = self._align(doc.doc_id, own(), prepared)
-            aligned = self.store.save_alignments(doc.doc_id, new, used)
+            new = self._align(doc.doc_id, own, prepared)
+            aligned = self.store.save_alignments(doc.doc_id, new, used, doc.content_hash if guarded else "")
             # a later document of this worker may align with it: its text is not read back
-            self.candidate_cache.put(doc.doc_id, doc.content_hash, own())
+            self.candidate_cache.put(doc.doc_id, doc.content_hash, own)
+        return aligned
+
+    def _trace(
+        self,
+        doc: StoredDocument,
+        aligned: Mapping[str, list[Alignment]],
+        witnesses: Mapping[str, Witness],
+        tally: StageTally,
+    ) -> Trace:
         with tally.stage("trace"):
             aligned_with = self.store.with_witnesses(aligned, witnesses)
-            traced = trace(doc.witness, len(doc.display), aligned_with, self.config.boilerplate)
-        self.store.mark_indexed(
-            doc.doc_id,
-            input_id,
-            assignment.cluster_id,
-            traced.reuse_ratio,
-            len(traced.sources),
-            self.clusters.base,
-        )
-        return assignment.cluster_id
+            return trace(doc.witness, len(doc.display), aligned_with, self.config.boilerplate)
+
+    def _mark(self, doc: StoredDocument, input_id: str, traced: Trace) -> None:
+        ratio, sources, base = traced.reuse_ratio, len(traced.sources), self.clusters.base
+        mark = self.store.mark_indexed_call(doc.doc_id, input_id, doc.cluster_id or "", ratio, sources, base)
+        run_call(self.connection, mark)
+
+    def _indexed(
+        self, meta: DocumentMeta, norm: NormalizedText, cluster_id: str, tally: StageTally
+    ) -> Outcome:
+        tally.count("outcome", IngestStatus.INDEXED)
+        for removal in norm.removed:
+            tally.count("removed", removal.reason)
+        for untrusted in meta.published_untrusted:
+            tally.count("date_untrusted", untrusted.reason)
+        return Outcome(meta.input_id, IngestStatus.INDEXED, document_id(meta.url), cluster_id)
 
     def _candidates(
-        self, witnesses: Mapping[str, Witness], edges: Sequence[Edge], sharing: Sequence[tuple[str, int]]
+        self, witnesses: Mapping[str, Witness], neighbours: Sequence[str], sharing: Sequence[tuple[str, int]]
     ) -> list[str]:
         """The earliest verified neighbours (likely sources) and every passage sharer: a
         document reusing one paragraph each of many sources shares little with each of them."""
-        neighbours = [witnesses[e.b] for e in edges if e.b in witnesses]
-        earliest = sorted(set(neighbours), key=lambda w: (w.order, w.doc_id))
+        found = [witnesses[other] for other in neighbours if other in witnesses]
+        earliest = sorted(set(found), key=lambda w: (w.order, w.doc_id))
         chosen = [w.doc_id for w in earliest[: self.config.cluster_candidates]]
         chosen += sorted(other for other, _ in sharing if other in witnesses)
         return list(dict.fromkeys(chosen))
@@ -415,11 +532,21 @@ class Ingestor:
         material = "\n".join((self.config.fingerprint_id, norm.display))
         return hashlib.sha1(material.encode("utf-8")).hexdigest()  # noqa: S324 - identity
 
-    def _reject(self, meta: DocumentMeta, rejected: Rejected, tally: _Tally) -> Outcome:
+    def _reject(self, meta: DocumentMeta, rejected: Rejected, tally: StageTally) -> Outcome:
         stage = tally.last_stage()
         self.store.reject(Rejection(meta.input_id, meta.url, stage, rejected.reason, rejected.detail[:500]))
         tally.count("outcome", IngestStatus.REJECTED)
         return Outcome(meta.input_id, IngestStatus.REJECTED, reason=rejected.reason)
+
+
+def _known(doc_id: str, neighbours: Sequence[str], sharing: Sequence[tuple[str, int]]) -> list[str]:
+    """The documents whose witnesses a trace reads: neighbours, then passage sharers."""
+    others = [*neighbours, *(other for other, _ in sharing)]
+    return [o for o in dict.fromkeys(others) if o != doc_id]
+
+
+def _neighbours(assignment: ClusterAssignment) -> tuple[str, ...]:
+    return tuple(e.b for e in assignment.edges)
 
 
 def _extract_page(page: Page) -> Extraction:

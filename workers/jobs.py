@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import redis
 from rq import get_current_job
@@ -21,7 +21,9 @@ from workers.errors import ServiceError
 from workers.ingest import Ingestor
 from workers.settings import Settings, load_settings
 from workers.store_set import stores_of
+from workers.trace_queue import TraceRequest
 
+T = TypeVar("T")
 _ingestor: Ingestor | None = None
 _settings: Settings | None = None
 
@@ -47,16 +49,31 @@ def ingest_documents(captures: list[dict[str, Any]]) -> list[dict[str, Any]]:
     tried, so RQ retries the job, and the documents done are no-ops then.
     """
     results = _current_ingestor().ingest_many([DocumentCapture.from_dict(c) for c in captures])
-    errors = [result for result in results if isinstance(result, Exception)]
-    if errors:
-        raise errors[0]
-    return [dataclasses.asdict(result) for result in results if not isinstance(result, Exception)]
+    return [dataclasses.asdict(outcome) for outcome in _all_done(results)]
 
 
 def ingest_document(capture: dict[str, Any]) -> dict[str, Any]:
     """One document; also the job function of single-document jobs enqueued before batches."""
-    outcome = _current_ingestor().ingest_capture(DocumentCapture.from_dict(capture))
+    ingestor = _current_ingestor()
+    outcome = ingestor.ingest_capture(DocumentCapture.from_dict(capture))
+    ingestor.flush_traces()
     return dataclasses.asdict(outcome)
+
+
+def trace_documents(requests: list[list[str]]) -> list[str]:
+    """Deferred traces (workers.trace_queue), in order: `traced` or `stale` each. A document
+    that raises does not stop the others: the first error is raised once all were tried, so RQ
+    retries the job (the traces done are then stale: a no-op)."""
+    results = _current_ingestor().trace_many([TraceRequest(doc_id, hashed) for doc_id, hashed in requests])
+    return list(_all_done(results))
+
+
+def _all_done(results: list[T | Exception]) -> list[T]:
+    """The results, or the first exception among them raised (RQ retries the job)."""
+    errors = [result for result in results if isinstance(result, Exception)]
+    if errors:
+        raise errors[0]
+    return [result for result in results if not isinstance(result, Exception)]
 
 
 def crawl_site(site: str, sites_file: str) -> dict[str, Any]:
@@ -72,8 +89,10 @@ def crawl_site(site: str, sites_file: str) -> dict[str, Any]:
         return {"site": site, "status": RunStatus.SKIPPED, "verdict": busy.verdict}
 
 
-def build_ingestor(connection: redis.Redis, settings: Settings) -> Ingestor:
-    return Ingestor(stores_of(connection, settings), settings.warc_dir)
+def build_ingestor(connection: redis.Redis, settings: Settings, defer_trace: bool | None = None) -> Ingestor:
+    """`defer_trace`: as given, else the setting (DEDUPCRAWL_DEFER_TRACE)."""
+    defer = settings.defer_trace if defer_trace is None else defer_trace
+    return Ingestor(stores_of(connection, settings), settings.warc_dir, defer_trace=defer)
 
 
 def _current_ingestor() -> Ingestor:

@@ -8,6 +8,7 @@ Layout (prefix `P`, default `dc`; `F` is a fingerprint-config id):
     P:seq                   string last document sequence number (ingest order)
     P:aln:{A}:{id}          hash   other doc id -> JSON alignments (aligner version A), this doc on side a
     P:changes               zset   doc ids by the change counter P:change_seq (export cursor)
+    P:untraced              set    doc ids clustered whose trace waits on the trace queue
     P:exported              hash   doc id -> cluster id of every unique the last exports emitted
     P:rej:{input_id}        hash   rejection record (stage, reason, detail)
     P:rejections            zset   rejected input ids by time
@@ -60,6 +61,10 @@ class Keys:
     @property
     def changes(self) -> str:
         return f"{self.prefix}:changes"
+
+    @property
+    def untraced(self) -> str:
+        return f"{self.prefix}:untraced"
 
     @property
     def exported(self) -> str:

@@ -7,7 +7,8 @@ from rq import Queue
 
 INGEST = "ingest"
 CRAWL = "crawl"
-ALL = (CRAWL, INGEST)
+TRACE = "trace"  # deferred alignment and provenance: last, so workers drain it when idle
+ALL = (CRAWL, INGEST, TRACE)  # a worker's default priority order
 
 
 def queue(name: str, connection: redis.Redis) -> Queue:

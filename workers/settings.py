@@ -40,6 +40,7 @@ class Settings:
     web_port: int
     log_level: str
     engine: EngineConfig
+    defer_trace: bool = False  # ingest jobs cluster only; alignment and provenance on the trace queue
 
     @property
     def redis_dir(self) -> Path:
@@ -69,6 +70,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, check_home: bool = Tr
         web_port=_port("DEDUPCRAWL_WEB_PORT", env.get("DEDUPCRAWL_WEB_PORT", "8750")),
         log_level=_log_level(env.get("DEDUPCRAWL_LOG_LEVEL", "INFO")),
         engine=_engine(env.get("DEDUPCRAWL_CACHED_CANDIDATES")),
+        defer_trace=_flag("DEDUPCRAWL_DEFER_TRACE", env.get("DEDUPCRAWL_DEFER_TRACE", "")),
     )
 
 
@@ -136,6 +138,13 @@ def _key_prefix(raw: str) -> str:
 
 def _optional_path(raw: str | None) -> Path | None:
     return Path(raw).expanduser() if raw else None
+
+
+def _flag(name: str, raw: str) -> bool:
+    value = raw.strip().lower()
+    if value not in ("", "0", "1", "false", "true", "no", "yes"):
+        raise SettingsError(name, f"expected 1 or 0 (true/false, yes/no), got {raw!r}")
+    return value in ("1", "true", "yes")
 
 
 def _log_level(raw: str) -> str:

@@ -45,6 +45,7 @@ def collect(settings: Settings, connection: redis.Redis) -> Status:
             "documents": int(connection.zcard(keys.docs)),
             "clusters": int(connection.zcount(keys.clusters, 2, "+inf")),  # singletons are not clusters
             "rejections": int(connection.zcard(keys.rejections)),
+            "untraced": int(connection.scard(keys.untraced)),  # clustered, trace queued (deferred)
             "crawl_runs": int(connection.zcard(keys.crawls)),
         },
     )

@@ -26,7 +26,7 @@ from dedup.reasons import DocumentState
 from dedup.records import NormalizedText, Rejection, Removal
 from workers.direct_connection import Call, LuaScript, pipelined, run_call
 from workers.keys import Keys
-from workers.replies import pairs, text_of
+from workers.replies import pairs, text_of, text_or_none
 
 T = TypeVar("T")
 
@@ -59,6 +59,12 @@ class StoredDocument:
     seq: int = 0
     published_from: str = ""  # where `published` came from (dedup.dates.EVIDENCE)
     published_untrusted: tuple[UntrustedDate, ...] = ()  # dates found but not trusted, and why
+    trace_after: tuple[str, ...] | None = None  # deferred: its likely sources, until its trace runs
+
+    @property
+    def untraced(self) -> bool:
+        """Clustered, its alignment and provenance waiting on the trace queue."""
+        return self.trace_after is not None
 
     @property
     def witness(self) -> Witness:
@@ -90,6 +96,7 @@ class Saved:
     other: bool = False
     cluster_id: str | None = None
     deleted: bool = False
+    untraced: bool = False  # indexed with this content, its trace still waiting
 
 
 class Store:
@@ -104,6 +111,7 @@ class Store:
         self._count = LuaScript(connection, "counters_add.lua")
         self._save_alignments = LuaScript(connection, "alignments_save.lua")
         self._delete = LuaScript(connection, "document_delete.lua")
+        self._traced = LuaScript(connection, "document_traced.lua")
 
     # documents ----------------------------------------------------------------------------
 
@@ -131,7 +139,7 @@ class Store:
         args = [doc.doc_id, doc.seq, guard, captured, len(url_keys), *url_keys, *fields_]
         return self._save.call(keys, args, parse)
 
-    def mark_indexed(
+    def mark_indexed_call(
         self,
         doc_id: str,
         input_id: str,
@@ -139,9 +147,13 @@ class Store:
         reuse_ratio: float,
         sources: int,
         union_find: str = "",
-    ) -> None:
+        deferred: tuple[Sequence[str], str] | None = None,
+    ) -> Call[str | None]:
         """State `indexed`, the cluster and reuse summary; an earlier rejection of the input is
-        withdrawn. `union_find` (ClusterStore.base): the cluster is read there, as it is now."""
+        withdrawn; the cluster id recorded. `union_find` (ClusterStore.base): the cluster is read
+        there, as it is now (sent after a merge: the cluster it made). `deferred`: the trace
+        waits, with these likely sources, and only while the document holds this content hash
+        (else nothing is written: None)."""
         keys = [
             self.keys.doc(doc_id),
             self.keys.changes,
@@ -151,8 +163,21 @@ class Store:
             self.keys.stats("rejected"),
             f"{union_find}:p",
             f"{union_find}:cid",
+            self.keys.untraced,
         ]
-        self._indexed(keys=keys, args=[doc_id, cluster_id, f"{reuse_ratio:.6f}", sources, input_id])
+        args: list[EncodableT] = [doc_id, cluster_id, f"{reuse_ratio:.6f}", sources, input_id]
+        if deferred is not None:
+            args += [" ".join(deferred[0]), deferred[1]]
+        return self._indexed.call(keys, args, text_or_none)
+
+    def mark_traced(self, doc_id: str, content_hash: str, reuse_ratio: float, sources: int) -> bool:
+        """A deferred trace done; False (nothing written) when the document no longer holds
+        `content_hash` or is not waiting for its trace."""
+        keys = [self.keys.doc(doc_id), self.keys.untraced, self.keys.changes, self.keys.change_seq]
+        return bool(self._traced(keys=keys, args=[doc_id, content_hash, f"{reuse_ratio:.6f}", sources]))
+
+    def count_untraced(self) -> int:
+        return int(self.connection.scard(self.keys.untraced))
 
     def get(self, doc_id: str) -> StoredDocument | None:
         return self.get_many([doc_id])[0]
@@ -207,7 +232,7 @@ class Store:
         doc = self.get(doc_id)
         urls = dict.fromkeys((self.keys.url(doc.url), self.keys.url(doc.final_url))) if doc else {}
         keys = [self.keys.doc(doc_id), self._aln(doc_id), self.keys.docs]
-        keys += [self.keys.changes, self.keys.change_seq]
+        keys += [self.keys.changes, self.keys.change_seq, self.keys.untraced]
         self._delete(keys=keys, args=[doc_id, self._aln(""), *urls])
 
     def mark_deleted(self, doc_id: str, when: datetime) -> None:
@@ -226,19 +251,22 @@ class Store:
         doc_id: str,
         found: Mapping[str, Sequence[Alignment]],
         against: Mapping[str, str] | None = None,
-    ) -> dict[str, list[Alignment]]:
+        aligned_as: str = "",
+    ) -> dict[str, list[Alignment]] | None:
         """Both directions of every pair, so either document's trace sees the other; returns
         every alignment of `doc_id` as stored now (others' included), in the same round trip.
         `against`: the content hash each other document was aligned as; a pair whose other
-        side holds another text by now (changed or deleted meanwhile) is not saved."""
-        args: list[EncodableT] = [doc_id]
+        side holds another text by now (changed or deleted meanwhile) is not saved. None, and
+        nothing saved, when `doc_id` no longer holds `aligned_as` (given: its content hash)."""
+        args: list[EncodableT] = [doc_id, aligned_as]
         for other, alignments in found.items():
             if alignments:
                 swapped = [a.swapped() for a in alignments]
                 expected = (against or {}).get(other, "")
                 args += [other, self._aln(other), self.keys.doc(other), expected]
                 args += [_alignments_json(alignments), _alignments_json(swapped)]
-        return _parse_alignments(pairs(self._save_alignments(keys=[self._aln(doc_id)], args=args)))
+        reply = self._save_alignments(keys=[self._aln(doc_id), self.keys.doc(doc_id)], args=args)
+        return None if reply is None else _parse_alignments(pairs(reply))
 
     def alignments(self, doc_id: str) -> list[tuple[Witness, Alignment]]:
         """Every alignment of `doc_id` (on side a) with the witness on the other side."""
@@ -374,6 +402,7 @@ def _decode(raw: Mapping[Any, Any]) -> StoredDocument:
         reuse_ratio=float(t["reuse_ratio"]),
         source_count=int(t["source_count"]),
         seq=int(t["seq"]),
+        trace_after=tuple(t["trace_after"].split()) if "trace_after" in t else None,
     )
 
 
@@ -385,7 +414,7 @@ def _saved(doc: StoredDocument, reply: Any) -> Saved:
         return Saved(None, other=True)
     if text_of(reply[0]) == "deleted":
         return Saved(None, deleted=True)
-    return Saved(None, cluster_id=text_of(reply[1]) or None)
+    return Saved(None, cluster_id=text_of(reply[1]) or None, untraced=text_of(reply[2]) == "1")
 
 
 def _witnesses_and_hashes(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,7 +16,7 @@ from crawler.errors import ArchiveWriteError, WarcReadError
 from crawler.urls import display_url
 from crawler.warc import WarcArchive, iter_documents
 from dedup.reasons import IngestStatus, RejectReason
-from dedup.records import Rejection
+from dedup.records import Page, Rejection
 from workers import derived_state
 from workers.commands.loaded import settings_of
 from workers.commands.progress import progress_bar
@@ -35,6 +35,11 @@ def import_(
     as_json: bool = typer.Option(
         False, "--json", help="Print the counts, reasons and each rejected input as one JSON object."
     ),
+    defer_trace: bool = typer.Option(
+        False,
+        "--defer-trace",
+        help="Cluster only; alignment and provenance go to the trace queue, drained by idle workers.",
+    ),
 ) -> None:
     """Import documents that were not crawled; each goes through the same ingest path. A bad
     line, file or record is rejected with its reason and the rest goes on."""
@@ -44,8 +49,13 @@ def import_(
     try:
         with redis_connection(settings) as connection:
             source = _import_source(importer, path)
-            ingestor = build_ingestor(connection, settings)
-            _ingest_all(ingestor, source, tally, "import", import_total(path), importer)
+            ingestor = build_ingestor(connection, settings, defer_trace or None)
+            try:
+                _ingest_all(ingestor, source, tally, "import", import_total(path), importer)
+            finally:
+                ingestor.flush_traces()
+            if ingestor.defer_trace:
+                tally.counts["untraced"] = ingestor.store.count_untraced()
     except ArchiveWriteError as exc:  # every later record would fail the same way
         done = tally.summary() or "nothing imported"
         raise ImportStopped(f"{exc}; stopped at {importer.current or 'the start'} ({done})") from exc
@@ -150,16 +160,18 @@ def _ingest_all(
     with progress_bar() as progress:
         task = progress.add_task(what, total=total, detail="")
         for item in items:
-            status, rejection = _ingest_one(ingestor, item)
+            status, rejection = _ingest_one(ingestor, item, importer.written if importer else {})
             tally.add(status, rejection, importer.current if importer else "")
             progress.update(task, advance=1, detail=tally.summary())
 
 
-def _ingest_one(ingestor: Ingestor, item: DocumentCapture | Rejection) -> tuple[str, Rejection | None]:
+def _ingest_one(
+    ingestor: Ingestor, item: DocumentCapture | Rejection, written: Mapping[str, Page]
+) -> tuple[str, Rejection | None]:
     if isinstance(item, Rejection):
         ingestor.store.reject(item)
         return IngestStatus.REJECTED, item
-    outcome = ingestor.ingest_capture(item)
+    outcome = ingestor.ingest_capture(item, written)
     if outcome.status != IngestStatus.REJECTED:
         return outcome.status, None
     stored = ingestor.store.rejection(outcome.input_id)

@@ -29,6 +29,7 @@ class QueueCounts:
     waiting: int  # queued + started
     failed: int
     outcomes: dict[str, float]
+    traces: dict[str, float]  # deferred traces done or found stale (workers.trace_queue)
 
 
 def waiting(queues: Sequence[Queue]) -> int:
@@ -37,11 +38,12 @@ def waiting(queues: Sequence[Queue]) -> int:
 
 
 def counts(connection: redis.Redis, keys: Keys, names: Sequence[str]) -> QueueCounts:
-    queues = [queue(name, connection) for name in names]
+    queues, store = [queue(name, connection) for name in names], Store(connection, keys)
     return QueueCounts(
         waiting=waiting(queues),
         failed=sum(q.failed_job_registry.count for q in queues),
-        outcomes=Store(connection, keys).stats("outcome"),
+        outcomes=store.stats("outcome"),
+        traces=store.stats("traced"),
     )
 
 
@@ -77,10 +79,17 @@ def watched(connection: redis.Redis, keys: Keys, names: Sequence[str]) -> Iterat
 
 def summary(before: QueueCounts, after: QueueCounts) -> str:
     done = max(0, before.waiting - after.waiting)
-    outcomes = {k: v - before.outcomes.get(k, 0) for k, v in after.outcomes.items()}
-    documents = ", ".join(f"{k} {v:g}" for k, v in sorted(outcomes.items()) if v) or "none"
+    documents = _since(before.outcomes, after.outcomes) or "none"
+    traces = _since(before.traces, after.traces)
+    tail = f"; traces: {traces}" if traces else ""
     return (f"worker --burst: {done} jobs done, {after.failed - before.failed} failed, "
-            f"{after.waiting} left; documents: {documents}")  # fmt: skip
+            f"{after.waiting} left; documents: {documents}{tail}")  # fmt: skip
+
+
+def _since(before: dict[str, float], after: dict[str, float]) -> str:
+    """`indexed 8, unchanged 2`: the counters' growth, by name."""
+    grown = {k: v - before.get(k, 0) for k, v in after.items()}
+    return ", ".join(f"{k} {v:g}" for k, v in sorted(grown.items()) if v)
 
 
 def _failed(before: QueueCounts, now: QueueCounts) -> str:

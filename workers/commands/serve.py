@@ -5,12 +5,12 @@ from __future__ import annotations
 import typer
 import uvicorn
 
+from workers import web  # its app is built (FastAPI imported) only when serving
 from workers.commands.loaded import settings_of
 from workers.connection import redis_connection
 from workers.errors import ServiceError
 from workers.ports import port_is_free
 from workers.store_set import stores_of
-from workers.web import create_app
 
 
 def serve(
@@ -26,5 +26,5 @@ def serve(
         raise ServiceError(f"cannot serve on {host}:{port}: the port is taken (choose one with --port)")
     with redis_connection(settings) as connection:
         stores = stores_of(connection, settings)
-        app = create_app(stores, settings.warc_dir, settings.token, settings.sites_file)
+        app = web.create_app(stores, settings.warc_dir, settings.token, settings.sites_file)
         uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower(), proxy_headers=False)

@@ -42,6 +42,7 @@ class DocumentView:
     first_here: list[dict[str, Any]]
     boilerplate: list[list[int]]
     removed: list[dict[str, str]]
+    traced: bool = True  # False: clustered, its alignment and provenance still queued (deferred)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +93,7 @@ def document_view(
         first_here=[span_json(s) for s in traced.first_here],
         boilerplate=[[s, e] for s, e in traced.boilerplate],
         removed=[{"reason": r.reason, "text": r.text} for r in doc.removed],
+        traced=not doc.untraced,
     )
 
 
