@@ -20,6 +20,7 @@ import redis
 from fastapi.testclient import TestClient
 from rq import Queue, Worker
 
+import workers.ingest
 from crawler.capture import DocumentCapture
 from dedup.corpus import CorpusConfig, CorpusDoc, generate
 from dedup.reasons import TraceStatus
@@ -282,19 +283,26 @@ def _cluster_deferred(connection: redis.Redis, home: Path, captures: list[Docume
 
 
 @pytest.mark.slow
-def test_a_trace_job_whose_worker_was_killed_is_run_again(redis_server: ServerInfo, tmp_path: Path) -> None:
+def test_a_trace_job_whose_worker_was_killed_is_run_again(
+    redis_server: ServerInfo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     home = tmp_path / "home"
     connection = redis.Redis.from_url(redis_server.tcp_url)
     connection.flushall()
     # long speeches in families: a trace job takes long enough for the kill to land inside one
     captures = archive_imports(home, generate(24, seed=5, config=CorpusConfig(paragraphs=(40, 60))))
+    # every trace job queued once both workers wait on the queue, so that each takes one
+    monkeypatch.setattr(workers.ingest, "JOB_DOCUMENTS", len(captures) + 1)
     ingestor = _cluster_deferred(connection, home, captures)
+    assert Queue(TRACE, connection=connection).count == 0
     env = service_env(home, redis_server.tcp_url)
     victim = start_worker(env, "victim", queue=TRACE)
     survivor = start_worker(env, "survivor", queue=TRACE)
     try:
         names = {"victim", "survivor"}
-        wait_for(lambda: names <= {w.name for w in Worker.all(connection=connection)}, 120, "both to listen")
+        # idle: each is blocked on the queue, so the first job goes to one and the next to the other
+        idle = lambda: names <= {w.name for w in Worker.all(connection=connection) if w.get_state() == "idle"}  # noqa: E731
+        wait_for(idle, 120, "both to listen")
         ingestor.flush_traces()
         wait_for(lambda: bool(_started_by(connection, "victim")), 120, "the victim to start", poll=0.005)
         time.sleep(random.uniform(0.0, 0.005))
