@@ -21,6 +21,7 @@ Alignment is symmetric in spirit and never depends on other documents.
 
 from __future__ import annotations
 
+import array
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -121,16 +122,60 @@ class Blocks(NamedTuple):
     size: list[int]
 
 
-class KeyIndex:
-    """A text prepared for seeding (once per text): its distinct unit n-gram hashes, sorted, and
+class SeedTable:
+    """What aligning a text needs, and nothing else: its distinct unit n-gram hashes, sorted, and
     where each occurs (`order[first[k]:first[k] + runs[k]]` are the unit positions of
-    `values[k]`); `starts[u]` is the key position of unit u (None: every unit is one character)."""
+    `values[k]`); `starts[u]` is the key position of unit u (None: every unit is one character);
+    the key's length and each key character's display offset. A worker keeps thousands of these
+    (workers.candidate_cache): about 20 bytes a key character, a fifth of the text it came from."""
 
-    __slots__ = ("first", "norm", "order", "runs", "seed", "starts", "values")
+    __slots__ = ("first", "key_offsets", "key_size", "order", "runs", "seed", "starts", "values")
+
+    first: np.ndarray
+    key_offsets: Sequence[int]
+    key_size: int
+    order: np.ndarray
+    runs: np.ndarray
+    seed: int
+    starts: np.ndarray | None
+    values: np.ndarray
+
+    def key_position(self, unit: int) -> int:
+        """The key position where unit `unit` starts (the key's length past the last unit)."""
+        if self.starts is None:
+            return unit
+        return int(self.starts[unit]) if unit < self.starts.size else self.key_size
+
+    def compact(self) -> SeedTable:
+        """The same table in the fewest bytes (32-bit columns, offsets as a C array), without
+        the text it was prepared from."""
+        table = SeedTable()
+        table.seed, table.key_size, table.starts = self.seed, self.key_size, self.starts
+        table.order, table.values = self.order, self.values
+        table.first, table.runs = self.first.astype(np.int32), self.runs.astype(np.int32)
+        table.key_offsets = array.array("i", self.key_offsets)
+        return table
+
+    @property
+    def nbytes(self) -> int:
+        """The bytes its columns hold (what a cache of tables is bounded by)."""
+        columns = (self.first, self.order, self.runs, self.values)
+        starts = 0 if self.starts is None else self.starts.nbytes
+        offsets = self.key_offsets
+        width = offsets.itemsize if isinstance(offsets, array.array) else 8  # a tuple: a pointer each
+        return sum(c.nbytes for c in columns) + starts + width * len(offsets)
+
+
+class KeyIndex(SeedTable):
+    """A text prepared for seeding (once per text), with the text it was prepared from."""
+
+    __slots__ = ("norm",)
 
     def __init__(self, norm: NormalizedText, seed: int) -> None:
         self.norm = norm
         self.seed = seed
+        self.key_size = len(norm.key)
+        self.key_offsets = norm.key_offsets
         codes, self.starts = key_units(norm)
         # The low 32 bits (a polynomial hash mod 2**32) are plenty for seeding: a rare collision
         # only adds a lone spurious seed, and 32-bit keys halve what the sorts and searches move.
@@ -147,13 +192,6 @@ class KeyIndex:
         self.first = edges[:-1]
         self.values = ordered[self.first]
         self.runs = edges[1:] - edges[:-1]
-
-
-    def key_position(self, unit: int) -> int:
-        """The key position where unit `unit` starts (the key's length past the last unit)."""
-        if self.starts is None:
-            return unit
-        return int(self.starts[unit]) if unit < self.starts.size else len(self.norm.key)
 
 
 def key_units(norm: NormalizedText) -> tuple[np.ndarray, np.ndarray | None]:
@@ -227,13 +265,13 @@ def align_many(
 
 
 def align_prepared(
-    a: KeyIndex, b: KeyIndex, config: AlignConfig = DEFAULT_ALIGN
+    a: SeedTable, b: SeedTable, config: AlignConfig = DEFAULT_ALIGN
 ) -> tuple[Alignment, ...]:
     return align_prepared_many(a, [b], config)[0]
 
 
 def align_prepared_many(
-    a: KeyIndex, bs: Sequence[KeyIndex], config: AlignConfig = DEFAULT_ALIGN
+    a: SeedTable, bs: Sequence[SeedTable], config: AlignConfig = DEFAULT_ALIGN
 ) -> list[tuple[Alignment, ...]]:
     return [
         tuple(_to_display(chain, a, b) for chain in _kept(blocks, config))
@@ -241,7 +279,7 @@ def align_prepared_many(
     ]
 
 
-def chains(a: KeyIndex, b: KeyIndex, config: AlignConfig = DEFAULT_ALIGN) -> list[Chain]:
+def chains(a: SeedTable, b: SeedTable, config: AlignConfig = DEFAULT_ALIGN) -> list[Chain]:
     """Chains of at least `min_span` units with similarity >= threshold, by `a` offset, in key
     offsets."""
     found = _kept(block_columns_many(a, [b], config)[0], config)
@@ -250,14 +288,14 @@ def chains(a: KeyIndex, b: KeyIndex, config: AlignConfig = DEFAULT_ALIGN) -> lis
     return [_chain_in_key(chain, a, b) for chain in found]
 
 
-def match_blocks(a: KeyIndex, b: KeyIndex, config: AlignConfig = DEFAULT_ALIGN) -> list[Block]:
+def match_blocks(a: SeedTable, b: SeedTable, config: AlignConfig = DEFAULT_ALIGN) -> list[Block]:
     """Maximal exact blocks of at least `seed` units that could join a chain, by a, in key
     offsets."""
     blocks = [Block(*t) for t in zip(*block_columns_many(a, [b], config)[0], strict=True)]
     return [_block_in_key(block, a, b) for block in blocks]
 
 
-def _block_in_key(block: Block, a: KeyIndex, b: KeyIndex) -> Block:
+def _block_in_key(block: Block, a: SeedTable, b: SeedTable) -> Block:
     """A block of units as a block of key characters (equal units are equal words; the shorter
     side bounds it all the same, should a seed hash collide)."""
     start_a, start_b = a.key_position(block.a), b.key_position(block.b)
@@ -265,7 +303,7 @@ def _block_in_key(block: Block, a: KeyIndex, b: KeyIndex) -> Block:
     return Block(start_a, start_b, min(end_a - start_a, end_b - start_b))
 
 
-def _chain_in_key(chain: Chain, a: KeyIndex, b: KeyIndex) -> Chain:
+def _chain_in_key(chain: Chain, a: SeedTable, b: SeedTable) -> Chain:
     blocks = tuple(_block_in_key(block, a, b) for block in chain.blocks)
     return Chain(
         blocks,
@@ -278,7 +316,7 @@ def _chain_in_key(chain: Chain, a: KeyIndex, b: KeyIndex) -> Chain:
 
 
 def block_columns_many(
-    a: KeyIndex, bs: Sequence[KeyIndex], config: AlignConfig = DEFAULT_ALIGN
+    a: SeedTable, bs: Sequence[SeedTable], config: AlignConfig = DEFAULT_ALIGN
 ) -> list[Blocks]:
     """`match_blocks(a, b)` for every b as columns, vectorized over all of them at once: one row
     of seed matches per candidate, so NumPy's per-call overhead is paid once, not per candidate."""
@@ -304,7 +342,7 @@ def _blocks(ia: np.ndarray, jb: np.ndarray, sizes: np.ndarray, config: AlignConf
 
 
 def _seed_pairs(
-    a: KeyIndex, bs: Sequence[KeyIndex], max_repeats: int
+    a: SeedTable, bs: Sequence[SeedTable], max_repeats: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Shared seeds of a with each b, rows of `a.order.size` one after the other:
     `unique[row * width + i]` = position in b of a seed found once in each text (-1: none),
@@ -347,7 +385,7 @@ def _where_in(values: np.ndarray, queries: np.ndarray) -> np.ndarray:
 
 
 def _every_pairing(
-    a: KeyIndex, table: _Concatenated, row: np.ndarray, k: np.ndarray, g: np.ndarray
+    a: SeedTable, table: _Concatenated, row: np.ndarray, k: np.ndarray, g: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """(row * width + i, j) for every occurrence i in a and j in b of each repeated seed
     (a.values[k] == table.values[g])."""
@@ -367,7 +405,7 @@ class _Concatenated:
 
     __slots__ = ("first", "order", "rows", "runs", "values")
 
-    def __init__(self, bs: Sequence[KeyIndex]) -> None:
+    def __init__(self, bs: Sequence[SeedTable]) -> None:
         offsets = np.cumsum([0] + [b.order.size for b in bs])
         self.values = np.concatenate([b.values for b in bs])
         self.rows = np.repeat(np.arange(len(bs)), [b.values.size for b in bs])
@@ -544,8 +582,8 @@ def _trimmed(blocks: Blocks, t: int, over: int) -> Block:
     return Block(blocks.a[t] + over, blocks.b[t] + over, blocks.size[t] - over)
 
 
-def _to_display(chain: Chain, a: KeyIndex, b: KeyIndex) -> Alignment:
-    a_at, b_at = a.norm.key_offsets, b.norm.key_offsets
+def _to_display(chain: Chain, a: SeedTable, b: SeedTable) -> Alignment:
+    a_at, b_at = a.key_offsets, b.key_offsets
     return Alignment(
         a_at[a.key_position(chain.a_start)],
         a_at[a.key_position(chain.a_end) - 1] + 1,

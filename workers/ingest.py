@@ -30,6 +30,7 @@ from dedup.align import (
     AlignConfig,
     Alignment,
     KeyIndex,
+    SeedTable,
     align_many,
     align_prepared_many,
     prepare,
@@ -70,7 +71,9 @@ class IngestConfig:
     # aligned against: the earliest verified neighbours, plus every document sharing passages
     # (workers.passage_index: the work is bounded by how many documents hold a fingerprint)
     cluster_candidates: int = 20
-    cached_candidates: int = 256  # prepared candidate texts a worker process keeps (~100 KB each)
+    # candidates' seed tables a worker process keeps (~20 bytes a key character: ~1,300 of the
+    # bench's texts; 256 whole prepared texts took as much)
+    candidate_cache_bytes: int = 32 * 2**20
 
     @property
     def fingerprint_id(self) -> str:
@@ -183,7 +186,7 @@ class Ingestor:
         self.store = Store(connection, keys, self.config.align.version)
         self.clusters = ClusterStore(connection, keys, ClusterConfig(self.config.fingerprint_id))
         self.passages = PassageIndex(connection, keys)
-        self.candidate_cache = CandidateCache(self.config.cached_candidates)
+        self.candidate_cache = CandidateCache(self.config.candidate_cache_bytes)
         self.indexes = DocumentIndexes(self.store, self.clusters, self.passages)
         self.warc_dir = warc_dir
 
@@ -378,7 +381,7 @@ class Ingestor:
         return list(dict.fromkeys(chosen))
 
     def _align(
-        self, doc_id: str, own: KeyIndex, prepared: Mapping[str, KeyIndex]
+        self, doc_id: str, own: KeyIndex, prepared: Mapping[str, SeedTable]
     ) -> dict[str, tuple[Alignment, ...]]:
         """Each pair aligned the same way whichever came first: the smaller id on side a (an
         alignment is not quite symmetric), so the stored alignments, and the provenance traced
@@ -392,7 +395,7 @@ class Ingestor:
                 found[other] = tuple(a.swapped() for a in theirs)
         return {other: alignments for other, alignments in found.items() if alignments}
 
-    def _prepared(self, content_hashes: Mapping[str, str]) -> tuple[dict[str, KeyIndex], dict[str, str]]:
+    def _prepared(self, content_hashes: Mapping[str, str]) -> tuple[dict[str, SeedTable], dict[str, str]]:
         """Candidates' seed tables, from the cache when their content hash still matches, and
         the content hash each was prepared from (a pair is saved only while it holds)."""
         cache = self.candidate_cache
@@ -400,8 +403,7 @@ class Ingestor:
         used = {d: h for d, h in content_hashes.items() if found[d] is not None}
         missing = [doc_id for doc_id, index in found.items() if index is None]
         for doc_id, (content_hash, text) in self.store.norms(missing).items():
-            index = found[doc_id] = prepare(text, self.config.align)
-            cache.put(doc_id, content_hash, index)
+            found[doc_id] = cache.put(doc_id, content_hash, prepare(text, self.config.align))
             used[doc_id] = content_hash
         return {d: k for d, k in found.items() if k is not None}, used
 
