@@ -22,7 +22,6 @@ Alignment is symmetric in spirit and never depends on other documents.
 from __future__ import annotations
 
 import array
-import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -279,6 +278,17 @@ def align_prepared_many(
     ]
 
 
+def align_prepared_against(
+    as_: Sequence[SeedTable], b: SeedTable, config: AlignConfig = DEFAULT_ALIGN
+) -> list[tuple[Alignment, ...]]:
+    """`align_prepared(a, b)` for each a, seeding all in one pass (`align_prepared_many` with
+    the one text on side b)."""
+    return [
+        tuple(_to_display(chain, a, b) for chain in _kept(blocks, config))
+        for a, blocks in zip(as_, block_columns_against(as_, b, config), strict=True)
+    ]
+
+
 def chains(a: SeedTable, b: SeedTable, config: AlignConfig = DEFAULT_ALIGN) -> list[Chain]:
     """Chains of at least `min_span` units with similarity >= threshold, by `a` offset, in key
     offsets."""
@@ -323,14 +333,34 @@ def block_columns_many(
     width = a.order.size
     if width == 0 or not bs:
         return [Blocks([], [], []) for _ in bs]
-    match, flat, jb = _seed_pairs(a, bs, config.max_seed_repeats)
-    _adopt_repeated(match, flat, jb, width)
-    starts, sizes = _runs(match, a.seed, width)
-    rows = starts // width
-    bounds = np.searchsorted(rows, np.arange(len(bs) + 1))
+    bases = np.arange(len(bs) + 1) * width
+    match, flat, jb = _seed_pairs(a, bs, bases, config.max_seed_repeats)
+    return _block_rows(match, flat, jb, bases, a.seed, config)
+
+
+def block_columns_against(
+    as_: Sequence[SeedTable], b: SeedTable, config: AlignConfig = DEFAULT_ALIGN
+) -> list[Blocks]:
+    """`match_blocks(a, b)` for every a as columns, all at once: rows of a's width each (a
+    document's candidates that sort before it are aligned on side a, see workers.ingest)."""
+    bases = np.cumsum([0] + [a.order.size for a in as_])
+    if bases[-1] == 0 or b.order.size == 0:
+        return [Blocks([], [], []) for _ in as_]
+    match, flat, jb = _seed_pairs_against(as_, b, bases, config.max_seed_repeats)
+    return _block_rows(match, flat, jb, bases, b.seed, config)
+
+
+def _block_rows(
+    match: np.ndarray, flat: np.ndarray, jb: np.ndarray, bases: np.ndarray, seed: int, config: AlignConfig
+) -> list[Blocks]:
+    """Each row's blocks from its seed matches (row r holds positions `bases[r]:bases[r + 1]`
+    of side a's texts)."""
+    _adopt_repeated(match, flat, jb, bases)
+    starts, sizes = _runs(match, seed, bases)
+    bounds = np.searchsorted(starts, bases).tolist()
     return [
-        _blocks(starts[lo:hi] - row * width, match[starts[lo:hi]], sizes[lo:hi], config)
-        for row, (lo, hi) in enumerate(itertools.pairwise(bounds.tolist()))
+        _blocks(starts[lo:hi] - base, match[starts[lo:hi]], sizes[lo:hi], config)
+        for base, lo, hi in zip(bases.tolist(), bounds, bounds[1:], strict=False)
     ]
 
 
@@ -342,14 +372,13 @@ def _blocks(ia: np.ndarray, jb: np.ndarray, sizes: np.ndarray, config: AlignConf
 
 
 def _seed_pairs(
-    a: SeedTable, bs: Sequence[SeedTable], max_repeats: int
+    a: SeedTable, bs: Sequence[SeedTable], bases: np.ndarray, max_repeats: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Shared seeds of a with each b, rows of `a.order.size` one after the other:
-    `unique[row * width + i]` = position in b of a seed found once in each text (-1: none),
-    plus (row * width + i, j) pairs of seeds repeated in either text (unless repeated more than
+    `unique[bases[row] + i]` = position in b of a seed found once in each text (-1: none),
+    plus (bases[row] + i, j) pairs of seeds repeated in either text (unless repeated more than
     `max_repeats` times)."""
-    width = a.order.size
-    unique = np.full(len(bs) * width, -1, dtype=np.int32)
+    unique = np.full(int(bases[-1]), -1, dtype=np.int32)
     table = _Concatenated(bs)
     if table.values.size == 0 or a.values.size == 0:
         return unique, unique[:0], unique[:0]
@@ -360,9 +389,29 @@ def _seed_pairs(
     row, k = table.rows[g], at[g]
     in_a, in_b = a.runs[k], table.runs[g]
     once = (in_a == 1) & (in_b == 1)
-    unique[row[once] * width + a.order[a.first[k[once]]]] = table.order[table.first[g[once]]]
+    unique[bases[row[once]] + a.order[a.first[k[once]]]] = table.order[table.first[g[once]]]
     multi = ~once & (in_a <= max_repeats) & (in_b <= max_repeats)
-    flat, jb = _every_pairing(a, table, row[multi], k[multi], g[multi])
+    flat, jb = _every_pairing(a, k[multi], table, g[multi], bases[row[multi]])
+    return unique, flat, jb
+
+
+def _seed_pairs_against(
+    as_: Sequence[SeedTable], b: SeedTable, bases: np.ndarray, max_repeats: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`_seed_pairs` with many texts on side a (row r: `as_[r]`, its positions from `bases[r]`)
+    and one on side b; each row's seeds come out in the order `_seed_pairs(as_[r], [b])` gives."""
+    unique = np.full(int(bases[-1]), -1, dtype=np.int32)
+    table = _Concatenated(as_)
+    if table.values.size == 0 or b.values.size == 0:
+        return unique, unique[:0], unique[:0]
+    at = _where_in(b.values, table.values)
+    g = np.flatnonzero(b.values[at] == table.values)
+    row, k = table.rows[g], at[g]
+    in_a, in_b = table.runs[g], b.runs[k]
+    once = (in_a == 1) & (in_b == 1)
+    unique[bases[row[once]] + table.order[table.first[g[once]]]] = b.order[b.first[k[once]]]
+    multi = ~once & (in_a <= max_repeats) & (in_b <= max_repeats)
+    flat, jb = _every_pairing(table, g[multi], b, k[multi], bases[row[multi]])
     return unique, flat, jb
 
 
@@ -385,18 +434,18 @@ def _where_in(values: np.ndarray, queries: np.ndarray) -> np.ndarray:
 
 
 def _every_pairing(
-    a: SeedTable, table: _Concatenated, row: np.ndarray, k: np.ndarray, g: np.ndarray
+    a: _Table, ka: np.ndarray, b: _Table, kb: np.ndarray, base: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(row * width + i, j) for every occurrence i in a and j in b of each repeated seed
-    (a.values[k] == table.values[g])."""
-    in_a, in_b = a.runs[k], table.runs[g]
+    """(base + i, j) for every occurrence i in a and j in b of each repeated seed
+    (a.values[ka] == b.values[kb]; `base`: where each one's row starts), a's occurrences outer."""
+    in_a, in_b = a.runs[ka], b.runs[kb]
     pairs = in_a * in_b
-    group = np.repeat(np.arange(k.size), pairs)
+    group = np.repeat(np.arange(ka.size), pairs)
     within = np.arange(group.size) - np.repeat(np.cumsum(pairs) - pairs, pairs)
     step_a, step_b = np.divmod(within, in_b[group])
-    ia = a.order[a.first[k][group] + step_a]
-    jb = table.order[table.first[g][group] + step_b]
-    return row[group] * a.order.size + ia, jb
+    ia = a.order[a.first[ka][group] + step_a]
+    jb = b.order[b.first[kb][group] + step_b]
+    return base[group] + ia, jb
 
 
 class _Concatenated:
@@ -414,7 +463,10 @@ class _Concatenated:
         self.order = np.concatenate([b.order for b in bs])
 
 
-def _adopt_repeated(match: np.ndarray, flat: np.ndarray, jb: np.ndarray, width: int) -> None:
+_Table = SeedTable | _Concatenated  # either side of a seed lookup: sorted values, runs, order
+
+
+def _adopt_repeated(match: np.ndarray, flat: np.ndarray, jb: np.ndarray, bases: np.ndarray) -> None:
     """Fill `match` at seeds repeated in either text, with the occurrence that continues the
     diagonal of the nearest unique seed before (else after) it in the same row.
 
@@ -423,22 +475,28 @@ def _adopt_repeated(match: np.ndarray, flat: np.ndarray, jb: np.ndarray, width: 
     """
     if flat.size == 0:
         return
-    row, col = np.divmod(flat, width)
+    row, col = _split(flat, bases)
     diag = jb - col
-    near = _nearest_anchors(match, flat, width)
+    near = _nearest_anchors(match, flat, bases)
     # A row has an anchor iff the nearest one before or after each of its seeds lies in it: this
     # test, with the neighbours reused below, took adoption from 0.095 to 0.073 ms/doc.
     lonely = row if not near else row[(near[0][1] != row) & (near[1][1] != row)]
     if lonely.size:
         _anchor_rows(match, np.unique(lonely).tolist(), flat, jb, row, diag)
-        near = _nearest_anchors(match, flat, width)
+        near = _nearest_anchors(match, flat, bases)
     for anchor, anchor_row, anchor_col in near:
         fits = (anchor_row == row) & (diag == match[anchor] - anchor_col) & (match[flat] < 0)
         match[flat[fits]] = jb[fits]
 
 
+def _split(flat: np.ndarray, bases: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The row and the column within it of each flat position."""
+    row = np.searchsorted(bases, flat, side="right") - 1
+    return row, flat - bases[row]
+
+
 def _nearest_anchors(
-    match: np.ndarray, flat: np.ndarray, width: int
+    match: np.ndarray, flat: np.ndarray, bases: np.ndarray
 ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """For each seed in `flat`, the nearest unique seed before it (else the first one) and after
     it (else the last one), each with its row and column; none if there is no unique seed."""
@@ -447,7 +505,7 @@ def _nearest_anchors(
         return []
     at = np.searchsorted(anchors, flat)
     near = (anchors[np.maximum(at - 1, 0)], anchors[np.minimum(at, anchors.size - 1)])
-    return [(anchor, *np.divmod(anchor, width)) for anchor in near]
+    return [(anchor, *_split(anchor, bases)) for anchor in near]
 
 
 def _anchor_rows(
@@ -462,13 +520,14 @@ def _anchor_rows(
         match[flat[best]] = jb[best]
 
 
-def _runs(match: np.ndarray, seed: int, width: int) -> tuple[np.ndarray, np.ndarray]:
-    """Start positions (row * width + i) and sizes of the exact blocks: runs of seeds along one
+def _runs(match: np.ndarray, seed: int, bases: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Start positions (bases[row] + i) and sizes of the exact blocks: runs of seeds along one
     diagonal within a row."""
     valid = match >= 0
     follows = np.zeros(match.size, dtype=bool)
     follows[1:] = valid[1:] & valid[:-1] & (match[1:] == match[:-1] + 1)
-    follows[::width] = False
+    row_starts = bases[:-1]
+    follows[row_starts[row_starts < match.size]] = False
     starts = np.flatnonzero(valid & ~follows)
     continued = np.zeros(match.size, dtype=bool)
     continued[:-1] = follows[1:]

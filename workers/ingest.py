@@ -32,6 +32,7 @@ from dedup.align import (
     KeyIndex,
     SeedTable,
     align_many,
+    align_prepared_against,
     align_prepared_many,
     prepare,
 )
@@ -389,10 +390,10 @@ class Ingestor:
         after = [other for other in prepared if other > doc_id]
         ahead = align_prepared_many(own, [prepared[o] for o in after], self.config.align)
         found = dict(zip(after, ahead, strict=True))
-        for other in prepared:
-            if other < doc_id:
-                (theirs,) = align_prepared_many(prepared[other], [own], self.config.align)
-                found[other] = tuple(a.swapped() for a in theirs)
+        before = [other for other in prepared if other < doc_id]
+        behind = align_prepared_against([prepared[o] for o in before], own, self.config.align)
+        for other, theirs in zip(before, behind, strict=True):
+            found[other] = tuple(a.swapped() for a in theirs)
         return {other: alignments for other, alignments in found.items() if alignments}
 
     def _prepared(self, content_hashes: Mapping[str, str]) -> tuple[dict[str, SeedTable], dict[str, str]]:
