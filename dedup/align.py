@@ -346,7 +346,7 @@ def block_columns_against(
     bases = np.cumsum([0] + [a.order.size for a in as_])
     if bases[-1] == 0 or b.order.size == 0:
         return [Blocks([], [], []) for _ in as_]
-    match, flat, jb = _seed_pairs_against(as_, b, bases, config.max_seed_repeats)
+    match, flat, jb = _seed_pairs(b, as_, bases, config.max_seed_repeats, many_on_a=True)
     return _block_rows(match, flat, jb, bases, b.seed, config)
 
 
@@ -372,46 +372,28 @@ def _blocks(ia: np.ndarray, jb: np.ndarray, sizes: np.ndarray, config: AlignConf
 
 
 def _seed_pairs(
-    a: SeedTable, bs: Sequence[SeedTable], bases: np.ndarray, max_repeats: int
+    one: SeedTable, many: Sequence[SeedTable], bases: np.ndarray, max_repeats: int, many_on_a: bool = False
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Shared seeds of a with each b, rows of `a.order.size` one after the other:
-    `unique[bases[row] + i]` = position in b of a seed found once in each text (-1: none),
-    plus (bases[row] + i, j) pairs of seeds repeated in either text (unless repeated more than
-    `max_repeats` times)."""
+    """Shared seeds of `one` with each of `many`, a row each, row r's side-a positions from
+    `bases[r]` (side a: `one`, or each of `many` if `many_on_a`): `unique[bases[row] + i]` =
+    position in b of a seed found once in each text (-1: none), plus (bases[row] + i, j) pairs of
+    seeds repeated in either text (unless repeated more than `max_repeats` times). A row's seeds
+    come out in the same order whichever side is batched."""
     unique = np.full(int(bases[-1]), -1, dtype=np.int32)
-    table = _Concatenated(bs)
-    if table.values.size == 0 or a.values.size == 0:
+    table = _Concatenated(many)
+    if table.values.size == 0 or one.values.size == 0:
         return unique, unique[:0], unique[:0]
-    # Every candidate's seeds looked up in a's table: a few thousand values that stay in cache,
-    # where looking a's seeds up in all candidates at once searched a table 20 times larger.
-    at = _where_in(a.values, table.values)
-    g = np.flatnonzero(a.values[at] == table.values)
+    # Every candidate's seeds looked up in one's table: a few thousand values that stay in cache,
+    # where looking one's seeds up in all candidates at once searched a table 20 times larger.
+    at = _where_in(one.values, table.values)
+    g = np.flatnonzero(one.values[at] == table.values)
     row, k = table.rows[g], at[g]
-    in_a, in_b = a.runs[k], table.runs[g]
+    a, ka, b, kb = (table, g, one, k) if many_on_a else (one, k, table, g)
+    in_a, in_b = a.runs[ka], b.runs[kb]
     once = (in_a == 1) & (in_b == 1)
-    unique[bases[row[once]] + a.order[a.first[k[once]]]] = table.order[table.first[g[once]]]
+    unique[bases[row[once]] + a.order[a.first[ka[once]]]] = b.order[b.first[kb[once]]]
     multi = ~once & (in_a <= max_repeats) & (in_b <= max_repeats)
-    flat, jb = _every_pairing(a, k[multi], table, g[multi], bases[row[multi]])
-    return unique, flat, jb
-
-
-def _seed_pairs_against(
-    as_: Sequence[SeedTable], b: SeedTable, bases: np.ndarray, max_repeats: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """`_seed_pairs` with many texts on side a (row r: `as_[r]`, its positions from `bases[r]`)
-    and one on side b; each row's seeds come out in the order `_seed_pairs(as_[r], [b])` gives."""
-    unique = np.full(int(bases[-1]), -1, dtype=np.int32)
-    table = _Concatenated(as_)
-    if table.values.size == 0 or b.values.size == 0:
-        return unique, unique[:0], unique[:0]
-    at = _where_in(b.values, table.values)
-    g = np.flatnonzero(b.values[at] == table.values)
-    row, k = table.rows[g], at[g]
-    in_a, in_b = table.runs[g], b.runs[k]
-    once = (in_a == 1) & (in_b == 1)
-    unique[bases[row[once]] + table.order[table.first[g[once]]]] = b.order[b.first[k[once]]]
-    multi = ~once & (in_a <= max_repeats) & (in_b <= max_repeats)
-    flat, jb = _every_pairing(table, g[multi], b, k[multi], bases[row[multi]])
+    flat, jb = _every_pairing(a, ka[multi], b, kb[multi], bases[row[multi]])
     return unique, flat, jb
 
 
