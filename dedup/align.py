@@ -549,12 +549,17 @@ def _kept(blocks: Blocks, config: AlignConfig) -> list[Chain]:
     score, pred, trim = _chain_scores(blocks, config)
     used = [False] * len(score)
     kept: list[Chain] = []
+    sizes, min_span = blocks.size, config.min_span
     # reverse=True keeps ties in block order, as sorting by -score did.
     for end in sorted(range(len(score)), key=score.__getitem__, reverse=True):
-        if not used[end]:
-            chain = _chain(blocks, _trace_back(pred, used, end), trim, config)
-            if chain is not None:
-                kept.append(chain)
+        if used[end]:
+            continue
+        if pred[end] < 0 and sizes[end] < min_span:  # a lone short block (most of them): no chain
+            used[end] = True
+            continue
+        chain = _chain(blocks, _trace_back(pred, used, end), trim, config)
+        if chain is not None:
+            kept.append(chain)
     return sorted(kept, key=lambda c: (c.a_start, c.b_start))
 
 
