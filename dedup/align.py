@@ -22,6 +22,7 @@ Alignment is symmetric in spirit and never depends on other documents.
 from __future__ import annotations
 
 import array
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -172,36 +173,77 @@ class KeyIndex(SeedTable):
 
     def __init__(self, norm: NormalizedText, seed: int) -> None:
         self.norm = norm
-        self.seed = seed
-        self.key_size = len(norm.key)
-        self.key_offsets = norm.key_offsets
-        codes, self.starts = key_units(norm)
-        # The low 32 bits (a polynomial hash mod 2**32) are plenty for seeding: a rare collision
-        # only adds a lone spurious seed, and 32-bit keys halve what the sorts and searches move.
-        # The polynomial hash mod 2**32 is the 64-bit one's low half, computed in half the bytes.
-        hashes = _code_hashes(codes.astype(np.uint32, copy=False), seed).astype(np.uint64)
-        # Sorting (hash << 32 | position) is about twice as fast as an argsort of the hashes.
-        packed = np.sort((hashes << _SHIFT) | np.arange(hashes.size, dtype=np.uint64))
-        self.order = (packed & _LOW32).astype(np.int32)
-        ordered = (packed >> _SHIFT).astype(np.uint32)
-        # Run edges with an end sentinel: np.diff(first, append=...) took 15 us of a 80 us prepare.
-        fresh = np.ones(ordered.size + 1, dtype=bool)
-        fresh[1:-1] = ordered[1:] != ordered[:-1]
-        edges = np.flatnonzero(fresh)
-        self.first = edges[:-1]
-        self.values = ordered[self.first]
-        self.runs = edges[1:] - edges[:-1]
+        _fill(self, norm.key, norm.key_offsets, seed)
 
 
-def key_units(norm: NormalizedText) -> tuple[np.ndarray, np.ndarray | None]:
+def _fill(table: SeedTable, key: str, key_offsets: Sequence[int], seed: int) -> None:
+    """Build `table`'s columns from a match key and its display offsets."""
+    table.seed, table.key_size, table.key_offsets = seed, len(key), key_offsets
+    codes, table.starts = key_units(key, key_offsets)
+    # The low 32 bits (a polynomial hash mod 2**32) are plenty for seeding: a rare collision
+    # only adds a lone spurious seed, and 32-bit keys halve what the sorts and searches move.
+    # The polynomial hash mod 2**32 is the 64-bit one's low half, computed in half the bytes.
+    hashes = _code_hashes(codes.astype(np.uint32, copy=False), seed).astype(np.uint64)
+    # Sorting (hash << 32 | position) is about twice as fast as an argsort of the hashes.
+    packed = np.sort((hashes << _SHIFT) | np.arange(hashes.size, dtype=np.uint64))
+    table.order = (packed & _LOW32).astype(np.int32)
+    ordered = (packed >> _SHIFT).astype(np.uint32)
+    # Run edges with an end sentinel: np.diff(first, append=...) took 15 us of a 80 us prepare.
+    fresh = np.ones(ordered.size + 1, dtype=bool)
+    fresh[1:-1] = ordered[1:] != ordered[:-1]
+    edges = np.flatnonzero(fresh)
+    table.first = edges[:-1]
+    table.values = ordered[table.first]
+    table.runs = edges[1:] - edges[:-1]
+
+
+@dataclass(frozen=True, slots=True)
+class PackedKey:
+    """A match key and its display offsets in about 3 bytes a character, an eighth of its seed
+    table: what a worker keeps of many more candidates than it keeps tables of (rebuilding the
+    table from it costs a quarter of reading the text back and normalizing its key). `steps`:
+    each offset's distance from the one before (the first from 0), when all fit in a byte."""
+
+    key: str
+    steps: bytes
+    wide: array.array | None  # the offsets themselves when a step does not fit in a byte
+    seed: int
+
+    @classmethod
+    def of(cls, key: str, table: SeedTable) -> PackedKey:
+        """`key` packed with the offsets of its table (a compact one's are read in place)."""
+        offsets = table.key_offsets
+        wide = offsets if isinstance(offsets, array.array) else array.array("i", offsets)
+        steps = np.diff(np.frombuffer(wide, dtype=np.int32), prepend=0)
+        if steps.size and (steps.min() < 0 or steps.max() > 255):
+            return cls(key, b"", wide, table.seed)
+        return cls(key, steps.astype(np.uint8).tobytes(), None, table.seed)
+
+    def table(self) -> SeedTable:
+        """The seed table this key was packed from (the same columns)."""
+        offsets = self.wide
+        if offsets is None:
+            offsets = array.array("i")
+            offsets.frombytes(np.cumsum(np.frombuffer(self.steps, dtype=np.uint8), dtype=np.int32).tobytes())
+        table = SeedTable()
+        _fill(table, self.key, offsets, self.seed)
+        return table.compact()
+
+    @property
+    def nbytes(self) -> int:
+        wide = 0 if self.wide is None else self.wide.itemsize * len(self.wide)
+        return sys.getsizeof(self.key) + len(self.steps) + wide
+
+
+def key_units(key: str, key_offsets: Sequence[int]) -> tuple[np.ndarray, np.ndarray | None]:
     """A code per unit of the key (the character's, 32-bit, when every unit is one character;
     else 64-bit), and each unit's key position (None when every unit is one character: Chinese
     text without a word of a space-delimited script)."""
-    narrow = np.frombuffer(norm.key.encode("utf-32-le"), dtype=np.uint32)
+    narrow = np.frombuffer(key.encode("utf-32-le"), dtype=np.uint32)
     letters = _word_letters(narrow)  # positions, usually few in Chinese text
     pairs = letters[:-1][letters[1:] == letters[:-1] + 1]  # letter at p and at p + 1
     if pairs.size:
-        offsets = np.asarray(norm.key_offsets, dtype=np.int64)
+        offsets = np.asarray(key_offsets, dtype=np.int64)
         pairs = pairs[offsets[pairs + 1] == offsets[pairs] + 1]  # standing together in the display
     if not pairs.size:
         return narrow, None

@@ -72,9 +72,9 @@ class IngestConfig:
     # aligned against: the earliest verified neighbours, plus every document sharing passages
     # (workers.passage_index: the work is bounded by how many documents hold a fingerprint)
     cluster_candidates: int = 20
-    # candidates' seed tables a worker process keeps (~20 bytes a key character: ~1,300 of the
-    # bench's texts; 256 whole prepared texts took as much)
-    candidate_cache_bytes: int = 32 * 2**20
+    # candidates a worker process keeps (workers.candidate_cache): ~650 of the bench's texts as
+    # seed tables and ~10,000 as packed keys (256 whole prepared texts took 25 MB)
+    candidate_cache_bytes: int = 48 * 2**20
 
     @property
     def fingerprint_id(self) -> str:
