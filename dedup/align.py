@@ -21,7 +21,8 @@ Alignment is symmetric in spirit and never depends on other documents.
 
 from __future__ import annotations
 
-import itertools
+import array
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -121,50 +122,128 @@ class Blocks(NamedTuple):
     size: list[int]
 
 
-class KeyIndex:
-    """A text prepared for seeding (once per text): its distinct unit n-gram hashes, sorted, and
+class SeedTable:
+    """What aligning a text needs, and nothing else: its distinct unit n-gram hashes, sorted, and
     where each occurs (`order[first[k]:first[k] + runs[k]]` are the unit positions of
-    `values[k]`); `starts[u]` is the key position of unit u (None: every unit is one character)."""
+    `values[k]`); `starts[u]` is the key position of unit u (None: every unit is one character);
+    the key's length and each key character's display offset. A worker keeps thousands of these
+    (workers.candidate_cache): about 20 bytes a key character, a fifth of the text it came from."""
 
-    __slots__ = ("first", "norm", "order", "runs", "seed", "starts", "values")
+    __slots__ = ("first", "key_offsets", "key_size", "order", "runs", "seed", "starts", "values")
 
-    def __init__(self, norm: NormalizedText, seed: int) -> None:
-        self.norm = norm
-        self.seed = seed
-        codes, self.starts = key_units(norm)
-        # The low 32 bits (a polynomial hash mod 2**32) are plenty for seeding: a rare collision
-        # only adds a lone spurious seed, and 32-bit keys halve what the sorts and searches move.
-        # The polynomial hash mod 2**32 is the 64-bit one's low half, computed in half the bytes.
-        hashes = _code_hashes(codes.astype(np.uint32, copy=False), seed).astype(np.uint64)
-        # Sorting (hash << 32 | position) is about twice as fast as an argsort of the hashes.
-        packed = np.sort((hashes << _SHIFT) | np.arange(hashes.size, dtype=np.uint64))
-        self.order = (packed & _LOW32).astype(np.int32)
-        ordered = (packed >> _SHIFT).astype(np.uint32)
-        # Run edges with an end sentinel: np.diff(first, append=...) took 15 us of a 80 us prepare.
-        fresh = np.ones(ordered.size + 1, dtype=bool)
-        fresh[1:-1] = ordered[1:] != ordered[:-1]
-        edges = np.flatnonzero(fresh)
-        self.first = edges[:-1]
-        self.values = ordered[self.first]
-        self.runs = edges[1:] - edges[:-1]
-
+    first: np.ndarray
+    key_offsets: Sequence[int]
+    key_size: int
+    order: np.ndarray
+    runs: np.ndarray
+    seed: int
+    starts: np.ndarray | None
+    values: np.ndarray
 
     def key_position(self, unit: int) -> int:
         """The key position where unit `unit` starts (the key's length past the last unit)."""
         if self.starts is None:
             return unit
-        return int(self.starts[unit]) if unit < self.starts.size else len(self.norm.key)
+        return int(self.starts[unit]) if unit < self.starts.size else self.key_size
+
+    def compact(self) -> SeedTable:
+        """The same table in the fewest bytes (32-bit columns, offsets as a C array), without
+        the text it was prepared from."""
+        table = SeedTable()
+        table.seed, table.key_size, table.starts = self.seed, self.key_size, self.starts
+        table.order, table.values = self.order, self.values
+        table.first, table.runs = self.first.astype(np.int32), self.runs.astype(np.int32)
+        table.key_offsets = array.array("i", self.key_offsets)
+        return table
+
+    @property
+    def nbytes(self) -> int:
+        """The bytes its columns hold (what a cache of tables is bounded by)."""
+        columns = (self.first, self.order, self.runs, self.values)
+        starts = 0 if self.starts is None else self.starts.nbytes
+        offsets = self.key_offsets
+        width = offsets.itemsize if isinstance(offsets, array.array) else 8  # a tuple: a pointer each
+        return sum(c.nbytes for c in columns) + starts + width * len(offsets)
 
 
-def key_units(norm: NormalizedText) -> tuple[np.ndarray, np.ndarray | None]:
+class KeyIndex(SeedTable):
+    """A text prepared for seeding (once per text), with the text it was prepared from."""
+
+    __slots__ = ("norm",)
+
+    def __init__(self, norm: NormalizedText, seed: int) -> None:
+        self.norm = norm
+        _fill(self, norm.key, norm.key_offsets, seed)
+
+
+def _fill(table: SeedTable, key: str, key_offsets: Sequence[int], seed: int) -> None:
+    """Build `table`'s columns from a match key and its display offsets."""
+    table.seed, table.key_size, table.key_offsets = seed, len(key), key_offsets
+    codes, table.starts = key_units(key, key_offsets)
+    # The low 32 bits (a polynomial hash mod 2**32) are plenty for seeding: a rare collision
+    # only adds a lone spurious seed, and 32-bit keys halve what the sorts and searches move.
+    # The polynomial hash mod 2**32 is the 64-bit one's low half, computed in half the bytes.
+    hashes = _code_hashes(codes.astype(np.uint32, copy=False), seed).astype(np.uint64)
+    # Sorting (hash << 32 | position) is about twice as fast as an argsort of the hashes.
+    packed = np.sort((hashes << _SHIFT) | np.arange(hashes.size, dtype=np.uint64))
+    table.order = (packed & _LOW32).astype(np.int32)
+    ordered = (packed >> _SHIFT).astype(np.uint32)
+    # Run edges with an end sentinel: np.diff(first, append=...) took 15 us of a 80 us prepare.
+    fresh = np.ones(ordered.size + 1, dtype=bool)
+    fresh[1:-1] = ordered[1:] != ordered[:-1]
+    edges = np.flatnonzero(fresh)
+    table.first = edges[:-1]
+    table.values = ordered[table.first]
+    table.runs = edges[1:] - edges[:-1]
+
+
+@dataclass(frozen=True, slots=True)
+class PackedKey:
+    """A match key and its display offsets in about 3 bytes a character, an eighth of its seed
+    table: what a worker keeps of many more candidates than it keeps tables of (rebuilding the
+    table from it costs a quarter of reading the text back and normalizing its key). `steps`:
+    each offset's distance from the one before (the first from 0), when all fit in a byte."""
+
+    key: str
+    steps: bytes
+    wide: array.array | None  # the offsets themselves when a step does not fit in a byte
+    seed: int
+
+    @classmethod
+    def of(cls, key: str, table: SeedTable) -> PackedKey:
+        """`key` packed with the offsets of its table (a compact one's are read in place)."""
+        offsets = table.key_offsets
+        wide = offsets if isinstance(offsets, array.array) else array.array("i", offsets)
+        steps = np.diff(np.frombuffer(wide, dtype=np.int32), prepend=0)
+        if steps.size and (steps.min() < 0 or steps.max() > 255):
+            return cls(key, b"", wide, table.seed)
+        return cls(key, steps.astype(np.uint8).tobytes(), None, table.seed)
+
+    def table(self) -> SeedTable:
+        """The seed table this key was packed from (the same columns)."""
+        offsets = self.wide
+        if offsets is None:
+            offsets = array.array("i")
+            offsets.frombytes(np.cumsum(np.frombuffer(self.steps, dtype=np.uint8), dtype=np.int32).tobytes())
+        table = SeedTable()
+        _fill(table, self.key, offsets, self.seed)
+        return table.compact()
+
+    @property
+    def nbytes(self) -> int:
+        wide = 0 if self.wide is None else self.wide.itemsize * len(self.wide)
+        return sys.getsizeof(self.key) + len(self.steps) + wide
+
+
+def key_units(key: str, key_offsets: Sequence[int]) -> tuple[np.ndarray, np.ndarray | None]:
     """A code per unit of the key (the character's, 32-bit, when every unit is one character;
     else 64-bit), and each unit's key position (None when every unit is one character: Chinese
     text without a word of a space-delimited script)."""
-    narrow = np.frombuffer(norm.key.encode("utf-32-le"), dtype=np.uint32)
+    narrow = np.frombuffer(key.encode("utf-32-le"), dtype=np.uint32)
     letters = _word_letters(narrow)  # positions, usually few in Chinese text
     pairs = letters[:-1][letters[1:] == letters[:-1] + 1]  # letter at p and at p + 1
     if pairs.size:
-        offsets = np.asarray(norm.key_offsets, dtype=np.int64)
+        offsets = np.asarray(key_offsets, dtype=np.int64)
         pairs = pairs[offsets[pairs + 1] == offsets[pairs] + 1]  # standing together in the display
     if not pairs.size:
         return narrow, None
@@ -227,13 +306,13 @@ def align_many(
 
 
 def align_prepared(
-    a: KeyIndex, b: KeyIndex, config: AlignConfig = DEFAULT_ALIGN
+    a: SeedTable, b: SeedTable, config: AlignConfig = DEFAULT_ALIGN
 ) -> tuple[Alignment, ...]:
     return align_prepared_many(a, [b], config)[0]
 
 
 def align_prepared_many(
-    a: KeyIndex, bs: Sequence[KeyIndex], config: AlignConfig = DEFAULT_ALIGN
+    a: SeedTable, bs: Sequence[SeedTable], config: AlignConfig = DEFAULT_ALIGN
 ) -> list[tuple[Alignment, ...]]:
     return [
         tuple(_to_display(chain, a, b) for chain in _kept(blocks, config))
@@ -241,7 +320,18 @@ def align_prepared_many(
     ]
 
 
-def chains(a: KeyIndex, b: KeyIndex, config: AlignConfig = DEFAULT_ALIGN) -> list[Chain]:
+def align_prepared_against(
+    as_: Sequence[SeedTable], b: SeedTable, config: AlignConfig = DEFAULT_ALIGN
+) -> list[tuple[Alignment, ...]]:
+    """`align_prepared(a, b)` for each a, seeding all in one pass (`align_prepared_many` with
+    the one text on side b)."""
+    return [
+        tuple(_to_display(chain, a, b) for chain in _kept(blocks, config))
+        for a, blocks in zip(as_, block_columns_against(as_, b, config), strict=True)
+    ]
+
+
+def chains(a: SeedTable, b: SeedTable, config: AlignConfig = DEFAULT_ALIGN) -> list[Chain]:
     """Chains of at least `min_span` units with similarity >= threshold, by `a` offset, in key
     offsets."""
     found = _kept(block_columns_many(a, [b], config)[0], config)
@@ -250,14 +340,14 @@ def chains(a: KeyIndex, b: KeyIndex, config: AlignConfig = DEFAULT_ALIGN) -> lis
     return [_chain_in_key(chain, a, b) for chain in found]
 
 
-def match_blocks(a: KeyIndex, b: KeyIndex, config: AlignConfig = DEFAULT_ALIGN) -> list[Block]:
+def match_blocks(a: SeedTable, b: SeedTable, config: AlignConfig = DEFAULT_ALIGN) -> list[Block]:
     """Maximal exact blocks of at least `seed` units that could join a chain, by a, in key
     offsets."""
     blocks = [Block(*t) for t in zip(*block_columns_many(a, [b], config)[0], strict=True)]
     return [_block_in_key(block, a, b) for block in blocks]
 
 
-def _block_in_key(block: Block, a: KeyIndex, b: KeyIndex) -> Block:
+def _block_in_key(block: Block, a: SeedTable, b: SeedTable) -> Block:
     """A block of units as a block of key characters (equal units are equal words; the shorter
     side bounds it all the same, should a seed hash collide)."""
     start_a, start_b = a.key_position(block.a), b.key_position(block.b)
@@ -265,7 +355,7 @@ def _block_in_key(block: Block, a: KeyIndex, b: KeyIndex) -> Block:
     return Block(start_a, start_b, min(end_a - start_a, end_b - start_b))
 
 
-def _chain_in_key(chain: Chain, a: KeyIndex, b: KeyIndex) -> Chain:
+def _chain_in_key(chain: Chain, a: SeedTable, b: SeedTable) -> Chain:
     blocks = tuple(_block_in_key(block, a, b) for block in chain.blocks)
     return Chain(
         blocks,
@@ -278,21 +368,41 @@ def _chain_in_key(chain: Chain, a: KeyIndex, b: KeyIndex) -> Chain:
 
 
 def block_columns_many(
-    a: KeyIndex, bs: Sequence[KeyIndex], config: AlignConfig = DEFAULT_ALIGN
+    a: SeedTable, bs: Sequence[SeedTable], config: AlignConfig = DEFAULT_ALIGN
 ) -> list[Blocks]:
     """`match_blocks(a, b)` for every b as columns, vectorized over all of them at once: one row
     of seed matches per candidate, so NumPy's per-call overhead is paid once, not per candidate."""
     width = a.order.size
     if width == 0 or not bs:
         return [Blocks([], [], []) for _ in bs]
-    match, flat, jb = _seed_pairs(a, bs, config.max_seed_repeats)
-    _adopt_repeated(match, flat, jb, width)
-    starts, sizes = _runs(match, a.seed, width)
-    rows = starts // width
-    bounds = np.searchsorted(rows, np.arange(len(bs) + 1))
+    bases = np.arange(len(bs) + 1) * width
+    match, flat, jb = _seed_pairs(a, bs, bases, config.max_seed_repeats)
+    return _block_rows(match, flat, jb, bases, a.seed, config)
+
+
+def block_columns_against(
+    as_: Sequence[SeedTable], b: SeedTable, config: AlignConfig = DEFAULT_ALIGN
+) -> list[Blocks]:
+    """`match_blocks(a, b)` for every a as columns, all at once: rows of a's width each (a
+    document's candidates that sort before it are aligned on side a, see workers.ingest)."""
+    bases = np.cumsum([0] + [a.order.size for a in as_])
+    if bases[-1] == 0 or b.order.size == 0:
+        return [Blocks([], [], []) for _ in as_]
+    match, flat, jb = _seed_pairs(b, as_, bases, config.max_seed_repeats, many_on_a=True)
+    return _block_rows(match, flat, jb, bases, b.seed, config)
+
+
+def _block_rows(
+    match: np.ndarray, flat: np.ndarray, jb: np.ndarray, bases: np.ndarray, seed: int, config: AlignConfig
+) -> list[Blocks]:
+    """Each row's blocks from its seed matches (row r holds positions `bases[r]:bases[r + 1]`
+    of side a's texts)."""
+    _adopt_repeated(match, flat, jb, bases)
+    starts, sizes = _runs(match, seed, bases)
+    bounds = np.searchsorted(starts, bases).tolist()
     return [
-        _blocks(starts[lo:hi] - row * width, match[starts[lo:hi]], sizes[lo:hi], config)
-        for row, (lo, hi) in enumerate(itertools.pairwise(bounds.tolist()))
+        _blocks(starts[lo:hi] - base, match[starts[lo:hi]], sizes[lo:hi], config)
+        for base, lo, hi in zip(bases.tolist(), bounds, bounds[1:], strict=False)
     ]
 
 
@@ -304,27 +414,28 @@ def _blocks(ia: np.ndarray, jb: np.ndarray, sizes: np.ndarray, config: AlignConf
 
 
 def _seed_pairs(
-    a: KeyIndex, bs: Sequence[KeyIndex], max_repeats: int
+    one: SeedTable, many: Sequence[SeedTable], bases: np.ndarray, max_repeats: int, many_on_a: bool = False
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Shared seeds of a with each b, rows of `a.order.size` one after the other:
-    `unique[row * width + i]` = position in b of a seed found once in each text (-1: none),
-    plus (row * width + i, j) pairs of seeds repeated in either text (unless repeated more than
-    `max_repeats` times)."""
-    width = a.order.size
-    unique = np.full(len(bs) * width, -1, dtype=np.int32)
-    table = _Concatenated(bs)
-    if table.values.size == 0 or a.values.size == 0:
+    """Shared seeds of `one` with each of `many`, a row each, row r's side-a positions from
+    `bases[r]` (side a: `one`, or each of `many` if `many_on_a`): `unique[bases[row] + i]` =
+    position in b of a seed found once in each text (-1: none), plus (bases[row] + i, j) pairs of
+    seeds repeated in either text (unless repeated more than `max_repeats` times). A row's seeds
+    come out in the same order whichever side is batched."""
+    unique = np.full(int(bases[-1]), -1, dtype=np.int32)
+    table = _Concatenated(many)
+    if table.values.size == 0 or one.values.size == 0:
         return unique, unique[:0], unique[:0]
-    # Every candidate's seeds looked up in a's table: a few thousand values that stay in cache,
-    # where looking a's seeds up in all candidates at once searched a table 20 times larger.
-    at = _where_in(a.values, table.values)
-    g = np.flatnonzero(a.values[at] == table.values)
+    # Every candidate's seeds looked up in one's table: a few thousand values that stay in cache,
+    # where looking one's seeds up in all candidates at once searched a table 20 times larger.
+    at = _where_in(one.values, table.values)
+    g = np.flatnonzero(one.values[at] == table.values)
     row, k = table.rows[g], at[g]
-    in_a, in_b = a.runs[k], table.runs[g]
+    a, ka, b, kb = (table, g, one, k) if many_on_a else (one, k, table, g)
+    in_a, in_b = a.runs[ka], b.runs[kb]
     once = (in_a == 1) & (in_b == 1)
-    unique[row[once] * width + a.order[a.first[k[once]]]] = table.order[table.first[g[once]]]
+    unique[bases[row[once]] + a.order[a.first[ka[once]]]] = b.order[b.first[kb[once]]]
     multi = ~once & (in_a <= max_repeats) & (in_b <= max_repeats)
-    flat, jb = _every_pairing(a, table, row[multi], k[multi], g[multi])
+    flat, jb = _every_pairing(a, ka[multi], b, kb[multi], bases[row[multi]])
     return unique, flat, jb
 
 
@@ -347,18 +458,18 @@ def _where_in(values: np.ndarray, queries: np.ndarray) -> np.ndarray:
 
 
 def _every_pairing(
-    a: KeyIndex, table: _Concatenated, row: np.ndarray, k: np.ndarray, g: np.ndarray
+    a: _Table, ka: np.ndarray, b: _Table, kb: np.ndarray, base: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(row * width + i, j) for every occurrence i in a and j in b of each repeated seed
-    (a.values[k] == table.values[g])."""
-    in_a, in_b = a.runs[k], table.runs[g]
+    """(base + i, j) for every occurrence i in a and j in b of each repeated seed
+    (a.values[ka] == b.values[kb]; `base`: where each one's row starts), a's occurrences outer."""
+    in_a, in_b = a.runs[ka], b.runs[kb]
     pairs = in_a * in_b
-    group = np.repeat(np.arange(k.size), pairs)
+    group = np.repeat(np.arange(ka.size), pairs)
     within = np.arange(group.size) - np.repeat(np.cumsum(pairs) - pairs, pairs)
     step_a, step_b = np.divmod(within, in_b[group])
-    ia = a.order[a.first[k][group] + step_a]
-    jb = table.order[table.first[g][group] + step_b]
-    return row[group] * a.order.size + ia, jb
+    ia = a.order[a.first[ka][group] + step_a]
+    jb = b.order[b.first[kb][group] + step_b]
+    return base[group] + ia, jb
 
 
 class _Concatenated:
@@ -367,7 +478,7 @@ class _Concatenated:
 
     __slots__ = ("first", "order", "rows", "runs", "values")
 
-    def __init__(self, bs: Sequence[KeyIndex]) -> None:
+    def __init__(self, bs: Sequence[SeedTable]) -> None:
         offsets = np.cumsum([0] + [b.order.size for b in bs])
         self.values = np.concatenate([b.values for b in bs])
         self.rows = np.repeat(np.arange(len(bs)), [b.values.size for b in bs])
@@ -376,7 +487,10 @@ class _Concatenated:
         self.order = np.concatenate([b.order for b in bs])
 
 
-def _adopt_repeated(match: np.ndarray, flat: np.ndarray, jb: np.ndarray, width: int) -> None:
+_Table = SeedTable | _Concatenated  # either side of a seed lookup: sorted values, runs, order
+
+
+def _adopt_repeated(match: np.ndarray, flat: np.ndarray, jb: np.ndarray, bases: np.ndarray) -> None:
     """Fill `match` at seeds repeated in either text, with the occurrence that continues the
     diagonal of the nearest unique seed before (else after) it in the same row.
 
@@ -385,22 +499,28 @@ def _adopt_repeated(match: np.ndarray, flat: np.ndarray, jb: np.ndarray, width: 
     """
     if flat.size == 0:
         return
-    row, col = np.divmod(flat, width)
+    row, col = _split(flat, bases)
     diag = jb - col
-    near = _nearest_anchors(match, flat, width)
+    near = _nearest_anchors(match, flat, bases)
     # A row has an anchor iff the nearest one before or after each of its seeds lies in it: this
     # test, with the neighbours reused below, took adoption from 0.095 to 0.073 ms/doc.
     lonely = row if not near else row[(near[0][1] != row) & (near[1][1] != row)]
     if lonely.size:
         _anchor_rows(match, np.unique(lonely).tolist(), flat, jb, row, diag)
-        near = _nearest_anchors(match, flat, width)
+        near = _nearest_anchors(match, flat, bases)
     for anchor, anchor_row, anchor_col in near:
         fits = (anchor_row == row) & (diag == match[anchor] - anchor_col) & (match[flat] < 0)
         match[flat[fits]] = jb[fits]
 
 
+def _split(flat: np.ndarray, bases: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The row and the column within it of each flat position."""
+    row = np.searchsorted(bases, flat, side="right") - 1
+    return row, flat - bases[row]
+
+
 def _nearest_anchors(
-    match: np.ndarray, flat: np.ndarray, width: int
+    match: np.ndarray, flat: np.ndarray, bases: np.ndarray
 ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """For each seed in `flat`, the nearest unique seed before it (else the first one) and after
     it (else the last one), each with its row and column; none if there is no unique seed."""
@@ -409,7 +529,7 @@ def _nearest_anchors(
         return []
     at = np.searchsorted(anchors, flat)
     near = (anchors[np.maximum(at - 1, 0)], anchors[np.minimum(at, anchors.size - 1)])
-    return [(anchor, *np.divmod(anchor, width)) for anchor in near]
+    return [(anchor, *_split(anchor, bases)) for anchor in near]
 
 
 def _anchor_rows(
@@ -424,13 +544,14 @@ def _anchor_rows(
         match[flat[best]] = jb[best]
 
 
-def _runs(match: np.ndarray, seed: int, width: int) -> tuple[np.ndarray, np.ndarray]:
-    """Start positions (row * width + i) and sizes of the exact blocks: runs of seeds along one
+def _runs(match: np.ndarray, seed: int, bases: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Start positions (bases[row] + i) and sizes of the exact blocks: runs of seeds along one
     diagonal within a row."""
     valid = match >= 0
     follows = np.zeros(match.size, dtype=bool)
     follows[1:] = valid[1:] & valid[:-1] & (match[1:] == match[:-1] + 1)
-    follows[::width] = False
+    row_starts = bases[:-1]
+    follows[row_starts[row_starts < match.size]] = False
     starts = np.flatnonzero(valid & ~follows)
     continued = np.zeros(match.size, dtype=bool)
     continued[:-1] = follows[1:]
@@ -470,12 +591,17 @@ def _kept(blocks: Blocks, config: AlignConfig) -> list[Chain]:
     score, pred, trim = _chain_scores(blocks, config)
     used = [False] * len(score)
     kept: list[Chain] = []
+    sizes, min_span = blocks.size, config.min_span
     # reverse=True keeps ties in block order, as sorting by -score did.
     for end in sorted(range(len(score)), key=score.__getitem__, reverse=True):
-        if not used[end]:
-            chain = _chain(blocks, _trace_back(pred, used, end), trim, config)
-            if chain is not None:
-                kept.append(chain)
+        if used[end]:
+            continue
+        if pred[end] < 0 and sizes[end] < min_span:  # a lone short block (most of them): no chain
+            used[end] = True
+            continue
+        chain = _chain(blocks, _trace_back(pred, used, end), trim, config)
+        if chain is not None:
+            kept.append(chain)
     return sorted(kept, key=lambda c: (c.a_start, c.b_start))
 
 
@@ -544,8 +670,8 @@ def _trimmed(blocks: Blocks, t: int, over: int) -> Block:
     return Block(blocks.a[t] + over, blocks.b[t] + over, blocks.size[t] - over)
 
 
-def _to_display(chain: Chain, a: KeyIndex, b: KeyIndex) -> Alignment:
-    a_at, b_at = a.norm.key_offsets, b.norm.key_offsets
+def _to_display(chain: Chain, a: SeedTable, b: SeedTable) -> Alignment:
+    a_at, b_at = a.key_offsets, b.key_offsets
     return Alignment(
         a_at[a.key_position(chain.a_start)],
         a_at[a.key_position(chain.a_end) - 1] + 1,

@@ -13,7 +13,15 @@ from __future__ import annotations
 import hashlib
 from functools import lru_cache
 
-from dedup.align import align, align_many
+from dedup.align import (
+    align,
+    align_many,
+    align_prepared,
+    align_prepared_against,
+    block_columns_against,
+    block_columns_many,
+    prepare,
+)
 from dedup.corpus import generate
 from dedup.records import NormalizedText
 from tests.plain_norm import plain_norm
@@ -43,3 +51,23 @@ def test_every_pairs_spans_are_those_of_the_code_before_the_speed_work() -> None
     lines = _lines()
     digest = hashlib.sha256("\n".join(lines).encode()).hexdigest()
     assert (digest, len(lines)) == (FROZEN_DIGEST, FROZEN_ALIGNMENTS)
+
+
+def test_many_texts_on_side_a_align_as_each_pair_does() -> None:
+    """`align_prepared_against` (candidates on side a, rows of different widths, one seeding
+    pass) gives each pair's exact blocks and alignments exactly as one pair at a time does,
+    empty texts included."""
+    tables = [prepare(norm) for norm in _norms()] + [prepare(plain_norm("", "empty"))]
+    tables.insert(3, prepare(plain_norm("", "empty-inside")))
+    english = "we must carry forward the spirit of the meeting and work hard for the people of the city "
+    mixed = english * 2 + "同志们" * 9
+    tables[5:5] = [prepare(plain_norm(english * 3, "en-a")), prepare(plain_norm(mixed, "en-b"))]
+    assert tables[5].starts is not None  # English is aligned on words
+    found = 0
+    for at in [*range(1, len(tables), 7), 6]:
+        blocks = block_columns_against(tables[:at], tables[at])
+        assert blocks == [block_columns_many(a, [tables[at]])[0] for a in tables[:at]]
+        batch = align_prepared_against(tables[:at], tables[at])
+        assert batch == [align_prepared(a, tables[at]) for a in tables[:at]]
+        found += sum(map(len, batch))
+    assert found > 100

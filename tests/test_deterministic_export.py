@@ -2,7 +2,7 @@
 time, give a byte-identical export (cluster ids, representatives, sources and reuse ratios).
 
 Eleven documents, so that no candidate cut of the ingest is reached (each has at most ten others:
-IngestConfig.passage_candidates; no passage fingerprint reaches PassageIndex.max_docs holders).
+EngineConfig.cluster_candidates; no passage fingerprint reaches PassageIndex.max_docs holders).
 Past a cut, which pairs are aligned still depends on what was present when each arrived."""
 
 from __future__ import annotations

@@ -18,12 +18,12 @@ def test_defaults_resolve_under_home(tmp_path: Path) -> None:
     assert settings.home == (tmp_path / "h").resolve()
     assert settings.redis_dir == settings.home / "redis"
     assert settings.embedded and settings.key_prefix == "dc"
-    assert settings.engine == ENGINE and settings.engine.cached_candidates == 256
+    assert settings.engine == ENGINE and settings.engine.candidate_cache_bytes == 48 * 2**20
 
 
 def test_only_the_cache_size_of_the_engine_comes_from_the_environment(tmp_path: Path) -> None:
-    settings = load_settings({"DEDUPCRAWL_HOME": str(tmp_path), "DEDUPCRAWL_CACHED_CANDIDATES": "0"})
-    assert settings.engine == replace(ENGINE, cached_candidates=0)
+    settings = load_settings({"DEDUPCRAWL_HOME": str(tmp_path), "DEDUPCRAWL_CANDIDATE_CACHE_MB": "0"})
+    assert settings.engine == replace(ENGINE, candidate_cache_bytes=0)
 
 
 @pytest.mark.parametrize(
@@ -36,8 +36,8 @@ def test_only_the_cache_size_of_the_engine_comes_from_the_environment(tmp_path: 
         ({"DEDUPCRAWL_WEB_PORT": "web"}, "DEDUPCRAWL_WEB_PORT"),
         ({"DEDUPCRAWL_KEY_PREFIX": "a:b"}, "DEDUPCRAWL_KEY_PREFIX"),
         ({"DEDUPCRAWL_LOG_LEVEL": "LOUD"}, "DEDUPCRAWL_LOG_LEVEL"),
-        ({"DEDUPCRAWL_CACHED_CANDIDATES": "-1"}, "DEDUPCRAWL_CACHED_CANDIDATES"),
-        ({"DEDUPCRAWL_CACHED_CANDIDATES": "many"}, "DEDUPCRAWL_CACHED_CANDIDATES"),
+        ({"DEDUPCRAWL_CANDIDATE_CACHE_MB": "-1"}, "DEDUPCRAWL_CANDIDATE_CACHE_MB"),
+        ({"DEDUPCRAWL_CANDIDATE_CACHE_MB": "many"}, "DEDUPCRAWL_CANDIDATE_CACHE_MB"),
         ({"DEDUPCRAWL_DEFER_TRACE": "later"}, "DEDUPCRAWL_DEFER_TRACE"),
     ],
 )

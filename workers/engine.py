@@ -35,7 +35,9 @@ class EngineConfig:
     # aligned against: the earliest verified neighbours, plus every document sharing passages
     # (workers.passage_index: the work is bounded by how many documents hold a fingerprint)
     cluster_candidates: int = 20
-    cached_candidates: int = 256  # prepared candidate texts a worker process keeps (~100 KB each)
+    # candidates a worker process keeps (workers.candidate_cache): ~650 of the bench's texts as
+    # seed tables and ~10,000 as packed keys (256 whole prepared texts took 25 MB)
+    candidate_cache_bytes: int = 48 * 2**20
 
     def __post_init__(self) -> None:
         self.lsh.check(self.fingerprint.num_perm)  # bands x rows must fit the signature

@@ -25,7 +25,9 @@ from crawler.warc import read_page
 from dedup.align import (
     Alignment,
     KeyIndex,
+    SeedTable,
     align_many,
+    align_prepared_against,
     align_prepared_many,
     prepare,
 )
@@ -125,7 +127,7 @@ class Ingestor:
         self.store = stores.documents
         self.clusters = stores.clusters
         self.passages = stores.passages
-        self.candidate_cache = CandidateCache(self.config.cached_candidates)
+        self.candidate_cache = CandidateCache(self.config.candidate_cache_bytes)
         self.indexes = DocumentIndexes(self.store, self.clusters, self.passages)
         self.warc_dir = warc_dir
 
@@ -470,7 +472,7 @@ class Ingestor:
         return list(dict.fromkeys(chosen))
 
     def _align(
-        self, doc_id: str, own: KeyIndex, prepared: Mapping[str, KeyIndex]
+        self, doc_id: str, own: KeyIndex, prepared: Mapping[str, SeedTable]
     ) -> dict[str, tuple[Alignment, ...]]:
         """Each pair aligned the same way whichever came first: the smaller id on side a (an
         alignment is not quite symmetric), so the stored alignments, and the provenance traced
@@ -478,13 +480,13 @@ class Ingestor:
         after = [other for other in prepared if other > doc_id]
         ahead = align_prepared_many(own, [prepared[o] for o in after], self.config.align)
         found = dict(zip(after, ahead, strict=True))
-        for other in prepared:
-            if other < doc_id:
-                (theirs,) = align_prepared_many(prepared[other], [own], self.config.align)
-                found[other] = tuple(a.swapped() for a in theirs)
+        before = [other for other in prepared if other < doc_id]
+        behind = align_prepared_against([prepared[o] for o in before], own, self.config.align)
+        for other, theirs in zip(before, behind, strict=True):
+            found[other] = tuple(a.swapped() for a in theirs)
         return {other: alignments for other, alignments in found.items() if alignments}
 
-    def _prepared(self, content_hashes: Mapping[str, str]) -> tuple[dict[str, KeyIndex], dict[str, str]]:
+    def _prepared(self, content_hashes: Mapping[str, str]) -> tuple[dict[str, SeedTable], dict[str, str]]:
         """Candidates' seed tables, from the cache when their content hash still matches, and
         the content hash each was prepared from (a pair is saved only while it holds)."""
         cache = self.candidate_cache
@@ -492,8 +494,7 @@ class Ingestor:
         used = {d: h for d, h in content_hashes.items() if found[d] is not None}
         missing = [doc_id for doc_id, index in found.items() if index is None]
         for doc_id, (content_hash, text) in self.store.norms(missing).items():
-            index = found[doc_id] = prepare(text, self.config.align)
-            cache.put(doc_id, content_hash, index)
+            found[doc_id] = cache.put(doc_id, content_hash, prepare(text, self.config.align))
             used[doc_id] = content_hash
         return {d: k for d, k in found.items() if k is not None}, used
 

@@ -69,23 +69,23 @@ def load_settings(env: Mapping[str, str] | None = None, *, check_home: bool = Tr
         web_host=env.get("DEDUPCRAWL_WEB_HOST", "127.0.0.1"),
         web_port=_port("DEDUPCRAWL_WEB_PORT", env.get("DEDUPCRAWL_WEB_PORT", "8750")),
         log_level=_log_level(env.get("DEDUPCRAWL_LOG_LEVEL", "INFO")),
-        engine=_engine(env.get("DEDUPCRAWL_CACHED_CANDIDATES")),
+        engine=_engine(env.get("DEDUPCRAWL_CANDIDATE_CACHE_MB")),
         defer_trace=_flag("DEDUPCRAWL_DEFER_TRACE", env.get("DEDUPCRAWL_DEFER_TRACE", "")),
     )
 
 
-def _engine(cached_candidates: str | None) -> EngineConfig:
+def _engine(cache_mb: str | None) -> EngineConfig:
     """The process's engine: `ENGINE`, with the worker's cache size from the environment."""
-    if cached_candidates is None:
+    if cache_mb is None:
         return ENGINE
     try:
-        size = int(cached_candidates)
+        size = int(cache_mb)
     except ValueError:
         size = -1
     if size < 0:
-        problem = f"{cached_candidates!r} is not a count of cached texts (0 or more)"
-        raise SettingsError("DEDUPCRAWL_CACHED_CANDIDATES", problem)
-    return replace(ENGINE, cached_candidates=size)
+        problem = f"{cache_mb!r} is not a size in MB (0 or more)"
+        raise SettingsError("DEDUPCRAWL_CANDIDATE_CACHE_MB", problem)
+    return replace(ENGINE, candidate_cache_bytes=size * 2**20)
 
 
 def _home(raw: str, check: bool) -> Path:
