@@ -1,9 +1,11 @@
 """Issue 17, item 5: the same captures ingested in another order, by two worker processes each
 time, give a byte-identical export (cluster ids, representatives, sources and reuse ratios).
 
-Eleven documents, so that no candidate cut of the ingest is reached (each has at most ten others:
-IngestConfig.passage_candidates; no passage fingerprint reaches PassageIndex.max_docs holders).
-Past a cut, which pairs are aligned still depends on what was present when each arrived."""
+At a scale where both candidate cuts of the ingest are reached (the test checks that they are):
+some passage fingerprint is held by more than `SharingRule.max_docs` documents, and some
+document has more than `IngestConfig.cluster_candidates` verified neighbours. Which pairs are
+aligned at arrival still depends on the order; which of them provenance uses does not
+(workers.pair_links: the pair rule evaluated on the final state)."""
 
 from __future__ import annotations
 
@@ -22,13 +24,42 @@ from dedup.align import Alignment, align
 from dedup.corpus import CorpusDoc, generate
 from dedup.normalize import normalize
 from dedup.records import Extraction
-from tests.fault_rig import archive_imports, drain_with_workers, hand_off, service_env
+from tests.fault_rig import PREFIX, archive_imports, drain_with_workers, hand_off, service_env
 from tests.ingest_rig import IngestRig
+from workers.ingest import Ingestor
+from workers.keys import Keys
 from workers.redis_server import ServerInfo
 
-DOCS, SEED = 9, 23
+DOCS, SEED = 150, 23
+COPIES = 30  # near copies of one speech: a cluster past the cluster_candidates cut
+MARKS = "甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉戌亥"
 # three dates for all: many equally early witnesses, whose order only the tie rule decides
 DAYS = (date(2018, 3, 1), date(2019, 7, 15), date(2019, 7, 15))
+
+
+def _documents() -> list[CorpusDoc]:
+    """The corpus, dated with ties, with near copies of one speech and two exact copies."""
+    docs = [replace(d, published=DAYS[n % len(DAYS)]) for n, d in enumerate(generate(DOCS, SEED))]
+    template = max(docs, key=lambda d: len(d.noisy))
+    cut = len(template.noisy) // 2
+    for n in range(COPIES):
+        mark = MARKS[n % len(MARKS)] * (1 + n // len(MARKS))
+        text = template.noisy[:cut] + mark + template.noisy[cut:]
+        url = template.url.replace(".html", f"-near-{n}.html")
+        docs.append(replace(template, url=url, noisy=text, published=DAYS[n % len(DAYS)]))
+    copies = [replace(docs[0], url=docs[0].url.replace(".html", f"-{n}.html")) for n in (1, 2)]
+    return docs + copies  # exact copies of one: a match key claimed by whichever came first
+
+
+def _cuts_reached(connection: redis.Redis, home: Path) -> tuple[bool, bool]:
+    """Whether some passage fingerprint is held by too many documents to count, and whether some
+    document has more verified neighbours than the ingest aligns it with at arrival."""
+    ingestor = Ingestor(connection, Keys(PREFIX), home / "warc")
+    docs = [d for d in ingestor.store.get_many(ingestor.store.document_ids()) if d]
+    saturated = any(None in ingestor.passages.holders(d.norm().key) for d in docs)
+    cluster_ids = {d.cluster_id for d in docs if d.cluster_id}
+    degrees = [len(m.edges) for c in cluster_ids for m in ingestor.clusters.members(c)]
+    return saturated, max(degrees) > ingestor.store.links.rule.neighbours
 
 
 def _run(connection: redis.Redis, env: dict[str, str], captures: list[DocumentCapture], out: Path) -> bytes:
@@ -42,20 +73,18 @@ def _run(connection: redis.Redis, env: dict[str, str], captures: list[DocumentCa
 
 
 def test_two_orders_of_two_workers_export_the_same_bytes(redis_server: ServerInfo, tmp_path: Path) -> None:
-    docs = [replace(d, published=DAYS[n % len(DAYS)]) for n, d in enumerate(generate(DOCS, SEED))]
-    copies = [replace(docs[0], url=docs[0].url.replace(".html", f"-{n}.html")) for n in (1, 2)]
-    docs += copies  # exact copies of one: a match key claimed by whichever came first
     home = tmp_path / "home"
-    captures = archive_imports(home, docs)
+    captures = archive_imports(home, _documents())
     env = service_env(home, redis_server.tcp_url)
     connection = redis.Redis.from_url(redis_server.tcp_url)
     try:
         first = _run(connection, env, captures, tmp_path / "first.jsonl")
+        assert _cuts_reached(connection, home) == (True, True)
         shuffled = random.Random(5).sample(captures, len(captures))
         second = _run(connection, env, shuffled, tmp_path / "second.jsonl")
     finally:
         connection.close()
-    assert first.count(b"\n") >= 3
+    assert first.count(b"\n") >= 60
     assert first == second
 
 

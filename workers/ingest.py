@@ -41,7 +41,6 @@ from dedup.fingerprint import Fingerprint, FingerprintConfig, fingerprint
 from dedup.normalize import DEFAULT_NORM, NormConfig, join_pages, normalize
 from dedup.provenance import Witness, trace
 from dedup.records import Extraction, NormalizedText, Page, Rejection
-from dedup.verify import Edge
 from workers.candidate_cache import CandidateCache
 from workers.cluster_store import ClusterConfig, ClusterStore, Verified, claimed
 from workers.direct_connection import Call, round_trip, run_call
@@ -49,6 +48,7 @@ from workers.errors import ConcurrentChange
 from workers.handoff import ingest_job_id
 from workers.imports import IMPORT_RECORD, ImportRecord
 from workers.keys import Keys, url_hash
+from workers.pair_links import Near
 from workers.passage_index import PassageIndex
 from workers.store import Saved, Store, StoredDocument
 from workers.transitions import DocumentIndexes
@@ -67,9 +67,8 @@ class IngestConfig:
     norm: NormConfig = DEFAULT_NORM
     fingerprint: FingerprintConfig = field(default_factory=FingerprintConfig)
     align: AlignConfig = DEFAULT_ALIGN
-    # aligned against: the earliest verified neighbours, plus every document sharing passages
-    # (workers.passage_index: the work is bounded by how many documents hold a fingerprint)
-    cluster_candidates: int = 20
+    # aligned against: what dedup.pair_rule links a document with, judged at its arrival (its
+    # earliest neighbours and those it is among the earliest of; every document sharing passages)
     cached_candidates: int = 256  # prepared candidate texts a worker process keeps (~100 KB each)
 
     @property
@@ -182,7 +181,7 @@ class Ingestor:
         self.connection = connection
         self.store = Store(connection, keys, self.config.align.version)
         self.clusters = ClusterStore(connection, keys, ClusterConfig(self.config.fingerprint_id))
-        self.passages = PassageIndex(connection, keys)
+        self.passages = PassageIndex(connection, keys, align_version=self.config.align.version)
         self.candidate_cache = CandidateCache(self.config.cached_candidates)
         self.indexes = DocumentIndexes(self.store, self.clusters, self.passages)
         self.warc_dir = warc_dir
@@ -300,7 +299,8 @@ class Ingestor:
             sharing, found = round_trip(self.connection, index_calls(), aside)
         with tally.stage("cluster"):
             verified = self.clusters.verify(fp, first, found)
-        cluster_id = self._link(saved.doc, meta.input_id, norm, verified, sharing, tally)
+            near = self.clusters.neighbours(verified, found)
+        cluster_id = self._link(saved.doc, meta.input_id, norm, verified, near, sharing, tally)
         tally.count("outcome", INDEXED_OUTCOME)
         for removal in norm.removed:
             tally.count("removed", removal.reason)
@@ -334,21 +334,25 @@ class Ingestor:
         input_id: str,
         norm: NormalizedText,
         verified: Verified,
+        near: Near,
         sharing: Sequence[tuple[str, int]],
         tally: _Tally,
     ) -> str:
         """Merge the document's clusters, align it with its likely sources, trace its passages."""
         with tally.stage("cluster"):
-            others = [e.b for e in verified.edges] + [other for other, _ in sharing]
+            others = [other for other, _ in near] + [other for other, _ in sharing]
             known = [o for o in dict.fromkeys(others) if o != doc.doc_id]
             published = doc.published or _day(doc.fetched_at)
             merge = self.clusters.merge_call(verified, published, len(doc.display))
             found = self.store.witnesses_and_hashes_call(known)
+            link = self.store.links.add_call(self.clusters.signatures, doc.doc_id, verified.digest, near)
             own = functools.cache(lambda: prepare(norm, self.config.align))  # while the server merges
-            assignment, (witnesses, hashes) = round_trip(self.connection, [merge, found], own)
+            assignment, (witnesses, hashes), linked = round_trip(self.connection, [merge, found, link], own)
             assignment = self.clusters.settle(assignment, verified, published, len(doc.display))
+            if linked is None:
+                raise ConcurrentChange(f"{doc.doc_id} was forgotten while it was being linked")
         with tally.stage("align"):
-            candidates = self._candidates(witnesses, assignment.edges, sharing)
+            candidates = self._candidates(witnesses, linked, sharing)
             prepared, used = self._prepared({c: hashes[c] for c in candidates})
             new = self._align(doc.doc_id, own(), prepared)
             aligned = self.store.save_alignments(doc.doc_id, new, used)
@@ -366,14 +370,13 @@ class Ingestor:
         )
         return assignment.cluster_id
 
+    @staticmethod
     def _candidates(
-        self, witnesses: Mapping[str, Witness], edges: Sequence[Edge], sharing: Sequence[tuple[str, int]]
+        witnesses: Mapping[str, Witness], linked: Sequence[str], sharing: Sequence[tuple[str, int]]
     ) -> list[str]:
-        """The earliest verified neighbours (likely sources) and every passage sharer: a
-        document reusing one paragraph each of many sources shares little with each of them."""
-        neighbours = [witnesses[e.b] for e in edges if e.b in witnesses]
-        earliest = sorted(set(neighbours), key=lambda w: (w.order, w.doc_id))
-        chosen = [w.doc_id for w in earliest[: self.config.cluster_candidates]]
+        """The neighbours the pair rule links it with (likely sources) and every passage sharer:
+        a document reusing one paragraph each of many sources shares little with each of them."""
+        chosen = sorted(other for other in linked if other in witnesses)
         chosen += sorted(other for other, _ in sharing if other in witnesses)
         return list(dict.fromkeys(chosen))
 

@@ -26,10 +26,12 @@ import numpy.typing as npt
 import redis
 from redis.typing import EncodableT
 
+from dedup.align import DEFAULT_ALIGN
 from dedup.records import NormalizedText
 from dedup.winnow import DEFAULT_SHARING, DEFAULT_WINNOW, SharingRule, WinnowConfig, winnow, winnow_array
 from workers.direct_connection import Call, LuaScript, run_call
 from workers.keys import Keys
+from workers.pair_links import weights_prefix
 
 PASSAGE_INDEX_VERSION = "pi3"  # pi3: binary fields and shard suffixes
 SHARD_BITS = 17
@@ -47,6 +49,7 @@ class PassageIndex:
         config: WinnowConfig = DEFAULT_WINNOW,
         max_docs: int = DEFAULT_SHARING.max_docs,
         min_shared: int = DEFAULT_SHARING.min_shared,
+        align_version: str = DEFAULT_ALIGN.version,
     ) -> None:
         rule = SharingRule(min_shared, max_docs)
         self.connection = connection
@@ -55,6 +58,7 @@ class PassageIndex:
         self.min_shared = rule.min_shared
         self.version = f"{config.version}-{PASSAGE_INDEX_VERSION}"
         self.base = keys.passages(self.version)
+        self.weights = weights_prefix(keys, align_version)  # the pairs' counts (workers.pair_links)
         self._add = LuaScript(connection, "passage_add.lua")
         self._remove = LuaScript(connection, "passage_remove.lua")
 
@@ -67,7 +71,8 @@ class PassageIndex:
         return run_call(self.connection, self.add_call(doc_id, norm))
 
     def add_call(self, doc_id: str, norm: NormalizedText) -> Call[list[tuple[str, int]]]:
-        args: list[EncodableT] = [self.base, doc_id, self.max_docs, self.min_shared, self._packed(norm.key)]
+        packed = self._packed(norm.key)
+        args: list[EncodableT] = [self.base, doc_id, self.max_docs, self.min_shared, packed, self.weights]
         return self._add.call((), args, _sharing)
 
     def remove(self, doc_id: str, norm: NormalizedText) -> bool:

@@ -20,10 +20,12 @@ from redis.typing import EncodableT
 from dedup.align import DEFAULT_ALIGN, Alignment
 from dedup.dates import UntrustedDate
 from dedup.normalize.key import match_key
+from dedup.pair_rule import rank_key
 from dedup.provenance import Witness
 from dedup.records import NormalizedText, Rejection, Removal
 from workers.direct_connection import Call, LuaScript, pipelined, run_call
 from workers.keys import Keys
+from workers.pair_links import PairLinks
 
 PENDING, INDEXED = "pending", "indexed"
 T = TypeVar("T")
@@ -102,6 +104,7 @@ class Store:
         self._count = LuaScript(connection, "counters_add.lua")
         self._save_alignments = LuaScript(connection, "alignments_save.lua")
         self._delete = LuaScript(connection, "document_delete.lua")
+        self.links = PairLinks(connection, keys, align_version)
 
     # documents ----------------------------------------------------------------------------
 
@@ -237,8 +240,10 @@ class Store:
         return _parse_alignments(_pairs(self._save_alignments(keys=[self._aln(doc_id)], args=args)))
 
     def alignments(self, doc_id: str) -> list[tuple[Witness, Alignment]]:
-        """Every alignment of `doc_id` (on side a) with the witness on the other side."""
-        return self.with_witnesses(_parse_alignments(self.connection.hgetall(self._aln(doc_id))))
+        """Every alignment of `doc_id` (on side a) that counts (dedup.pair_rule), with the
+        witness on the other side."""
+        aligned = _parse_alignments(self.connection.hgetall(self._aln(doc_id)))
+        return self.with_witnesses(self._linked({doc_id: aligned})[doc_id])
 
     def evidence_many(
         self, doc_ids: Sequence[str]
@@ -249,8 +254,14 @@ class Store:
         for doc_id in doc_ids:
             pipe.hgetall(self._aln(doc_id))
         aligned = {d: _parse_alignments(_pairs(raw)) for d, raw in zip(doc_ids, pipe.execute(), strict=True)}
+        aligned = self._linked(aligned)
         known = self.witnesses(sorted({*doc_ids, *(other for found in aligned.values() for other in found)}))
         return {d: (known[d], self.with_witnesses(a, known)) for d, a in aligned.items() if d in known}
+
+    def _linked(self, aligned: Mapping[str, _Aligned]) -> dict[str, _Aligned]:
+        """Each document's alignments with the others the pair rule links it with now."""
+        kept = self.links.kept({d: list(found) for d, found in aligned.items()})
+        return {d: {o: a for o, a in found.items() if o in kept[d]} for d, found in aligned.items()}
 
     def with_witnesses(
         self, aligned: Mapping[str, list[Alignment]], known: Mapping[str, Witness] | None = None
@@ -336,6 +347,7 @@ def _encode(doc: StoredDocument) -> dict[Any, Any]:
         "cluster_id": doc.cluster_id or "",
         "reuse_ratio": f"{doc.reuse_ratio:.6f}",
         "source_count": doc.source_count,
+        "rank": rank_key(doc.witness),  # its member in its neighbours' sets (workers.pair_links)
     }
 
 
@@ -436,6 +448,9 @@ def _untrusted_json(untrusted: Sequence[UntrustedDate]) -> str:
 
 def _untrusted(encoded: str) -> tuple[UntrustedDate, ...]:
     return tuple(UntrustedDate(date.fromisoformat(d), e, r) for d, e, r in json.loads(encoded))
+
+
+_Aligned = dict[str, list[Alignment]]  # other doc id -> alignments
 
 
 def _pairs(reply: Mapping[Any, Any] | Sequence[Any]) -> Mapping[Any, Any]:

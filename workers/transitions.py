@@ -29,6 +29,7 @@ class DocumentIndexes:
         """Its text leaves every index and every derived value; its record goes last."""
         self.clusters.remove(old.doc_id)
         self.passages.remove(old.doc_id, old.norm())
+        self.store.links.remove(old.witness)  # after both indexes: no one links it again
         self.store.delete(old.doc_id)
 
     def delete(self, doc: StoredDocument) -> None:
