@@ -14,7 +14,7 @@ import random
 import subprocess
 import sys
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import redis
@@ -26,12 +26,15 @@ from dedup.normalize import normalize
 from dedup.records import Extraction
 from tests.fault_rig import PREFIX, archive_imports, drain_with_workers, hand_off, service_env
 from tests.ingest_rig import IngestRig
+from tests.model_oracle import compared
 from workers.ingest import Ingestor
 from workers.keys import Keys
 from workers.redis_server import ServerInfo
+from workers.web.catalog import Catalog
 
 DOCS, SEED = 150, 23
-COPIES = 30  # near copies of one speech: a cluster past the cluster_candidates cut
+COPIES = 30  # near copies of one speech: a cluster past the neighbours cut
+COPIES_PAST_CAP = 56  # more than SharingRule.max_docs: their shared fingerprints stop counting
 MARKS = "甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉戌亥"
 # three dates for all: many equally early witnesses, whose order only the tie rule decides
 DAYS = (date(2018, 3, 1), date(2019, 7, 15), date(2019, 7, 15))
@@ -41,14 +44,19 @@ def _documents() -> list[CorpusDoc]:
     """The corpus, dated with ties, with near copies of one speech and two exact copies."""
     docs = [replace(d, published=DAYS[n % len(DAYS)]) for n, d in enumerate(generate(DOCS, SEED))]
     template = max(docs, key=lambda d: len(d.noisy))
-    cut = len(template.noisy) // 2
     for n in range(COPIES):
-        mark = MARKS[n % len(MARKS)] * (1 + n // len(MARKS))
-        text = template.noisy[:cut] + mark + template.noisy[cut:]
         url = template.url.replace(".html", f"-near-{n}.html")
-        docs.append(replace(template, url=url, noisy=text, published=DAYS[n % len(DAYS)]))
+        docs.append(
+            replace(template, url=url, noisy=_marked(template.noisy, n), published=DAYS[n % len(DAYS)])
+        )
     copies = [replace(docs[0], url=docs[0].url.replace(".html", f"-{n}.html")) for n in (1, 2)]
     return docs + copies  # exact copies of one: a match key claimed by whichever came first
+
+
+def _marked(text: str, n: int) -> str:
+    """The text with the n-th mark in its middle: a near copy, not an exact one."""
+    cut = len(text) // 2
+    return text[:cut] + MARKS[n % len(MARKS)] * (1 + n // len(MARKS)) + text[cut:]
 
 
 def _cuts_reached(connection: redis.Redis, home: Path) -> tuple[bool, bool]:
@@ -116,3 +124,50 @@ def test_a_pair_is_aligned_the_same_way_whichever_came_first(
         store = rig.ingestor.store
         stored.append({(d, w.url, _key(a)) for d in sorted(rig.urls()) for w, a in store.alignments(d)})
     assert stored[0] == stored[1]
+
+
+def _evidence(rig: IngestRig) -> dict[str, list[tuple[str, tuple[int, int, int, int, float]]]]:
+    """The alignments provenance uses, by URL: the other side's URL and the alignment."""
+    store, urls = rig.ingestor.store, rig.urls()
+    return {urls[d]: sorted((urls[w.doc_id], _key(a)) for w, a in store.alignments(d)) for d in urls}
+
+
+def _traces(rig: IngestRig) -> dict[str, list[tuple[int, int, str, int, int]]]:
+    """Every document's traced spans with their sources, by URL."""
+    store, urls = rig.ingestor.store, rig.urls()
+    catalog = Catalog(rig.connection, rig.keys, rig.ingestor.config.fingerprint_id)
+    found = {}
+    for doc in store.get_many(sorted(urls)):
+        if doc is not None:
+            spans = catalog.trace(doc).spans
+            found[doc.url] = [
+                (s.start, s.end, urls[s.source.witness.doc_id], s.source.start, s.source.end) for s in spans
+            ]
+    return found
+
+
+def test_a_deletion_past_the_cuts_leaves_what_a_fresh_ingest_of_the_rest_gives(
+    redis_client: redis.Redis, tmp_path: Path
+) -> None:
+    """More near copies of one speech than a fingerprint may have holders (so only the neighbour
+    rule links them): deleting the earliest ones gives the others new earliest neighbours, which
+    must be aligned as a fresh ingest of the rest aligns them."""
+    speech = max(generate(40, SEED), key=lambda d: len(d.noisy)).noisy
+    copies = {
+        f"https://copies.example.com/{n}.html": (_marked(speech, n), date(2015, 1, 1) + timedelta(days=n))
+        for n in range(COPIES_PAST_CAP)
+    }
+    gone = [f"https://copies.example.com/{n}.html" for n in (0, 1, 2)]  # the earliest three
+    urls = random.Random(3).sample(sorted(copies), len(copies))
+    changed = IngestRig(redis_client, tmp_path / "changed", "changed")
+    for url in urls:
+        changed.put(url, *copies[url])
+    for url in gone:
+        assert changed.delete(url)
+    fresh = IngestRig(redis_client, tmp_path / "fresh", "fresh")
+    for url in reversed(urls):
+        if url not in gone:
+            fresh.put(url, *copies[url])
+    assert _evidence(changed) == _evidence(fresh)
+    assert _traces(changed) == _traces(fresh)
+    assert [compared(r) for r in changed.export()] == [compared(r) for r in fresh.export()]

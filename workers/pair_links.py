@@ -57,9 +57,12 @@ class PairLinks:
             args += [other, other_digest]
         return self._add.call((), args, _ids)
 
-    def remove(self, witness: Witness) -> None:
-        """Forget the document's neighbours and pair weights (both sides)."""
-        self._remove(args=[self.base, witness.doc_id, rank_key(witness)])
+    def remove(self, witness: Witness) -> list[tuple[str, str]]:
+        """Forget the document's neighbours and pair weights (both sides); returns the pairs it
+        leaves linked by the neighbour rule: each neighbour that had it among its earliest,
+        with the one that takes its place there (maybe never aligned: workers.relink)."""
+        flat = _ids(self._remove(args=[self.base, witness.doc_id, rank_key(witness), self.rule.neighbours]))
+        return [(flat[i], flat[i + 1]) for i in range(0, len(flat or ()), 2)] if flat else []
 
     def kept(self, aligned: Mapping[str, Sequence[str]]) -> dict[str, set[str]]:
         """For each document, those of its aligned others the rule links it with now."""

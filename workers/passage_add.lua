@@ -33,8 +33,8 @@ local function holds(held)
   return at ~= nil
 end
 
--- a fingerprint held by `held` (packed numbers) no longer counts for their pairs
-local function saturate(held)
+-- `times` fingerprints held by `held` (packed numbers) no longer count for their pairs
+local function saturate(held, times)
   local names = {}
   for j = 1, #held, 4 do
     local name = call('HGET', base .. ':name', (struct.unpack('<I4', held, j)))
@@ -46,12 +46,12 @@ local function saturate(held)
       local weight = call('HGET', own, names[j])
       if weight then
         local other = weights .. names[j]
-        if tonumber(weight) - 1 < min_shared then
+        if tonumber(weight) - times < min_shared then
           call('HDEL', own, names[j])
           call('HDEL', other, names[i])
         else
-          call('HINCRBY', own, names[j], -1)
-          call('HINCRBY', other, names[i], -1)
+          call('HINCRBY', own, names[j], -times)
+          call('HINCRBY', other, names[i], -times)
         end
       end
     end
@@ -59,7 +59,7 @@ local function saturate(held)
 end
 
 -- counted by packed number: unpacking every holder of every fingerprint was most of the time
-local counts = {}
+local counts, saturated = {}, {}  -- saturated: holders -> fingerprints they stop sharing here
 for i = 1, #packed, 9 do
   local key, field = prefix .. sub(packed, i, i + 2), sub(packed, i + 3, i + 8)
   local held = call('HGET', key, field)
@@ -69,7 +69,7 @@ for i = 1, #packed, 9 do
     local present = holds(held)
     if not present and #held / 4 + 1 > max_docs then
       call('HSET', key, field, '!')
-      saturate(held)
+      saturated[held] = (saturated[held] or 0) + 1  -- a template's copies: one set of holders
     else
       if not present then call('HSET', key, field, held .. me) end
       for j = 1, #held, 4 do
@@ -79,6 +79,7 @@ for i = 1, #packed, 9 do
     end
   end
 end
+for held, times in pairs(saturated) do saturate(held, times) end
 local out, names = {}, base .. ':name'
 for other, n in pairs(counts) do
   local name = n >= min_shared and call('HGET', names, (struct.unpack('<I4', other)))

@@ -239,6 +239,11 @@ class Store:
                 args += [_alignments_json(alignments), _alignments_json(swapped)]
         return _parse_alignments(_pairs(self._save_alignments(keys=[self._aln(doc_id)], args=args)))
 
+    def aligned_pairs(self, pairs: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
+        """Those of the pairs that have alignments stored."""
+        found = pipelined(self.connection, [("HEXISTS", self._aln(a), b) for a, b in pairs])
+        return {pair for pair, held in zip(pairs, found, strict=True) if held}
+
     def alignments(self, doc_id: str) -> list[tuple[Witness, Alignment]]:
         """Every alignment of `doc_id` (on side a) that counts (dedup.pair_rule), with the
         witness on the other side."""
