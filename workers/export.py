@@ -26,6 +26,7 @@ from dedup.provenance import Trace
 from workers.cluster_store import ClusterInfo
 from workers.errors import ServiceError
 from workers.keys import Keys
+from workers.relink import settle
 from workers.store import INDEXED, StoredDocument
 from workers.web.catalog import Catalog, text_of
 from workers.web.document_view import versions
@@ -89,7 +90,10 @@ class Exporter:
         self.catalog = Catalog(connection, keys, fingerprint_id)
 
     def export(self, since: int | None = None) -> ExportBatch:
-        """Every unique that changed after `since` (all of them with None), and the new cursor."""
+        """Every unique that changed after `since` (all of them with None), and the new cursor.
+        Pending pair links are aligned first (workers.relink), so what it reads is the same
+        whatever order the documents came in."""
+        settle(self.catalog.store)
         cursor = int(self.connection.get(self.keys.change_seq) or 0)
         if since is not None and since > cursor:
             raise ServiceError(f"cursor {since} is ahead of the store ({cursor}): rebuilt? export in full")

@@ -183,7 +183,7 @@ class Ingestor:
         self.clusters = ClusterStore(connection, keys, ClusterConfig(self.config.fingerprint_id))
         self.passages = PassageIndex(connection, keys, align_version=self.config.align.version)
         self.candidate_cache = CandidateCache(self.config.cached_candidates)
-        self.indexes = DocumentIndexes(self.store, self.clusters, self.passages, self.config.align)
+        self.indexes = DocumentIndexes(self.store, self.clusters, self.passages)
         self.warc_dir = warc_dir
 
     def warm_up(self) -> None:

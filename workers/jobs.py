@@ -19,6 +19,8 @@ from workers.crawls import CrawlBusy, run_crawl
 from workers.errors import ServiceError
 from workers.ingest import Ingestor
 from workers.keys import Keys
+from workers.queues import INGEST, queue
+from workers.relink import settle
 from workers.settings import load_settings
 
 _ingestor: Ingestor | None = None
@@ -35,7 +37,9 @@ def ingest_documents(captures: list[dict[str, Any]]) -> list[dict[str, Any]]:
     A document that raises does not stop the others: the first error is raised once all were
     tried, so RQ retries the job, and the documents done are no-ops then.
     """
-    results = _current_ingestor().ingest_many([DocumentCapture.from_dict(c) for c in captures])
+    ingestor = _current_ingestor()
+    results = ingestor.ingest_many([DocumentCapture.from_dict(c) for c in captures])
+    _settle_when_drained(ingestor)
     errors = [result for result in results if isinstance(result, Exception)]
     if errors:
         raise errors[0]
@@ -44,7 +48,9 @@ def ingest_documents(captures: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def ingest_document(capture: dict[str, Any]) -> dict[str, Any]:
     """One document; also the job function of single-document jobs enqueued before batches."""
-    outcome = _current_ingestor().ingest_capture(DocumentCapture.from_dict(capture))
+    ingestor = _current_ingestor()
+    outcome = ingestor.ingest_capture(DocumentCapture.from_dict(capture))
+    _settle_when_drained(ingestor)
     return dataclasses.asdict(outcome)
 
 
@@ -59,6 +65,13 @@ def crawl_site(site: str, sites_file: str) -> dict[str, Any]:
         return run_crawl(site, Path(sites_file), url, settings, run_id=job.id)
     except CrawlBusy as busy:
         return {"site": site, "status": "skipped", "verdict": busy.verdict}
+
+
+def _settle_when_drained(ingestor: Ingestor) -> None:
+    """Pending pair links aligned once no ingest job waits (workers.relink): a burst of
+    arrivals costs each document its earliest neighbours' alignments once, not at each arrival."""
+    if queue(INGEST, ingestor.connection).count == 0:
+        settle(ingestor.store, ingestor.config.align)
 
 
 def build_ingestor(connection: redis.Redis) -> Ingestor:

@@ -9,8 +9,11 @@ Per document (`P:links:{A}:` + ...):
                     the cap (its holders' pairs stop counting it).
 
 A document's arrival adds its neighbours (links_add.lua) and learns, in the same script, which
-of them to align with now; every read (`kept`) evaluates the rule on what is stored now, so the
-pairs provenance uses do not depend on the order the documents came in.
+of them to align with now: those among its earliest. A neighbour that has it among its earliest
+is marked pending (`P:links:{A}:pending`), and so is one whose earliest lost a member that left;
+workers.relink aligns a pending document with its earliest neighbours when the ingest queue
+drains and before an export. Every read (`kept`) evaluates the rule on what is stored now, so
+the pairs provenance uses do not depend on the order the documents came in.
 """
 
 from __future__ import annotations
@@ -48,21 +51,35 @@ class PairLinks:
 
     def add_call(self, signatures: str, doc_id: str, digest: str, near: Near) -> Call[list[str] | None]:
         """Record the document's neighbours (`signatures`: the union-find's digest hash, which
-        the sides must still match); reply: the neighbours to align it with now, by the rule
-        judged on the neighbours present (a superset of those it holds once all are in).
-        None if the document itself changed meanwhile."""
+        the sides must still match); reply: those among its earliest, to align it with now
+        (the neighbours that have it among theirs are pending: workers.relink). None if the
+        document itself changed meanwhile."""
         args: list[EncodableT] = [self.base, self.rule.neighbours, signatures, self.keys.doc("")]
         args += [doc_id, digest]
         for other, other_digest in near:
             args += [other, other_digest]
         return self._add.call((), args, _ids)
 
-    def remove(self, witness: Witness) -> list[tuple[str, str]]:
-        """Forget the document's neighbours and pair weights (both sides); returns the pairs it
-        leaves linked by the neighbour rule: each neighbour that had it among its earliest,
-        with the one that takes its place there (maybe never aligned: workers.relink)."""
-        flat = _ids(self._remove(args=[self.base, witness.doc_id, rank_key(witness), self.rule.neighbours]))
-        return [(flat[i], flat[i + 1]) for i in range(0, len(flat or ()), 2)] if flat else []
+    def remove(self, witness: Witness) -> int:
+        """Forget the document's neighbours and pair weights (both sides); a neighbour that had
+        it among its earliest is pending (another one took its place); returns how many."""
+        return int(self._remove(args=[self.base, witness.doc_id, rank_key(witness), self.rule.neighbours]))
+
+    def take_pending(self, count: int) -> list[str]:
+        """Up to `count` documents whose earliest neighbours may hold a pair never aligned."""
+        return [_text(v) for v in self.connection.spop(f"{self.base}:pending", count) or ()]
+
+    def put_pending(self, doc_ids: Sequence[str]) -> None:
+        if doc_ids:
+            self.connection.sadd(f"{self.base}:pending", *doc_ids)
+
+    def nearest(self, doc_ids: Sequence[str]) -> dict[str, list[str]]:
+        """Each document's earliest neighbours (`rule.neighbours` of them), earliest first."""
+        pipe = self.connection.pipeline(transaction=False)
+        for doc_id in doc_ids:
+            pipe.zrange(f"{self.base}:n:{doc_id}", 0, self.rule.neighbours - 1)
+        found = pipe.execute() if doc_ids else []
+        return {d: [ranked_id(_text(m)) for m in raw] for d, raw in zip(doc_ids, found, strict=True)}
 
     def kept(self, aligned: Mapping[str, Sequence[str]]) -> dict[str, set[str]]:
         """For each document, those of its aligned others the rule links it with now."""

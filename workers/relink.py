@@ -1,9 +1,12 @@
-"""Pairs the pair rule links once a document left (dedup.pair_rule): aligned there and then.
+"""Pending pair links (workers.pair_links) aligned: each pending document with its earliest
+neighbours that it was never aligned with.
 
-When a document leaves, a neighbour that had it among its earliest gets the next one in its
-place; that pair may never have been aligned (neither was among the other's earliest when the
-later came). Aligning it now keeps the pairs provenance uses those of the documents present,
-as a fresh ingest of them would have them. The work is one pair per such neighbour.
+A document becomes pending when a newcomer is among its earliest neighbours but not the other
+way round, or when one of its earliest left. Aligning it then and there would cost, for a
+speech's copies arriving newest first, every copy against every copy before it, though only
+the earliest stay linked; aligned once the queue drains, it costs at most `LinkRule.neighbours`
+alignments a document. The ingest job that finds the queue empty settles them, and so does an
+export before it reads.
 """
 
 from __future__ import annotations
@@ -12,6 +15,22 @@ from collections.abc import Sequence
 
 from dedup.align import DEFAULT_ALIGN, AlignConfig, KeyIndex, align_prepared_many, prepare
 from workers.store import Store
+
+BATCH = 100
+
+
+def settle(store: Store, config: AlignConfig = DEFAULT_ALIGN) -> int:
+    """Align every pending document with its earliest neighbours; returns the pairs aligned.
+    A batch that fails goes back to the pending set."""
+    done = 0
+    while pending := store.links.take_pending(BATCH):
+        try:
+            nearest = store.links.nearest(pending)
+            done += align_pairs(store, [(d, o) for d in pending for o in nearest[d]], config)
+        except BaseException:
+            store.links.put_pending(pending)
+            raise
+    return done
 
 
 def align_pairs(store: Store, pairs: Sequence[tuple[str, str]], config: AlignConfig = DEFAULT_ALIGN) -> int:

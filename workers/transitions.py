@@ -3,8 +3,8 @@ it was deleted. One path for all three, so its old text leaves every derived sta
 
 What follows from it: the LSH index, the match key claim, its cluster (split into the components
 of the verified edges left, see cluster_remove.lua), the passage index, its alignments (both
-sides), its pair links (workers.pair_links; a pair the neighbour rule links once it left is
-aligned then: workers.relink), and so the provenance of every document that cited it, which
+sides), its pair links (workers.pair_links; a neighbour that had it among its earliest
+is pending: workers.relink), and so the provenance of every document that cited it, which
 `dedup.provenance.trace` recomputes from the alignments left. Every document whose cluster or
 sources changed is marked changed, so an incremental export writes it again.
 """
@@ -13,31 +13,25 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from dedup.align import DEFAULT_ALIGN, AlignConfig
 from workers.cluster_store import ClusterStore
 from workers.passage_index import PassageIndex
-from workers.relink import align_pairs
 from workers.store import Store, StoredDocument
 
 
 class DocumentIndexes:
     """The store and the indexes a document is in."""
 
-    def __init__(
-        self, store: Store, clusters: ClusterStore, passages: PassageIndex, align: AlignConfig = DEFAULT_ALIGN
-    ) -> None:
+    def __init__(self, store: Store, clusters: ClusterStore, passages: PassageIndex) -> None:
         self.store = store
         self.clusters = clusters
         self.passages = passages
-        self.align = align
 
     def forget(self, old: StoredDocument) -> None:
         """Its text leaves every index and every derived value; its record goes last."""
         self.clusters.remove(old.doc_id)
         self.passages.remove(old.doc_id, old.norm())
-        promoted = self.store.links.remove(old.witness)  # after both indexes: no one links it again
+        self.store.links.remove(old.witness)  # after both indexes: no one links it again
         self.store.delete(old.doc_id)
-        align_pairs(self.store, promoted, self.align)
 
     def delete(self, doc: StoredDocument) -> None:
         """A user deleted it: forgotten, and its captures so far stay out (reindex too)."""
