@@ -151,7 +151,7 @@ def test_a_deletion_past_the_cuts_leaves_what_a_fresh_ingest_of_the_rest_gives(
 ) -> None:
     """More near copies of one speech than a fingerprint may have holders (so only the neighbour
     rule links them): deleting the earliest ones gives the others new earliest neighbours, which
-    must be aligned as a fresh ingest of the rest aligns them."""
+    must be aligned as a fresh ingest of the rest aligns them; `reindex` rebuilds the same."""
     speech = max(generate(40, SEED), key=lambda d: len(d.noisy)).noisy
     copies = {
         f"https://copies.example.com/{n}.html": (_marked(speech, n), date(2015, 1, 1) + timedelta(days=n))
@@ -172,3 +172,6 @@ def test_a_deletion_past_the_cuts_leaves_what_a_fresh_ingest_of_the_rest_gives(
     assert _evidence(changed) == _evidence(fresh)
     assert _traces(changed) == _traces(fresh)
     assert exported[0] == exported[1]
+    changed.reindex()
+    assert [compared(r) for r in changed.export()] == exported[1]
+    assert _evidence(changed) == _evidence(fresh)

@@ -84,3 +84,20 @@ def test_a_text_too_short_for_a_fingerprint_is_indexed_as_nothing(redis_client: 
     assert index.fingerprints(short) == []
     assert index.add_and_query("short", short) == []
     assert index.indexed("short") == 0 and index.remove("short", short) is False
+
+
+def test_pair_weights_count_only_fingerprints_held_by_few_documents(redis_client: redis.Redis) -> None:
+    """Each pair's count of shared fingerprints (workers.pair_links) is what a count over the
+    documents present would give: a fingerprint passing the cap stops counting for every pair."""
+    redis_client.flushall()
+    index = PassageIndex(redis_client, KEYS, max_docs=3)
+    _, texts = _corpus()
+    common, own = texts[5], texts[6].split("\n")
+    for i in range(3):  # the common text in three, with a paragraph shared by d0 and d1 alone
+        shared = own[0] if i < 2 else ""
+        index.add_and_query(f"d{i}", normalize_text("\n".join([common, shared, own[2 + i]]), f"d{i}"))
+    weights = lambda doc: {k.decode(): int(v) for k, v in redis_client.hgetall(index.weights + doc).items()}  # noqa: E731
+    assert set(weights("d0")) == {"d1", "d2"} and weights("d0")["d1"] > weights("d0")["d2"] >= 2
+    index.add_and_query("d3", normalize_text(common, "d3"))  # the common text's fingerprints pass the cap
+    assert set(weights("d0")) == {"d1"} and weights("d1") == {"d0": weights("d0")["d1"]}
+    assert weights("d2") == {} and weights("d3") == {}
