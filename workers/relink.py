@@ -41,12 +41,14 @@ def align_pairs(store: Store, pairs: Sequence[tuple[str, str]], config: AlignCon
     wanted = [pair for pair in ordered if pair not in stored]
     norms = store.norms(sorted({doc_id for pair in wanted for doc_id in pair}))
     prepared: dict[str, KeyIndex] = {}
-    done = 0
-    for a, b in wanted:
-        if a in norms and b in norms:
-            one = prepared.setdefault(a, prepare(norms[a][1], config))
-            two = prepared.setdefault(b, prepare(norms[b][1], config))
-            (found,) = align_prepared_many(one, [two], config)
+    touched: set[str] = set()
+    aligned = [(a, b) for a, b in wanted if a in norms and b in norms]  # both still there
+    for doc_id in sorted({doc_id for pair in aligned for doc_id in pair}):
+        prepared[doc_id] = prepare(norms[doc_id][1], config)
+    for a, b in aligned:
+        (found,) = align_prepared_many(prepared[a], [prepared[b]], config)
+        if found:
             store.save_alignments(a, {b: found}, {b: norms[b][0]})
-            done += 1
-    return done
+            touched |= {a, b}
+    store.mark_changed(sorted(touched))  # their sources may have changed: an export sees it
+    return len(aligned)

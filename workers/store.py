@@ -104,6 +104,7 @@ class Store:
         self._count = LuaScript(connection, "counters_add.lua")
         self._save_alignments = LuaScript(connection, "alignments_save.lua")
         self._delete = LuaScript(connection, "document_delete.lua")
+        self._changed = LuaScript(connection, "changes_mark.lua")
         self.links = PairLinks(connection, keys, align_version)
 
     # documents ----------------------------------------------------------------------------
@@ -210,6 +211,11 @@ class Store:
         keys = [self.keys.doc(doc_id), self._aln(doc_id), self.keys.docs]
         keys += [self.keys.changes, self.keys.change_seq]
         self._delete(keys=keys, args=[doc_id, self._aln(""), *urls])
+
+    def mark_changed(self, doc_ids: Sequence[str]) -> None:
+        """An incremental export writes them again (their sources may have changed)."""
+        if doc_ids:
+            self._changed(keys=[self.keys.changes, self.keys.change_seq], args=list(doc_ids))
 
     def mark_deleted(self, doc_id: str, when: datetime) -> None:
         """Captures of the document made until `when` are not ingested again (reindex too)."""
