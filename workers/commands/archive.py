@@ -23,6 +23,7 @@ from workers.errors import ImportStopped
 from workers.imports import Importer
 from workers.ingest import REJECTED, Ingestor
 from workers.jobs import build_ingestor
+from workers.relink import settle
 from workers.settings import load_settings
 
 console = Console(stderr=True)
@@ -148,6 +149,7 @@ def _ingest_all(
             status, rejection = _ingest_one(ingestor, item)
             tally.add(status, rejection, importer.current if importer else "")
             progress.update(task, advance=1, detail=tally.summary())
+    settle(ingestor.store, ingestor.config.align)  # the pair links left for the end (workers.relink)
 
 
 def _ingest_one(ingestor: Ingestor, item: DocumentCapture | Rejection) -> tuple[str, Rejection | None]:
