@@ -27,7 +27,7 @@ from redis.typing import EncodableT
 from dedup.align import DEFAULT_ALIGN
 from dedup.pair_rule import DEFAULT_LINKS, LinkRule, rank_key, ranked_id
 from dedup.provenance import Witness
-from workers.direct_connection import Call, LuaScript
+from workers.direct_connection import Call, Command, LuaScript
 from workers.keys import Keys
 
 Near = tuple[tuple[str, str], ...]  # (neighbour doc id, signature digest it was verified against)
@@ -81,24 +81,25 @@ class PairLinks:
         found = pipe.execute() if doc_ids else []
         return {d: [ranked_id(_text(m)) for m in raw] for d, raw in zip(doc_ids, found, strict=True)}
 
-    def kept(self, aligned: Mapping[str, Sequence[str]]) -> dict[str, set[str]]:
-        """For each document, those of its aligned others the rule links it with now."""
+    def kept_call(self, aligned: Mapping[str, Sequence[str]]) -> Call[dict[str, set[str]]]:
+        """For each document, those of its aligned others the rule links it with now (to be
+        sent with other calls: a list page's column costs no round trip of its own)."""
         docs = list(aligned)
         others = sorted({o for found in aligned.values() for o in found} | set(docs))
-        pipe = self.connection.pipeline(transaction=False)
-        for doc_id in docs:
-            pipe.hgetall(f"{self.weights}{doc_id}")
-        for doc_id in others:
-            pipe.zrange(f"{self.base}:n:{doc_id}", 0, self.rule.neighbours - 1)
-        replies = pipe.execute()
-        counted = zip(docs, replies[: len(docs)], strict=True)
-        weights = {d: {_text(k): int(v) for k, v in raw.items()} for d, raw in counted}
-        ranked = zip(others, replies[len(docs) :], strict=True)
-        nearest = {d: {ranked_id(_text(m)) for m in raw} for d, raw in ranked}
-        return {
-            d: self.rule.linked(found, weights[d], nearest[d], {o for o in found if d in nearest[o]})
-            for d, found in aligned.items()
-        }
+        commands: list[Command] = [("HGETALL", f"{self.weights}{d}") for d in docs]
+        commands += [("ZRANGE", f"{self.base}:n:{d}", 0, self.rule.neighbours - 1) for d in others]
+
+        def parse(replies: list[Any]) -> dict[str, set[str]]:
+            counted = zip(docs, replies[: len(docs)], strict=True)
+            weights = {d: {_text(k): int(v) for k, v in _fields(raw).items()} for d, raw in counted}
+            ranked = zip(others, replies[len(docs) :], strict=True)
+            nearest = {d: {ranked_id(_text(m)) for m in raw} for d, raw in ranked}
+            return {
+                d: self.rule.linked(found, weights[d], nearest[d], {o for o in found if d in nearest[o]})
+                for d, found in aligned.items()
+            }
+
+        return Call(tuple(commands), parse)
 
 
 def weights_prefix(keys: Keys, align_version: str = DEFAULT_ALIGN.version) -> str:
@@ -108,6 +109,11 @@ def weights_prefix(keys: Keys, align_version: str = DEFAULT_ALIGN.version) -> st
 
 def _ids(reply: Any) -> list[str] | None:
     return None if reply is None else [_text(value) for value in reply]
+
+
+def _fields(reply: Mapping[Any, Any] | Sequence[Any]) -> Mapping[Any, Any]:
+    """A raw HGETALL reply as a dict: a map in RESP3, field, value, ... in RESP2."""
+    return reply if isinstance(reply, Mapping) else dict(zip(reply[::2], reply[1::2], strict=True))
 
 
 def _text(value: object) -> str:

@@ -23,7 +23,7 @@ from dedup.normalize.key import match_key
 from dedup.pair_rule import rank_key
 from dedup.provenance import Witness
 from dedup.records import NormalizedText, Rejection, Removal
-from workers.direct_connection import Call, LuaScript, pipelined, run_call
+from workers.direct_connection import Call, LuaScript, pipelined, round_trip, run_call
 from workers.keys import Keys
 from workers.pair_links import PairLinks
 
@@ -254,7 +254,8 @@ class Store:
         """Every alignment of `doc_id` (on side a) that counts (dedup.pair_rule), with the
         witness on the other side."""
         aligned = _parse_alignments(self.connection.hgetall(self._aln(doc_id)))
-        return self.with_witnesses(self._linked({doc_id: aligned})[doc_id])
+        known, linked = self._linked({doc_id: aligned}, sorted(aligned))
+        return self.with_witnesses(linked[doc_id], known)
 
     def evidence_many(
         self, doc_ids: Sequence[str]
@@ -265,14 +266,19 @@ class Store:
         for doc_id in doc_ids:
             pipe.hgetall(self._aln(doc_id))
         aligned = {d: _parse_alignments(_pairs(raw)) for d, raw in zip(doc_ids, pipe.execute(), strict=True)}
-        aligned = self._linked(aligned)
-        known = self.witnesses(sorted({*doc_ids, *(other for found in aligned.values() for other in found)}))
-        return {d: (known[d], self.with_witnesses(a, known)) for d, a in aligned.items() if d in known}
+        others = {other for found in aligned.values() for other in found}
+        known, linked = self._linked(aligned, sorted({*doc_ids, *others}))
+        return {d: (known[d], self.with_witnesses(a, known)) for d, a in linked.items() if d in known}
 
-    def _linked(self, aligned: Mapping[str, _Aligned]) -> dict[str, _Aligned]:
-        """Each document's alignments with the others the pair rule links it with now."""
-        kept = self.links.kept({d: list(found) for d, found in aligned.items()})
-        return {d: {o: a for o, a in found.items() if o in kept[d]} for d, found in aligned.items()}
+    def _linked(
+        self, aligned: Mapping[str, _Aligned], witnesses: Sequence[str]
+    ) -> tuple[dict[str, Witness], dict[str, _Aligned]]:
+        """The `witnesses` known, and each document's alignments with the others the pair rule
+        links it with now, in one round trip."""
+        found = self.witnesses_and_hashes_call(witnesses)
+        keep = self.links.kept_call({d: list(others) for d, others in aligned.items()})
+        (known, _), kept = round_trip(self.connection, [found, keep])
+        return known, {d: {o: a for o, a in others.items() if o in kept[d]} for d, others in aligned.items()}
 
     def with_witnesses(
         self, aligned: Mapping[str, list[Alignment]], known: Mapping[str, Witness] | None = None
