@@ -1,7 +1,7 @@
 -- Pair links (workers.pair_links): a document's neighbours (pairs that pass the cluster edge
 -- rule) into both sides' sorted sets of neighbours by rank; reply: those among its `count`
 -- earliest, to align with now. A neighbour that has it among its own `count` earliest (and is
--- not among its) goes to the pending set instead (workers.relink aligns it with its earliest
+-- not among its) goes to the pending set instead (scored by a counter: see links_settled.lua) (workers.relink aligns it with its earliest
 -- once the queue drains: a speech's copies arriving newest first would each be aligned with
 -- every copy before it, though only the `count` earliest stay linked).
 -- ARGV: links base, count, the union-find's signature hash, the document key prefix, doc id, its
@@ -29,7 +29,7 @@ for _, pair in ipairs(added) do
   if redis.call('ZRANK', own, pair[2]) < count then
     out[#out + 1] = pair[1]
   elseif redis.call('ZRANK', base .. ':n:' .. pair[1], me) < count then
-    redis.call('SADD', base .. ':pending', pair[1])
+    redis.call('ZADD', base .. ':pending', redis.call('INCR', base .. ':pseq'), pair[1])
   end
 end
 return out

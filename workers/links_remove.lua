@@ -11,12 +11,12 @@ for _, rank in ipairs(redis.call('ZRANGE', own, 0, -1)) do
   local at = redis.call('ZRANK', theirs, me)
   redis.call('ZREM', theirs, me)
   if at and at < count and redis.call('ZCARD', theirs) >= count then
-    pending = pending + redis.call('SADD', base .. ':pending', other)
+    pending = pending + redis.call('ZADD', base .. ':pending', redis.call('INCR', base .. ':pseq'), other)
   end
 end
 for _, other in ipairs(redis.call('HKEYS', weights)) do
   redis.call('HDEL', base .. ':w:' .. other, doc)
 end
-redis.call('SREM', base .. ':pending', doc)
+redis.call('ZREM', base .. ':pending', doc)
 redis.call('DEL', own, weights)
 return pending

@@ -48,6 +48,7 @@ class PairLinks:
         self.weights = weights_prefix(keys, align_version)
         self._add = LuaScript(connection, "links_add.lua")
         self._remove = LuaScript(connection, "links_remove.lua")
+        self._settled = LuaScript(connection, "links_settled.lua")
 
     def add_call(self, signatures: str, doc_id: str, digest: str, near: Near) -> Call[list[str] | None]:
         """Record the document's neighbours (`signatures`: the union-find's digest hash, which
@@ -65,13 +66,16 @@ class PairLinks:
         it among its earliest is pending (another one took its place); returns how many."""
         return int(self._remove(args=[self.base, witness.doc_id, rank_key(witness), self.rule.neighbours]))
 
-    def take_pending(self, count: int) -> list[str]:
-        """Up to `count` documents whose earliest neighbours may hold a pair never aligned."""
-        return [_text(v) for v in self.connection.spop(f"{self.base}:pending", count) or ()]
+    def pending(self, count: int) -> list[tuple[str, str]]:
+        """Up to `count` documents whose earliest neighbours may hold a pair never aligned,
+        oldest first, each with its pending score (a counter's value: what `settled` checks)."""
+        found: Any = self.connection.zrange(f"{self.base}:pending", 0, count - 1, withscores=True)
+        return [(_text(member), str(int(score))) for member, score in found]
 
-    def put_pending(self, doc_ids: Sequence[str]) -> None:
-        if doc_ids:
-            self.connection.sadd(f"{self.base}:pending", *doc_ids)
+    def settled(self, taken: Sequence[tuple[str, str]]) -> int:
+        """Taken documents done, unless pending again since (links_settled.lua); how many."""
+        flat = [value for pair in taken for value in pair]
+        return int(self._settled(args=[self.base, *flat])) if taken else 0
 
     def nearest(self, doc_ids: Sequence[str]) -> dict[str, list[str]]:
         """Each document's earliest neighbours (`rule.neighbours` of them), earliest first."""

@@ -21,15 +21,14 @@ BATCH = 100
 
 def settle(store: Store, config: AlignConfig = DEFAULT_ALIGN) -> int:
     """Align every pending document with its earliest neighbours; returns the pairs aligned.
-    A batch that fails goes back to the pending set."""
+    A document leaves the pending set once done (a worker killed meanwhile leaves it there)."""
     done = 0
-    while pending := store.links.take_pending(BATCH):
-        try:
-            nearest = store.links.nearest(pending)
-            done += align_pairs(store, [(d, o) for d in pending for o in nearest[d]], config)
-        except BaseException:
-            store.links.put_pending(pending)
-            raise
+    while taken := store.links.pending(BATCH):
+        ids = [doc_id for doc_id, _ in taken]
+        nearest = store.links.nearest(ids)
+        done += align_pairs(store, [(d, o) for d in ids for o in nearest[d]], config)
+        if not store.links.settled(taken):  # all pending again meanwhile: the next drain's
+            break
     return done
 
 
