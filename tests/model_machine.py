@@ -1,15 +1,18 @@
 """The model-based test's state machine: random sequences of add / change / delete / re-import /
 reindex against the real Redis store, compared after every step with the oracle
-(tests.model_oracle). `put_two` ingests two documents at once, each by its own ingestor on its
-own connection (two workers). Run by tests/test_model.py (bounded) and bench/model.py (longer), through `run`.
+(tests.model_oracle). `put_two` ingests two documents at once, each by an ingestor of its own in
+a worker process of its own (forked: two workers racing on the store). Run by
+tests/test_model.py (bounded) and bench/model.py (longer), through `run`.
 """
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import random
 import shutil
 import tempfile
-import threading
+import traceback
 from datetime import date
 from pathlib import Path
 
@@ -33,6 +36,7 @@ from tests.model_oracle import ModelDoc, compared, expected
 from workers.errors import ConcurrentChange
 from workers.ingest import document_id
 
+_FORK = multiprocessing.get_context("fork")
 URLS = tuple(f"https://{site}/{n}.html" for site in ("a.example", "b.example") for n in range(3))
 DAYS = (date(2016, 5, 1), date(2018, 9, 9), date(2018, 9, 9))  # two alike: ties
 
@@ -104,14 +108,12 @@ class StoreMachine(RuleBasedStateMachine):
         """Two documents ingested at the same moment by two workers."""
         pair = (text_of(specs[0]), text_of(specs[1]))
         captures = [self.rig.capture(url, text, day) for url, text in zip(urls, pair, strict=True)]
-        errors: list[BaseException] = []
-        threads = [threading.Thread(target=self._worker, args=(c, errors)) for c in captures]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        if errors:
-            raise errors[0]
+        workers = [_FORK.Process(target=self._worker, args=(c,)) for c in captures]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join(timeout=120)
+        assert [w.exitcode for w in workers] == [0, 0], "a worker failed (its traceback is above)"
         for url, spec, capture in zip(urls, specs, captures, strict=True):
             self._stored(url, spec, day, capture)
 
@@ -146,23 +148,24 @@ class StoreMachine(RuleBasedStateMachine):
 
     # helpers ------------------------------------------------------------------------------
 
-    def _worker(self, capture: DocumentCapture, errors: list[BaseException]) -> None:
-        """An ingestor of its own on a connection of its own; a concurrent change is retried,
-        as RQ's Retry does; what else it raises is the step's failure."""
-        connection = redis.Redis.from_url(self.redis_url)
+    def _worker(self, capture: DocumentCapture) -> None:
+        """A forked worker: an ingestor of its own on a connection of its own; a concurrent
+        change is retried, as RQ's Retry does; what else it raises fails the step (exit 1)."""
+        status = 1
         try:
-            ingestor = new_ingestor(connection, self.rig.keys, self.rig.warc)
+            ingestor = new_ingestor(redis.Redis.from_url(self.redis_url), self.rig.keys, self.rig.warc)
             for attempt in range(5):
                 try:
                     ingestor.ingest_capture(capture)
-                    return
+                    status = 0
+                    break
                 except ConcurrentChange:
                     if attempt == 4:
                         raise
-        except BaseException as exc:
-            errors.append(exc)
+        except BaseException:
+            traceback.print_exc()
         finally:
-            connection.close()
+            os._exit(status)  # no atexit handlers, no cleanup of the parent's inherited state
 
     def _stored(self, url: str, spec: Spec, day: date, capture: DocumentCapture) -> None:
         """What the store holds for `url` after this capture: its text unless unchanged."""

@@ -10,7 +10,7 @@ import redis
 from dedup.corpus import generate
 from dedup.normalize import normalize_text
 from dedup.sharing import MemorySharing
-from dedup.winnow import winnow_array
+from dedup.winnow import SharingRule, winnow_array
 from tests.engine_stack import ENGINE
 from tests.plain_norm import plain_norm
 from workers.keys import Keys
@@ -25,7 +25,7 @@ def _corpus() -> tuple[list[str], list[str]]:
 
 
 def test_a_speech_reusing_two_paragraphs_finds_its_template(redis_client: redis.Redis) -> None:
-    index = PassageIndex(redis_client, KEYS, ENGINE.winnow, ENGINE.sharing)
+    index = PassageIndex(redis_client, KEYS, ENGINE.winnow, ENGINE.sharing, ENGINE.align.version)
     ids, texts = _corpus()
     for doc_id, text in zip(ids[:8], texts[:8], strict=True):
         index.add_and_query(doc_id, normalize_text(text, doc_id))
@@ -38,7 +38,7 @@ def test_a_speech_reusing_two_paragraphs_finds_its_template(redis_client: redis.
 
 
 def test_insert_then_query_is_symmetric_and_idempotent(redis_client: redis.Redis) -> None:
-    index = PassageIndex(redis_client, KEYS, ENGINE.winnow, ENGINE.sharing)
+    index = PassageIndex(redis_client, KEYS, ENGINE.winnow, ENGINE.sharing, ENGINE.align.version)
     _, texts = _corpus()
     a, b = normalize_text(texts[0], "a"), normalize_text(texts[0] + "\n" + texts[1], "b")
     assert index.add_and_query("a", a) == []
@@ -52,7 +52,7 @@ def test_insert_then_query_is_symmetric_and_idempotent(redis_client: redis.Redis
 
 
 def test_changed_text_replaces_old_fingerprints_and_remove_forgets(redis_client: redis.Redis) -> None:
-    index = PassageIndex(redis_client, KEYS, ENGINE.winnow, ENGINE.sharing)
+    index = PassageIndex(redis_client, KEYS, ENGINE.winnow, ENGINE.sharing, ENGINE.align.version)
     _, texts = _corpus()
     old_a, b = normalize_text(texts[0], "a"), normalize_text(texts[1], "b")
     index.add_and_query("a", old_a)
@@ -66,7 +66,7 @@ def test_changed_text_replaces_old_fingerprints_and_remove_forgets(redis_client:
 
 
 def test_fingerprints_in_too_many_documents_are_ignored(redis_client: redis.Redis) -> None:
-    index = PassageIndex(redis_client, KEYS, ENGINE.winnow, replace(ENGINE.sharing, max_docs=3))
+    index = PassageIndex(redis_client, KEYS, ENGINE.winnow, _capped(3), ENGINE.align.version)
     _, texts = _corpus()
     common = normalize_text(texts[5], "x")
     results = [index.add_and_query(f"d{i}", common) for i in range(5)]
@@ -76,7 +76,7 @@ def test_fingerprints_in_too_many_documents_are_ignored(redis_client: redis.Redi
 
 
 def test_keys_carry_the_fingerprint_scheme_version(redis_client: redis.Redis) -> None:
-    index = PassageIndex(redis_client, KEYS, ENGINE.winnow, ENGINE.sharing)
+    index = PassageIndex(redis_client, KEYS, ENGINE.winnow, ENGINE.sharing, ENGINE.align.version)
     _, texts = _corpus()
     index.add_and_query("a", normalize_text(texts[0], "a"))
     names = set(redis_client.scan_iter("t:pass:*"))  # shard suffixes are bytes
@@ -85,7 +85,7 @@ def test_keys_carry_the_fingerprint_scheme_version(redis_client: redis.Redis) ->
 
 
 def test_a_text_too_short_for_a_fingerprint_is_indexed_as_nothing(redis_client: redis.Redis) -> None:
-    index = PassageIndex(redis_client, KEYS, ENGINE.winnow, ENGINE.sharing)
+    index = PassageIndex(redis_client, KEYS, ENGINE.winnow, ENGINE.sharing, ENGINE.align.version)
     short = plain_norm("召开。", "short")
     assert index.fingerprints(short) == []
     assert index.add_and_query("short", short) == []
@@ -97,10 +97,33 @@ def test_the_lua_sharing_rule_agrees_with_dedup_sharing(redis_client: redis.Redi
     order = [*docs, *docs[:5]]  # a re-add counts again and changes nothing
     for max_docs in (ENGINE.sharing.max_docs, 3):
         rule = replace(ENGINE.sharing, max_docs=max_docs)
-        index = PassageIndex(redis_client, Keys(f"share{max_docs}"), ENGINE.winnow, rule)
+        index = PassageIndex(
+            redis_client, Keys(f"share{max_docs}"), ENGINE.winnow, rule, ENGINE.align.version
+        )
         reference = MemorySharing(rule)
         got = [index.add_and_query(doc_id, norm) for doc_id, norm in order]
         want = [reference.add(d, winnow_array(norm.key, ENGINE.winnow).tolist()) for d, norm in order]
         assert got == want
         assert sum(map(len, got)) > 20
     assert any(held is None for held in reference.holders.values())  # max_docs 3 saturates some
+
+
+def test_pair_weights_count_only_fingerprints_held_by_few_documents(redis_client: redis.Redis) -> None:
+    """Each pair's count of shared fingerprints (workers.pair_links) is what a count over the
+    documents present would give: a fingerprint passing the cap stops counting for every pair."""
+    redis_client.flushall()
+    index = PassageIndex(redis_client, KEYS, ENGINE.winnow, _capped(3), ENGINE.align.version)
+    _, texts = _corpus()
+    common, own = texts[5], texts[6].split("\n")
+    for i in range(3):  # the common text in three, with a paragraph shared by d0 and d1 alone
+        shared = own[0] if i < 2 else ""
+        index.add_and_query(f"d{i}", normalize_text("\n".join([common, shared, own[2 + i]]), f"d{i}"))
+    weights = lambda doc: {k.decode(): int(v) for k, v in redis_client.hgetall(index.weights + doc).items()}  # noqa: E731
+    assert set(weights("d0")) == {"d1", "d2"} and weights("d0")["d1"] > weights("d0")["d2"] >= 2
+    index.add_and_query("d3", normalize_text(common, "d3"))  # the common text's fingerprints pass the cap
+    assert set(weights("d0")) == {"d1"} and weights("d1") == {"d0": weights("d0")["d1"]}
+    assert weights("d2") == {} and weights("d3") == {}
+
+
+def _capped(max_docs: int) -> SharingRule:
+    return replace(ENGINE.sharing, max_docs=max_docs)

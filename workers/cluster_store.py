@@ -98,6 +98,11 @@ class ClusterStore:
         self._merge = LuaScript(connection, "cluster_merge.lua", RULES)
         self._remove = LuaScript(connection, "cluster_remove.lua", RULES)
 
+    @property
+    def signatures(self) -> str:
+        """The hash of each indexed document's signature digest (see `claim_call`)."""
+        return f"{self.base}:sg"
+
     def _context(self) -> list[str]:
         return [self.base, self.keys.cluster(""), self.keys.clusters, self.config.fingerprint_id]
 
@@ -133,7 +138,7 @@ class ClusterStore:
         its stored record, saved in the same round trip) does not hold this key."""
         if fp.fingerprint_id != self.config.fingerprint_id:
             raise ConfigError(f"store {self.config.fingerprint_id} cannot take {fp.fingerprint_id}")
-        keys = (f"{self.base}:kh", f"{self.base}:dk", f"{self.base}:sg", *([record] if record else []))
+        keys = (f"{self.base}:kh", f"{self.base}:dk", self.signatures, *([record] if record else []))
         args = (fp.key_hash, fp.doc_id, signature_digest(compact(fp.values())))
         return self._claim.call(keys, args, text_or_none)
 
@@ -157,6 +162,16 @@ class ClusterStore:
         seen = {c.doc_id: signature_digest(c.signature) for c in found}
         digests = tuple(seen[e.b] for e in edges)
         return Verified(fp.doc_id, edges, tuple(c.doc_id for c in found), None, own, digests, fp)
+
+    def neighbours(self, verified: Verified, found: Sequence[Candidate]) -> tuple[tuple[str, str], ...]:
+        """The document's neighbours under the edge rule, with the digests of the signatures they
+        were verified against: its edges, or, for an exact copy (whose one edge goes to whichever
+        copy claimed the match key first), the index's candidates that pass the rule."""
+        if verified.exact is None or verified.fingerprint is None:
+            return tuple((e.b, d) for e, d in zip(verified.edges, verified.digests, strict=True))
+        seen = {c.doc_id: signature_digest(c.signature) for c in found}
+        edges = verify_candidates(verified.fingerprint, found, self.config.rule)
+        return tuple((e.b, seen[e.b]) for e in edges)
 
     def merge_call(
         self, verified: Verified, published: date | None, display_length: int

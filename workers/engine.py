@@ -14,6 +14,7 @@ from dedup.align import AlignConfig
 from dedup.fingerprint import FingerprintConfig
 from dedup.lsh import LSHParams
 from dedup.normalize import NormConfig
+from dedup.pair_rule import LinkRule
 from dedup.provenance import BoilerplateRule
 from dedup.verify import EdgeRule
 from dedup.winnow import SharingRule, WinnowConfig
@@ -32,15 +33,21 @@ class EngineConfig:
     winnow: WinnowConfig = field(default_factory=WinnowConfig)
     sharing: SharingRule = field(default_factory=SharingRule)
     boilerplate: BoilerplateRule = field(default_factory=BoilerplateRule)
-    # aligned against: the earliest verified neighbours, plus every document sharing passages
+    # the pair rule (dedup.pair_rule): aligned with its `neighbours` earliest verified
+    # neighbours and those it is among the earliest of, plus every document sharing passages
     # (workers.passage_index: the work is bounded by how many documents hold a fingerprint)
-    cluster_candidates: int = 20
+    neighbours: int = 20
     # candidates a worker process keeps (workers.candidate_cache): ~650 of the bench's texts as
     # seed tables and ~10,000 as packed keys (256 whole prepared texts took 25 MB)
     candidate_cache_bytes: int = 48 * 2**20
 
     def __post_init__(self) -> None:
         self.lsh.check(self.fingerprint.num_perm)  # bands x rows must fit the signature
+
+    @property
+    def links(self) -> LinkRule:
+        """Which aligned pairs provenance uses; its sharing threshold is the passage index's."""
+        return LinkRule(self.sharing.min_shared, self.neighbours)
 
     @property
     def fingerprint_id(self) -> str:

@@ -25,6 +25,7 @@ from dedup.provenance import Trace
 from dedup.reasons import DocumentState
 from workers.cluster_store import ClusterInfo
 from workers.errors import ServiceError
+from workers.relink import settle
 from workers.replies import text_of
 from workers.store import StoredDocument
 from workers.store_set import Stores
@@ -91,7 +92,10 @@ class Exporter:
         self.catalog = Catalog(stores)
 
     def export(self, since: int | None = None) -> ExportBatch:
-        """Every unique that changed after `since` (all of them with None), and the new cursor."""
+        """Every unique that changed after `since` (all of them with None), and the new cursor.
+        Pending pair links are aligned first (workers.relink), so what it reads is the same
+        whatever order the documents came in."""
+        settle(self.catalog.store, self.catalog.engine.align)
         cursor = int(self.connection.get(self.keys.change_seq) or 0)
         if since is not None and since > cursor:
             raise ServiceError(f"cursor {since} is ahead of the store ({cursor}): rebuilt? export in full")

@@ -48,6 +48,7 @@ from workers.errors import ConcurrentChange
 from workers.handoff import JOB_DOCUMENTS, ingest_job_id
 from workers.imports import IMPORT_RECORD, ImportRecord
 from workers.keys import url_hash
+from workers.pair_links import Near
 from workers.round_trips import RoundTrips
 from workers.stage_tally import StageTally, summed
 from workers.store import Saved, StoredDocument
@@ -244,10 +245,12 @@ class Ingestor:
             return self._kept(meta.input_id, record, saved, tally)
         sharing, found = self._index(*index_calls(), trips)
         verified = self._verify(fp, first, found, tally)
+        near = self.clusters.neighbours(verified, found)
+        doc, input_id = saved.doc, meta.input_id
         if self.defer_trace:
-            cluster_id = self._cluster_only(saved.doc, meta.input_id, verified, trips)
+            cluster_id = self._cluster_only(doc, input_id, verified, near, trips)
         else:
-            cluster_id = self._cluster_and_trace(saved.doc, norm, meta.input_id, verified, sharing, trips)
+            cluster_id = self._cluster_and_trace(doc, norm, input_id, verified, near, sharing, trips)
         return self._indexed(meta, norm, cluster_id, tally)
 
     def _cluster_and_trace(
@@ -256,31 +259,38 @@ class Ingestor:
         norm: NormalizedText,
         input_id: str,
         verified: Verified,
+        near: Near,
         sharing: tuple[tuple[str, int], ...],
         trips: RoundTrips,
     ) -> str:
-        """Inline: the merge and the sources' witnesses in one round trip, then the trace."""
+        """Inline: the merge, the pair links (dedup.pair_rule) and the sources' witnesses in one
+        round trip, then the trace."""
         own = trips.early(functools.partial(prepare, norm, self.config.align))
-        known = _known(doc.doc_id, [e.b for e in verified.edges], sharing)
-        assignment, [(witnesses, hashes)] = self._cluster(doc, verified, trips, self._witnesses(known))
+        known = _known(doc.doc_id, [other for other, _ in near], sharing)
+        reads = (self._witnesses(known), self._link_call(doc, verified, near))
+        assignment, [(witnesses, hashes), linked] = self._cluster(doc, verified, trips, *reads)
         clustered = replace(doc, cluster_id=assignment.cluster_id)
-        tracing = Tracing(clustered, norm, _neighbours(assignment), sharing)
+        tracing = Tracing(clustered, norm, _linked(doc, linked), sharing)
         aligned = self._sources(tracing, witnesses, hashes, own(), trips.tally)
         traced = self._trace(tracing.doc, aligned or {}, witnesses, trips.tally)
         self._mark(tracing.doc, input_id, traced)
         return assignment.cluster_id
 
-    def _cluster_only(self, doc: StoredDocument, input_id: str, verified: Verified, trips: RoundTrips) -> str:
-        """Deferred: the merge, and the mark (which reads the cluster the merge made) in the same
-        round trip; the document waits for its trace with its likely sources."""
+    def _cluster_only(
+        self, doc: StoredDocument, input_id: str, verified: Verified, near: Near, trips: RoundTrips
+    ) -> str:
+        """Deferred: the merge, the pair links and the mark (which reads the cluster the merge
+        made) in the same round trip; the document waits for its trace with the neighbours the
+        pair rule links it with (marked again when they are fewer than its neighbours)."""
         def mark(neighbours: tuple[str, ...], cluster_id: str = "") -> Call[str | None]:
             deferred, base = (neighbours, doc.content_hash), self.clusters.base
             return self.store.mark_indexed_call(doc.doc_id, input_id, cluster_id, 0.0, 0, base, deferred)
 
-        neighbours = tuple(e.b for e in verified.edges)
-        assignment, [marked] = self._cluster(doc, verified, trips, mark(neighbours))
-        if not marked or _neighbours(assignment) != neighbours:  # re-merged by `settle`: as it is now
-            marked = run_call(self.connection, mark(_neighbours(assignment), assignment.cluster_id))
+        neighbours = tuple(other for other, _ in near)
+        reads = (self._link_call(doc, verified, near), mark(neighbours))
+        assignment, [linked, marked] = self._cluster(doc, verified, trips, *reads)
+        if not marked or set(_linked(doc, linked)) != set(neighbours):
+            marked = run_call(self.connection, mark(_linked(doc, linked), assignment.cluster_id))
         if marked is None:
             raise ConcurrentChange(f"{doc.doc_id} was saved with another text meanwhile")
         self._request_trace(doc.doc_id, doc.content_hash)
@@ -413,6 +423,11 @@ class Ingestor:
     def _witnesses(self, doc_ids: Sequence[str]) -> Call[tuple[dict[str, Witness], dict[str, str]]]:
         return self.store.witnesses_and_hashes_call(doc_ids)
 
+    def _link_call(self, doc: StoredDocument, verified: Verified, near: Near) -> Call[list[str] | None]:
+        """The document's pair links (workers.pair_links): the neighbours it is to be aligned
+        with now; the others the rule links it with are settled later (workers.relink)."""
+        return self.store.links.add_call(self.clusters.signatures, doc.doc_id, verified.digest, near)
+
     def _sources(
         self,
         tracing: Tracing,
@@ -460,14 +475,13 @@ class Ingestor:
             tally.count("date_untrusted", untrusted.reason)
         return Outcome(meta.input_id, IngestStatus.INDEXED, document_id(meta.url), cluster_id)
 
+    @staticmethod
     def _candidates(
-        self, witnesses: Mapping[str, Witness], neighbours: Sequence[str], sharing: Sequence[tuple[str, int]]
+        witnesses: Mapping[str, Witness], linked: Sequence[str], sharing: Sequence[tuple[str, int]]
     ) -> list[str]:
-        """The earliest verified neighbours (likely sources) and every passage sharer: a
-        document reusing one paragraph each of many sources shares little with each of them."""
-        found = [witnesses[other] for other in neighbours if other in witnesses]
-        earliest = sorted(set(found), key=lambda w: (w.order, w.doc_id))
-        chosen = [w.doc_id for w in earliest[: self.config.cluster_candidates]]
+        """The neighbours the pair rule links it with (likely sources) and every passage sharer:
+        a document reusing one paragraph each of many sources shares little with each of them."""
+        chosen = sorted(other for other in linked if other in witnesses)
         chosen += sorted(other for other, _ in sharing if other in witnesses)
         return list(dict.fromkeys(chosen))
 
@@ -546,8 +560,10 @@ def _known(doc_id: str, neighbours: Sequence[str], sharing: Sequence[tuple[str, 
     return [o for o in dict.fromkeys(others) if o != doc_id]
 
 
-def _neighbours(assignment: ClusterAssignment) -> tuple[str, ...]:
-    return tuple(e.b for e in assignment.edges)
+def _linked(doc: StoredDocument, linked: Sequence[str] | None) -> tuple[str, ...]:
+    if linked is None:
+        raise ConcurrentChange(f"{doc.doc_id} was forgotten while it was being linked")
+    return tuple(linked)
 
 
 def _extract_page(page: Page) -> Extraction:

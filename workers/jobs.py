@@ -19,6 +19,8 @@ from workers.connection import connection_url
 from workers.crawls import CrawlBusy, run_crawl
 from workers.errors import ServiceError
 from workers.ingest import Ingestor
+from workers.queues import INGEST, queue
+from workers.relink import settle
 from workers.settings import Settings, load_settings
 from workers.store_set import stores_of
 from workers.trace_queue import TraceRequest
@@ -48,7 +50,9 @@ def ingest_documents(captures: list[dict[str, Any]]) -> list[dict[str, Any]]:
     A document that raises does not stop the others: the first error is raised once all were
     tried, so RQ retries the job, and the documents done are no-ops then.
     """
-    results = _current_ingestor().ingest_many([DocumentCapture.from_dict(c) for c in captures])
+    ingestor = _current_ingestor()
+    results = ingestor.ingest_many([DocumentCapture.from_dict(c) for c in captures])
+    _settle_when_drained(ingestor)
     return [dataclasses.asdict(outcome) for outcome in _all_done(results)]
 
 
@@ -57,6 +61,7 @@ def ingest_document(capture: dict[str, Any]) -> dict[str, Any]:
     ingestor = _current_ingestor()
     outcome = ingestor.ingest_capture(DocumentCapture.from_dict(capture))
     ingestor.flush_traces()
+    _settle_when_drained(ingestor)
     return dataclasses.asdict(outcome)
 
 
@@ -87,6 +92,13 @@ def crawl_site(site: str, sites_file: str) -> dict[str, Any]:
         return run_crawl(site, Path(sites_file), url, settings, run_id=job.id)
     except CrawlBusy as busy:
         return {"site": site, "status": RunStatus.SKIPPED, "verdict": busy.verdict}
+
+
+def _settle_when_drained(ingestor: Ingestor) -> None:
+    """Pending pair links aligned once no ingest job waits (workers.relink): a burst of
+    arrivals costs each document its earliest neighbours' alignments once, not at each arrival."""
+    if queue(INGEST, ingestor.connection).count == 0:
+        settle(ingestor.store, ingestor.config.align)
 
 
 def build_ingestor(connection: redis.Redis, settings: Settings, defer_trace: bool | None = None) -> Ingestor:

@@ -18,6 +18,7 @@ Layout (prefix `P`, default `dc`; `F` is a fingerprint-config id):
     P:lsh:{F}:...           LSH index of fingerprint config F (workers.lsh_index)
     P:uf:{F}:...            union-find of verified edges, exact-key map (workers.cluster_store)
     P:pass:{V}:...          passage index of fingerprint scheme V (workers.passage_index)
+    P:links:{A}:...         what decides which aligned pairs count (workers.pair_links)
     P:deleted               hash   doc id -> when it was deleted (epoch s): older captures stay out
     P:crawl:{run_id}        hash   crawl run record and stats
     P:crawls                zset   crawl run ids by start time
@@ -102,6 +103,9 @@ class Keys:
 
     def passages(self, version: str) -> str:
         return f"{self.prefix}:pass:{version}"
+
+    def links(self, align_version: str) -> str:
+        return f"{self.prefix}:links:{align_version}"
 
     def crawl(self, run_id: str) -> str:
         return f"{self.prefix}:crawl:{run_id}"

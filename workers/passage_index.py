@@ -30,6 +30,7 @@ from dedup.records import NormalizedText
 from dedup.winnow import SharingRule, WinnowConfig, winnow, winnow_array
 from workers.direct_connection import Call, LuaScript, run_call
 from workers.keys import Keys
+from workers.pair_links import weights_prefix
 from workers.replies import text_of
 
 PASSAGE_INDEX_VERSION = "pi3"  # pi3: binary fields and shard suffixes
@@ -47,6 +48,7 @@ class PassageIndex:
         keys: Keys,
         config: WinnowConfig,
         rule: SharingRule,
+        align_version: str,
     ) -> None:
         self.connection = connection
         self.config = config
@@ -54,6 +56,7 @@ class PassageIndex:
         self.min_shared = rule.min_shared
         self.version = f"{config.version}-{PASSAGE_INDEX_VERSION}"
         self.base = keys.passages(self.version)
+        self.weights = weights_prefix(keys, align_version)  # the pairs' counts (workers.pair_links)
         self._add = LuaScript(connection, "passage_add.lua")
         self._remove = LuaScript(connection, "passage_remove.lua")
 
@@ -66,7 +69,8 @@ class PassageIndex:
         return run_call(self.connection, self.add_call(doc_id, norm))
 
     def add_call(self, doc_id: str, norm: NormalizedText) -> Call[list[tuple[str, int]]]:
-        args: list[EncodableT] = [self.base, doc_id, self.max_docs, self.min_shared, self._packed(norm.key)]
+        packed = self._packed(norm.key)
+        args: list[EncodableT] = [self.base, doc_id, self.max_docs, self.min_shared, packed, self.weights]
         return self._add.call((), args, _sharing)
 
     def remove(self, doc_id: str, norm: NormalizedText) -> bool:

@@ -21,11 +21,13 @@ from dedup.align import Alignment
 from dedup.dates import UntrustedDate
 from dedup.errors import ConfigError
 from dedup.normalize.key import match_key
+from dedup.pair_rule import LinkRule, rank_key
 from dedup.provenance import Witness
 from dedup.reasons import DocumentState
 from dedup.records import NormalizedText, Rejection, Removal
-from workers.direct_connection import Call, LuaScript, pipelined, run_call
+from workers.direct_connection import Call, LuaScript, pipelined, round_trip, run_call
 from workers.keys import Keys
+from workers.pair_links import PairLinks
 from workers.replies import pairs, text_of, text_or_none
 
 T = TypeVar("T")
@@ -100,9 +102,16 @@ class Saved:
 
 
 class Store:
-    def __init__(self, connection: redis.Redis, keys: Keys, align_version: str | None = None) -> None:
+    def __init__(
+        self,
+        connection: redis.Redis,
+        keys: Keys,
+        align_version: str | None = None,
+        links: LinkRule | None = None,
+    ) -> None:
         """`align_version`: the aligner whose alignments are read and written (of another, never
-        mixed in); a store opened without one (counters, rejections) refuses alignments."""
+        mixed in), `links` the pair rule that says which of them provenance uses; a store opened
+        without them (counters, rejections) refuses alignments."""
         self.connection = connection
         self.keys = keys
         self.align_version = align_version
@@ -112,6 +121,10 @@ class Store:
         self._save_alignments = LuaScript(connection, "alignments_save.lua")
         self._delete = LuaScript(connection, "document_delete.lua")
         self._traced = LuaScript(connection, "document_traced.lua")
+        self._changed = LuaScript(connection, "changes_mark.lua")
+        self._links = None
+        if align_version is not None and links is not None:
+            self._links = PairLinks(connection, keys, align_version, links)
 
     # documents ----------------------------------------------------------------------------
 
@@ -235,11 +248,22 @@ class Store:
         keys += [self.keys.changes, self.keys.change_seq, self.keys.untraced]
         self._delete(keys=keys, args=[doc_id, self._aln(""), *urls])
 
+    def mark_changed(self, doc_ids: Sequence[str]) -> None:
+        """An incremental export writes them again (their sources may have changed)."""
+        if doc_ids:
+            self._changed(keys=[self.keys.changes, self.keys.change_seq], args=list(doc_ids))
+
     def mark_deleted(self, doc_id: str, when: datetime) -> None:
         """Captures of the document made until `when` are not ingested again (reindex too)."""
         self.connection.hset(self.keys.deleted, doc_id, f"{when.timestamp():.6f}")
 
     # alignments ---------------------------------------------------------------------------
+
+    @property
+    def links(self) -> PairLinks:
+        if self._links is None:
+            raise ConfigError("this store was opened without an aligner (workers.store_set.open_stores)")
+        return self._links
 
     def _aln(self, doc_id: str) -> str:
         if self.align_version is None:
@@ -268,9 +292,17 @@ class Store:
         reply = self._save_alignments(keys=[self._aln(doc_id), self.keys.doc(doc_id)], args=args)
         return None if reply is None else _parse_alignments(pairs(reply))
 
+    def aligned_pairs(self, pairs: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
+        """Those of the pairs that have alignments stored."""
+        found = pipelined(self.connection, [("HEXISTS", self._aln(a), b) for a, b in pairs])
+        return {pair for pair, held in zip(pairs, found, strict=True) if held}
+
     def alignments(self, doc_id: str) -> list[tuple[Witness, Alignment]]:
-        """Every alignment of `doc_id` (on side a) with the witness on the other side."""
-        return self.with_witnesses(_parse_alignments(self.connection.hgetall(self._aln(doc_id))))
+        """Every alignment of `doc_id` (on side a) that counts (dedup.pair_rule), with the
+        witness on the other side."""
+        aligned = _parse_alignments(self.connection.hgetall(self._aln(doc_id)))
+        known, linked = self._linked({doc_id: aligned}, sorted(aligned))
+        return self.with_witnesses(linked[doc_id], known)
 
     def evidence_many(
         self, doc_ids: Sequence[str]
@@ -281,8 +313,19 @@ class Store:
         for doc_id in doc_ids:
             pipe.hgetall(self._aln(doc_id))
         aligned = {d: _parse_alignments(pairs(raw)) for d, raw in zip(doc_ids, pipe.execute(), strict=True)}
-        known = self.witnesses(sorted({*doc_ids, *(other for found in aligned.values() for other in found)}))
-        return {d: (known[d], self.with_witnesses(a, known)) for d, a in aligned.items() if d in known}
+        others = {other for found in aligned.values() for other in found}
+        known, linked = self._linked(aligned, sorted({*doc_ids, *others}))
+        return {d: (known[d], self.with_witnesses(a, known)) for d, a in linked.items() if d in known}
+
+    def _linked(
+        self, aligned: Mapping[str, _Aligned], witnesses: Sequence[str]
+    ) -> tuple[dict[str, Witness], dict[str, _Aligned]]:
+        """The `witnesses` known, and each document's alignments with the others the pair rule
+        links it with now, in one round trip."""
+        found = self.witnesses_and_hashes_call(witnesses)
+        keep = self.links.kept_call({d: list(others) for d, others in aligned.items()})
+        (known, _), kept = round_trip(self.connection, [found, keep])
+        return known, {d: {o: a for o, a in others.items() if o in kept[d]} for d, others in aligned.items()}
 
     def with_witnesses(
         self, aligned: Mapping[str, list[Alignment]], known: Mapping[str, Witness] | None = None
@@ -368,6 +411,7 @@ def _encode(doc: StoredDocument) -> dict[Any, Any]:
         "cluster_id": doc.cluster_id or "",
         "reuse_ratio": f"{doc.reuse_ratio:.6f}",
         "source_count": doc.source_count,
+        "rank": rank_key(doc.witness),  # its member in its neighbours' sets (workers.pair_links)
     }
 
 
@@ -469,6 +513,9 @@ def _untrusted_json(untrusted: Sequence[UntrustedDate]) -> str:
 
 def _untrusted(encoded: str) -> tuple[UntrustedDate, ...]:
     return tuple(UntrustedDate(date.fromisoformat(d), e, r) for d, e, r in json.loads(encoded))
+
+
+_Aligned = dict[str, list[Alignment]]  # other doc id -> alignments
 
 
 def _parse_alignments(raw: Mapping[Any, Any]) -> dict[str, list[Alignment]]:

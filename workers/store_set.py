@@ -50,7 +50,7 @@ def open_stores(connection: redis.Redis, keys: Keys, engine: EngineConfig) -> St
         connection=connection,
         keys=keys,
         engine=engine,
-        documents=Store(connection, keys, engine.align.version),
+        documents=Store(connection, keys, engine.align.version, engine.links),
         clusters=ClusterStore(connection, keys, cluster_config(engine)),
-        passages=PassageIndex(connection, keys, engine.winnow, engine.sharing),
+        passages=PassageIndex(connection, keys, engine.winnow, engine.sharing, engine.align.version),
     )

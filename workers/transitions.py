@@ -3,9 +3,10 @@ it was deleted. One path for all three, so its old text leaves every derived sta
 
 What follows from it: the LSH index, the match key claim, its cluster (split into the components
 of the verified edges left, see cluster_remove.lua), the passage index, its alignments (both
-sides), and so the provenance of every document that cited it, which `dedup.provenance.trace`
-recomputes from the alignments left. Every document whose cluster or sources changed is marked
-changed, so an incremental export writes it again.
+sides), its pair links (workers.pair_links; a neighbour that had it among its earliest
+is pending: workers.relink), and so the provenance of every document that cited it, which
+`dedup.provenance.trace` recomputes from the alignments left. Every document whose cluster or
+sources changed is marked changed, so an incremental export writes it again.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ class DocumentIndexes:
         """Its text leaves every index and every derived value; its record goes last."""
         self.clusters.remove(old.doc_id)
         self.passages.remove(old.doc_id, old.norm())
+        self.store.links.remove(old.witness)  # after both indexes: no one links it again
         self.store.delete(old.doc_id)
 
     def delete(self, doc: StoredDocument) -> None:

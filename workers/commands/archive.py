@@ -25,6 +25,7 @@ from workers.errors import ImportStopped
 from workers.imports import Importer
 from workers.ingest import Ingestor
 from workers.jobs import build_ingestor
+from workers.relink import settle
 
 console = Console(stderr=True)
 
@@ -163,6 +164,7 @@ def _ingest_all(
             status, rejection = _ingest_one(ingestor, item, importer.written if importer else {})
             tally.add(status, rejection, importer.current if importer else "")
             progress.update(task, advance=1, detail=tally.summary())
+    settle(ingestor.store, ingestor.config.align)  # the pair links left for the end (workers.relink)
 
 
 def _ingest_one(
