@@ -8,8 +8,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 COPY pyproject.toml README.md ./
+COPY archive ./archive
 COPY crawler ./crawler
 COPY dedup ./dedup
+COPY synthetic ./synthetic
 COPY workers ./workers
 RUN pip install --upgrade pip && pip install . \
     && useradd --system --uid 10001 --home-dir /data dedupcrawl \

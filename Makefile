@@ -21,7 +21,7 @@ demo: $(STAMP)
 	$(BIN)/dedupcrawl demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check crawler dedup workers tests bench
+	$(BIN)/ruff check archive crawler dedup synthetic workers tests bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 

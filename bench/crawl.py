@@ -26,8 +26,8 @@ sys.path.insert(0, str(ROOT))
 import redis  # noqa: E402
 from rq import Queue  # noqa: E402
 
-from workers.fixture_web.process import FixtureServer  # noqa: E402
-from workers.redis_server import RedisServer, stop_process  # noqa: E402
+from synthetic.fixture_web.process import FixtureServer  # noqa: E402
+from workers.redis.redis_server import RedisServer, stop_process  # noqa: E402
 
 SITE = "bench-wenku"
 CONCURRENCY = 16

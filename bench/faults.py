@@ -39,9 +39,11 @@ if str(ROOT) not in sys.path:
 import psutil  # noqa: E402
 import redis  # noqa: E402
 
+from archive.capture import DocumentCapture  # noqa: E402
+from archive.keys import Keys  # noqa: E402
 from bench.cli import parser, report  # noqa: E402
-from crawler.capture import DocumentCapture  # noqa: E402
-from dedup.corpus import generate  # noqa: E402
+from crawler.queues import INGEST  # noqa: E402
+from synthetic.corpus import generate  # noqa: E402
 from tests.cli_process import clean_env  # noqa: E402
 from tests.engine_stack import new_ingestor  # noqa: E402
 from tests.fault_rig import (  # noqa: E402
@@ -53,9 +55,7 @@ from tests.fault_rig import (  # noqa: E402
     settled,
     wait_for,
 )
-from workers.embedded_redis import EmbeddedRedis  # noqa: E402
-from workers.keys import Keys  # noqa: E402
-from workers.queues import INGEST  # noqa: E402
+from workers.redis.embedded_redis import EmbeddedRedis  # noqa: E402
 
 KILLS = {"redis": 3, "worker": 3}
 REFERENCE = "reference"

@@ -1,7 +1,7 @@
 """LSH index in Redis: add (insert+query) speed and memory per document, vs datasketch.
 
 Both run against the same real redis-server started here, with the same signatures (from our
-fingerprints of dedup.corpus speeches, plain match key) and the same bands (42x3), through its
+fingerprints of synthetic.corpus speeches, plain match key) and the same bands (42x3), through its
 Unix socket, as the embedded default's workers reach it. Ours: one Lua script per add (insert,
 then query, then fetch candidates' compact signatures), each add sent once the previous one's
 reply is read. datasketch: MinHashLSH with Redis storage, `insert` then `query` per document.
@@ -43,15 +43,15 @@ if str(ROOT) not in sys.path:
 import redis  # noqa: E402
 from datasketch import MinHash, MinHashLSH  # noqa: E402
 
+from archive.keys import Keys  # noqa: E402
 from bench.cli import parser, report  # noqa: E402
 from bench.minhash import key_of  # noqa: E402
-from dedup.corpus import generate  # noqa: E402
 from dedup.errors import Rejected  # noqa: E402
 from dedup.fingerprint import Fingerprint, FingerprintConfig, fingerprint  # noqa: E402
 from dedup.lsh import LSHParams  # noqa: E402
+from synthetic.corpus import generate  # noqa: E402
 from tests.engine_stack import lsh_index  # noqa: E402
-from workers.keys import Keys  # noqa: E402
-from workers.redis_server import RedisServer, ServerInfo, stop_process  # noqa: E402
+from workers.redis.redis_server import RedisServer, ServerInfo, stop_process  # noqa: E402
 
 CONFIG = FingerprintConfig()
 WINDOW = 1000

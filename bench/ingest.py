@@ -34,18 +34,18 @@ import trafilatura  # noqa: E402
 from rq import Queue  # noqa: E402
 from rq.job import Job  # noqa: E402
 
+from archive.capture import DocumentCapture  # noqa: E402
+from archive.keys import Keys  # noqa: E402
+from archive.warc import Exchange, WarcArchive, capture_ref  # noqa: E402
 from bench.cli import parser, report  # noqa: E402
-from crawler.capture import DocumentCapture  # noqa: E402
-from crawler.warc import Exchange, WarcArchive, capture_ref  # noqa: E402
+from crawler.handoff import INGEST_FUNCTION, job_batches  # noqa: E402
+from crawler.queues import INGEST  # noqa: E402
 from dedup.decode import decode  # noqa: E402
 from dedup.records import Page  # noqa: E402
-from workers import derived_state  # noqa: E402
-from workers.fixture_web.site import FixtureWeb, build, respond  # noqa: E402
-from workers.handoff import INGEST_FUNCTION, job_batches  # noqa: E402
-from workers.keys import Keys  # noqa: E402
-from workers.queues import INGEST  # noqa: E402
-from workers.redis_server import RedisServer, stop_process  # noqa: E402
-from workers.store import Store  # noqa: E402
+from synthetic.fixture_web.site import FixtureWeb, build, respond  # noqa: E402
+from workers.redis.redis_server import RedisServer, stop_process  # noqa: E402
+from workers.stores import derived_state  # noqa: E402
+from workers.stores.store import Store  # noqa: E402
 
 BASE = "http://fixture.invalid"
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
-from dedup.corpus import CorpusDoc, ReusedSpan
+from synthetic.corpus import CorpusDoc, ReusedSpan
 
 
 def _words(text: str) -> tuple[str, ...]:

@@ -1,7 +1,7 @@
 """Load: generated documents through the real service path, two worker processes, one Redis.
 
-`dedup.corpus.generate` documents are written as JSON Lines import records into a WARC archive
-(`workers.imports.Importer`), handed off as RQ ingest jobs (`workers.handoff.enqueue_documents`,
+`synthetic.corpus.generate` documents are written as JSON Lines import records into a WARC archive
+(`workers.flow.imports.Importer`), handed off as RQ ingest jobs (`crawler.handoff.enqueue_documents`,
 the crawler's own door) and drained by two `dedupcrawl worker --burst` processes. In the same
 run, on the same server, the LSH index alone is measured as bench/index.py does (its
 per-document figure is the baseline). Reported:
@@ -38,16 +38,16 @@ import psutil  # noqa: E402
 import redis  # noqa: E402
 from rq import Queue  # noqa: E402
 
+from archive.capture import DocumentCapture  # noqa: E402
+from archive.keys import Keys  # noqa: E402
+from archive.warc import WarcArchive  # noqa: E402
 from bench.index import fingerprints, ours  # noqa: E402
-from crawler.capture import DocumentCapture  # noqa: E402
-from crawler.warc import WarcArchive  # noqa: E402
-from dedup.corpus import generate  # noqa: E402
-from workers.handoff import enqueue_documents  # noqa: E402
-from workers.imports import Importer  # noqa: E402
-from workers.keys import Keys  # noqa: E402
-from workers.queues import INGEST  # noqa: E402
-from workers.redis_server import RedisServer, stop_process  # noqa: E402
-from workers.store import Store  # noqa: E402
+from crawler.handoff import enqueue_documents  # noqa: E402
+from crawler.queues import INGEST  # noqa: E402
+from synthetic.corpus import generate  # noqa: E402
+from workers.flow.imports import Importer  # noqa: E402
+from workers.redis.redis_server import RedisServer, stop_process  # noqa: E402
+from workers.stores.store import Store  # noqa: E402
 
 PREFIX = "load"
 WORKERS = 2

@@ -1,6 +1,6 @@
 """MinHash speed and accuracy: ours (vectorized NumPy) vs datasketch (loop, batch) and rensa.
 
-One corpus of ≈3.7k-character speeches from dedup.corpus; every contender starts from the same
+One corpus of ≈3.7k-character speeches from synthetic.corpus; every contender starts from the same
 match key string and does its own shingling, so docs/s covers shingles + signature. Accuracy:
 mean absolute error of each estimate against the exact 5-gram Jaccard on 200 pairs (half
 family pairs, so the whole range of similarity is covered). Single core (numpy uses one).
@@ -27,10 +27,10 @@ import rensa  # noqa: E402
 from datasketch import MinHash  # noqa: E402
 
 from bench.cli import parser, report  # noqa: E402
-from dedup.corpus import CorpusConfig, generate  # noqa: E402
 from dedup.fingerprint import FingerprintConfig, fingerprint  # noqa: E402
 from dedup.minhash import jaccard_estimate  # noqa: E402
 from dedup.shingles import shingle_hashes, shingle_set  # noqa: E402
+from synthetic.corpus import CorpusConfig, generate  # noqa: E402
 
 PERMS, SEED, N = 128, 1, 5
 _DROP = re.compile(r"[^\u4e00-\u9fff0-9A-Za-z]")

@@ -21,7 +21,7 @@ if str(ROOT) not in sys.path:
 from bench.cli import parser, report  # noqa: E402
 from tests import model_machine  # noqa: E402
 from tests.test_model import EXAMPLES  # noqa: E402
-from workers.redis_server import RedisServer, stop_process  # noqa: E402
+from workers.redis.redis_server import RedisServer, stop_process  # noqa: E402
 
 
 def main() -> None:

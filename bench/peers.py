@@ -1,6 +1,6 @@
 """Ours next to the dedup peers: documents per CPU-second, peak memory and pairwise P/R/F1.
 
-The same generated corpus (`dedup.corpus.generate(N, 7)`, the generator's noisy text) goes,
+The same generated corpus (`synthetic.corpus.generate(N, 7)`, the generator's noisy text) goes,
 one tool at a time and every process pinned to the same single core, through:
   ours        `dedupcrawl import` of the corpus as JSON Lines into a fresh data directory with the
               embedded Redis (clusters, passage index, alignment and tracing inline); its CPU is
@@ -41,13 +41,13 @@ if str(ROOT) not in sys.path:
 import redis  # noqa: E402
 from rq import Queue  # noqa: E402
 
+from archive.keys import Keys  # noqa: E402
 from bench.cli import parser, report  # noqa: E402
+from crawler.queues import TRACE  # noqa: E402
 from dedup.clusters import pairwise_scores  # noqa: E402
-from dedup.corpus import generate  # noqa: E402
 from dedup.union_find import UnionFind  # noqa: E402
-from workers.embedded_redis import EmbeddedRedis  # noqa: E402
-from workers.keys import Keys  # noqa: E402
-from workers.queues import TRACE  # noqa: E402
+from synthetic.corpus import generate  # noqa: E402
+from workers.redis.embedded_redis import EmbeddedRedis  # noqa: E402
 from workers.settings import load_settings  # noqa: E402
 
 SEED = 7

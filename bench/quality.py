@@ -1,6 +1,6 @@
 """Near-duplicate quality: pairwise precision/recall of clusters on the generated corpus.
 
-Noisy pages of `dedup.corpus` go through the real normalizer, get fingerprinted, and are
+Noisy pages of `synthetic.corpus` go through the real normalizer, get fingerprinted, and are
 clustered by the Redis ClusterStore on a real redis-server started here. Figures:
   cluster_precision / cluster_recall  pairwise, against the corpus' family labels
   exact_jaccard_recall                share of pairs with exact 5-gram Jaccard >= 0.5 (on the
@@ -31,12 +31,12 @@ from scipy import sparse  # noqa: E402
 from bench.cli import parser, report  # noqa: E402
 from bench.trace_quality import trace_quality  # noqa: E402
 from dedup.clusters import ClusterAssignment, MemoryClusterer, pairwise_scores  # noqa: E402
-from dedup.corpus import CorpusDoc, generate  # noqa: E402
 from dedup.errors import Rejected  # noqa: E402
 from dedup.fingerprint import Fingerprint, FingerprintConfig, fingerprint  # noqa: E402
 from dedup.lsh import LSHParams  # noqa: E402
 from dedup.normalize.pipeline import normalize_text  # noqa: E402
 from dedup.shingles import shingle_hashes  # noqa: E402
+from synthetic.corpus import CorpusDoc, generate  # noqa: E402
 from tests.engine_stack import cluster_config  # noqa: E402
 
 CONFIG = FingerprintConfig()
@@ -118,9 +118,9 @@ def cluster_quality(corpus: Prepared, store: Assigner) -> dict[str, Any]:
 def measure(n_docs: int, seed: int) -> dict[str, Any]:
     import redis
 
-    from workers.cluster_store import ClusterStore
-    from workers.keys import Keys
-    from workers.redis_server import RedisServer, stop_process
+    from archive.keys import Keys
+    from workers.redis.redis_server import RedisServer, stop_process
+    from workers.stores.cluster_store import ClusterStore
 
     corpus = normalized_corpus(n_docs, seed)
     with tempfile.TemporaryDirectory() as tmp:

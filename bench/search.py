@@ -25,14 +25,14 @@ from pathlib import Path
 
 import redis
 
-from dedup.corpus import generate
+from archive.keys import Keys
 from dedup.normalize import normalize_text
+from synthetic.corpus import generate
 from workers.engine import EngineConfig
-from workers.keys import Keys
-from workers.redis_server import RedisServer, stop_process
-from workers.store import Store, StoredDocument
-from workers.store_set import open_stores
-from workers.web.search import Search
+from workers.read.search import Search
+from workers.redis.redis_server import RedisServer, stop_process
+from workers.stores.store import Store, StoredDocument
+from workers.stores.store_set import open_stores
 
 KEYS = Keys("bench")
 

@@ -21,9 +21,9 @@ import time
 from collections.abc import Callable
 
 from dedup.align import align_many
-from dedup.corpus import CorpusConfig, CorpusDoc, generate
 from dedup.provenance import Witness, trace
 from dedup.records import NormalizedText
+from synthetic.corpus import CorpusConfig, CorpusDoc, generate
 
 DOC_CHARS = 5000
 CANDIDATES = 20

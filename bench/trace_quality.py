@@ -1,7 +1,7 @@
 """Passage-trace quality on the generator corpus: character precision/recall and source accuracy.
 
 The whole pipeline of the trace stage runs offline on `CorpusDoc.text`: normalize, winnowed
-passage fingerprints in an in-memory index (the same scheme `workers.passage_index` keeps in
+passage fingerprints in an in-memory index (the same scheme `workers.stores.passage_index` keeps in
 Redis, same frequency cap), alignment against every candidate, provenance with every other
 document as a witness. Ground-truth spans are offsets into `text`; predictions are display
 offsets, mapped back to `text` when the normalizer changed the text.
@@ -50,10 +50,10 @@ if str(ROOT) not in sys.path:  # run as a script: `bench` is not on the path
 
 from bench.latin_corpus import generate_latin  # noqa: E402
 from dedup.align import DEFAULT_ALIGN, AlignConfig, KeyIndex, align_prepared_many  # noqa: E402
-from dedup.corpus import CorpusDoc, ReusedSpan, generate  # noqa: E402
 from dedup.provenance import Trace, Witness, trace  # noqa: E402
 from dedup.records import NormalizedText  # noqa: E402
 from dedup.winnow import DEFAULT_SHARING, DEFAULT_WINNOW, winnow  # noqa: E402
+from synthetic.corpus import CorpusDoc, ReusedSpan, generate  # noqa: E402
 
 Normalize = Callable[[str, str], NormalizedText]
 MANY_SOURCES = 10
@@ -100,7 +100,7 @@ def display_to_text(text: str, display: str) -> tuple[int, ...]:
 
 
 def candidates(prepared: Sequence[Prepared]) -> dict[str, list[str]]:
-    """Docs sharing enough winnowed fingerprints (workers.passage_index's rule, all of them
+    """Docs sharing enough winnowed fingerprints (workers.stores.passage_index's rule, all of them
     aligned as the ingest does), ignoring over-common ones."""
     postings: dict[int, list[str]] = defaultdict(list)
     prints = {p.doc.doc_id: winnow(p.norm.key, DEFAULT_WINNOW) for p in prepared}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from crawler.capture import DocumentCapture
+from archive.capture import DocumentCapture
 from crawler.seen import SeenEntry
 
 

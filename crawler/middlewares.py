@@ -15,11 +15,11 @@ from scrapy.http import Request, Response
 from scrapy.utils.asyncio import sleep
 from scrapy.utils.httpobj import urlparse_cached
 
+from archive.warc import Exchange, capture_ref
 from crawler.addresses import check_url
 from crawler.errors import RefusedRequest
 from crawler.seen import SeenEntry
 from crawler.services import services_for
-from crawler.warc import Exchange, capture_ref
 
 logger = logging.getLogger(__name__)
 

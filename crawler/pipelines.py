@@ -9,9 +9,9 @@ from typing import Any
 import redis
 from twisted.internet import task
 
+from crawler.handoff import enqueue_documents
 from crawler.items import CrawledDocument
 from crawler.services import services_for
-from workers.handoff import enqueue_documents
 
 logger = logging.getLogger(__name__)
 

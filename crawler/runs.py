@@ -10,7 +10,7 @@ from typing import Any
 
 import redis
 
-from crawler.keys import CrawlKeys
+from archive.keys import Keys
 from dedup.reasons import RunStatus
 
 # Finish reasons of a crawl that ran to its end (closespider_* are limits the operator set).
@@ -129,7 +129,7 @@ class RunStore:
 
     def __init__(self, connection: redis.Redis, key_prefix: str) -> None:
         self._redis = connection
-        self._keys = CrawlKeys(key_prefix)
+        self._keys = Keys(key_prefix)
 
     def start(self, run_id: str, site: str, now: datetime | None = None) -> CrawlRun:
         run = CrawlRun(run_id=run_id, site=site, started_at=now or datetime.now(UTC))

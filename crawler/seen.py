@@ -9,8 +9,8 @@ from typing import Any
 
 import redis
 
-from crawler.capture import CaptureRef
-from crawler.keys import CrawlKeys
+from archive.capture import CaptureRef
+from archive.keys import Keys
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +56,7 @@ class SeenStore:
 
     def __init__(self, connection: redis.Redis, key_prefix: str) -> None:
         self._redis = connection
-        self._keys = CrawlKeys(key_prefix)
+        self._keys = Keys(key_prefix)
 
     def get_many(self, urls: Sequence[str]) -> dict[str, SeenEntry]:
         pipe = self._redis.pipeline(transaction=False)

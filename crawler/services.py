@@ -16,11 +16,11 @@ from typing import Any
 
 import redis
 
+from archive.warc import WarcArchive
 from crawler.config import SiteConfig, SitesConfig, load_sites
 from crawler.errors import CrawlerError
 from crawler.runs import RunStore
 from crawler.seen import SeenStore
-from crawler.warc import WarcArchive
 
 # Scrapy setting names; `crawler.run` fills them from its command line.
 SITES_FILE = "DC_SITES_FILE"

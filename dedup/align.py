@@ -127,7 +127,7 @@ class SeedTable:
     where each occurs (`order[first[k]:first[k] + runs[k]]` are the unit positions of
     `values[k]`); `starts[u]` is the key position of unit u (None: every unit is one character);
     the key's length and each key character's display offset. A worker keeps thousands of these
-    (workers.candidate_cache): about 20 bytes a key character, a fifth of the text it came from."""
+    (workers.stores.candidate_cache): about 20 bytes a key character, a fifth of the text it came from."""
 
     __slots__ = ("first", "key_offsets", "key_size", "order", "runs", "seed", "starts", "values")
 
@@ -384,7 +384,7 @@ def block_columns_against(
     as_: Sequence[SeedTable], b: SeedTable, config: AlignConfig = DEFAULT_ALIGN
 ) -> list[Blocks]:
     """`match_blocks(a, b)` for every a as columns, all at once: rows of a's width each (a
-    document's candidates that sort before it are aligned on side a, see workers.ingest)."""
+    document's candidates that sort before it are aligned on side a, see workers.flow.ingest)."""
     bases = np.cumsum([0] + [a.order.size for a in as_])
     if bases[-1] == 0 or b.order.size == 0:
         return [Blocks([], [], []) for _ in as_]

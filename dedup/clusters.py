@@ -36,7 +36,7 @@ class ClusterAssignment:
 
 def rank(member: Member) -> tuple[int, int, str]:
     """Sort key of representatives: earliest published (unknown last), longest text, smallest id.
-    The authoritative rule; workers/cluster_rules.lua `better` is its copy in the Redis scripts."""
+    The authoritative rule; workers/stores/cluster_rules.lua `better` is its copy in the Redis scripts."""
     day = member.published.toordinal() if member.published else date.max.toordinal()
     return (day, -member.display_length, member.doc_id)
 

@@ -10,7 +10,7 @@ Both caps bound the work (a template reposted 1,000 times costs ~`neighbours` al
 not 1,000). As documents arrive, a fingerprint's holders and a document's neighbours only grow,
 so what a document would be linked with, judged when it arrives, is a superset of what it is
 linked with once every document is in: the ingest aligns that superset, and the read side keeps
-the pairs the rule holds for now (workers.pair_links keeps what it needs to judge).
+the pairs the rule holds for now (workers.stores.pair_links keeps what it needs to judge).
 """
 
 from __future__ import annotations

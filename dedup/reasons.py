@@ -21,13 +21,13 @@ class RejectReason(StrEnum):
     NO_MAIN_TEXT = "no_main_text"
     TOO_SHORT = "too_short"  # too little text left, or too few shingles to fingerprint
     BAD_KEY = "bad_key"
-    # the capture and the archive (workers.ingest, dedupcrawl reindex)
+    # the capture and the archive (workers.flow.ingest, dedupcrawl reindex)
     NO_PAGES = "no_pages"
     UNREADABLE_CAPTURE = "unreadable_capture"
     UNREADABLE_WARC = "unreadable_warc"  # a damaged stretch of a WARC file
-    # the job (workers.recovery)
+    # the job (workers.flow.recovery)
     WORKER_LOST = "worker_lost"  # the worker died in the middle of the job every time it ran
-    # imports (workers.imports): a line, file or WARC record
+    # imports (workers.flow.imports): a line, file or WARC record
     BAD_JSON = "bad_json"  # not JSON (cut off, not UTF-8, nested too deep)
     BAD_RECORD = "bad_record"  # JSON, but not an object
     BAD_URL = "bad_url"  # no http(s) URL or IRI we can archive
@@ -43,7 +43,7 @@ class RejectReason(StrEnum):
 
 
 class IngestStatus(StrEnum):
-    """What one ingest of a capture did (workers.ingest.Outcome.status, the `outcome` counters)."""
+    """What one ingest of a capture did (workers.flow.ingest.Outcome.status, the `outcome` counters)."""
 
     INDEXED = "indexed"
     UNCHANGED = "unchanged"  # the same text is stored and indexed already

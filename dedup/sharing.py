@@ -1,4 +1,4 @@
-"""The passage sharing rule, in memory: the authoritative statement of what workers/passage_add.lua
+"""The passage sharing rule, in memory: the authoritative statement of what workers/stores/passage_add.lua
 does in Redis (tests/test_passage_index.py checks that both agree).
 
 Documents are added one at a time: each fingerprint of the new document (winnowed, repeats

@@ -1,6 +1,6 @@
 """The bad-input corpus as import files: each kind is a JSON Lines record, a saved HTML page or a
 foreign WARC response, imported through the real importer and ingest pipeline. The fixture web
-serves the same kinds as pages (workers/fixture_web/bad.py); test_bad_inputs runs both and
+serves the same kinds as pages (synthetic/fixture_web/bad.py); test_bad_inputs runs both and
 checks docs/bad-inputs.md against what happened."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import brotli
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from dedup.corpus import generate
+from synthetic.corpus import generate
 
 BASE = "https://bad.example"
 SPEECH = generate(1, seed=77)[0].text

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from workers.redis_server import RedisServer, ServerInfo, stop_process
+from workers.redis.redis_server import RedisServer, ServerInfo, stop_process
 
 SEEDS = Path(__file__).resolve().parent / "fixtures" / "seeds"
 

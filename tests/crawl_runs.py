@@ -9,9 +9,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from synthetic.fixture_web.process import FixtureServer
 from tests.fault_rig import drain_with_workers
-from workers.crawls import run_crawl
-from workers.fixture_web.process import FixtureServer
+from workers.flow.crawls import run_crawl
 from workers.settings import load_settings
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from dedup.corpus import CorpusDoc, generate
 from dedup.fingerprint import Fingerprint, FingerprintConfig, fingerprint
+from synthetic.corpus import CorpusDoc, generate
 
 CONFIG = FingerprintConfig()
 NORM = "plain"

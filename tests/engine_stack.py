@@ -6,13 +6,13 @@ from pathlib import Path
 
 import redis
 
+from archive.keys import Keys
 from dedup.lsh import LSHParams
-from workers.cluster_store import ClusterConfig
 from workers.engine import EngineConfig
-from workers.ingest import Ingestor
-from workers.keys import Keys
-from workers.lsh_index import RedisLSHIndex
-from workers.store_set import Stores, open_stores
+from workers.flow.ingest import Ingestor
+from workers.stores.cluster_store import ClusterConfig
+from workers.stores.lsh_index import RedisLSHIndex
+from workers.stores.store_set import Stores, open_stores
 
 ENGINE = EngineConfig()  # the service's parameters (workers.settings builds the same)
 

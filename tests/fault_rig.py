@@ -19,15 +19,15 @@ import psutil
 import redis
 from rq import Queue
 
-from crawler.capture import DocumentCapture
-from crawler.warc import WarcArchive
-from dedup.corpus import CorpusDoc
+from archive.capture import DocumentCapture
+from archive.keys import Keys
+from archive.warc import WarcArchive
+from crawler.handoff import enqueue_documents
+from crawler.queues import INGEST
+from synthetic.corpus import CorpusDoc
 from tests.cli_process import clean_env
-from workers.handoff import enqueue_documents
-from workers.imports import Importer
-from workers.ingest import Ingestor
-from workers.keys import Keys
-from workers.queues import INGEST
+from workers.flow.imports import Importer
+from workers.flow.ingest import Ingestor
 
 PREFIX = "fault"
 

@@ -11,17 +11,17 @@ from typing import Any
 
 import redis
 
-from crawler.capture import DocumentCapture
-from crawler.warc import WarcArchive, iter_documents
+from archive.capture import DocumentCapture
+from archive.keys import Keys
+from archive.warc import WarcArchive, iter_documents
 from dedup.records import Rejection
 from tests.engine_stack import new_ingestor, stores
-from workers import derived_state
-from workers.export import Exporter, write
-from workers.imports import Importer
-from workers.ingest import Outcome, document_id
-from workers.keys import Keys
+from workers.flow.imports import Importer
+from workers.flow.ingest import Outcome, document_id
+from workers.read.catalog import Catalog
+from workers.read.export import Exporter, write
+from workers.stores import derived_state
 from workers.web.actions import delete_document
-from workers.web.catalog import Catalog
 
 
 @dataclass(frozen=True, slots=True)

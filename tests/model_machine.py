@@ -27,14 +27,14 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from crawler.capture import DocumentCapture
-from dedup.corpus import generate
+from archive.capture import DocumentCapture
+from synthetic.corpus import generate
 from tests.engine_stack import new_ingestor
 from tests.fault_rig import consistency_problems
 from tests.ingest_rig import IngestRig
 from tests.model_oracle import ModelDoc, compared, expected
 from workers.errors import ConcurrentChange
-from workers.ingest import document_id
+from workers.flow.ingest import document_id
 
 _FORK = multiprocessing.get_context("fork")
 URLS = tuple(f"https://{site}/{n}.html" for site in ("a.example", "b.example") for n in range(3))

@@ -5,7 +5,7 @@ brought them there.
 Clusters are the connected components of the verified edges among the documents present (LSH
 band sharing is a property of a pair, so any insertion order finds the same edges); a pair is
 aligned when it has a verified edge or shares at least `MIN_SHARED` winnowed passage
-fingerprints (workers.passage_index's rule below its cuts), with the smaller doc id on side a;
+fingerprints (workers.stores.passage_index's rule below its cuts), with the smaller doc id on side a;
 provenance is `dedup.provenance.trace` over those alignments.
 """
 
@@ -27,7 +27,7 @@ from dedup.records import Extraction, NormalizedText
 from dedup.winnow import winnow
 from tests.ingest_rig import ClusterView
 
-MIN_SHARED = 2  # workers.passage_index.PassageIndex's default min_shared
+MIN_SHARED = 2  # workers.stores.passage_index.PassageIndex's default min_shared
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from workers.cluster_store import ClusterStore
-from workers.store import Store
+from workers.stores.cluster_store import ClusterStore
+from workers.stores.store import Store
 
 
 def dump(store: Store, clusters: ClusterStore) -> dict[str, Any]:

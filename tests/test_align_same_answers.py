@@ -1,7 +1,7 @@
 """The speed work on alignment gives the same answers: every pair's spans, frozen.
 
 The digest below was computed by the alignment code before the speed work (commit d5efa81,
-`align-3-slots`) over a fixed generated corpus: `dedup.corpus.generate(80, 7)`'s noisy texts
+`align-3-slots`) over a fixed generated corpus: `synthetic.corpus.generate(80, 7)`'s noisy texts
 through `tests.plain_norm` (not the real normalizer, so normalization changes cannot move it),
 each document aligned with every earlier one by `align_many` (one batch per document), and
 with the first document by `align` (one pair at a time). A change of any span, similarity or the order of the
@@ -22,8 +22,8 @@ from dedup.align import (
     block_columns_many,
     prepare,
 )
-from dedup.corpus import generate
 from dedup.records import NormalizedText
+from synthetic.corpus import generate
 from tests.plain_norm import plain_norm
 
 FROZEN_DIGEST = "b49506383daa4774734474cf53450a62e441478c8384af4f1134c4a51efc6285"

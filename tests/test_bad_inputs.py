@@ -15,21 +15,21 @@ from typing import Any
 import pytest
 import redis
 
-from crawler.capture import CaptureRef
+from archive.capture import CaptureRef
+from archive.keys import Keys
+from archive.urls import canonical_url, display_url
+from archive.warc import read_page
 from crawler.config import load_sites
 from crawler.errors import SitesConfigError
-from crawler.urls import canonical_url, display_url
-from crawler.warc import read_page
-from dedup.corpus import generate
+from synthetic.corpus import generate
+from synthetic.fixture_web import bad as bad_site
+from synthetic.fixture_web.process import FixtureServer
 from tests.bad_inputs import BASE, IMPORT_CASES, KINDS, SPEECH, ImportCase, jsonl_input_id, write_import_files
 from tests.cli_process import clean_env, run_cli
 from tests.crawl_runs import crawl_all
 from tests.engine_stack import stores
-from workers.fixture_web import bad as bad_site
-from workers.fixture_web.process import FixtureServer
-from workers.keys import Keys
-from workers.redis_server import ServerInfo
-from workers.store import Store
+from workers.redis.redis_server import ServerInfo
+from workers.stores.store import Store
 
 pytestmark = pytest.mark.slow
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "bad-inputs.md"

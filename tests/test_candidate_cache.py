@@ -4,9 +4,9 @@ missed, and what it keeps (compact tables, packed keys) aligns as the prepared t
 from __future__ import annotations
 
 from dedup.align import PackedKey, align_prepared_many, prepare
-from dedup.corpus import generate
 from dedup.normalize import normalize_text
-from workers.candidate_cache import TABLES_SHARE, CandidateCache
+from synthetic.corpus import generate
+from workers.stores.candidate_cache import TABLES_SHARE, CandidateCache
 
 SPEECH = "同志们：今天我们召开全市教育工作会议，回顾总结过去一年的工作，部署今年的任务。"
 

@@ -16,7 +16,7 @@ from workers.cli import app
 from workers.exit_codes import MEANINGS, ExitCode
 
 README = Path(__file__).resolve().parents[1] / "README.md"
-SITES = Path(__file__).resolve().parents[1] / "workers" / "fixture_web" / "sites.toml"
+SITES = Path(__file__).resolve().parents[1] / "synthetic" / "fixture_web" / "sites.toml"
 # Commands without an error path of their own to walk: `stop` only reports what it stopped, and
 # `demo` owns its data directory and fixture web (its failures are those of crawl and worker).
 NO_ERROR_PATH = {"stop", "demo"}

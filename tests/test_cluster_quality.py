@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import redis
 
+from archive.keys import Keys
 from bench.quality import cluster_quality, normalized_corpus
 from tests.engine_stack import cluster_config
-from workers.cluster_store import ClusterStore
-from workers.keys import Keys
+from workers.stores.cluster_store import ClusterStore
 
 
 def test_clusters_meet_the_quality_floors(redis_client: redis.Redis) -> None:

@@ -1,5 +1,5 @@
 """The representative and cluster id rules and the unknown day exist once in Python
-(dedup.clusters and workers.cluster_store, authoritative) and once in Lua (workers/cluster_rules.lua,
+(dedup.clusters and workers.stores.cluster_store, authoritative) and once in Lua (workers/stores/cluster_rules.lua,
 for the Redis scripts): they must agree."""
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dedup.clusters import Member, cluster_id, rank
-from workers.cluster_store import UNKNOWN_DAY
-from workers.direct_connection import LuaScript
-from workers.redis_server import ServerInfo
+from workers.redis.direct_connection import LuaScript
+from workers.redis.redis_server import ServerInfo
+from workers.stores.cluster_store import UNKNOWN_DAY
 
 _COMPARE = (
     "return {better(ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]) and 1 or 0,"

@@ -6,14 +6,14 @@ from datetime import date
 
 import redis
 
+from archive.keys import Keys
 from dedup.clusters import Member, MemoryClusterer, pairwise_scores, representative
 from dedup.fingerprint import Fingerprint
 from tests.engine_corpus import FP_ID, corpus, partition
 from tests.engine_stack import cluster_config
 from tests.redis_contents import contents
-from workers.cluster_store import ClusterStore
-from workers.direct_connection import run_call
-from workers.keys import Keys
+from workers.redis.direct_connection import run_call
+from workers.stores.cluster_store import ClusterStore
 
 
 def copy(fp: Fingerprint, doc_id: str, key_hash: str | None = None) -> Fingerprint:

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedup.corpus import CorpusDoc, generate
+from synthetic.corpus import CorpusDoc, generate
 
 _NOT_KEY = re.compile(r"[^\u4e00-\u9fff0-9A-Za-z]")
 

@@ -17,13 +17,13 @@ import redis
 from rq import Queue
 from warcio.archiveiterator import ArchiveIterator
 
-from crawler.capture import DocumentCapture
+from archive.capture import DocumentCapture
+from archive.warc import iter_records, read_page
+from crawler.handoff import captures_of
 from crawler.runs import RunStore
-from crawler.warc import iter_records, read_page
+from synthetic.fixture_web.process import FixtureServer
 from tests.crawl_runs import crawl_all
-from workers.fixture_web.process import FixtureServer
-from workers.handoff import captures_of
-from workers.redis_server import ServerInfo
+from workers.redis.redis_server import ServerInfo
 
 SITES = ["fixture-wenku", "fixture-news", "fixture-gov"]
 PREFIX = "crawltest"

@@ -11,11 +11,11 @@ import pytest
 import redis
 
 from crawler.runs import RunStore
+from synthetic.fixture_web.process import FixtureServer
 from tests.cli_process import clean_env, run_cli
 from workers.commands.crawl import show_run
-from workers.crawls import site_sites_file
 from workers.errors import ServiceError
-from workers.fixture_web.process import FixtureServer
+from workers.flow.crawls import site_sites_file
 
 
 def test_crawl_command_runs_one_crawl_and_prints_its_record(redis_url: str, tmp_path: Path) -> None:

@@ -9,10 +9,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from synthetic.fixture_web.process import FixtureServer
+from synthetic.fixture_web.server import DEFAULT_PORT
 from tests.cli_process import clean_env, run_cli
-from workers import crawl_logs
-from workers.fixture_web.process import FixtureServer
-from workers.fixture_web.server import DEFAULT_PORT
+from workers.flow import crawl_logs
 
 REPO = Path(__file__).resolve().parents[1]
 SCRAPY_LINE = "[scrapy."
@@ -46,18 +46,18 @@ def test_old_logs_are_rotated(tmp_path: Path) -> None:
 
 
 def test_the_fixture_sites_file_runs_as_the_readme_shows(redis_url: str, tmp_path: Path) -> None:
-    """`python -m workers.fixture_web` then `dedupcrawl crawl fixture-wenku --sites
-    workers/fixture_web/sites.toml`, from the repository, as the README says."""
+    """`python -m synthetic.fixture_web` then `dedupcrawl crawl fixture-wenku --sites
+    synthetic/fixture_web/sites.toml`, from the repository, as the README says."""
     readme = (REPO / "README.md").read_text(encoding="utf-8")
-    assert "crawl fixture-wenku --sites\nworkers/fixture_web/sites.toml" in readme
-    web = subprocess.Popen([sys.executable, "-m", "workers.fixture_web", "--docs", "6"], cwd=REPO,
+    assert "crawl fixture-wenku --sites\nsynthetic/fixture_web/sites.toml" in readme
+    web = subprocess.Popen([sys.executable, "-m", "synthetic.fixture_web", "--docs", "6"], cwd=REPO,
                            stdout=subprocess.PIPE, text=True)  # fmt: skip
     try:
         hello = json.loads(web.stdout.readline() if web.stdout else "{}")
         assert hello.get("url") == f"http://127.0.0.1:{DEFAULT_PORT}", f"port {DEFAULT_PORT} is taken?"
         env = clean_env(DEDUPCRAWL_HOME=str(tmp_path / "home"), REDIS_URL=redis_url)
         done = subprocess.run([sys.executable, "-m", "workers", "crawl", "fixture-wenku", "--sites",
-                               "workers/fixture_web/sites.toml", "--json"], cwd=REPO, env=env,
+                               "synthetic/fixture_web/sites.toml", "--json"], cwd=REPO, env=env,
                               capture_output=True, text=True, timeout=300, check=False)  # fmt: skip
     finally:
         web.terminate()

@@ -17,13 +17,13 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from dedup import dates
-from dedup.corpus import generate
 from dedup.dates import DateEvidence, PublishedDate, UntrustedDate, choose, given_first, parse_date
 from dedup.page_metadata import page_metadata
+from synthetic.corpus import generate
 from tests.engine_stack import stores
 from tests.web_data import KEYS, import_lines
 from workers.cli import app
-from workers.store import Store, StoredDocument
+from workers.stores.store import Store, StoredDocument
 from workers.web import create_app
 
 CAPTURED = datetime(2024, 5, 2, 3, 0, tzinfo=UTC)

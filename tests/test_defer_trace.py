@@ -20,11 +20,13 @@ import redis
 from fastapi.testclient import TestClient
 from rq import Queue, Worker
 
-import workers.ingest
-from crawler.capture import DocumentCapture
-from dedup.corpus import CorpusConfig, CorpusDoc, generate
+import workers.flow.ingest
+from archive.capture import DocumentCapture
+from archive.keys import Keys
+from crawler.queues import TRACE
 from dedup.reasons import TraceStatus
 from dedup.records import NormalizedText
+from synthetic.corpus import CorpusConfig, CorpusDoc, generate
 from tests.cli_process import clean_env, run_cli
 from tests.engine_stack import new_ingestor, stores
 from tests.fault_rig import (
@@ -41,12 +43,10 @@ from tests.fault_rig import (
 )
 from tests.ingest_rig import IngestRig
 from tests.test_deterministic_export import DAYS, DOCS, SEED
-from workers.export import Exporter
-from workers.ingest import Ingestor, document_id
-from workers.keys import Keys
-from workers.queues import TRACE
-from workers.redis_server import ServerInfo
-from workers.trace_queue import TraceRequest
+from workers.flow.ingest import Ingestor, document_id
+from workers.flow.trace_queue import TraceRequest
+from workers.read.export import Exporter
+from workers.redis.redis_server import ServerInfo
 from workers.web import create_app
 
 SITES = Path(__file__).resolve().parents[1] / "examples" / "sites.toml"
@@ -292,7 +292,7 @@ def test_a_trace_job_whose_worker_was_killed_is_run_again(
     # long speeches in families: a trace job takes long enough for the kill to land inside one
     captures = archive_imports(home, generate(24, seed=5, config=CorpusConfig(paragraphs=(40, 60))))
     # every trace job queued once both workers wait on the queue, so that each takes one
-    monkeypatch.setattr(workers.ingest, "JOB_DOCUMENTS", len(captures) + 1)
+    monkeypatch.setattr(workers.flow.ingest, "JOB_DOCUMENTS", len(captures) + 1)
     ingestor = _cluster_deferred(connection, home, captures)
     assert Queue(TRACE, connection=connection).count == 0
     env = service_env(home, redis_server.tcp_url)

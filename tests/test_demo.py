@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests.cli_process import clean_env, run_cli
-from workers.embedded_redis import EmbeddedRedis
+from workers.redis.embedded_redis import EmbeddedRedis
 
 
 @pytest.mark.slow

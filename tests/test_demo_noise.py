@@ -14,6 +14,7 @@ import pytest
 import redis
 from typer.testing import CliRunner
 
+from archive.keys import Keys
 from dedup.normalize import DEFAULT_NORM
 from dedup.normalize.catalogue import noise_markers
 from dedup.normalize.chrome import is_site_chrome
@@ -22,9 +23,8 @@ from tests.cli_process import clean_env, run_cli
 from tests.crawl_runs import crawl_and_drain
 from tests.engine_stack import ENGINE, cluster_config, stores
 from workers.cli import app
-from workers.cluster_store import ClusterStore
-from workers.keys import Keys
-from workers.redis_server import ServerInfo
+from workers.redis.redis_server import ServerInfo
+from workers.stores.cluster_store import ClusterStore
 
 # `dedupcrawl demo`'s own fixture web: its default size and seed, and its three sites.
 DEMO_DOCS, DEMO_SEED = 120, 7

@@ -5,7 +5,7 @@ At a scale where both candidate cuts of the ingest are reached (the test checks 
 some passage fingerprint is held by more than `SharingRule.max_docs` documents, and some
 document has more than `LinkRule.neighbours` verified neighbours. Which pairs are
 aligned at arrival still depends on the order; which of them provenance uses does not
-(workers.pair_links: the pair rule evaluated on the final state)."""
+(workers.stores.pair_links: the pair rule evaluated on the final state)."""
 
 from __future__ import annotations
 
@@ -19,18 +19,18 @@ from pathlib import Path
 
 import redis
 
-from crawler.capture import DocumentCapture
+from archive.capture import DocumentCapture
+from archive.keys import Keys
 from dedup.align import Alignment, align
-from dedup.corpus import CorpusDoc, generate
 from dedup.normalize import normalize
 from dedup.records import Extraction
+from synthetic.corpus import CorpusDoc, generate
 from tests.engine_stack import new_ingestor, stores
 from tests.fault_rig import PREFIX, archive_imports, drain_with_workers, hand_off, service_env
 from tests.ingest_rig import IngestRig
 from tests.model_oracle import compared
-from workers.keys import Keys
-from workers.redis_server import ServerInfo
-from workers.web.catalog import Catalog
+from workers.read.catalog import Catalog
+from workers.redis.redis_server import ServerInfo
 
 DOCS, SEED = 150, 23
 COPIES = 30  # near copies of one speech: a cluster past the neighbours cut

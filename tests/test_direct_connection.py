@@ -10,10 +10,10 @@ import time
 import pytest
 import redis
 
+from archive.keys import Keys
 from tests.engine_corpus import FP_ID, corpus
 from tests.engine_stack import lsh_index
-from workers.direct_connection import Call, LuaScript, pipelined, round_trip, run_call
-from workers.keys import Keys
+from workers.redis.direct_connection import Call, LuaScript, pipelined, round_trip, run_call
 
 
 def remove_args(doc_id: str) -> list[str | int | bytes]:

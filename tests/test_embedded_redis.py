@@ -14,18 +14,18 @@ from pathlib import Path
 import pytest
 import redis
 
-from dedup.corpus import generate
+from archive.keys import Keys
+from synthetic.corpus import generate
 from tests.cli_process import clean_env, run_cli
 from tests.fault_rig import PREFIX, archive_imports, hand_off, settled, start_worker, stop_worker, wait_for
-from workers.connection import connection_url
-from workers.embedded_redis import EmbeddedRedis
-from workers.keys import Keys
-from workers.redis_server import process_alive
+from workers.redis.connection import connection_url
+from workers.redis.embedded_redis import EmbeddedRedis
+from workers.redis.redis_server import process_alive
 from workers.settings import load_settings
 
 HOLDER = """
 import sys
-from workers.connection import redis_connection
+from workers.redis.connection import redis_connection
 from workers.settings import load_settings
 with redis_connection(load_settings()) as connection:
     print(connection.info("server")["process_id"], flush=True)

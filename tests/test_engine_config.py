@@ -12,18 +12,18 @@ import redis
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from archive.keys import Keys
 from dedup.align import AlignConfig
-from dedup.corpus import generate
 from dedup.fingerprint import FingerprintConfig
 from dedup.winnow import WinnowConfig
+from synthetic.corpus import generate
 from tests.cli_process import clean_env
 from tests.web_data import corpus_lines
 from workers import settings as settings_module
 from workers.cli import app
 from workers.engine import EngineConfig
-from workers.keys import Keys
 from workers.settings import load_settings
-from workers.store_set import open_stores, stores_of
+from workers.stores.store_set import open_stores, stores_of
 from workers.web import create_app
 
 PREFIX = "eng"

@@ -11,17 +11,17 @@ import pytest
 import redis
 from typer.testing import CliRunner
 
-from dedup.corpus import generate
 from dedup.provenance import trace
+from synthetic.corpus import generate
 from tests.cli_process import clean_env, run_cli
 from tests.engine_stack import new_ingestor, stores
 from tests.web_data import KEYS, corpus_lines, import_lines
 from workers.cli import app
-from workers.cluster_store import ClusterStore
 from workers.errors import ServiceError
 from workers.exit_codes import ExitCode
-from workers.export import Exporter, sources_of, write
-from workers.store import Store
+from workers.read.export import Exporter, sources_of, write
+from workers.stores.cluster_store import ClusterStore
+from workers.stores.store import Store
 from workers.web.actions import delete_document
 
 

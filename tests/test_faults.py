@@ -16,8 +16,12 @@ import redis
 from rq import Queue, Retry, SimpleWorker, Worker
 from rq.job import Job
 
-from crawler.warc import iter_documents
-from dedup.corpus import CorpusConfig, generate
+from archive.keys import Keys
+from archive.warc import iter_documents
+from crawler.handoff import INGEST_FUNCTION, batch_job_id, captures_of, ingest_job_id, job_batches
+from crawler.queues import INGEST
+from synthetic.corpus import CorpusConfig, generate
+from synthetic.fixture_web.process import FixtureServer
 from tests.cli_process import run_cli
 from tests.crawl_runs import crawl_all, start_crawl
 from tests.engine_stack import new_ingestor, stores
@@ -36,14 +40,10 @@ from tests.fault_rig import (
     stop_worker,
     wait_for,
 )
-from workers import jobs
-from workers.fixture_web.process import FixtureServer
-from workers.handoff import INGEST_FUNCTION, batch_job_id, captures_of, ingest_job_id, job_batches
-from workers.ingest import Ingestor
-from workers.keys import Keys
-from workers.queues import INGEST
-from workers.recovery import recover
-from workers.redis_server import RedisServer, ServerInfo, stop_process
+from workers.flow import jobs
+from workers.flow.ingest import Ingestor
+from workers.flow.recovery import recover
+from workers.redis.redis_server import RedisServer, ServerInfo, stop_process
 
 pytestmark = pytest.mark.slow
 
@@ -92,7 +92,7 @@ def _loaded(client: redis.Redis) -> bool:
 
 
 def _alive(pid: int) -> bool:
-    from workers.redis_server import process_alive
+    from workers.redis.redis_server import process_alive
 
     return process_alive(pid)
 

@@ -13,9 +13,9 @@ import pytest
 from dedup.extract import extract
 from dedup.normalize import join_pages, normalize
 from dedup.records import Extraction, Page
+from synthetic.fixture_web import markup
+from synthetic.fixture_web.site import FixtureDoc, FixtureWeb, build, respond
 from tests.extraction_quality import word_recall
-from workers.fixture_web import markup
-from workers.fixture_web.site import FixtureDoc, FixtureWeb, build, respond
 
 RECALL_FLOOR = 0.98
 WEB = build("http://127.0.0.1:8000", 60, seed=7)

@@ -1,4 +1,4 @@
-"""workers.handoff against a real redis-server: each document content handed off once, in batched jobs."""
+"""crawler.handoff against a real redis-server: each document content handed off once, in batched jobs."""
 
 from __future__ import annotations
 
@@ -15,20 +15,20 @@ from scrapy.settings import Settings
 from scrapy.statscollectors import StatsCollector
 from twisted.internet import task
 
+from archive.capture import CaptureRef, DocumentCapture
+from archive.keys import Keys
+from archive.warc import iter_documents
 from crawler import pipelines, services
-from crawler.capture import CaptureRef, DocumentCapture
+from crawler.handoff import JOB_DOCUMENTS, enqueue_document, enqueue_documents, ingest_job_id, job_batches
 from crawler.items import CrawledDocument
+from crawler.queues import INGEST
 from crawler.seen import SeenEntry
-from crawler.warc import iter_documents
-from dedup.corpus import generate
+from synthetic.corpus import generate
+from synthetic.fixture_web.process import sites_toml
 from tests.engine_stack import new_ingestor
 from tests.fault_rig import archive_imports
-from workers import jobs
-from workers.fixture_web.process import sites_toml
-from workers.handoff import JOB_DOCUMENTS, enqueue_document, enqueue_documents, ingest_job_id, job_batches
-from workers.ingest import document_id
-from workers.keys import Keys
-from workers.queues import INGEST
+from workers.flow import jobs
+from workers.flow.ingest import document_id
 
 
 def _capture(
@@ -57,7 +57,7 @@ def test_a_lone_document_is_a_job_of_its_own_id(redis_client: redis.Redis) -> No
     queue = Queue(INGEST, connection=redis_client)
     assert queue.count == 1
     job = Job.fetch(ingest_job_id(capture), connection=redis_client)
-    assert job.func_name == "workers.jobs.ingest_documents"
+    assert job.func_name == "workers.flow.jobs.ingest_documents"
     assert job.args == ([capture.to_dict()],) and job.kwargs == {}
     assert DocumentCapture.from_dict(job.args[0][0]) == capture
     assert job.timeout == 300 and job.result_ttl > 0 and job.failure_ttl > 0

@@ -2,7 +2,7 @@
 corpus, then `dedupcrawl export`, frozen.
 
 The digests below were computed by the code before the speed work of issue 22 (commit 15590cf)
-over `dedup.corpus.generate(400, 7)` (the bench corpus's seed; more documents than a worker's
+over `synthetic.corpus.generate(400, 7)` (the bench corpus's seed; more documents than a worker's
 candidate cache holds, so candidates are also read back from Redis). Two digests: one of the
 export records (a projection of the fields the export had then, so a field added later does not
 move it: representative, cluster, members, reuse ratio, sources with their spans), and one of what
@@ -19,13 +19,13 @@ from typing import Any
 
 import redis
 
-from dedup.corpus import generate
+from archive.keys import Keys
+from synthetic.corpus import generate
 from tests.cli_process import run_cli
 from tests.engine_stack import stores
 from tests.fault_rig import PREFIX, service_env
 from tests.store_dump import dump
-from workers.keys import Keys
-from workers.redis_server import ServerInfo
+from workers.redis.redis_server import ServerInfo
 
 DOCS, SEED = 400, 7
 EXPORT_FIELDS = ("id", "url", "title", "published", "text", "cluster_id", "cluster_size", "member_urls",

@@ -23,17 +23,17 @@ from fastapi.testclient import TestClient
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from crawler.capture import CaptureRef, DocumentCapture
-from crawler.errors import WarcDamage, WarcReadError
-from crawler.urls import canonical_url, display_url
-from crawler.warc import WarcArchive, iter_records, read_page, readable_records
-from dedup.corpus import generate
+from archive.capture import CaptureRef, DocumentCapture
+from archive.errors import WarcDamage, WarcReadError
+from archive.keys import Keys
+from archive.urls import canonical_url, display_url
+from archive.warc import WarcArchive, iter_records, read_page, readable_records
 from dedup.records import Rejection
+from synthetic.corpus import generate
 from tests.cli_process import clean_env
 from tests.engine_stack import stores
-from workers.imports import Importer
-from workers.keys import Keys
-from workers.store import Store
+from workers.flow.imports import Importer
+from workers.stores.store import Store
 from workers.web import create_app
 
 PAGE = "<html><body><article><p>同志们：今天我们召开第{n}次全市教育工作会议。</p></article></body></html>"
@@ -239,8 +239,8 @@ def test_a_folder_import_reads_only_regular_files_inside_the_folder(redis_url: s
 _MEASURE = """
 import json, resource, sys
 from pathlib import Path
-from crawler.warc import WarcArchive
-from workers.imports import Importer
+from archive.warc import WarcArchive
+from workers.flow.imports import Importer
 source, warc = Path(sys.argv[1]), Path(sys.argv[2])
 archive = WarcArchive(warc, "import")
 importer = Importer(archive)

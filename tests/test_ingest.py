@@ -8,18 +8,18 @@ from pathlib import Path
 import pytest
 import redis
 
-from crawler.capture import DocumentCapture
-from crawler.warc import WarcArchive, iter_documents
+from archive.capture import DocumentCapture
+from archive.keys import Keys
+from archive.warc import WarcArchive, iter_documents
 from dedup.clusters import pairwise_scores
-from dedup.corpus import CorpusDoc, generate
 from dedup.reasons import IngestStatus
 from dedup.records import NormalizedText, Rejection
+from synthetic.corpus import CorpusDoc, generate
 from tests.engine_stack import new_ingestor, stores
 from tests.store_dump import dump
-from workers import derived_state
-from workers.imports import Importer
-from workers.ingest import document_id
-from workers.keys import Keys
+from workers.flow.imports import Importer
+from workers.flow.ingest import document_id
+from workers.stores import derived_state
 
 KEYS = Keys("t")
 

@@ -11,12 +11,12 @@ from pathlib import Path
 import redis
 
 from bench.latin_corpus import english_paragraphs
-from dedup.corpus import CorpusDoc, generate
 from dedup.provenance import trace
+from synthetic.corpus import CorpusDoc, generate
 from tests.engine_stack import stores
 from tests.web_data import KEYS, import_lines
-from workers.ingest import document_id
-from workers.store import Store
+from workers.flow.ingest import document_id
+from workers.stores.store import Store
 
 SOURCES = 10
 COPIES = 2  # later reposts of each source: they share the passage as much as the source does

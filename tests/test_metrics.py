@@ -9,13 +9,13 @@ import redis
 from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
-from crawler.warc import WarcArchive
-from dedup.corpus import generate
+from archive.keys import Keys
+from archive.warc import WarcArchive
 from dedup.records import Rejection
+from synthetic.corpus import generate
 from tests.engine_stack import new_ingestor
-from workers.imports import Importer
-from workers.keys import Keys
-from workers.metrics import registry
+from workers.flow.imports import Importer
+from workers.read.metrics import registry
 
 KEYS = Keys("m")
 

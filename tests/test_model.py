@@ -7,7 +7,7 @@ seed; `bench/model.py --examples N` runs the longer profile."""
 from __future__ import annotations
 
 from tests import model_machine
-from workers.redis_server import ServerInfo
+from workers.redis.redis_server import ServerInfo
 
 EXAMPLES = 30
 

@@ -23,11 +23,11 @@ from tests.cli_process import clean_env
 from tests.engine_stack import stores
 from tests.test_web_browser import ARTIFACTS
 from tests.web_data import KEYS, build
-from workers.redis_server import ServerInfo
+from workers.redis.redis_server import ServerInfo
 from workers.web import create_app
 
 TOKEN = "ops-test-token"
-SITES = Path(__file__).resolve().parents[1] / "workers" / "fixture_web" / "sites.toml"
+SITES = Path(__file__).resolve().parents[1] / "synthetic" / "fixture_web" / "sites.toml"
 # Two different hanzi and a code point no font has: with CJK fonts the hanzi differ from each
 # other and from the missing-glyph box; without, all three render as the same box.
 GLYPHS = ("讲", "话", "\U0010fffd")

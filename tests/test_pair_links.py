@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import redis
 
+from archive.keys import Keys
 from tests.engine_stack import ENGINE
-from workers.keys import Keys
-from workers.pair_links import PairLinks
+from workers.stores.pair_links import PairLinks
 
 
 def test_a_taken_document_leaves_the_pending_set_only_when_done_and_not_pending_anew(

@@ -7,14 +7,14 @@ from dataclasses import replace
 
 import redis
 
-from dedup.corpus import generate
+from archive.keys import Keys
 from dedup.normalize import normalize_text
 from dedup.sharing import MemorySharing
 from dedup.winnow import SharingRule, winnow_array
+from synthetic.corpus import generate
 from tests.engine_stack import ENGINE
 from tests.plain_norm import plain_norm
-from workers.keys import Keys
-from workers.passage_index import PassageIndex
+from workers.stores.passage_index import PassageIndex
 
 KEYS = Keys("t")
 
@@ -109,7 +109,7 @@ def test_the_lua_sharing_rule_agrees_with_dedup_sharing(redis_client: redis.Redi
 
 
 def test_pair_weights_count_only_fingerprints_held_by_few_documents(redis_client: redis.Redis) -> None:
-    """Each pair's count of shared fingerprints (workers.pair_links) is what a count over the
+    """Each pair's count of shared fingerprints (workers.stores.pair_links) is what a count over the
     documents present would give: a fingerprint passing the cap stops counting for every pair."""
     redis_client.flushall()
     index = PassageIndex(redis_client, KEYS, ENGINE.winnow, _capped(3), ENGINE.align.version)

@@ -9,7 +9,7 @@ from pathlib import Path
 import redis
 from rq import Queue
 
-from dedup.corpus import generate
+from synthetic.corpus import generate
 from tests.cli_process import clean_env, run_cli
 from tests.web_data import KEYS, corpus_lines
 

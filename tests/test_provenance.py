@@ -9,9 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dedup.align import Alignment, align
-from dedup.corpus import generate
 from dedup.normalize import normalize_text
 from dedup.provenance import BoilerplateRule, Witness, trace
+from synthetic.corpus import generate
 
 
 def _w(

@@ -14,12 +14,12 @@ from typing import Any
 import pytest
 import redis
 
+from archive.keys import Keys
 from dedup.clusters import MemoryClusterer
 from dedup.fingerprint import Fingerprint
 from tests.engine_corpus import FP_ID, corpus, partition
 from tests.engine_stack import cluster_config
-from workers.cluster_store import ClusterStore
-from workers.keys import Keys
+from workers.stores.cluster_store import ClusterStore
 
 WORKERS = 3
 Item = tuple[Fingerprint, date | None, int]

@@ -11,14 +11,14 @@ import redis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from archive.keys import Keys
 from dedup.fingerprint import Fingerprint
 from dedup.lsh import LSHParams, MemoryLSHIndex
 from dedup.verify import compact
 from tests.engine_corpus import FP_ID, corpus
 from tests.engine_stack import lsh_index
 from tests.redis_contents import contents
-from workers.keys import Keys
-from workers.lsh_index import RedisLSHIndex
+from workers.stores.lsh_index import RedisLSHIndex
 
 
 def test_same_candidates_as_the_memory_index(redis_client: redis.Redis) -> None:

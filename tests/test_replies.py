@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import redis
 
-from workers.replies import pairs, text_of, text_or_none
+from workers.stores.replies import pairs, text_of, text_or_none
 
 
 def test_replies_read_the_same_from_a_decoding_and_a_raw_connection(redis_url: str) -> None:

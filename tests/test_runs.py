@@ -1,4 +1,4 @@
-"""Crawl run records: the verdict comes from the stats; the keys match workers.keys."""
+"""Crawl run records: the verdict comes from the stats; the keys match archive.keys."""
 
 from __future__ import annotations
 
@@ -8,9 +8,7 @@ from typing import Any
 import pytest
 import redis
 
-from crawler.keys import CrawlKeys
 from crawler.runs import RunStore, judge, summarize
-from workers.keys import Keys
 
 GOOD: dict[str, Any] = {
     "finish_reason": "finished",
@@ -69,10 +67,3 @@ def test_run_records_round_trip_and_are_indexed(redis_client: redis.Redis) -> No
     assert loaded == done and loaded.succeeded and loaded.finished_at is not None
     assert redis_client.zscore("t:crawls", "site-1") == run.started_at.timestamp()
     assert store.load("missing") is None
-
-
-def test_crawler_keys_match_the_service_layout() -> None:
-    ours, theirs = CrawlKeys("p"), Keys("p")
-    url = "http://example.cn/a.html?x=1"
-    assert ours.seen(url) == theirs.seen(url)
-    assert ours.crawl("r1") == theirs.crawl("r1") and ours.crawls == theirs.crawls

@@ -9,11 +9,11 @@ from pathlib import Path
 import redis
 from rq import Queue, SimpleWorker
 
+from archive.keys import Keys
 from crawler.config import parse_sites
+from crawler.queues import CRAWL
 from tests.cli_process import clean_env, run_cli
-from workers.keys import Keys
-from workers.queues import CRAWL
-from workers.scheduler import Scheduler, due_slot, next_run
+from workers.flow.scheduler import Scheduler, due_slot, next_run
 
 KEYS = Keys("t")
 SITES_TEXT = """
@@ -88,7 +88,7 @@ def test_a_crawl_of_a_site_never_overlaps_another(
     monkeypatch.setenv("REDIS_URL", redis_url)
     redis_client.set(KEYS.lock("crawl:hourly"), "another-job")
     crawl_queue = Queue(CRAWL, connection=redis_client)
-    job = crawl_queue.enqueue("workers.jobs.crawl_site", "hourly", "sites.toml", job_id="crawl-hourly-x")
+    job = crawl_queue.enqueue("workers.flow.jobs.crawl_site", "hourly", "sites.toml", job_id="crawl-hourly-x")
     SimpleWorker([crawl_queue], connection=redis_client).work(burst=True)
     job.refresh()
     assert job.return_value() == {

@@ -27,18 +27,18 @@ import yaml
 from fastapi.testclient import TestClient
 from starlette.routing import Route
 
+from archive.keys import Keys
 from crawler.addresses import check_url
 from crawler.config import load_sites
 from crawler.errors import RefusedRequest, SitesConfigError
-from dedup.corpus import generate
+from synthetic.corpus import generate
+from synthetic.fixture_web.process import FixtureServer
 from tests.cli_process import clean_env, run_cli
 from tests.engine_stack import new_ingestor, stores
 from tests.web_data import KEYS, import_lines
-from workers.crawls import CRAWL_LOCK_TTL_S
-from workers.fixture_web.process import FixtureServer
-from workers.keys import Keys
-from workers.redis_server import RedisServer, ServerInfo, stop_process
-from workers.store import Store
+from workers.flow.crawls import CRAWL_LOCK_TTL_S
+from workers.redis.redis_server import RedisServer, ServerInfo, stop_process
+from workers.stores.store import Store
 from workers.web import app as web_app
 from workers.web import create_app
 

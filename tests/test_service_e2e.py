@@ -15,18 +15,18 @@ from typing import Any
 import pytest
 import redis
 
-from crawler.warc import iter_documents
+from archive.keys import Keys
+from archive.warc import iter_documents
 from dedup.clusters import pairwise_scores
-from dedup.corpus import CorpusDoc, generate
 from dedup.provenance import trace
 from dedup.reasons import IngestStatus
+from synthetic.corpus import CorpusDoc, generate
 from tests.cli_process import clean_env, run_cli
 from tests.crawl_runs import crawl_and_drain
 from tests.engine_stack import new_ingestor
 from tests.store_dump import dump
-from workers.ingest import Ingestor
-from workers.keys import Keys
-from workers.redis_server import ServerInfo
+from workers.flow.ingest import Ingestor
+from workers.redis.redis_server import ServerInfo
 
 DOCS, SEED = 36, 7
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from crawler.config import load_sites, parse_sites
 from crawler.errors import SitesConfigError, UnknownSite
 from crawler.spider_loader import SiteSpiderLoader, site_settings, spider_class
-from workers.fixture_web.process import sites_toml
+from synthetic.fixture_web.process import sites_toml
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "sites.toml"
 

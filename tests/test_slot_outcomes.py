@@ -13,8 +13,8 @@ from crawler.config import parse_sites
 from crawler.errors import CrawlerError
 from crawler.runs import RunStore
 from tests.test_scheduler import KEYS, SITES, SITES_TEXT
-from workers.operations import schedule_rows, slot_outcome
-from workers.scheduler import Scheduler, Slot
+from workers.flow.scheduler import Scheduler, Slot
+from workers.read.operations import schedule_rows, slot_outcome
 
 NOW = datetime(2026, 11, 23, 9, 20, tzinfo=UTC)
 

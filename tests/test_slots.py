@@ -7,11 +7,11 @@ import re
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dedup.corpus import CorpusDoc, generate
 from dedup.errors import Rejected
 from dedup.normalize import normalize_text
 from dedup.records import NormalizedText
 from dedup.slots import Template, template_slots
+from synthetic.corpus import CorpusDoc, generate
 from tests.plain_norm import plain_norm
 
 TEMPLATE = (

@@ -16,7 +16,10 @@ import redis
 from rq import Queue
 from rq.job import Job
 
-from dedup.corpus import generate
+from archive.keys import Keys
+from crawler.handoff import ingest_job_id
+from crawler.queues import INGEST
+from synthetic.corpus import generate
 from tests.cli_process import clean_env
 from tests.fault_rig import (
     PREFIX,
@@ -27,11 +30,8 @@ from tests.fault_rig import (
     stop_started_workers,
     wait_for,
 )
-from workers.embedded_redis import EmbeddedRedis
-from workers.handoff import ingest_job_id
-from workers.keys import Keys
-from workers.queues import INGEST
-from workers.redis_server import RedisServer, stop_process
+from workers.redis.embedded_redis import EmbeddedRedis
+from workers.redis.redis_server import RedisServer, stop_process
 
 
 def _worker(env: dict[str, str], *extra: str) -> subprocess.Popen[str]:

@@ -9,16 +9,16 @@ import pytest
 import redis
 from typer.testing import CliRunner
 
-from crawler.warc import WarcArchive
-from dedup.corpus import CorpusDoc, generate
+from archive.keys import Keys
+from archive.warc import WarcArchive
 from dedup.records import Rejection
+from synthetic.corpus import CorpusDoc, generate
 from tests.cli_process import clean_env, run_cli
 from tests.engine_stack import new_ingestor, stores
 from workers.cli import app
 from workers.exit_codes import ExitCode
-from workers.imports import Importer
-from workers.ingest import document_id
-from workers.keys import Keys
+from workers.flow.imports import Importer
+from workers.flow.ingest import document_id
 
 runner = CliRunner()
 PREFIX = "t"

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 import redis
 
-from dedup.corpus import CorpusDoc, generate
+from synthetic.corpus import CorpusDoc, generate
 from tests.engine_stack import stores
 from tests.fault_rig import consistency_problems
 from tests.ingest_rig import IngestRig
-from workers.export import Exporter
+from workers.read.export import Exporter
 
 URL = "https://s.example.com/{}.html"
 

@@ -1,4 +1,4 @@
-"""One canonical URL form (crawler.urls): ASCII for WARC, stable, and readable back in Unicode."""
+"""One canonical URL form (archive.urls): ASCII for WARC, stable, and readable back in Unicode."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crawler.errors import BadUrl
-from crawler.keys import url_hash
-from crawler.urls import canonical_url, display_url
+from archive.errors import BadUrl
+from archive.keys import url_hash
+from archive.urls import canonical_url, display_url
 
 SPELLINGS = {  # one address, spelled as people and pages write it -> its canonical form
     "https://www.example.cn/讲话/1.html": "https://www.example.cn/%E8%AE%B2%E8%AF%9D/1.html",

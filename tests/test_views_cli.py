@@ -12,14 +12,14 @@ from pathlib import Path
 import redis
 from typer.testing import CliRunner
 
-from dedup.corpus import generate
 from dedup.provenance import trace
+from synthetic.corpus import generate
 from tests.cli_process import clean_env
 from tests.engine_stack import new_ingestor
 from tests.web_data import KEYS, build, corpus_lines, import_lines
 from workers.cli import app
-from workers.ports import free_port
-from workers.store import Store
+from workers.redis.ports import free_port
+from workers.stores.store import Store
 
 
 def _invoke(env: dict[str, str], *args: str) -> tuple[int, str]:

@@ -18,9 +18,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from warcio.archiveiterator import ArchiveIterator
 
-from crawler.capture import CaptureRef, DocumentCapture
-from crawler.errors import DigestMismatch, UnsafeWarcHeader, WarcReadError
-from crawler.warc import (
+from archive.capture import CaptureRef, DocumentCapture
+from archive.errors import DigestMismatch, UnsafeWarcHeader, WarcReadError
+from archive.warc import (
     Exchange,
     WarcArchive,
     capture_ref,
@@ -29,7 +29,7 @@ from crawler.warc import (
     payload_digest,
     read_page,
 )
-from workers.fixture_web.process import FixtureServer
+from synthetic.fixture_web.process import FixtureServer
 
 WHEN = datetime(2024, 3, 5, 8, 30, 1, 123456, tzinfo=UTC)
 
@@ -286,7 +286,7 @@ def _tiny_disk() -> None:
 
 _WRITER = """
 import sys
-from crawler.warc import WarcArchive
+from archive.warc import WarcArchive
 from tests.test_warc import _exchange
 archive = WarcArchive(sys.argv[1], "run", buffer_bytes=int(sys.argv[2]))
 try:

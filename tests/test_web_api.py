@@ -16,20 +16,20 @@ from fastapi.testclient import TestClient
 from rq import Queue
 from warcio.archiveiterator import ArchiveIterator
 
-from crawler.capture import CaptureRef
+from archive.capture import CaptureRef
+from archive.warc import read_page
+from crawler.queues import CRAWL
 from crawler.runs import RunStore
-from crawler.warc import read_page
 from dedup.align import align
 from dedup.provenance import trace
 from dedup.records import Page
 from tests.engine_stack import ENGINE, new_ingestor, stores
 from tests.web_data import HOSTILE_TITLE, HOSTILE_URL, KEYS, build, touching_spans
-from workers.cluster_store import ClusterStore
-from workers.queues import CRAWL
-from workers.redis_server import ServerInfo
-from workers.store import Store
+from workers.read.catalog import Catalog, ClusterQuery
+from workers.redis.redis_server import ServerInfo
+from workers.stores.cluster_store import ClusterStore
+from workers.stores.store import Store
 from workers.web import create_app
-from workers.web.catalog import Catalog, ClusterQuery
 from workers.web.pages import charset
 
 TOKEN = "s3cret-token"

@@ -16,8 +16,8 @@ from dedup.provenance import trace
 from tests.browser import chromium, served
 from tests.engine_stack import new_ingestor, stores
 from tests.web_data import HOSTILE_TITLE, HOSTILE_URL, KEYS, build
-from workers.ingest import Ingestor
-from workers.redis_server import ServerInfo
+from workers.flow.ingest import Ingestor
+from workers.redis.redis_server import ServerInfo
 from workers.web import create_app
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"

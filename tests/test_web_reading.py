@@ -10,11 +10,11 @@ from typing import Any
 
 from playwright.sync_api import Browser, Page
 
-from dedup.corpus import generate
+from synthetic.corpus import generate
 from tests.test_web_browser import _page, _shot, browser, site  # noqa: F401  (fixtures)
 from tests.web_data import touching_spans
-from workers.ingest import Ingestor
-from workers.web.highlight import changed
+from workers.flow.ingest import Ingestor
+from workers.read.highlight import changed
 
 TRANSPARENT = "rgba(0, 0, 0, 0)"
 

@@ -15,7 +15,7 @@ from schemathesis.specs.openapi.checks import content_type_conformance, response
 
 from tests.engine_stack import stores
 from tests.web_data import KEYS, build
-from workers.redis_server import ServerInfo
+from workers.redis.redis_server import ServerInfo
 from workers.web import create_app
 
 CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]

@@ -10,12 +10,12 @@ from typing import Any
 
 import redis
 
-from crawler.warc import WarcArchive
-from dedup.corpus import CorpusDoc, generate
+from archive.keys import Keys
+from archive.warc import WarcArchive
 from dedup.records import Rejection
+from synthetic.corpus import CorpusDoc, generate
 from tests.engine_stack import new_ingestor
-from workers.imports import Importer
-from workers.keys import Keys
+from workers.flow.imports import Importer
 
 KEYS = Keys("t")
 HOSTILE_URL = "https://evil.example/page.html"

@@ -35,9 +35,9 @@ class EngineConfig:
     boilerplate: BoilerplateRule = field(default_factory=BoilerplateRule)
     # the pair rule (dedup.pair_rule): aligned with its `neighbours` earliest verified
     # neighbours and those it is among the earliest of, plus every document sharing passages
-    # (workers.passage_index: the work is bounded by how many documents hold a fingerprint)
+    # (workers.stores.passage_index: the work is bounded by how many documents hold a fingerprint)
     neighbours: int = 20
-    # candidates a worker process keeps (workers.candidate_cache): ~650 of the bench's texts as
+    # candidates a worker process keeps (workers.stores.candidate_cache): ~650 of the bench's texts as
     # seed tables and ~10,000 as packed keys (256 whole prepared texts took 25 MB)
     candidate_cache_bytes: int = 48 * 2**20
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from crawler.capture import CaptureRef, DocumentCapture
+from archive.capture import CaptureRef, DocumentCapture
 from crawler.seen import SeenEntry
 
 

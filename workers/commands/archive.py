@@ -11,21 +11,21 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from crawler.capture import DocumentCapture
-from crawler.errors import ArchiveWriteError, WarcReadError
-from crawler.urls import display_url
-from crawler.warc import WarcArchive, iter_documents
+from archive.capture import DocumentCapture
+from archive.errors import ArchiveWriteError, WarcReadError
+from archive.urls import display_url
+from archive.warc import WarcArchive, iter_documents
 from dedup.reasons import IngestStatus, RejectReason
 from dedup.records import Page, Rejection
-from workers import derived_state
 from workers.commands.loaded import settings_of
 from workers.commands.progress import progress_bar
-from workers.connection import redis_connection
 from workers.errors import ImportStopped
-from workers.imports import Importer
-from workers.ingest import Ingestor
-from workers.jobs import build_ingestor
-from workers.relink import settle
+from workers.flow.imports import Importer
+from workers.flow.ingest import Ingestor
+from workers.flow.jobs import build_ingestor
+from workers.flow.relink import settle
+from workers.redis.connection import redis_connection
+from workers.stores import derived_state
 
 console = Console(stderr=True)
 
@@ -164,7 +164,7 @@ def _ingest_all(
             status, rejection = _ingest_one(ingestor, item, importer.written if importer else {})
             tally.add(status, rejection, importer.current if importer else "")
             progress.update(task, advance=1, detail=tally.summary())
-    settle(ingestor.store, ingestor.config.align)  # the pair links left for the end (workers.relink)
+    settle(ingestor.store, ingestor.config.align)  # the pair links left for the end (workers.flow.relink)
 
 
 def _ingest_one(

@@ -16,10 +16,10 @@ import redis
 import typer
 from rq import Queue
 
+from archive.keys import Keys
+from crawler.queues import queue
 from workers.commands.progress import progress_bar
-from workers.keys import Keys
-from workers.queues import queue
-from workers.store import Store
+from workers.stores.store import Store
 
 REFRESH_S = 0.3
 
@@ -29,7 +29,7 @@ class QueueCounts:
     waiting: int  # queued + started
     failed: int
     outcomes: dict[str, float]
-    traces: dict[str, float]  # deferred traces done or found stale (workers.trace_queue)
+    traces: dict[str, float]  # deferred traces done or found stale (workers.flow.trace_queue)
 
 
 def waiting(queues: Sequence[Queue]) -> int:

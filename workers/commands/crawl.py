@@ -11,13 +11,13 @@ from rich.console import Console
 from rich.table import Table
 
 from dedup.reasons import RunStatus
-from workers import crawl_logs
 from workers.commands.loaded import settings_of
 from workers.commands.progress import progress_bar
 from workers.commands.verbosity import Verbosity, current
-from workers.connection import connection_url, redis_connection
-from workers.crawls import run_crawl, site_sites_file
 from workers.exit_codes import ExitCode
+from workers.flow import crawl_logs
+from workers.flow.crawls import run_crawl, site_sites_file
+from workers.redis.connection import connection_url, redis_connection
 
 console = Console()
 

@@ -19,18 +19,18 @@ import typer
 from rich.console import Console
 
 from crawler.config import load_sites
-from workers.cluster_store import ClusterStore
+from crawler.queues import INGEST, queue
+from synthetic.fixture_web.process import FixtureServer
 from workers.commands.burst import waiting
 from workers.commands.loaded import settings_of
 from workers.commands.progress import progress_bar
-from workers.connection import connection_url, embedded_server, redis_connection
-from workers.crawls import run_crawl
-from workers.fixture_web.process import FixtureServer
-from workers.queues import INGEST, queue
+from workers.flow.crawls import run_crawl
+from workers.read.catalog import Catalog
+from workers.redis.connection import connection_url, embedded_server, redis_connection
 from workers.settings import Settings
-from workers.store import Store
-from workers.store_set import stores_of
-from workers.web.catalog import Catalog
+from workers.stores.cluster_store import ClusterStore
+from workers.stores.store import Store
+from workers.stores.store_set import stores_of
 
 console = Console(stderr=True)
 DEMO_SITES = ("fixture-wenku", "fixture-news", "fixture-gov")

@@ -10,10 +10,10 @@ import typer
 
 from workers.commands.loaded import settings_of
 from workers.commands.progress import progress_bar
-from workers.connection import redis_connection
 from workers.errors import ServiceError
-from workers.export import FORMATS, Exporter, ExportRecord, write
-from workers.store_set import stores_of
+from workers.read.export import FORMATS, Exporter, ExportRecord, write
+from workers.redis.connection import redis_connection
+from workers.stores.store_set import stores_of
 
 
 def export(

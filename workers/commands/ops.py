@@ -11,10 +11,10 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from archive.keys import Keys
 from workers.commands.loaded import settings_of
-from workers.connection import redis_connection
-from workers.keys import Keys
-from workers.operations import Operations, ReasonRow, collect, delete_failed, requeue_failed
+from workers.read.operations import Operations, ReasonRow, collect, delete_failed, requeue_failed
+from workers.redis.connection import redis_connection
 
 console = Console()
 

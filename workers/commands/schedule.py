@@ -9,13 +9,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from archive.keys import Keys
 from crawler.runs import CrawlRun, RunStore
 from workers.commands.loaded import settings_of
-from workers.connection import redis_connection
-from workers.crawls import load_sites_file
-from workers.keys import Keys
-from workers.operations import slot_outcome
-from workers.scheduler import Scheduler, Slot
+from workers.flow.crawls import load_sites_file
+from workers.flow.scheduler import Scheduler, Slot
+from workers.read.operations import slot_outcome
+from workers.redis.connection import redis_connection
 
 console = Console()
 

@@ -7,10 +7,10 @@ import uvicorn
 
 from workers import web  # its app is built (FastAPI imported) only when serving
 from workers.commands.loaded import settings_of
-from workers.connection import redis_connection
 from workers.errors import ServiceError
-from workers.ports import port_is_free
-from workers.store_set import stores_of
+from workers.redis.connection import redis_connection
+from workers.redis.ports import port_is_free
+from workers.stores.store_set import stores_of
 
 
 def serve(

@@ -10,8 +10,8 @@ from rich.console import Console
 from rich.table import Table
 
 from workers.commands.loaded import settings_of
-from workers.connection import embedded_server, redis_connection
-from workers.status import Status, collect
+from workers.read.status import Status, collect
+from workers.redis.connection import embedded_server, redis_connection
 
 console = Console()
 

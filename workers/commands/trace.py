@@ -16,16 +16,16 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from crawler.urls import display_url
+from archive.urls import display_url
 from dedup.dates import evidence_label, untrusted_label
 from dedup.provenance import Trace, TracedSpan, WitnessSpan
 from dedup.slots import Template, template_slots
 from workers.commands.loaded import settings_of
-from workers.connection import redis_connection
 from workers.errors import NotFound
-from workers.store import StoredDocument
-from workers.store_set import Stores, stores_of
-from workers.web.catalog import Catalog
+from workers.read.catalog import Catalog
+from workers.redis.connection import redis_connection
+from workers.stores.store import StoredDocument
+from workers.stores.store_set import Stores, stores_of
 
 console = Console()
 _COLOURS = ("red", "green", "blue", "magenta", "cyan", "yellow")

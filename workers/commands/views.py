@@ -12,14 +12,14 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from crawler.urls import display_url
+from archive.urls import display_url
 from workers.commands.loaded import settings_of
 from workers.commands.trace import print_template, print_trace, template_record, trace_record
-from workers.connection import redis_connection
 from workers.errors import NotFound
-from workers.store_set import stores_of
-from workers.web.catalog import SLOT_MEMBERS, Catalog, ClusterQuery, ClusterRow, MemberRow
-from workers.web.document_view import DocumentView, document_view
+from workers.read.catalog import SLOT_MEMBERS, Catalog, ClusterQuery, ClusterRow, MemberRow
+from workers.read.document_view import DocumentView, document_view
+from workers.redis.connection import redis_connection
+from workers.stores.store_set import stores_of
 
 console = Console()
 

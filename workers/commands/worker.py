@@ -7,21 +7,21 @@ import functools
 
 import typer
 
-from workers import jobs
+from archive.keys import Keys
+from crawler.queues import ALL, queue
 from workers.commands.burst import watched
 from workers.commands.loaded import settings_of
 from workers.commands.verbosity import Verbosity, current
-from workers.connection import redis_connection
-from workers.keys import Keys
-from workers.queues import ALL, queue
-from workers.recovery import (
+from workers.flow import jobs
+from workers.flow.recovery import (
     MAINTENANCE_S,
     Recovering,
     RecoveringSimpleWorker,
     RecoveringWorker,
     work_reconnecting,
 )
-from workers.supervisor import children_die_with_parents, supervise
+from workers.flow.supervisor import children_die_with_parents, supervise
+from workers.redis.connection import redis_connection
 
 # Measured (bench/ingest.py): forking per job costs more than the ingest itself; a batch of 100
 # keeps the isolation of a process while making the fork's cost negligible.

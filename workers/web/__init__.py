@@ -11,7 +11,7 @@ __all__ = ["create_app"]
 
 
 def __getattr__(name: str) -> Any:
-    # Loaded when asked for: export and the CLI read through workers.web.catalog, and FastAPI's
+    # Loaded when asked for: export and the CLI read through workers.read.catalog, and FastAPI's
     # import cost every command ~0.5 s of CPU at its start.
     if name == "create_app":
         from workers.web.app import create_app

@@ -10,13 +10,13 @@ from rq import Retry
 
 from crawler.config import load_sites
 from crawler.errors import CrawlerError
-from workers.cluster_store import ClusterStore
+from crawler.queues import CRAWL, queue
 from workers.errors import NotFound, ServiceError
-from workers.passage_index import PassageIndex
-from workers.queues import CRAWL, queue
-from workers.scheduler import CRAWL_FUNCTION, CRAWL_TIMEOUT_S
-from workers.store import Store
-from workers.transitions import DocumentIndexes
+from workers.flow.scheduler import CRAWL_FUNCTION, CRAWL_TIMEOUT_S
+from workers.flow.transitions import DocumentIndexes
+from workers.stores.cluster_store import ClusterStore
+from workers.stores.passage_index import PassageIndex
+from workers.stores.store import Store
 
 
 def enqueue_crawl(connection: redis.Redis, site: str, sites_file: Path | None) -> str:
@@ -36,7 +36,7 @@ def enqueue_crawl(connection: redis.Redis, site: str, sites_file: Path | None) -
 
 
 def delete_document(store: Store, clusters: ClusterStore, passages: PassageIndex, doc_id: str) -> bool:
-    """Remove a document from every index and the store (workers.transitions); it, its former
+    """Remove a document from every index and the store (workers.flow.transitions); it, its former
     cluster's members and the documents it was aligned with are marked changed, so an
     incremental export notices them."""
     doc = store.get(doc_id)

@@ -9,10 +9,10 @@ from fastapi import APIRouter, Body, Depends, Header, HTTPException, Query, Requ
 from pydantic import Field
 
 from workers.errors import NotFound, ServiceError
+from workers.read.catalog import ClusterDetail, ClusterPage, ClusterQuery, Dashboard
+from workers.read.document_view import Comparison, DocumentView, compare, full_view
+from workers.read.search import SearchResult
 from workers.web import actions
-from workers.web.catalog import ClusterDetail, ClusterPage, ClusterQuery, Dashboard
-from workers.web.document_view import Comparison, DocumentView, compare, full_view
-from workers.web.search import SearchResult
 
 router = APIRouter(prefix="/api", tags=["api"])
 

@@ -20,14 +20,14 @@ from jinja2 import Environment, FileSystemLoader
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
-from crawler.urls import display_url
+from archive.urls import display_url
 from dedup.dates import evidence_label
-from workers.cluster_store import ClusterStore
-from workers.metrics import registry
-from workers.store_set import Stores
+from workers.read.catalog import Catalog
+from workers.read.metrics import registry
+from workers.read.search import Search
+from workers.stores.cluster_store import ClusterStore
+from workers.stores.store_set import Stores
 from workers.web import api, error_pages, ops, pages
-from workers.web.catalog import Catalog
-from workers.web.search import Search
 
 logger = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent

@@ -11,8 +11,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Header, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from workers import operations
 from workers.errors import NotFound
+from workers.read import operations
 from workers.web.api import bearer, require_token, services
 
 router = APIRouter(tags=["operations"])

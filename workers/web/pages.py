@@ -8,14 +8,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from crawler.capture import CaptureRef
-from crawler.errors import WarcReadError
-from crawler.warc import ArchivedResponse, read_response
+from archive.capture import CaptureRef
+from archive.errors import WarcReadError
+from archive.warc import ArchivedResponse, read_response
 from dedup.records import Page
+from workers.read.catalog import ClusterQuery
+from workers.read.document_view import compare, full_view
+from workers.read.highlight import pair_segments, trace_segments
 from workers.web.api import cluster_query, delete, enqueue, services
-from workers.web.catalog import ClusterQuery
-from workers.web.document_view import compare, full_view
-from workers.web.highlight import pair_segments, trace_segments
 
 router = APIRouter(tags=["pages"], default_response_class=HTMLResponse)
 CHARSET = re.compile(r"charset=[\"']?([A-Za-z0-9_-]{1,40})")

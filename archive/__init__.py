@@ -1,0 +1,1 @@
+"""The archive floor, below crawler and workers: WARC records, captures, canonical URLs, Redis keys."""

@@ -1,0 +1,131 @@
+"""Every Redis key the service writes, in one place.
+
+Layout (prefix `P`, default `dc`; `F` is a fingerprint-config id):
+
+    P:doc:{id}              hash   document record (see workers.stores.store)
+    P:docs                  zset   document ids by ingest order
+    P:url:{sha1(url)}       string document id of a URL (its canonical form: archive.urls)
+    P:seq                   string last document sequence number (ingest order)
+    P:aln:{A}:{id}          hash   other doc id -> JSON alignments (aligner version A), this doc on side a
+    P:changes               zset   doc ids by the change counter P:change_seq (export cursor)
+    P:untraced              set    doc ids clustered whose trace waits on the trace queue
+    P:exported              hash   doc id -> cluster id of every unique the last exports emitted
+    P:rej:{input_id}        hash   rejection record (stage, reason, detail)
+    P:rejections            zset   rejected input ids by time
+    P:stats:{name}          hash   counters by reason (`rejected`, `removed`, `stage_ms`, ...)
+    P:cluster:{id}          hash   cluster record
+    P:clusters              zset   cluster ids by size
+    P:lsh:{F}:...           LSH index of fingerprint config F (workers.stores.lsh_index)
+    P:uf:{F}:...            union-find of verified edges, exact-key map (workers.stores.cluster_store)
+    P:pass:{V}:...          passage index of fingerprint scheme V (workers.stores.passage_index)
+    P:links:{A}:...         what decides which aligned pairs count (workers.stores.pair_links)
+    P:deleted               hash   doc id -> when it was deleted (epoch s): older captures stay out
+    P:crawl:{run_id}        hash   crawl run record and stats
+    P:crawls                zset   crawl run ids by start time
+    P:seen:{sha1(url)}      hash   incremental crawl state of a URL
+    P:handoff:{job_id}      string guard: this document content was already enqueued for ingest
+    P:lock:{name}           string leases (scheduler leader, one crawl per site)
+    P:schedule:{site}       hash   last enqueued cron slot and job of a site (+ `:{job_id}` guards)
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from archive.urls import matching_url
+
+
+def url_hash(url: str) -> str:
+    """The key of a URL: every spelling of one address (IRI or URI, `HTTP://`) has the same."""
+    return hashlib.sha1(matching_url(url).encode("utf-8")).hexdigest()  # noqa: S324 - a key, not a secret
+
+
+@dataclass(frozen=True, slots=True)
+class Keys:
+    prefix: str = "dc"
+
+    def doc(self, doc_id: str) -> str:
+        return f"{self.prefix}:doc:{doc_id}"
+
+    @property
+    def docs(self) -> str:
+        return f"{self.prefix}:docs"
+
+    @property
+    def seq(self) -> str:
+        return f"{self.prefix}:seq"
+
+    def alignments(self, align_version: str, doc_id: str) -> str:
+        return f"{self.prefix}:aln:{align_version}:{doc_id}"
+
+    @property
+    def deleted(self) -> str:
+        return f"{self.prefix}:deleted"
+
+    @property
+    def changes(self) -> str:
+        return f"{self.prefix}:changes"
+
+    @property
+    def untraced(self) -> str:
+        return f"{self.prefix}:untraced"
+
+    @property
+    def exported(self) -> str:
+        return f"{self.prefix}:exported"
+
+    @property
+    def change_seq(self) -> str:
+        return f"{self.prefix}:change_seq"
+
+    def url(self, url: str) -> str:
+        return f"{self.prefix}:url:{url_hash(url)}"
+
+    def rejection(self, input_id: str) -> str:
+        return f"{self.prefix}:rej:{input_id}"
+
+    @property
+    def rejections(self) -> str:
+        return f"{self.prefix}:rejections"
+
+    def stats(self, name: str) -> str:
+        return f"{self.prefix}:stats:{name}"
+
+    def cluster(self, cluster_id: str) -> str:
+        return f"{self.prefix}:cluster:{cluster_id}"
+
+    @property
+    def clusters(self) -> str:
+        return f"{self.prefix}:clusters"
+
+    def lsh(self, fingerprint_id: str) -> str:
+        return f"{self.prefix}:lsh:{fingerprint_id}"
+
+    def union_find(self, fingerprint_id: str) -> str:
+        return f"{self.prefix}:uf:{fingerprint_id}"
+
+    def passages(self, version: str) -> str:
+        return f"{self.prefix}:pass:{version}"
+
+    def links(self, align_version: str) -> str:
+        return f"{self.prefix}:links:{align_version}"
+
+    def crawl(self, run_id: str) -> str:
+        return f"{self.prefix}:crawl:{run_id}"
+
+    @property
+    def crawls(self) -> str:
+        return f"{self.prefix}:crawls"
+
+    def seen(self, url: str) -> str:
+        return f"{self.prefix}:seen:{url_hash(url)}"
+
+    def handoff(self, job_id: str) -> str:
+        return f"{self.prefix}:handoff:{job_id}"
+
+    def schedule(self, site: str) -> str:
+        return f"{self.prefix}:schedule:{site}"
+
+    def lock(self, name: str) -> str:
+        return f"{self.prefix}:lock:{name}"

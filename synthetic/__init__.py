@@ -1,0 +1,1 @@
+"""The synthetic world (corpus generator, fixture web): for tests, bench and the demo only."""

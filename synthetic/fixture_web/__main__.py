@@ -1,0 +1,3 @@
+from synthetic.fixture_web.server import main
+
+main()

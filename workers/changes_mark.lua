@@ -1,6 +1,0 @@
--- Mark documents changed for the incremental export (workers.store.Store.mark_changed).
--- KEYS: changes zset, change counter. ARGV: doc ids.
-for _, doc in ipairs(ARGV) do
-  redis.call('ZADD', KEYS[1], redis.call('INCR', KEYS[2]), doc)
-end
-return #ARGV

@@ -1,3 +1,0 @@
-from workers.fixture_web.server import main
-
-main()

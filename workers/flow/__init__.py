@@ -1,0 +1,1 @@
+"""Orchestration: the ingest, RQ jobs, crawls, recovery, the scheduler, imports, transitions."""

@@ -1,0 +1,1 @@
+"""The read model: catalog, document views, search, export, status, metrics, operations."""

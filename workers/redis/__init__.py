@@ -1,0 +1,1 @@
+"""The Redis floor: the embedded server, connections, scripts' transport, ports."""

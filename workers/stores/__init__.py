@@ -1,0 +1,1 @@
+"""The stores over Redis: documents, clusters, the LSH and passage indexes, their Lua scripts."""

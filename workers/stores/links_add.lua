@@ -1,0 +1,35 @@
+-- Pair links (workers.stores.pair_links): a document's neighbours (pairs that pass the cluster edge
+-- rule) into both sides' sorted sets of neighbours by rank; reply: those among its `count`
+-- earliest, to align with now. A neighbour that has it among its own `count` earliest (and is
+-- not among its) goes to the pending set instead (scored by a counter: see links_settled.lua) (workers.flow.relink aligns it with its earliest
+-- once the queue drains: a speech's copies arriving newest first would each be aligned with
+-- every copy before it, though only the `count` earliest stay linked).
+-- ARGV: links base, count, the union-find's signature hash, the document key prefix, doc id, its
+-- signature digest, then per neighbour: its id and the digest it was verified against.
+-- A side whose signature is not the one verified (changed or forgotten meanwhile) is left out.
+-- Members are the documents' rank keys (dedup.pair_rule.rank_key, kept in their records).
+-- Reply false if the document itself changed meanwhile.
+local base, count, sg, docs = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4]
+local doc, digest = ARGV[5], ARGV[6]
+if redis.call('HGET', sg, doc) ~= digest then return false end
+local me = redis.call('HGET', docs .. doc, 'rank')
+if not me then return false end
+local own, added = base .. ':n:' .. doc, {}
+for i = 7, #ARGV, 2 do
+  local other = ARGV[i]
+  local rank = redis.call('HGET', sg, other) == ARGV[i + 1] and redis.call('HGET', docs .. other, 'rank')
+  if rank then
+    redis.call('ZADD', own, 0, rank)
+    redis.call('ZADD', base .. ':n:' .. other, 0, me)
+    added[#added + 1] = {other, rank}
+  end
+end
+local out = {}
+for _, pair in ipairs(added) do
+  if redis.call('ZRANK', own, pair[2]) < count then
+    out[#out + 1] = pair[1]
+  elseif redis.call('ZRANK', base .. ':n:' .. pair[1], me) < count then
+    redis.call('ZADD', base .. ':pending', redis.call('INCR', base .. ':pseq'), pair[1])
+  end
+end
+return out

@@ -1,0 +1,22 @@
+-- Pair links (workers.stores.pair_links): forget one document's neighbours and pair weights, both sides.
+-- ARGV: links base, doc id, its member in its neighbours' sorted sets (its rank key), count.
+-- A neighbour that had it among its `count` earliest has another one there now, maybe never
+-- aligned with it: it goes to the pending set (workers.flow.relink). Reply: how many went.
+local base, doc, me, count = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
+local own, weights = base .. ':n:' .. doc, base .. ':w:' .. doc
+local pending = 0
+for _, rank in ipairs(redis.call('ZRANGE', own, 0, -1)) do
+  local other = string.match(rank, '([^|]*)$')
+  local theirs = base .. ':n:' .. other
+  local at = redis.call('ZRANK', theirs, me)
+  redis.call('ZREM', theirs, me)
+  if at and at < count and redis.call('ZCARD', theirs) >= count then
+    pending = pending + redis.call('ZADD', base .. ':pending', redis.call('INCR', base .. ':pseq'), other)
+  end
+end
+for _, other in ipairs(redis.call('HKEYS', weights)) do
+  redis.call('HDEL', base .. ':w:' .. other, doc)
+end
+redis.call('ZREM', base .. ':pending', doc)
+redis.call('DEL', own, weights)
+return pending

@@ -1,0 +1,124 @@
+"""The passage index in Redis: winnowed key fingerprints → documents, insert-then-query.
+
+A document that reuses only a few paragraphs of a template is far from it as a whole, so the
+MinHash LSH may never pair them; one shared paragraph gives a handful of shared winnowed
+fingerprints (dedup.winnow). One Lua script adds the document's fingerprints and counts, per
+other document, the fingerprints they share, in one round trip: of two documents processed at
+the same moment, at least one sees the other. Adding is idempotent. Fingerprints held by more
+than `max_docs` documents are stock phrases or boilerplate: they stop growing and are not counted.
+
+Memory is what limits this index (hundreds of fingerprints per speech), so fingerprints live
+as 6-byte fields of 2**17 sharded hashes (compact listpack encoding up to
+`hash-max-ziplist-entries`, which our redis.conf raises) with 4-byte document numbers as values,
+and no per-document fingerprint list is kept: removal recomputes the fingerprints from the
+document's text. The scripts take a document's fingerprints packed in one argument (9 bytes each:
+shard, field), built with NumPy: as two strings each, packing and parsing them cost more than
+the rest of the call.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+import redis
+from redis.typing import EncodableT
+
+from archive.keys import Keys
+from dedup.records import NormalizedText
+from dedup.winnow import SharingRule, WinnowConfig, winnow, winnow_array
+from workers.redis.direct_connection import Call, LuaScript, run_call
+from workers.stores.pair_links import weights_prefix
+from workers.stores.replies import text_of
+
+PASSAGE_INDEX_VERSION = "pi3"  # pi3: binary fields and shard suffixes
+SHARD_BITS = 17
+_FIELD_BITS = 60 - SHARD_BITS  # winnowed fingerprints are 60-bit
+_FIELD_MASK = np.uint64((1 << _FIELD_BITS) - 1)
+_SHARD_BYTES, _FIELD_BYTES = 3, 6
+SATURATED = b"!"
+
+
+class PassageIndex:
+    def __init__(
+        self,
+        connection: redis.Redis,
+        keys: Keys,
+        config: WinnowConfig,
+        rule: SharingRule,
+        align_version: str,
+    ) -> None:
+        self.connection = connection
+        self.config = config
+        self.max_docs = rule.max_docs
+        self.min_shared = rule.min_shared
+        self.version = f"{config.version}-{PASSAGE_INDEX_VERSION}"
+        self.base = keys.passages(self.version)
+        self.weights = weights_prefix(keys, align_version)  # the pairs' counts (workers.stores.pair_links)
+        self._add = LuaScript(connection, "passage_add.lua")
+        self._remove = LuaScript(connection, "passage_remove.lua")
+
+    def fingerprints(self, norm: NormalizedText) -> list[str]:
+        return [format(fp, "x") for fp in winnow(norm.key, self.config)]
+
+    def add_and_query(self, doc_id: str, norm: NormalizedText) -> list[tuple[str, int]]:
+        """Index the document, then (same script) the others sharing at least `min_shared`
+        fingerprints with it, most shared first: (doc id, shared fingerprints)."""
+        return run_call(self.connection, self.add_call(doc_id, norm))
+
+    def add_call(self, doc_id: str, norm: NormalizedText) -> Call[list[tuple[str, int]]]:
+        packed = self._packed(norm.key)
+        args: list[EncodableT] = [self.base, doc_id, self.max_docs, self.min_shared, packed, self.weights]
+        return self._add.call((), args, _sharing)
+
+    def remove(self, doc_id: str, norm: NormalizedText) -> bool:
+        """Forget the document (`norm`: the text it was indexed with); False if not indexed."""
+        return bool(self._remove(args=[self.base, doc_id, self._packed(norm.key)]))
+
+    def indexed(self, doc_id: str) -> int:
+        """How many fingerprints the document was indexed with."""
+        entry = self.connection.hget(f"{self.base}:num", doc_id)
+        return int(text_of(entry).split(":")[1]) if entry else 0
+
+    def holders(self, key: str) -> list[set[str] | None]:
+        """Per fingerprint of a match key: the documents holding it (None: too many to say)."""
+        pipe = self.connection.pipeline(transaction=False)
+        step, prefix = _SHARD_BYTES + _FIELD_BYTES, f"{self.base}:s:".encode()
+        fingerprints = self._packed(key)
+        for at in range(0, len(fingerprints), step):
+            shard, field = fingerprints[at : at + _SHARD_BYTES], fingerprints[at + _SHARD_BYTES : at + step]
+            pipe.hget(prefix + shard, field)
+        packed = pipe.execute()
+        numbers = sorted({n for held in packed if held and held != SATURATED for n in _numbers(held)})
+        names = (
+            dict(zip(numbers, self.connection.hmget(f"{self.base}:name", numbers), strict=True))
+            if numbers
+            else {}
+        )
+        return [
+            None if held == SATURATED else {text_of(names[n]) for n in _numbers(held or b"") if names.get(n)}
+            for held in packed
+        ]
+
+    def _packed(self, key: str) -> bytes:
+        """Every fingerprint as its shard (3 bytes) then its field (6 bytes), little-endian."""
+        fps = winnow_array(key, self.config)
+        out = np.empty((fps.size, _SHARD_BYTES + _FIELD_BYTES), dtype=np.uint8)
+        out[:, :_SHARD_BYTES] = _low_bytes((fps >> np.uint64(_FIELD_BITS)).astype("<u8"), _SHARD_BYTES)
+        out[:, _SHARD_BYTES:] = _low_bytes((fps & _FIELD_MASK).astype("<u8"), _FIELD_BYTES)
+        return out.tobytes()
+
+
+def _sharing(flat: Sequence[bytes | int]) -> list[tuple[str, int]]:
+    found = [(text_of(flat[i]), int(flat[i + 1])) for i in range(0, len(flat), 2)]
+    return sorted(found, key=lambda f: (-f[1], f[0]))
+
+
+def _low_bytes(values: npt.NDArray[np.uint64], count: int) -> npt.NDArray[np.uint8]:
+    return values.view(np.uint8).reshape(-1, 8)[:, :count]
+
+
+def _numbers(packed: bytes) -> Sequence[int]:
+    return struct.unpack(f"<{len(packed) // 4}I", packed)

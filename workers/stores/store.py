@@ -1,0 +1,536 @@
+"""Documents, alignments, rejections and counters in Redis (key layout: archive.keys).
+
+Texts are stored zlib-compressed (Chinese UTF-8 halves); the match key and its offset map are
+not stored but rebuilt from the display text, which normalization makes a fixed point.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import zlib
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, fields, replace
+from datetime import UTC, date, datetime
+from typing import Any, TypeVar
+
+import redis
+from redis.typing import EncodableT
+
+from archive.keys import Keys
+from dedup.align import Alignment
+from dedup.dates import UntrustedDate
+from dedup.errors import ConfigError
+from dedup.normalize.key import match_key
+from dedup.pair_rule import LinkRule, rank_key
+from dedup.provenance import Witness
+from dedup.reasons import DocumentState
+from dedup.records import NormalizedText, Rejection, Removal
+from workers.redis.direct_connection import Call, LuaScript, pipelined, round_trip, run_call
+from workers.stores.pair_links import PairLinks
+from workers.stores.replies import pairs, text_of, text_or_none
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class StoredDocument:
+    doc_id: str
+    url: str
+    final_url: str
+    site: str
+    site_kind: str
+    source: str  # "crawl" or "import"
+    title: str | None
+    published: date | None
+    fetched_at: datetime | None
+    captures: tuple[dict[str, Any], ...]
+    display: str
+    original: str
+    removed: tuple[Removal, ...]
+    truncated: bool
+    extractor: str
+    norm_version: str
+    fingerprint_id: str
+    key_hash: str
+    content_hash: str
+    state: DocumentState = DocumentState.PENDING
+    cluster_id: str | None = None
+    reuse_ratio: float = 0.0
+    source_count: int = 0
+    seq: int = 0
+    published_from: str = ""  # where `published` came from (dedup.dates.EVIDENCE)
+    published_untrusted: tuple[UntrustedDate, ...] = ()  # dates found but not trusted, and why
+    trace_after: tuple[str, ...] | None = None  # deferred: its likely sources, until its trace runs
+
+    @property
+    def untraced(self) -> bool:
+        """Clustered, its alignment and provenance waiting on the trace queue."""
+        return self.trace_after is not None
+
+    @property
+    def witness(self) -> Witness:
+        return Witness(self.doc_id, self.url, self.site, self.published, self.fetched_at, self.published_from)
+
+    def norm(self) -> NormalizedText:
+        return _rebuilt(
+            self.doc_id,
+            self.display,
+            self.original,
+            self.norm_version,
+            self.title,
+            self.truncated,
+            self.removed,
+        )
+
+
+_WITNESS_FIELDS = ("doc_id", "url", "site", "published", "fetched_at", "published_from")
+_NORM_FIELDS = ("display_z", "original_z", "norm_version", "title", "truncated", "content_hash")
+
+
+@dataclass(frozen=True, slots=True)
+class Saved:
+    """A guarded save: the record as saved, or None when the stored one was kept (`other`:
+    it holds other content; `deleted`: the document was deleted after this capture; else it is
+    indexed with this content, in `cluster_id`)."""
+
+    doc: StoredDocument | None
+    other: bool = False
+    cluster_id: str | None = None
+    deleted: bool = False
+    untraced: bool = False  # indexed with this content, its trace still waiting
+
+
+class Store:
+    def __init__(
+        self,
+        connection: redis.Redis,
+        keys: Keys,
+        align_version: str | None = None,
+        links: LinkRule | None = None,
+    ) -> None:
+        """`align_version`: the aligner whose alignments are read and written (of another, never
+        mixed in), `links` the pair rule that says which of them provenance uses; a store opened
+        without them (counters, rejections) refuses alignments."""
+        self.connection = connection
+        self.keys = keys
+        self.align_version = align_version
+        self._save = LuaScript(connection, "document_save.lua")
+        self._indexed = LuaScript(connection, "document_indexed.lua")
+        self._count = LuaScript(connection, "counters_add.lua")
+        self._save_alignments = LuaScript(connection, "alignments_save.lua")
+        self._delete = LuaScript(connection, "document_delete.lua")
+        self._traced = LuaScript(connection, "document_traced.lua")
+        self._changed = LuaScript(connection, "changes_mark.lua")
+        self._links = None
+        if align_version is not None and links is not None:
+            self._links = PairLinks(connection, keys, align_version, links)
+
+    # documents ----------------------------------------------------------------------------
+
+    def save(self, doc: StoredDocument) -> StoredDocument:
+        """Write the whole record (state as given); assigns an ingest sequence number once."""
+        return run_call(self.connection, self._save_call(doc, "", lambda seq: replace(doc, seq=int(seq))))
+
+    def save_new_call(self, doc: StoredDocument) -> Call[Saved]:
+        """`save`, unless a record with this id holds other content, or is indexed with this
+        content; a re-run of the same content not yet indexed keeps its sequence number."""
+        return self._save_call(doc, doc.content_hash, functools.partial(_saved, doc))
+
+    def _save_call(self, doc: StoredDocument, guard: str, parse: Callable[[Any], T]) -> Call[T]:
+        url_keys = list(dict.fromkeys((self.keys.url(doc.url), self.keys.url(doc.final_url))))
+        fields_ = [item for pair in _encode(doc).items() for item in pair]
+        keys = [
+            self.keys.doc(doc.doc_id),
+            self.keys.seq,
+            self.keys.docs,
+            self.keys.changes,
+            self.keys.change_seq,
+            self.keys.deleted,
+        ]
+        captured = f"{doc.fetched_at.timestamp():.6f}" if doc.fetched_at else ""
+        args = [doc.doc_id, doc.seq, guard, captured, len(url_keys), *url_keys, *fields_]
+        return self._save.call(keys, args, parse)
+
+    def mark_indexed_call(
+        self,
+        doc_id: str,
+        input_id: str,
+        cluster_id: str,
+        reuse_ratio: float,
+        sources: int,
+        union_find: str = "",
+        deferred: tuple[Sequence[str], str] | None = None,
+    ) -> Call[str | None]:
+        """State `indexed`, the cluster and reuse summary; an earlier rejection of the input is
+        withdrawn; the cluster id recorded. `union_find` (ClusterStore.base): the cluster is read
+        there, as it is now (sent after a merge: the cluster it made). `deferred`: the trace
+        waits, with these likely sources, and only while the document holds this content hash
+        (else nothing is written: None)."""
+        keys = [
+            self.keys.doc(doc_id),
+            self.keys.changes,
+            self.keys.change_seq,
+            self.keys.rejection(input_id),
+            self.keys.rejections,
+            self.keys.stats("rejected"),
+            f"{union_find}:p",
+            f"{union_find}:cid",
+            self.keys.untraced,
+        ]
+        args: list[EncodableT] = [doc_id, cluster_id, f"{reuse_ratio:.6f}", sources, input_id]
+        if deferred is not None:
+            args += [" ".join(deferred[0]), deferred[1]]
+        return self._indexed.call(keys, args, text_or_none)
+
+    def mark_traced(self, doc_id: str, content_hash: str, reuse_ratio: float, sources: int) -> bool:
+        """A deferred trace done; False (nothing written) when the document no longer holds
+        `content_hash` or is not waiting for its trace."""
+        keys = [self.keys.doc(doc_id), self.keys.untraced, self.keys.changes, self.keys.change_seq]
+        return bool(self._traced(keys=keys, args=[doc_id, content_hash, f"{reuse_ratio:.6f}", sources]))
+
+    def count_untraced(self) -> int:
+        return int(self.connection.scard(self.keys.untraced))
+
+    def get(self, doc_id: str) -> StoredDocument | None:
+        return self.get_many([doc_id])[0]
+
+    def find(self, doc_id_or_url: str) -> StoredDocument | None:
+        """By document id, else by (final) URL."""
+        found = self.get(doc_id_or_url)
+        if found:
+            return found
+        doc_id = self.connection.get(self.keys.url(doc_id_or_url))
+        return self.get(text_of(doc_id)) if doc_id else None
+
+    def get_many(self, doc_ids: Sequence[str]) -> list[StoredDocument | None]:
+        replies = pipelined(self.connection, [("HGETALL", self.keys.doc(d)) for d in doc_ids])
+        return [_decode(pairs(flat)) if flat else None for flat in replies]
+
+    def norms(self, doc_ids: Sequence[str]) -> dict[str, tuple[str, NormalizedText]]:
+        """Just what alignment needs (display text, original, versions) with the content hash it
+        has, by id; unknown ids left out."""
+        replies = pipelined(self.connection, [("HMGET", self.keys.doc(d), *_NORM_FIELDS) for d in doc_ids])
+        found = {}
+        for doc_id, values in zip(doc_ids, replies, strict=True):
+            if values[0] is not None:
+                found[doc_id] = (text_of(values[-1]), _norm(doc_id, values[:-1]))
+        return found
+
+    def witnesses(self, doc_ids: Sequence[str]) -> dict[str, Witness]:
+        return self.witnesses_and_hashes(doc_ids)[0]
+
+    def witnesses_and_hashes(self, doc_ids: Sequence[str]) -> tuple[dict[str, Witness], dict[str, str]]:
+        """Each known document as a provenance witness, and its content hash (what a cached
+        prepared text is checked against), by id; unknown ids left out."""
+        return run_call(self.connection, self.witnesses_and_hashes_call(doc_ids))
+
+    def witnesses_and_hashes_call(
+        self, doc_ids: Sequence[str]
+    ) -> Call[tuple[dict[str, Witness], dict[str, str]]]:
+        fields = (*_WITNESS_FIELDS, "content_hash")
+        commands = tuple(("HMGET", self.keys.doc(d), *fields) for d in doc_ids)
+        return Call(commands, lambda replies: _witnesses_and_hashes(doc_ids, replies))
+
+    def document_ids(self, start: int = 0, stop: int = -1) -> list[str]:
+        return [text_of(v) for v in self.connection.zrange(self.keys.docs, start, stop)]
+
+    def count_documents(self) -> int:
+        return int(self.connection.zcard(self.keys.docs))
+
+    def delete(self, doc_id: str) -> None:
+        """Forget a document and every alignment that mentions it, atomically (index entries:
+        the caller, workers.flow.transitions). It and the documents aligned with it, whose sources
+        may change, are marked changed."""
+        doc = self.get(doc_id)
+        urls = dict.fromkeys((self.keys.url(doc.url), self.keys.url(doc.final_url))) if doc else {}
+        keys = [self.keys.doc(doc_id), self._aln(doc_id), self.keys.docs]
+        keys += [self.keys.changes, self.keys.change_seq, self.keys.untraced]
+        self._delete(keys=keys, args=[doc_id, self._aln(""), *urls])
+
+    def mark_changed(self, doc_ids: Sequence[str]) -> None:
+        """An incremental export writes them again (their sources may have changed)."""
+        if doc_ids:
+            self._changed(keys=[self.keys.changes, self.keys.change_seq], args=list(doc_ids))
+
+    def mark_deleted(self, doc_id: str, when: datetime) -> None:
+        """Captures of the document made until `when` are not ingested again (reindex too)."""
+        self.connection.hset(self.keys.deleted, doc_id, f"{when.timestamp():.6f}")
+
+    # alignments ---------------------------------------------------------------------------
+
+    @property
+    def links(self) -> PairLinks:
+        if self._links is None:
+            raise ConfigError("this store was opened without an aligner (workers.stores.store_set.open_stores)")
+        return self._links
+
+    def _aln(self, doc_id: str) -> str:
+        if self.align_version is None:
+            raise ConfigError("this store was opened without an aligner (workers.stores.store_set.open_stores)")
+        return self.keys.alignments(self.align_version, doc_id)
+
+    def save_alignments(
+        self,
+        doc_id: str,
+        found: Mapping[str, Sequence[Alignment]],
+        against: Mapping[str, str] | None = None,
+        aligned_as: str = "",
+    ) -> dict[str, list[Alignment]] | None:
+        """Both directions of every pair, so either document's trace sees the other; returns
+        every alignment of `doc_id` as stored now (others' included), in the same round trip.
+        `against`: the content hash each other document was aligned as; a pair whose other
+        side holds another text by now (changed or deleted meanwhile) is not saved. None, and
+        nothing saved, when `doc_id` no longer holds `aligned_as` (given: its content hash)."""
+        args: list[EncodableT] = [doc_id, aligned_as]
+        for other, alignments in found.items():
+            if alignments:
+                swapped = [a.swapped() for a in alignments]
+                expected = (against or {}).get(other, "")
+                args += [other, self._aln(other), self.keys.doc(other), expected]
+                args += [_alignments_json(alignments), _alignments_json(swapped)]
+        reply = self._save_alignments(keys=[self._aln(doc_id), self.keys.doc(doc_id)], args=args)
+        return None if reply is None else _parse_alignments(pairs(reply))
+
+    def aligned_pairs(self, pairs: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
+        """Those of the pairs that have alignments stored."""
+        found = pipelined(self.connection, [("HEXISTS", self._aln(a), b) for a, b in pairs])
+        return {pair for pair, held in zip(pairs, found, strict=True) if held}
+
+    def alignments(self, doc_id: str) -> list[tuple[Witness, Alignment]]:
+        """Every alignment of `doc_id` (on side a) that counts (dedup.pair_rule), with the
+        witness on the other side."""
+        aligned = _parse_alignments(self.connection.hgetall(self._aln(doc_id)))
+        known, linked = self._linked({doc_id: aligned}, sorted(aligned))
+        return self.with_witnesses(linked[doc_id], known)
+
+    def evidence_many(
+        self, doc_ids: Sequence[str]
+    ) -> dict[str, tuple[Witness, list[tuple[Witness, Alignment]]]]:
+        """Each known document's witness and `alignments`, in two round trips however many (a
+        list's column); unknown ids left out."""
+        pipe = self.connection.pipeline(transaction=False)
+        for doc_id in doc_ids:
+            pipe.hgetall(self._aln(doc_id))
+        aligned = {d: _parse_alignments(pairs(raw)) for d, raw in zip(doc_ids, pipe.execute(), strict=True)}
+        others = {other for found in aligned.values() for other in found}
+        known, linked = self._linked(aligned, sorted({*doc_ids, *others}))
+        return {d: (known[d], self.with_witnesses(a, known)) for d, a in linked.items() if d in known}
+
+    def _linked(
+        self, aligned: Mapping[str, _Aligned], witnesses: Sequence[str]
+    ) -> tuple[dict[str, Witness], dict[str, _Aligned]]:
+        """The `witnesses` known, and each document's alignments with the others the pair rule
+        links it with now, in one round trip."""
+        found = self.witnesses_and_hashes_call(witnesses)
+        keep = self.links.kept_call({d: list(others) for d, others in aligned.items()})
+        (known, _), kept = round_trip(self.connection, [found, keep])
+        return known, {d: {o: a for o, a in others.items() if o in kept[d]} for d, others in aligned.items()}
+
+    def with_witnesses(
+        self, aligned: Mapping[str, list[Alignment]], known: Mapping[str, Witness] | None = None
+    ) -> list[tuple[Witness, Alignment]]:
+        """Alignments paired with their other side's witness (fetching those not `known`)."""
+        known = dict(known or {})
+        missing = sorted(other for other in aligned if other not in known)
+        if missing:
+            known.update(self.witnesses(missing))
+        return [(known[other], a) for other in sorted(aligned) if other in known for a in aligned[other]]
+
+    # rejections and counters --------------------------------------------------------------
+
+    def reject(self, rejection: Rejection) -> bool:
+        """Record a rejection once per input; counted by stage and reason. False if known."""
+        key = self.keys.rejection(rejection.input_id)
+        fields_: dict[Any, Any] = {f.name: getattr(rejection, f.name) for f in fields(rejection)}
+        fields_["at"] = datetime.now(UTC).isoformat()
+        if not self.connection.hsetnx(key, "reason", rejection.reason):
+            return False
+        pipe = self.connection.pipeline(transaction=True)
+        pipe.hset(key, mapping=fields_)
+        pipe.zadd(self.keys.rejections, {rejection.input_id: datetime.now(UTC).timestamp()})
+        pipe.hincrby(self.keys.stats("rejected"), f"{rejection.stage}:{rejection.reason}", 1)
+        pipe.execute()
+        return True
+
+    def rejection(self, input_id: str) -> Rejection | None:
+        raw = self.connection.hgetall(self.keys.rejection(input_id))
+        if not raw:
+            return None
+        values = {text_of(k): text_of(v) for k, v in raw.items()}
+        return Rejection(**{f.name: values.get(f.name, "") for f in fields(Rejection)})
+
+    def rejections(self, start: int = 0, stop: int = -1) -> list[Rejection]:
+        ids = [text_of(v) for v in self.connection.zrevrange(self.keys.rejections, start, stop)]
+        return [r for r in map(self.rejection, ids) if r]
+
+    def count(self, stat: str, counts: Mapping[str, float]) -> None:
+        self.count_many({stat: counts})
+
+    def count_many(self, counts: Mapping[str, Mapping[str, float]]) -> None:
+        """Several counter families in one call."""
+        keys: list[EncodableT] = []
+        args: list[EncodableT] = []
+        for stat, by_name in counts.items():
+            keys.append(self.keys.stats(stat))
+            args.append(len(by_name))
+            for name, amount in by_name.items():
+                args.extend((name, amount))
+        self._count(keys=keys, args=args)
+
+    def stats(self, stat: str) -> dict[str, float]:
+        raw = self.connection.hgetall(self.keys.stats(stat))
+        return {text_of(k): float(v) for k, v in raw.items() if float(v)}
+
+
+def _encode(doc: StoredDocument) -> dict[Any, Any]:
+    return {
+        "doc_id": doc.doc_id,
+        "url": doc.url,
+        "final_url": doc.final_url,
+        "site": doc.site,
+        "site_kind": doc.site_kind,
+        "source": doc.source,
+        "title": doc.title or "",
+        "published": doc.published.isoformat() if doc.published else "",
+        "published_from": doc.published_from,
+        "published_untrusted": _untrusted_json(doc.published_untrusted),
+        "fetched_at": doc.fetched_at.isoformat() if doc.fetched_at else "",
+        "captures": json.dumps(doc.captures, ensure_ascii=False),
+        "display_z": _zip(doc.display),
+        # most pages have no traditional characters: store the original only when it differs
+        "original_z": _zip(doc.original) if doc.original != doc.display else b"",
+        "removed_z": _zip(json.dumps([[r.reason, r.text] for r in doc.removed], ensure_ascii=False)),
+        "truncated": int(doc.truncated),
+        "extractor": doc.extractor,
+        "norm_version": doc.norm_version,
+        "fingerprint_id": doc.fingerprint_id,
+        "key_hash": doc.key_hash,
+        "content_hash": doc.content_hash,
+        "state": doc.state,
+        "cluster_id": doc.cluster_id or "",
+        "reuse_ratio": f"{doc.reuse_ratio:.6f}",
+        "source_count": doc.source_count,
+        "rank": rank_key(doc.witness),  # its member in its neighbours' sets (workers.stores.pair_links)
+    }
+
+
+def _decode(raw: Mapping[Any, Any]) -> StoredDocument:
+    v = {text_of(k): val for k, val in raw.items()}
+    t = {k: text_of(val) for k, val in v.items() if not k.endswith("_z")}
+    display = _unzip(v["display_z"])
+    return StoredDocument(
+        doc_id=t["doc_id"],
+        url=t["url"],
+        final_url=t["final_url"],
+        site=t["site"],
+        site_kind=t["site_kind"],
+        source=t["source"],
+        title=t["title"] or None,
+        published=date.fromisoformat(t["published"]) if t["published"] else None,
+        published_from=t.get("published_from", ""),
+        published_untrusted=_untrusted(t.get("published_untrusted") or "[]"),
+        fetched_at=datetime.fromisoformat(t["fetched_at"]) if t["fetched_at"] else None,
+        captures=tuple(json.loads(t["captures"])),
+        display=display,
+        original=_unzip(v["original_z"]) if v.get("original_z") else display,
+        removed=tuple(Removal(r, x) for r, x in json.loads(_unzip(v["removed_z"]))),
+        truncated=t["truncated"] == "1",
+        extractor=t["extractor"],
+        norm_version=t["norm_version"],
+        fingerprint_id=t["fingerprint_id"],
+        key_hash=t["key_hash"],
+        content_hash=t["content_hash"],
+        state=DocumentState(t["state"]),
+        cluster_id=t["cluster_id"] or None,
+        reuse_ratio=float(t["reuse_ratio"]),
+        source_count=int(t["source_count"]),
+        seq=int(t["seq"]),
+        trace_after=tuple(t["trace_after"].split()) if "trace_after" in t else None,
+    )
+
+
+def _saved(doc: StoredDocument, reply: Any) -> Saved:
+    """A guarded save's reply (document_save.lua): the seq, or why the stored record was kept."""
+    if isinstance(reply, int):
+        return Saved(replace(doc, seq=reply))
+    if text_of(reply[0]) == "other":
+        return Saved(None, other=True)
+    if text_of(reply[0]) == "deleted":
+        return Saved(None, deleted=True)
+    return Saved(None, cluster_id=text_of(reply[1]) or None, untraced=text_of(reply[2]) == "1")
+
+
+def _witnesses_and_hashes(
+    doc_ids: Sequence[str], replies: Sequence[list[Any]]
+) -> tuple[dict[str, Witness], dict[str, str]]:
+    witnesses, hashes = {}, {}
+    for doc_id, values in zip(doc_ids, replies, strict=True):
+        if values[0] is not None:
+            *witness, content_hash = [text_of(v) for v in values]
+            witnesses[doc_id], hashes[doc_id] = _witness(witness), content_hash
+    return witnesses, hashes
+
+
+def _norm(doc_id: str, values: list[Any]) -> NormalizedText:
+    display_z, original_z, norm_version, title, truncated = values
+    display = _unzip(display_z)
+    original = _unzip(original_z) if original_z else display
+    return _rebuilt(
+        doc_id, display, original, text_of(norm_version), text_of(title) or None, text_of(truncated) == "1"
+    )
+
+
+def _rebuilt(
+    doc_id: str,
+    display: str,
+    original: str,
+    norm_version: str,
+    title: str | None,
+    truncated: bool,
+    removed: tuple[Removal, ...] = (),
+) -> NormalizedText:
+    """The NormalizedText a stored display text came from (normalization is a fixed point)."""
+    key, offsets = match_key(display)
+    return NormalizedText(doc_id, display, key, offsets, original, removed, truncated, norm_version, title)
+
+
+def _witness(values: list[str]) -> Witness:
+    doc_id, url, site, published, fetched_at, published_from = values
+    return Witness(
+        doc_id,
+        url,
+        site,
+        date.fromisoformat(published) if published else None,
+        datetime.fromisoformat(fetched_at) if fetched_at else None,
+        published_from,
+    )
+
+
+def _untrusted_json(untrusted: Sequence[UntrustedDate]) -> str:
+    return json.dumps([[u.day.isoformat(), u.evidence, u.reason] for u in untrusted])
+
+
+def _untrusted(encoded: str) -> tuple[UntrustedDate, ...]:
+    return tuple(UntrustedDate(date.fromisoformat(d), e, r) for d, e, r in json.loads(encoded))
+
+
+_Aligned = dict[str, list[Alignment]]  # other doc id -> alignments
+
+
+def _parse_alignments(raw: Mapping[Any, Any]) -> dict[str, list[Alignment]]:
+    return {text_of(other): [Alignment(*row) for row in json.loads(data)] for other, data in raw.items()}
+
+
+def _alignments_json(alignments: Iterable[Alignment]) -> str:
+    rows = [[a.a_start, a.a_end, a.b_start, a.b_end, round(a.similarity, 4)] for a in alignments]
+    return json.dumps(rows, separators=(",", ":"))
+
+
+def _zip(text: str) -> bytes:
+    # level 1: 72 µs for a 3.7k-character speech against 102 at the default 6, 3% larger
+    return zlib.compress(text.encode("utf-8"), 1)
+
+
+def _unzip(data: bytes) -> str:
+    return zlib.decompress(data).decode("utf-8")
