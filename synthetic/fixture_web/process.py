@@ -12,8 +12,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from synthetic.errors import FixtureWebError
 from synthetic.fixture_web.server import DEFAULT_PORT
-from workers.errors import ServiceError
 
 SITES_TEMPLATE = Path(__file__).resolve().parent / "sites.toml"
 # The address the sites file names: a server started by hand (`python -m synthetic.fixture_web`).
@@ -45,7 +45,7 @@ class FixtureServer:
         line = self._process.stdout.readline() if self._process.stdout else ""
         if not line:
             self.stop()
-            raise ServiceError("the fixture web did not start")
+            raise FixtureWebError("the fixture web did not start")
         hello = json.loads(line)
         self.url, self.documents = hello["url"], int(hello["documents"])
         return self

@@ -10,6 +10,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,10 +22,12 @@ from rich.console import Console
 
 from crawler.config import load_sites
 from crawler.queues import INGEST, queue
+from synthetic.errors import FixtureWebError
 from synthetic.fixture_web.process import FixtureServer
 from workers.commands.burst import waiting
 from workers.commands.loaded import settings_of
 from workers.commands.progress import progress_bar
+from workers.errors import ServiceError
 from workers.flow.crawls import run_crawl
 from workers.read.catalog import Catalog
 from workers.redis.connection import connection_url, embedded_server, redis_connection
@@ -56,7 +60,7 @@ def demo(
     The demo keeps its data in `demo/` under the data directory, emptied at every start, so two
     runs print the same counts and the operator's own data is never touched."""
     settings = demo_settings(settings_of(ctx))
-    with redis_connection(settings) as connection, FixtureServer(docs=docs, seed=seed, slow_s=0.5) as web:
+    with redis_connection(settings) as connection, fixture_web(docs, seed) as web:
         where = f"data in {settings.home} (emptied first)"
         console.print(f"fixture web at {web.url} ({web.documents} documents); {where}")
         sites_file = web.write_sites(settings.home / "sites.toml")
@@ -68,6 +72,19 @@ def demo(
         typer.echo(json.dumps(summary, ensure_ascii=False, default=str))
     else:
         _print_summary(summary, settings)
+
+
+@contextmanager
+def fixture_web(docs: int, seed: int) -> Iterator[FixtureServer]:
+    """The fixture web for the demo; a ServiceError (one line on stderr) when it cannot start."""
+    try:
+        web = FixtureServer(docs=docs, seed=seed, slow_s=0.5).start()
+    except FixtureWebError as exc:
+        raise ServiceError(str(exc)) from exc
+    try:
+        yield web
+    finally:
+        web.stop()
 
 
 def demo_settings(settings: Settings) -> Settings:
