@@ -1,6 +1,6 @@
 """The representative and cluster id rules and the unknown day exist once in Python
-(dedup.clusters and workers.stores.cluster_store, authoritative) and once in Lua (workers/stores/cluster_rules.lua,
-for the Redis scripts): they must agree."""
+(dedup.clusters and workers.stores.cluster_store, authoritative) and once in Lua
+(workers/stores/cluster_rules.lua, for the Redis scripts): they must agree."""
 
 from __future__ import annotations
 

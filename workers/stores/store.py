@@ -101,6 +101,9 @@ class Saved:
     untraced: bool = False  # indexed with this content, its trace still waiting
 
 
+_NO_ALIGNER = "this store was opened without an aligner (workers.stores.store_set.open_stores)"
+
+
 class Store:
     def __init__(
         self,
@@ -262,12 +265,12 @@ class Store:
     @property
     def links(self) -> PairLinks:
         if self._links is None:
-            raise ConfigError("this store was opened without an aligner (workers.stores.store_set.open_stores)")
+            raise ConfigError(_NO_ALIGNER)
         return self._links
 
     def _aln(self, doc_id: str) -> str:
         if self.align_version is None:
-            raise ConfigError("this store was opened without an aligner (workers.stores.store_set.open_stores)")
+            raise ConfigError(_NO_ALIGNER)
         return self.keys.alignments(self.align_version, doc_id)
 
     def save_alignments(
