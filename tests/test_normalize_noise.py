@@ -162,6 +162,15 @@ def test_a_date_alone_on_a_line_near_the_top_is_the_byline() -> None:
     assert texts(out)[-1] == "2019年3月16日"  # a signature date at the end stays
 
 
+def test_the_header_is_counted_in_the_kept_lines_so_no_date_is_moved_up_into_it() -> None:
+    # dropping the dates moves the ones below up into the header: dropped in the same pass
+    doc = lines(*[SENTENCE] * 7, *["2019年3月16日"] * 5, SENTENCE, "2019年3月17日")
+    out, removed = drop_header_dates(doc, DEFAULT_NORM)
+    assert len(removed) == 5
+    assert texts(out) == [SENTENCE] * 8 + ["2019年3月17日"]
+    assert drop_header_dates(out, DEFAULT_NORM)[1] == []
+
+
 def test_the_catalogue_markers_compile_name_a_reason_and_find_nothing_in_clean_text() -> None:
     assert {m.reason for m in MARKERS} <= set(reasons.ALL)
     assert len({m.name for m in MARKERS}) == len(MARKERS)

@@ -176,10 +176,18 @@ def _button_runs(text: str) -> list[tuple[int, int]]:
 
 def drop_header_dates(lines: list[Line], config: NormConfig) -> tuple[list[Line], list[Removal]]:
     """Lines near the top that are only a date: the byline's date, shown as text."""
-    dated = [i for i, (s, _) in enumerate(lines[: config.header_lines]) if _DATE_LINE.match(s)]
-    if not dated:
-        return lines, []
-    return drop_where(lines, (i not in dated for i in range(len(lines))), reasons.SITE_CHROME)
+    return drop_where(lines, _outside_header_dates(lines, config.header_lines), reasons.SITE_CHROME)
+
+
+def _outside_header_dates(lines: list[Line], header_lines: int) -> list[bool]:
+    """Keep flags: the header is the first lines of what is kept, so that a date moved up into
+    it by dropping the dates above is dropped as well (the display text has no header dates)."""
+    keep: list[bool] = []
+    kept = 0
+    for text, _ in lines:
+        keep.append(kept >= header_lines or not _DATE_LINE.match(text))
+        kept += keep[-1]
+    return keep
 
 
 def drop_header_before_breadcrumb(lines: list[Line], config: NormConfig) -> tuple[list[Line], list[Removal]]:

@@ -89,7 +89,6 @@ def _drop_repeated_title(lines: list[Line], ctx: _Context) -> tuple[list[Line], 
     return drop_repeated_title(lines, ctx.title, ctx.raw_title, ctx.key)
 
 
-_INLINE_CUTS = frozenset({reasons.PAGE_COUNTER, reasons.PAGE_CHUNK_MARKER, reasons.REPEATED_TITLE})
 _MAX_PASSES = 3
 
 
@@ -140,15 +139,17 @@ def normalize_text(
 
 
 def apply_line_rules(lines: list[Line], context: _Context, removed: list[Removal]) -> list[Line]:
-    """The line rules in order; again while a pass cut inside lines, since a cut can leave a
-    line another rule drops (idempotence: normalizing the display text changes nothing)."""
+    """The line rules in order; again while a pass removed anything (idempotence: normalizing
+    the display text changes nothing). A drop by a later rule changes what an earlier rule
+    sees: a cut can leave a line another rule drops, and a dropped line moves the lines below
+    it up into the header the header rules look at."""
     for _ in range(_MAX_PASSES):
-        cut_inside = False
+        changed = False
         for rule in LINE_RULES:
             lines, dropped = rule(lines, context)
             removed.extend(dropped)
-            cut_inside = cut_inside or any(r.reason in _INLINE_CUTS for r in dropped)
-        if not cut_inside:
+            changed = changed or bool(dropped)
+        if not changed:
             break
         lines = _recheck_characters(lines, removed)
     return lines
@@ -174,6 +175,8 @@ def clean_characters(text: str, removed: list[Removal]) -> str:
     for rule in (drop_pinyin_annotations, drop_spurious_commas):
         text, found = rule(text)
         removed.extend(found)
+        if found:  # what stood between two spaces leaves a run of them (`会议 , ,` → `会议  ,`)
+            text = fold_width_and_spaces(text)
     return text
 
 
