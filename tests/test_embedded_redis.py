@@ -198,3 +198,20 @@ def test_a_killed_embedded_server_is_restarted_while_two_workers_ingest(home: Pa
 def _restarted(server: EmbeddedRedis, killed: int) -> bool:
     info = server.running()
     return info is not None and info.pid != killed
+
+
+
+def test_the_command_after_an_import_finds_the_server_loaded(home: Path) -> None:
+    """Each command starts the embedded server anew once the last one stopped it; the server
+    loads its AOF first, and a command that met 'Redis is loading the dataset in memory' failed
+    (every `status` after a 100-document import did)."""
+    corpus = home / "corpus.jsonl"
+    docs = generate(100, seed=7)
+    lines = (json.dumps({"url": d.url, "text": d.text}, ensure_ascii=False) + "\n" for d in docs)
+    corpus.write_text("".join(lines), encoding="utf-8")
+    env = clean_env(DEDUPCRAWL_HOME=str(home))
+    assert run_cli("import", str(corpus), env=env, timeout=300).returncode == 0
+    for _ in range(3):
+        result = run_cli("status", "--json", env=env)
+        assert result.returncode == 0, result.stderr[-500:]
+        assert json.loads(result.stdout)["counts"]["documents"] == len(docs)

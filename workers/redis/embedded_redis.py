@@ -29,7 +29,15 @@ from pathlib import Path
 
 from workers.errors import ServiceError
 from workers.redis.ports import port_is_free
-from workers.redis.redis_server import RedisServer, ServerInfo, ping, process_alive, read_pid, stop_process
+from workers.redis.redis_server import (
+    RedisServer,
+    ServerInfo,
+    ping,
+    process_alive,
+    read_pid,
+    stop_process,
+    wait_loaded,
+)
 
 KEEP_INTERVAL_S = 0.5
 PORT_WAIT_S = 1.0
@@ -48,6 +56,7 @@ class EmbeddedRedis:
         """Start the server unless a live one is running, and take a lease on it."""
         with self._locked():
             info = self._running() or self._start()
+            wait_loaded(info)
             (self._leases / str(os.getpid())).write_text("")
             self._ensure_keeper()
             return info

@@ -45,6 +45,7 @@ hash-max-ziplist-entries 1024
 # adds per second, 7 runs). A socket path is at most 107 bytes (sockaddr_un); a longer data
 # directory is served on TCP only.
 SOCKET_NAME = "redis.sock"
+LOAD_WAIT_S = 600.0  # a large AOF loads at ~100 MB/s
 MAX_SOCKET_PATH = 107
 
 
@@ -160,6 +161,16 @@ def _wait_until_ready(pidfile: Path, port: int, timeout: float) -> int | None:
     return None
 
 
+def wait_loaded(info: ServerInfo, wait_s: float = LOAD_WAIT_S) -> None:
+    """Return once the server has loaded its AOF: until then it answers every command with
+    'Redis is loading the dataset in memory', which a client would take for a failure."""
+    deadline = time.monotonic() + wait_s
+    while _answer(info.port) != "pong":
+        if not process_alive(info.pid) or time.monotonic() > deadline:
+            raise RedisUnavailable(f"redis-server (pid {info.pid}) did not finish loading its data")
+        time.sleep(0.02)
+
+
 def read_pid(pidfile: Path) -> int | None:
     try:
         return int(pidfile.read_text().strip())
@@ -168,14 +179,19 @@ def read_pid(pidfile: Path) -> int | None:
 
 
 def ping(port: int) -> bool:
+    """Alive: the server answers, or is loading its AOF (and answers soon)."""
+    return _answer(port) in ("pong", "loading")
+
+
+def _answer(port: int) -> str:
     # No retries: redis-py's default (3, with backoff) makes a dead server cost seconds to see.
     client = redis.Redis(port=port, socket_connect_timeout=0.5, socket_timeout=2, retry=Retry(NoBackoff(), 0))
     try:
-        return bool(client.ping())
+        return "pong" if client.ping() else "down"
     except redis.BusyLoadingError:
-        return True  # loading the AOF: alive, answering soon
+        return "loading"
     except redis.RedisError:
-        return False
+        return "down"
     finally:
         client.close()
 
