@@ -289,7 +289,8 @@ class Ingestor:
         neighbours = tuple(other for other, _ in near)
         reads = (self._link_call(doc, verified, near), mark(neighbours))
         assignment, [linked, marked] = self._cluster(doc, verified, trips, *reads)
-        if not marked or set(_linked(doc, linked)) != set(neighbours):
+        resettled = [e.b for e in assignment.edges] != [e.b for e in verified.edges]  # by `settle`
+        if not marked or resettled or set(_linked(doc, linked)) != set(neighbours):
             marked = run_call(self.connection, mark(_linked(doc, linked), assignment.cluster_id))
         if marked is None:
             raise ConcurrentChange(f"{doc.doc_id} was saved with another text meanwhile")
