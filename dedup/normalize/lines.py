@@ -21,6 +21,8 @@ TERMINAL = "。！？!?…”’」』）)》】：:；;.．"
 
 def split_lines(simplified: str, original: str) -> list[Line]:
     """The non-blank lines, stripped."""
+    if simplified == original:  # no traditional character (most texts): strip each line once
+        return [(text, text) for text in (line.strip() for line in original.split("\n")) if text]
     pairs = zip(simplified.split("\n"), original.split("\n"), strict=True)
     return [strip_line(line) for line in pairs if line[0].strip()]
 
