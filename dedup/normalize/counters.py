@@ -22,6 +22,7 @@ _PAGER_STARTS = frozenset("0123456789") | {w[0] for w in _PAGER_WORDS}
 _PAGER_CHARS = 80
 _PAGE_DIGITS = 3
 _COUNTER_START = re.compile(r"\s*(?:-\s*\d|\d{1,4}\s*/)")
+_COUNTER_START_LINE = re.compile(r"\n\s*(?:-\s*\d|\d{1,4}\s*/)")
 _PAGE_WORD = re.compile("page", re.I)
 _SHOWN = re.compile(r"第\s*(\d{1,4})\s*页")
 _TOTAL = re.compile(r"共\s*(\d{1,4})\s*页|页数\s*[:：]\s*(\d{1,4})")
@@ -29,6 +30,8 @@ _TOTAL = re.compile(r"共\s*(\d{1,4})\s*页|页数\s*[:：]\s*(\d{1,4})")
 
 def drop_page_counters(lines: list[Line]) -> tuple[list[Line], list[Removal]]:
     """Cut every page counter out of every line; a line left empty, or only page links, goes."""
+    if not _may_count(_joined(lines)):  # most documents: no line may hold a counter
+        return _drop_pagers([line for line in lines if line[0].strip()], [])
     kept: list[Line] = []
     removed: list[Removal] = []
     for line in lines:
@@ -43,7 +46,7 @@ def drop_page_counters(lines: list[Line]) -> tuple[list[Line], list[Removal]]:
 
 def _drop_pagers(lines: list[Line], removed: list[Removal]) -> tuple[list[Line], list[Removal]]:
     """Without the page links shown as text: a line `1 2 3 下一页`, or lines 1 / 2 / 3 in a row."""
-    if not any(text[:1] in _PAGER_STARTS for text, _ in lines):  # most documents: one pass in C
+    if not _PAGER_LINE.search(_joined(lines)):  # most documents: no line starts as page links do
         return lines, removed
     pagers = _vertical_pagers(lines)
     kept: list[Line] = []
@@ -53,6 +56,13 @@ def _drop_pagers(lines: list[Line], removed: list[Removal]) -> tuple[list[Line],
         else:
             kept.append(line)
     return kept, removed
+
+
+def _joined(lines: list[Line]) -> str:
+    """The lines' simplified texts, each after a line break: a regex that starts with `\n` finds
+    a line start by the fast literal scan (a (?m)^ is tried at every position), and a match of
+    one line is a match of this text, so no match here rules every line out at once."""
+    return "".join("\n" + text for text, _ in lines)
 
 
 def is_pager(text: str) -> bool:
@@ -88,8 +98,19 @@ def _counts_up(numbers: list[int]) -> bool:
     return len(numbers) >= 2 and numbers == list(range(numbers[0], numbers[0] + len(numbers)))
 
 
+# A line is page links only if its first token is a page number or a pager word (split()
+# splits where \s matches); over _joined text.
+_PAGER_LINE = re.compile(r"\n(?:[0-9]{1,3}|" + "|".join(map(re.escape, _PAGER_WORDS)) + r")(?=\s|\Z)")
+
+
 def _may_count(text: str) -> bool:
-    return "页" in text or bool(_COUNTER_START.match(text) or _PAGE_WORD.search(text))
+    """`页`, `page` or a counter's start (at the start of `text`, or of a line of _joined text)."""
+    return (
+        "页" in text
+        or bool(_COUNTER_START.match(text) or _COUNTER_START_LINE.search(text))
+        # no character but p/P matches p under re.I (checked over all code points): `in` is faster
+        or (("p" in text or "P" in text) and bool(_PAGE_WORD.search(text)))
+    )
 
 
 def page_numbers(text: str) -> tuple[int, int]:

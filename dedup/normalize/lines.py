@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from itertools import compress
 
 from dedup.records import Removal
 
@@ -20,6 +21,8 @@ TERMINAL = "。！？!?…”’」』）)》】：:；;.．"
 
 def split_lines(simplified: str, original: str) -> list[Line]:
     """The non-blank lines, stripped."""
+    if simplified == original:  # no traditional character (most texts): strip each line once
+        return [(text, text) for text in (line.strip() for line in original.split("\n")) if text]
     pairs = zip(simplified.split("\n"), original.split("\n"), strict=True)
     return [strip_line(line) for line in pairs if line[0].strip()]
 
@@ -44,13 +47,12 @@ def strip_line(line: Line) -> Line:
 
 def drop_where(lines: list[Line], keep: Iterable[bool], reason: str) -> tuple[list[Line], list[Removal]]:
     """Split `lines` by the `keep` flags; the dropped ones become removals with `reason`."""
-    kept: list[Line] = []
-    removed: list[Removal] = []
-    for line, flag in zip(lines, keep, strict=True):
-        if flag:
-            kept.append(line)
-        else:
-            removed.append(Removal(reason, line[1]))
+    flags = list(keep)
+    # Most rules keep every line of most documents: all() runs in C, no new lists for them.
+    if all(flags):
+        return lines, []
+    kept = list(compress(lines, flags))
+    removed = [Removal(reason, line[1]) for line, flag in zip(lines, flags, strict=True) if not flag]
     return kept, removed
 
 

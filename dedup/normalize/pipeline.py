@@ -22,6 +22,7 @@ from dedup.normalize.key import key_text, line_keys, match_key
 from dedup.normalize.lines import Line, cut_matches, join_lines, split_lines
 from dedup.normalize.markup import strip_html_remnants
 from dedup.normalize.pinyin import ANNOTATION as PINYIN_ANNOTATION
+from dedup.normalize.pinyin import HINT as PINYIN_HINT
 from dedup.normalize.pinyin import drop_pinyin_annotations
 from dedup.normalize.punctuation import SPURIOUS_COMMA, drop_spurious_commas
 from dedup.normalize.repeats import (
@@ -155,15 +156,21 @@ def apply_line_rules(lines: list[Line], context: _Context, removed: list[Removal
     return lines
 
 
+_RECHECKS = (
+    (PINYIN_HINT, PINYIN_ANNOTATION, reasons.PINYIN_ANNOTATION),
+    (SPURIOUS_COMMA, SPURIOUS_COMMA, reasons.SPURIOUS_COMMA),
+)
+
+
 def _recheck_characters(lines: list[Line], removed: list[Removal]) -> list[Line]:
     """A cut inside a line can bring a comma next to punctuation, or a pinyin annotation next
     to a character: apply those character rules again, to both versions of the lines."""
-    for pattern, reason in (
-        (PINYIN_ANNOTATION, reasons.PINYIN_ANNOTATION),
-        (SPURIOUS_COMMA, reasons.SPURIOUS_COMMA),
-    ):
-        lines, found = cut_matches(lines, pattern, reason)
-        removed.extend(found)
+    # Neither pattern has an anchor and a match lies within one line, so a line with a match
+    # makes the joined text match its hint: one search in C rules most documents out of the loop.
+    for hint, pattern, reason in _RECHECKS:
+        if hint.search("\n".join(s for s, _ in lines)):
+            lines, found = cut_matches(lines, pattern, reason)
+            removed.extend(found)
     return lines
 
 

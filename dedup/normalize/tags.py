@@ -11,6 +11,7 @@ from dedup.records import Removal
 
 _WORD = re.compile(r"^[^\W\d_]+$")
 _SPLIT = re.compile(r"[\s,，、|｜/·]+")
+_TOKEN = re.compile(r"[^\s,，、|｜/·]+")  # what _SPLIT leaves
 
 
 def is_tag(text: str, config: NormConfig) -> bool:
@@ -21,6 +22,10 @@ def is_tag(text: str, config: NormConfig) -> bool:
 
 def is_tag_line(text: str, config: NormConfig) -> bool:
     """A single line that lists at least four tags and nothing else."""
+    # A paragraph's first word is no tag: no split() of the whole (long) line for it.
+    first = _TOKEN.search(text)
+    if first is None or not is_tag(first.group(), config):
+        return False
     words = [w for w in _SPLIT.split(text.strip()) if w]
     return len(words) >= 4 and all(is_tag(w, config) for w in words)
 
