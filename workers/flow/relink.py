@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from dedup.align import AlignConfig, KeyIndex, align_prepared_many, prepare
+from dedup.align import AlignConfig, align_prepared_many, prepare
 from workers.stores.store import Store
 
 BATCH = 100
@@ -34,20 +34,24 @@ def settle(store: Store, config: AlignConfig) -> int:
 
 def align_pairs(store: Store, pairs: Sequence[tuple[str, str]], config: AlignConfig) -> int:
     """Align the pairs not aligned yet (the smaller id on side a, as the ingest does) and save
-    them while both sides hold the texts they were aligned as; returns how many were aligned."""
+    them, one round trip per side-a document, while both sides hold the texts they were aligned
+    as; returns how many were aligned."""
     ordered = sorted({(min(p), max(p)) for p in pairs if p[0] != p[1]})
     stored = store.aligned_pairs(ordered)
     wanted = [pair for pair in ordered if pair not in stored]
     norms = store.norms(sorted({doc_id for pair in wanted for doc_id in pair}))
-    prepared: dict[str, KeyIndex] = {}
+    sides: dict[str, list[str]] = {}
+    for a, b in wanted:
+        if a in norms and b in norms:  # both still there
+            sides.setdefault(a, []).append(b)
+    ids = sorted({*sides, *(b for others in sides.values() for b in others)})
+    prepared = {doc_id: prepare(norms[doc_id][1], config) for doc_id in ids}
     touched: set[str] = set()
-    aligned = [(a, b) for a, b in wanted if a in norms and b in norms]  # both still there
-    for doc_id in sorted({doc_id for pair in aligned for doc_id in pair}):
-        prepared[doc_id] = prepare(norms[doc_id][1], config)
-    for a, b in aligned:
-        (found,) = align_prepared_many(prepared[a], [prepared[b]], config)
-        if found:
-            store.save_alignments(a, {b: found}, {b: norms[b][0]})
-            touched |= {a, b}
+    for a, others in sides.items():
+        found = align_prepared_many(prepared[a], [prepared[b] for b in others], config)
+        new = {b: alignments for b, alignments in zip(others, found, strict=True) if alignments}
+        saved = store.save_alignments(a, new, {b: norms[b][0] for b in new}, norms[a][0]) if new else None
+        if saved is not None:
+            touched |= {a, *(b for b in new if b in saved)}
     store.mark_changed(sorted(touched))  # their sources may have changed: an export sees it
-    return len(aligned)
+    return sum(map(len, sides.values()))
