@@ -75,6 +75,9 @@ def test_two_workers_ingest_a_third_process_crawl_and_the_web_shows_every_captur
     assert not list(store.rejections())
     for home in hosts.homes.values():  # nothing archived in any host's own data directory
         assert not list(home.rglob("*.warc.gz")), home
+    status = json.loads(run_cli("status", "--json", env=hosts.env("web")).stdout)
+    assert status["archive"] == str(hosts.archive.resolve())
+    assert status["counts"]["documents"] == len(documents)
     with _served(hosts, "web") as base:
         shown = sum(_every_capture_shown(base, hosts.archive, doc) for doc in documents)
     assert shown == sum(len(doc.captures) for doc in documents) >= len(documents)
