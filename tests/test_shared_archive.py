@@ -1,6 +1,8 @@
 """Several hosts, one archive: a crawler and two workers, each with a data directory of its own,
-share nothing but the archive path (DEDUPCRAWL_ARCHIVE_DIR) and Redis; a web UI with a fourth
-data directory shows every capture of every document from the shared archive."""
+share nothing but the archive path (DEDUPCRAWL_ARCHIVE_DIR) and Redis; an import on a worker host
+lands in the shared archive too; a web UI with a fourth data directory shows every capture of
+every document from it, and a reindex there rebuilds every document. Writers sharing the folder
+never share a file."""
 
 from __future__ import annotations
 
@@ -24,10 +26,12 @@ from archive.capture import CaptureRef
 from archive.errors import WarcReadError
 from archive.keys import Keys
 from archive.warc import WarcArchive, iter_records, read_page
+from synthetic.corpus import generate
 from synthetic.fixture_web.process import FixtureServer
 from tests.cli_process import clean_env, run_cli
 from tests.engine_stack import stores
 from tests.test_warc import _capture, _exchange
+from tests.web_data import corpus_lines
 from workers.redis.ports import free_port
 from workers.stores.store import Store, StoredDocument
 
@@ -70,8 +74,9 @@ def test_two_workers_ingest_a_third_process_crawl_and_the_web_shows_every_captur
         assert len(_documents(store)) == first > 0, store.rejections()
         second = sum(_crawl(hosts, sites, site) for site in ("fixture-news", "fixture-gov"))
         _drain(hosts, "worker-b")
+    imported = _import(hosts, "worker-b", hosts.homes["worker-b"].parent / "more.jsonl")
     documents = _documents(store)
-    assert len(documents) == first + second and second > 0, store.rejections()
+    assert len(documents) == first + second + imported and second > 0, store.rejections()
     assert not list(store.rejections())
     for home in hosts.homes.values():  # nothing archived in any host's own data directory
         assert not list(home.rglob("*.warc.gz")), home
@@ -81,6 +86,8 @@ def test_two_workers_ingest_a_third_process_crawl_and_the_web_shows_every_captur
     with _served(hosts, "web") as base:
         shown = sum(_every_capture_shown(base, hosts.archive, doc) for doc in documents)
     assert shown == sum(len(doc.captures) for doc in documents) >= len(documents)
+    rebuilt = run_cli("reindex", "--json", env={**hosts.env("web"), "DEDUPCRAWL_KEY_PREFIX": "again"})
+    assert rebuilt.returncode == 0 and json.loads(rebuilt.stdout)["indexed"] == len(documents), rebuilt.stderr
 
 
 def _crawl(hosts: Hosts, sites: Path, site: str) -> int:
@@ -90,6 +97,14 @@ def _crawl(hosts: Hosts, sites: Path, site: str) -> int:
     run = json.loads(done.stdout)
     assert run["status"] == "succeeded", run
     return int(run["stats"]["handed_off"])
+
+
+def _import(hosts: Hosts, host: str, lines: Path) -> int:
+    """An import on one of the hosts: archived into the shared archive, ingested inline."""
+    lines.write_text("\n".join(corpus_lines(generate(2, seed=23))), encoding="utf-8")
+    done = run_cli("import", str(lines), "--json", env=hosts.env(host))
+    assert done.returncode == 0, done.stderr[-2000:]
+    return int(json.loads(done.stdout)["indexed"])
 
 
 def _drain(hosts: Hosts, host: str) -> None:
