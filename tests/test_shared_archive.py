@@ -16,6 +16,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime, tzinfo
 from pathlib import Path
 
 import pytest
@@ -204,11 +205,32 @@ def test_a_taken_file_name_is_never_appended_to(tmp_path: Path, monkeypatch: pyt
     """Another host's file under the very name this writer picked (same tag) stays untouched."""
     tag = naming.new_writer_tag()
     monkeypatch.setattr(warc, "new_writer_tag", lambda: tag)
+    monkeypatch.setattr(naming, "datetime", _Stopped)
     taken = tmp_path / tag.file_name("import", 1)
     taken.write_bytes(b"another host's records")
     ref = _capture(WarcArchive(tmp_path, "import"), _exchange())
     assert taken.read_bytes() == b"another host's records"
     assert ref.warc_file == tag.file_name("import", 2) and read_page(tmp_path, ref).body == _exchange().body
+
+
+class _Stopped(datetime):
+    """A clock that always says the same time (the writer's names differ by their seq alone)."""
+
+    @classmethod
+    def now(cls, tz: tzinfo | None = None) -> _Stopped:
+        return cls(2026, 1, 2, 3, 4, 5, 678901, tzinfo=tz)
+
+
+def test_files_of_one_name_sort_in_the_order_they_were_begun(tmp_path: Path) -> None:
+    """reindex reads files in name order: a page archived again must come after its first text."""
+    refs = []
+    for n in range(20):  # one import after another, each a writer (and a file) of its own
+        archive = WarcArchive(tmp_path, "import")
+        refs.append(_capture(archive, _exchange(body=b"<p>%d</p>" % n)))
+        archive.close()
+    assert [ref.warc_file for ref in refs] == sorted(ref.warc_file for ref in refs)
+    bodies = [read_page(tmp_path, r).body for r in refs]
+    assert bodies == [b"<p>%d</p>" % n for n in range(20)]
 
 
 def test_a_forked_copy_of_a_writer_writes_a_file_of_its_own(tmp_path: Path) -> None:
