@@ -41,6 +41,7 @@ class Settings:
     log_level: str
     engine: EngineConfig
     defer_trace: bool = False  # ingest jobs cluster only; alignment and provenance on the trace queue
+    archive_dir: Path | None = None  # DEDUPCRAWL_ARCHIVE_DIR: a path every host mounts; None: <home>/warc
 
     @property
     def redis_dir(self) -> Path:
@@ -48,7 +49,8 @@ class Settings:
 
     @property
     def warc_dir(self) -> Path:
-        return self.home / "warc"
+        """The WARC archive: every capture is read and written here, by a path relative to it."""
+        return self.archive_dir or self.home / "warc"
 
     @property
     def embedded(self) -> bool:
@@ -71,6 +73,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, check_home: bool = Tr
         log_level=_log_level(env.get("DEDUPCRAWL_LOG_LEVEL", "INFO")),
         engine=_engine(env.get("DEDUPCRAWL_CANDIDATE_CACHE_MB")),
         defer_trace=_flag("DEDUPCRAWL_DEFER_TRACE", env.get("DEDUPCRAWL_DEFER_TRACE", "")),
+        archive_dir=_archive_dir(env.get("DEDUPCRAWL_ARCHIVE_DIR"), check_home),
     )
 
 
@@ -101,6 +104,23 @@ def _home(raw: str, check: bool) -> Path:
         problem = f"{home} is not a writable directory ({exc.strerror})"
         raise SettingsError("DEDUPCRAWL_HOME", problem) from None
     return home.resolve()
+
+
+def _archive_dir(raw: str | None, check: bool) -> Path | None:
+    """The shared archive: a directory, made if missing; only read access is checked (a host
+    that serves the web UI may mount it read-only)."""
+    if not raw:
+        return None
+    folder = Path(raw).expanduser()
+    if not check:
+        return folder
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        os.listdir(folder)
+    except OSError as exc:
+        problem = f"{folder} is not a readable directory ({exc.strerror})"
+        raise SettingsError("DEDUPCRAWL_ARCHIVE_DIR", problem) from None
+    return folder.resolve()
 
 
 def _redis_url(raw: str | None) -> str | None:

@@ -17,6 +17,7 @@ from workers.stores.replies import text_of
 @dataclass(frozen=True, slots=True)
 class Status:
     home: str
+    archive: str  # the WARC archive (DEDUPCRAWL_ARCHIVE_DIR): on several hosts, the shared mount
     redis_mode: str
     redis_url: str
     redis_version: str
@@ -34,6 +35,7 @@ def collect(settings: Settings, connection: redis.Redis) -> Status:
     running = embedded.running() if embedded else None
     return Status(
         home=str(settings.home),
+        archive=str(settings.warc_dir),
         redis_mode="embedded" if embedded else "url",
         redis_url=running.url if running else redact(settings.redis_url or ""),
         redis_version=str(info.get("redis_version", "?")),
