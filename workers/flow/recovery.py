@@ -142,10 +142,12 @@ def _requeue(connection: redis.Redis, queue: Queue, job_id: str, key_prefix: str
 def _ingested(store: Store, capture: DocumentCapture) -> bool:
     """Indexed from these very captures: a batch's documents before the one that killed it (one
     clustered with its trace deferred is run again: its trace request may have died with it)."""
-    doc = store.get(document_id(capture.doc_url))
+    found = store.state_of(document_id(capture.doc_url))
+    if found is None:
+        return False
+    state, untraced, captures = found
     pages = tuple(page.to_dict() for page in capture.pages)
-    indexed = doc is not None and doc.state == DocumentState.INDEXED and not doc.untraced
-    return indexed and doc is not None and doc.captures == pages
+    return state == DocumentState.INDEXED and not untraced and captures == pages
 
 
 def work_reconnecting(
