@@ -21,9 +21,11 @@ def test_defaults_resolve_under_home(tmp_path: Path) -> None:
     assert settings.engine == ENGINE and settings.engine.candidate_cache_bytes == 48 * 2**20
 
 
-def test_only_the_cache_size_of_the_engine_comes_from_the_environment(tmp_path: Path) -> None:
+def test_only_the_cache_sizes_of_the_engine_comes_from_the_environment(tmp_path: Path) -> None:
     settings = load_settings({"DEDUPCRAWL_HOME": str(tmp_path), "DEDUPCRAWL_CANDIDATE_CACHE_MB": "0"})
     assert settings.engine == replace(ENGINE, candidate_cache_bytes=0)
+    env = {"DEDUPCRAWL_HOME": str(tmp_path), "DEDUPCRAWL_TEXT_CACHE_MB": "3"}
+    assert load_settings(env).engine == replace(ENGINE, text_cache_bytes=3 * 2**20)
 
 
 @pytest.mark.parametrize(
@@ -38,6 +40,7 @@ def test_only_the_cache_size_of_the_engine_comes_from_the_environment(tmp_path: 
         ({"DEDUPCRAWL_LOG_LEVEL": "LOUD"}, "DEDUPCRAWL_LOG_LEVEL"),
         ({"DEDUPCRAWL_CANDIDATE_CACHE_MB": "-1"}, "DEDUPCRAWL_CANDIDATE_CACHE_MB"),
         ({"DEDUPCRAWL_CANDIDATE_CACHE_MB": "many"}, "DEDUPCRAWL_CANDIDATE_CACHE_MB"),
+        ({"DEDUPCRAWL_TEXT_CACHE_MB": "-2"}, "DEDUPCRAWL_TEXT_CACHE_MB"),
         ({"DEDUPCRAWL_DEFER_TRACE": "later"}, "DEDUPCRAWL_DEFER_TRACE"),
     ],
 )
