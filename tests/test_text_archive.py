@@ -149,9 +149,9 @@ def test_export_web_and_trace_read_the_archived_text_back(imported: Imported) ->
 
 
 def connection_doc(imported: Imported, doc_id: str) -> dict[str, str]:
-    raw = imported.connection.hget(Keys(PREFIX).doc(doc_id), "captures")
-    assert raw is not None
-    return {"capture_id": json.loads(raw)[0]["capture_id"]}
+    doc = stores(imported.connection, Keys(PREFIX), warc_dir=imported.warc).documents.get(doc_id)
+    assert doc is not None and doc.captures
+    return {"capture_id": doc.captures[0]["capture_id"]}
 
 
 def _texts_file(imported: Imported) -> Path:

@@ -35,7 +35,7 @@ from dedup.records import Rejection
 from workers.flow.ingest import document_id
 from workers.redis.redis_server import process_alive
 from workers.stores.replies import text_of
-from workers.stores.store import Store
+from workers.stores.store import Store, captures_digest
 
 MAINTENANCE_S = 30
 RECONNECT_MAX_S = 10.0
@@ -145,9 +145,9 @@ def _ingested(store: Store, capture: DocumentCapture) -> bool:
     found = store.state_of(document_id(capture.doc_url))
     if found is None:
         return False
-    state, untraced, captures = found
-    pages = tuple(page.to_dict() for page in capture.pages)
-    return state == DocumentState.INDEXED and not untraced and captures == pages
+    state, untraced, digest = found
+    pages = [page.to_dict() for page in capture.pages]
+    return state == DocumentState.INDEXED and not untraced and digest == captures_digest(pages)
 
 
 def work_reconnecting(

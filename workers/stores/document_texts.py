@@ -16,7 +16,7 @@ import os
 import secrets
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -53,16 +53,19 @@ class Pointer:
 
 @dataclass(frozen=True, slots=True)
 class DocumentText:
-    """What of a document lives in the archive rather than in Redis."""
+    """What of a document lives in the archive rather than in Redis: its texts, and `fields` of
+    its record that nothing reads on its own (workers.stores.store, encoded as Redis held them)."""
 
     display: str
     original: str
     removed: tuple[Removal, ...]
+    fields: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def nbytes(self) -> int:
         chars = len(self.display) + (len(self.original) if self.original is not self.display else 0)
-        return 2 * (chars + sum(len(r.text) for r in self.removed)) + _ENTRY_OVERHEAD
+        chars += sum(len(r.text) for r in self.removed) + sum(map(len, self.fields.values()))
+        return 2 * chars + _ENTRY_OVERHEAD
 
 
 _Aligned = dict[str, list[Alignment]]  # other doc id -> alignments, this doc on side a
@@ -104,7 +107,7 @@ class DocumentTexts:
     def write_text(self, url: str, capture_id: str, text: DocumentText) -> str:
         """The text as a conversion record; its encoded pointer (the record is on disk)."""
         removed = [[r.reason, r.text] for r in text.removed]
-        body: dict[str, Any] = {"display": text.display, "removed": removed}
+        body: dict[str, Any] = {"display": text.display, "removed": removed, "fields": dict(text.fields)}
         if text.original != text.display:  # most pages have no traditional characters
             body["original"] = text.original
         pointer = self._write("conversion", url, capture_id, body, TEXT_RECORD)
@@ -149,7 +152,8 @@ class DocumentTexts:
         body = self._read(doc_id, pointer, TEXT_RECORD)
         display = body["display"]
         removed = tuple(Removal(reason, text) for reason, text in body["removed"])
-        return self._keep(pointer, DocumentText(display, body.get("original", display), removed))
+        fields = {str(name): str(value) for name, value in body.get("fields", {}).items()}
+        return self._keep(pointer, DocumentText(display, body.get("original", display), removed, fields))
 
     def alignments(self, doc_id: str, pointers: Mapping[str, str]) -> _Aligned:
         """`doc_id`'s alignments with each other document, by the records the pointers name."""

@@ -10,6 +10,7 @@ display text, which normalization makes a fixed point. Records written before th
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import zlib
 from collections.abc import Callable, Mapping, Sequence
@@ -92,6 +93,11 @@ class StoredDocument:
 _WITNESS_FIELDS = ("doc_id", "url", "site", "published", "fetched_at", "published_from")
 _TEXT_FIELDS = ("text", "display_z", "original_z", "removed_z")  # the pointer, or (older records) the texts
 _NORM_FIELDS = (*_TEXT_FIELDS, "norm_version", "title", "truncated", "content_hash")
+# Fields no script or single read needs: kept with the texts in the archive, so the record in Redis
+# is smaller (`captures` alone is ~360 bytes a page); `captures_digest` stands in for recovery.
+_ARCHIVED_FIELDS = (
+    "site_kind", "source", "published_untrusted", "captures", "extractor", "norm_version", "truncated"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,13 +227,15 @@ class Store:
         replies = pipelined(self.connection, [("HGETALL", self.keys.doc(d)) for d in doc_ids])
         return [self._decode(pairs(flat)) if flat else None for flat in replies]
 
-    def state_of(self, doc_id: str) -> tuple[DocumentState, bool, tuple[dict[str, Any], ...]] | None:
-        """A document's state, whether its trace waits, and its captures (no text read)."""
-        fields_ = ("state", "captures", "trace_after")
-        state, captures, after = self.connection.hmget(self.keys.doc(doc_id), *fields_)
+    def state_of(self, doc_id: str) -> tuple[DocumentState, bool, str] | None:
+        """A document's state, whether its trace waits, and its captures' digest (no text read)."""
+        fields_ = ("state", "trace_after", "captures_digest", "captures")
+        state, after, digest, captures = self.connection.hmget(self.keys.doc(doc_id), *fields_)
         if state is None:
             return None
-        return DocumentState(text_of(state)), after is not None, tuple(json.loads(text_of(captures)))
+        if digest is None:  # a record from before the texts moved out
+            digest = captures_digest(json.loads(text_of(captures)))
+        return DocumentState(text_of(state)), after is not None, text_of(digest)
 
     def norms(
         self, doc_ids: Sequence[str], on_unreadable: Callable[[TextUnavailable], None] | None = None
@@ -268,8 +276,11 @@ class Store:
     def _encode(self, doc: StoredDocument) -> dict[Any, Any]:
         """The record's fields, its texts written to the archive first (the pointer only after)."""
         capture_id = str(doc.captures[0].get("capture_id", "")) if doc.captures else ""
-        text = DocumentText(doc.display, doc.original, doc.removed)
-        return {**_encode(doc), "text": self.texts.write_text(doc.url, capture_id, text)}
+        kept = _encode(doc)
+        archived = {name: str(kept.pop(name)) for name in _ARCHIVED_FIELDS}
+        text = DocumentText(doc.display, doc.original, doc.removed, archived)
+        kept["captures_digest"] = captures_digest(doc.captures)
+        return {**kept, "text": self.texts.write_text(doc.url, capture_id, text)}
 
     def _decode(self, raw: Mapping[Any, Any]) -> StoredDocument:
         v = {text_of(k): val for k, val in raw.items()}
@@ -300,8 +311,8 @@ class Store:
         """Forget a document and every alignment that mentions it, atomically (index entries:
         the caller, workers.flow.transitions). It and the documents aligned with it, whose sources
         may change, are marked changed."""
-        doc = self.get(doc_id)
-        urls = dict.fromkeys((self.keys.url(doc.url), self.keys.url(doc.final_url))) if doc else {}
+        held = self.connection.hmget(self.keys.doc(doc_id), "url", "final_url")  # (not its archived text)
+        urls = dict.fromkeys(self.keys.url(text_of(url)) for url in held if url)
         keys = [self.keys.doc(doc_id), self._aln(doc_id), self.keys.docs]
         keys += [self.keys.changes, self.keys.change_seq, self.keys.untraced]
         self._delete(keys=keys, args=[doc_id, self._aln(""), *urls])
@@ -354,13 +365,10 @@ class Store:
 
     def _origin(self, doc_id: str, doc: StoredDocument | None) -> tuple[str, str]:
         """The URL and first capture id an alignment record of `doc_id` refers to."""
-        if doc is not None:
-            url, captures = doc.url, list(doc.captures)
-        else:
-            raw_url, raw_captures = self.connection.hmget(self.keys.doc(doc_id), "url", "captures")
-            url = text_of(raw_url) if raw_url else f"urn:dedupcrawl:document:{doc_id}"
-            captures = json.loads(text_of(raw_captures)) if raw_captures else []
-        return url, str(captures[0].get("capture_id", "")) if captures else ""
+        doc = doc or self.get(doc_id)
+        if doc is None:
+            return f"urn:dedupcrawl:document:{doc_id}", ""
+        return doc.url, str(doc.captures[0].get("capture_id", "")) if doc.captures else ""
 
     def _aligned(self, doc_id: str, raw: Mapping[Any, Any]) -> dict[str, list[Alignment]]:
         """An alignment hash read back: pointers resolved through the archive (older records:
@@ -491,7 +499,7 @@ def _encode(doc: StoredDocument) -> dict[Any, Any]:
 
 
 def _decode(v: Mapping[str, Any], text: DocumentText) -> StoredDocument:
-    t = {k: text_of(val) for k, val in v.items() if not k.endswith("_z")}
+    t = {**text.fields, **{k: text_of(val) for k, val in v.items() if not k.endswith("_z")}}
     return StoredDocument(
         doc_id=t["doc_id"],
         url=t["url"],
@@ -546,15 +554,19 @@ def _witnesses_and_hashes(
 
 
 def _norm(doc_id: str, text: DocumentText, values: Sequence[Any]) -> NormalizedText:
-    norm_version, title, truncated = values
-    return _rebuilt(
-        doc_id,
-        text.display,
-        text.original,
-        text_of(norm_version),
-        text_of(title) or None,
-        text_of(truncated) == "1",
-    )
+    """`values`: norm_version, title, truncated as Redis holds them (the first and last only in
+    records from before they moved to the archive)."""
+    names = ("norm_version", "title", "truncated")
+    inline = {name: text_of(value) for name, value in zip(names, values, strict=True) if value is not None}
+    held = {**text.fields, **inline}
+    truncated, title = held["truncated"] == "1", held.get("title") or None
+    return _rebuilt(doc_id, text.display, text.original, held["norm_version"], title, truncated)
+
+
+def captures_digest(captures: Sequence[Mapping[str, Any]]) -> str:
+    """What a document was ingested from, in a few bytes (workers.flow.recovery compares it)."""
+    material = json.dumps(list(captures), ensure_ascii=False, sort_keys=True)
+    return hashlib.sha1(material.encode("utf-8")).hexdigest()  # noqa: S324 - identity
 
 
 def _rebuilt(
