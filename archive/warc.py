@@ -48,6 +48,9 @@ GZIP_LEVEL = isal_zlib.ISAL_DEFAULT_COMPRESSION
 GZIP_WBITS = 31  # a gzip header and trailer: each record a gzip member of its own
 _MEMBER_START = b"\x1f\x8b\x08"  # a gzip member's magic and deflate method
 CAPTURE_RECORDS = ("response", "revisit")  # what a crawl's `captures` counts
+# The folder (under the archive directory) of records derived from captures: documents' texts and
+# alignments (workers.stores.document_texts); rebuilt by a reindex, so it never reads them.
+DERIVED_FOLDER = "texts"
 
 
 @dataclass(frozen=True, slots=True)
@@ -454,13 +457,17 @@ def _inflate(raw: bytes) -> bytes:
 def iter_records(
     warc_dir: str | Path,
     on_error: Callable[[WarcReadError], None] | None = None,
+    skip: Sequence[str] = (),
 ) -> Iterator[ArchivedRecord]:
-    """Every readable record of every `*.warc.gz` file, oldest file first. Each damaged stretch
-    (corrupt or cut records, bytes that are no record) is reported through `on_error` (default:
-    raised) and reading resumes at the next record after it (`next_record_start`)."""
+    """Every readable record of every `*.warc.gz` file, oldest file first (but those under the
+    top folders named in `skip`). Each damaged stretch (corrupt or cut records, bytes that are no
+    record) is reported through `on_error` (default: raised) and reading resumes at the next
+    record after it (`next_record_start`)."""
     root = Path(warc_dir)
     for path in sorted(root.rglob("*.warc.gz")):
-        yield from _scan_file(path, path.relative_to(root).as_posix(), on_error)
+        relative = path.relative_to(root)
+        if relative.parts[0] not in skip:
+            yield from _scan_file(path, relative.as_posix(), on_error)
 
 
 def iter_documents(
@@ -469,7 +476,7 @@ def iter_documents(
 ) -> Iterator[DocumentCapture]:
     """The documents the crawler handed off, from their metadata records, in archive order."""
     root = Path(warc_dir)
-    for record in iter_records(root, on_error):
+    for record in iter_records(root, on_error, skip=(DERIVED_FOLDER,)):
         if record.record_type == "metadata" and record.content_type == DOCUMENT_RECORD:
             yield DocumentCapture.from_dict(json.loads(_metadata_body(root, record)))
 

@@ -27,7 +27,7 @@ from archive.capture import CaptureRef, DocumentCapture
 from archive.errors import WarcDamage, WarcReadError
 from archive.keys import Keys
 from archive.urls import canonical_url, display_url
-from archive.warc import WarcArchive, iter_records, read_page, readable_records
+from archive.warc import DERIVED_FOLDER, WarcArchive, iter_records, read_page, readable_records
 from dedup.records import Rejection
 from synthetic.corpus import generate
 from tests.cli_process import clean_env
@@ -231,8 +231,10 @@ def test_a_folder_import_reads_only_regular_files_inside_the_folder(redis_url: s
     assert "https://import.invalid/uni中文.html" in shown
     archived = b"".join(p.read_bytes() for p in (tmp_path / "home" / "warc").rglob("*.warc.gz"))
     assert b"root:" not in gzip.decompress(archived)
-    kinds = Counter(r.record_type for r in iter_records(tmp_path / "home" / "warc"))
+    kinds = Counter(r.record_type for r in iter_records(tmp_path / "home" / "warc", skip=(DERIVED_FOLDER,)))
     assert kinds == {"warcinfo": 1, "request": 3, "response": 3, "metadata": 3}  # nothing injected
+    derived = Counter(r.record_type for r in iter_records(tmp_path / "home" / "warc" / DERIVED_FOLDER))
+    assert derived == {"warcinfo": 1, "conversion": 3}  # the three texts
 
 
 # --- size caps on every path, read without holding more than the cap (#17.3) ---

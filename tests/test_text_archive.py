@@ -182,9 +182,12 @@ def test_a_truncated_or_missing_text_record_is_one_line_of_error(imported: Impor
 
 def test_reindex_after_flushall_rebuilds_texts_from_the_captures_alone(imported: Imported) -> None:
     shutil.rmtree(imported.warc / TEXTS_FOLDER)  # derived: the captures are the source of truth
+    (imported.warc / TEXTS_FOLDER).mkdir()
+    (imported.warc / TEXTS_FOLDER / "junk.warc.gz").write_bytes(b"no WARC here")  # never read by a reindex
     imported.connection.flushall()
     done = run_cli("reindex", "--json", env=imported.env, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout)["damaged_stretches"] == 0
     assert _export(imported.env, imported.home) == imported.exported
 
 

@@ -21,14 +21,14 @@ from pathlib import Path
 from typing import Any
 
 from archive.errors import ArchiveError, WarcReadError
-from archive.warc import WarcArchive, read_derived
+from archive.warc import DERIVED_FOLDER, WarcArchive, read_derived
 from dedup.align import Alignment
 from dedup.records import Removal
 from workers.errors import TextUnavailable
 
 TEXT_RECORD = "application/vnd.dedupcrawl.text+json"
 ALIGNMENT_RECORD = "application/vnd.dedupcrawl.alignments+json"
-TEXTS_FOLDER = "texts"  # under the archive directory: the records of this module
+TEXTS_FOLDER = DERIVED_FOLDER  # under the archive directory: the records of this module
 _ENTRY_OVERHEAD = 200  # bytes a cached entry costs besides its strings (tuple, dict slot, key)
 
 
