@@ -25,6 +25,7 @@ class RejectReason(StrEnum):
     NO_PAGES = "no_pages"
     UNREADABLE_CAPTURE = "unreadable_capture"
     UNREADABLE_WARC = "unreadable_warc"  # a damaged stretch of a WARC file
+    UNREADABLE_TEXT = "unreadable_text"  # a document's archived text or alignments (file missing, damaged)
     # the job (workers.flow.recovery)
     WORKER_LOST = "worker_lost"  # the worker died in the middle of the job every time it ran
     # imports (workers.flow.imports): a line, file or WARC record
@@ -56,6 +57,7 @@ class TraceStatus(StrEnum):
 
     TRACED = "traced"
     STALE = "stale"  # the document changed, went or was traced since it was requested
+    UNREADABLE = "unreadable_text"  # its archived text cannot be read: it stays untraced (reindex)
 
 
 class DocumentState(StrEnum):
