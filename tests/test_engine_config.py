@@ -22,6 +22,7 @@ from tests.web_data import corpus_lines
 from workers import settings as settings_module
 from workers.cli import app
 from workers.engine import EngineConfig
+from workers.redis.connection import Connections
 from workers.settings import load_settings
 from workers.stores.store_set import open_stores, stores_of
 from workers.web import create_app
@@ -99,7 +100,8 @@ def test_cli_export_and_web_read_what_the_ingest_wrote(
     assert exported and {r["versions"]["fingerprint"] for r in exported} == {CHANGED.fingerprint_id}
     assert any(r["sources"] for r in exported)
 
-    web = TestClient(create_app(stores_of(redis_client, load_settings(written)), tmp_path / "warc", None))
+    opened = stores_of(Connections(redis_client, redis_client), load_settings(written))
+    web = TestClient(create_app(opened, tmp_path / "warc", None))
     assert [c["id"] for c in listed] == [c["id"] for c in _web_clusters(web)]
     assert all(_traced(web.get(f"/api/documents/{d}").json()) for d in traced)
     phrase = _phrase(redis_client, traced[0])

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-import redis
 from redis.typing import EncodableT
 
 from archive.keys import Keys
@@ -29,6 +28,7 @@ from dedup.lsh import Candidate, LSHParams
 from dedup.verify import Edge, EdgeRule, compact
 from workers.errors import ConcurrentChange
 from workers.redis.direct_connection import Call, LuaScript, run_call
+from workers.redis.slot_routing import RedisClient
 from workers.stores.lsh_index import RedisLSHIndex
 from workers.stores.replies import text_of, text_or_none
 
@@ -88,7 +88,7 @@ class ClusterOutline:
 
 
 class ClusterStore:
-    def __init__(self, connection: redis.Redis, keys: Keys, config: ClusterConfig) -> None:
+    def __init__(self, connection: RedisClient, keys: Keys, config: ClusterConfig) -> None:
         self.connection = connection
         self.keys = keys
         self.config = config

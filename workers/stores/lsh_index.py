@@ -16,7 +16,6 @@ import zlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import redis
 from redis.typing import EncodableT
 
 from archive.keys import Keys
@@ -24,6 +23,7 @@ from dedup.errors import ConfigError
 from dedup.fingerprint import Fingerprint
 from dedup.lsh import Candidate, LSHParams, band_hash_bytes
 from workers.redis.direct_connection import Call, LuaScript
+from workers.redis.slot_routing import RedisClient
 
 # The record's name field: a length byte and up to 23 bytes of doc id, zero-padded; LONG_NAME
 # for a longer id, which the script keeps in its nm hash and appends to the returned record.
@@ -43,7 +43,7 @@ class RedisLSHIndex:
 
     def __init__(
         self,
-        connection: redis.Redis,
+        connection: RedisClient,
         keys: Keys,
         fingerprint_id: str,
         params: LSHParams,

@@ -21,13 +21,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import redis
 from redis.typing import EncodableT
 
 from archive.keys import Keys
 from dedup.pair_rule import LinkRule, rank_key, ranked_id
 from dedup.provenance import Witness
 from workers.redis.direct_connection import Call, Command, LuaScript
+from workers.redis.slot_routing import RedisClient
 from workers.stores.replies import pairs, text_of
 
 Near = tuple[tuple[str, str], ...]  # (neighbour doc id, signature digest it was verified against)
@@ -36,7 +36,7 @@ Near = tuple[tuple[str, str], ...]  # (neighbour doc id, signature digest it was
 class PairLinks:
     def __init__(
         self,
-        connection: redis.Redis,
+        connection: RedisClient,
         keys: Keys,
         align_version: str,
         rule: LinkRule,

@@ -23,13 +23,13 @@ from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
-import redis
 from redis.typing import EncodableT
 
 from archive.keys import Keys
 from dedup.records import NormalizedText
 from dedup.winnow import SharingRule, WinnowConfig, winnow, winnow_array
 from workers.redis.direct_connection import Call, LuaScript, run_call
+from workers.redis.slot_routing import RedisClient
 from workers.stores.pair_links import weights_prefix
 from workers.stores.replies import text_of
 
@@ -44,7 +44,7 @@ SATURATED = b"!"
 class PassageIndex:
     def __init__(
         self,
-        connection: redis.Redis,
+        connection: RedisClient,
         keys: Keys,
         config: WinnowConfig,
         rule: SharingRule,

@@ -14,7 +14,6 @@ from dataclasses import dataclass, fields, replace
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
-import redis
 from redis.typing import EncodableT
 
 from archive.keys import Keys
@@ -27,6 +26,7 @@ from dedup.provenance import Witness
 from dedup.reasons import DocumentState
 from dedup.records import NormalizedText, Rejection, Removal
 from workers.redis.direct_connection import Call, LuaScript, pipelined, round_trip, run_call
+from workers.redis.slot_routing import RedisClient
 from workers.stores.pair_links import PairLinks
 from workers.stores.replies import pairs, text_of, text_or_none
 
@@ -107,7 +107,7 @@ _NO_ALIGNER = "this store was opened without an aligner (workers.stores.store_se
 class Store:
     def __init__(
         self,
-        connection: redis.Redis,
+        connection: RedisClient,
         keys: Keys,
         align_version: str | None = None,
         links: LinkRule | None = None,
