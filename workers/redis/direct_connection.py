@@ -93,6 +93,12 @@ class Call(Generic[T]):
     commands: tuple[Command, ...]
     parse: Callable[[list[Any]], T]
     script: tuple[LuaScript, Sequence[EncodableT], Sequence[EncodableT]] | None = None
+    parts: tuple[Call[Any], ...] = ()  # a joined call (`joined`): `parse` takes their results
+
+
+def joined(calls: Sequence[Call[Any]], combine: Callable[[list[Any]], T]) -> Call[T]:
+    """Several calls sent as one (a sharded index's call per group), their results combined."""
+    return Call(tuple(c for call in calls for c in call.commands), combine, None, tuple(calls))
 
 
 def round_trip(
@@ -103,9 +109,16 @@ def round_trip(
     while the server works; it must not use this connection."""
     conn = _connections.get(client.connection_pool)
     replies = _exchange(conn, [command for call in calls for command in call.commands], meanwhile)
+    return _results(calls, replies)
+
+
+def _results(calls: Sequence[Call[Any]], replies: Sequence[Any]) -> list[Any]:
     results, at = [], 0
     for call in calls:
         mine, at = replies[at : at + len(call.commands)], at + len(call.commands)
+        if call.parts:
+            results.append(call.parse(_results(call.parts, mine)))
+            continue
         if call.script and isinstance(mine[0], NoScriptError):
             script, keys, args = call.script
             mine = [_reply_or_error(functools.partial(script, keys, args))]
