@@ -10,6 +10,7 @@ import pytest
 import redis
 from hypothesis import settings
 
+from workers.redis.local_cluster import LocalCluster
 from workers.redis.redis_server import RedisServer, ServerInfo, stop_process
 
 SEEDS = Path(__file__).resolve().parent / "fixtures" / "seeds"
@@ -44,3 +45,21 @@ def redis_client(redis_server: ServerInfo) -> Iterator[redis.Redis]:
 @pytest.fixture()
 def redis_url(redis_client: redis.Redis, redis_server: ServerInfo) -> str:
     return redis_server.tcp_url
+
+
+@pytest.fixture(scope="session")
+def redis_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCluster]:
+    """A real 3-master, 3-replica Redis Cluster on loopback ports, for this test session; its
+    nodes are stopped at the end even when a test failed. A test that kills a node starts its
+    own (`LocalCluster(tmp_path)` as a context manager) or revives the node before it ends."""
+    with LocalCluster(tmp_path_factory.mktemp("cluster")) as cluster:
+        yield cluster
+
+
+@pytest.fixture()
+def cluster_client(redis_cluster: LocalCluster) -> Iterator[redis.RedisCluster]:
+    """A client of the session cluster, every master flushed before the test."""
+    client = redis_cluster.client()
+    client.flushall(target_nodes=redis.RedisCluster.PRIMARIES)
+    yield client
+    client.close()
