@@ -112,7 +112,7 @@ def round_trip(
     return _results(calls, replies)
 
 
-def _results(calls: Sequence[Call[Any]], replies: Sequence[Any]) -> list[Any]:
+def _results(calls: Sequence[Call[Any]], replies: list[Any]) -> list[Any]:
     results, at = [], 0
     for call in calls:
         mine, at = replies[at : at + len(call.commands)], at + len(call.commands)

@@ -67,7 +67,7 @@ class RedisLSHIndex:
         if params.bands > 255 or band_entries < 1 or id_entries < 1:
             raise ConfigError("the Redis LSH index takes at most 255 bands and shards of 1+")
         if not 1 <= groups <= params.bands:
-            raise ConfigError(f"the Redis LSH index splits {params.bands} bands into 1 to {params.bands} groups")
+            raise ConfigError(f"the Redis LSH index splits {params.bands} bands into 1 to that many groups")
         # "k7": shards by linear hashing, names in the records, records in hashes (lsh_add.lua),
         # CRC-32 band hashes (dedup.lsh); the number is the key layout's version; shard sizes
         # are part of the layout (they decide every address)
@@ -86,14 +86,14 @@ class RedisLSHIndex:
     def add_call(self, fp: Fingerprint) -> Call[list[Candidate]]:
         """`add`, to be sent with other calls (`workers.redis.direct_connection.round_trip`)."""
         call = self.add_many_call([fp])
-        return Call(call.commands, lambda replies: call.parse(replies)[0], call.script)
+        return Call(call.commands, lambda replies: call.parse(replies)[0], call.script, call.parts)
 
     def add_many(self, fps: Sequence[Fingerprint]) -> list[list[Candidate]]:
         """Insert all, then query each, in one round trip (batch ingest and reindex)."""
         if not fps:
             return []
         if len(self.bases) > 1:
-            return round_trip(self.connection, [self.add_many_call(fps)])[0]  # type: ignore[no-any-return]
+            return round_trip(self.connection, [self.add_many_call(fps)])[0]
         # the script called directly: a Call's bookkeeping was 7 of an add's ~70 µs of client CPU
         args, parse = self._add_args(fps)
         return parse(self._add(keys=[self.counter], args=args))

@@ -69,7 +69,7 @@ class PairLinks:
     def remove(self, witness: Witness) -> int:
         """Forget the document's neighbours and pair weights (both sides); a neighbour that had
         it among its earliest is pending (another one took its place); returns how many."""
-        args = [self.base, witness.doc_id, rank_key(witness), self.rule.neighbours]
+        args: list[EncodableT] = [self.base, witness.doc_id, rank_key(witness), self.rule.neighbours]
         return int(self._remove(keys=[self.pending_key], args=args))
 
     def pending(self, count: int) -> list[tuple[str, str]]:

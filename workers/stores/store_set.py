@@ -37,8 +37,8 @@ class Stores:
 
 def cluster_config(engine: EngineConfig) -> ClusterConfig:
     """What the cluster store and its LSH index take of the engine's parameters."""
-    fingerprint = engine.fingerprint
-    return ClusterConfig(engine.fingerprint_id, engine.lsh, engine.edge, fingerprint.num_perm, engine.lsh_groups)
+    num_perm = engine.fingerprint.num_perm
+    return ClusterConfig(engine.fingerprint_id, engine.lsh, engine.edge, num_perm, engine.lsh_groups)
 
 
 def stores_of(connection: redis.Redis, settings: Settings) -> Stores:
