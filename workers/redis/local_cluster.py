@@ -119,6 +119,10 @@ class LocalCluster:
         """SIGKILL a master (the first by default): no AOF flush, no goodbye to the cluster."""
         victim = master or self.masters()[0]
         self._served[victim.port] = _first_slot(victim)
+        return self.kill(victim)
+
+    def kill(self, victim: Node) -> Node:
+        """SIGKILL any node (a replica too)."""
         with contextlib.suppress(ProcessLookupError):
             os.kill(victim.pid, signal.SIGKILL)
         stop_process(victim.pid)  # reaped, so the port is free for a revive
