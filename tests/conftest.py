@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import redis
 from hypothesis import settings
 
+from tests.engine_stack import CLUSTER_LSH_GROUPS
+from workers.redis.direct_connection import RedisClient
 from workers.redis.local_cluster import LocalCluster
 from workers.redis.redis_server import RedisServer, ServerInfo, stop_process
 
@@ -63,3 +66,24 @@ def cluster_client(redis_cluster: LocalCluster) -> Iterator[redis.RedisCluster]:
     client.flushall(target_nodes=redis.RedisCluster.PRIMARIES)
     yield client
     client.close()
+
+
+@dataclass(frozen=True, slots=True)
+class IndexTarget:
+    """Where a test's index lives: `url` (one redis-server's, or a cluster's `redis+cluster://`),
+    `client` on it (flushed), and the LSH tag groups the service uses there."""
+
+    url: str
+    client: RedisClient
+    lsh_groups: int
+
+
+@pytest.fixture(params=["redis", "cluster"])
+def index_target(request: pytest.FixtureRequest) -> Iterator[IndexTarget]:
+    """The test on the session redis-server, then on the session 3-master cluster."""
+    if request.param == "redis":
+        client: RedisClient = request.getfixturevalue("redis_client")
+        yield IndexTarget(request.getfixturevalue("redis_server").tcp_url, client, 1)
+        return
+    cluster = request.getfixturevalue("redis_cluster")
+    yield IndexTarget(cluster.url, request.getfixturevalue("cluster_client"), CLUSTER_LSH_GROUPS)

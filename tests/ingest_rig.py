@@ -16,10 +16,12 @@ from archive.keys import Keys
 from archive.warc import WarcArchive, iter_documents
 from dedup.records import Rejection
 from tests.engine_stack import new_ingestor, stores
+from workers.engine import EngineConfig
 from workers.flow.imports import Importer
 from workers.flow.ingest import Outcome, document_id
 from workers.read.catalog import Catalog
 from workers.read.export import Exporter, write
+from workers.settings import ENGINE
 from workers.stores import derived_state
 from workers.web.actions import delete_document
 
@@ -34,13 +36,16 @@ class ClusterView:
 class IngestRig:
     """One data directory's archive and one Redis prefix, ingested in process."""
 
-    def __init__(self, connection: redis.Redis, home: Path, prefix: str = "rig") -> None:
+    def __init__(
+        self, connection: redis.Redis, home: Path, prefix: str = "rig", engine: EngineConfig = ENGINE
+    ) -> None:
         self.connection = connection
+        self.engine = engine
         self.home = home
         home.mkdir(parents=True, exist_ok=True)
         self.keys = Keys(prefix)
         self.warc = home / "warc"
-        self.ingestor = new_ingestor(connection, self.keys, self.warc)
+        self.ingestor = new_ingestor(connection, self.keys, self.warc, engine)
         self._lines = 0
 
     def capture(self, url: str, text: str, published: date | None = None) -> DocumentCapture:
@@ -72,7 +77,7 @@ class IngestRig:
     def reindex(self) -> None:
         """`dedupcrawl reindex`: derived state cleared, the archive ingested again in order."""
         derived_state.clear(self.connection, self.keys.prefix)
-        self.ingestor = new_ingestor(self.connection, self.keys, self.warc)
+        self.ingestor = new_ingestor(self.connection, self.keys, self.warc, self.engine)
         for capture in iter_documents(self.warc):
             self.ingestor.ingest_capture(capture)
 

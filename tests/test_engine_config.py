@@ -72,12 +72,12 @@ def test_the_ingest_writes_with_the_changed_engine(
     assert docs and {d.fingerprint_id for d in docs} == {CHANGED.fingerprint_id}
     assert "m256" in CHANGED.fingerprint_id and CHANGED.fingerprint_id != DEFAULT.fingerprint_id
     assert all(len(d.fingerprint_id) and ours.passages.indexed(d.doc_id) for d in docs)
-    names = {k.decode("utf-8", "replace") for k in redis_client.scan_iter(f"{PREFIX}:*")}
-    assert any(n.startswith(f"{PREFIX}:lsh:{CHANGED.fingerprint_id}:") for n in names)
-    assert not any(n.startswith(f"{PREFIX}:lsh:{DEFAULT.fingerprint_id}") for n in names)
-    assert any(n.startswith(f"{PREFIX}:pass:win5x12-") for n in names)
-    assert not any(n.startswith(f"{PREFIX}:pass:win5x16-") for n in names)
-    assert any(n.startswith(f"{PREFIX}:aln:align-3-span12:") for n in names)
+    names = {k.decode("utf-8", "replace") for k in redis_client.scan_iter(Keys(PREFIX).pattern)}
+    assert any(n.startswith(f"{Keys(PREFIX).state}:lsh:{CHANGED.fingerprint_id}:") for n in names)
+    assert not any(n.startswith(f"{Keys(PREFIX).state}:lsh:{DEFAULT.fingerprint_id}") for n in names)
+    assert any(n.startswith(f"{Keys(PREFIX).state}:pass:win5x12-") for n in names)
+    assert not any(n.startswith(f"{Keys(PREFIX).state}:pass:win5x16-") for n in names)
+    assert any(n.startswith(f"{Keys(PREFIX).state}:aln:align-3-span12:") for n in names)
     theirs = open_stores(redis_client, Keys(PREFIX), DEFAULT)
     assert not any(theirs.passages.indexed(d.doc_id) for d in docs)
     assert all(theirs.clusters.cluster_of(d.doc_id) is None for d in docs)

@@ -177,8 +177,8 @@ class Store:
             self.keys.rejection(input_id),
             self.keys.rejections,
             self.keys.stats("rejected"),
-            f"{union_find}:p",
-            f"{union_find}:cid",
+            f"{union_find or self.keys.union_find('')}:p",  # (none given: no such hash, in the slot)
+            f"{union_find or self.keys.union_find('')}:cid",
             self.keys.untraced,
         ]
         args: list[EncodableT] = [doc_id, cluster_id, f"{reuse_ratio:.6f}", sources, input_id]
@@ -372,6 +372,8 @@ class Store:
 
     def count_many(self, counts: Mapping[str, Mapping[str, float]]) -> None:
         """Several counter families in one call."""
+        if not counts:
+            return  # (a script call with no key has no slot to go to)
         keys: list[EncodableT] = []
         args: list[EncodableT] = []
         for stat, by_name in counts.items():

@@ -43,7 +43,8 @@ class Stores:
 
 def cluster_config(engine: EngineConfig) -> ClusterConfig:
     """What the cluster store and its LSH index take of the engine's parameters."""
-    return ClusterConfig(engine.fingerprint_id, engine.lsh, engine.edge, engine.fingerprint.num_perm)
+    num_perm = engine.fingerprint.num_perm
+    return ClusterConfig(engine.fingerprint_id, engine.lsh, engine.edge, num_perm, engine.lsh_groups)
 
 
 def stores_of(connections: Connections, settings: Settings) -> Stores:
