@@ -20,6 +20,7 @@ from workers.errors import SettingsError
 from workers.redis.connection import open_index
 from workers.redis.local_cluster import LocalCluster
 from workers.redis.redis_server import RedisServer, ServerInfo, stop_process
+from workers.redis.slot_routing import RedisClient
 from workers.settings import cluster_address, load_settings
 from workers.stores.derived_state import derived_keys
 
@@ -33,7 +34,20 @@ def index_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerInf
     stop_process(info.pid)
 
 
-def _names(client: redis.Redis) -> set[bytes]:
+@pytest.fixture(params=["redis", "cluster"])
+def own_index(request: pytest.FixtureRequest, index_server: ServerInfo) -> Iterator[tuple[str, RedisClient]]:
+    """An index apart from the queues: a second redis-server, then the 3-master cluster; emptied."""
+    if request.param == "redis":
+        client = redis.Redis.from_url(index_server.tcp_url)
+        client.flushall()
+        yield index_server.tcp_url, client
+        client.close()
+        return
+    cluster = request.getfixturevalue("redis_cluster")
+    yield cluster.url, request.getfixturevalue("cluster_client")
+
+
+def _names(client: RedisClient) -> set[bytes]:
     return set(client.scan_iter(count=1000))
 
 
@@ -43,13 +57,12 @@ def _json(result: object) -> object:
 
 
 def test_ingest_and_trace_jobs_write_the_index_where_the_setting_says(
-    redis_client: redis.Redis, redis_url: str, index_server: ServerInfo, tmp_path: Path
+    redis_client: redis.Redis, redis_url: str, own_index: tuple[str, RedisClient], tmp_path: Path
 ) -> None:
-    index = redis.Redis.from_url(index_server.tcp_url)
-    index.flushall()
+    index_url, index = own_index
     env = clean_env(
         REDIS_URL=redis_url,
-        DEDUPCRAWL_INDEX_URL=index_server.tcp_url,
+        DEDUPCRAWL_INDEX_URL=index_url,
         DEDUPCRAWL_KEY_PREFIX=PREFIX,
         DEDUPCRAWL_HOME=str(tmp_path),
     )
@@ -63,33 +76,31 @@ def test_ingest_and_trace_jobs_write_the_index_where_the_setting_says(
     drained = run_cli("worker", "--burst", "--queues", TRACE, env=env, timeout=300)
     assert drained.returncode == 0, drained.stderr
     status = _json(run_cli("status", "--json", env=env))
-    assert isinstance(status, dict) and status["index_url"] == index_server.tcp_url
+    assert isinstance(status, dict) and status["index_url"] == index_url
     assert status["counts"]["documents"] == counts["indexed"] and status["counts"]["untraced"] == 0
     # every key of the index is derived state (rebuilt by reindex), none is RQ's; the queues'
     # Redis holds RQ's keys and none of the index
     assert set(derived_keys(index, PREFIX)) == _names(index) != set()
     assert derived_keys(redis_client, PREFIX) == []
     assert any(name.startswith(b"rq:") for name in _names(redis_client))
-    index.close()
 
 
 def test_reindex_rebuilds_into_the_index_url(
-    redis_client: redis.Redis, redis_url: str, index_server: ServerInfo, tmp_path: Path
+    redis_client: redis.Redis, redis_url: str, own_index: tuple[str, RedisClient], tmp_path: Path
 ) -> None:
-    """Moving a single-Redis store to its own index: `reindex` with the URL set."""
+    """Moving a single-Redis store to its own index (a cluster): `reindex` with the URL set."""
     env = clean_env(REDIS_URL=redis_url, DEDUPCRAWL_KEY_PREFIX=PREFIX, DEDUPCRAWL_HOME=str(tmp_path))
     lines = tmp_path / "speeches.jsonl"
     lines.write_text("\n".join(corpus_lines(generate(20, seed=3))) + "\n", encoding="utf-8")
     assert run_cli("import", str(lines), "--json", env=env).returncode == 0
     before = _json(run_cli("clusters", "--json", env=env))
-    index = redis.Redis.from_url(index_server.tcp_url)
-    index.flushall()
-    moved = {**env, "DEDUPCRAWL_INDEX_URL": index_server.tcp_url}
+    assert isinstance(before, list) and before
+    index_url, index = own_index
+    moved = {**env, "DEDUPCRAWL_INDEX_URL": index_url}
     rebuilt = run_cli("reindex", "--json", env=moved)
     assert rebuilt.returncode == 0, rebuilt.stderr
     assert _json(run_cli("clusters", "--json", env=moved)) == before
     assert derived_keys(index, PREFIX)
-    index.close()
 
 
 @pytest.mark.parametrize(
