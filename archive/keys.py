@@ -2,10 +2,12 @@
 
 Layout (prefix `P`, default `dc`; `F` is a fingerprint-config id). Every key starts with the hash
 tag `{P}` (`Keys.state`), so on a Redis Cluster the whole state (documents, clusters, union-find,
-changes, pair links, counters) lives in one slot and a script or transaction may touch any of it
-(merges stay atomic). Only the bulky indexes shard: the LSH index splits its bands into G groups
-(`workers.stores.lsh_index`), each under its own tag `{P:lsh:g}` (`Keys.group`), one slot each;
-with G = 1 (a single Redis) it stays under `{P}`. Key names never reach exported bytes.
+changes, pair links, counters, the passage index) lives in one slot and a script or transaction
+may touch any of it (merges stay atomic). Only the LSH index shards: it splits its bands into G
+groups (`workers.stores.lsh_index`), each under its own tag `{P:lsh:g}` (`Keys.group`), one slot
+each; with G = 1 (a single Redis) it stays under `{P}`. The keys kept with the queues on REDIS_URL
+(crawl, seen, handoff, lock, schedule) are untagged, named as before. Key names never reach
+exported bytes.
 
     {P}:doc:{id}              hash   document record (see workers.stores.store)
     {P}:docs                  zset   document ids by ingest order
@@ -26,12 +28,12 @@ with G = 1 (a single Redis) it stays under `{P}`. Key names never reach exported
     {P}:pass:{V}:...          passage index of fingerprint scheme V (workers.stores.passage_index)
     {P}:links:{A}:...         what decides which aligned pairs count (workers.stores.pair_links)
     {P}:deleted               hash   doc id -> when it was deleted (epoch s): older captures stay out
-    {P}:crawl:{run_id}        hash   crawl run record and stats
-    {P}:crawls                zset   crawl run ids by start time
-    {P}:seen:{sha1(url)}      hash   incremental crawl state of a URL
-    {P}:handoff:{job_id}      string guard: this document content was already enqueued for ingest
-    {P}:lock:{name}           string leases (scheduler leader, one crawl per site)
-    {P}:schedule:{site}       hash   last enqueued cron slot and job of a site (+ `:{job_id}` guards)
+    P:crawl:{run_id}          hash   crawl run record and stats
+    P:crawls                  zset   crawl run ids by start time
+    P:seen:{sha1(url)}        hash   incremental crawl state of a URL
+    P:handoff:{job_id}        string guard: this document content was already enqueued for ingest
+    P:lock:{name}             string leases (scheduler leader, one crawl per site)
+    P:schedule:{site}         hash   last enqueued cron slot and job of a site (+ `:{job_id}` guards)
 """
 
 from __future__ import annotations
@@ -40,6 +42,9 @@ import hashlib
 from dataclasses import dataclass
 
 from archive.urls import matching_url
+
+# What is kept with the queues on REDIS_URL (never on a cluster), untagged (`Keys.queue_side`)
+QUEUE_SIDE = frozenset({"crawl", "crawls", "seen", "handoff", "lock", "schedule"})
 
 
 def url_hash(url: str) -> str:
@@ -61,14 +66,31 @@ class Keys:
         return f"{{{self.prefix}:{index}:{group}}}"
 
     @property
+    def queue_side(self) -> str:
+        """`P`, untagged: the start of the keys kept with the queues on REDIS_URL (crawl runs and
+        state, hand-off guards, leases, the schedule), never on a cluster, named as before tags."""
+        return self.prefix
+
+    @property
     def pattern(self) -> str:
-        """Every key of this prefix, tagged `{P}` or `{P:...}` (a SCAN pattern)."""
+        """Every key of the index (tagged `{P}` or `{P:...}`), as a SCAN pattern."""
         return f"{{{self.prefix}[:}}]*"
+
+    @property
+    def patterns(self) -> tuple[str, str]:
+        """Every key of this prefix: the index's and those kept with the queues (SCAN patterns)."""
+        return self.pattern, f"{self.queue_side}:*"
+
+    @property
+    def legacy_deleted(self) -> str:
+        """Where a store built before the hash tags kept its deletions (`P:deleted`)."""
+        return f"{self.prefix}:deleted"
 
     @staticmethod
     def kind(key: str) -> str:
-        """What a key of this layout holds: its first name after the tag (`doc`, `lsh`, ...)."""
-        return key.split("}:", 1)[-1].split(":", 1)[0]
+        """What a key of this layout holds: its first name after the prefix (`doc`, `lsh`, ...)."""
+        rest = key.split("}:", 1)[1] if key.startswith("{") else key.split(":", 1)[-1]
+        return rest.split(":", 1)[0]
 
     def doc(self, doc_id: str) -> str:
         return f"{self.state}:doc:{doc_id}"
@@ -139,20 +161,20 @@ class Keys:
         return f"{self.state}:links:{align_version}"
 
     def crawl(self, run_id: str) -> str:
-        return f"{self.state}:crawl:{run_id}"
+        return f"{self.queue_side}:crawl:{run_id}"
 
     @property
     def crawls(self) -> str:
-        return f"{self.state}:crawls"
+        return f"{self.queue_side}:crawls"
 
     def seen(self, url: str) -> str:
-        return f"{self.state}:seen:{url_hash(url)}"
+        return f"{self.queue_side}:seen:{url_hash(url)}"
 
     def handoff(self, job_id: str) -> str:
-        return f"{self.state}:handoff:{job_id}"
+        return f"{self.queue_side}:handoff:{job_id}"
 
     def schedule(self, site: str) -> str:
-        return f"{self.state}:schedule:{site}"
+        return f"{self.queue_side}:schedule:{site}"
 
     def lock(self, name: str) -> str:
-        return f"{self.state}:lock:{name}"
+        return f"{self.queue_side}:lock:{name}"
