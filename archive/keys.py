@@ -23,7 +23,7 @@ exported bytes.
     {P}:cluster:{id}          hash   cluster record
     {P}:clusters              zset   cluster ids by size
     {P}:lsh:{F}:...           LSH index of fingerprint config F (workers.stores.lsh_index), one group
-    {P:lsh:g}:lsh:{F}:...     its group g of G > 1
+    {P:lsh:g.n}:lsh:{F}:...   its group g of G > 1 (n: see Keys.group)
     {P}:uf:{F}:...            union-find of verified edges, exact-key map (workers.stores.cluster_store)
     {P}:pass:{V}:...          passage index of fingerprint scheme V (workers.stores.passage_index)
     {P}:links:{A}:...         what decides which aligned pairs count (workers.stores.pair_links)
@@ -47,6 +47,24 @@ from archive.urls import matching_url
 QUEUE_SIDE = frozenset({"crawl", "crawls", "seen", "handoff", "lock", "schedule"})
 
 
+SLOTS = 16384  # a Redis Cluster's hash slots
+
+
+def cluster_slot(key: bytes) -> int:
+    """The Redis Cluster slot of a key: CRC16-XMODEM of its hash tag (the text between the first
+    `{` and the next `}`, when not empty) or of the whole key, modulo 16,384."""
+    start = key.find(b"{")
+    end = key.find(b"}", start + 1) if start >= 0 else -1
+    if end > start + 1:
+        key = key[start + 1 : end]
+    crc = 0
+    for byte in key:
+        crc ^= byte << 8
+        for _ in range(8):
+            crc = ((crc << 1) ^ 0x1021 if crc & 0x8000 else crc << 1) & 0xFFFF
+    return crc % SLOTS
+
+
 def url_hash(url: str) -> str:
     """The key of a URL: every spelling of one address (IRI or URI, `HTTP://`) has the same."""
     return hashlib.sha1(matching_url(url).encode("utf-8")).hexdigest()  # noqa: S324 - a key, not a secret
@@ -61,9 +79,16 @@ class Keys:
         """`{P}`: the hash tag of every key but a sharded index's groups (one cluster slot)."""
         return f"{{{self.prefix}}}"
 
-    def group(self, index: str, group: int) -> str:
-        """`{P:index:g}`: the hash tag of group `group` of a sharded index (a slot of its own)."""
-        return f"{{{self.prefix}:{index}:{group}}}"
+    def group(self, index: str, group: int, groups: int) -> str:
+        """`{P:index:g.n}`: the hash tag of group `group` of `groups` of a sharded index, n the
+        first number that puts its slot in the g-th of `groups` equal stretches of the slots, so
+        the groups spread evenly over masters that hold equal stretches (as `redis-cli --cluster
+        create` deals them): found by hashing, a few tries a group."""
+        low, high = group * SLOTS // groups, (group + 1) * SLOTS // groups
+        n = 0
+        while not low <= cluster_slot(f"{self.prefix}:{index}:{group}.{n}".encode()) < high:
+            n += 1
+        return f"{{{self.prefix}:{index}:{group}.{n}}}"
 
     @property
     def queue_side(self) -> str:
@@ -148,7 +173,7 @@ class Keys:
 
     def lsh(self, fingerprint_id: str, group: int = 0, groups: int = 1) -> str:
         """The LSH index of F, or its group `group` of `groups` (each under its own tag)."""
-        tag = self.state if groups == 1 else self.group("lsh", group)
+        tag = self.state if groups == 1 else self.group("lsh", group, groups)
         return f"{tag}:lsh:{fingerprint_id}"
 
     def union_find(self, fingerprint_id: str) -> str:
