@@ -54,7 +54,7 @@ from workers.stores.candidate_cache import CandidateCache
 from workers.stores.cluster_store import Verified, claimed
 from workers.stores.pair_links import Near
 from workers.stores.store import Saved, StoredDocument
-from workers.stores.store_set import Stores, need_queues
+from workers.stores.store_set import Stores
 
 T = TypeVar("T")
 _WARM_UP_PAGE = (
@@ -180,7 +180,7 @@ class Ingestor:
     def flush_traces(self) -> int:
         """Enqueue the trace jobs of the documents clustered with their trace deferred."""
         requests, self.trace_requests = self.trace_requests, []
-        return enqueue_traces(need_queues(self.queues), requests) if requests else 0
+        return enqueue_traces(self.queues, requests)
 
     def _prepare_into(
         self, ahead: dict[int, Prepared | Exception], at: int, capture: DocumentCapture

@@ -22,7 +22,7 @@ from workers.flow.relink import settle
 from workers.flow.trace_queue import TraceRequest
 from workers.redis.connection import Connections, connection_url, index_of
 from workers.settings import Settings, load_settings
-from workers.stores.store_set import need_queues, stores_of
+from workers.stores.store_set import stores_of
 
 T = TypeVar("T")
 _ingestor: Ingestor | None = None
@@ -96,7 +96,7 @@ def crawl_site(site: str, sites_file: str) -> dict[str, Any]:
 def _settle_when_drained(ingestor: Ingestor) -> None:
     """Pending pair links aligned once no ingest job waits (workers.flow.relink): a burst of
     arrivals costs each document its earliest neighbours' alignments once, not at each arrival."""
-    if queue(INGEST, need_queues(ingestor.queues)).count == 0:
+    if queue(INGEST, ingestor.queues).count == 0:
         settle(ingestor.store, ingestor.config.align)
 
 

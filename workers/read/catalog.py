@@ -21,7 +21,7 @@ from dedup.slots import Template, template_slots
 from workers.stores.cluster_store import ClusterInfo, ClusterOutline
 from workers.stores.replies import text_of
 from workers.stores.store import StoredDocument
-from workers.stores.store_set import Stores, need_queues
+from workers.stores.store_set import Stores
 
 SUMMARY_FIELDS = ("doc_id", "url", "site", "title", "published", "published_from")
 SLOT_MEMBERS = 30  # template slots are computed against at most this many members
@@ -123,6 +123,7 @@ class Catalog:
         self.store = stores.documents
         self.clusters = stores.clusters
         self.queues = stores.queues  # crawl runs and RQ's queues
+        self.runs = RunStore(stores.queues, stores.keys.prefix)
 
     # documents ----------------------------------------------------------------------------
 
@@ -261,13 +262,11 @@ class Catalog:
     # dashboard ----------------------------------------------------------------------------
 
     def dashboard(self, runs: int = 10) -> Dashboard:
-        queues = need_queues(self.queues)
-        run_ids = [text_of(r) for r in queues.zrevrange(self.keys.crawls, 0, runs - 1)]
-        store = RunStore(queues, self.keys.prefix)
-        loaded = [store.load(run_id) for run_id in run_ids]
+        run_ids = [text_of(r) for r in self.queues.zrevrange(self.keys.crawls, 0, runs - 1)]
+        loaded = [self.runs.load(run_id) for run_id in run_ids]
         return Dashboard(
             runs=[r.to_dict() for r in loaded if r is not None],
-            queues=depths(queues),
+            queues=depths(self.queues),
             documents=self.store.count_documents(),
             clusters=int(self.connection.zcount(self.keys.clusters, 2, "+inf")),
             singletons=int(self.connection.zcount(self.keys.clusters, 1, 1)),

@@ -14,7 +14,7 @@ import redis
 
 from archive.keys import Keys
 from workers.engine import EngineConfig
-from workers.errors import ServiceError
+from workers.errors import SettingsError
 from workers.redis.connection import Connections
 from workers.redis.slot_routing import RedisClient
 from workers.settings import Settings
@@ -29,7 +29,7 @@ class Stores:
     """The stores of one index, key prefix and engine configuration."""
 
     connection: RedisClient  # the index's
-    queues: redis.Redis | None  # RQ queues and crawl runs; None: an index on a cluster, alone
+    queues: redis.Redis  # RQ queues and crawl runs
     keys: Keys
     engine: EngineConfig
     documents: Store
@@ -47,13 +47,6 @@ def cluster_config(engine: EngineConfig) -> ClusterConfig:
     return ClusterConfig(engine.fingerprint_id, engine.lsh, engine.edge, num_perm, engine.lsh_groups)
 
 
-def need_queues(queues: redis.Redis | None) -> redis.Redis:
-    """The queues' Redis of stores opened with one; ServiceError for an index alone."""
-    if queues is None:
-        raise ServiceError("these stores were opened on a Redis Cluster alone: queues need a plain Redis")
-    return queues
-
-
 def stores_of(connections: Connections, settings: Settings) -> Stores:
     """The stores the process's settings name: their index, key prefix and engine."""
     return open_stores(connections.index, Keys(settings.key_prefix), settings.engine, connections.queues)
@@ -62,13 +55,14 @@ def stores_of(connections: Connections, settings: Settings) -> Stores:
 def open_stores(
     connection: RedisClient, keys: Keys, engine: EngineConfig, queues: redis.Redis | None = None
 ) -> Stores:
-    """`queues`: where trace jobs go and crawl runs are read; None: `connection` when it is one
-    Redis, else none (the index alone: enqueueing or reading runs raises)."""
-    if queues is None and isinstance(connection, redis.Redis):
-        queues = connection
+    """`queues`: where trace jobs go and crawl runs are read; None: `connection` (one Redis)."""
+    plain = connection if queues is None else queues
+    if not isinstance(plain, redis.Redis):
+        problem = "an index on a Redis Cluster needs a plain Redis for queues"
+        raise SettingsError("DEDUPCRAWL_INDEX_URL", problem)
     return Stores(
         connection=connection,
-        queues=queues,
+        queues=plain,
         keys=keys,
         engine=engine,
         documents=Store(connection, keys, engine.align.version, engine.links),

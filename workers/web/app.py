@@ -27,7 +27,7 @@ from workers.read.catalog import Catalog
 from workers.read.metrics import registry
 from workers.read.search import Search
 from workers.stores.cluster_store import ClusterStore
-from workers.stores.store_set import Stores, need_queues
+from workers.stores.store_set import Stores
 from workers.web import api, error_pages, ops, pages
 
 logger = logging.getLogger(__name__)
@@ -42,7 +42,7 @@ class Services:
     """What the routes need, built once per app."""
 
     def __init__(self, stores: Stores, warc_dir: Path, token: str | None, sites_file: Path | None) -> None:
-        self.connection = need_queues(stores.queues)  # crawls enqueued, failed jobs acted on
+        self.connection = stores.queues  # crawls enqueued, failed jobs acted on
         self.index = stores.connection
         self.keys = stores.keys
         self.warc_dir = warc_dir
@@ -121,15 +121,14 @@ def create_app(
     )
     app.add_exception_handler(Exception, server_error)
     app.state.services = Services(stores, Path(warc_dir), token, sites_file)
-    queues = need_queues(stores.queues)
-    servers = [queues] if stores.connection is queues else [queues, stores.connection]
+    servers = [stores.queues] if stores.connection is stores.queues else [stores.queues, stores.connection]
     error_pages.install(app)  # inside the security headers, so error pages get them too
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(api.router)
     app.include_router(pages.router)
     app.include_router(ops.router)
-    metrics = registry(queues, stores.keys, stores.connection)
+    metrics = registry(stores.queues, stores.keys, stores.connection)
 
     @app.get("/metrics", include_in_schema=False)
     def metrics_route() -> Response:
