@@ -11,7 +11,7 @@ import pytest
 import redis
 from hypothesis import settings
 
-from tests.engine_stack import CLUSTER_LSH_GROUPS
+from workers.engine import CLUSTER_LSH_GROUPS
 from workers.redis.direct_connection import RedisClient
 from workers.redis.local_cluster import LocalCluster
 from workers.redis.redis_server import RedisServer, ServerInfo, stop_process

@@ -95,12 +95,15 @@ class StoreMachine(RuleBasedStateMachine):
         else:
             self.connection.flushall()
         self.home = Path(tempfile.mkdtemp(prefix="model-"))
-        self.rig = IngestRig(self.connection, self.home, "model", self.engine)
+        self.queues = None if self.cluster is None else redis.Redis.from_url(self.redis_url)
+        self.rig = IngestRig(self.connection, self.home, "model", self.engine, self.queues)
         self.present: dict[str, ModelDoc] = {}
         self.known: dict[str, tuple[Spec, date]] = {}  # the last text given each URL, deleted or not
 
     def teardown(self) -> None:
         self.connection.close()
+        if self.queues is not None:
+            self.queues.close()
         shutil.rmtree(self.home, ignore_errors=True)
 
     # operations ---------------------------------------------------------------------------
@@ -167,8 +170,8 @@ class StoreMachine(RuleBasedStateMachine):
         change is retried, as RQ's Retry does; what else it raises fails the step (exit 1)."""
         status = 1
         try:
-            connection = self.connect()
-            ingestor = new_ingestor(connection, self.rig.keys, self.rig.warc, engine=self.engine)
+            connection, queues = self.connect(), self.queues and redis.Redis.from_url(self.redis_url)
+            ingestor = new_ingestor(connection, self.rig.keys, self.rig.warc, self.engine, queues=queues)
             for attempt in range(5):
                 try:
                     ingestor.ingest_capture(capture)
@@ -198,8 +201,8 @@ def run(
     engine: EngineConfig = ENGINE,
     cluster: LocalCluster | None = None,
 ) -> None:
-    """`examples` random sequences of up to `steps` operations, from a fixed seed; on `cluster`
-    when given (its index in tag groups), else on the redis-server of `redis_url`."""
+    """`examples` random sequences of up to `steps` operations, from a fixed seed, on the
+    redis-server of `redis_url`; with `cluster`, the index is there (queues stay on the server)."""
     StoreMachine.redis_url, StoreMachine.engine, StoreMachine.cluster = redis_url, engine, cluster
     profile = settings(
         max_examples=examples,

@@ -19,7 +19,8 @@ from dedup.clusters import MemoryClusterer
 from dedup.fingerprint import Fingerprint
 from tests.conftest import IndexTarget
 from tests.engine_corpus import FP_ID, corpus, partition
-from tests.engine_stack import cluster_config, index_client
+from tests.engine_stack import cluster_config
+from workers.redis.connection import open_index
 from workers.stores.cluster_store import ClusterStore
 
 WORKERS = 3
@@ -27,7 +28,7 @@ Item = tuple[Fingerprint, date | None, int]
 
 
 def ingest(url: str, items: list[Item], barrier: Any, lsh_groups: int) -> None:
-    connection = index_client(url)
+    connection = open_index(url)
     store = ClusterStore(connection, Keys("race"), cluster_config(FP_ID, lsh_groups))
     barrier.wait(timeout=60)
     for fp, published, length in items:

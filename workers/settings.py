@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from workers.engine import EngineConfig
+from workers.engine import CLUSTER_LSH_GROUPS, EngineConfig
 from workers.errors import SettingsError
 
 DEFAULT_HOME = "~/.local/share/dedupcrawl"
@@ -61,6 +61,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, check_home: bool = Tr
     """Read and validate DEDUPCRAWL_* and REDIS_URL; raise SettingsError naming the bad one."""
     env = os.environ if env is None else env
     home = _home(env.get("DEDUPCRAWL_HOME", DEFAULT_HOME), check_home)
+    index_url = _index_url(env.get("DEDUPCRAWL_INDEX_URL"))
     return Settings(
         home=home,
         redis_url=_redis_url(env.get("REDIS_URL")),
@@ -71,16 +72,20 @@ def load_settings(env: Mapping[str, str] | None = None, *, check_home: bool = Tr
         web_host=env.get("DEDUPCRAWL_WEB_HOST", "127.0.0.1"),
         web_port=_port("DEDUPCRAWL_WEB_PORT", env.get("DEDUPCRAWL_WEB_PORT", "8750")),
         log_level=_log_level(env.get("DEDUPCRAWL_LOG_LEVEL", "INFO")),
-        engine=_engine(env.get("DEDUPCRAWL_CANDIDATE_CACHE_MB")),
+        engine=_engine(env.get("DEDUPCRAWL_CANDIDATE_CACHE_MB"), index_url),
         defer_trace=_flag("DEDUPCRAWL_DEFER_TRACE", env.get("DEDUPCRAWL_DEFER_TRACE", "")),
-        index_url=_index_url(env.get("DEDUPCRAWL_INDEX_URL")),
+        index_url=index_url,
     )
 
 
-def _engine(cache_mb: str | None) -> EngineConfig:
-    """The process's engine: `ENGINE`, with the worker's cache size from the environment."""
+def _engine(cache_mb: str | None, index_url: str | None) -> EngineConfig:
+    """The process's engine: `ENGINE`, with the worker's cache size from the environment; on a
+    Redis Cluster index, its LSH index in tag groups (every process on that index agrees)."""
+    engine = ENGINE
+    if index_url and urlparse(index_url).scheme in CLUSTER_SCHEMES:
+        engine = replace(engine, lsh_groups=CLUSTER_LSH_GROUPS)
     if cache_mb is None:
-        return ENGINE
+        return engine
     try:
         size = int(cache_mb)
     except ValueError:
@@ -88,7 +93,7 @@ def _engine(cache_mb: str | None) -> EngineConfig:
     if size < 0:
         problem = f"{cache_mb!r} is not a size in MB (0 or more)"
         raise SettingsError("DEDUPCRAWL_CANDIDATE_CACHE_MB", problem)
-    return replace(ENGINE, candidate_cache_bytes=size * 2**20)
+    return replace(engine, candidate_cache_bytes=size * 2**20)
 
 
 def _home(raw: str, check: bool) -> Path:
