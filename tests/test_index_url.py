@@ -11,18 +11,21 @@ from pathlib import Path
 
 import pytest
 import redis
+from fastapi.testclient import TestClient
 
-from crawler.queues import TRACE, queue
+from crawler.queues import ALL, TRACE, queue
 from synthetic.corpus import generate
 from tests.cli_process import clean_env, run_cli
 from tests.web_data import corpus_lines
 from workers.errors import SettingsError
-from workers.redis.connection import open_index
+from workers.redis.connection import Connections, open_index
 from workers.redis.local_cluster import LocalCluster
 from workers.redis.redis_server import RedisServer, ServerInfo, stop_process
 from workers.redis.slot_routing import RedisClient
 from workers.settings import cluster_address, load_settings
 from workers.stores.derived_state import derived_keys
+from workers.stores.store_set import stores_of
+from workers.web import create_app
 
 PREFIX = "ix"
 
@@ -83,6 +86,14 @@ def test_ingest_and_trace_jobs_write_the_index_where_the_setting_says(
     assert set(derived_keys(index, PREFIX)) == _names(index) != set()
     assert derived_keys(redis_client, PREFIX) == []
     assert any(name.startswith(b"rq:") for name in _names(redis_client))
+    # the web UI reads the index and the queues each where they are
+    opened = stores_of(Connections(redis_client, index), load_settings(env))
+    web = TestClient(create_app(opened, tmp_path / "warc", None))
+    assert web.get("/healthz").json() == {"ok": True}
+    dashboard = web.get("/api/dashboard").json()
+    assert dashboard["documents"] == counts["indexed"] and set(dashboard["queues"]) == set(ALL)
+    assert f"dedupcrawl_documents {float(counts['indexed'])}" in web.get("/metrics").text
+    assert web.get("/api/ops").status_code == 200
 
 
 def test_reindex_rebuilds_into_the_index_url(
