@@ -38,7 +38,7 @@ KEYS = Keys("bench")
 
 
 def load(connection: redis.Redis, n_docs: int, archive: Path) -> list[StoredDocument]:
-    opened = open_stores(connection, KEYS, EngineConfig(), archive)
+    opened = open_stores(connection, KEYS, EngineConfig(), archive_dir=archive)
     store, passages, saved = opened.documents, opened.passages, []
     for d in generate(n_docs, seed=17):
         norm = normalize_text(d.noisy, d.doc_id, title=d.title)
@@ -105,7 +105,7 @@ def run(connection: redis.Redis, n_docs: int, archive: Path) -> dict[str, float]
     print(f"loading {n_docs} documents", file=sys.stderr)
     docs = load(connection, n_docs, archive)
     titles, phrases = queries(docs, random.Random(5))
-    opened = open_stores(connection, KEYS, EngineConfig(), archive)
+    opened = open_stores(connection, KEYS, EngineConfig(), archive_dir=archive)
     search, store = Search(opened), opened.documents
     started = time.perf_counter()
     search.titles.catch_up()

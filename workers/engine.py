@@ -19,6 +19,13 @@ from dedup.provenance import BoilerplateRule
 from dedup.verify import EdgeRule
 from dedup.winnow import SharingRule, WinnowConfig
 
+# LSH tag groups on a Redis Cluster: one a master of the 3-master layout (archive.keys.Keys.group
+# spreads G groups evenly over masters holding equal slot stretches). Each group keeps its own copy
+# of a document's ~160-byte record: bench/cluster_lsh.py --quick (2,000 documents, 3 masters), per
+# add against one Redis: G=1 2.25x the wall time, 1.06x the bytes, all on one master; G=3 1.96x,
+# 1.52x, busiest master 34%; G=6 2.16x, 2.32x, 34%; G=12 2.45x, 3.67x.
+CLUSTER_LSH_GROUPS = 3
+
 
 @dataclass(frozen=True, slots=True)
 class EngineConfig:
@@ -43,6 +50,9 @@ class EngineConfig:
     # texts and alignments a process keeps after reading them from the archive
     # (workers.stores.document_texts); changes no result
     text_cache_bytes: int = 32 * 2**20
+    # the LSH index's tag groups (workers.stores.lsh_index): 1 on a single Redis (one script an
+    # add); CLUSTER_LSH_GROUPS when the index is on a Redis Cluster (workers.settings)
+    lsh_groups: int = 1
 
     def __post_init__(self) -> None:
         self.lsh.check(self.fingerprint.num_perm)  # bands x rows must fit the signature
