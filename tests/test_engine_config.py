@@ -67,7 +67,8 @@ def test_the_changed_engine_is_what_the_process_loads(written: dict[str, str]) -
 def test_the_ingest_writes_with_the_changed_engine(
     redis_client: redis.Redis, written: dict[str, str]
 ) -> None:
-    ours = open_stores(redis_client, Keys(PREFIX), CHANGED, archive_dir=Path(written["DEDUPCRAWL_HOME"]) / "warc")
+    archive = Path(written["DEDUPCRAWL_HOME"]) / "warc"
+    ours = open_stores(redis_client, Keys(PREFIX), CHANGED, archive_dir=archive)
     docs = [d for d in ours.documents.get_many(ours.documents.document_ids()) if d]
     assert docs and {d.fingerprint_id for d in docs} == {CHANGED.fingerprint_id}
     assert "m256" in CHANGED.fingerprint_id and CHANGED.fingerprint_id != DEFAULT.fingerprint_id
