@@ -78,7 +78,8 @@ def imported(redis_server: ServerInfo, tmp_path: Path) -> Iterator[Imported]:
 
 def _values(connection: redis.Redis) -> Iterator[bytes]:
     """Every value (and hash field) of every key of the store."""
-    for key in connection.scan_iter(match=f"{PREFIX}:*", count=1000):
+    keys = (k for pattern in Keys(PREFIX).patterns for k in connection.scan_iter(match=pattern, count=1000))
+    for key in keys:
         kind = connection.type(key).decode()
         if kind == "string":
             yield connection.get(key) or b""
