@@ -111,7 +111,8 @@ def test_a_master_killed_mid_ingest_loses_nothing_acknowledged_and_workers_carry
     assert [w.poll() for w in workers] == [None, None], [stop_worker(w)[-3000:] for w in workers]
     logs = [stop_worker(w) for w in workers]
     assert _master_of_the_documents(cluster, index).port == promoted.port != victim.port
-    ingestor = Ingestor(open_stores(index, KEYS, ENGINE, queues=redis_client), home / "warc")
+    warc = home / "warc"
+    ingestor = Ingestor(open_stores(index, KEYS, ENGINE, archive_dir=warc, queues=redis_client), warc)
     assert consistency_problems(ingestor) == [], logs
     stored = {d.url for d in ingestor.store.get_many(ingestor.store.document_ids()) if d}
     rejected = {r.url for r in ingestor.store.rejections()}
