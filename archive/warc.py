@@ -33,6 +33,7 @@ from warcio.warcwriter import WARCWriter
 
 from archive.capture import CaptureRef, DocumentCapture
 from archive.errors import ArchiveWriteError, DigestMismatch, UnsafeWarcHeader, WarcDamage, WarcReadError
+from archive.naming import WriterTag, new_writer_tag
 from dedup.records import Page
 
 Headers = Sequence[tuple[str, str]]
@@ -98,8 +99,9 @@ def _sha1_label(digest: bytes) -> str:
 
 
 class WarcArchive:
-    """Appends records to rolling `<name>-<seq>.warc.gz` files under `warc_dir`; with
-    `buffer_bytes`, a record may be read back only after `flush()` (or `close()`)."""
+    """Appends records to rolling `<name>-<writer>-<seq>.warc.gz` files under `warc_dir`, each
+    created by this writer alone (`archive.naming`); with `buffer_bytes`, a record may be read
+    back only after `flush()` (or `close()`), by another host only after `sync()`."""
 
     def __init__(
         self, warc_dir: str | Path, name: str, max_bytes: int = 1_000_000_000, buffer_bytes: int = 0
@@ -110,6 +112,7 @@ class WarcArchive:
         self._max_bytes = max_bytes
         self._buffer_bytes = buffer_bytes
         self._seq = 0
+        self._writer_tag: WriterTag | None = None
         self._file: IO[bytes] | None = None
         self._relative = ""
         self._size = 0  # of the current file, buffered records included
@@ -174,6 +177,17 @@ class WarcArchive:
                 raise ArchiveWriteError(self._relative, exc) from exc
             self._on_disk += len(member)
             self.captures_written += capture
+
+    def sync(self) -> None:
+        """`flush()`, then fsync: the records are on disk (on a shared mount, on its server), so
+        a reader on any host finds them whole. Called before a capture is handed off."""
+        self.flush()
+        if self._file is None:
+            return
+        try:
+            os.fsync(self._file.fileno())
+        except OSError as exc:
+            raise ArchiveWriteError(self._relative, exc) from exc
 
     def close(self) -> None:
         try:
@@ -263,6 +277,8 @@ class WarcArchive:
         return offset, len(member)
 
     def _open(self) -> None:
+        if self._file is not None and self._writer_tag and self._writer_tag.pid != os.getpid():
+            self._file = None  # a forked copy writes a file of its own; the parent's stays the parent's
         if self._file is not None:
             if self._size < self._max_bytes:
                 return
@@ -270,17 +286,21 @@ class WarcArchive:
         self._next_file()
 
     def _next_file(self) -> None:
+        if self._writer_tag is None or self._writer_tag.pid != os.getpid():  # (a forked copy too)
+            self._writer_tag, self._seq = new_writer_tag(), 0
         while True:
             self._seq += 1
-            self._relative = f"{self._name}-{self._seq:05d}.warc.gz"
+            self._relative = self._writer_tag.file_name(self._name, self._seq)
             path = self.warc_dir / self._relative
-            if not path.exists():
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                # unbuffered: a failed write is cut back whole; "x": created here, never shared
+                self._file = path.open("xb", buffering=0)
                 break
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._file = path.open("ab", buffering=0)  # unbuffered: a failed write is cut back whole
-        except OSError as exc:
-            raise ArchiveWriteError(self._relative, exc) from exc
+            except FileExistsError:
+                continue
+            except OSError as exc:
+                raise ArchiveWriteError(self._relative, exc) from exc
         self._size = self._on_disk = self._file.tell()
         info = self._writer.create_warcinfo_record(
             self._relative, {"software": "dedupcrawl", "format": "WARC File Format 1.1"}

@@ -87,7 +87,7 @@ class HandoffPipeline:
         try:
             for item in items:
                 services.archive.write_document(item.capture)
-            services.archive.flush()  # the ingest job reads these bytes from another process
+            services.archive.sync()  # the ingest job reads these bytes from another process, maybe host
             queued = enqueue_documents(services.redis, [i.capture for i in items], services.key_prefix)
         except (OSError, redis.RedisError) as exc:
             self._count("failed/handoff_failed", len(items))

@@ -22,6 +22,17 @@ def test_defaults_resolve_under_home(tmp_path: Path) -> None:
     assert settings.engine == ENGINE and settings.engine.candidate_cache_bytes == 48 * 2**20
 
 
+def test_the_archive_is_under_home_unless_a_shared_path_is_set(tmp_path: Path) -> None:
+    home = {"DEDUPCRAWL_HOME": str(tmp_path / "h")}
+    assert load_settings(home).warc_dir == (tmp_path / "h" / "warc").resolve()
+    shared = load_settings({**home, "DEDUPCRAWL_ARCHIVE_DIR": str(tmp_path / "nfs")})
+    assert shared.warc_dir == (tmp_path / "nfs").resolve() and shared.warc_dir.is_dir()
+    (tmp_path / "file").write_text("")
+    with pytest.raises(SettingsError) as raised:
+        load_settings({"DEDUPCRAWL_HOME": str(tmp_path), "DEDUPCRAWL_ARCHIVE_DIR": str(tmp_path / "file")})
+    assert raised.value.setting == "DEDUPCRAWL_ARCHIVE_DIR"
+
+
 def test_only_the_cache_size_of_the_engine_comes_from_the_environment(tmp_path: Path) -> None:
     settings = load_settings({"DEDUPCRAWL_HOME": str(tmp_path), "DEDUPCRAWL_CANDIDATE_CACHE_MB": "0"})
     assert settings.engine == replace(ENGINE, candidate_cache_bytes=0)

@@ -41,6 +41,7 @@ class Settings:
     log_level: str
     engine: EngineConfig
     defer_trace: bool = False  # ingest jobs cluster only; alignment and provenance on the trace queue
+    archive_dir: Path | None = None  # DEDUPCRAWL_ARCHIVE_DIR: a path every host mounts; None: <home>/warc
     # Where the index lives (documents, clusters, LSH, passages, links): None, on the queues' Redis
     index_url: str | None = None
 
@@ -50,7 +51,8 @@ class Settings:
 
     @property
     def warc_dir(self) -> Path:
-        return self.home / "warc"
+        """The WARC archive: every capture is read and written here, by a path relative to it."""
+        return self.archive_dir or self.home / "warc"
 
     @property
     def embedded(self) -> bool:
@@ -74,6 +76,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, check_home: bool = Tr
         log_level=_log_level(env.get("DEDUPCRAWL_LOG_LEVEL", "INFO")),
         engine=_engine(env.get("DEDUPCRAWL_CANDIDATE_CACHE_MB"), index_url),
         defer_trace=_flag("DEDUPCRAWL_DEFER_TRACE", env.get("DEDUPCRAWL_DEFER_TRACE", "")),
+        archive_dir=_archive_dir(env.get("DEDUPCRAWL_ARCHIVE_DIR"), check_home),
         index_url=index_url,
     )
 
@@ -109,6 +112,23 @@ def _home(raw: str, check: bool) -> Path:
         problem = f"{home} is not a writable directory ({exc.strerror})"
         raise SettingsError("DEDUPCRAWL_HOME", problem) from None
     return home.resolve()
+
+
+def _archive_dir(raw: str | None, check: bool) -> Path | None:
+    """The shared archive: a directory, made if missing; only read access is checked (a host
+    that serves the web UI may mount it read-only)."""
+    if not raw:
+        return None
+    folder = Path(raw).expanduser()
+    if not check:
+        return folder
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        os.listdir(folder)
+    except OSError as exc:
+        problem = f"{folder} is not a readable directory ({exc.strerror})"
+        raise SettingsError("DEDUPCRAWL_ARCHIVE_DIR", problem) from None
+    return folder.resolve()
 
 
 def _redis_url(raw: str | None, name: str = "REDIS_URL") -> str | None:

@@ -42,6 +42,7 @@ def stop(ctx: typer.Context, ) -> None:
 def _print_status(report: Status) -> None:
     table = Table(show_header=False, box=None)
     table.add_row("data", report.home)
+    table.add_row("archive", report.archive)
     server = f"{report.redis_mode} {report.redis_url} (v{report.redis_version}, pid {report.redis_pid})"
     table.add_row("redis", server)
     if report.index_url:

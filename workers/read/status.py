@@ -18,6 +18,7 @@ from workers.stores.replies import text_of
 @dataclass(frozen=True, slots=True)
 class Status:
     home: str
+    archive: str  # the WARC archive (DEDUPCRAWL_ARCHIVE_DIR): on several hosts, the shared mount
     redis_mode: str
     redis_url: str
     redis_version: str
@@ -38,6 +39,7 @@ def collect(settings: Settings, connection: redis.Redis, index: RedisClient | No
     running = embedded.running() if embedded else None
     return Status(
         home=str(settings.home),
+        archive=str(settings.warc_dir),
         redis_mode="embedded" if embedded else "url",
         redis_url=running.url if running else redact(settings.redis_url or ""),
         redis_version=str(info.get("redis_version", "?")),

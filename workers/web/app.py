@@ -41,11 +41,14 @@ CSP = (
 class Services:
     """What the routes need, built once per app."""
 
-    def __init__(self, stores: Stores, warc_dir: Path, token: str | None, sites_file: Path | None) -> None:
+    def __init__(
+        self, stores: Stores, warc_dir: Path, token: str | None, sites_file: Path | None, home: Path
+    ) -> None:
         self.connection = stores.queues  # crawls enqueued, failed jobs acted on
         self.index = stores.connection
         self.keys = stores.keys
         self.warc_dir = warc_dir
+        self.home = home  # this host's data directory (crawl logs), not necessarily the archive's parent
         self.sites_file = sites_file
         self.catalog = Catalog(stores)
         self.search = Search(stores)
@@ -109,7 +112,9 @@ def create_app(
     warc_dir: Path,
     token: str | None,
     sites_file: Path | None = None,
+    home: Path | None = None,
 ) -> FastAPI:
+    """The app; `home` (crawl logs) defaults to the archive's parent, the default layout."""
     # No /docs or /redoc: they load their scripts from a CDN, which the CSP forbids (a blank
     # page); the schema stays at /openapi.json.
     app = FastAPI(
@@ -120,7 +125,7 @@ def create_app(
         redoc_url=None,
     )
     app.add_exception_handler(Exception, server_error)
-    app.state.services = Services(stores, Path(warc_dir), token, sites_file)
+    app.state.services = Services(stores, Path(warc_dir), token, sites_file, home or Path(warc_dir).parent)
     servers = [stores.queues] if stores.connection is stores.queues else [stores.queues, stores.connection]
     error_pages.install(app)  # inside the security headers, so error pages get them too
     app.add_middleware(SecurityHeaders)
