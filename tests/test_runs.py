@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 import redis
 
+from archive.keys import Keys
 from crawler.runs import RunStore, judge, summarize
 
 GOOD: dict[str, Any] = {
@@ -65,5 +66,5 @@ def test_run_records_round_trip_and_are_indexed(redis_client: redis.Redis) -> No
     done = store.finish(run, GOOD)
     loaded = store.load("site-1")
     assert loaded == done and loaded.succeeded and loaded.finished_at is not None
-    assert redis_client.zscore("t:crawls", "site-1") == run.started_at.timestamp()
+    assert redis_client.zscore(Keys("t").crawls, "site-1") == run.started_at.timestamp()
     assert store.load("missing") is None

@@ -157,6 +157,22 @@ def test_a_cluster_that_never_recovers_raises_after_the_wait(
     client.close()
 
 
+def test_redirections_that_never_settle_give_up_after_the_wait(
+    cluster_client: redis.RedisCluster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A slot map that a MOVED never corrects (nodes disagreeing) is not retried forever."""
+    monkeypatch.setattr(slot_routing, "FAILOVER_WAIT_S", 1.0)
+    key = "{stale}:n"
+    slot = cluster_client.keyslot(key)
+    owner = cluster_client.nodes_manager.get_node_from_slot(slot)
+    wrong = next(node for node in cluster_client.get_primaries() if node.name != owner.name)
+    monkeypatch.setattr(cluster_client.nodes_manager, "move_slot", lambda error: None)
+    monkeypatch.setattr(cluster_client.nodes_manager, "initialize", lambda *a, **k: None)
+    monkeypatch.setattr(cluster_client.nodes_manager, "get_node_from_slot", lambda *a, **k: wrong)
+    with pytest.raises(redis.exceptions.MovedError):
+        pipelined(cluster_client, [("GET", key)])
+
+
 def test_the_routing_key_of_each_command() -> None:
     assert slot_routing.first_key(("EVALSHA", "sha", 2, "k1", "k2", "a")) == "k1"
     assert slot_routing.first_key(("EVALSHA", "sha", 0, "a")) is None

@@ -40,6 +40,7 @@ RedisClient: TypeAlias = redis.Redis | redis.RedisCluster
 # A failover takes the node timeout (cluster-node-timeout, 15 s by default) plus an election.
 FAILOVER_WAIT_S = 30.0
 PAUSES_S = (0.05, 0.1, 0.2, 0.5, 1.0)
+REDIRECTIONS_AT_ONCE = 5  # MOVED/ASK retried without a pause; more in a row: the map is re-read
 _REFUSED = (redis.ConnectionError, redis.TimeoutError, OSError)
 _SCRIPTS = (b"EVALSHA", b"EVAL", "EVALSHA", "EVAL")
 _NO_KEY = (b"MULTI", b"EXEC", b"ASKING", "MULTI", "EXEC", "ASKING")
@@ -79,17 +80,24 @@ class _Sent:
 
 
 class _Patience:
-    """Pauses between retries, growing, until FAILOVER_WAIT_S has passed since the first."""
+    """Retries until FAILOVER_WAIT_S has passed since the first: a redirection goes again at
+    once (a few times in a row), anything else after a pause, growing."""
 
     def __init__(self) -> None:
         self.deadline = time.monotonic() + FAILOVER_WAIT_S
-        self.tries = 0
+        self.pauses = 0
+        self.redirections = 0
 
-    def pause(self, error: BaseException) -> None:
+    def before_retry(self, errors: Sequence[BaseException], cluster: redis.RedisCluster) -> None:
         if time.monotonic() >= self.deadline:
-            raise error
-        time.sleep(PAUSES_S[min(self.tries, len(PAUSES_S) - 1)])
-        self.tries += 1
+            raise errors[-1]
+        if all(isinstance(error, AskError) for error in errors) and self.redirections < REDIRECTIONS_AT_ONCE:
+            self.redirections += 1
+            return
+        if self.redirections >= REDIRECTIONS_AT_ONCE:  # nodes that disagree: ask for the whole map
+            _read_slot_map(cluster)
+        time.sleep(PAUSES_S[min(self.pauses, len(PAUSES_S) - 1)])
+        self.pauses += 1
 
 
 def _exchange_units(
@@ -108,8 +116,7 @@ def _exchange_units(
         if not todo:
             return replies
         patience = patience or _Patience()
-        if not all(isinstance(error, AskError) for error in errors):  # a redirection goes at once
-            patience.pause(errors[-1])
+        patience.before_retry(errors, cluster)
 
 
 def _send_and_read(
