@@ -10,7 +10,10 @@ than `max_docs` documents are stock phrases or boilerplate: they stop growing an
 Memory is what limits this index (hundreds of fingerprints per speech), so fingerprints live
 as 6-byte fields of 2**17 sharded hashes (compact listpack encoding up to
 `hash-max-ziplist-entries`, which our redis.conf raises) with 4-byte document numbers as values,
-and no per-document fingerprint list is kept: removal recomputes the fingerprints from the
+16 to a value at most: a fingerprint held by more continues in further fields of its shard, as
+one value longer than `hash-max-ziplist-value` (64 B by default, which a user's Redis keeps)
+would turn the whole shard into a hash table and triple its bytes. No per-document fingerprint
+list is kept: removal recomputes the fingerprints from the
 document's text. The scripts take a document's fingerprints packed in one argument (9 bytes each:
 shard, field), built with NumPy: as two strings each, packing and parsing them cost more than
 the rest of the call.
@@ -27,18 +30,23 @@ import redis
 from redis.typing import EncodableT
 
 from archive.keys import Keys
+from dedup.errors import ConfigError
 from dedup.records import NormalizedText
 from dedup.winnow import SharingRule, WinnowConfig, winnow, winnow_array
 from workers.redis.direct_connection import Call, LuaScript, run_call
 from workers.stores.pair_links import weights_prefix
 from workers.stores.replies import text_of
 
-PASSAGE_INDEX_VERSION = "pi3"  # pi3: binary fields and shard suffixes
+PASSAGE_INDEX_VERSION = "pi4"  # pi3: binary fields and shard suffixes; pi4: 16 holders a field
 SHARD_BITS = 17
 _FIELD_BITS = 60 - SHARD_BITS  # winnowed fingerprints are 60-bit
 _FIELD_MASK = np.uint64((1 << _FIELD_BITS) - 1)
 _SHARD_BYTES, _FIELD_BYTES = 3, 6
 SATURATED = b"!"
+# Bytes of document numbers a hash value lists (hash-max-ziplist-value's default); more continue
+# in further fields (passage_add.lua's Layout).
+CHUNK = 64
+MAX_CHUNKS = 256  # a continuation field is the field and one byte
 
 
 class PassageIndex:
@@ -50,6 +58,9 @@ class PassageIndex:
         rule: SharingRule,
         align_version: str,
     ) -> None:
+        if rule.max_docs * 4 > CHUNK * MAX_CHUNKS:
+            most = CHUNK * MAX_CHUNKS // 4
+            raise ConfigError(f"the passage index lists at most {most} holders, not {rule.max_docs}")
         self.connection = connection
         self.config = config
         self.max_docs = rule.max_docs
@@ -71,11 +82,12 @@ class PassageIndex:
     def add_call(self, doc_id: str, norm: NormalizedText) -> Call[list[tuple[str, int]]]:
         packed = self._packed(norm.key)
         args: list[EncodableT] = [self.base, doc_id, self.max_docs, self.min_shared, packed, self.weights]
+        args.append(CHUNK)
         return self._add.call((), args, _sharing)
 
     def remove(self, doc_id: str, norm: NormalizedText) -> bool:
         """Forget the document (`norm`: the text it was indexed with); False if not indexed."""
-        return bool(self._remove(args=[self.base, doc_id, self._packed(norm.key)]))
+        return bool(self._remove(args=[self.base, doc_id, self._packed(norm.key), CHUNK]))
 
     def indexed(self, doc_id: str) -> int:
         """How many fingerprints the document was indexed with."""
@@ -84,13 +96,13 @@ class PassageIndex:
 
     def holders(self, key: str) -> list[set[str] | None]:
         """Per fingerprint of a match key: the documents holding it (None: too many to say)."""
-        pipe = self.connection.pipeline(transaction=False)
         step, prefix = _SHARD_BYTES + _FIELD_BYTES, f"{self.base}:s:".encode()
         fingerprints = self._packed(key)
-        for at in range(0, len(fingerprints), step):
-            shard, field = fingerprints[at : at + _SHARD_BYTES], fingerprints[at + _SHARD_BYTES : at + step]
-            pipe.hget(prefix + shard, field)
-        packed = pipe.execute()
+        fields = [
+            (prefix + fingerprints[at : at + _SHARD_BYTES], fingerprints[at + _SHARD_BYTES : at + step])
+            for at in range(0, len(fingerprints), step)
+        ]
+        packed = self._held(fields)
         numbers = sorted({n for held in packed if held and held != SATURATED for n in _numbers(held)})
         names = (
             dict(zip(numbers, self.connection.hmget(f"{self.base}:name", numbers), strict=True))
@@ -101,6 +113,22 @@ class PassageIndex:
             None if held == SATURATED else {text_of(names[n]) for n in _numbers(held or b"") if names.get(n)}
             for held in packed
         ]
+
+    def _held(self, fields: Sequence[tuple[bytes, bytes]]) -> list[bytes | None]:
+        """Each (shard, field)'s holders, the full values' continuation fields read in rounds."""
+        held: list[bytes | None] = [None] * len(fields)
+        reading, chunk = list(range(len(fields))), 0
+        while reading:
+            pipe = self.connection.pipeline(transaction=False)
+            for at in reading:
+                shard, field = fields[at]
+                pipe.hget(shard, field + bytes([chunk]) if chunk else field)
+            values = pipe.execute()
+            for at, value in zip(reading, values, strict=True):
+                held[at] = (held[at] or b"") + value if value else held[at]
+            reading = [at for at, value in zip(reading, values, strict=True) if value and len(value) == CHUNK]
+            chunk += 1
+        return held
 
     def _packed(self, key: str) -> bytes:
         """Every fingerprint as its shard (3 bytes) then its field (6 bytes), little-endian."""
