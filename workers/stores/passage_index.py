@@ -80,7 +80,11 @@ class PassageIndex:
         return run_call(self.connection, self.add_call(doc_id, norm))
 
     def add_call(self, doc_id: str, norm: NormalizedText) -> Call[list[tuple[str, int]]]:
-        packed = self._packed(norm.key)
+        return self.add_fingerprints_call(doc_id, winnow_array(norm.key, self.config))
+
+    def add_fingerprints_call(self, doc_id: str, fps: npt.NDArray[np.uint64]) -> Call[list[tuple[str, int]]]:
+        """`add_call` with the key's fingerprints given (winnow_array's), as bench/scale.py has them."""
+        packed = _pack(fps)
         args: list[EncodableT] = [self.base, doc_id, self.max_docs, self.min_shared, packed, self.weights]
         args.append(CHUNK)
         return self._add.call((), args, _sharing)
@@ -131,12 +135,15 @@ class PassageIndex:
         return held
 
     def _packed(self, key: str) -> bytes:
-        """Every fingerprint as its shard (3 bytes) then its field (6 bytes), little-endian."""
-        fps = winnow_array(key, self.config)
-        out = np.empty((fps.size, _SHARD_BYTES + _FIELD_BYTES), dtype=np.uint8)
-        out[:, :_SHARD_BYTES] = _low_bytes((fps >> np.uint64(_FIELD_BITS)).astype("<u8"), _SHARD_BYTES)
-        out[:, _SHARD_BYTES:] = _low_bytes((fps & _FIELD_MASK).astype("<u8"), _FIELD_BYTES)
-        return out.tobytes()
+        return _pack(winnow_array(key, self.config))
+
+
+def _pack(fps: npt.NDArray[np.uint64]) -> bytes:
+    """Every fingerprint as its shard (3 bytes) then its field (6 bytes), little-endian."""
+    out = np.empty((fps.size, _SHARD_BYTES + _FIELD_BYTES), dtype=np.uint8)
+    out[:, :_SHARD_BYTES] = _low_bytes((fps >> np.uint64(_FIELD_BITS)).astype("<u8"), _SHARD_BYTES)
+    out[:, _SHARD_BYTES:] = _low_bytes((fps & _FIELD_MASK).astype("<u8"), _FIELD_BYTES)
+    return out.tobytes()
 
 
 def _sharing(flat: Sequence[bytes | int]) -> list[tuple[str, int]]:

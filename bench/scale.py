@@ -1,0 +1,461 @@
+"""Scale: Redis bytes and add cost per document at 10k, 100k and 1M documents, and workers' throughput.
+
+The fill puts each document's state into one Redis through the ingest's own store calls, in the
+ingest's round trips (workers.flow.ingest, inline trace): the record saved and its match key
+claimed; the passage index and LSH adds; the cluster merge with the pair links and the witnesses'
+read; the alignments saved; the document marked indexed. Extraction, normalisation, MinHash,
+winnowing and alignment are not run: their outputs are synthesized, so only the stores' cost is
+timed. The synthetic documents come in blocks of 5,000, shuffled:
+  texts        the normalized texts (display, original, removed lines) of `synthetic.corpus`
+               documents (a pool of 1,000, reused round robin): real sizes, real compression
+  families     60% of documents: a template and 1-11 variants; a variant's MinHash signature
+               is the template's with a share p (0.05-0.5) of its 128 values redrawn, and its
+               passage fingerprints keep each of the template's with probability 1 - 0.8p, plus
+               new ones for those dropped; 10% of variants are verbatim reposts (same match key)
+  mixed        10%: ~20% of the fingerprints of each of 2-3 recent templates, plus their own
+  unrelated    the rest: their own signature and fingerprints
+  fingerprints ~116 a document (normal, sd 35, as winnowing gives the generator's speeches),
+               plus Poisson(4) stock phrases drawn from a Zipf(1.2) pool of 100k (boilerplate:
+               the popular ones pass the sharing rule's cap)
+  alignments   1-6 synthetic spans with every linked or passage-sharing document sharing 4+
+               fingerprints (saved as the ingest saves what the aligner found)
+Figures, by size (the fill goes on from one size to the next):
+  add_us_per_doc      wall time of the per-document calls, mean over the last slice before the
+                      size (2,000 documents, 10% of a smaller size): marginal cost at that size
+  add_cpu_us_per_doc  the same in CPU (this process + redis-server's INFO cpu): other processes'
+                      load on the shared machine does not count in it
+  redis_bytes_per_doc INFO used_memory minus the empty server's, over the documents: all state
+  text_bytes_per_doc  what of it the documents' texts are (display/original/removed values,
+                      HSTRLEN of a sample of records); redis_bytes_per_doc_without_texts
+  passage_bytes_per_doc  the passage index's shards alone (MEMORY USAGE), and
+  passage_hashtable_share  the share of their fields in shards that left the compact encoding
+  families_at         bytes per document by key family (MEMORY USAGE of every key) at the
+                      largest size up to 100k: where the bytes go
+Then the workers: a generated corpus (bench/load.py's) imported once into an archive, handed
+off as RQ jobs and drained by 1, 2 and 4 `dedupcrawl worker --burst` processes in turn
+(workers_docs_per_s), on a fresh database each time; archive_bytes_per_doc is the archive's size
+on disk over the documents stored after the first drain. The server is started here (our
+redis.conf), with the AOF off: a rewrite's fork would double a large index's memory and its
+copy-on-write faults would time the adds of a large index worse.
+cluster: the same fill on a 3-master Redis Cluster needs the cluster starter and the cluster key
+layout (branches `router` and `tags`); without them it is null, with the reason printed.
+
+    python bench/scale.py [--quick] [--json] [--sizes 10000,100000] [--workers 1,2,4]
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+import numpy.typing as npt  # noqa: E402
+import redis  # noqa: E402
+
+from archive.keys import Keys  # noqa: E402
+from bench.cli import parser, report  # noqa: E402
+from bench.load import PREFIX as LOAD_PREFIX  # noqa: E402
+from bench.load import drain, hand_off, start_workers, write_imports  # noqa: E402
+from dedup.align import Alignment  # noqa: E402
+from dedup.fingerprint import Fingerprint  # noqa: E402
+from dedup.normalize import normalize_text  # noqa: E402
+from dedup.records import NormalizedText  # noqa: E402
+from synthetic.corpus import generate  # noqa: E402
+from workers.engine import EngineConfig  # noqa: E402
+from workers.flow.ingest import document_id  # noqa: E402
+from workers.redis.direct_connection import Call, round_trip, run_call  # noqa: E402
+from workers.redis.redis_server import RedisServer, stop_process  # noqa: E402
+from workers.stores.store import StoredDocument  # noqa: E402
+from workers.stores.store_set import Stores, open_stores  # noqa: E402
+
+SIZES = (10_000, 100_000, 1_000_000)
+QUICK_SIZES = (10_000, 100_000)
+WORKERS = (1, 2, 4)
+WORKER_DOCS, QUICK_WORKER_DOCS = 3_000, 800
+PREFIX = "scale"
+SEED = 41
+BLOCK = 5_000
+SLICE = 2_000
+TEXT_POOL = 1_000
+STOCK_POOL = 100_000
+FAMILY_SHARE, MIXED_SHARE = 0.6, 0.1
+TEXT_FIELDS = ("display_z", "original_z", "removed_z")
+BREAKDOWN_MAX = 100_000
+FIGURES = (
+    "add_us_per_doc",
+    "add_cpu_us_per_doc",
+    "redis_bytes_per_doc",
+    "text_bytes_per_doc",
+    "redis_bytes_per_doc_without_texts",
+    "passage_bytes_per_doc",
+    "passage_hashtable_share",
+)
+SITES = ("wenku.example.cn", "news.example.cn", "jyj.example.gov.cn")
+
+
+@dataclass(frozen=True, slots=True)
+class SynthDoc:
+    """One document's precomputed state: what the ingest would have computed from its page."""
+
+    number: int
+    family: int | None
+    fingerprint: Fingerprint
+    passages: npt.NDArray[np.uint64]
+    published: date
+
+
+@dataclass(frozen=True, slots=True)
+class _Template:
+    family: int
+    signature: npt.NDArray[np.uint32]
+    passages: npt.NDArray[np.uint64]
+    key_hash: str
+    published: date
+
+
+class Synthesizer:
+    """Documents in blocks of families, mixed and unrelated ones (see the module's docstring)."""
+
+    def __init__(self, engine: EngineConfig, seed: int = SEED) -> None:
+        self.rng = np.random.default_rng(seed)
+        self.fingerprint_id = engine.fingerprint_id
+        self.num_perm = engine.fingerprint.num_perm
+        self.stock = self.rng.integers(0, 1 << 60, STOCK_POOL, dtype=np.uint64)
+        self.recent: list[_Template] = []
+        self.families = 0
+
+    def documents(self, count: int) -> Iterator[SynthDoc]:
+        made = 0
+        while made < count:
+            block = self._block(min(BLOCK, count - made), made)
+            yield from block
+            made += len(block)
+
+    def _block(self, size: int, start: int) -> list[SynthDoc]:
+        parts: list[tuple[_Template | None, float, str]] = []  # (template, churn, role)
+        while len(parts) < size * FAMILY_SHARE:
+            template = self._template()
+            parts.append((template, 0.0, "template"))
+            parts += [(template, float(self.rng.uniform(0.05, 0.5)), "variant")] * int(self.rng.integers(1, 12))
+        parts += [(None, 0.0, "mixed")] * int(size * MIXED_SHARE)
+        parts += [(None, 0.0, "unrelated")] * max(0, size - len(parts))
+        parts = parts[:size]
+        order = self.rng.permutation(len(parts))
+        return [self._document(start + i, *parts[at]) for i, at in enumerate(order)]
+
+    def _template(self) -> _Template:
+        self.families += 1
+        day = date(2012, 1, 1) + timedelta(days=int(self.rng.integers(0, 4000)))
+        sig = self.rng.integers(0, 1 << 32, self.num_perm, dtype=np.uint32)
+        made = _Template(self.families, sig, self._own(self._passage_count()), _digest(f"t{self.families}"), day)
+        self.recent = [*self.recent[-199:], made]
+        return made
+
+    def _document(self, number: int, template: _Template | None, churn: float, role: str) -> SynthDoc:
+        day = date(2012, 1, 1) + timedelta(days=int(self.rng.integers(0, 4400)))
+        if template is None:
+            sig = self.rng.integers(0, 1 << 32, self.num_perm, dtype=np.uint32)
+            passages = self._mixed() if role == "mixed" and self.recent else self._own(self._passage_count())
+            return self._made(number, None, sig, passages, _digest(f"d{number}"), day)
+        if role == "template" or self.rng.random() < 0.1:  # the template, or a verbatim repost
+            return self._made(number, template.family, template.signature, template.passages, template.key_hash, day)
+        sig = template.signature.copy()
+        redrawn = self.rng.random(self.num_perm) < churn
+        sig[redrawn] = self.rng.integers(0, 1 << 32, int(redrawn.sum()), dtype=np.uint32)
+        kept = template.passages[self.rng.random(template.passages.size) >= 0.8 * churn]
+        passages = np.concatenate([kept, self._own(template.passages.size - kept.size)])
+        return self._made(number, template.family, sig, passages, _digest(f"d{number}"), day)
+
+    def _mixed(self) -> npt.NDArray[np.uint64]:
+        sources = self.rng.choice(len(self.recent), size=min(len(self.recent), int(self.rng.integers(2, 4))))
+        taken = []
+        for at in sources:
+            fps = self.recent[at].passages
+            width = max(1, fps.size // 5)
+            begin = int(self.rng.integers(0, max(1, fps.size - width)))
+            taken.append(fps[begin : begin + width])
+        return np.concatenate([*taken, self._own(self._passage_count() // 2)])
+
+    def _made(
+        self, number: int, family: int | None, sig: npt.NDArray[np.uint32], passages: npt.NDArray[np.uint64],
+        key_hash: str, day: date,
+    ) -> SynthDoc:
+        doc_id = document_id(_url(number))
+        stock = self.stock[np.minimum(self.rng.zipf(1.2, self.rng.poisson(4)) - 1, STOCK_POOL - 1)]
+        fp = Fingerprint(doc_id, self.fingerprint_id, sig.astype("<u4").tobytes(), 1200, key_hash)
+        return SynthDoc(number, family, fp, np.unique(np.concatenate([passages, stock])), day)
+
+    def _passage_count(self) -> int:
+        return int(np.clip(self.rng.normal(116, 35), 20, 300))
+
+    def _own(self, count: int) -> npt.NDArray[np.uint64]:
+        return self.rng.integers(0, 1 << 60, max(0, count), dtype=np.uint64)
+
+
+def text_pool(count: int) -> list[NormalizedText]:
+    """Normalized texts of generated documents (their noisy pages' text): realistic sizes."""
+    return [normalize_text(d.noisy, d.doc_id, title=d.title) for d in generate(count, SEED)]
+
+
+def _url(number: int) -> str:
+    return f"https://{SITES[number % len(SITES)]}/doc/{number}.html"
+
+
+def _digest(material: str) -> str:
+    return hashlib.sha1(material.encode()).hexdigest()  # noqa: S324 - an id
+
+
+def _content_hash(doc_id: str) -> str:
+    return _digest(f"content:{doc_id}")
+
+
+def record(doc: SynthDoc, norm: NormalizedText) -> StoredDocument:
+    """The record the ingest would save for the document (`Ingestor._record`)."""
+    url, fetched = _url(doc.number), datetime(2025, 1, 1, tzinfo=UTC) + timedelta(seconds=doc.number)
+    capture = {"capture_id": f"urn:uuid:{doc.fingerprint.doc_id}", "url": url, "warc_file": "scale-00001.warc.gz",
+               "offset": doc.number * 4096, "length": 4096, "payload_digest": f"sha1:{doc.fingerprint.key_hash}",
+               "fetched_at": fetched.isoformat(), "status": 200, "site": SITES[doc.number % len(SITES)],
+               "encoding_override": None}
+    return StoredDocument(
+        doc_id=doc.fingerprint.doc_id, url=url, final_url=url, site=str(capture["site"]), site_kind="docshare",
+        source="crawl", title=norm.title, published=doc.published, published_from="byline",
+        fetched_at=fetched, captures=(capture,), display=norm.display, original=norm.original,
+        removed=norm.removed, truncated=False, extractor="trafilatura", norm_version=norm.norm_version,
+        fingerprint_id=doc.fingerprint.fingerprint_id, key_hash=doc.fingerprint.key_hash,
+        content_hash=_content_hash(doc.fingerprint.doc_id),
+    )
+
+
+class Filler:
+    """Adds documents to one Redis as the ingest does (one document's round trips at a time)."""
+
+    def __init__(self, stores: Stores, texts: Sequence[NormalizedText], seed: int = SEED) -> None:
+        self.stores = stores
+        self.texts = texts
+        self.rng = np.random.default_rng(seed + 1)
+
+    def add(self, doc: SynthDoc) -> None:
+        stores, fp = self.stores, doc.fingerprint
+        rec = record(doc, self.texts[doc.number % len(self.texts)])
+        record_key = stores.keys.doc(rec.doc_id)
+        saved, first = round_trip(stores.connection, [stores.documents.save_new_call(rec),
+                                                      stores.clusters.claim_call(fp, record_key)])
+        first = stores.clusters.first_claimed(fp, first, record_key)
+        calls: list[Call[Any]] = [stores.passages.add_fingerprints_call(rec.doc_id, doc.passages),
+                                  stores.clusters.index.add_call(fp)]
+        sharing, found = round_trip(stores.connection, calls)
+        verified = stores.clusters.verify(fp, first, found)
+        near = stores.clusters.neighbours(verified, found)
+        known = list(dict.fromkeys([o for o, _ in near] + [o for o, _ in sharing]))
+        merge = stores.clusters.merge_call(verified, doc.published, len(rec.display))
+        links = stores.documents.links.add_call(stores.clusters.signatures, rec.doc_id, verified.digest, near)
+        assignment, _, linked = round_trip(
+            stores.connection, [merge, stores.documents.witnesses_and_hashes_call(known), links]
+        )
+        assignment = stores.clusters.settle(assignment, verified, doc.published, len(rec.display))
+        self._align(rec, [*(linked or []), *(o for o, shared in sharing if shared >= 4)])
+        mark = stores.documents.mark_indexed_call(
+            rec.doc_id, f"job-{rec.doc_id}", assignment.cluster_id, 0.3, 1, stores.clusters.base
+        )
+        run_call(stores.connection, mark)
+
+    def _align(self, rec: StoredDocument, others: Sequence[str]) -> None:
+        found = {other: self._spans(len(rec.display)) for other in dict.fromkeys(others) if other != rec.doc_id}
+        if found:
+            against = {other: _content_hash(other) for other in found}
+            self.stores.documents.save_alignments(rec.doc_id, found, against)
+
+    def _spans(self, length: int) -> tuple[Alignment, ...]:
+        spans = []
+        for _ in range(int(self.rng.integers(1, 7))):
+            a = int(self.rng.integers(0, max(1, length - 60)))
+            b = int(self.rng.integers(0, max(1, length - 60)))
+            size = int(self.rng.integers(20, 200))
+            spans.append(Alignment(a, a + size, b, b + size, round(float(self.rng.uniform(0.85, 1.0)), 4)))
+        return tuple(spans)
+
+
+def used_memory(connection: redis.Redis) -> int:
+    return int(connection.info("memory")["used_memory"])
+
+
+def server_cpu(connection: redis.Redis) -> float:
+    cpu = connection.info("cpu")
+    return float(cpu["used_cpu_sys"]) + float(cpu["used_cpu_user"])
+
+
+def fill(connection: redis.Redis, engine: EngineConfig, sizes: Sequence[int]) -> dict[str, Any]:
+    """Documents up to each size in turn; the figures at each size (see the module's docstring)."""
+    empty = used_memory(connection)
+    stores = open_stores(connection, Keys(PREFIX), engine)
+    filler = Filler(stores, text_pool(min(TEXT_POOL, max(sizes))))
+    docs = Synthesizer(engine).documents(max(sizes))
+    out: dict[str, dict[str, Any]] = {k: {} for k in FIGURES}
+    done, families = 0, None
+    for size in sorted(sizes):
+        timed = min(SLICE, max(1, size // 10))
+        for doc in _take(docs, size - done - timed):
+            filler.add(doc)
+        wall, cpu = _timed(connection, filler, _take(docs, timed))
+        done = size
+        used = (used_memory(connection) - empty) / size
+        texts = text_bytes(connection, stores.keys, size)
+        passage_bytes, hashtables = passage_shards(connection, stores.passages.base, size)
+        figures = (wall, cpu, used, texts, used - texts, passage_bytes, hashtables)
+        for name, value in zip(FIGURES, figures, strict=True):
+            out[name][str(size)] = round(value, 3 if name == "passage_hashtable_share" else 1)
+        if size <= BREAKDOWN_MAX:
+            families = {"documents": size, "bytes_per_doc": key_families(connection, size)}
+        print(json.dumps({"size": size, **{k: v[str(size)] for k, v in out.items()}}), file=sys.stderr, flush=True)
+    return {"sizes": sorted(sizes), **out, "families_at": families}
+
+
+def _take(docs: Iterator[SynthDoc], count: int) -> Iterator[SynthDoc]:
+    for _ in range(count):
+        yield next(docs)
+
+
+def _timed(connection: redis.Redis, filler: Filler, docs: Iterator[SynthDoc]) -> tuple[float, float]:
+    """Mean µs a document: wall, and CPU (this process's and the server's)."""
+    batch = list(docs)
+    cpu0, server0, wall0 = time.process_time(), server_cpu(connection), time.perf_counter()
+    for doc in batch:
+        filler.add(doc)
+    wall = time.perf_counter() - wall0
+    cpu = time.process_time() - cpu0 + server_cpu(connection) - server0
+    return wall / len(batch) * 1e6, cpu / len(batch) * 1e6
+
+
+def text_bytes(connection: redis.Redis, keys: Keys, size: int, sample: int = 1_000) -> float:
+    """Mean bytes of a record's text values (HSTRLEN), over a sample of the stored documents."""
+    ids = connection.zrange(keys.docs, 0, -1) if size <= sample else [
+        connection.zrange(keys.docs, at, at)[0] for at in range(0, size, size // sample)
+    ]
+    pipe = connection.pipeline(transaction=False)
+    for doc_id in ids:
+        for name in TEXT_FIELDS:
+            pipe.hstrlen(keys.doc(doc_id.decode()), name)
+    lengths = pipe.execute()
+    return sum(lengths) / max(1, len(ids))
+
+
+def passage_shards(connection: redis.Redis, base: str, documents: int) -> tuple[float, float]:
+    """The passage index's shards: bytes a document (MEMORY USAGE), and the share of the shards'
+    fields that sit in hash-table shards (not the compact encoding)."""
+    total, fields, in_tables = 0, 0, 0
+    keys = list(connection.scan_iter(match=f"{base}:s:*", count=5000))
+    for lo in range(0, len(keys), 5000):
+        pipe = connection.pipeline(transaction=False)
+        for key in keys[lo : lo + 5000]:
+            pipe.memory_usage(key, samples=0)
+            pipe.object("encoding", key)
+            pipe.hlen(key)
+        replies = pipe.execute()
+        for at in range(0, len(replies), 3):
+            used, encoding, length = replies[at : at + 3]
+            total, fields = total + int(used or 0), fields + int(length)
+            in_tables += int(length) if encoding == b"hashtable" else 0
+    return total / documents, in_tables / max(1, fields)
+
+
+def key_families(connection: redis.Redis, documents: int) -> dict[str, float]:
+    """Bytes a document (MEMORY USAGE) by key family: `family` or `family:part` for the indexes
+    whose keys have parts (pass:s = passage shards, pass:num, lsh:..., links:w, ...)."""
+    sizes: Counter[str] = Counter()
+    batch: list[bytes] = []
+
+    def flush() -> None:
+        pipe = connection.pipeline(transaction=False)
+        for key in batch:
+            pipe.memory_usage(key, samples=0)
+        for key, used in zip(batch, pipe.execute(), strict=True):
+            sizes[_family(key)] += int(used or 0)
+        batch.clear()
+
+    for key in connection.scan_iter(count=5000):
+        batch.append(key)
+        if len(batch) >= 5000:
+            flush()
+    flush()
+    return {name: round(size / documents, 1) for name, size in sorted(sizes.items())}
+
+
+def _family(key: bytes) -> str:
+    parts = key.split(b":")
+    if len(parts) > 3 and parts[1] in (b"pass", b"lsh", b"uf", b"links"):
+        return f"{parts[1].decode()}:{parts[3].decode('utf-8', 'replace')[:8]}"
+    return parts[1].decode("utf-8", "replace") if len(parts) > 1 else parts[0].decode("utf-8", "replace")
+
+
+def workers_throughput(home: Path, url: str, connection: redis.Redis, counts: Sequence[int], docs: int) -> dict[str, Any]:
+    """Documents a second draining the same handed-off corpus with each number of workers."""
+    if not counts:
+        return {"workers_docs_per_s": {}, "archive_bytes_per_doc": None, "workers_docs": 0}
+    captures, _ = write_imports(docs, home)
+    per_s: dict[str, float] = {}
+    archive_per_doc = None
+    for count in counts:
+        connection.flushdb()
+        enqueued = hand_off(connection, captures)
+        elapsed, _ = drain(connection, start_workers(home, url, count), enqueued)
+        per_s[str(count)] = round(enqueued / elapsed, 1)
+        if archive_per_doc is None:
+            stored = int(connection.zcard(Keys(LOAD_PREFIX).docs))
+            archive_per_doc = round(_disk_bytes(home / "warc") / max(1, stored))
+    return {"workers_docs_per_s": per_s, "archive_bytes_per_doc": archive_per_doc, "workers_docs": docs}
+
+
+def _disk_bytes(folder: Path) -> int:
+    return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
+
+
+def cluster_figures() -> tuple[dict[str, Any] | None, str]:
+    """The fill on a 3-master cluster, when this tree can start one (branches router, tags)."""
+    return None, "no local Redis Cluster starter or cluster key layout in this tree (branches router, tags)"
+
+
+def run(sizes: Sequence[int], worker_counts: Sequence[int], worker_docs: int) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp:
+        server = RedisServer(Path(tmp) / "redis").start()
+        try:
+            connection = redis.Redis.from_url(server.url)
+            connection.config_set("appendonly", "no")
+            figures = fill(connection, EngineConfig(), sizes)
+            connection.flushdb()
+            home = Path(tmp) / "home"
+            home.mkdir()
+            figures |= workers_throughput(home, server.url, connection, worker_counts, worker_docs)
+        finally:
+            stop_process(server.pid)
+    cluster, reason = cluster_figures()
+    if cluster is None:
+        print(f"cluster: none ({reason})", file=sys.stderr)
+    return figures | {"cluster": cluster}
+
+
+def main() -> None:
+    made = parser(__doc__, "stop at 100k documents, 800 documents for the workers")
+    made.add_argument("--sizes", help="comma-separated document counts (default 10000,100000,1000000)")
+    made.add_argument("--workers", default="1,2,4", help="comma-separated worker counts")
+    made.add_argument("--worker-docs", type=int, help="documents the workers drain")
+    args = made.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else (QUICK_SIZES if args.quick else SIZES)
+    worker_docs = args.worker_docs or (QUICK_WORKER_DOCS if args.quick else WORKER_DOCS)
+    report(run(sizes, [int(c) for c in args.workers.split(",") if c], worker_docs), args.json)
+
+
+if __name__ == "__main__":
+    main()
