@@ -15,8 +15,10 @@ timed. The synthetic documents come in blocks of 5,000, shuffled:
   mixed        10%: ~20% of the fingerprints of each of 2-3 recent templates, plus their own
   unrelated    the rest: their own signature and fingerprints
   fingerprints ~116 a document (normal, sd 35, as winnowing gives the generator's speeches),
-               plus Poisson(4) stock phrases drawn from a Zipf(1.2) pool of 100k (boilerplate:
-               the popular ones pass the sharing rule's cap)
+               plus Poisson(12) stock phrases drawn from a pool of 1M whose r-th is drawn with
+               weight r**-0.9 (at 5k documents ~200 of them are held by more than 16 documents,
+               ~60 by more than 50, 25% of the draws hit those; the generator's 5k speeches have
+               ~10% of fingerprints in phrases shared across families, ~770 held by more than 16)
   alignments   1-6 synthetic spans with every linked or passage-sharing document sharing 4+
                fingerprints (saved as the ingest saves what the aligner found)
 Figures, by size (the fill goes on from one size to the next):
@@ -71,6 +73,7 @@ from bench.load import PREFIX as LOAD_PREFIX  # noqa: E402
 from bench.load import drain, hand_off, start_workers, write_imports  # noqa: E402
 from dedup.align import Alignment  # noqa: E402
 from dedup.fingerprint import Fingerprint  # noqa: E402
+from dedup.lsh import Candidate  # noqa: E402
 from dedup.normalize import normalize_text  # noqa: E402
 from dedup.records import NormalizedText  # noqa: E402
 from synthetic.corpus import generate  # noqa: E402
@@ -78,6 +81,7 @@ from workers.engine import EngineConfig  # noqa: E402
 from workers.flow.ingest import document_id  # noqa: E402
 from workers.redis.direct_connection import Call, round_trip, run_call  # noqa: E402
 from workers.redis.redis_server import RedisServer, stop_process  # noqa: E402
+from workers.stores.cluster_store import Verified  # noqa: E402
 from workers.stores.store import StoredDocument  # noqa: E402
 from workers.stores.store_set import Stores, open_stores  # noqa: E402
 
@@ -90,7 +94,7 @@ SEED = 41
 BLOCK = 5_000
 SLICE = 2_000
 TEXT_POOL = 1_000
-STOCK_POOL = 100_000
+STOCK_POOL, STOCK_ZIPF, STOCK_PER_DOC = 1_000_000, 0.9, 12
 FAMILY_SHARE, MIXED_SHARE = 0.6, 0.1
 TEXT_FIELDS = ("display_z", "original_z", "removed_z")
 BREAKDOWN_MAX = 100_000
@@ -134,6 +138,8 @@ class Synthesizer:
         self.fingerprint_id = engine.fingerprint_id
         self.num_perm = engine.fingerprint.num_perm
         self.stock = self.rng.integers(0, 1 << 60, STOCK_POOL, dtype=np.uint64)
+        weights = np.arange(1, STOCK_POOL + 1, dtype=float) ** -STOCK_ZIPF
+        self.stock_cdf = np.minimum(np.cumsum(weights) / weights.sum(), 1.0)
         self.recent: list[_Template] = []
         self.families = 0
 
@@ -149,7 +155,9 @@ class Synthesizer:
         while len(parts) < size * FAMILY_SHARE:
             template = self._template()
             parts.append((template, 0.0, "template"))
-            parts += [(template, float(self.rng.uniform(0.05, 0.5)), "variant")] * int(self.rng.integers(1, 12))
+            parts += [(template, float(self.rng.uniform(0.05, 0.5)), "variant")] * int(
+                self.rng.integers(1, 12)
+            )
         parts += [(None, 0.0, "mixed")] * int(size * MIXED_SHARE)
         parts += [(None, 0.0, "unrelated")] * max(0, size - len(parts))
         parts = parts[:size]
@@ -160,7 +168,9 @@ class Synthesizer:
         self.families += 1
         day = date(2012, 1, 1) + timedelta(days=int(self.rng.integers(0, 4000)))
         sig = self.rng.integers(0, 1 << 32, self.num_perm, dtype=np.uint32)
-        made = _Template(self.families, sig, self._own(self._passage_count()), _digest(f"t{self.families}"), day)
+        made = _Template(
+            self.families, sig, self._own(self._passage_count()), _digest(f"t{self.families}"), day
+        )
         self.recent = [*self.recent[-199:], made]
         return made
 
@@ -171,7 +181,9 @@ class Synthesizer:
             passages = self._mixed() if role == "mixed" and self.recent else self._own(self._passage_count())
             return self._made(number, None, sig, passages, _digest(f"d{number}"), day)
         if role == "template" or self.rng.random() < 0.1:  # the template, or a verbatim repost
-            return self._made(number, template.family, template.signature, template.passages, template.key_hash, day)
+            return self._made(
+                number, template.family, template.signature, template.passages, template.key_hash, day
+            )
         sig = template.signature.copy()
         redrawn = self.rng.random(self.num_perm) < churn
         sig[redrawn] = self.rng.integers(0, 1 << 32, int(redrawn.sum()), dtype=np.uint32)
@@ -190,11 +202,16 @@ class Synthesizer:
         return np.concatenate([*taken, self._own(self._passage_count() // 2)])
 
     def _made(
-        self, number: int, family: int | None, sig: npt.NDArray[np.uint32], passages: npt.NDArray[np.uint64],
-        key_hash: str, day: date,
+        self,
+        number: int,
+        family: int | None,
+        sig: npt.NDArray[np.uint32],
+        passages: npt.NDArray[np.uint64],
+        key_hash: str,
+        day: date,
     ) -> SynthDoc:
         doc_id = document_id(_url(number))
-        stock = self.stock[np.minimum(self.rng.zipf(1.2, self.rng.poisson(4)) - 1, STOCK_POOL - 1)]
+        stock = self.stock[np.searchsorted(self.stock_cdf, self.rng.random(self.rng.poisson(STOCK_PER_DOC)))]
         fp = Fingerprint(doc_id, self.fingerprint_id, sig.astype("<u4").tobytes(), 1200, key_hash)
         return SynthDoc(number, family, fp, np.unique(np.concatenate([passages, stock])), day)
 
@@ -225,16 +242,38 @@ def _content_hash(doc_id: str) -> str:
 def record(doc: SynthDoc, norm: NormalizedText) -> StoredDocument:
     """The record the ingest would save for the document (`Ingestor._record`)."""
     url, fetched = _url(doc.number), datetime(2025, 1, 1, tzinfo=UTC) + timedelta(seconds=doc.number)
-    capture = {"capture_id": f"urn:uuid:{doc.fingerprint.doc_id}", "url": url, "warc_file": "scale-00001.warc.gz",
-               "offset": doc.number * 4096, "length": 4096, "payload_digest": f"sha1:{doc.fingerprint.key_hash}",
-               "fetched_at": fetched.isoformat(), "status": 200, "site": SITES[doc.number % len(SITES)],
-               "encoding_override": None}
+    capture = {
+        "capture_id": f"urn:uuid:{doc.fingerprint.doc_id}",
+        "url": url,
+        "warc_file": "scale-00001.warc.gz",
+        "offset": doc.number * 4096,
+        "length": 4096,
+        "payload_digest": f"sha1:{doc.fingerprint.key_hash}",
+        "fetched_at": fetched.isoformat(),
+        "status": 200,
+        "site": SITES[doc.number % len(SITES)],
+        "encoding_override": None,
+    }
     return StoredDocument(
-        doc_id=doc.fingerprint.doc_id, url=url, final_url=url, site=str(capture["site"]), site_kind="docshare",
-        source="crawl", title=norm.title, published=doc.published, published_from="byline",
-        fetched_at=fetched, captures=(capture,), display=norm.display, original=norm.original,
-        removed=norm.removed, truncated=False, extractor="trafilatura", norm_version=norm.norm_version,
-        fingerprint_id=doc.fingerprint.fingerprint_id, key_hash=doc.fingerprint.key_hash,
+        doc_id=doc.fingerprint.doc_id,
+        url=url,
+        final_url=url,
+        site=str(capture["site"]),
+        site_kind="docshare",
+        source="crawl",
+        title=norm.title,
+        published=doc.published,
+        published_from="byline",
+        fetched_at=fetched,
+        captures=(capture,),
+        display=norm.display,
+        original=norm.original,
+        removed=norm.removed,
+        truncated=False,
+        extractor="trafilatura",
+        norm_version=norm.norm_version,
+        fingerprint_id=doc.fingerprint.fingerprint_id,
+        key_hash=doc.fingerprint.key_hash,
         content_hash=_content_hash(doc.fingerprint.doc_id),
     )
 
@@ -248,32 +287,51 @@ class Filler:
         self.rng = np.random.default_rng(seed + 1)
 
     def add(self, doc: SynthDoc) -> None:
-        stores, fp = self.stores, doc.fingerprint
+        """The ingest's round trips for one document (Ingestor._ingest, trace inline)."""
         rec = record(doc, self.texts[doc.number % len(self.texts)])
-        record_key = stores.keys.doc(rec.doc_id)
-        saved, first = round_trip(stores.connection, [stores.documents.save_new_call(rec),
-                                                      stores.clusters.claim_call(fp, record_key)])
-        first = stores.clusters.first_claimed(fp, first, record_key)
-        calls: list[Call[Any]] = [stores.passages.add_fingerprints_call(rec.doc_id, doc.passages),
-                                  stores.clusters.index.add_call(fp)]
-        sharing, found = round_trip(stores.connection, calls)
-        verified = stores.clusters.verify(fp, first, found)
-        near = stores.clusters.neighbours(verified, found)
-        known = list(dict.fromkeys([o for o, _ in near] + [o for o, _ in sharing]))
-        merge = stores.clusters.merge_call(verified, doc.published, len(rec.display))
-        links = stores.documents.links.add_call(stores.clusters.signatures, rec.doc_id, verified.digest, near)
-        assignment, _, linked = round_trip(
-            stores.connection, [merge, stores.documents.witnesses_and_hashes_call(known), links]
-        )
-        assignment = stores.clusters.settle(assignment, verified, doc.published, len(rec.display))
+        first = self._save(rec, doc.fingerprint)
+        sharing, found = self._index(doc)
+        verified = self.stores.clusters.verify(doc.fingerprint, first, found)
+        cluster_id, linked = self._cluster(rec, verified, found, sharing)
         self._align(rec, [*(linked or []), *(o for o, shared in sharing if shared >= 4)])
-        mark = stores.documents.mark_indexed_call(
-            rec.doc_id, f"job-{rec.doc_id}", assignment.cluster_id, 0.3, 1, stores.clusters.base
+        mark = self.stores.documents.mark_indexed_call(
+            rec.doc_id, f"job-{rec.doc_id}", cluster_id, 0.3, 1, self.stores.clusters.base
         )
-        run_call(stores.connection, mark)
+        run_call(self.stores.connection, mark)
+
+    def _save(self, rec: StoredDocument, fp: Fingerprint) -> str:
+        """Save the record and claim its match key; the first document holding that key."""
+        record_key = self.stores.keys.doc(rec.doc_id)
+        calls = [self.stores.documents.save_new_call(rec), self.stores.clusters.claim_call(fp, record_key)]
+        _, first = round_trip(self.stores.connection, calls)
+        return self.stores.clusters.first_claimed(fp, first, record_key)
+
+    def _index(self, doc: SynthDoc) -> tuple[list[tuple[str, int]], list[Candidate]]:
+        calls: list[Call[Any]] = [
+            self.stores.passages.add_fingerprints_call(doc.fingerprint.doc_id, doc.passages),
+            self.stores.clusters.index.add_call(doc.fingerprint),
+        ]
+        sharing, found = round_trip(self.stores.connection, calls)
+        return sharing, found
+
+    def _cluster(
+        self, rec: StoredDocument, verified: Verified, found: list[Candidate], sharing: list[tuple[str, int]]
+    ) -> tuple[str, list[str] | None]:
+        """The merge, the witnesses' read and the pair links in one round trip: (cluster, linked)."""
+        clusters, documents = self.stores.clusters, self.stores.documents
+        near = clusters.neighbours(verified, found)
+        known = list(dict.fromkeys([o for o, _ in near] + [o for o, _ in sharing]))
+        merge = clusters.merge_call(verified, rec.published, len(rec.display))
+        links = documents.links.add_call(clusters.signatures, rec.doc_id, verified.digest, near)
+        calls = [merge, documents.witnesses_and_hashes_call(known), links]
+        assignment, _, linked = round_trip(self.stores.connection, calls)
+        settled = clusters.settle(assignment, verified, rec.published, len(rec.display))
+        return settled.cluster_id, linked
 
     def _align(self, rec: StoredDocument, others: Sequence[str]) -> None:
-        found = {other: self._spans(len(rec.display)) for other in dict.fromkeys(others) if other != rec.doc_id}
+        found = {
+            other: self._spans(len(rec.display)) for other in dict.fromkeys(others) if other != rec.doc_id
+        }
         if found:
             against = {other: _content_hash(other) for other in found}
             self.stores.documents.save_alignments(rec.doc_id, found, against)
@@ -319,7 +377,11 @@ def fill(connection: redis.Redis, engine: EngineConfig, sizes: Sequence[int]) ->
             out[name][str(size)] = round(value, 3 if name == "passage_hashtable_share" else 1)
         if size <= BREAKDOWN_MAX:
             families = {"documents": size, "bytes_per_doc": key_families(connection, size)}
-        print(json.dumps({"size": size, **{k: v[str(size)] for k, v in out.items()}}), file=sys.stderr, flush=True)
+        print(
+            json.dumps({"size": size, **{k: v[str(size)] for k, v in out.items()}}),
+            file=sys.stderr,
+            flush=True,
+        )
     return {"sizes": sorted(sizes), **out, "families_at": families}
 
 
@@ -341,9 +403,11 @@ def _timed(connection: redis.Redis, filler: Filler, docs: Iterator[SynthDoc]) ->
 
 def text_bytes(connection: redis.Redis, keys: Keys, size: int, sample: int = 1_000) -> float:
     """Mean bytes of a record's text values (HSTRLEN), over a sample of the stored documents."""
-    ids = connection.zrange(keys.docs, 0, -1) if size <= sample else [
-        connection.zrange(keys.docs, at, at)[0] for at in range(0, size, size // sample)
-    ]
+    ids = (
+        connection.zrange(keys.docs, 0, -1)
+        if size <= sample
+        else [connection.zrange(keys.docs, at, at)[0] for at in range(0, size, size // sample)]
+    )
     pipe = connection.pipeline(transaction=False)
     for doc_id in ids:
         for name in TEXT_FIELDS:
@@ -400,7 +464,9 @@ def _family(key: bytes) -> str:
     return parts[1].decode("utf-8", "replace") if len(parts) > 1 else parts[0].decode("utf-8", "replace")
 
 
-def workers_throughput(home: Path, url: str, connection: redis.Redis, counts: Sequence[int], docs: int) -> dict[str, Any]:
+def workers_throughput(
+    home: Path, url: str, connection: redis.Redis, counts: Sequence[int], docs: int
+) -> dict[str, Any]:
     """Documents a second draining the same handed-off corpus with each number of workers."""
     if not counts:
         return {"workers_docs_per_s": {}, "archive_bytes_per_doc": None, "workers_docs": 0}
