@@ -149,5 +149,21 @@ def test_popular_fingerprints_keep_their_shards_compact(redis_client: redis.Redi
     assert index.add_and_query("d3", docs[3][1])[0][0] in kept
 
 
+def test_winnowed_fingerprints_spread_evenly_over_the_shards(redis_client: redis.Redis) -> None:
+    """A winnowed fingerprint is the least hash of its window, so its high bits lean to zero: shards
+    named by them crowd at the low end (900 fields in one at 5k speeches, 2.2 on average) and leave
+    the compact encoding. Named by the low bits, no shard holds many more than the average."""
+    redis_client.flushall()
+    index = PassageIndex(redis_client, KEYS, ENGINE.winnow, ENGINE.sharing, ENGINE.align.version)
+    for doc in generate(600, seed=5):
+        index.add_and_query(doc.doc_id, normalize_text(doc.text, doc.doc_id))
+    pipe = redis_client.pipeline(transaction=False)
+    shards = list(redis_client.scan_iter(f"{index.base}:s:*", count=5000))
+    for shard in shards:
+        pipe.hlen(shard)
+    sizes = pipe.execute()
+    assert sum(sizes) > 20_000 and max(sizes) <= 8  # ~0.3 fields a shard on average (high bits: 291)
+
+
 def _capped(max_docs: int) -> SharingRule:
     return replace(ENGINE.sharing, max_docs=max_docs)

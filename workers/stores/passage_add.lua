@@ -9,7 +9,7 @@
 -- by at most max_docs documents. A fingerprint that passes max_docs here stops counting for the
 -- pairs of its holders: their weights go down by one, and a weight below min_shared goes.
 -- Layout (one Redis; key names built here, so not cluster-safe):
---   base:s:{shard}  hash   field (low fingerprint bits) -> packed 4-byte numbers of the documents
+--   base:s:{shard}  hash   field (the fingerprint but its low 17 bits, the shard's) -> packed numbers of the documents
 --                          holding it, or '!' once more than max_docs hold it (stock phrases,
 --                          site boilerplate: never grown again, never counted). A value lists at
 --                          most CHUNK / 4 numbers (16 in 64 bytes: hash-max-ziplist-value's default),

@@ -8,15 +8,15 @@ the same moment, at least one sees the other. Adding is idempotent. Fingerprints
 than `max_docs` documents are stock phrases or boilerplate: they stop growing and are not counted.
 
 Memory is what limits this index (hundreds of fingerprints per speech), so fingerprints live
-as 6-byte fields of 2**17 sharded hashes (compact listpack encoding up to
-`hash-max-ziplist-entries`, which our redis.conf raises) with 4-byte document numbers as values,
-16 to a value at most: a fingerprint held by more continues in further fields of its shard, as
-one value longer than `hash-max-ziplist-value` (64 B by default, which a user's Redis keeps)
-would turn the whole shard into a hash table and triple its bytes. No per-document fingerprint
-list is kept: removal recomputes the fingerprints from the
-document's text. The scripts take a document's fingerprints packed in one argument (9 bytes each:
-shard, field), built with NumPy: as two strings each, packing and parsing them cost more than
-the rest of the call.
+as 6-byte fields of 2**17 hashes, sharded by their low bits (compact listpack encoding up to
+`hash-max-ziplist-entries`: 512 by default, 1024 in our redis.conf; at ~57 new fields a document,
+a shard reaches 512 at ~1.1M documents), with 4-byte document numbers as values, 16 to a value at
+most: a fingerprint held by more continues in further fields of its shard, as one value longer
+than `hash-max-ziplist-value` (64 B by default, which a user's Redis keeps too) would turn the
+whole shard into a hash table and triple its bytes. No per-document fingerprint list is kept:
+removal recomputes the fingerprints from the document's text. The scripts take a document's
+fingerprints packed in one argument (9 bytes each: shard, field), built with NumPy: as two
+strings each, packing and parsing them cost more than the rest of the call.
 """
 
 from __future__ import annotations
@@ -37,10 +37,12 @@ from workers.redis.direct_connection import Call, LuaScript, run_call
 from workers.stores.pair_links import weights_prefix
 from workers.stores.replies import text_of
 
-PASSAGE_INDEX_VERSION = "pi4"  # pi3: binary fields and shard suffixes; pi4: 16 holders a field
+PASSAGE_INDEX_VERSION = "pi4"  # pi3: binary fields, shard suffixes; pi4: low-bit shards, 16 holders a field
 SHARD_BITS = 17
-_FIELD_BITS = 60 - SHARD_BITS  # winnowed fingerprints are 60-bit
-_FIELD_MASK = np.uint64((1 << _FIELD_BITS) - 1)
+# The shard is the fingerprint's low bits: a winnowed fingerprint is the least hash of its window,
+# so its high bits lean to zero (5k generated speeches put 900 fields in one high-bit shard, against
+# 2.2 on average; by low bits, at most 12), and a crowded shard leaves the compact encoding.
+_SHARD_MASK = np.uint64((1 << SHARD_BITS) - 1)
 _SHARD_BYTES, _FIELD_BYTES = 3, 6
 SATURATED = b"!"
 # Bytes of document numbers a hash value lists (hash-max-ziplist-value's default); more continue
@@ -141,8 +143,8 @@ class PassageIndex:
 def _pack(fps: npt.NDArray[np.uint64]) -> bytes:
     """Every fingerprint as its shard (3 bytes) then its field (6 bytes), little-endian."""
     out = np.empty((fps.size, _SHARD_BYTES + _FIELD_BYTES), dtype=np.uint8)
-    out[:, :_SHARD_BYTES] = _low_bytes((fps >> np.uint64(_FIELD_BITS)).astype("<u8"), _SHARD_BYTES)
-    out[:, _SHARD_BYTES:] = _low_bytes((fps & _FIELD_MASK).astype("<u8"), _FIELD_BYTES)
+    out[:, :_SHARD_BYTES] = _low_bytes((fps & _SHARD_MASK).astype("<u8"), _SHARD_BYTES)
+    out[:, _SHARD_BYTES:] = _low_bytes((fps >> np.uint64(SHARD_BITS)).astype("<u8"), _FIELD_BYTES)
     return out.tobytes()
 
 
