@@ -15,6 +15,7 @@ timed. The synthetic documents come in blocks of 5,000, shuffled:
   mixed        10%: ~20% of the fingerprints of each of 2-3 recent templates, plus their own
   unrelated    the rest: their own signature and fingerprints
   fingerprints ~116 a document (normal, sd 35, as winnowing gives the generator's speeches),
+               each distributed as the least of 16 hashes (winnowing's window), as real ones are,
                plus Poisson(12) stock phrases drawn from a pool of 1M whose r-th is drawn with
                weight r**-0.9 (at 5k documents ~200 of them are held by more than 16 documents,
                ~60 by more than 50, 25% of the draws hit those; the generator's 5k speeches have
@@ -39,6 +40,8 @@ off as RQ jobs and drained by 1, 2 and 4 `dedupcrawl worker --burst` processes i
 on disk over the documents stored after the first drain. The server is started here (our
 redis.conf), with the AOF off: a rewrite's fork would double a large index's memory and its
 copy-on-write faults would time the adds of a large index worse.
+--passages-only: the fill adds each document to the passage index alone (its figures at 1M in
+minutes, where the whole fill takes hours on a shared machine).
 cluster: the same fill on a 3-master Redis Cluster needs the cluster starter and the cluster key
 layout (branches `router` and `tags`); without them it is null, with the reason printed.
 
@@ -91,6 +94,7 @@ WORKERS = (1, 2, 4)
 WORKER_DOCS, QUICK_WORKER_DOCS = 3_000, 800
 PREFIX = "scale"
 SEED = 41
+WINDOW = EngineConfig().winnow.window
 BLOCK = 5_000
 SLICE = 2_000
 TEXT_POOL = 1_000
@@ -137,7 +141,7 @@ class Synthesizer:
         self.rng = np.random.default_rng(seed)
         self.fingerprint_id = engine.fingerprint_id
         self.num_perm = engine.fingerprint.num_perm
-        self.stock = self.rng.integers(0, 1 << 60, STOCK_POOL, dtype=np.uint64)
+        self.stock = self._own(STOCK_POOL)
         weights = np.arange(1, STOCK_POOL + 1, dtype=float) ** -STOCK_ZIPF
         self.stock_cdf = np.minimum(np.cumsum(weights) / weights.sum(), 1.0)
         self.recent: list[_Template] = []
@@ -219,7 +223,10 @@ class Synthesizer:
         return int(np.clip(self.rng.normal(116, 35), 20, 300))
 
     def _own(self, count: int) -> npt.NDArray[np.uint64]:
-        return self.rng.integers(0, 1 << 60, max(0, count), dtype=np.uint64)
+        """Fresh fingerprints distributed as winnowed ones: the least of a window of 60-bit hashes."""
+        least = 1.0 - (1.0 - self.rng.random(max(0, count))) ** (1.0 / WINDOW)
+        low = self.rng.integers(0, 1 << 30, max(0, count), dtype=np.uint64)  # float keeps 53 bits
+        return ((least * 2.0**30).astype(np.uint64) << np.uint64(30)) | low
 
 
 def text_pool(count: int) -> list[NormalizedText]:
@@ -346,6 +353,17 @@ class Filler:
         return tuple(spans)
 
 
+class PassageFiller(Filler):
+    """The passage index's add alone (`--passages-only`): its bytes and cost at sizes the whole
+    fill would take hours to reach on a shared machine."""
+
+    def add(self, doc: SynthDoc) -> None:
+        run_call(
+            self.stores.connection,
+            self.stores.passages.add_fingerprints_call(doc.fingerprint.doc_id, doc.passages),
+        )
+
+
 def used_memory(connection: redis.Redis) -> int:
     return int(connection.info("memory")["used_memory"])
 
@@ -355,11 +373,14 @@ def server_cpu(connection: redis.Redis) -> float:
     return float(cpu["used_cpu_sys"]) + float(cpu["used_cpu_user"])
 
 
-def fill(connection: redis.Redis, engine: EngineConfig, sizes: Sequence[int]) -> dict[str, Any]:
+def fill(
+    connection: redis.Redis, engine: EngineConfig, sizes: Sequence[int], passages_only: bool = False
+) -> dict[str, Any]:
     """Documents up to each size in turn; the figures at each size (see the module's docstring)."""
     empty = used_memory(connection)
     stores = open_stores(connection, Keys(PREFIX), engine)
-    filler = Filler(stores, text_pool(min(TEXT_POOL, max(sizes))))
+    kind = PassageFiller if passages_only else Filler
+    filler = kind(stores, text_pool(min(TEXT_POOL, max(sizes))))
     docs = Synthesizer(engine).documents(max(sizes))
     out: dict[str, dict[str, Any]] = {k: {} for k in FIGURES}
     done, families = 0, None
@@ -403,11 +424,8 @@ def _timed(connection: redis.Redis, filler: Filler, docs: Iterator[SynthDoc]) ->
 
 def text_bytes(connection: redis.Redis, keys: Keys, size: int, sample: int = 1_000) -> float:
     """Mean bytes of a record's text values (HSTRLEN), over a sample of the stored documents."""
-    ids = (
-        connection.zrange(keys.docs, 0, -1)
-        if size <= sample
-        else [connection.zrange(keys.docs, at, at)[0] for at in range(0, size, size // sample)]
-    )
+    step = max(1, size // sample)
+    ids = [found for at in range(0, size, step) for found in connection.zrange(keys.docs, at, at)]
     pipe = connection.pipeline(transaction=False)
     for doc_id in ids:
         for name in TEXT_FIELDS:
@@ -493,13 +511,15 @@ def cluster_figures() -> tuple[dict[str, Any] | None, str]:
     return None, "no local Redis Cluster starter or cluster key layout in this tree (branches router, tags)"
 
 
-def run(sizes: Sequence[int], worker_counts: Sequence[int], worker_docs: int) -> dict[str, Any]:
+def run(
+    sizes: Sequence[int], worker_counts: Sequence[int], worker_docs: int, passages_only: bool = False
+) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         server = RedisServer(Path(tmp) / "redis").start()
         try:
             connection = redis.Redis.from_url(server.url)
             connection.config_set("appendonly", "no")
-            figures = fill(connection, EngineConfig(), sizes)
+            figures = fill(connection, EngineConfig(), sizes, passages_only)
             connection.flushdb()
             home = Path(tmp) / "home"
             home.mkdir()
@@ -517,10 +537,12 @@ def main() -> None:
     made.add_argument("--sizes", help="comma-separated document counts (default 10000,100000,1000000)")
     made.add_argument("--workers", default="1,2,4", help="comma-separated worker counts")
     made.add_argument("--worker-docs", type=int, help="documents the workers drain")
+    made.add_argument("--passages-only", action="store_true", help="fill the passage index alone")
     args = made.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else (QUICK_SIZES if args.quick else SIZES)
     worker_docs = args.worker_docs or (QUICK_WORKER_DOCS if args.quick else WORKER_DOCS)
-    report(run(sizes, [int(c) for c in args.workers.split(",") if c], worker_docs), args.json)
+    counts = [int(c) for c in args.workers.split(",") if c]
+    report(run(sizes, counts, worker_docs, args.passages_only), args.json)
 
 
 if __name__ == "__main__":
