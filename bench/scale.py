@@ -364,40 +364,41 @@ class PassageFiller(Filler):
         )
 
 
-def used_memory(connection: redis.Redis) -> int:
-    return int(connection.info("memory")["used_memory"])
+def used_memory(nodes: Sequence[redis.Redis]) -> int:
+    """Bytes in use on every server holding the index (a cluster's masters; or the one Redis)."""
+    return sum(int(node.info("memory")["used_memory"]) for node in nodes)
 
 
-def server_cpu(connection: redis.Redis) -> float:
-    cpu = connection.info("cpu")
-    return float(cpu["used_cpu_sys"]) + float(cpu["used_cpu_user"])
+def server_cpu(nodes: Sequence[redis.Redis]) -> float:
+    cpus = [node.info("cpu") for node in nodes]
+    return sum(float(cpu["used_cpu_sys"]) + float(cpu["used_cpu_user"]) for cpu in cpus)
 
 
 def fill(
-    connection: redis.Redis, engine: EngineConfig, sizes: Sequence[int], passages_only: bool = False
+    stores: Stores, nodes: Sequence[redis.Redis], sizes: Sequence[int], passages_only: bool = False
 ) -> dict[str, Any]:
-    """Documents up to each size in turn; the figures at each size (see the module's docstring)."""
-    empty = used_memory(connection)
-    stores = open_stores(connection, Keys(PREFIX), engine)
+    """Documents up to each size in turn through `stores` (on one Redis or a cluster, whose
+    servers are `nodes`); the figures at each size (see the module's docstring)."""
+    connection, empty = stores.connection, used_memory(nodes)
     kind = PassageFiller if passages_only else Filler
     filler = kind(stores, text_pool(min(TEXT_POOL, max(sizes))))
-    docs = Synthesizer(engine).documents(max(sizes))
+    docs = Synthesizer(stores.engine).documents(max(sizes))
     out: dict[str, dict[str, Any]] = {k: {} for k in FIGURES}
     done, families = 0, None
     for size in sorted(sizes):
         timed = min(SLICE, max(1, size // 10))
         for doc in _take(docs, size - done - timed):
             filler.add(doc)
-        wall, cpu = _timed(connection, filler, _take(docs, timed))
+        wall, cpu = _timed(nodes, filler, _take(docs, timed))
         done = size
-        used = (used_memory(connection) - empty) / size
+        used = (used_memory(nodes) - empty) / size
         texts = text_bytes(connection, stores.keys, size)
-        passage_bytes, hashtables = passage_shards(connection, stores.passages.base, size)
+        passage_bytes, hashtables = passage_shards(nodes, stores.passages.base, size)
         figures = (wall, cpu, used, texts, used - texts, passage_bytes, hashtables)
         for name, value in zip(FIGURES, figures, strict=True):
             out[name][str(size)] = round(value, 3 if name == "passage_hashtable_share" else 1)
         if size <= BREAKDOWN_MAX:
-            families = {"documents": size, "bytes_per_doc": key_families(connection, size)}
+            families = {"documents": size, "bytes_per_doc": key_families(nodes, size)}
         print(
             json.dumps({"size": size, **{k: v[str(size)] for k, v in out.items()}}),
             file=sys.stderr,
@@ -411,18 +412,18 @@ def _take(docs: Iterator[SynthDoc], count: int) -> Iterator[SynthDoc]:
         yield next(docs)
 
 
-def _timed(connection: redis.Redis, filler: Filler, docs: Iterator[SynthDoc]) -> tuple[float, float]:
+def _timed(nodes: Sequence[redis.Redis], filler: Filler, docs: Iterator[SynthDoc]) -> tuple[float, float]:
     """Mean µs a document: wall, and CPU (this process's and the server's)."""
     batch = list(docs)
-    cpu0, server0, wall0 = time.process_time(), server_cpu(connection), time.perf_counter()
+    cpu0, server0, wall0 = time.process_time(), server_cpu(nodes), time.perf_counter()
     for doc in batch:
         filler.add(doc)
     wall = time.perf_counter() - wall0
-    cpu = time.process_time() - cpu0 + server_cpu(connection) - server0
+    cpu = time.process_time() - cpu0 + server_cpu(nodes) - server0
     return wall / len(batch) * 1e6, cpu / len(batch) * 1e6
 
 
-def text_bytes(connection: redis.Redis, keys: Keys, size: int, sample: int = 1_000) -> float:
+def text_bytes(connection: Any, keys: Keys, size: int, sample: int = 1_000) -> float:
     """Mean bytes of a record's text values (HSTRLEN), over a sample of the stored documents."""
     step = max(1, size // sample)
     ids = [found for at in range(0, size, step) for found in connection.zrange(keys.docs, at, at)]
@@ -434,44 +435,38 @@ def text_bytes(connection: redis.Redis, keys: Keys, size: int, sample: int = 1_0
     return sum(lengths) / max(1, len(ids))
 
 
-def passage_shards(connection: redis.Redis, base: str, documents: int) -> tuple[float, float]:
+def passage_shards(nodes: Sequence[redis.Redis], base: str, documents: int) -> tuple[float, float]:
     """The passage index's shards: bytes a document (MEMORY USAGE), and the share of the shards'
     fields that sit in hash-table shards (not the compact encoding)."""
     total, fields, in_tables = 0, 0, 0
-    keys = list(connection.scan_iter(match=f"{base}:s:*", count=5000))
-    for lo in range(0, len(keys), 5000):
-        pipe = connection.pipeline(transaction=False)
-        for key in keys[lo : lo + 5000]:
-            pipe.memory_usage(key, samples=0)
-            pipe.object("encoding", key)
-            pipe.hlen(key)
-        replies = pipe.execute()
-        for at in range(0, len(replies), 3):
-            used, encoding, length = replies[at : at + 3]
-            total, fields = total + int(used or 0), fields + int(length)
-            in_tables += int(length) if encoding == b"hashtable" else 0
+    for node in nodes:
+        keys = list(node.scan_iter(match=f"{base}:s:*", count=5000))
+        for lo in range(0, len(keys), 5000):
+            pipe = node.pipeline(transaction=False)
+            for key in keys[lo : lo + 5000]:
+                pipe.memory_usage(key, samples=0)
+                pipe.object("encoding", key)
+                pipe.hlen(key)
+            replies = pipe.execute()
+            for at in range(0, len(replies), 3):
+                used, encoding, length = replies[at : at + 3]
+                total, fields = total + int(used or 0), fields + int(length)
+                in_tables += int(length) if encoding == b"hashtable" else 0
     return total / documents, in_tables / max(1, fields)
 
 
-def key_families(connection: redis.Redis, documents: int) -> dict[str, float]:
+def key_families(nodes: Sequence[redis.Redis], documents: int) -> dict[str, float]:
     """Bytes a document (MEMORY USAGE) by key family: `family` or `family:part` for the indexes
     whose keys have parts (pass:s = passage shards, pass:num, lsh:..., links:w, ...)."""
     sizes: Counter[str] = Counter()
-    batch: list[bytes] = []
-
-    def flush() -> None:
-        pipe = connection.pipeline(transaction=False)
-        for key in batch:
-            pipe.memory_usage(key, samples=0)
-        for key, used in zip(batch, pipe.execute(), strict=True):
-            sizes[_family(key)] += int(used or 0)
-        batch.clear()
-
-    for key in connection.scan_iter(count=5000):
-        batch.append(key)
-        if len(batch) >= 5000:
-            flush()
-    flush()
+    for node in nodes:
+        keys = list(node.scan_iter(count=5000))
+        for lo in range(0, len(keys), 5000):
+            pipe = node.pipeline(transaction=False)
+            for key in keys[lo : lo + 5000]:
+                pipe.memory_usage(key, samples=0)
+            for key, used in zip(keys[lo : lo + 5000], pipe.execute(), strict=True):
+                sizes[_family(key)] += int(used or 0)
     return {name: round(size / documents, 1) for name, size in sorted(sizes.items())}
 
 
@@ -519,7 +514,8 @@ def run(
         try:
             connection = redis.Redis.from_url(server.url)
             connection.config_set("appendonly", "no")
-            figures = fill(connection, EngineConfig(), sizes, passages_only)
+            stores = open_stores(connection, Keys(PREFIX), EngineConfig())
+            figures = fill(stores, [connection], sizes, passages_only)
             connection.flushdb()
             home = Path(tmp) / "home"
             home.mkdir()
