@@ -516,7 +516,8 @@ def run(
             connection.config_set("appendonly", "no")
             stores = open_stores(connection, Keys(PREFIX), EngineConfig())
             figures = fill(stores, [connection], sizes, passages_only)
-            connection.flushdb()
+            print(json.dumps(figures), file=sys.stderr, flush=True)  # kept if the workers' part fails
+            connection.flushdb(asynchronous=True)
             home = Path(tmp) / "home"
             home.mkdir()
             figures |= workers_throughput(home, server.url, connection, worker_counts, worker_docs)
