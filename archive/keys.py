@@ -1,31 +1,37 @@
 """Every Redis key the service writes, in one place.
 
-Layout (prefix `P`, default `dc`; `F` is a fingerprint-config id):
+Layout (prefix `P`, default `dc`; `F` is a fingerprint-config id). Every key starts with the hash
+tag `{P}` (`Keys.state`), so on a Redis Cluster the whole state (documents, clusters, union-find,
+changes, pair links, counters) lives in one slot and a script or transaction may touch any of it
+(merges stay atomic). Only the bulky indexes shard: the LSH index splits its bands into G groups
+(`workers.stores.lsh_index`), each under its own tag `{P:lsh:g}` (`Keys.group`), one slot each;
+with G = 1 (a single Redis) it stays under `{P}`. Key names never reach exported bytes.
 
-    P:doc:{id}              hash   document record (see workers.stores.store)
-    P:docs                  zset   document ids by ingest order
-    P:url:{sha1(url)}       string document id of a URL (its canonical form: archive.urls)
-    P:seq                   string last document sequence number (ingest order)
-    P:aln:{A}:{id}          hash   other doc id -> JSON alignments (aligner version A), this doc on side a
-    P:changes               zset   doc ids by the change counter P:change_seq (export cursor)
-    P:untraced              set    doc ids clustered whose trace waits on the trace queue
-    P:exported              hash   doc id -> cluster id of every unique the last exports emitted
-    P:rej:{input_id}        hash   rejection record (stage, reason, detail)
-    P:rejections            zset   rejected input ids by time
-    P:stats:{name}          hash   counters by reason (`rejected`, `removed`, `stage_ms`, ...)
-    P:cluster:{id}          hash   cluster record
-    P:clusters              zset   cluster ids by size
-    P:lsh:{F}:...           LSH index of fingerprint config F (workers.stores.lsh_index)
-    P:uf:{F}:...            union-find of verified edges, exact-key map (workers.stores.cluster_store)
-    P:pass:{V}:...          passage index of fingerprint scheme V (workers.stores.passage_index)
-    P:links:{A}:...         what decides which aligned pairs count (workers.stores.pair_links)
-    P:deleted               hash   doc id -> when it was deleted (epoch s): older captures stay out
-    P:crawl:{run_id}        hash   crawl run record and stats
-    P:crawls                zset   crawl run ids by start time
-    P:seen:{sha1(url)}      hash   incremental crawl state of a URL
-    P:handoff:{job_id}      string guard: this document content was already enqueued for ingest
-    P:lock:{name}           string leases (scheduler leader, one crawl per site)
-    P:schedule:{site}       hash   last enqueued cron slot and job of a site (+ `:{job_id}` guards)
+    {P}:doc:{id}              hash   document record (see workers.stores.store)
+    {P}:docs                  zset   document ids by ingest order
+    {P}:url:{sha1(url)}       string document id of a URL (its canonical form: archive.urls)
+    {P}:seq                   string last document sequence number (ingest order)
+    {P}:aln:{A}:{id}          hash   other doc id -> JSON alignments (aligner version A), this doc on side a
+    {P}:changes               zset   doc ids by the change counter {P}:change_seq (export cursor)
+    {P}:untraced              set    doc ids clustered whose trace waits on the trace queue
+    {P}:exported              hash   doc id -> cluster id of every unique the last exports emitted
+    {P}:rej:{input_id}        hash   rejection record (stage, reason, detail)
+    {P}:rejections            zset   rejected input ids by time
+    {P}:stats:{name}          hash   counters by reason (`rejected`, `removed`, `stage_ms`, ...)
+    {P}:cluster:{id}          hash   cluster record
+    {P}:clusters              zset   cluster ids by size
+    {P}:lsh:{F}:...           LSH index of fingerprint config F (workers.stores.lsh_index), one group
+    {P:lsh:g}:lsh:{F}:...     its group g of G > 1
+    {P}:uf:{F}:...            union-find of verified edges, exact-key map (workers.stores.cluster_store)
+    {P}:pass:{V}:...          passage index of fingerprint scheme V (workers.stores.passage_index)
+    {P}:links:{A}:...         what decides which aligned pairs count (workers.stores.pair_links)
+    {P}:deleted               hash   doc id -> when it was deleted (epoch s): older captures stay out
+    {P}:crawl:{run_id}        hash   crawl run record and stats
+    {P}:crawls                zset   crawl run ids by start time
+    {P}:seen:{sha1(url)}      hash   incremental crawl state of a URL
+    {P}:handoff:{job_id}      string guard: this document content was already enqueued for ingest
+    {P}:lock:{name}           string leases (scheduler leader, one crawl per site)
+    {P}:schedule:{site}       hash   last enqueued cron slot and job of a site (+ `:{job_id}` guards)
 """
 
 from __future__ import annotations
@@ -45,87 +51,108 @@ def url_hash(url: str) -> str:
 class Keys:
     prefix: str = "dc"
 
+    @property
+    def state(self) -> str:
+        """`{P}`: the hash tag of every key but a sharded index's groups (one cluster slot)."""
+        return f"{{{self.prefix}}}"
+
+    def group(self, index: str, group: int) -> str:
+        """`{P:index:g}`: the hash tag of group `group` of a sharded index (a slot of its own)."""
+        return f"{{{self.prefix}:{index}:{group}}}"
+
+    @property
+    def pattern(self) -> str:
+        """Every key of this prefix, tagged `{P}` or `{P:...}` (a SCAN pattern)."""
+        return f"{{{self.prefix}[:}}]*"
+
+    @staticmethod
+    def kind(key: str) -> str:
+        """What a key of this layout holds: its first name after the tag (`doc`, `lsh`, ...)."""
+        return key.split("}:", 1)[-1].split(":", 1)[0]
+
     def doc(self, doc_id: str) -> str:
-        return f"{self.prefix}:doc:{doc_id}"
+        return f"{self.state}:doc:{doc_id}"
 
     @property
     def docs(self) -> str:
-        return f"{self.prefix}:docs"
+        return f"{self.state}:docs"
 
     @property
     def seq(self) -> str:
-        return f"{self.prefix}:seq"
+        return f"{self.state}:seq"
 
     def alignments(self, align_version: str, doc_id: str) -> str:
-        return f"{self.prefix}:aln:{align_version}:{doc_id}"
+        return f"{self.state}:aln:{align_version}:{doc_id}"
 
     @property
     def deleted(self) -> str:
-        return f"{self.prefix}:deleted"
+        return f"{self.state}:deleted"
 
     @property
     def changes(self) -> str:
-        return f"{self.prefix}:changes"
+        return f"{self.state}:changes"
 
     @property
     def untraced(self) -> str:
-        return f"{self.prefix}:untraced"
+        return f"{self.state}:untraced"
 
     @property
     def exported(self) -> str:
-        return f"{self.prefix}:exported"
+        return f"{self.state}:exported"
 
     @property
     def change_seq(self) -> str:
-        return f"{self.prefix}:change_seq"
+        return f"{self.state}:change_seq"
 
     def url(self, url: str) -> str:
-        return f"{self.prefix}:url:{url_hash(url)}"
+        return f"{self.state}:url:{url_hash(url)}"
 
     def rejection(self, input_id: str) -> str:
-        return f"{self.prefix}:rej:{input_id}"
+        return f"{self.state}:rej:{input_id}"
 
     @property
     def rejections(self) -> str:
-        return f"{self.prefix}:rejections"
+        return f"{self.state}:rejections"
 
     def stats(self, name: str) -> str:
-        return f"{self.prefix}:stats:{name}"
+        return f"{self.state}:stats:{name}"
 
     def cluster(self, cluster_id: str) -> str:
-        return f"{self.prefix}:cluster:{cluster_id}"
+        return f"{self.state}:cluster:{cluster_id}"
 
     @property
     def clusters(self) -> str:
-        return f"{self.prefix}:clusters"
+        return f"{self.state}:clusters"
 
-    def lsh(self, fingerprint_id: str) -> str:
-        return f"{self.prefix}:lsh:{fingerprint_id}"
+    def lsh(self, fingerprint_id: str, group: int = 0, groups: int = 1) -> str:
+        """The LSH index of F, or its group `group` of `groups` (each under its own tag)."""
+        tag = self.state if groups == 1 else self.group("lsh", group)
+        return f"{tag}:lsh:{fingerprint_id}"
 
     def union_find(self, fingerprint_id: str) -> str:
-        return f"{self.prefix}:uf:{fingerprint_id}"
+        return f"{self.state}:uf:{fingerprint_id}"
 
     def passages(self, version: str) -> str:
-        return f"{self.prefix}:pass:{version}"
+        return f"{self.state}:pass:{version}"
 
     def links(self, align_version: str) -> str:
-        return f"{self.prefix}:links:{align_version}"
+        return f"{self.state}:links:{align_version}"
 
     def crawl(self, run_id: str) -> str:
-        return f"{self.prefix}:crawl:{run_id}"
+        return f"{self.state}:crawl:{run_id}"
 
     @property
     def crawls(self) -> str:
-        return f"{self.prefix}:crawls"
+        return f"{self.state}:crawls"
 
     def seen(self, url: str) -> str:
-        return f"{self.prefix}:seen:{url_hash(url)}"
+        return f"{self.state}:seen:{url_hash(url)}"
 
     def handoff(self, job_id: str) -> str:
-        return f"{self.prefix}:handoff:{job_id}"
+        return f"{self.state}:handoff:{job_id}"
 
     def schedule(self, site: str) -> str:
-        return f"{self.prefix}:schedule:{site}"
+        return f"{self.state}:schedule:{site}"
 
     def lock(self, name: str) -> str:
-        return f"{self.prefix}:lock:{name}"
+        return f"{self.state}:lock:{name}"

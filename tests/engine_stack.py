@@ -10,6 +10,7 @@ from archive.keys import Keys
 from dedup.lsh import LSHParams
 from workers.engine import EngineConfig
 from workers.flow.ingest import Ingestor
+from workers.redis.direct_connection import RedisClient
 from workers.stores.cluster_store import ClusterConfig
 from workers.stores.lsh_index import RedisLSHIndex
 from workers.stores.store_set import Stores, open_stores
@@ -17,23 +18,27 @@ from workers.stores.store_set import Stores, open_stores
 ENGINE = EngineConfig()  # the service's parameters (workers.settings builds the same)
 
 
-def stores(connection: redis.Redis, keys: Keys, engine: EngineConfig = ENGINE) -> Stores:
-    return open_stores(connection, keys, engine)
+def stores(
+    connection: RedisClient, keys: Keys, engine: EngineConfig = ENGINE, queues: redis.Redis | None = None
+) -> Stores:
+    return open_stores(connection, keys, engine, queues)
 
 
 def new_ingestor(
-    connection: redis.Redis,
+    connection: RedisClient,
     keys: Keys,
     warc_dir: Path,
     engine: EngineConfig = ENGINE,
     defer_trace: bool = False,
+    queues: redis.Redis | None = None,
 ) -> Ingestor:
-    return Ingestor(open_stores(connection, keys, engine), warc_dir, defer_trace=defer_trace)
+    """`queues`: the plain Redis of trace jobs when `connection` is a cluster's (else itself)."""
+    return Ingestor(open_stores(connection, keys, engine, queues), warc_dir, defer_trace=defer_trace)
 
 
-def cluster_config(fingerprint_id: str) -> ClusterConfig:
+def cluster_config(fingerprint_id: str, lsh_groups: int = 1) -> ClusterConfig:
     """A cluster store's config for signatures of `fingerprint_id`, the rest the service's."""
-    return ClusterConfig(fingerprint_id, ENGINE.lsh, ENGINE.edge, ENGINE.fingerprint.num_perm)
+    return ClusterConfig(fingerprint_id, ENGINE.lsh, ENGINE.edge, ENGINE.fingerprint.num_perm, lsh_groups)
 
 
 def lsh_index(
@@ -41,3 +46,4 @@ def lsh_index(
 ) -> RedisLSHIndex:
     """An LSH index of signatures of `fingerprint_id` (the service's permutations)."""
     return RedisLSHIndex(connection, keys, fingerprint_id, params, ENGINE.fingerprint.num_perm, **sizes)
+

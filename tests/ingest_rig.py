@@ -16,10 +16,13 @@ from archive.keys import Keys
 from archive.warc import WarcArchive, iter_documents
 from dedup.records import Rejection
 from tests.engine_stack import new_ingestor, stores
+from workers.engine import EngineConfig
 from workers.flow.imports import Importer
 from workers.flow.ingest import Outcome, document_id
 from workers.read.catalog import Catalog
 from workers.read.export import Exporter, write
+from workers.redis.direct_connection import RedisClient
+from workers.settings import ENGINE
 from workers.stores import derived_state
 from workers.web.actions import delete_document
 
@@ -34,13 +37,23 @@ class ClusterView:
 class IngestRig:
     """One data directory's archive and one Redis prefix, ingested in process."""
 
-    def __init__(self, connection: redis.Redis, home: Path, prefix: str = "rig") -> None:
+    def __init__(
+        self,
+        connection: RedisClient,
+        home: Path,
+        prefix: str = "rig",
+        engine: EngineConfig = ENGINE,
+        queues: redis.Redis | None = None,
+    ) -> None:
+        """`queues`: a plain Redis beside an index on a cluster (`connection`)."""
         self.connection = connection
+        self.engine = engine
+        self.queues = queues
         self.home = home
         home.mkdir(parents=True, exist_ok=True)
         self.keys = Keys(prefix)
         self.warc = home / "warc"
-        self.ingestor = new_ingestor(connection, self.keys, self.warc)
+        self.ingestor = new_ingestor(connection, self.keys, self.warc, engine, queues=queues)
         self._lines = 0
 
     def capture(self, url: str, text: str, published: date | None = None) -> DocumentCapture:
@@ -72,7 +85,7 @@ class IngestRig:
     def reindex(self) -> None:
         """`dedupcrawl reindex`: derived state cleared, the archive ingested again in order."""
         derived_state.clear(self.connection, self.keys.prefix)
-        self.ingestor = new_ingestor(self.connection, self.keys, self.warc)
+        self.ingestor = new_ingestor(self.connection, self.keys, self.warc, self.engine, queues=self.queues)
         for capture in iter_documents(self.warc):
             self.ingestor.ingest_capture(capture)
 
@@ -97,7 +110,7 @@ class IngestRig:
 
     def sources(self) -> dict[str, tuple[str, ...]]:
         """Each document's traced sources, by URL."""
-        catalog = Catalog(stores(self.connection, self.keys, self.ingestor.config))
+        catalog = Catalog(stores(self.connection, self.keys, self.ingestor.config, self.queues))
         store, urls = self.ingestor.store, self.urls()
         found = {}
         for doc in store.get_many(sorted(urls)):
@@ -107,7 +120,7 @@ class IngestRig:
 
     def export(self, out: Path | None = None) -> list[dict[str, Any]]:
         """A full export as records (written to `out` too, when given)."""
-        batch = Exporter(stores(self.connection, self.keys, self.ingestor.config)).export()
+        batch = Exporter(stores(self.connection, self.keys, self.ingestor.config, self.queues)).export()
         if out is not None:
             write(batch.records, out, "jsonl")
         return [asdict(r) for r in batch.records]

@@ -33,8 +33,12 @@ from tests.engine_stack import new_ingestor
 from tests.fault_rig import consistency_problems
 from tests.ingest_rig import IngestRig
 from tests.model_oracle import ModelDoc, compared, expected
+from workers.engine import EngineConfig
 from workers.errors import ConcurrentChange
 from workers.flow.ingest import document_id
+from workers.redis.direct_connection import RedisClient
+from workers.redis.local_cluster import LocalCluster
+from workers.settings import ENGINE
 
 _FORK = multiprocessing.get_context("fork")
 URLS = tuple(f"https://{site}/{n}.html" for site in ("a.example", "b.example") for n in range(3))
@@ -75,18 +79,31 @@ class StoreMachine(RuleBasedStateMachine):
     """The store and, beside it, the documents it should hold now (`present`)."""
 
     redis_url = ""  # set by the runner: a real redis-server
+    engine = ENGINE  # the runner's
+    cluster: LocalCluster | None = None  # the runner's: the store on a Redis Cluster instead
+
+    def connect(self) -> RedisClient:
+        if self.cluster is None:
+            return redis.Redis.from_url(self.redis_url)
+        return self.cluster.client()
 
     def __init__(self) -> None:
         super().__init__()
-        self.connection = redis.Redis.from_url(self.redis_url)
-        self.connection.flushall()
+        self.connection = self.connect()
+        if isinstance(self.connection, redis.RedisCluster):
+            self.connection.flushall(target_nodes=redis.RedisCluster.PRIMARIES)
+        else:
+            self.connection.flushall()
         self.home = Path(tempfile.mkdtemp(prefix="model-"))
-        self.rig = IngestRig(self.connection, self.home, "model")
+        self.queues = None if self.cluster is None else redis.Redis.from_url(self.redis_url)
+        self.rig = IngestRig(self.connection, self.home, "model", self.engine, self.queues)
         self.present: dict[str, ModelDoc] = {}
         self.known: dict[str, tuple[Spec, date]] = {}  # the last text given each URL, deleted or not
 
     def teardown(self) -> None:
         self.connection.close()
+        if self.queues is not None:
+            self.queues.close()
         shutil.rmtree(self.home, ignore_errors=True)
 
     # operations ---------------------------------------------------------------------------
@@ -153,7 +170,8 @@ class StoreMachine(RuleBasedStateMachine):
         change is retried, as RQ's Retry does; what else it raises fails the step (exit 1)."""
         status = 1
         try:
-            ingestor = new_ingestor(redis.Redis.from_url(self.redis_url), self.rig.keys, self.rig.warc)
+            connection, queues = self.connect(), self.queues and redis.Redis.from_url(self.redis_url)
+            ingestor = new_ingestor(connection, self.rig.keys, self.rig.warc, self.engine, queues=queues)
             for attempt in range(5):
                 try:
                     ingestor.ingest_capture(capture)
@@ -176,9 +194,16 @@ class StoreMachine(RuleBasedStateMachine):
             self.present[url] = doc
 
 
-def run(redis_url: str, examples: int, steps: int = 12) -> None:
-    """`examples` random sequences of up to `steps` operations, from a fixed seed."""
-    StoreMachine.redis_url = redis_url
+def run(
+    redis_url: str,
+    examples: int,
+    steps: int = 12,
+    engine: EngineConfig = ENGINE,
+    cluster: LocalCluster | None = None,
+) -> None:
+    """`examples` random sequences of up to `steps` operations, from a fixed seed, on the
+    redis-server of `redis_url`; with `cluster`, the index is there (queues stay on the server)."""
+    StoreMachine.redis_url, StoreMachine.engine, StoreMachine.cluster = redis_url, engine, cluster
     profile = settings(
         max_examples=examples,
         stateful_step_count=steps,

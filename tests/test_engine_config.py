@@ -22,6 +22,7 @@ from tests.web_data import corpus_lines
 from workers import settings as settings_module
 from workers.cli import app
 from workers.engine import EngineConfig
+from workers.redis.connection import Connections
 from workers.settings import load_settings
 from workers.stores.store_set import open_stores, stores_of
 from workers.web import create_app
@@ -71,12 +72,12 @@ def test_the_ingest_writes_with_the_changed_engine(
     assert docs and {d.fingerprint_id for d in docs} == {CHANGED.fingerprint_id}
     assert "m256" in CHANGED.fingerprint_id and CHANGED.fingerprint_id != DEFAULT.fingerprint_id
     assert all(len(d.fingerprint_id) and ours.passages.indexed(d.doc_id) for d in docs)
-    names = {k.decode("utf-8", "replace") for k in redis_client.scan_iter(f"{PREFIX}:*")}
-    assert any(n.startswith(f"{PREFIX}:lsh:{CHANGED.fingerprint_id}:") for n in names)
-    assert not any(n.startswith(f"{PREFIX}:lsh:{DEFAULT.fingerprint_id}") for n in names)
-    assert any(n.startswith(f"{PREFIX}:pass:win5x12-") for n in names)
-    assert not any(n.startswith(f"{PREFIX}:pass:win5x16-") for n in names)
-    assert any(n.startswith(f"{PREFIX}:aln:align-3-span12:") for n in names)
+    names = {k.decode("utf-8", "replace") for k in redis_client.scan_iter(Keys(PREFIX).pattern)}
+    assert any(n.startswith(f"{Keys(PREFIX).state}:lsh:{CHANGED.fingerprint_id}:") for n in names)
+    assert not any(n.startswith(f"{Keys(PREFIX).state}:lsh:{DEFAULT.fingerprint_id}") for n in names)
+    assert any(n.startswith(f"{Keys(PREFIX).state}:pass:win5x12-") for n in names)
+    assert not any(n.startswith(f"{Keys(PREFIX).state}:pass:win5x16-") for n in names)
+    assert any(n.startswith(f"{Keys(PREFIX).state}:aln:align-3-span12:") for n in names)
     theirs = open_stores(redis_client, Keys(PREFIX), DEFAULT)
     assert not any(theirs.passages.indexed(d.doc_id) for d in docs)
     assert all(theirs.clusters.cluster_of(d.doc_id) is None for d in docs)
@@ -99,7 +100,8 @@ def test_cli_export_and_web_read_what_the_ingest_wrote(
     assert exported and {r["versions"]["fingerprint"] for r in exported} == {CHANGED.fingerprint_id}
     assert any(r["sources"] for r in exported)
 
-    web = TestClient(create_app(stores_of(redis_client, load_settings(written)), tmp_path / "warc", None))
+    opened = stores_of(Connections(redis_client, redis_client), load_settings(written))
+    web = TestClient(create_app(opened, tmp_path / "warc", None))
     assert [c["id"] for c in listed] == [c["id"] for c in _web_clusters(web)]
     assert all(_traced(web.get(f"/api/documents/{d}").json()) for d in traced)
     phrase = _phrase(redis_client, traced[0])

@@ -79,8 +79,8 @@ def test_keys_carry_the_fingerprint_scheme_version(redis_client: redis.Redis) ->
     index = PassageIndex(redis_client, KEYS, ENGINE.winnow, ENGINE.sharing, ENGINE.align.version)
     _, texts = _corpus()
     index.add_and_query("a", normalize_text(texts[0], "a"))
-    names = set(redis_client.scan_iter("t:pass:*"))  # shard suffixes are bytes
-    assert names and all(name.startswith(f"t:pass:{index.version}:".encode()) for name in names)
+    names = set(redis_client.scan_iter(f"{KEYS.state}:pass:*"))  # shard suffixes are bytes
+    assert names and all(name.startswith(f"{KEYS.passages(index.version)}:".encode()) for name in names)
     assert index.config.version in index.version
 
 

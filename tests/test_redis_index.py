@@ -185,3 +185,20 @@ def test_shards_of_thousands_of_entries_split(redis_client: redis.Redis) -> None
     assert misplaced(redis_client, index) == 0
     assert entries(redis_client, index) == 2 * len(docs)
     assert [index.add(fp) for fp in docs[::50]] == [reference.add(fp) for fp in docs[::50]]
+
+
+def test_tag_groups_give_the_memory_index_candidates(redis_client: redis.Redis) -> None:
+    """The bands split into tag groups (a cluster's layout): the candidates of one index, batch
+    and single adds, and a removed document leaves every group."""
+    docs = corpus()
+    grouped = lsh_index(redis_client, Keys("t"), FP_ID, groups=5)
+    whole = lsh_index(redis_client, Keys("w"), FP_ID)
+    half = len(docs) // 2
+    assert grouped.add_many([fp for _, fp in docs[:half]]) == whole.add_many([fp for _, fp in docs[:half]])
+    for _, fp in docs[half:]:
+        assert grouped.add(fp) == whole.add(fp)
+    (_, first), (_, second) = docs[:2]
+    assert grouped.remove(first.doc_id) and not grouped.remove(first.doc_id)
+    assert first.doc_id not in {c.doc_id for c in grouped.add(second)}
+    assert len({k.split(b"}")[0] for k in redis_client.scan_iter(match=Keys("t").pattern)}) == 5
+    assert sum(len(found) for found in whole.add_many([fp for _, fp in docs])) > len(docs) // 2

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli_process import clean_env, run_cli
+from workers.engine import CLUSTER_LSH_GROUPS
 from workers.errors import SettingsError
 from workers.settings import ENGINE, load_settings
 
@@ -24,6 +25,14 @@ def test_defaults_resolve_under_home(tmp_path: Path) -> None:
 def test_only_the_cache_size_of_the_engine_comes_from_the_environment(tmp_path: Path) -> None:
     settings = load_settings({"DEDUPCRAWL_HOME": str(tmp_path), "DEDUPCRAWL_CANDIDATE_CACHE_MB": "0"})
     assert settings.engine == replace(ENGINE, candidate_cache_bytes=0)
+
+
+def test_an_index_on_a_cluster_splits_its_lsh_index_into_tag_groups(tmp_path: Path) -> None:
+    home = {"DEDUPCRAWL_HOME": str(tmp_path)}
+    cluster = load_settings({**home, "DEDUPCRAWL_INDEX_URL": "redis+cluster://127.0.0.1:7000,127.0.0.1:7001"})
+    plain = load_settings({**home, "DEDUPCRAWL_INDEX_URL": "redis://127.0.0.1:7000"})
+    assert cluster.engine == replace(ENGINE, lsh_groups=CLUSTER_LSH_GROUPS) and CLUSTER_LSH_GROUPS > 1
+    assert plain.engine == load_settings(home).engine == ENGINE and ENGINE.lsh_groups == 1
 
 
 @pytest.mark.parametrize(

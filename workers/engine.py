@@ -19,6 +19,11 @@ from dedup.provenance import BoilerplateRule
 from dedup.verify import EdgeRule
 from dedup.winnow import SharingRule, WinnowConfig
 
+# LSH tag groups on a Redis Cluster: 6 spread the default prefix's groups 2/2/2 over 3 masters
+# with even slot ranges (archive.keys: `{dc:lsh:g}`), and any G of at least 3 over more masters;
+# each group holds a copy of a document's ~160-byte record (workers.stores.lsh_index).
+CLUSTER_LSH_GROUPS = 6
+
 
 @dataclass(frozen=True, slots=True)
 class EngineConfig:
@@ -40,6 +45,9 @@ class EngineConfig:
     # candidates a worker process keeps (workers.stores.candidate_cache): ~650 of the bench's texts as
     # seed tables and ~10,000 as packed keys (256 whole prepared texts took 25 MB)
     candidate_cache_bytes: int = 48 * 2**20
+    # the LSH index's tag groups (workers.stores.lsh_index): 1 on a single Redis (one script an
+    # add); CLUSTER_LSH_GROUPS when the index is on a Redis Cluster (workers.settings)
+    lsh_groups: int = 1
 
     def __post_init__(self) -> None:
         self.lsh.check(self.fingerprint.num_perm)  # bands x rows must fit the signature

@@ -10,9 +10,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 
-from workers.engine import EngineConfig
+from workers.engine import CLUSTER_LSH_GROUPS, EngineConfig
 from workers.errors import SettingsError
 
 DEFAULT_HOME = "~/.local/share/dedupcrawl"
@@ -41,6 +41,8 @@ class Settings:
     log_level: str
     engine: EngineConfig
     defer_trace: bool = False  # ingest jobs cluster only; alignment and provenance on the trace queue
+    # Where the index lives (documents, clusters, LSH, passages, links): None, on the queues' Redis
+    index_url: str | None = None
 
     @property
     def redis_dir(self) -> Path:
@@ -59,6 +61,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, check_home: bool = Tr
     """Read and validate DEDUPCRAWL_* and REDIS_URL; raise SettingsError naming the bad one."""
     env = os.environ if env is None else env
     home = _home(env.get("DEDUPCRAWL_HOME", DEFAULT_HOME), check_home)
+    index_url = _index_url(env.get("DEDUPCRAWL_INDEX_URL"))
     return Settings(
         home=home,
         redis_url=_redis_url(env.get("REDIS_URL")),
@@ -69,15 +72,20 @@ def load_settings(env: Mapping[str, str] | None = None, *, check_home: bool = Tr
         web_host=env.get("DEDUPCRAWL_WEB_HOST", "127.0.0.1"),
         web_port=_port("DEDUPCRAWL_WEB_PORT", env.get("DEDUPCRAWL_WEB_PORT", "8750")),
         log_level=_log_level(env.get("DEDUPCRAWL_LOG_LEVEL", "INFO")),
-        engine=_engine(env.get("DEDUPCRAWL_CANDIDATE_CACHE_MB")),
+        engine=_engine(env.get("DEDUPCRAWL_CANDIDATE_CACHE_MB"), index_url),
         defer_trace=_flag("DEDUPCRAWL_DEFER_TRACE", env.get("DEDUPCRAWL_DEFER_TRACE", "")),
+        index_url=index_url,
     )
 
 
-def _engine(cache_mb: str | None) -> EngineConfig:
-    """The process's engine: `ENGINE`, with the worker's cache size from the environment."""
+def _engine(cache_mb: str | None, index_url: str | None) -> EngineConfig:
+    """The process's engine: `ENGINE`, with the worker's cache size from the environment; on a
+    Redis Cluster index, its LSH index in tag groups (every process on that index agrees)."""
+    engine = ENGINE
+    if index_url and urlparse(index_url).scheme in CLUSTER_SCHEMES:
+        engine = replace(engine, lsh_groups=CLUSTER_LSH_GROUPS)
     if cache_mb is None:
-        return ENGINE
+        return engine
     try:
         size = int(cache_mb)
     except ValueError:
@@ -85,7 +93,7 @@ def _engine(cache_mb: str | None) -> EngineConfig:
     if size < 0:
         problem = f"{cache_mb!r} is not a size in MB (0 or more)"
         raise SettingsError("DEDUPCRAWL_CANDIDATE_CACHE_MB", problem)
-    return replace(ENGINE, candidate_cache_bytes=size * 2**20)
+    return replace(engine, candidate_cache_bytes=size * 2**20)
 
 
 def _home(raw: str, check: bool) -> Path:
@@ -103,21 +111,74 @@ def _home(raw: str, check: bool) -> Path:
     return home.resolve()
 
 
-def _redis_url(raw: str | None) -> str | None:
+def _redis_url(raw: str | None, name: str = "REDIS_URL") -> str | None:
     if not raw:
         return None
     parsed = urlparse(raw)
     if parsed.scheme not in ("redis", "rediss", "unix"):
-        raise SettingsError("REDIS_URL", f"expected redis://, rediss:// or unix://, got {raw!r}")
+        raise SettingsError(name, f"expected redis://, rediss:// or unix://, got {redact(raw)!r}")
     try:
         port = parsed.port
     except ValueError:
-        raise SettingsError("REDIS_URL", f"the port in {raw!r} is not a number in 1-65535") from None
+        raise SettingsError(name, f"the port in {redact(raw)!r} is not a number in 1-65535") from None
     if parsed.scheme != "unix" and not parsed.hostname:
-        raise SettingsError("REDIS_URL", f"no host in {raw!r}")
+        raise SettingsError(name, f"no host in {redact(raw)!r}")
     if port == 0:
-        raise SettingsError("REDIS_URL", "port 0 is not a server port")
+        raise SettingsError(name, "port 0 is not a server port")
     return raw
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterAddress:
+    """A Redis Cluster URL taken apart: its startup nodes and credentials."""
+
+    nodes: tuple[tuple[str, int], ...]
+    username: str | None
+    password: str | None
+    tls: bool
+
+
+CLUSTER_SCHEMES = ("redis+cluster", "rediss+cluster")
+DEFAULT_REDIS_PORT = 6379
+
+
+def _index_url(raw: str | None) -> str | None:
+    """DEDUPCRAWL_INDEX_URL: a Redis Cluster (`redis+cluster://[user:pass@]host:port[,host:port...]`,
+    `rediss+cluster://` with TLS) or one more Redis (redis://, rediss://, unix://)."""
+    if raw and urlparse(raw).scheme in CLUSTER_SCHEMES:
+        cluster_address(raw)
+        return raw
+    if raw and urlparse(raw).scheme not in ("redis", "rediss", "unix"):
+        expected = "redis+cluster://, rediss+cluster://, redis://, rediss:// or unix://"
+        raise SettingsError("DEDUPCRAWL_INDEX_URL", f"expected {expected}, got {redact(raw)!r}")
+    return _redis_url(raw, "DEDUPCRAWL_INDEX_URL")
+
+
+def cluster_address(url: str) -> ClusterAddress:
+    """The startup nodes and credentials of a cluster URL; SettingsError naming what is wrong."""
+    name = "DEDUPCRAWL_INDEX_URL"
+    scheme, _, rest = url.partition("://")
+    if scheme not in CLUSTER_SCHEMES:
+        raise SettingsError(name, f"expected {' or '.join(s + '://' for s in CLUSTER_SCHEMES)}")
+    netloc, _, path = rest.partition("/")
+    if path.strip("0") or "?" in netloc:
+        raise SettingsError(name, f"a cluster has one database and takes no options, got {redact(url)!r}")
+    userinfo, _, hosts = netloc.rpartition("@")
+    user, _, password = userinfo.partition(":")
+    nodes = tuple(_host_port(name, node, url) for node in hosts.split(","))
+    return ClusterAddress(nodes, unquote(user) or None, unquote(password) or None, scheme == "rediss+cluster")
+
+
+def _host_port(name: str, node: str, url: str) -> tuple[str, int]:
+    host, _, port = node.strip().rpartition(":") if ":" in node else (node.strip(), "", "")
+    host = host.strip("[]")  # an IPv6 address, [::1]:7000
+    if not host:
+        raise SettingsError(name, f"a node without a host in {redact(url)!r}")
+    if not port:
+        return host, DEFAULT_REDIS_PORT
+    if not port.isdigit() or not 0 < int(port) <= 65535:
+        raise SettingsError(name, f"the port {port!r} in {redact(url)!r} is not a number in 1-65535")
+    return host, int(port)
 
 
 def _port(name: str, raw: str) -> int:

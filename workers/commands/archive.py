@@ -24,7 +24,7 @@ from workers.flow.imports import Importer
 from workers.flow.ingest import Ingestor
 from workers.flow.jobs import build_ingestor
 from workers.flow.relink import settle
-from workers.redis.connection import redis_connection
+from workers.redis.connection import redis_connections
 from workers.stores import derived_state
 
 console = Console(stderr=True)
@@ -48,9 +48,9 @@ def import_(
     archive = WarcArchive(settings.warc_dir, "import")
     importer, tally = Importer(archive), _Tally(listed=True)
     try:
-        with redis_connection(settings) as connection:
+        with redis_connections(settings) as connections:
             source = _import_source(importer, path)
-            ingestor = build_ingestor(connection, settings, defer_trace or None)
+            ingestor = build_ingestor(connections, settings, defer_trace or None)
             try:
                 _ingest_all(ingestor, source, tally, "import", import_total(path), importer)
             finally:
@@ -72,10 +72,10 @@ def reindex(
 ) -> None:
     """Rebuild documents, clusters, alignments and rejections from the WARC archive."""
     settings = settings_of(ctx)
-    with redis_connection(settings) as connection:
+    with redis_connections(settings) as connections:
         if not keep:
-            derived_state.clear(connection, settings.key_prefix)
-        ingestor = build_ingestor(connection, settings)
+            derived_state.clear(connections.index, settings.key_prefix)
+        ingestor = build_ingestor(connections, settings)
         errors: list[WarcReadError] = []
         tally = _Tally(listed=False)
         _ingest_all(ingestor, iter_documents(settings.warc_dir, errors.append), tally, "reindex", None)

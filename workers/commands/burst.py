@@ -12,13 +12,13 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-import redis
 import typer
 from rq import Queue
 
 from archive.keys import Keys
 from crawler.queues import queue
 from workers.commands.progress import progress_bar
+from workers.redis.connection import Connections
 from workers.stores.store import Store
 
 REFRESH_S = 0.3
@@ -37,8 +37,9 @@ def waiting(queues: Sequence[Queue]) -> int:
     return sum(q.count + q.started_job_registry.count for q in queues)
 
 
-def counts(connection: redis.Redis, keys: Keys, names: Sequence[str]) -> QueueCounts:
-    queues, store = [queue(name, connection) for name in names], Store(connection, keys)
+def counts(connections: Connections, keys: Keys, names: Sequence[str]) -> QueueCounts:
+    queues = [queue(name, connections.queues) for name in names]
+    store = Store(connections.index, keys)
     return QueueCounts(
         waiting=waiting(queues),
         failed=sum(q.failed_job_registry.count for q in queues),
@@ -48,15 +49,15 @@ def counts(connection: redis.Redis, keys: Keys, names: Sequence[str]) -> QueueCo
 
 
 @contextmanager
-def watched(connection: redis.Redis, keys: Keys, names: Sequence[str]) -> Iterator[None]:
+def watched(connections: Connections, keys: Keys, names: Sequence[str]) -> Iterator[None]:
     """Draw the bar while the body works the queues, then print the summary."""
-    before = counts(connection, keys, names)
+    before = counts(connections, keys, names)
     stop = threading.Event()
     with progress_bar() as bar:
         task = bar.add_task(f"worker {','.join(names)}", total=before.waiting, detail="")
 
         def refresh() -> QueueCounts:
-            now = counts(connection, keys, names)
+            now = counts(connections, keys, names)
             done = max(0, before.waiting - now.waiting)
             total = max(before.waiting, now.waiting)
             bar.update(task, total=total, completed=done, detail=_failed(before, now))

@@ -30,7 +30,7 @@ from workers.commands.progress import progress_bar
 from workers.errors import ServiceError
 from workers.flow.crawls import run_crawl
 from workers.read.catalog import Catalog
-from workers.redis.connection import connection_url, embedded_server, redis_connection
+from workers.redis.connection import Connections, connection_url, embedded_server, redis_connection
 from workers.settings import Settings
 from workers.stores.cluster_store import ClusterStore
 from workers.stores.store import Store
@@ -67,7 +67,8 @@ def demo(
         run = DemoRun(settings, connection, connection_url(connection, settings), sites_file)
         crawls = _crawl_all(run)
         _drain(run, workers)
-        summary = {"crawls": crawls, **summarize(Catalog(stores_of(connection, settings)))}
+        catalog = Catalog(stores_of(Connections(connection, connection), settings))
+        summary = {"crawls": crawls, **summarize(catalog)}
     if as_json:
         typer.echo(json.dumps(summary, ensure_ascii=False, default=str))
     else:
@@ -89,7 +90,7 @@ def fixture_web(docs: int, seed: int) -> Iterator[FixtureServer]:
 
 def demo_settings(settings: Settings) -> Settings:
     """The demo's own data directory and embedded Redis, emptied (its old redis-server stopped)."""
-    demo = dataclasses.replace(settings, home=settings.home / "demo", redis_url=None)
+    demo = dataclasses.replace(settings, home=settings.home / "demo", redis_url=None, index_url=None)
     embedded_server(demo).stop()
     shutil.rmtree(demo.home, ignore_errors=True)
     demo.home.mkdir(parents=True)
@@ -120,6 +121,7 @@ def _drain(run: DemoRun, count: int) -> None:
     ingest = queue(INGEST, run.connection)
     total = waiting([ingest])
     env = {**os.environ, "REDIS_URL": run.redis_url, "DEDUPCRAWL_HOME": str(run.settings.home)}
+    env.pop("DEDUPCRAWL_INDEX_URL", None)  # the demo's index is its own embedded Redis
     command = [sys.executable, "-m", "workers", "worker", "--burst", "--queues", INGEST]
     procs = [
         subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -12,7 +12,7 @@ from workers.commands.loaded import settings_of
 from workers.commands.progress import progress_bar
 from workers.errors import ServiceError
 from workers.read.export import FORMATS, Exporter, ExportRecord, write
-from workers.redis.connection import redis_connection
+from workers.redis.connection import redis_connections
 from workers.stores.store_set import stores_of
 
 
@@ -29,8 +29,8 @@ def export(
         raise ServiceError("--since must be a cursor printed by an earlier export (>= 0)")
     check_output(out)  # before the export marks what it emits as exported
     settings = settings_of(ctx)
-    with redis_connection(settings) as connection:
-        batch = Exporter(stores_of(connection, settings)).export(since)
+    with redis_connections(settings) as connections:
+        batch = Exporter(stores_of(connections, settings)).export(since)
     with progress_bar() as bar:
         task = bar.add_task("export", total=len(batch.records), detail=out.name)
         count = write(_counted(batch.records, lambda: bar.advance(task)), out, fmt)

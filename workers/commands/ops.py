@@ -14,7 +14,7 @@ from rich.text import Text
 from archive.keys import Keys
 from workers.commands.loaded import settings_of
 from workers.read.operations import Operations, ReasonRow, collect, delete_failed, requeue_failed
-from workers.redis.connection import redis_connection
+from workers.redis.connection import redis_connections
 
 console = Console()
 
@@ -30,14 +30,16 @@ def ops(
     """Workers (dead ones flagged), queues, failed jobs, recent crawls with their logs, the schedule,
     rejections and removals by reason with examples."""
     settings = settings_of(ctx)
-    with redis_connection(settings) as connection:
+    with redis_connections(settings) as connections:
+        connection = connections.queues
         for job_id in requeue:
             typer.echo(f"requeued {job_id} on {requeue_failed(connection, job_id)}")
         for job_id in delete:
             typer.echo(f"deleted {job_id} from {delete_failed(connection, job_id)}")
         if requeue or delete:
             return
-        snapshot = collect(connection, Keys(settings.key_prefix), settings.home, sites or settings.sites_file)
+        keys, sites_file = Keys(settings.key_prefix), sites or settings.sites_file
+        snapshot = collect(connection, keys, settings.home, sites_file, connections.index)
     if as_json:
         typer.echo(json.dumps(dataclasses.asdict(snapshot), ensure_ascii=False))
     else:

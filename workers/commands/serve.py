@@ -8,7 +8,7 @@ import uvicorn
 from workers import web  # its app is built (FastAPI imported) only when serving
 from workers.commands.loaded import settings_of
 from workers.errors import ServiceError
-from workers.redis.connection import redis_connection
+from workers.redis.connection import redis_connections
 from workers.redis.ports import port_is_free
 from workers.stores.store_set import stores_of
 
@@ -24,7 +24,7 @@ def serve(
     port = port if port is not None else settings.web_port
     if not port_is_free(port, host):  # checked first: uvicorn would log several lines, then exit
         raise ServiceError(f"cannot serve on {host}:{port}: the port is taken (choose one with --port)")
-    with redis_connection(settings) as connection:
-        stores = stores_of(connection, settings)
+    with redis_connections(settings) as connections:
+        stores = stores_of(connections, settings)
         app = web.create_app(stores, settings.warc_dir, settings.token, settings.sites_file)
         uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower(), proxy_headers=False)

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from workers.commands.loaded import settings_of
 from workers.read.status import Status, collect
-from workers.redis.connection import embedded_server, redis_connection
+from workers.redis.connection import embedded_server, redis_connections
 
 console = Console()
 
@@ -21,8 +21,8 @@ def status(
 ) -> None:
     """Show where the data lives, the Redis in use, queue depths and counts."""
     settings = settings_of(ctx)
-    with redis_connection(settings) as connection:
-        report = collect(settings, connection)
+    with redis_connections(settings) as connections:
+        report = collect(settings, connections.queues, connections.index)
     if as_json:
         typer.echo(json.dumps(dataclasses.asdict(report), ensure_ascii=False))
     else:
@@ -44,6 +44,8 @@ def _print_status(report: Status) -> None:
     table.add_row("data", report.home)
     server = f"{report.redis_mode} {report.redis_url} (v{report.redis_version}, pid {report.redis_pid})"
     table.add_row("redis", server)
+    if report.index_url:
+        table.add_row("index", report.index_url)
     table.add_row("persistence", ", ".join(f"{k}={v}" for k, v in report.persistence.items()))
     if report.redis_mode == "embedded":
         table.add_row("used by pids", ", ".join(map(str, report.lease_holders)))

@@ -23,7 +23,7 @@ from dedup.slots import Template, template_slots
 from workers.commands.loaded import settings_of
 from workers.errors import NotFound
 from workers.read.catalog import Catalog
-from workers.redis.connection import redis_connection
+from workers.redis.connection import redis_connections
 from workers.stores.store import StoredDocument
 from workers.stores.store_set import Stores, stores_of
 
@@ -176,8 +176,8 @@ def trace_doc(
 ) -> None:
     """Print a document with its reused passages, each with its earliest source."""
     settings = settings_of(ctx)
-    with redis_connection(settings) as connection:
-        record = _trace(Catalog(stores_of(connection, settings)), doc)
+    with redis_connections(settings) as connections:
+        record = _trace(Catalog(stores_of(connections, settings)), doc)
     if as_json:
         typer.echo(json.dumps(record, ensure_ascii=False))
     else:
@@ -192,8 +192,8 @@ def template(
 ) -> None:
     """Print a cluster's template text with its slots and every member's values."""
     settings = settings_of(ctx)
-    with redis_connection(settings) as connection:
-        record = _template(stores_of(connection, settings), cluster_id, members)
+    with redis_connections(settings) as connections:
+        record = _template(stores_of(connections, settings), cluster_id, members)
     if as_json:
         typer.echo(json.dumps(record, ensure_ascii=False))
     else:

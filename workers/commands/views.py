@@ -18,7 +18,7 @@ from workers.commands.trace import print_template, print_trace, template_record,
 from workers.errors import NotFound
 from workers.read.catalog import SLOT_MEMBERS, Catalog, ClusterQuery, ClusterRow, MemberRow
 from workers.read.document_view import DocumentView, document_view
-from workers.redis.connection import redis_connection
+from workers.redis.connection import redis_connections
 from workers.stores.store_set import stores_of
 
 console = Console()
@@ -43,8 +43,8 @@ def clusters(
         until=until.date() if until else None, min_reuse=min_reuse / 100, per_page=ALL,
     )
     settings = settings_of(ctx)
-    with redis_connection(settings) as connection:
-        catalog = Catalog(stores_of(connection, settings))
+    with redis_connections(settings) as connections:
+        catalog = Catalog(stores_of(connections, settings))
         rows = catalog.cluster_page(query).rows
         if as_json:
             found = [{**c, **row_json(row)} for row in rows if (c := cluster_json(catalog, row.id))]
@@ -103,8 +103,8 @@ def show(
 ) -> None:
     """One document (metadata, reused spans and their sources) or one cluster (members, slots)."""
     settings = settings_of(ctx)
-    with redis_connection(settings) as connection:
-        catalog = Catalog(stores_of(connection, settings))
+    with redis_connections(settings) as connections:
+        catalog = Catalog(stores_of(connections, settings))
         found = show_json(catalog, ident)
         if found is None:
             raise NotFound(f"no document or cluster {ident!r}")

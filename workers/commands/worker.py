@@ -21,7 +21,7 @@ from workers.flow.recovery import (
     work_reconnecting,
 )
 from workers.flow.supervisor import children_die_with_parents, supervise
-from workers.redis.connection import redis_connection
+from workers.redis.connection import redis_connections
 
 # Measured (bench/ingest.py): forking per job costs more than the ingest itself; a batch of 100
 # keeps the isolation of a process while making the fork's cost negligible.
@@ -46,9 +46,10 @@ def worker(
     """Work ingest and crawl jobs until stopped (or until the queues drain, with --burst)."""
     settings = settings_of(ctx)
     children_die_with_parents()
-    with redis_connection(settings) as connection:
+    with redis_connections(settings) as connections:
+        connection = connections.queues
         # Built once here so every forked job starts with warm configs and scripts.
-        ingestor = jobs.build_ingestor(connection, settings)
+        ingestor = jobs.build_ingestor(connections, settings)
         ingestor.warm_up()
         jobs.configure(ingestor, settings)
 
@@ -63,13 +64,13 @@ def worker(
                 maintenance_interval=maintenance_s,
                 worker_ttl=maintenance_s + 15,  # an idle worker wakes for maintenance this often
             )
-            rq_worker.key_prefix = settings.key_prefix
+            rq_worker.key_prefix, rq_worker.index = settings.key_prefix, connections.index
             return rq_worker
 
         # A burst shows a progress bar and a summary instead of RQ's line per job (unless -v).
         shown = burst and current() != Verbosity.VERBOSE
         log_level = "WARNING" if shown else settings.log_level
-        watch = watched(connection, Keys(settings.key_prefix), queues) if shown else contextlib.nullcontext()
+        watch = watched(connections, Keys(settings.key_prefix), queues) if shown else contextlib.nullcontext()
 
         if jobs_per_process == 1:
             with watch:

@@ -124,7 +124,8 @@ class Ingestor:
         self.config = stores.engine
         self.defer_trace = defer_trace
         self.trace_requests: list[TraceRequest] = []
-        self.connection = stores.connection
+        self.connection = stores.connection  # the index's
+        self.queues = stores.queues  # where trace jobs go
         self.store = stores.documents
         self.clusters = stores.clusters
         self.passages = stores.passages
@@ -179,7 +180,7 @@ class Ingestor:
     def flush_traces(self) -> int:
         """Enqueue the trace jobs of the documents clustered with their trace deferred."""
         requests, self.trace_requests = self.trace_requests, []
-        return enqueue_traces(self.connection, requests)
+        return enqueue_traces(self.queues, requests)
 
     def _prepare_into(
         self, ahead: dict[int, Prepared | Exception], at: int, capture: DocumentCapture

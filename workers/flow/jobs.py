@@ -10,7 +10,6 @@ import dataclasses
 from pathlib import Path
 from typing import Any, TypeVar
 
-import redis
 from rq import get_current_job
 
 from archive.capture import DocumentCapture
@@ -21,7 +20,7 @@ from workers.flow.crawls import CrawlBusy, run_crawl
 from workers.flow.ingest import Ingestor
 from workers.flow.relink import settle
 from workers.flow.trace_queue import TraceRequest
-from workers.redis.connection import connection_url
+from workers.redis.connection import Connections, connection_url, index_of
 from workers.settings import Settings, load_settings
 from workers.stores.store_set import stores_of
 
@@ -97,14 +96,14 @@ def crawl_site(site: str, sites_file: str) -> dict[str, Any]:
 def _settle_when_drained(ingestor: Ingestor) -> None:
     """Pending pair links aligned once no ingest job waits (workers.flow.relink): a burst of
     arrivals costs each document its earliest neighbours' alignments once, not at each arrival."""
-    if queue(INGEST, ingestor.connection).count == 0:
+    if queue(INGEST, ingestor.queues).count == 0:
         settle(ingestor.store, ingestor.config.align)
 
 
-def build_ingestor(connection: redis.Redis, settings: Settings, defer_trace: bool | None = None) -> Ingestor:
+def build_ingestor(connections: Connections, settings: Settings, defer_trace: bool | None = None) -> Ingestor:
     """`defer_trace`: as given, else the setting (DEDUPCRAWL_DEFER_TRACE)."""
     defer = settings.defer_trace if defer_trace is None else defer_trace
-    return Ingestor(stores_of(connection, settings), settings.warc_dir, defer_trace=defer)
+    return Ingestor(stores_of(connections, settings), settings.warc_dir, defer_trace=defer)
 
 
 def _current_ingestor() -> Ingestor:
@@ -113,5 +112,7 @@ def _current_ingestor() -> Ingestor:
     job = get_current_job()
     if job is None:
         raise ServiceError("ingest_document runs inside an RQ job or after jobs.configure()")
-    configure(build_ingestor(job.connection, process_settings()), process_settings())
+    settings = process_settings()
+    connections = Connections(job.connection, index_of(job.connection, settings))
+    configure(build_ingestor(connections, settings), settings)
     return _current_ingestor()

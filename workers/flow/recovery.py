@@ -13,6 +13,7 @@ idempotent, so a job run again after a half-done run is safe.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import signal
 import socket
@@ -34,6 +35,7 @@ from dedup.reasons import DocumentState, RejectReason
 from dedup.records import Rejection
 from workers.flow.ingest import document_id
 from workers.redis.redis_server import process_alive
+from workers.redis.slot_routing import RedisClient
 from workers.stores.replies import text_of
 from workers.stores.store import Store
 
@@ -78,8 +80,12 @@ def moved_on(connection: redis.Redis, worker_name: str, job_id: str, created_at:
     return current is None or text_of(current) != job_id
 
 
-def recover(connection: redis.Redis, queues: Sequence[Queue], key_prefix: str) -> list[str]:
-    """Requeue (or fail) every job of `queues` abandoned by a dead worker; returns their ids."""
+def recover(
+    connection: redis.Redis, queues: Sequence[Queue], key_prefix: str, index: RedisClient | None = None
+) -> list[str]:
+    """Requeue (or fail) every job of `queues` abandoned by a dead worker; returns their ids.
+    `index`: where the documents are (DEDUPCRAWL_INDEX_URL), None: on `connection`."""
+    documents = functools.partial(Store, connection if index is None else index, Keys(key_prefix))
     host = socket.gethostname()
     recovered = []
     for queue in queues:
@@ -87,11 +93,11 @@ def recover(connection: redis.Redis, queues: Sequence[Queue], key_prefix: str) -
         for entry in abandoned(connection, registry, host):
             job_id = entry.split(":", 1)[0]
             # Only the caller that removes the entry handles it: two workers may look at once.
-            if connection.zrem(registry.key, entry) and _requeue(connection, queue, job_id, key_prefix):
+            if connection.zrem(registry.key, entry) and _requeue(connection, queue, job_id, documents):
                 recovered.append(job_id)
         for job_id in stuck_between(queue):
             if connection.lrem(queue.intermediate_queue.key, 1, job_id) and _requeue(
-                connection, queue, job_id, key_prefix
+                connection, queue, job_id, documents
             ):
                 recovered.append(job_id)
     return recovered
@@ -111,7 +117,7 @@ def stuck_between(queue: Queue) -> list[str]:
     return stuck
 
 
-def _requeue(connection: redis.Redis, queue: Queue, job_id: str, key_prefix: str) -> bool:
+def _requeue(connection: redis.Redis, queue: Queue, job_id: str, documents: Callable[[], Store]) -> bool:
     """Back on the queue at once (the worker died, not the job) while retries are left; the
     documents of a batch not yet ingested each go back alone, so one that kills its worker
     takes none of the others down with it."""
@@ -119,7 +125,7 @@ def _requeue(connection: redis.Redis, queue: Queue, job_id: str, key_prefix: str
         job = Job.fetch(job_id, connection=connection)
     except NoSuchJobError:
         return False
-    store = Store(connection, Keys(key_prefix))
+    store = documents()  # built only when a job is to be requeued
     pending = [capture for capture in captures_of(job) if not _ingested(store, capture)]
     if len(pending) > 1:
         enqueue_alone(queue, pending, retries=max(job.retries_left or 0, 1))
@@ -226,6 +232,7 @@ class Recovering(BaseWorker):
     """Maintenance that also recovers jobs of dead workers (see module doc)."""
 
     key_prefix = "dc"
+    index: RedisClient | None = None  # the documents' Redis when it is not the queues'
     stop_asked = False
 
     def request_stop(self, signum: int, frame: FrameType | None) -> None:
@@ -244,7 +251,7 @@ class Recovering(BaseWorker):
 
     def run_maintenance_tasks(self) -> None:
         super().run_maintenance_tasks()
-        for job_id in recover(self.connection, self.queues, self.key_prefix):
+        for job_id in recover(self.connection, self.queues, self.key_prefix, self.index):
             self.log.warning("recovered job %s abandoned by a dead worker", job_id)
 
 

@@ -15,10 +15,9 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-import redis
-
 from workers.flow.stage_tally import StageTally
 from workers.redis.direct_connection import Call, round_trip
+from workers.redis.slot_routing import RedisClient
 
 T = TypeVar("T")
 
@@ -27,7 +26,7 @@ class RoundTrips:
     """One document's round trips (`send`), with the client work done meanwhile."""
 
     def __init__(
-        self, connection: redis.Redis, tally: StageTally, aside: Callable[[], object] | None = None
+        self, connection: RedisClient, tally: StageTally, aside: Callable[[], object] | None = None
     ) -> None:
         """`aside`: another document's work, done during the first `send(..., long=True)` and
         not charged to this document's stages."""

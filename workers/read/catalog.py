@@ -122,7 +122,8 @@ class Catalog:
         self.engine = stores.engine
         self.store = stores.documents
         self.clusters = stores.clusters
-        self.runs = RunStore(stores.connection, stores.keys.prefix)
+        self.queues = stores.queues  # crawl runs and RQ's queues
+        self.runs = RunStore(stores.queues, stores.keys.prefix)
 
     # documents ----------------------------------------------------------------------------
 
@@ -261,11 +262,11 @@ class Catalog:
     # dashboard ----------------------------------------------------------------------------
 
     def dashboard(self, runs: int = 10) -> Dashboard:
-        run_ids = [text_of(r) for r in self.connection.zrevrange(self.keys.crawls, 0, runs - 1)]
+        run_ids = [text_of(r) for r in self.queues.zrevrange(self.keys.crawls, 0, runs - 1)]
         loaded = [self.runs.load(run_id) for run_id in run_ids]
         return Dashboard(
             runs=[r.to_dict() for r in loaded if r is not None],
-            queues=depths(self.connection),
+            queues=depths(self.queues),
             documents=self.store.count_documents(),
             clusters=int(self.connection.zcount(self.keys.clusters, 2, "+inf")),
             singletons=int(self.connection.zcount(self.keys.clusters, 1, 1)),

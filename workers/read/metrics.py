@@ -10,14 +10,17 @@ from prometheus_client.registry import Collector, CollectorRegistry
 
 from archive.keys import Keys
 from crawler.queues import depths
+from workers.redis.slot_routing import RedisClient
 from workers.stores.store import Store
 
 
 class ServiceCollector(Collector):
-    def __init__(self, connection: redis.Redis, keys: Keys) -> None:
-        self.connection = connection
+    def __init__(self, queues: redis.Redis, keys: Keys, index: RedisClient | None = None) -> None:
+        """`index`: the documents' Redis (DEDUPCRAWL_INDEX_URL's), None: `queues`."""
+        self.queues = queues
+        self.connection = queues if index is None else index
         self.keys = keys
-        self.store = Store(connection, keys)
+        self.store = Store(self.connection, keys)
 
     def collect(self) -> Iterator[Metric]:
         yield self._queues()
@@ -40,7 +43,7 @@ class ServiceCollector(Collector):
         family = GaugeMetricFamily(
             "dedupcrawl_queue_jobs", "RQ jobs by queue and state.", labels=["queue", "state"]
         )
-        for name, states in depths(self.connection).items():
+        for name, states in depths(self.queues).items():
             for state, count in states.items():
                 family.add_metric([name, state], count)
         return family
@@ -57,7 +60,7 @@ class ServiceCollector(Collector):
         return family
 
 
-def registry(connection: redis.Redis, keys: Keys) -> CollectorRegistry:
+def registry(queues: redis.Redis, keys: Keys, index: RedisClient | None = None) -> CollectorRegistry:
     built = CollectorRegistry(auto_describe=False)
-    built.register(ServiceCollector(connection, keys))
+    built.register(ServiceCollector(queues, keys, index))
     return built

@@ -29,6 +29,7 @@ from workers.errors import NotFound
 from workers.flow import crawl_logs
 from workers.flow.recovery import worker_gone
 from workers.flow.scheduler import Scheduler, slot_history
+from workers.redis.slot_routing import RedisClient
 from workers.stores.replies import text_of
 from workers.stores.store import Store
 
@@ -119,11 +120,14 @@ class Operations:
     removals: tuple[ReasonRow, ...]
 
 
-def collect(connection: redis.Redis, keys: Keys, home: Path, sites_file: Path | None) -> Operations:
-    """The whole operations snapshot, read from Redis and the data directory."""
+def collect(
+    connection: redis.Redis, keys: Keys, home: Path, sites_file: Path | None, index: RedisClient | None = None
+) -> Operations:
+    """The whole operations snapshot, read from Redis and the data directory; rejections and
+    removals from `index` (DEDUPCRAWL_INDEX_URL's), None: from `connection`."""
     workers = tuple(worker_rows(connection))
     schedule, note = schedule_rows(connection, keys, sites_file)
-    store = Store(connection, keys)
+    store = Store(connection if index is None else index, keys)
     return Operations(
         workers=workers,
         queues=tuple(queue_rows(connection, workers)),

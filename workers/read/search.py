@@ -18,10 +18,9 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-import redis
-
 from archive.keys import Keys
 from dedup.normalize.key import match_key
+from workers.redis.slot_routing import RedisClient
 from workers.stores.replies import text_of
 from workers.stores.store_set import Stores
 
@@ -48,7 +47,7 @@ class SearchResult:
 class TitleIndex:
     """id → (title, url, site, casefolded "title\\0url"), kept current from the change log."""
 
-    def __init__(self, connection: redis.Redis, keys: Keys) -> None:
+    def __init__(self, connection: RedisClient, keys: Keys) -> None:
         self.connection = connection
         self.keys = keys
         self.rows: dict[str, tuple[str, str, str, str]] = {}

