@@ -28,6 +28,7 @@ from synthetic.corpus import CorpusDoc
 from tests.cli_process import clean_env
 from workers.flow.imports import Importer
 from workers.flow.ingest import Ingestor
+from workers.redis.direct_connection import RedisClient
 
 PREFIX = "fault"
 
@@ -147,12 +148,13 @@ def wait_for(predicate: Callable[[], bool], timeout: float, what: str, poll: flo
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
-def settled(connection: redis.Redis, expected: int) -> bool:
+def settled(connection: redis.Redis, expected: int, index: RedisClient | None = None) -> bool:
     """Every handed-off document stored or rejected, and no ingest job queued, running or waiting
-    for its retry (a job that met a full Redis after saving a record comes back to finish it)."""
-    keys = Keys(PREFIX)
+    for its retry (a job that met a full Redis after saving a record comes back to finish it).
+    `index`: where the documents are, when not on the queues' Redis (`connection`)."""
+    keys, store = Keys(PREFIX), connection if index is None else index
     ingest = Queue(INGEST, connection=connection)
-    done = int(connection.zcard(keys.docs)) + int(connection.zcard(keys.rejections))
+    done = int(store.zcard(keys.docs)) + int(store.zcard(keys.rejections))
     running = ingest.started_job_registry.get_job_count(cleanup=False)
     retrying = ingest.scheduled_job_registry.get_job_count(cleanup=False)
     return done >= expected and ingest.count == 0 and running == 0 and retrying == 0

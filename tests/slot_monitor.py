@@ -5,7 +5,8 @@ touches hashes to one slot, and a script only when it is sent by a key of that s
 routes it by its first key). A single redis-server checks none of that, and a cluster checks a
 script's undeclared keys only when they live on another node; `SlotMonitor` watches a real server
 while the service runs and lists every call that would break on a cluster. Only the service's
-keys count: RQ's (`rq:...`) live on the plain queue Redis.
+keys count: RQ's (`rq:...`) and those kept with the queues (archive.keys.QUEUE_SIDE) live on
+the plain queue Redis.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from dataclasses import dataclass, field
 
 import redis
 from redis.crc import key_slot
+
+from archive.keys import QUEUE_SIDE, Keys
 
 _LINE = re.compile(rb'^[\d.]+ \[\d+ ([^\]]+)\] (.*)$', re.DOTALL)
 _ESCAPES = {ord("n"): b"\n", ord("r"): b"\r", ord("t"): b"\t", ord("a"): b"\a", ord("b"): b"\b"}
@@ -57,7 +60,7 @@ class _Unit:
     keys: list[bytes] = field(default_factory=list)
 
     def problem(self) -> str | None:
-        ours = [k for k in self.keys if not k.startswith(_NOT_OURS)]
+        ours = [k for k in self.keys if _on_the_index(k)]
         if not ours:
             return None
         slots = {key_slot(k) for k in ours}
@@ -68,6 +71,10 @@ class _Unit:
         if len(slots) > 1:
             return f"{self.label}: {len(slots)} slots, e.g. {sorted(set(ours))[:4]}"
         return None
+
+
+def _on_the_index(key: bytes) -> bool:
+    return not key.startswith(_NOT_OURS) and Keys.kind(key.decode("utf-8", "replace")) not in QUEUE_SIDE
 
 
 class SlotMonitor:

@@ -90,7 +90,7 @@ def imported(
         DEDUPCRAWL_HOME=str(home / "home"), REDIS_URL=redis_server.url, DEDUPCRAWL_KEY_PREFIX="bad"
     )
     connection = redis.Redis.from_url(redis_server.url)
-    for key in connection.scan_iter(match=Keys("bad").pattern):
+    for key in [k for pattern in Keys("bad").patterns for k in connection.scan_iter(match=pattern)]:
         connection.delete(key)
     for path in files.values():
         result = run_cli("import", str(path), "--json", env=env, timeout=300)
@@ -170,7 +170,8 @@ def crawled(redis_server: ServerInfo, tmp_path_factory: pytest.TempPathFactory) 
     """A real crawl of the bad site, then a real `dedupcrawl worker --burst` on what it handed off."""
     home = tmp_path_factory.mktemp("bad-crawl")
     connection = redis.Redis.from_url(redis_server.url)
-    for key in [*connection.scan_iter(match=Keys("badcrawl").pattern), *connection.scan_iter(match="rq:*")]:
+    patterns = (*Keys("badcrawl").patterns, "rq:*")
+    for key in [k for pattern in patterns for k in connection.scan_iter(match=pattern)]:
         connection.delete(key)
     with FixtureServer(docs=3, seed=5, crawl_delay=0.0, slow_s=0.1) as web:
         sites = web.write_sites(home / "sites.toml")

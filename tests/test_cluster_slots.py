@@ -8,8 +8,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 import redis
+from redis.crc import key_slot
 
-from archive.keys import Keys
+from archive.keys import SLOTS, Keys, cluster_slot
 from tests import model_machine
 from tests.slot_monitor import SlotMonitor
 from workers.redis.redis_server import ServerInfo
@@ -44,10 +45,15 @@ def test_every_call_of_the_model_test_stays_in_one_slot(redis_server: ServerInfo
     assert seen.problems() == []
 
 
-def test_lsh_groups_have_tags_of_their_own() -> None:
+def test_lsh_groups_have_tags_of_their_own_spread_over_the_slots() -> None:
     keys = Keys("dc")
-    tags = {keys.lsh("f", g, GROUPS).split("}")[0] for g in range(GROUPS)}
-    assert len(tags) == GROUPS and keys.state not in tags
+    tags = [keys.lsh("f", g, GROUPS).split("}")[0] + "}" for g in range(GROUPS)]
+    assert len(set(tags)) == GROUPS and keys.state not in tags
+    for prefix, groups in (("dc", GROUPS), ("model", 3), ("x", 12)):  # g-th group in the g-th stretch
+        slots = [key_slot(Keys(prefix).lsh("f", g, groups).encode()) for g in range(groups)]
+        assert [s * groups // SLOTS for s in slots] == list(range(groups)), (prefix, slots)
+    for key in ("{dc}:doc:1", "dc:seen:ab", "{dc:lsh:0.3}:lsh:f", "{}x", "a{b}c{d}", "{", "ü"):  # redis-py's
+        assert cluster_slot(key.encode()) == key_slot(key.encode()), key
     assert keys.lsh("f").startswith(keys.state + ":")
     named = (keys.lsh("f", 2, GROUPS), keys.doc("x"), keys.seen("u"))
     assert [Keys.kind(k) for k in named] == ["lsh", "doc", "seen"]

@@ -46,7 +46,7 @@ def demo(redis_server: ServerInfo, tmp_path_factory: pytest.TempPathFactory) -> 
     home = tmp_path_factory.mktemp("demo-noise")
     env = clean_env(DEDUPCRAWL_HOME=str(home), REDIS_URL=redis_server.url, DEDUPCRAWL_KEY_PREFIX=PREFIX)
     connection = redis.Redis.from_url(redis_server.url)
-    for key in connection.scan_iter(Keys(PREFIX).pattern):
+    for key in [k for pattern in Keys(PREFIX).patterns for k in connection.scan_iter(pattern)]:
         connection.delete(key)
     crawl_and_drain(home, env, redis_server.url, DEMO_DOCS, DEMO_SEED)
     yield Demo(home, env, connection)

@@ -1,6 +1,8 @@
 """Faults with real processes: SIGKILL a worker mid-job, SIGKILL redis-server mid-ingest, Redis
 out of memory, a crawl killed half way, damaged WARC files. Each test runs its own redis-server
-(its own data directory), so it can kill and restart it."""
+(its own data directory), so it can kill and restart it. Those with an `index` run twice: the
+index beside the queues, then on the session's 3-master Redis Cluster (DEDUPCRAWL_INDEX_URL; a
+master killed there: tests/test_cluster_failover.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ import json
 import random
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -40,10 +42,14 @@ from tests.fault_rig import (
     stop_worker,
     wait_for,
 )
+from workers.engine import CLUSTER_LSH_GROUPS, EngineConfig
 from workers.flow import jobs
 from workers.flow.ingest import Ingestor
 from workers.flow.recovery import recover
+from workers.redis.direct_connection import RedisClient
+from workers.redis.local_cluster import LocalCluster
 from workers.redis.redis_server import RedisServer, ServerInfo, stop_process
+from workers.settings import ENGINE
 
 pytestmark = pytest.mark.slow
 
@@ -104,8 +110,36 @@ def own_redis(tmp_path: Path) -> Iterator[OwnRedis]:
     stop_process(server.info.pid)
 
 
-def _ingestor(connection: redis.Redis, home: Path, prefix: str = PREFIX) -> Ingestor:
-    return new_ingestor(connection, Keys(prefix), home / "warc")
+@dataclass(frozen=True)
+class Index:
+    """Where a test's index lives: on its own redis-server beside the queues (`client` None),
+    or on the session's 3-master cluster (DEDUPCRAWL_INDEX_URL; queues stay on the server)."""
+
+    env: dict[str, str]
+    client: RedisClient | None = None
+    engine: EngineConfig = ENGINE
+
+    def of(self, queues: redis.Redis) -> RedisClient:
+        return queues if self.client is None else self.client
+
+
+@pytest.fixture(params=["redis", "cluster"])
+def index(request: pytest.FixtureRequest) -> Index:
+    if request.param == "redis":
+        return Index({})
+    cluster: LocalCluster = request.getfixturevalue("redis_cluster")
+    client = request.getfixturevalue("cluster_client")
+    engine = replace(ENGINE, lsh_groups=CLUSTER_LSH_GROUPS)  # what the workers' settings give
+    return Index({"DEDUPCRAWL_INDEX_URL": cluster.url}, client, engine)
+
+
+def _ingestor(
+    connection: redis.Redis, home: Path, prefix: str = PREFIX, index: Index | None = None
+) -> Ingestor:
+    """On the index's store (the queues on `connection`)."""
+    where = index or Index({})
+    queues = None if where.client is None else connection
+    return new_ingestor(where.of(connection), Keys(prefix), home / "warc", where.engine, queues=queues)
 
 
 def _started_by(connection: redis.Redis, worker: str) -> list[str]:
@@ -119,14 +153,16 @@ def _started_by(connection: redis.Redis, worker: str) -> list[str]:
     return found
 
 
-def test_worker_killed_mid_job_is_recovered_and_stored_once(own_redis: OwnRedis, tmp_path: Path) -> None:
+def test_worker_killed_mid_job_is_recovered_and_stored_once(
+    own_redis: OwnRedis, index: Index, tmp_path: Path
+) -> None:
     home = tmp_path / "home"
     connection = own_redis.client()
     # Families (merges happen while the worker dies) of long speeches: a job takes tens of
     # milliseconds, so the kill below lands inside one.
     docs = generate(24, seed=5, config=CorpusConfig(paragraphs=(40, 60)))
     captures = archive_imports(home, docs)
-    env = service_env(home, own_redis.url)
+    env = service_env(home, own_redis.url, **index.env)
     victim, survivor = start_worker(env, "victim"), start_worker(env, "survivor")
     # Both listening first: a survivor that warmed up sooner could otherwise drain both jobs
     # before the victim takes one (seen once under CI load).
@@ -136,9 +172,10 @@ def test_worker_killed_mid_job_is_recovered_and_stored_once(own_redis: OwnRedis,
     killed = _started_by(connection, "victim")
     time.sleep(random.uniform(0.0, 0.005))  # somewhere inside the job
     kill_group(victim)
-    wait_for(lambda: settled(connection, len(captures)), 120, "the survivor to recover and drain")
+    done = lambda: settled(connection, len(captures), index.of(connection))  # noqa: E731
+    wait_for(done, 120, "the survivor to recover and drain")
     log = stop_worker(survivor)
-    ingestor = _ingestor(connection, home)
+    ingestor = _ingestor(connection, home, index=index)
     assert consistency_problems(ingestor) == []
     stored = {d.url for d in ingestor.store.get_many(ingestor.store.document_ids()) if d}
     rejected = {r.url for r in ingestor.store.rejections()}
@@ -146,7 +183,7 @@ def test_worker_killed_mid_job_is_recovered_and_stored_once(own_redis: OwnRedis,
     assert "recovered job" in log, log[-2000:]
     killed_urls = {c.doc_url for job_id, batch in job_batches(captures) if job_id in killed for c in batch}
     assert killed_urls and killed_urls <= stored | rejected
-    reference = _ingestor(connection, home, "reference")
+    reference = _ingestor(connection, home, "reference", index)
     for capture in captures:
         reference.ingest_capture(capture)
     assert partition(ingestor) == partition(reference)
@@ -286,7 +323,9 @@ def _fill(connection: redis.Redis) -> list[str]:
     return names
 
 
-def test_crawl_killed_half_way_resumes_and_indexes_nothing_twice(own_redis: OwnRedis, tmp_path: Path) -> None:
+def test_crawl_killed_half_way_resumes_and_indexes_nothing_twice(
+    own_redis: OwnRedis, index: Index, tmp_path: Path
+) -> None:
     connection, warc_dir = own_redis.client(), tmp_path / "warc"
     # A crawl delay that spreads the documents over several of the pipeline's 1 s hand-offs (at
     # 0.05 s one hand-off sometimes took all 11 before the kill)
@@ -304,7 +343,7 @@ def test_crawl_killed_half_way_resumes_and_indexes_nothing_twice(own_redis: OwnR
     queue = Queue(INGEST, connection=connection)
     job_urls = [capture.doc_url for job in queue.jobs for capture in captures_of(job)]
     assert len(job_urls) == len(set(job_urls)) == len(wenku)
-    ingestor = _ingestor(connection, tmp_path)
+    ingestor = _ingestor(connection, tmp_path, index=index)
     jobs.configure(ingestor)
     try:
         SimpleWorker([queue], connection=connection).work(burst=True, logging_level="WARNING")
@@ -331,7 +370,7 @@ def _readable_documents(warc_dir: Path) -> set[str]:
 
 @pytest.mark.parametrize("how", ["cut", "corrupt"])
 def test_damaged_warc_file_readable_records_are_used_the_rest_reported(
-    own_redis: OwnRedis, tmp_path: Path, how: str
+    own_redis: OwnRedis, index: Index, tmp_path: Path, how: str
 ) -> None:
     home = tmp_path / "home"
     captures = archive_pages(home, generate(12, seed=2))
@@ -343,10 +382,10 @@ def test_damaged_warc_file_readable_records_are_used_the_rest_reported(
     readable = _readable_documents(damaged_home / "warc")
     assert 0 < len(readable) <= len(captures)
 
-    result = run_cli("reindex", "--json", env=service_env(damaged_home, own_redis.url))
+    result = run_cli("reindex", "--json", env=service_env(damaged_home, own_redis.url, **index.env))
     assert result.returncode == 0, result.stderr[-2000:]
     assert json.loads(result.stdout)["unreadable_files"] == 1
-    ingestor = _ingestor(own_redis.client(), damaged_home)
+    ingestor = _ingestor(own_redis.client(), damaged_home, index=index)
     stored = {d.url for d in ingestor.store.get_many(ingestor.store.document_ids()) if d}
     rejections = ingestor.store.rejections()
     assert readable <= stored | {r.url for r in rejections}, (result.stdout, rejections[:3])
@@ -356,10 +395,10 @@ def test_damaged_warc_file_readable_records_are_used_the_rest_reported(
     if how == "corrupt":  # reading resumed after the damage in the middle
         assert captures[-1].doc_url in stored
 
-    env = service_env(tmp_path / "import", own_redis.url, DEDUPCRAWL_KEY_PREFIX="imported")
+    env = service_env(tmp_path / "import", own_redis.url, DEDUPCRAWL_KEY_PREFIX="imported", **index.env)
     result = run_cli("import", str(damaged), "--json", env=env)
     assert result.returncode == 0, result.stderr[-2000:]
-    imported = _ingestor(own_redis.client(), tmp_path / "import", "imported")
+    imported = _ingestor(own_redis.client(), tmp_path / "import", "imported", index)
     urls = {d.url for d in imported.store.get_many(imported.store.document_ids()) if d}
     rejections = imported.store.rejections()
     assert readable <= urls | {r.url for r in rejections}, (result.stdout, rejections[:3])
@@ -370,38 +409,40 @@ def test_damaged_warc_file_readable_records_are_used_the_rest_reported(
         assert captures[-1].doc_url in urls
 
 
-def _die_in(connection: redis.Redis, queue: Queue, job_id: str, attempt: int) -> list[str]:
+def _die_in(
+    connection: redis.Redis, queue: Queue, job_id: str, attempt: int, index: RedisClient | None = None
+) -> list[str]:
     """`job_id` is taken by a worker that dies; maintenance recovers it. Returns what it recovered."""
     dequeued = queue.dequeue_any([queue], None, connection=connection)
     assert dequeued is not None and dequeued[0].id == job_id
     connection.zadd(queue.started_job_registry.key, {f"{job_id}:run{attempt}": time.time() + 3600})
     connection.hset(f"rq:execution:{job_id}:run{attempt}", "worker_name", f"gone-{attempt}")
-    return recover(connection, [queue], PREFIX)
+    return recover(connection, [queue], PREFIX, index)
 
 
 def test_a_job_that_kills_its_worker_every_time_ends_as_a_worker_lost_rejection(
-    redis_client: redis.Redis, tmp_path: Path
+    redis_client: redis.Redis, index: Index, tmp_path: Path
 ) -> None:
     """A batch abandoned by a dead worker goes back as one job per document not yet ingested
     (the one before the culprit was, and is left alone); a single job is requeued while its
     retries last, then failed and its document rejected. The others are not taken down."""
     done, culprit, innocent = archive_imports(tmp_path, generate(3, seed=8))
-    ingestor = _ingestor(redis_client, tmp_path)
+    ingestor = _ingestor(redis_client, tmp_path, index=index)
     assert ingestor.ingest_capture(done).status == "indexed"
     queue = Queue(INGEST, connection=redis_client)
     captures = [done, culprit, innocent]
     batch_id = batch_job_id([ingest_job_id(c) for c in captures])
     queue.enqueue(INGEST_FUNCTION, [c.to_dict() for c in captures], job_id=batch_id, retry=Retry(max=1))
-    assert _die_in(redis_client, queue, batch_id, 0) == [batch_id]
+    assert _die_in(redis_client, queue, batch_id, 0, index.client) == [batch_id]
     assert queue.job_ids == [ingest_job_id(culprit), ingest_job_id(innocent)]
     assert [captures_of(job) for job in queue.jobs] == [[culprit], [innocent]]
     assert not redis_client.exists(f"rq:job:{batch_id}")
     single = ingest_job_id(culprit)
     for attempt in range(2):  # the batch's one retry left: requeued once, then failed
-        assert _die_in(redis_client, queue, single, attempt) == [single]
+        assert _die_in(redis_client, queue, single, attempt, index.client) == [single]
     assert Job.fetch(single, connection=redis_client).get_status() == "failed"
     assert queue.job_ids == [ingest_job_id(innocent)]
-    store = stores(redis_client, Keys(PREFIX)).documents
+    store = stores(index.of(redis_client), Keys(PREFIX), index.engine, redis_client).documents
     rejection = store.rejection(single)
     assert rejection is not None and rejection.reason == "worker_lost" and rejection.url == culprit.doc_url
     assert store.rejection(ingest_job_id(done)) is None and store.rejection(ingest_job_id(innocent)) is None

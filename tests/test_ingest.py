@@ -151,10 +151,27 @@ def test_reindex_after_flushall_reproduces_clusters_and_alignments(
 
 def test_clear_keeps_crawl_history(redis_client: redis.Redis) -> None:
     redis_client.set(KEYS.doc("x"), "1")
+    redis_client.set("t:doc:y", "1")  # a store built before the hash tags
     redis_client.set(KEYS.crawl("run"), "1")
     redis_client.set(KEYS.seen("https://a.example/"), "1")
-    assert derived_state.clear(redis_client, "t") == 1
-    assert redis_client.exists(KEYS.crawl("run"), KEYS.seen("https://a.example/")) == 2
+    redis_client.set(KEYS.deleted, "1")
+    assert derived_state.clear(redis_client, "t") == 2
+    assert redis_client.exists(KEYS.crawl("run"), KEYS.seen("https://a.example/"), KEYS.deleted) == 3
+
+
+def test_reindex_carries_deletions_from_older_layouts(
+    redis_client: redis.Redis, cluster_client: redis.RedisCluster
+) -> None:
+    """Kept as `t:deleted` before the hash tags, or on the queues' Redis before the index moved
+    to a cluster: carried into the index's, the latest time winning (a rebuild leaves them out)."""
+    redis_client.hset(KEYS.legacy_deleted, mapping={"a": "7", "b": "5"})
+    assert derived_state.carry_deletions(redis_client, redis_client, KEYS) == 2
+    assert redis_client.hgetall(KEYS.deleted) == {b"a": b"7.000000", b"b": b"5.000000"}
+    redis_client.hset(KEYS.deleted, "c", "3")
+    cluster_client.hset(KEYS.deleted, mapping={"a": "9", "b": "1"})
+    assert derived_state.carry_deletions(redis_client, cluster_client, KEYS) == 2
+    assert cluster_client.hgetall(KEYS.deleted) == {b"a": b"9", b"b": b"5.000000", b"c": b"3.000000"}
+    assert derived_state.carry_deletions(redis_client, cluster_client, KEYS) == 0
 
 
 def _two_templates(corpus: list[CorpusDoc]) -> tuple[CorpusDoc, CorpusDoc]:

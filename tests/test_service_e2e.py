@@ -129,7 +129,7 @@ def test_reindex_after_flush_reproduces_clusters_and_alignments(service: Service
     assert run_cli("reindex", "--json", env=env).returncode == 0
     first = new_ingestor(service.connection, Keys("ri"), home / "warc")
     before = dump(first.store, first.clusters)
-    for key in service.connection.scan_iter(match=Keys("ri").pattern):
+    for key in [k for pattern in Keys("ri").patterns for k in service.connection.scan_iter(match=pattern)]:
         service.connection.delete(key)
     result = run_cli("reindex", "--json", env=env)
     assert result.returncode == 0, result.stderr

@@ -19,10 +19,12 @@ from dedup.provenance import BoilerplateRule
 from dedup.verify import EdgeRule
 from dedup.winnow import SharingRule, WinnowConfig
 
-# LSH tag groups on a Redis Cluster: 6 spread the default prefix's groups 2/2/2 over 3 masters
-# with even slot ranges (archive.keys: `{dc:lsh:g}`), and any G of at least 3 over more masters;
-# each group holds a copy of a document's ~160-byte record (workers.stores.lsh_index).
-CLUSTER_LSH_GROUPS = 6
+# LSH tag groups on a Redis Cluster: one a master of the 3-master layout (archive.keys.Keys.group
+# spreads G groups evenly over masters holding equal slot stretches). Each group keeps its own copy
+# of a document's ~160-byte record: bench/cluster_lsh.py --quick (2,000 documents, 3 masters), per
+# add against one Redis: G=1 2.25x the wall time, 1.06x the bytes, all on one master; G=3 1.96x,
+# 1.52x, busiest master 34%; G=6 2.16x, 2.32x, 34%; G=12 2.45x, 3.67x.
+CLUSTER_LSH_GROUPS = 3
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ from rich.console import Console
 
 from archive.capture import DocumentCapture
 from archive.errors import ArchiveWriteError, WarcReadError
+from archive.keys import Keys
 from archive.urls import display_url
 from archive.warc import WarcArchive, iter_documents
 from dedup.reasons import IngestStatus, RejectReason
@@ -73,6 +74,7 @@ def reindex(
     """Rebuild documents, clusters, alignments and rejections from the WARC archive."""
     settings = settings_of(ctx)
     with redis_connections(settings) as connections:
+        derived_state.carry_deletions(connections.queues, connections.index, Keys(settings.key_prefix))
         if not keep:
             derived_state.clear(connections.index, settings.key_prefix)
         ingestor = build_ingestor(connections, settings)

@@ -94,7 +94,7 @@ class PassageIndex:
 
     def remove(self, doc_id: str, norm: NormalizedText) -> bool:
         """Forget the document (`norm`: the text it was indexed with); False if not indexed."""
-        args = [self.base, doc_id, self._packed(norm.key), CHUNK]
+        args: list[EncodableT] = [self.base, doc_id, self._packed(norm.key), CHUNK]
         return bool(self._remove(keys=(self.routing,), args=args))
 
     def indexed(self, doc_id: str) -> int:
