@@ -42,8 +42,10 @@ redis.conf), with the AOF off: a rewrite's fork would double a large index's mem
 copy-on-write faults would time the adds of a large index worse.
 --passages-only: the fill adds each document to the passage index alone (its figures at 1M in
 minutes, where the whole fill takes hours on a shared machine).
-cluster: the same fill on a 3-master Redis Cluster needs the cluster starter and the cluster key
-layout (branches `router` and `tags`); without them it is null, with the reason printed.
+cluster: the same fill and figures (`--cluster-sizes`, default the same sizes) on a local
+3-master Redis Cluster (workers.redis.local_cluster, no replicas), the index in the cluster key
+layout (archive.keys) with the LSH in tag groups, the queues on the single Redis;
+bytes_by_master: MB used on each master (the layout decides how evenly the index spreads).
 
     python bench/scale.py [--quick] [--json] [--sizes 10000,100000] [--workers 1,2,4]
 """
@@ -57,7 +59,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -80,9 +82,10 @@ from dedup.lsh import Candidate  # noqa: E402
 from dedup.normalize import normalize_text  # noqa: E402
 from dedup.records import NormalizedText  # noqa: E402
 from synthetic.corpus import generate  # noqa: E402
-from workers.engine import EngineConfig  # noqa: E402
+from workers.engine import CLUSTER_LSH_GROUPS, EngineConfig  # noqa: E402
 from workers.flow.ingest import document_id  # noqa: E402
 from workers.redis.direct_connection import Call, round_trip, run_call  # noqa: E402
+from workers.redis.local_cluster import LocalCluster  # noqa: E402
 from workers.redis.redis_server import RedisServer, stop_process  # noqa: E402
 from workers.stores.cluster_store import Verified  # noqa: E402
 from workers.stores.store import StoredDocument  # noqa: E402
@@ -501,13 +504,25 @@ def _disk_bytes(folder: Path) -> int:
     return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
 
 
-def cluster_figures() -> tuple[dict[str, Any] | None, str]:
-    """The fill on a 3-master cluster, when this tree can start one (branches router, tags)."""
-    return None, "no local Redis Cluster starter or cluster key layout in this tree (branches router, tags)"
+def cluster_figures(sizes: Sequence[int], queues: redis.Redis, passages_only: bool) -> dict[str, Any]:
+    """The fill on a local 3-master Redis Cluster (no replicas: they would only copy the bytes),
+    the index's keys in the cluster layout (archive.keys), the LSH in CLUSTER_LSH_GROUPS tag groups
+    as workers.settings sets them for a cluster index; the queues on the single Redis."""
+    with tempfile.TemporaryDirectory() as tmp, LocalCluster(Path(tmp), masters=3, replicas=0) as cluster:
+        engine = replace(EngineConfig(), lsh_groups=CLUSTER_LSH_GROUPS)
+        stores = open_stores(cluster.client(), Keys(PREFIX), engine, queues)
+        nodes = [redis.Redis(port=node.port) for node in cluster.masters()]
+        figures = fill(stores, nodes, sizes, passages_only)
+        figures["bytes_by_master"] = [round(used_memory([node]) / 2**20, 1) for node in nodes]
+        return figures
 
 
 def run(
-    sizes: Sequence[int], worker_counts: Sequence[int], worker_docs: int, passages_only: bool = False
+    sizes: Sequence[int],
+    worker_counts: Sequence[int],
+    worker_docs: int,
+    cluster_sizes: Sequence[int] = (),
+    passages_only: bool = False,
 ) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         server = RedisServer(Path(tmp) / "redis").start()
@@ -521,12 +536,13 @@ def run(
             home = Path(tmp) / "home"
             home.mkdir()
             figures |= workers_throughput(home, server.url, connection, worker_counts, worker_docs)
+            connection.flushdb(asynchronous=True)
+            figures["cluster"] = (
+                cluster_figures(cluster_sizes, connection, passages_only) if cluster_sizes else None
+            )
         finally:
             stop_process(server.pid)
-    cluster, reason = cluster_figures()
-    if cluster is None:
-        print(f"cluster: none ({reason})", file=sys.stderr)
-    return figures | {"cluster": cluster}
+    return figures
 
 
 def main() -> None:
@@ -534,12 +550,16 @@ def main() -> None:
     made.add_argument("--sizes", help="comma-separated document counts (default 10000,100000,1000000)")
     made.add_argument("--workers", default="1,2,4", help="comma-separated worker counts")
     made.add_argument("--worker-docs", type=int, help="documents the workers drain")
+    made.add_argument("--cluster-sizes", help="sizes of the cluster's fill (default: --sizes'; '' for none)")
     made.add_argument("--passages-only", action="store_true", help="fill the passage index alone")
     args = made.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else (QUICK_SIZES if args.quick else SIZES)
     worker_docs = args.worker_docs or (QUICK_WORKER_DOCS if args.quick else WORKER_DOCS)
     counts = [int(c) for c in args.workers.split(",") if c]
-    report(run(sizes, counts, worker_docs, args.passages_only), args.json)
+    cluster_sizes = (
+        sizes if args.cluster_sizes is None else [int(s) for s in args.cluster_sizes.split(",") if s]
+    )
+    report(run(sizes, counts, worker_docs, cluster_sizes, args.passages_only), args.json)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
 """bench/scale.py on a tiny size: its JSON has the issue's keys, with figures that make sense
-(no timing is judged, only that it was measured)."""
+(no timing is judged, only that it was measured), on one Redis and on a 3-master cluster."""
 
 from __future__ import annotations
 
@@ -22,6 +22,8 @@ def test_scale_reports_bytes_and_add_cost_by_size() -> None:
         "1",
         "--worker-docs",
         "20",
+        "--cluster-sizes",
+        "300",
         "--json",
     ]
     env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
@@ -40,4 +42,6 @@ def test_scale_reports_bytes_and_add_cost_by_size() -> None:
     assert sum(families.values()) <= figures["redis_bytes_per_doc"]["300"] * 1.1
     assert figures["archive_bytes_per_doc"] > 0
     assert set(figures["workers_docs_per_s"]) == {"1"} and figures["workers_docs_per_s"]["1"] > 0
-    assert "cluster" in figures
+    cluster = figures["cluster"]  # the same fill on a local 3-master Redis Cluster
+    assert cluster["sizes"] == [300] and cluster["redis_bytes_per_doc"]["300"] > 2_000
+    assert cluster["text_bytes_per_doc"]["300"] > 0 and len(cluster["bytes_by_master"]) == 3
