@@ -40,8 +40,8 @@ off as RQ jobs and drained by 1, 2 and 4 `dedupcrawl worker --burst` processes i
 on disk over the documents stored after the first drain. The server is started here (our
 redis.conf), with the AOF off: a rewrite's fork would double a large index's memory and its
 copy-on-write faults would time the adds of a large index worse.
---passages-only: the fill adds each document to the passage index alone (its figures at 1M in
-minutes, where the whole fill takes hours on a shared machine).
+--passages-only: the fill adds each document to the passage index alone (~1 ms of CPU a document
+against ~3-4 for the whole fill: larger sizes within reach).
 cluster: the same fill and figures (`--cluster-sizes`, default the same sizes) on a local
 3-master Redis Cluster (workers.redis.local_cluster, no replicas), the index in the cluster key
 layout (archive.keys) with the LSH in tag groups, the queues on the single Redis;
