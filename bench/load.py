@@ -83,7 +83,7 @@ def hand_off(connection: redis.Redis, captures: list[DocumentCapture]) -> int:
     return enqueued
 
 
-def start_workers(home: Path, url: str) -> list[subprocess.Popen[bytes]]:
+def start_workers(home: Path, url: str, count: int = WORKERS) -> list[subprocess.Popen[bytes]]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DEDUPCRAWL_") and k != "REDIS_URL"}
     env |= {
         "DEDUPCRAWL_HOME": str(home),
@@ -94,7 +94,7 @@ def start_workers(home: Path, url: str) -> list[subprocess.Popen[bytes]]:
     command = [sys.executable, "-m", "workers", "worker", "--burst", "--queues", INGEST]
     return [
         subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        for _ in range(WORKERS)
+        for _ in range(count)
     ]
 
 

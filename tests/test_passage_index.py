@@ -125,5 +125,45 @@ def test_pair_weights_count_only_fingerprints_held_by_few_documents(redis_client
     assert weights("d2") == {} and weights("d3") == {}
 
 
+def test_popular_fingerprints_keep_their_shards_compact(redis_client: redis.Redis) -> None:
+    """A fingerprint held by more documents than one compact hash value can list (16 numbers of
+    4 bytes: hash-max-ziplist-value's default 64) continues in further fields of its shard, so its
+    shard never turns into a hash table (~95 B an entry against 20-30 B): bytes per document stay
+    flat. The rule's answers and the holders read back are those of dedup.sharing."""
+    redis_client.flushall()
+    index = PassageIndex(redis_client, KEYS, ENGINE.winnow, ENGINE.sharing, ENGINE.align.version)
+    _, texts = _corpus()
+    common, own = texts[5], texts[6].split("\n") + texts[7].split("\n")
+    docs = [(f"d{i}", normalize_text(f"{common}\n{own[i % len(own)]}", f"d{i}")) for i in range(40)]
+    reference = MemorySharing(ENGINE.sharing)
+    for doc_id, norm in docs:
+        want = reference.add(doc_id, winnow_array(norm.key, ENGINE.winnow).tolist())
+        assert index.add_and_query(doc_id, norm) == want
+    shards = list(redis_client.scan_iter(f"{index.base}:s:*"))
+    assert {redis_client.object("encoding", shard) for shard in shards} <= {b"ziplist", b"listpack"}
+    assert set.union(*index.holders(docs[0][1].key)) == {doc_id for doc_id, _ in docs}
+    for doc_id, norm in docs[3:30]:
+        assert index.remove(doc_id, norm)
+    kept = {doc_id for doc_id, _ in docs[:3] + docs[30:]}
+    assert all(held == kept for held in index.holders(normalize_text(common, "common").key))
+    assert index.add_and_query("d3", docs[3][1])[0][0] in kept
+
+
+def test_winnowed_fingerprints_spread_evenly_over_the_shards(redis_client: redis.Redis) -> None:
+    """A winnowed fingerprint is the least hash of its window, so its high bits lean to zero: shards
+    named by them crowd at the low end (900 fields in one at 5k speeches, 2.2 on average) and leave
+    the compact encoding. Named by the low bits, no shard holds many more than the average."""
+    redis_client.flushall()
+    index = PassageIndex(redis_client, KEYS, ENGINE.winnow, ENGINE.sharing, ENGINE.align.version)
+    for doc in generate(600, seed=5):
+        index.add_and_query(doc.doc_id, normalize_text(doc.text, doc.doc_id))
+    pipe = redis_client.pipeline(transaction=False)
+    shards = list(redis_client.scan_iter(f"{index.base}:s:*", count=5000))
+    for shard in shards:
+        pipe.hlen(shard)
+    sizes = pipe.execute()
+    assert sum(sizes) > 20_000 and max(sizes) <= 8  # ~0.3 fields a shard on average (high bits: 291)
+
+
 def _capped(max_docs: int) -> SharingRule:
     return replace(ENGINE.sharing, max_docs=max_docs)

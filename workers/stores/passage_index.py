@@ -8,12 +8,15 @@ the same moment, at least one sees the other. Adding is idempotent. Fingerprints
 than `max_docs` documents are stock phrases or boilerplate: they stop growing and are not counted.
 
 Memory is what limits this index (hundreds of fingerprints per speech), so fingerprints live
-as 6-byte fields of 2**17 sharded hashes (compact listpack encoding up to
-`hash-max-ziplist-entries`, which our redis.conf raises) with 4-byte document numbers as values,
-and no per-document fingerprint list is kept: removal recomputes the fingerprints from the
-document's text. The scripts take a document's fingerprints packed in one argument (9 bytes each:
-shard, field), built with NumPy: as two strings each, packing and parsing them cost more than
-the rest of the call.
+as 6-byte fields of 2**17 hashes, sharded by their low bits (compact listpack encoding up to
+`hash-max-ziplist-entries`: 512 by default, 1024 in our redis.conf; at ~57 new fields a document,
+a shard reaches 512 at ~1.1M documents), with 4-byte document numbers as values, 16 to a value at
+most: a fingerprint held by more continues in further fields of its shard, as one value longer
+than `hash-max-ziplist-value` (64 B by default, which a user's Redis keeps too) would turn the
+whole shard into a hash table and triple its bytes. No per-document fingerprint list is kept:
+removal recomputes the fingerprints from the document's text. The scripts take a document's
+fingerprints packed in one argument (9 bytes each: shard, field), built with NumPy: as two
+strings each, packing and parsing them cost more than the rest of the call.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import numpy.typing as npt
 from redis.typing import EncodableT
 
 from archive.keys import Keys
+from dedup.errors import ConfigError
 from dedup.records import NormalizedText
 from dedup.winnow import SharingRule, WinnowConfig, winnow, winnow_array
 from workers.redis.direct_connection import Call, LuaScript, run_call
@@ -33,12 +37,18 @@ from workers.redis.slot_routing import RedisClient
 from workers.stores.pair_links import weights_prefix
 from workers.stores.replies import text_of
 
-PASSAGE_INDEX_VERSION = "pi3"  # pi3: binary fields and shard suffixes
+PASSAGE_INDEX_VERSION = "pi4"  # pi3: binary fields, shard suffixes; pi4: low-bit shards, 16 holders a field
 SHARD_BITS = 17
-_FIELD_BITS = 60 - SHARD_BITS  # winnowed fingerprints are 60-bit
-_FIELD_MASK = np.uint64((1 << _FIELD_BITS) - 1)
+# The shard is the fingerprint's low bits: a winnowed fingerprint is the least hash of its window,
+# so its high bits lean to zero (5k generated speeches put 900 fields in one high-bit shard, against
+# 2.2 on average; by low bits, at most 12), and a crowded shard leaves the compact encoding.
+_SHARD_MASK = np.uint64((1 << SHARD_BITS) - 1)
 _SHARD_BYTES, _FIELD_BYTES = 3, 6
 SATURATED = b"!"
+# Bytes of document numbers a hash value lists (hash-max-ziplist-value's default); more continue
+# in further fields (passage_add.lua's Layout).
+CHUNK = 64
+MAX_CHUNKS = 256  # a continuation field is the field and one byte
 
 
 class PassageIndex:
@@ -50,6 +60,9 @@ class PassageIndex:
         rule: SharingRule,
         align_version: str,
     ) -> None:
+        if rule.max_docs * 4 > CHUNK * MAX_CHUNKS:
+            most = CHUNK * MAX_CHUNKS // 4
+            raise ConfigError(f"the passage index lists at most {most} holders, not {rule.max_docs}")
         self.connection = connection
         self.config = config
         self.max_docs = rule.max_docs
@@ -70,13 +83,19 @@ class PassageIndex:
         return run_call(self.connection, self.add_call(doc_id, norm))
 
     def add_call(self, doc_id: str, norm: NormalizedText) -> Call[list[tuple[str, int]]]:
-        packed = self._packed(norm.key)
+        return self.add_fingerprints_call(doc_id, winnow_array(norm.key, self.config))
+
+    def add_fingerprints_call(self, doc_id: str, fps: npt.NDArray[np.uint64]) -> Call[list[tuple[str, int]]]:
+        """`add_call` with the key's fingerprints given (winnow_array's), as bench/scale.py has them."""
+        packed = _pack(fps)
         args: list[EncodableT] = [self.base, doc_id, self.max_docs, self.min_shared, packed, self.weights]
+        args.append(CHUNK)
         return self._add.call((self.routing,), args, _sharing)
 
     def remove(self, doc_id: str, norm: NormalizedText) -> bool:
         """Forget the document (`norm`: the text it was indexed with); False if not indexed."""
-        return bool(self._remove(keys=(self.routing,), args=[self.base, doc_id, self._packed(norm.key)]))
+        args: list[EncodableT] = [self.base, doc_id, self._packed(norm.key), CHUNK]
+        return bool(self._remove(keys=(self.routing,), args=args))
 
     def indexed(self, doc_id: str) -> int:
         """How many fingerprints the document was indexed with."""
@@ -85,13 +104,13 @@ class PassageIndex:
 
     def holders(self, key: str) -> list[set[str] | None]:
         """Per fingerprint of a match key: the documents holding it (None: too many to say)."""
-        pipe = self.connection.pipeline(transaction=False)
         step, prefix = _SHARD_BYTES + _FIELD_BYTES, f"{self.base}:s:".encode()
         fingerprints = self._packed(key)
-        for at in range(0, len(fingerprints), step):
-            shard, field = fingerprints[at : at + _SHARD_BYTES], fingerprints[at + _SHARD_BYTES : at + step]
-            pipe.hget(prefix + shard, field)
-        packed = pipe.execute()
+        fields = [
+            (prefix + fingerprints[at : at + _SHARD_BYTES], fingerprints[at + _SHARD_BYTES : at + step])
+            for at in range(0, len(fingerprints), step)
+        ]
+        packed = self._held(fields)
         numbers = sorted({n for held in packed if held and held != SATURATED for n in _numbers(held)})
         names = (
             dict(zip(numbers, self.connection.hmget(f"{self.base}:name", numbers), strict=True))
@@ -103,13 +122,32 @@ class PassageIndex:
             for held in packed
         ]
 
+    def _held(self, fields: Sequence[tuple[bytes, bytes]]) -> list[bytes | None]:
+        """Each (shard, field)'s holders, the full values' continuation fields read in rounds."""
+        held: list[bytes | None] = [None] * len(fields)
+        reading, chunk = list(range(len(fields))), 0
+        while reading:
+            pipe = self.connection.pipeline(transaction=False)
+            for at in reading:
+                shard, field = fields[at]
+                pipe.hget(shard, field + bytes([chunk]) if chunk else field)
+            values = pipe.execute()
+            for at, value in zip(reading, values, strict=True):
+                held[at] = (held[at] or b"") + value if value else held[at]
+            reading = [at for at, value in zip(reading, values, strict=True) if value and len(value) == CHUNK]
+            chunk += 1
+        return held
+
     def _packed(self, key: str) -> bytes:
-        """Every fingerprint as its shard (3 bytes) then its field (6 bytes), little-endian."""
-        fps = winnow_array(key, self.config)
-        out = np.empty((fps.size, _SHARD_BYTES + _FIELD_BYTES), dtype=np.uint8)
-        out[:, :_SHARD_BYTES] = _low_bytes((fps >> np.uint64(_FIELD_BITS)).astype("<u8"), _SHARD_BYTES)
-        out[:, _SHARD_BYTES:] = _low_bytes((fps & _FIELD_MASK).astype("<u8"), _FIELD_BYTES)
-        return out.tobytes()
+        return _pack(winnow_array(key, self.config))
+
+
+def _pack(fps: npt.NDArray[np.uint64]) -> bytes:
+    """Every fingerprint as its shard (3 bytes) then its field (6 bytes), little-endian."""
+    out = np.empty((fps.size, _SHARD_BYTES + _FIELD_BYTES), dtype=np.uint8)
+    out[:, :_SHARD_BYTES] = _low_bytes((fps & _SHARD_MASK).astype("<u8"), _SHARD_BYTES)
+    out[:, _SHARD_BYTES:] = _low_bytes((fps >> np.uint64(SHARD_BITS)).astype("<u8"), _FIELD_BYTES)
+    return out.tobytes()
 
 
 def _sharing(flat: Sequence[bytes | int]) -> list[tuple[str, int]]:

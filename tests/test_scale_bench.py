@@ -1,0 +1,47 @@
+"""bench/scale.py on a tiny size: its JSON has the issue's keys, with figures that make sense
+(no timing is judged, only that it was measured), on one Redis and on a 3-master cluster."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_scale_reports_bytes_and_add_cost_by_size() -> None:
+    command = [
+        sys.executable,
+        str(ROOT / "bench" / "scale.py"),
+        "--sizes",
+        "300",
+        "--workers",
+        "1",
+        "--worker-docs",
+        "20",
+        "--cluster-sizes",
+        "300",
+        "--json",
+    ]
+    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300, env=env, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    figures = json.loads(done.stdout)
+    assert figures["sizes"] == [300]
+    for name in ("redis_bytes_per_doc", "add_us_per_doc", "redis_bytes_per_doc_without_texts"):
+        assert set(figures[name]) == {"300"} and figures[name]["300"] > 0
+    # a record's text, its index entries and alignments: some KB, less than a megabyte
+    assert 2_000 < figures["redis_bytes_per_doc"]["300"] < 1_000_000
+    assert 0 < figures["text_bytes_per_doc"]["300"] < figures["redis_bytes_per_doc"]["300"]
+    assert figures["passage_hashtable_share"]["300"] == 0  # popular fingerprints keep shards compact
+    families = figures["families_at"]["bytes_per_doc"]
+    assert all(any(name.startswith(kind) for name in families) for kind in ("doc", "pass", "lsh", "cluster"))
+    assert sum(families.values()) <= figures["redis_bytes_per_doc"]["300"] * 1.1
+    assert figures["archive_bytes_per_doc"] > 0
+    assert set(figures["workers_docs_per_s"]) == {"1"} and figures["workers_docs_per_s"]["1"] > 0
+    cluster = figures["cluster"]  # the same fill on a local 3-master Redis Cluster
+    assert cluster["sizes"] == [300] and cluster["redis_bytes_per_doc"]["300"] > 2_000
+    assert cluster["text_bytes_per_doc"]["300"] > 0 and len(cluster["bytes_by_master"]) == 3
