@@ -28,8 +28,8 @@ Figures, by size (the fill goes on from one size to the next):
   add_cpu_us_per_doc  the same in CPU (this process + redis-server's INFO cpu): other processes'
                       load on the shared machine does not count in it
   redis_bytes_per_doc INFO used_memory minus the empty server's, over the documents: all state
-  text_bytes_per_doc  what of it the documents' texts are (display/original/removed values,
-                      HSTRLEN of a sample of records); redis_bytes_per_doc_without_texts
+  archive_text_bytes_per_doc  the archive's bytes a document for what Redis no longer holds:
+                      texts (display/original/removed lines) and alignments, WARC records on disk
   passage_bytes_per_doc  the passage index's shards alone (MEMORY USAGE), and
   passage_hashtable_share  the share of their fields in shards that left the compact encoding
   families_at         bytes per document by key family (MEMORY USAGE of every key) at the
@@ -103,14 +103,12 @@ SLICE = 2_000
 TEXT_POOL = 1_000
 STOCK_POOL, STOCK_ZIPF, STOCK_PER_DOC = 1_000_000, 0.9, 12
 FAMILY_SHARE, MIXED_SHARE = 0.6, 0.1
-TEXT_FIELDS = ("display_z", "original_z", "removed_z")
 BREAKDOWN_MAX = 100_000
 FIGURES = (
     "add_us_per_doc",
     "add_cpu_us_per_doc",
     "redis_bytes_per_doc",
-    "text_bytes_per_doc",
-    "redis_bytes_per_doc_without_texts",
+    "archive_text_bytes_per_doc",
     "passage_bytes_per_doc",
     "passage_hashtable_share",
 )
@@ -378,11 +376,16 @@ def server_cpu(nodes: Sequence[redis.Redis]) -> float:
 
 
 def fill(
-    stores: Stores, nodes: Sequence[redis.Redis], sizes: Sequence[int], passages_only: bool = False
+    stores: Stores,
+    nodes: Sequence[redis.Redis],
+    archive: Path,
+    sizes: Sequence[int],
+    passages_only: bool = False,
 ) -> dict[str, Any]:
     """Documents up to each size in turn through `stores` (on one Redis or a cluster, whose
-    servers are `nodes`); the figures at each size (see the module's docstring)."""
-    connection, empty = stores.connection, used_memory(nodes)
+    servers are `nodes`; texts archived in `archive`); the figures at each size (see the
+    module's docstring)."""
+    empty = used_memory(nodes)
     kind = PassageFiller if passages_only else Filler
     filler = kind(stores, text_pool(min(TEXT_POOL, max(sizes))))
     docs = Synthesizer(stores.engine).documents(max(sizes))
@@ -395,9 +398,9 @@ def fill(
         wall, cpu = _timed(nodes, filler, _take(docs, timed))
         done = size
         used = (used_memory(nodes) - empty) / size
-        texts = text_bytes(connection, stores.keys, size)
+        texts = _disk_bytes(archive) / size
         passage_bytes, hashtables = passage_shards(nodes, stores.passages.base, size)
-        figures = (wall, cpu, used, texts, used - texts, passage_bytes, hashtables)
+        figures = (wall, cpu, used, texts, passage_bytes, hashtables)
         for name, value in zip(FIGURES, figures, strict=True):
             out[name][str(size)] = round(value, 3 if name == "passage_hashtable_share" else 1)
         if size <= BREAKDOWN_MAX:
@@ -424,18 +427,6 @@ def _timed(nodes: Sequence[redis.Redis], filler: Filler, docs: Iterator[SynthDoc
     wall = time.perf_counter() - wall0
     cpu = time.process_time() - cpu0 + server_cpu(nodes) - server0
     return wall / len(batch) * 1e6, cpu / len(batch) * 1e6
-
-
-def text_bytes(connection: Any, keys: Keys, size: int, sample: int = 1_000) -> float:
-    """Mean bytes of a record's text values (HSTRLEN), over a sample of the stored documents."""
-    step = max(1, size // sample)
-    ids = [found for at in range(0, size, step) for found in connection.zrange(keys.docs, at, at)]
-    pipe = connection.pipeline(transaction=False)
-    for doc_id in ids:
-        for name in TEXT_FIELDS:
-            pipe.hstrlen(keys.doc(doc_id.decode()), name)
-    lengths = pipe.execute()
-    return sum(lengths) / max(1, len(ids))
 
 
 def passage_shards(nodes: Sequence[redis.Redis], base: str, documents: int) -> tuple[float, float]:
@@ -510,9 +501,10 @@ def cluster_figures(sizes: Sequence[int], queues: redis.Redis, passages_only: bo
     as workers.settings sets them for a cluster index; the queues on the single Redis."""
     with tempfile.TemporaryDirectory() as tmp, LocalCluster(Path(tmp), masters=3, replicas=0) as cluster:
         engine = replace(EngineConfig(), lsh_groups=CLUSTER_LSH_GROUPS)
-        stores = open_stores(cluster.client(), Keys(PREFIX), engine, queues)
+        archive = Path(tmp) / "archive"
+        stores = open_stores(cluster.client(), Keys(PREFIX), engine, archive_dir=archive, queues=queues)
         nodes = [redis.Redis(port=node.port) for node in cluster.masters()]
-        figures = fill(stores, nodes, sizes, passages_only)
+        figures = fill(stores, nodes, archive, sizes, passages_only)
         figures["bytes_by_master"] = [round(used_memory([node]) / 2**20, 1) for node in nodes]
         return figures
 
@@ -529,8 +521,9 @@ def run(
         try:
             connection = redis.Redis.from_url(server.url)
             connection.config_set("appendonly", "no")
-            stores = open_stores(connection, Keys(PREFIX), EngineConfig())
-            figures = fill(stores, [connection], sizes, passages_only)
+            archive = Path(tmp) / "archive"
+            stores = open_stores(connection, Keys(PREFIX), EngineConfig(), archive_dir=archive)
+            figures = fill(stores, [connection], archive, sizes, passages_only)
             print(json.dumps(figures), file=sys.stderr, flush=True)  # kept if the workers' part fails
             connection.flushdb(asynchronous=True)
             home = Path(tmp) / "home"
