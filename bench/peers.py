@@ -5,7 +5,9 @@ one tool at a time and every process pinned to the same single core, through:
   ours        `dedupcrawl import` of the corpus as JSON Lines into a fresh data directory with the
               embedded Redis (clusters, passage index, alignment and tracing inline); its CPU is
               the import process's plus redis-server's (`INFO cpu` used_cpu_sys + used_cpu_user,
-              read before and after); clusters are read back with `dedupcrawl export`
+              read before and after); clusters are read back with `dedupcrawl export`; also Redis's
+              `used_memory` growth and the WARC archive's size, a document (`redis_bytes_per_doc`,
+              `archive_bytes_per_doc`)
   ours_deferred  the same with `import --defer-trace` into another data directory: clustering
               only, the trace queue left undrained (its backlog is reported: `untraced` documents
               and trace jobs), so the figure is what a bulk import costs before workers trace
@@ -114,11 +116,13 @@ def ours(corpus: Path, home: Path, core: int, *flags: str) -> tuple[dict[str, An
     info = server.acquire()
     try:
         connection = redis.Redis.from_url(info.url)
-        before = redis_cpu_s(connection)
+        before, memory_before = redis_cpu_s(connection), int(connection.info("memory")["used_memory"])
         cli = [sys.executable, "-m", "workers"]
         measured = run_pinned([*cli, "import", str(corpus), "--json", *flags], env, core)
         redis_s = redis_cpu_s(connection) - before
         redis_rss = int(connection.info("memory")["used_memory_peak"]) / 2**20
+        redis_bytes = int(connection.info("memory")["used_memory"]) - memory_before
+        documents = max(int(connection.zcard(Keys(load_settings(env).key_prefix).docs)), 1)
         backlog = trace_backlog(connection, env)
         exported = home / "export.jsonl"
         run_pinned([*cli, "export", "--format", "jsonl", "--out", str(exported)], env, core)
@@ -129,9 +133,16 @@ def ours(corpus: Path, home: Path, core: int, *flags: str) -> tuple[dict[str, An
         "redis_cpu_s": redis_s,
         "rss_mb": measured.rss_mb,
         "redis_peak_mb": redis_rss,
+        # all state in Redis, and the WARC archive (captures, texts, alignments), a document
+        "redis_bytes_per_doc": redis_bytes / documents,
+        "archive_bytes_per_doc": archive_bytes(home / "warc") / documents,
         **backlog,
     }
     return figures, export_labels(exported)
+
+
+def archive_bytes(warc_dir: Path) -> int:
+    return sum(path.stat().st_size for path in warc_dir.rglob("*.warc.gz"))
 
 
 def trace_backlog(connection: redis.Redis, env: dict[str, str]) -> dict[str, int]:

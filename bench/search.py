@@ -37,8 +37,8 @@ from workers.stores.store_set import open_stores
 KEYS = Keys("bench")
 
 
-def load(connection: redis.Redis, n_docs: int) -> list[StoredDocument]:
-    opened = open_stores(connection, KEYS, EngineConfig())
+def load(connection: redis.Redis, n_docs: int, archive: Path) -> list[StoredDocument]:
+    opened = open_stores(connection, KEYS, EngineConfig(), archive)
     store, passages, saved = opened.documents, opened.passages, []
     for d in generate(n_docs, seed=17):
         norm = normalize_text(d.noisy, d.doc_id, title=d.title)
@@ -91,7 +91,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         info = RedisServer(Path(tmp)).start()
         try:
-            result = run(redis.Redis.from_url(info.url), n_docs)
+            result = run(redis.Redis.from_url(info.url), n_docs, Path(tmp) / "warc")
         finally:
             stop_process(info.pid)
     if args.json:
@@ -101,11 +101,11 @@ def main() -> None:
             print(f"{key:>22} {value}")
 
 
-def run(connection: redis.Redis, n_docs: int) -> dict[str, float]:
+def run(connection: redis.Redis, n_docs: int, archive: Path) -> dict[str, float]:
     print(f"loading {n_docs} documents", file=sys.stderr)
-    docs = load(connection, n_docs)
+    docs = load(connection, n_docs, archive)
     titles, phrases = queries(docs, random.Random(5))
-    opened = open_stores(connection, KEYS, EngineConfig())
+    opened = open_stores(connection, KEYS, EngineConfig(), archive)
     search, store = Search(opened), opened.documents
     started = time.perf_counter()
     search.titles.catch_up()

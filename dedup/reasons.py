@@ -25,6 +25,7 @@ class RejectReason(StrEnum):
     NO_PAGES = "no_pages"
     UNREADABLE_CAPTURE = "unreadable_capture"
     UNREADABLE_WARC = "unreadable_warc"  # a damaged stretch of a WARC file
+    UNREADABLE_TEXT = "unreadable_text"  # a document's archived text or alignments (file missing, damaged)
     # the job (workers.flow.recovery)
     WORKER_LOST = "worker_lost"  # the worker died in the middle of the job every time it ran
     # imports (workers.flow.imports): a line, file or WARC record

@@ -17,8 +17,11 @@ from workers.stores.store_set import Stores, open_stores
 ENGINE = EngineConfig()  # the service's parameters (workers.settings builds the same)
 
 
-def stores(connection: redis.Redis, keys: Keys, engine: EngineConfig = ENGINE) -> Stores:
-    return open_stores(connection, keys, engine)
+def stores(
+    connection: redis.Redis, keys: Keys, engine: EngineConfig = ENGINE, warc_dir: Path | None = None
+) -> Stores:
+    """`warc_dir`: the archive its documents' texts are read from (none: records without text)."""
+    return open_stores(connection, keys, engine, warc_dir)
 
 
 def new_ingestor(
@@ -28,7 +31,7 @@ def new_ingestor(
     engine: EngineConfig = ENGINE,
     defer_trace: bool = False,
 ) -> Ingestor:
-    return Ingestor(open_stores(connection, keys, engine), warc_dir, defer_trace=defer_trace)
+    return Ingestor(open_stores(connection, keys, engine, warc_dir), warc_dir, defer_trace=defer_trace)
 
 
 def cluster_config(fingerprint_id: str) -> ClusterConfig:

@@ -97,7 +97,7 @@ class IngestRig:
 
     def sources(self) -> dict[str, tuple[str, ...]]:
         """Each document's traced sources, by URL."""
-        catalog = Catalog(stores(self.connection, self.keys, self.ingestor.config))
+        catalog = Catalog(stores(self.connection, self.keys, self.ingestor.config, self.warc))
         store, urls = self.ingestor.store, self.urls()
         found = {}
         for doc in store.get_many(sorted(urls)):
@@ -107,7 +107,7 @@ class IngestRig:
 
     def export(self, out: Path | None = None) -> list[dict[str, Any]]:
         """A full export as records (written to `out` too, when given)."""
-        batch = Exporter(stores(self.connection, self.keys, self.ingestor.config)).export()
+        batch = Exporter(stores(self.connection, self.keys, self.ingestor.config, self.warc)).export()
         if out is not None:
             write(batch.records, out, "jsonl")
         return [asdict(r) for r in batch.records]

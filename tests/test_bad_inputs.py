@@ -96,7 +96,7 @@ def imported(
         result = run_cli("import", str(path), "--json", env=env, timeout=300)
         assert result.returncode == 0, result.stderr[-3000:]
         assert "Traceback" not in result.stderr
-    store = stores(connection, Keys("bad")).documents
+    store = stores(connection, Keys("bad"), warc_dir=home / "home" / "warc").documents
     yield store, files["jsonl"]
     connection.close()
 
@@ -179,7 +179,7 @@ def crawled(redis_server: ServerInfo, tmp_path_factory: pytest.TempPathFactory) 
     env = clean_env(DEDUPCRAWL_HOME=str(home), REDIS_URL=redis_server.url, DEDUPCRAWL_KEY_PREFIX="badcrawl")
     worker = run_cli("worker", "--burst", "--queues", "ingest", env=env, timeout=300)
     assert worker.returncode == 0, worker.stderr[-3000:]
-    store = stores(connection, Keys("badcrawl")).documents
+    store = stores(connection, Keys("badcrawl"), warc_dir=home / "warc").documents
     yield Crawled(base, runs["fixture-bad"], store, requests, worker.stdout + worker.stderr, home / "warc")
     connection.close()
 

@@ -206,13 +206,15 @@ def dated(redis_client: redis.Redis, redis_url: str, tmp_path: Path) -> Dated:
     }
     lines.append(json.dumps(ancient, ensure_ascii=False))
     import_lines(redis_client, tmp_path / "warc", lines, "dated")
-    store = stores(redis_client, KEYS).documents
+    store = stores(redis_client, KEYS, warc_dir=tmp_path / "warc").documents
     ids = {
         doc.url.rsplit("/", 1)[1].split(".")[0]: doc.doc_id
         for doc in store.get_many(store.document_ids())
         if doc
     }
-    client = TestClient(create_app(stores(redis_client, KEYS), tmp_path / "warc", "token", None))
+    client = TestClient(
+        create_app(stores(redis_client, KEYS, warc_dir=tmp_path / "warc"), tmp_path / "warc", "token", None)
+    )
     env = {"REDIS_URL": redis_url, "DEDUPCRAWL_KEY_PREFIX": KEYS.prefix, "DEDUPCRAWL_HOME": str(tmp_path)}
     return Dated(store, client, env, ids)
 

@@ -171,7 +171,9 @@ def test_the_web_page_api_and_export_say_which_documents_are_not_traced_yet(
     redis_client: redis.Redis, tmp_path: Path
 ) -> None:
     rig = _deferred_rig(redis_client, tmp_path, _corpus()[:4])
-    client = TestClient(create_app(stores(redis_client, rig.keys), rig.warc, "token", SITES))
+    client = TestClient(
+        create_app(stores(redis_client, rig.keys, warc_dir=rig.warc), rig.warc, "token", SITES)
+    )
     doc_id = document_id(_corpus()[1].url)
 
     def shown() -> tuple[str, dict[str, Any], list[bool]]:
@@ -312,10 +314,10 @@ def test_a_trace_job_whose_worker_was_killed_is_run_again(
     finally:
         stop_started_workers()
     assert "recovered job" in log, log[-2000:]
-    deferred = Exporter(stores(connection, Keys("fault"))).export().records
+    deferred = Exporter(stores(connection, Keys("fault"), warc_dir=home / "warc")).export().records
     reference = new_ingestor(connection, Keys("reference"), home / "warc")
     for capture in captures:
         reference.ingest_capture(capture)
-    inline = Exporter(stores(connection, Keys("reference"))).export().records
+    inline = Exporter(stores(connection, Keys("reference"), warc_dir=home / "warc")).export().records
     assert deferred == inline and any(r.sources for r in inline)
     connection.close()

@@ -98,7 +98,7 @@ def test_the_demo_export_carries_no_noise(demo: Demo, tmp_path: Path) -> None:
 
 
 def test_no_reused_span_is_site_chrome(demo: Demo) -> None:
-    store = stores(demo.connection, Keys(PREFIX)).documents
+    store = stores(demo.connection, Keys(PREFIX), warc_dir=demo.home / "warc").documents
     spans = 0
     bad: dict[str, list[str]] = {}
     for doc_id in store.document_ids():
@@ -113,7 +113,7 @@ def test_no_reused_span_is_site_chrome(demo: Demo) -> None:
 
 
 def test_no_template_slot_is_site_chrome(demo: Demo) -> None:
-    store = stores(demo.connection, Keys(PREFIX)).documents
+    store = stores(demo.connection, Keys(PREFIX), warc_dir=demo.home / "warc").documents
     clusters = ClusterStore(demo.connection, Keys(PREFIX), cluster_config(ENGINE.fingerprint_id))
     cluster_ids = {c for c in map(clusters.cluster_of, store.document_ids()) if c}
     slots = 0

@@ -135,7 +135,7 @@ def _evidence(rig: IngestRig) -> dict[str, list[tuple[str, tuple[int, int, int, 
 def _traces(rig: IngestRig) -> dict[str, list[tuple[int, int, str, int, int]]]:
     """Every document's traced spans with their sources, by URL."""
     store, urls = rig.ingestor.store, rig.urls()
-    catalog = Catalog(stores(rig.connection, rig.keys))
+    catalog = Catalog(stores(rig.connection, rig.keys, warc_dir=rig.warc))
     found = {}
     for doc in store.get_many(sorted(urls)):
         if doc is not None:

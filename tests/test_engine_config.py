@@ -66,7 +66,7 @@ def test_the_changed_engine_is_what_the_process_loads(written: dict[str, str]) -
 def test_the_ingest_writes_with_the_changed_engine(
     redis_client: redis.Redis, written: dict[str, str]
 ) -> None:
-    ours = open_stores(redis_client, Keys(PREFIX), CHANGED)
+    ours = open_stores(redis_client, Keys(PREFIX), CHANGED, Path(written["DEDUPCRAWL_HOME"]) / "warc")
     docs = [d for d in ours.documents.get_many(ours.documents.document_ids()) if d]
     assert docs and {d.fingerprint_id for d in docs} == {CHANGED.fingerprint_id}
     assert "m256" in CHANGED.fingerprint_id and CHANGED.fingerprint_id != DEFAULT.fingerprint_id
@@ -102,7 +102,7 @@ def test_cli_export_and_web_read_what_the_ingest_wrote(
     web = TestClient(create_app(stores_of(redis_client, load_settings(written)), tmp_path / "warc", None))
     assert [c["id"] for c in listed] == [c["id"] for c in _web_clusters(web)]
     assert all(_traced(web.get(f"/api/documents/{d}").json()) for d in traced)
-    phrase = _phrase(redis_client, traced[0])
+    phrase = _phrase(redis_client, traced[0], tmp_path / "warc")
     assert traced[0] in [h["id"] for h in web.get("/api/search", params={"q": phrase}).json()["hits"]]
 
     # the same readers with the default parameters: no alignments, no passage index to search
@@ -111,7 +111,7 @@ def test_cli_export_and_web_read_what_the_ingest_wrote(
     assert not any(isinstance(d, dict) and _traced(d) for d in shown_default)
     _cli(written, "export", "--out", str(out))
     assert not any(json.loads(line)["sources"] for line in out.read_text(encoding="utf-8").splitlines())
-    default_stores = open_stores(redis_client, Keys(PREFIX), DEFAULT)
+    default_stores = open_stores(redis_client, Keys(PREFIX), DEFAULT, tmp_path / "warc")
     default_web = TestClient(create_app(default_stores, tmp_path / "warc", None))
     assert not default_web.get("/api/search", params={"q": phrase}).json()["hits"]
 
@@ -121,8 +121,8 @@ def _web_clusters(web: TestClient) -> list[dict[str, object]]:
     return rows["rows"] if isinstance(rows, dict) else rows
 
 
-def _phrase(connection: redis.Redis, doc_id: str) -> str:
+def _phrase(connection: redis.Redis, doc_id: str, warc: Path) -> str:
     """A phrase of the document's text long enough to be searched in the passage index."""
-    doc = open_stores(connection, Keys(PREFIX), CHANGED).documents.get(doc_id)
+    doc = open_stores(connection, Keys(PREFIX), CHANGED, warc).documents.get(doc_id)
     assert doc is not None
     return doc.display[40:70]

@@ -58,7 +58,7 @@ def test_full_then_incremental_export(redis_client: redis.Redis, tmp_path: Path)
     import_lines(redis_client, warc, corpus_lines(first), "one")
     ingestor = new_ingestor(redis_client, KEYS, warc)
     store, clusters = ingestor.store, ingestor.clusters
-    exporter = Exporter(stores(redis_client, KEYS))
+    exporter = Exporter(stores(redis_client, KEYS, warc_dir=warc))
 
     full = exporter.export()
     write(full.records, tmp_path / "full.parquet", "parquet")
@@ -99,7 +99,7 @@ def test_deleted_representative_is_reported_and_replaced(redis_client: redis.Red
     warc = tmp_path / "warc"
     import_lines(redis_client, warc, corpus_lines(generate(24, seed=4)), "one")
     ingestor = new_ingestor(redis_client, KEYS, warc)
-    exporter = Exporter(stores(redis_client, KEYS))
+    exporter = Exporter(stores(redis_client, KEYS, warc_dir=warc))
     full = exporter.export()
     victim = next(r for r in full.records if r.cluster_size >= 2)
     assert delete_document(ingestor.store, ingestor.clusters, ingestor.passages, victim.id)

@@ -54,10 +54,10 @@ def _digest(value: Any) -> str:
     return hashlib.sha256(json.dumps(value, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
 
 
-def _stored(url: str) -> dict[str, Any]:
+def _stored(url: str, warc: Path) -> dict[str, Any]:
     connection = redis.Redis.from_url(url)
     try:
-        opened = stores(connection, Keys(PREFIX))
+        opened = stores(connection, Keys(PREFIX), warc_dir=warc)
         return dump(opened.documents, opened.clusters)
     finally:
         connection.close()
@@ -75,7 +75,7 @@ def test_import_and_export_give_the_answers_of_the_code_before_the_speed_work(
     assert exported.returncode == 0, exported.stderr[-2000:]
     records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     projected = [{name: record[name] for name in EXPORT_FIELDS} for record in records]
-    stored = _stored(redis_server.tcp_url)
+    stored = _stored(redis_server.tcp_url, tmp_path / "home" / "warc")
     alignments = sum(len(entry["alignments"]) for entry in stored.values())
     assert (len(records), alignments) == FROZEN_COUNTS
     assert (_digest(projected), _digest(stored)) == (FROZEN_EXPORT, FROZEN_STORED)

@@ -27,7 +27,7 @@ from archive.capture import CaptureRef, DocumentCapture
 from archive.errors import WarcDamage, WarcReadError
 from archive.keys import Keys
 from archive.urls import canonical_url, display_url
-from archive.warc import WarcArchive, iter_records, read_page, readable_records
+from archive.warc import DERIVED_FOLDER, WarcArchive, iter_records, read_page, readable_records
 from dedup.records import Rejection
 from synthetic.corpus import generate
 from tests.cli_process import clean_env
@@ -125,8 +125,8 @@ def _import_cli(path: Path, home: Path, redis_url: str, *flags: str) -> subproce
     )  # fmt: skip
 
 
-def _store(redis_url: str) -> Store:
-    return stores(redis.Redis.from_url(redis_url), Keys("imp")).documents
+def _store(redis_url: str, home: Path) -> Store:
+    return stores(redis.Redis.from_url(redis_url), Keys("imp"), warc_dir=home / "warc").documents
 
 
 def _speeches(count: int, seed: int) -> list[str]:
@@ -169,13 +169,14 @@ def test_each_bad_jsonl_record_is_rejected_with_its_line_and_the_rest_is_indexed
     listed = {(r["input"], r["reason"]) for r in report["rejections"]}
     assert listed == {(f"mixed.jsonl:{n}", reason) for n, reason in enumerate(BAD_LINES.values(), 2)}
 
-    store = _store(redis_url)
+    store = _store(redis_url, tmp_path / "home")
     for url in urls:  # found by the URL as given, stored in the canonical form
         doc = store.find(url)
         assert doc is not None and doc.url == canonical_url(url), url
     assert store.find("https://www.example.cn/%E8%AE%B2%E8%AF%9D/1.html") is not None
     assert len(store.document_ids()) == len(good)
-    client = TestClient(create_app(stores(store.connection, Keys("imp")), tmp_path / "home" / "warc", None))
+    warc = tmp_path / "home" / "warc"
+    client = TestClient(create_app(stores(store.connection, Keys("imp"), warc_dir=warc), warc, None))
     page = client.get(f"/documents/{store.find(urls[0]).doc_id}")  # type: ignore[union-attr]
     assert page.status_code == 200 and ">https://www.example.cn/讲话/1.html<" in page.text  # shown in Unicode
     text = _import_cli(path, tmp_path / "home2", redis_url)  # the summary: reasons with counts
@@ -224,14 +225,16 @@ def test_a_folder_import_reads_only_regular_files_inside_the_folder(redis_url: s
         "etc": "symlink", "passwd.html": "symlink", "zero.html": "symlink",
         "pipe.html": "not_regular_file", "sock.html": "not_regular_file",
     }  # fmt: skip
-    store = _store(redis_url)
+    store = _store(redis_url, tmp_path / "home")
     shown = {display_url(store.get(d).url) for d in store.document_ids()}  # type: ignore[union-attr]
     assert shown == {display_url(f"https://import.invalid/{quote(n)}") for n in names}
     assert "https://import.invalid/uni中文.html" in shown
     archived = b"".join(p.read_bytes() for p in (tmp_path / "home" / "warc").rglob("*.warc.gz"))
     assert b"root:" not in gzip.decompress(archived)
-    kinds = Counter(r.record_type for r in iter_records(tmp_path / "home" / "warc"))
+    kinds = Counter(r.record_type for r in iter_records(tmp_path / "home" / "warc", skip=(DERIVED_FOLDER,)))
     assert kinds == {"warcinfo": 1, "request": 3, "response": 3, "metadata": 3}  # nothing injected
+    derived = Counter(r.record_type for r in iter_records(tmp_path / "home" / "warc" / DERIVED_FOLDER))
+    assert derived == {"warcinfo": 1, "conversion": 3}  # the three texts
 
 
 # --- size caps on every path, read without holding more than the cap (#17.3) ---
@@ -340,7 +343,7 @@ def test_an_import_on_a_full_disk_stops_with_one_line_and_a_readable_archive(
     damage: list[WarcReadError] = []
     records = list(iter_records(home / "warc", damage.append))
     assert not damage and records  # no half record left behind
-    store = _store(redis_url)
+    store = _store(redis_url, home)
     stored = [d for d in store.get_many(store.document_ids()) if d]
     assert 0 < len(stored) < len(docs)
     for doc in stored:  # everything the store points at reads back

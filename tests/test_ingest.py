@@ -96,7 +96,7 @@ def test_jobs_of_documents_store_what_one_by_one_ingests_store(
     preparation raises is that document's error, not its predecessor's."""
     warc = tmp_path / "warc"
     _import(redis_client, warc, _jsonl(tmp_path, corpus[:30]))
-    opened = stores(redis_client, KEYS)
+    opened = stores(redis_client, KEYS, warc_dir=warc)
     one_by_one = dump(opened.documents, opened.clusters)
     redis_client.flushall()
     ingestor, captures = new_ingestor(redis_client, KEYS, warc), list(iter_documents(warc))
@@ -118,7 +118,7 @@ def test_a_worker_reads_back_no_text_it_ingested_itself(
 ) -> None:
     warc = tmp_path / "warc"
     _import(redis_client, warc, _jsonl(tmp_path, corpus[:30]))
-    opened = stores(redis_client, KEYS)
+    opened = stores(redis_client, KEYS, warc_dir=warc)
     before = dump(opened.documents, opened.clusters)
     redis_client.flushall()
     ingestor, read = new_ingestor(redis_client, KEYS, warc), []

@@ -71,7 +71,7 @@ def test_a_document_reusing_ten_sources_is_traced_to_all_of_them(
     compound = "https://mix.example.com/ten.html"
     lines.append(_line(compound, "\n".join(body), day + timedelta(400)))
     assert set(import_lines(redis_client, tmp_path / "warc", lines, "ten")) == {"indexed"}
-    store = stores(redis_client, KEYS).documents
+    store = stores(redis_client, KEYS, warc_dir=tmp_path / "warc").documents
     found = {t.url: _found(store, compound, t.url, _passage(t)) for t in templates}
     assert all(share >= 0.9 for share in found.values()), found
 
@@ -92,7 +92,9 @@ def test_a_passage_identical_to_its_source_but_for_line_breaks_is_found(
     doc = "https://mix.example.com/broken.html"
     lines.append(_line(doc, "\n".join([unrelated[0].text, broken, unrelated[1].text]), day + timedelta(60)))
     assert set(import_lines(redis_client, tmp_path / "warc", lines, "broken")) == {"indexed"}
-    assert _found(stores(redis_client, KEYS).documents, doc, source.url, passage) >= 0.9
+    assert _found(
+        stores(redis_client, KEYS, warc_dir=tmp_path / "warc").documents, doc, source.url, passage
+    ) >= 0.9
 
 
 def test_english_passages_are_traced_whole_through_the_ingest(
@@ -112,7 +114,7 @@ def test_english_passages_are_traced_whole_through_the_ingest(
         _line("https://papers.example.org/other.html", "\n".join(paragraphs[5:]), day + timedelta(7)),
     ]
     assert set(import_lines(redis_client, tmp_path / "warc", lines, "english")) == {"indexed"}
-    store = stores(redis_client, KEYS).documents
+    store = stores(redis_client, KEYS, warc_dir=tmp_path / "warc").documents
     assert _found(store, "https://papers.example.org/copy.html", source, passage) >= 0.97
     assert _found(store, "https://zh.example.cn/page.html", source, passage) >= 0.97
     other = store.get(document_id("https://papers.example.org/other.html"))

@@ -32,7 +32,9 @@ def test_api_lists_failed_jobs_and_acts_with_the_token(
 ) -> None:
     env = clean_env(REDIS_URL=redis_url, DEDUPCRAWL_HOME=str(tmp_path), DEDUPCRAWL_KEY_PREFIX=KEYS.prefix)
     job_id = _failed_job(redis_client, env)
-    client = TestClient(create_app(stores(redis_client, KEYS), tmp_path / "warc", TOKEN))
+    client = TestClient(
+        create_app(stores(redis_client, KEYS, warc_dir=tmp_path / "warc"), tmp_path / "warc", TOKEN)
+    )
     ops = client.get("/api/ops").json()
     assert [j["id"] for j in ops["failed"]] == [job_id] and "no_such_module" in ops["failed"][0]["traceback"]
     assert {q["name"]: q["failed"] for q in ops["queues"]} == {"crawl": 0, "ingest": 1, "trace": 0}

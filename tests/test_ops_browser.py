@@ -38,7 +38,9 @@ def site(redis_server: ServerInfo, tmp_path: Path) -> Iterator[tuple[str, redis.
     connection = redis.Redis.from_url(redis_server.url)
     connection.flushall()
     build(connection, tmp_path / "warc", n_docs=12)  # documents, removals and a rejection to list
-    with served(create_app(stores(connection, KEYS), tmp_path / "warc", TOKEN, SITES)) as base:
+    with served(
+        create_app(stores(connection, KEYS, warc_dir=tmp_path / "warc"), tmp_path / "warc", TOKEN, SITES)
+    ) as base:
         yield base, connection
     connection.close()
 

@@ -91,7 +91,9 @@ def hostile(redis_server: ServerInfo, tmp_path_factory: pytest.TempPathFactory) 
     # a record's cluster id is the one it joined; the live one is read through the union-find
     clusters = {ingestor.clusters.cluster_of(d.doc_id) for d in docs}
     assert len(clusters) == 1
-    client = TestClient(create_app(stores(connection, KEYS), warc, TOKEN, ROOT / "examples" / "sites.toml"))
+    client = TestClient(
+        create_app(stores(connection, KEYS, warc_dir=warc), warc, TOKEN, ROOT / "examples" / "sites.toml")
+    )
     yield Hostile(client, store, [d.doc_id for d in docs], clusters.pop() or "")
     connection.close()
 
@@ -364,7 +366,7 @@ SECURITY_HEADERS = ("content-security-policy", "x-content-type-options", "referr
 
 
 def _web(connection: redis.Redis, tmp_path: Path) -> TestClient:
-    app = create_app(stores(connection, KEYS), tmp_path / "warc", TOKEN)
+    app = create_app(stores(connection, KEYS, warc_dir=tmp_path / "warc"), tmp_path / "warc", TOKEN)
 
     def boom() -> None:
         raise RuntimeError(f"failed reading {tmp_path}")  # a detail that must not reach the client

@@ -32,9 +32,11 @@ def test_the_archive_is_under_home_unless_a_shared_path_is_set(tmp_path: Path) -
     assert raised.value.setting == "DEDUPCRAWL_ARCHIVE_DIR"
 
 
-def test_only_the_cache_size_of_the_engine_comes_from_the_environment(tmp_path: Path) -> None:
+def test_only_the_cache_sizes_of_the_engine_comes_from_the_environment(tmp_path: Path) -> None:
     settings = load_settings({"DEDUPCRAWL_HOME": str(tmp_path), "DEDUPCRAWL_CANDIDATE_CACHE_MB": "0"})
     assert settings.engine == replace(ENGINE, candidate_cache_bytes=0)
+    env = {"DEDUPCRAWL_HOME": str(tmp_path), "DEDUPCRAWL_TEXT_CACHE_MB": "3"}
+    assert load_settings(env).engine == replace(ENGINE, text_cache_bytes=3 * 2**20)
 
 
 @pytest.mark.parametrize(
@@ -49,6 +51,7 @@ def test_only_the_cache_size_of_the_engine_comes_from_the_environment(tmp_path: 
         ({"DEDUPCRAWL_LOG_LEVEL": "LOUD"}, "DEDUPCRAWL_LOG_LEVEL"),
         ({"DEDUPCRAWL_CANDIDATE_CACHE_MB": "-1"}, "DEDUPCRAWL_CANDIDATE_CACHE_MB"),
         ({"DEDUPCRAWL_CANDIDATE_CACHE_MB": "many"}, "DEDUPCRAWL_CANDIDATE_CACHE_MB"),
+        ({"DEDUPCRAWL_TEXT_CACHE_MB": "-2"}, "DEDUPCRAWL_TEXT_CACHE_MB"),
         ({"DEDUPCRAWL_DEFER_TRACE": "later"}, "DEDUPCRAWL_DEFER_TRACE"),
     ],
 )

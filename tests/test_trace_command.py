@@ -90,7 +90,9 @@ def test_template_json_has_slots_with_member_values(
     ingested: list[CorpusDoc], redis_client: redis.Redis, redis_url: str, tmp_path: Path
 ) -> None:
     doc = _variant(ingested)
-    stored = stores(redis_client, Keys(PREFIX)).documents.get(document_id(doc.url))
+    stored = (
+        stores(redis_client, Keys(PREFIX), warc_dir=tmp_path / "warc").documents.get(document_id(doc.url))
+    )
     assert stored and stored.cluster_id
     result = runner.invoke(app, ["template", stored.cluster_id, "--json"], env=_env(redis_url, tmp_path))
     assert result.exit_code == 0, result.output

@@ -150,7 +150,7 @@ def test_a_deleted_document_stays_deleted_through_reindex_and_comes_back_when_im
 
 
 def _since(rig: IngestRig, cursor: int) -> list[dict[str, object]]:
-    exporter = Exporter(stores(rig.connection, rig.keys, rig.ingestor.config))
+    exporter = Exporter(stores(rig.connection, rig.keys, rig.ingestor.config, rig.warc))
     return [asdict(r) for r in exporter.export(cursor).records]
 
 

@@ -53,7 +53,7 @@ def demo(redis_server: ServerInfo, tmp_path_factory: pytest.TempPathFactory) -> 
     warc = tmp_path_factory.mktemp("web") / "warc"
     build(connection, warc, n_docs=40)
     ingestor = new_ingestor(connection, KEYS, warc)
-    client = TestClient(create_app(stores(connection, KEYS), warc, TOKEN, SITES))
+    client = TestClient(create_app(stores(connection, KEYS, warc_dir=warc), warc, TOKEN, SITES))
     yield Demo(connection, warc, ingestor.store, ingestor.clusters, client)
     connection.close()
 
@@ -63,7 +63,9 @@ def fresh(redis_client: redis.Redis, tmp_path: Path) -> Demo:
     """A private store for tests that change state."""
     build(redis_client, tmp_path / "warc", n_docs=16, seed=3)
     ingestor = new_ingestor(redis_client, KEYS, tmp_path / "warc")
-    client = TestClient(create_app(stores(redis_client, KEYS), tmp_path / "warc", TOKEN, SITES))
+    client = TestClient(
+        create_app(stores(redis_client, KEYS, warc_dir=tmp_path / "warc"), tmp_path / "warc", TOKEN, SITES)
+    )
     return Demo(redis_client, tmp_path / "warc", ingestor.store, ingestor.clusters, client)
 
 
@@ -302,7 +304,7 @@ def test_the_clusters_list_costs_a_few_round_trips_however_many_rows(
         original(self, command, check_health)
 
     monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command", counted)
-    catalog = Catalog(stores(demo.connection, KEYS))
+    catalog = Catalog(stores(demo.connection, KEYS, warc_dir=demo.warc))
     costs = {}
     for name, query in {
         "size page": ClusterQuery(min_size=1, per_page=2),
@@ -449,7 +451,9 @@ def test_enqueue_crawl_needs_the_token(fresh: Demo) -> None:
 
 
 def test_without_a_token_configured_nothing_changes(fresh: Demo) -> None:
-    readonly = TestClient(create_app(stores(fresh.connection, KEYS), fresh.warc, None, None))
+    readonly = TestClient(
+        create_app(stores(fresh.connection, KEYS, warc_dir=fresh.warc), fresh.warc, None, None)
+    )
     doc_id = fresh.store.document_ids()[0]
     anything = {"Authorization": "Bearer "}
     assert readonly.delete(f"/api/documents/{doc_id}", headers=anything).status_code == 401
@@ -497,8 +501,8 @@ def test_dashboard_shows_crawl_runs_and_largest_clusters(fresh: Demo) -> None:
 
 def test_a_failure_is_a_500_page_for_html_and_json_for_the_api(fresh: Demo) -> None:
     doc_id = fresh.store.document_ids()[0]
-    fresh.connection.hdel(KEYS.doc(doc_id), "display_z")  # a record the read side cannot decode
-    app = create_app(stores(fresh.connection, KEYS), fresh.warc, TOKEN, SITES)
+    fresh.connection.hdel(KEYS.doc(doc_id), "text")  # a record the read side cannot decode
+    app = create_app(stores(fresh.connection, KEYS, warc_dir=fresh.warc), fresh.warc, TOKEN, SITES)
     client = TestClient(app, raise_server_exceptions=False)
     page = client.get(f"/documents/{doc_id}")
     assert page.status_code == 500 and page.headers["content-type"].startswith("text/html")

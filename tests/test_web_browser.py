@@ -32,7 +32,7 @@ def site(
     connection.flushall()
     warc = tmp_path_factory.mktemp("browser") / "warc"
     build(connection, warc, n_docs=40)
-    with served(create_app(stores(connection, KEYS), warc, None)) as base:
+    with served(create_app(stores(connection, KEYS, warc_dir=warc), warc, None)) as base:
         yield base, new_ingestor(connection, KEYS, warc)
     connection.close()
 

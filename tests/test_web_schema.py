@@ -30,7 +30,7 @@ def api_schema(
     connection.flushall()
     warc = tmp_path_factory.mktemp("schema") / "warc"
     build(connection, warc, n_docs=20, seed=9)
-    app = create_app(stores(connection, KEYS), warc, "schema-token", SITES)
+    app = create_app(stores(connection, KEYS, warc_dir=warc), warc, "schema-token", SITES)
     yield schemathesis.openapi.from_asgi("/openapi.json", app)
     connection.close()
 

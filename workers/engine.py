@@ -40,6 +40,9 @@ class EngineConfig:
     # candidates a worker process keeps (workers.stores.candidate_cache): ~650 of the bench's texts as
     # seed tables and ~10,000 as packed keys (256 whole prepared texts took 25 MB)
     candidate_cache_bytes: int = 48 * 2**20
+    # texts and alignments a process keeps after reading them from the archive
+    # (workers.stores.document_texts); changes no result
+    text_cache_bytes: int = 32 * 2**20
 
     def __post_init__(self) -> None:
         self.lsh.check(self.fingerprint.num_perm)  # bands x rows must fit the signature

@@ -29,3 +29,13 @@ class NotFound(ServiceError):
 
 class ConcurrentChange(Exception):
     """Another worker changed the same document meanwhile; the job's retry ingests it again."""
+
+
+class TextUnavailable(ServiceError):
+    """A document's text or alignments cannot be read back from the archive (a file missing,
+    truncated or damaged): which document, and what is wrong with its record."""
+
+    def __init__(self, doc_id: str, problem: str) -> None:
+        super().__init__(f"the archived text of document {doc_id} is unreadable: {problem}")
+        self.doc_id = doc_id
+        self.problem = problem

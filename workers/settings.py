@@ -71,24 +71,30 @@ def load_settings(env: Mapping[str, str] | None = None, *, check_home: bool = Tr
         web_host=env.get("DEDUPCRAWL_WEB_HOST", "127.0.0.1"),
         web_port=_port("DEDUPCRAWL_WEB_PORT", env.get("DEDUPCRAWL_WEB_PORT", "8750")),
         log_level=_log_level(env.get("DEDUPCRAWL_LOG_LEVEL", "INFO")),
-        engine=_engine(env.get("DEDUPCRAWL_CANDIDATE_CACHE_MB")),
+        engine=_engine(env.get("DEDUPCRAWL_CANDIDATE_CACHE_MB"), env.get("DEDUPCRAWL_TEXT_CACHE_MB")),
         defer_trace=_flag("DEDUPCRAWL_DEFER_TRACE", env.get("DEDUPCRAWL_DEFER_TRACE", "")),
         archive_dir=_archive_dir(env.get("DEDUPCRAWL_ARCHIVE_DIR"), check_home),
     )
 
 
-def _engine(cache_mb: str | None) -> EngineConfig:
-    """The process's engine: `ENGINE`, with the worker's cache size from the environment."""
-    if cache_mb is None:
-        return ENGINE
+def _engine(cache_mb: str | None, text_cache_mb: str | None) -> EngineConfig:
+    """The process's engine: `ENGINE`, with the process's cache sizes from the environment."""
+    engine = ENGINE
+    if cache_mb is not None:
+        engine = replace(engine, candidate_cache_bytes=_megabytes("DEDUPCRAWL_CANDIDATE_CACHE_MB", cache_mb))
+    if text_cache_mb is not None:
+        engine = replace(engine, text_cache_bytes=_megabytes("DEDUPCRAWL_TEXT_CACHE_MB", text_cache_mb))
+    return engine
+
+
+def _megabytes(name: str, raw: str) -> int:
     try:
-        size = int(cache_mb)
+        size = int(raw)
     except ValueError:
         size = -1
     if size < 0:
-        problem = f"{cache_mb!r} is not a size in MB (0 or more)"
-        raise SettingsError("DEDUPCRAWL_CANDIDATE_CACHE_MB", problem)
-    return replace(ENGINE, candidate_cache_bytes=size * 2**20)
+        raise SettingsError(name, f"{raw!r} is not a size in MB (0 or more)")
+    return size * 2**20
 
 
 def _home(raw: str, check: bool) -> Path:

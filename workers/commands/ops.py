@@ -11,10 +11,10 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from archive.keys import Keys
 from workers.commands.loaded import settings_of
 from workers.read.operations import Operations, ReasonRow, collect, delete_failed, requeue_failed
 from workers.redis.connection import redis_connection
+from workers.stores.store_set import stores_of
 
 console = Console()
 
@@ -37,7 +37,8 @@ def ops(
             typer.echo(f"deleted {job_id} from {delete_failed(connection, job_id)}")
         if requeue or delete:
             return
-        snapshot = collect(connection, Keys(settings.key_prefix), settings.home, sites or settings.sites_file)
+        store = stores_of(connection, settings).documents
+        snapshot = collect(connection, store.keys, settings.home, sites or settings.sites_file, store)
     if as_json:
         typer.echo(json.dumps(dataclasses.asdict(snapshot), ensure_ascii=False))
     else:

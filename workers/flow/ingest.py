@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -43,7 +44,7 @@ from dedup.normalize import join_pages, normalize
 from dedup.provenance import Trace, Witness, trace
 from dedup.reasons import IngestStatus, RejectReason, TraceStatus
 from dedup.records import Extraction, NormalizedText, Page, Rejection
-from workers.errors import ConcurrentChange
+from workers.errors import ConcurrentChange, TextUnavailable
 from workers.flow.imports import IMPORT_RECORD, ImportRecord
 from workers.flow.round_trips import RoundTrips
 from workers.flow.stage_tally import StageTally, summed
@@ -57,6 +58,7 @@ from workers.stores.store import Saved, StoredDocument
 from workers.stores.store_set import Stores
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 _WARM_UP_PAGE = (
     "<html><head><title>會議講話</title></head><body><article><p>"
     + "同志們：今天我們召開全市2019年度教育工作會議，主要任務是回顧總結(zǒng jié)工作。" * 12
@@ -443,9 +445,10 @@ class Ingestor:
         doc = tracing.doc
         with tally.stage("align"):
             candidates = self._candidates(witnesses, tracing.neighbours, tracing.sharing)
-            prepared, used = self._prepared({c: hashes[c] for c in candidates})
+            prepared, used = self._prepared({c: hashes[c] for c in candidates}, tally)
             new = self._align(doc.doc_id, own, prepared)
-            aligned = self.store.save_alignments(doc.doc_id, new, used, doc.content_hash if guarded else "")
+            guard = doc.content_hash if guarded else ""
+            aligned = self.store.save_alignments(doc.doc_id, new, used, guard, origin=doc)
             # a later document of this worker may align with it: its text is not read back
             self.candidate_cache.put(doc.doc_id, doc.content_hash, own)
         return aligned
@@ -501,14 +504,19 @@ class Ingestor:
             found[other] = tuple(a.swapped() for a in theirs)
         return {other: alignments for other, alignments in found.items() if alignments}
 
-    def _prepared(self, content_hashes: Mapping[str, str]) -> tuple[dict[str, SeedTable], dict[str, str]]:
+    def _prepared(
+        self, content_hashes: Mapping[str, str], tally: StageTally
+    ) -> tuple[dict[str, SeedTable], dict[str, str]]:
         """Candidates' seed tables, from the cache when their content hash still matches, and
-        the content hash each was prepared from (a pair is saved only while it holds)."""
+        the content hash each was prepared from (a pair is saved only while it holds). A
+        candidate whose archived text is unreadable is left out, counted."""
         cache = self.candidate_cache
         found = {d: cache.get(d, h) for d, h in content_hashes.items()}
         used = {d: h for d, h in content_hashes.items() if found[d] is not None}
         missing = [doc_id for doc_id, index in found.items() if index is None]
-        for doc_id, (content_hash, text) in self.store.norms(missing).items():
+        unreadable = functools.partial(_count_unreadable, tally)
+        read = self.store.norms(missing, unreadable) if missing else {}
+        for doc_id, (content_hash, text) in read.items():
             found[doc_id] = cache.put(doc_id, content_hash, prepare(text, self.config.align))
             used[doc_id] = content_hash
         return {d: k for d, k in found.items() if k is not None}, used
@@ -559,6 +567,11 @@ def _known(doc_id: str, neighbours: Sequence[str], sharing: Sequence[tuple[str, 
     """The documents whose witnesses a trace reads: neighbours, then passage sharers."""
     others = [*neighbours, *(other for other, _ in sharing)]
     return [o for o in dict.fromkeys(others) if o != doc_id]
+
+
+def _count_unreadable(tally: StageTally, exc: TextUnavailable) -> None:
+    logger.warning("candidate left out: %s", exc)
+    tally.count("candidate_left_out", RejectReason.UNREADABLE_TEXT)
 
 
 def _linked(doc: StoredDocument, linked: Sequence[str] | None) -> tuple[str, ...]:

@@ -35,7 +35,7 @@ from dedup.records import Rejection
 from workers.flow.ingest import document_id
 from workers.redis.redis_server import process_alive
 from workers.stores.replies import text_of
-from workers.stores.store import Store
+from workers.stores.store import Store, captures_digest
 
 MAINTENANCE_S = 30
 RECONNECT_MAX_S = 10.0
@@ -142,10 +142,12 @@ def _requeue(connection: redis.Redis, queue: Queue, job_id: str, key_prefix: str
 def _ingested(store: Store, capture: DocumentCapture) -> bool:
     """Indexed from these very captures: a batch's documents before the one that killed it (one
     clustered with its trace deferred is run again: its trace request may have died with it)."""
-    doc = store.get(document_id(capture.doc_url))
-    pages = tuple(page.to_dict() for page in capture.pages)
-    indexed = doc is not None and doc.state == DocumentState.INDEXED and not doc.untraced
-    return indexed and doc is not None and doc.captures == pages
+    found = store.state_of(document_id(capture.doc_url))
+    if found is None:
+        return False
+    state, untraced, digest = found
+    pages = [page.to_dict() for page in capture.pages]
+    return state == DocumentState.INDEXED and not untraced and digest == captures_digest(pages)
 
 
 def work_reconnecting(

@@ -11,10 +11,14 @@ export before it reads.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 
 from dedup.align import AlignConfig, align_prepared_many, prepare
+from workers.errors import TextUnavailable
 from workers.stores.store import Store
+
+logger = logging.getLogger(__name__)
 
 BATCH = 100
 
@@ -39,7 +43,7 @@ def align_pairs(store: Store, pairs: Sequence[tuple[str, str]], config: AlignCon
     ordered = sorted({(min(p), max(p)) for p in pairs if p[0] != p[1]})
     stored = store.aligned_pairs(ordered)
     wanted = [pair for pair in ordered if pair not in stored]
-    norms = store.norms(sorted({doc_id for pair in wanted for doc_id in pair}))
+    norms = store.norms(sorted({doc_id for pair in wanted for doc_id in pair}), _left_out)
     sides: dict[str, list[str]] = {}
     for a, b in wanted:
         if a in norms and b in norms:  # both still there
@@ -55,3 +59,8 @@ def align_pairs(store: Store, pairs: Sequence[tuple[str, str]], config: AlignCon
             touched |= {a, *(b for b in new if b in saved)}
     store.mark_changed(sorted(touched))  # their sources may have changed: an export sees it
     return sum(map(len, sides.values()))
+
+
+def _left_out(exc: TextUnavailable) -> None:
+    """A pair with an unreadable side is not aligned (until the text is readable again)."""
+    logger.warning("pair left unaligned: %s", exc)

@@ -119,11 +119,13 @@ class Operations:
     removals: tuple[ReasonRow, ...]
 
 
-def collect(connection: redis.Redis, keys: Keys, home: Path, sites_file: Path | None) -> Operations:
-    """The whole operations snapshot, read from Redis and the data directory."""
+def collect(
+    connection: redis.Redis, keys: Keys, home: Path, sites_file: Path | None, store: Store
+) -> Operations:
+    """The whole operations snapshot, read from Redis, the data directory and (removals'
+    examples) the archive, through `store`."""
     workers = tuple(worker_rows(connection))
     schedule, note = schedule_rows(connection, keys, sites_file)
-    store = Store(connection, keys)
     return Operations(
         workers=workers,
         queues=tuple(queue_rows(connection, workers)),

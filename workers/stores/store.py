@@ -1,15 +1,19 @@
 """Documents, alignments, rejections and counters in Redis (key layout: archive.keys).
 
-Texts are stored zlib-compressed (Chinese UTF-8 halves); the match key and its offset map are
-not stored but rebuilt from the display text, which normalization makes a fixed point.
+A document's texts (display, original, removal records) and its alignments live in the WARC
+archive (workers.stores.document_texts); its record in Redis keeps a pointer to them (`text`, and
+one per aligned pair). The match key and its offset map are not stored but rebuilt from the
+display text, which normalization makes a fixed point. Records written before the texts moved
+(`display_z`, JSON alignments) are still read.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import zlib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
@@ -26,7 +30,9 @@ from dedup.pair_rule import LinkRule, rank_key
 from dedup.provenance import Witness
 from dedup.reasons import DocumentState
 from dedup.records import NormalizedText, Rejection, Removal
+from workers.errors import TextUnavailable
 from workers.redis.direct_connection import Call, LuaScript, pipelined, round_trip, run_call
+from workers.stores.document_texts import DocumentText, DocumentTexts
 from workers.stores.pair_links import PairLinks
 from workers.stores.replies import pairs, text_of, text_or_none
 
@@ -85,7 +91,13 @@ class StoredDocument:
 
 
 _WITNESS_FIELDS = ("doc_id", "url", "site", "published", "fetched_at", "published_from")
-_NORM_FIELDS = ("display_z", "original_z", "norm_version", "title", "truncated", "content_hash")
+_TEXT_FIELDS = ("text", "display_z", "original_z", "removed_z")  # the pointer, or (older records) the texts
+_NORM_FIELDS = (*_TEXT_FIELDS, "norm_version", "title", "truncated", "content_hash")
+# Fields no script or single read needs: kept with the texts in the archive, so the record in Redis
+# is smaller (`captures` alone is ~360 bytes a page); `captures_digest` stands in for recovery.
+_ARCHIVED_FIELDS = (
+    "site_kind", "source", "published_untrusted", "captures", "extractor", "norm_version", "truncated"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +114,7 @@ class Saved:
 
 
 _NO_ALIGNER = "this store was opened without an aligner (workers.stores.store_set.open_stores)"
+_NO_ARCHIVE = "this store was opened without the archive directory (workers.stores.store_set.open_stores)"
 
 
 class Store:
@@ -111,11 +124,14 @@ class Store:
         keys: Keys,
         align_version: str | None = None,
         links: LinkRule | None = None,
+        texts: DocumentTexts | None = None,
     ) -> None:
         """`align_version`: the aligner whose alignments are read and written (of another, never
         mixed in), `links` the pair rule that says which of them provenance uses; a store opened
-        without them (counters, rejections) refuses alignments."""
+        without them (counters, rejections) refuses alignments, one without `texts` (the archive's
+        reader and writer) refuses documents' texts."""
         self.connection = connection
+        self._texts = texts
         self.keys = keys
         self.align_version = align_version
         self._save = LuaScript(connection, "document_save.lua")
@@ -142,7 +158,7 @@ class Store:
 
     def _save_call(self, doc: StoredDocument, guard: str, parse: Callable[[Any], T]) -> Call[T]:
         url_keys = list(dict.fromkeys((self.keys.url(doc.url), self.keys.url(doc.final_url))))
-        fields_ = [item for pair in _encode(doc).items() for item in pair]
+        fields_ = [item for pair in self._encode(doc).items() for item in pair]
         keys = [
             self.keys.doc(doc.doc_id),
             self.keys.seq,
@@ -207,18 +223,68 @@ class Store:
         return self.get(text_of(doc_id)) if doc_id else None
 
     def get_many(self, doc_ids: Sequence[str]) -> list[StoredDocument | None]:
+        """The records, texts read from the archive; TextUnavailable when one cannot be."""
         replies = pipelined(self.connection, [("HGETALL", self.keys.doc(d)) for d in doc_ids])
-        return [_decode(pairs(flat)) if flat else None for flat in replies]
+        return [self._decode(pairs(flat)) if flat else None for flat in replies]
 
-    def norms(self, doc_ids: Sequence[str]) -> dict[str, tuple[str, NormalizedText]]:
+    def state_of(self, doc_id: str) -> tuple[DocumentState, bool, str] | None:
+        """A document's state, whether its trace waits, and its captures' digest (no text read)."""
+        fields_ = ("state", "trace_after", "captures_digest", "captures")
+        state, after, digest, captures = self.connection.hmget(self.keys.doc(doc_id), *fields_)
+        if state is None:
+            return None
+        if digest is None:  # a record from before the texts moved out
+            digest = captures_digest(json.loads(text_of(captures)))
+        return DocumentState(text_of(state)), after is not None, text_of(digest)
+
+    def norms(
+        self, doc_ids: Sequence[str], on_unreadable: Callable[[TextUnavailable], None] | None = None
+    ) -> dict[str, tuple[str, NormalizedText]]:
         """Just what alignment needs (display text, original, versions) with the content hash it
-        has, by id; unknown ids left out."""
+        has, by id; unknown ids left out, and those whose text is unreadable (`on_unreadable`
+        hears of each; raised when not given)."""
         replies = pipelined(self.connection, [("HMGET", self.keys.doc(d), *_NORM_FIELDS) for d in doc_ids])
         found = {}
         for doc_id, values in zip(doc_ids, replies, strict=True):
-            if values[0] is not None:
-                found[doc_id] = (text_of(values[-1]), _norm(doc_id, values[:-1]))
+            if values[0] is None and values[1] is None:
+                continue
+            try:
+                text = self._text(doc_id, values[:4])
+            except TextUnavailable as exc:
+                if on_unreadable is None:
+                    raise
+                on_unreadable(exc)
+                continue
+            found[doc_id] = (text_of(values[-1]), _norm(doc_id, text, values[4:-1]))
         return found
+
+    def _text(self, doc_id: str, values: Sequence[Any]) -> DocumentText:
+        """A record's texts from the pointer in its `text` field (or, older, its own fields)."""
+        pointer, display_z, original_z, removed_z = values
+        if pointer is None:
+            display = _unzip(display_z)
+            removed = tuple(Removal(r, x) for r, x in json.loads(_unzip(removed_z))) if removed_z else ()
+            return DocumentText(display, _unzip(original_z) if original_z else display, removed)
+        return self.texts.text(doc_id, text_of(pointer))
+
+    @property
+    def texts(self) -> DocumentTexts:
+        if self._texts is None:
+            raise ConfigError(_NO_ARCHIVE)
+        return self._texts
+
+    def _encode(self, doc: StoredDocument) -> dict[Any, Any]:
+        """The record's fields, its texts written to the archive first (the pointer only after)."""
+        capture_id = str(doc.captures[0].get("capture_id", "")) if doc.captures else ""
+        kept = _encode(doc)
+        archived = {name: str(kept.pop(name)) for name in _ARCHIVED_FIELDS}
+        text = DocumentText(doc.display, doc.original, doc.removed, archived)
+        kept["captures_digest"] = captures_digest(doc.captures)
+        return {**kept, "text": self.texts.write_text(doc.url, capture_id, text)}
+
+    def _decode(self, raw: Mapping[Any, Any]) -> StoredDocument:
+        v = {text_of(k): val for k, val in raw.items()}
+        return _decode(v, self._text(text_of(v["doc_id"]), [v.get(f) for f in _TEXT_FIELDS]))
 
     def witnesses(self, doc_ids: Sequence[str]) -> dict[str, Witness]:
         return self.witnesses_and_hashes(doc_ids)[0]
@@ -245,8 +311,8 @@ class Store:
         """Forget a document and every alignment that mentions it, atomically (index entries:
         the caller, workers.flow.transitions). It and the documents aligned with it, whose sources
         may change, are marked changed."""
-        doc = self.get(doc_id)
-        urls = dict.fromkeys((self.keys.url(doc.url), self.keys.url(doc.final_url))) if doc else {}
+        held = self.connection.hmget(self.keys.doc(doc_id), "url", "final_url")  # (not its archived text)
+        urls = dict.fromkeys(self.keys.url(text_of(url)) for url in held if url)
         keys = [self.keys.doc(doc_id), self._aln(doc_id), self.keys.docs]
         keys += [self.keys.changes, self.keys.change_seq, self.keys.untraced]
         self._delete(keys=keys, args=[doc_id, self._aln(""), *urls])
@@ -279,21 +345,39 @@ class Store:
         found: Mapping[str, Sequence[Alignment]],
         against: Mapping[str, str] | None = None,
         aligned_as: str = "",
+        origin: StoredDocument | None = None,
     ) -> dict[str, list[Alignment]] | None:
         """Both directions of every pair, so either document's trace sees the other; returns
         every alignment of `doc_id` as stored now (others' included), in the same round trip.
         `against`: the content hash each other document was aligned as; a pair whose other
         side holds another text by now (changed or deleted meanwhile) is not saved. None, and
-        nothing saved, when `doc_id` no longer holds `aligned_as` (given: its content hash)."""
+        nothing saved, when `doc_id` no longer holds `aligned_as` (given: its content hash).
+        The pairs are one archive record (referring to the capture of `origin`, the document,
+        read when not given), both directions pointing at it."""
         args: list[EncodableT] = [doc_id, aligned_as]
-        for other, alignments in found.items():
-            if alignments:
-                swapped = [a.swapped() for a in alignments]
-                expected = (against or {}).get(other, "")
-                args += [other, self._aln(other), self.keys.doc(other), expected]
-                args += [_alignments_json(alignments), _alignments_json(swapped)]
+        kept = {other: alignments for other, alignments in found.items() if alignments}
+        pointer = self.texts.write_alignments(*self._origin(doc_id, origin), doc_id, kept) if kept else ""
+        for other in kept:
+            expected = (against or {}).get(other, "")
+            args += [other, self._aln(other), self.keys.doc(other), expected, pointer, pointer]
         reply = self._save_alignments(keys=[self._aln(doc_id), self.keys.doc(doc_id)], args=args)
-        return None if reply is None else _parse_alignments(pairs(reply))
+        return None if reply is None else self._aligned(doc_id, pairs(reply))
+
+    def _origin(self, doc_id: str, doc: StoredDocument | None) -> tuple[str, str]:
+        """The URL and first capture id an alignment record of `doc_id` refers to."""
+        doc = doc or self.get(doc_id)
+        if doc is None:
+            return f"urn:dedupcrawl:document:{doc_id}", ""
+        return doc.url, str(doc.captures[0].get("capture_id", "")) if doc.captures else ""
+
+    def _aligned(self, doc_id: str, raw: Mapping[Any, Any]) -> dict[str, list[Alignment]]:
+        """An alignment hash read back: pointers resolved through the archive (older records:
+        the JSON itself)."""
+        values = {text_of(other): text_of(value) for other, value in raw.items()}
+        inline = {other: value for other, value in values.items() if value.startswith("[")}
+        found = _parse_alignments(inline)
+        pointers = {other: value for other, value in values.items() if other not in inline}
+        return {**found, **self.texts.alignments(doc_id, pointers)} if pointers else found
 
     def aligned_pairs(self, pairs: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
         """Those of the pairs that have alignments stored."""
@@ -303,7 +387,7 @@ class Store:
     def alignments(self, doc_id: str) -> list[tuple[Witness, Alignment]]:
         """Every alignment of `doc_id` (on side a) that counts (dedup.pair_rule), with the
         witness on the other side."""
-        aligned = _parse_alignments(self.connection.hgetall(self._aln(doc_id)))
+        aligned = self._aligned(doc_id, self.connection.hgetall(self._aln(doc_id)))
         known, linked = self._linked({doc_id: aligned}, sorted(aligned))
         return self.with_witnesses(linked[doc_id], known)
 
@@ -315,7 +399,7 @@ class Store:
         pipe = self.connection.pipeline(transaction=False)
         for doc_id in doc_ids:
             pipe.hgetall(self._aln(doc_id))
-        aligned = {d: _parse_alignments(pairs(raw)) for d, raw in zip(doc_ids, pipe.execute(), strict=True)}
+        aligned = {d: self._aligned(d, pairs(raw)) for d, raw in zip(doc_ids, pipe.execute(), strict=True)}
         others = {other for found in aligned.values() for other in found}
         known, linked = self._linked(aligned, sorted({*doc_ids, *others}))
         return {d: (known[d], self.with_witnesses(a, known)) for d, a in linked.items() if d in known}
@@ -400,10 +484,6 @@ def _encode(doc: StoredDocument) -> dict[Any, Any]:
         "published_untrusted": _untrusted_json(doc.published_untrusted),
         "fetched_at": doc.fetched_at.isoformat() if doc.fetched_at else "",
         "captures": json.dumps(doc.captures, ensure_ascii=False),
-        "display_z": _zip(doc.display),
-        # most pages have no traditional characters: store the original only when it differs
-        "original_z": _zip(doc.original) if doc.original != doc.display else b"",
-        "removed_z": _zip(json.dumps([[r.reason, r.text] for r in doc.removed], ensure_ascii=False)),
         "truncated": int(doc.truncated),
         "extractor": doc.extractor,
         "norm_version": doc.norm_version,
@@ -418,10 +498,8 @@ def _encode(doc: StoredDocument) -> dict[Any, Any]:
     }
 
 
-def _decode(raw: Mapping[Any, Any]) -> StoredDocument:
-    v = {text_of(k): val for k, val in raw.items()}
-    t = {k: text_of(val) for k, val in v.items() if not k.endswith("_z")}
-    display = _unzip(v["display_z"])
+def _decode(v: Mapping[str, Any], text: DocumentText) -> StoredDocument:
+    t = {**text.fields, **{k: text_of(val) for k, val in v.items() if not k.endswith("_z")}}
     return StoredDocument(
         doc_id=t["doc_id"],
         url=t["url"],
@@ -435,9 +513,9 @@ def _decode(raw: Mapping[Any, Any]) -> StoredDocument:
         published_untrusted=_untrusted(t.get("published_untrusted") or "[]"),
         fetched_at=datetime.fromisoformat(t["fetched_at"]) if t["fetched_at"] else None,
         captures=tuple(json.loads(t["captures"])),
-        display=display,
-        original=_unzip(v["original_z"]) if v.get("original_z") else display,
-        removed=tuple(Removal(r, x) for r, x in json.loads(_unzip(v["removed_z"]))),
+        display=text.display,
+        original=text.original,
+        removed=text.removed,
         truncated=t["truncated"] == "1",
         extractor=t["extractor"],
         norm_version=t["norm_version"],
@@ -475,13 +553,20 @@ def _witnesses_and_hashes(
     return witnesses, hashes
 
 
-def _norm(doc_id: str, values: list[Any]) -> NormalizedText:
-    display_z, original_z, norm_version, title, truncated = values
-    display = _unzip(display_z)
-    original = _unzip(original_z) if original_z else display
-    return _rebuilt(
-        doc_id, display, original, text_of(norm_version), text_of(title) or None, text_of(truncated) == "1"
-    )
+def _norm(doc_id: str, text: DocumentText, values: Sequence[Any]) -> NormalizedText:
+    """`values`: norm_version, title, truncated as Redis holds them (the first and last only in
+    records from before they moved to the archive)."""
+    names = ("norm_version", "title", "truncated")
+    inline = {name: text_of(value) for name, value in zip(names, values, strict=True) if value is not None}
+    held = {**text.fields, **inline}
+    truncated, title = held["truncated"] == "1", held.get("title") or None
+    return _rebuilt(doc_id, text.display, text.original, held["norm_version"], title, truncated)
+
+
+def captures_digest(captures: Sequence[Mapping[str, Any]]) -> str:
+    """What a document was ingested from, in a few bytes (workers.flow.recovery compares it)."""
+    material = json.dumps(list(captures), ensure_ascii=False, sort_keys=True)
+    return hashlib.sha1(material.encode("utf-8")).hexdigest()  # noqa: S324 - identity
 
 
 def _rebuilt(
@@ -523,16 +608,6 @@ _Aligned = dict[str, list[Alignment]]  # other doc id -> alignments
 
 def _parse_alignments(raw: Mapping[Any, Any]) -> dict[str, list[Alignment]]:
     return {text_of(other): [Alignment(*row) for row in json.loads(data)] for other, data in raw.items()}
-
-
-def _alignments_json(alignments: Iterable[Alignment]) -> str:
-    rows = [[a.a_start, a.a_end, a.b_start, a.b_end, round(a.similarity, 4)] for a in alignments]
-    return json.dumps(rows, separators=(",", ":"))
-
-
-def _zip(text: str) -> bytes:
-    # level 1: 72 µs for a 3.7k-character speech against 102 at the default 6, 3% larger
-    return zlib.compress(text.encode("utf-8"), 1)
 
 
 def _unzip(data: bytes) -> str:

@@ -7,6 +7,7 @@ UI and the CLI all open their stores here, so they read the indexes the ingest w
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import redis
 
@@ -14,6 +15,7 @@ from archive.keys import Keys
 from workers.engine import EngineConfig
 from workers.settings import Settings
 from workers.stores.cluster_store import ClusterConfig, ClusterStore
+from workers.stores.document_texts import DocumentTexts
 from workers.stores.lsh_index import RedisLSHIndex
 from workers.stores.passage_index import PassageIndex
 from workers.stores.store import Store
@@ -41,16 +43,21 @@ def cluster_config(engine: EngineConfig) -> ClusterConfig:
 
 
 def stores_of(connection: redis.Redis, settings: Settings) -> Stores:
-    """The stores the process's settings name: their key prefix, their engine."""
-    return open_stores(connection, Keys(settings.key_prefix), settings.engine)
+    """The stores the process's settings name: their key prefix, their engine, their archive."""
+    return open_stores(connection, Keys(settings.key_prefix), settings.engine, settings.warc_dir)
 
 
-def open_stores(connection: redis.Redis, keys: Keys, engine: EngineConfig) -> Stores:
+def open_stores(
+    connection: redis.Redis, keys: Keys, engine: EngineConfig, archive_dir: Path | None = None
+) -> Stores:
+    """`archive_dir`: where documents' texts and alignments are archived (a store opened
+    without it reads no text)."""
+    texts = DocumentTexts(archive_dir, engine.text_cache_bytes) if archive_dir is not None else None
     return Stores(
         connection=connection,
         keys=keys,
         engine=engine,
-        documents=Store(connection, keys, engine.align.version, engine.links),
+        documents=Store(connection, keys, engine.align.version, engine.links, texts),
         clusters=ClusterStore(connection, keys, cluster_config(engine)),
         passages=PassageIndex(connection, keys, engine.winnow, engine.sharing, engine.align.version),
     )

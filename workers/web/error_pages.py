@@ -1,7 +1,8 @@
 """Errors as the asker reads them: an HTML page for the pages, FastAPI's JSON for /api.
 
 A 404 or 401 raised by a route, an unknown path, a malformed query (400) and an unexpected failure
-(500, logged with its traceback) all reach a person in a browser as a page in the site's layout.
+(500, logged with its traceback) and an archived text that cannot be read (503, its one-line
+reason) all reach a person in a browser as a page in the site's layout.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+
+from workers.errors import TextUnavailable
 
 LOG = logging.getLogger(__name__)
 MACHINE_PATHS = ("/api/", "/openapi.json", "/docs", "/redoc", "/healthz", "/metrics")
@@ -65,6 +68,11 @@ class ServerErrors(BaseHTTPMiddleware):
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
         try:
             return await call_next(request)
+        except TextUnavailable as exc:  # the archive's fault, not the code's: said in one line
+            LOG.warning("%s %s: %s", request.method, request.url.path, exc)
+            if wants_json(request):
+                return JSONResponse({"detail": str(exc)}, status_code=503)
+            return error_page(request, 503, str(exc))
         except Exception:
             LOG.exception("%s %s failed", request.method, request.url.path)
             if wants_json(request):

@@ -21,7 +21,7 @@ ACTIONS = {"requeue": operations.requeue_failed, "delete": operations.delete_fai
 
 def snapshot(request: Request) -> operations.Operations:
     svc = services(request)
-    return operations.collect(svc.connection, svc.keys, svc.home, svc.sites_file)
+    return operations.collect(svc.connection, svc.keys, svc.home, svc.sites_file, svc.catalog.store)
 
 
 @router.get("/ops", response_class=HTMLResponse)
