@@ -89,7 +89,9 @@ def fixture_web(docs: int, seed: int) -> Iterator[FixtureServer]:
 
 def demo_settings(settings: Settings) -> Settings:
     """The demo's own data directory and embedded Redis, emptied (its old redis-server stopped)."""
-    demo = dataclasses.replace(settings, home=settings.home / "demo", redis_url=None, archive_dir=None)
+    demo = dataclasses.replace(
+        settings, home=settings.home / "demo", redis_url=None, archive_dir=None, archive_url=None
+    )
     embedded_server(demo).stop()
     shutil.rmtree(demo.home, ignore_errors=True)
     demo.home.mkdir(parents=True)
@@ -120,7 +122,7 @@ def _drain(run: DemoRun, count: int) -> None:
     ingest = queue(INGEST, run.connection)
     total = waiting([ingest])
     env = {**os.environ, "REDIS_URL": run.redis_url, "DEDUPCRAWL_HOME": str(run.settings.home),
-           "DEDUPCRAWL_ARCHIVE_DIR": str(run.settings.warc_dir)}
+           "DEDUPCRAWL_ARCHIVE_DIR": str(run.settings.warc_dir), "DEDUPCRAWL_ARCHIVE_URL": ""}
     command = [sys.executable, "-m", "workers", "worker", "--burst", "--queues", INGEST]
     procs = [
         subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

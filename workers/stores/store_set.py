@@ -7,11 +7,11 @@ UI and the CLI all open their stores here, so they read the indexes the ingest w
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import redis
 
 from archive.keys import Keys
+from archive.location import ArchiveRoot
 from workers.engine import EngineConfig
 from workers.settings import Settings
 from workers.stores.cluster_store import ClusterConfig, ClusterStore
@@ -44,11 +44,11 @@ def cluster_config(engine: EngineConfig) -> ClusterConfig:
 
 def stores_of(connection: redis.Redis, settings: Settings) -> Stores:
     """The stores the process's settings name: their key prefix, their engine, their archive."""
-    return open_stores(connection, Keys(settings.key_prefix), settings.engine, settings.warc_dir)
+    return open_stores(connection, Keys(settings.key_prefix), settings.engine, settings.archive)
 
 
 def open_stores(
-    connection: redis.Redis, keys: Keys, engine: EngineConfig, archive_dir: Path | None = None
+    connection: redis.Redis, keys: Keys, engine: EngineConfig, archive_dir: ArchiveRoot | None = None
 ) -> Stores:
     """`archive_dir`: where documents' texts and alignments are archived (a store opened
     without it reads no text)."""
