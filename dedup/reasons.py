@@ -57,6 +57,7 @@ class TraceStatus(StrEnum):
 
     TRACED = "traced"
     STALE = "stale"  # the document changed, went or was traced since it was requested
+    UNREADABLE = "unreadable_text"  # its archived text cannot be read: it stays untraced (reindex)
 
 
 class DocumentState(StrEnum):

@@ -262,3 +262,19 @@ def test_the_reader_keeps_at_most_its_byte_budget(tmp_path: Path) -> None:
     assert reader.misses == 80  # each read again once dropped: the budget holds a few only
     with pytest.raises(TextUnavailable, match="not an archive pointer"):
         reader.text("bad", "no pointer")
+
+
+def test_a_deferred_trace_of_an_unreadable_text_is_counted_and_left_waiting(
+    redis_client: redis.Redis, tmp_path: Path
+) -> None:
+    rig = IngestRig(redis_client, tmp_path / "home", PREFIX)
+    rig.ingestor = new_ingestor(redis_client, rig.keys, rig.warc, defer_trace=True)
+    docs = generate(3, 5)
+    for doc in docs:
+        assert rig.put(doc.url, doc.text).status == "indexed"
+    requests, rig.ingestor.trace_requests = rig.ingestor.trace_requests, []
+    shutil.rmtree(rig.warc / TEXTS_FOLDER)
+    tracer = new_ingestor(redis_client, rig.keys, rig.warc)  # another process: nothing cached
+    assert tracer.trace_many(requests) == ["unreadable_text"] * 3
+    assert tracer.store.stats("traced") == {"unreadable_text": 3.0}
+    assert tracer.store.count_untraced() == 3  # still waiting: a reindex traces them

@@ -316,7 +316,11 @@ class Ingestor:
     def trace_one(self, request: TraceRequest, tally: StageTally) -> str:
         """The stages the clustering left: passage index, the sources' witnesses (the text's
         seed table built meanwhile), alignment, trace; only for the text it was requested for."""
-        doc = self._waiting(request, tally)
+        try:
+            doc = self._waiting(request, tally)
+        except TextUnavailable as exc:  # left untraced, counted: not a job failing on every retry
+            logger.warning("trace left waiting: %s", exc)
+            return self._counted(TraceStatus.UNREADABLE, tally)
         if doc is None:
             return self._counted(TraceStatus.STALE, tally)
         trips, norm = RoundTrips(self.connection, tally), doc.norm()
