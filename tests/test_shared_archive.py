@@ -67,7 +67,7 @@ def hosts(redis_url: str, tmp_path: Path) -> Hosts:
 def test_two_workers_ingest_a_third_process_crawl_and_the_web_shows_every_capture(
     hosts: Hosts, redis_client: redis.Redis
 ) -> None:
-    store = stores(redis_client, Keys(PREFIX)).documents
+    store = stores(redis_client, Keys(PREFIX), warc_dir=hosts.archive).documents
     with FixtureServer(docs=12, seed=7, crawl_delay=0.0, slow_s=0.1) as web:
         sites = web.write_sites(hosts.homes["crawler"] / "sites.toml")
         first = _crawl(hosts, sites, "fixture-wenku")
