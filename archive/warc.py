@@ -11,7 +11,7 @@ last whole record. Header values are checked to be printable ASCII before anythi
 from __future__ import annotations
 
 import base64
-import functools
+import contextlib
 import hashlib
 import io
 import json
@@ -33,6 +33,7 @@ from warcio.warcwriter import WARCWriter
 
 from archive.capture import CaptureRef, DocumentCapture
 from archive.errors import ArchiveWriteError, DigestMismatch, UnsafeWarcHeader, WarcDamage, WarcReadError
+from archive.location import ArchiveLocation, ArchiveRoot, as_location
 from archive.naming import WriterTag, new_writer_tag
 from dedup.records import Page
 
@@ -102,14 +103,16 @@ def _sha1_label(digest: bytes) -> str:
 
 
 class WarcArchive:
-    """Appends records to rolling `<name>-<writer>-<seq>.warc.gz` files under `warc_dir`, each
-    created by this writer alone (`archive.naming`); with `buffer_bytes`, a record may be read
-    back only after `flush()` (or `close()`), by another host only after `sync()`."""
+    """Appends records to rolling `<name>-<writer>-<seq>.warc.gz` files under the archive's spool
+    (`archive.location`), each created by this writer alone (`archive.naming`); with
+    `buffer_bytes`, a record may be read back only after `flush()` (or `close()`), by another
+    host only after `sync()` (which, for an object store, seals and uploads the file)."""
 
     def __init__(
-        self, warc_dir: str | Path, name: str, max_bytes: int = 1_000_000_000, buffer_bytes: int = 0
+        self, warc_dir: ArchiveRoot, name: str, max_bytes: int = 1_000_000_000, buffer_bytes: int = 0
     ) -> None:
-        self.warc_dir = Path(warc_dir)
+        self.location = as_location(warc_dir)
+        self.warc_dir = self.location.spool
         self.warc_dir.mkdir(parents=True, exist_ok=True)
         self._name = name
         self._max_bytes = max_bytes
@@ -118,6 +121,7 @@ class WarcArchive:
         self._writer_tag: WriterTag | None = None
         self._file: IO[bytes] | None = None
         self._relative = ""
+        self._published = True  # (no file yet)
         self._size = 0  # of the current file, buffered records included
         self._pending: list[tuple[bytes, bool]] = []  # gzip members, and whether each is a capture
         self._pending_bytes = 0
@@ -208,7 +212,11 @@ class WarcArchive:
 
     def sync(self) -> None:
         """`flush()`, then fsync: the records are on disk (on a shared mount, on its server), so
-        a reader on any host finds them whole. Called before a capture is handed off."""
+        a reader on any host finds them whole. Called before a capture is handed off. For an
+        object store the file is sealed and uploaded instead; the next record begins a new one."""
+        if self._file is not None and self.location.seals:
+            self.close()
+            return
         self.flush()
         if self._file is None:
             return
@@ -218,13 +226,16 @@ class WarcArchive:
             raise ArchiveWriteError(self._relative, exc) from exc
 
     def close(self) -> None:
+        """Flush and close the file; for an object store, upload it (ArchiveWriteError if refused)."""
         try:
             self.flush()
         finally:
             if self._file:
                 self._file.close()
             self._file = None
-
+        if self._relative and not self._published:
+            self._published = True
+            self.location.publish(self._relative)
     def _cut_back(self) -> None:
         """Drop the part of a record a refused write left at the end of the file."""
         try:
@@ -242,6 +253,7 @@ class WarcArchive:
         except OSError:
             pass
         self._file = None
+        self._published = True  # what it holds past the cut is no record; never uploaded
 
     def _response_record(self, exchange: Exchange) -> Any:
         kept = [(k, v) for k, v in exchange.response_headers if k.lower() not in DROPPED_HEADERS]
@@ -328,6 +340,7 @@ class WarcArchive:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 # unbuffered: a failed write is cut back whole; "x": created here, never shared
                 self._file = path.open("xb", buffering=0)
+                self._published = False
                 break
             except FileExistsError:
                 continue
@@ -351,7 +364,7 @@ def _check_header(name: str, value: str) -> None:
         raise UnsafeWarcHeader(f"WARC header {name} must be printable ASCII, got {value[:200]!r}")
 
 
-def read_page(warc_dir: str | Path, ref: CaptureRef) -> Page:
+def read_page(warc_dir: ArchiveRoot, ref: CaptureRef) -> Page:
     """The archived response of `ref`, digest verified, content-encoding undone."""
     return read_response(warc_dir, ref).page
 
@@ -365,9 +378,9 @@ class ArchivedResponse:
     warc_headers: tuple[tuple[str, str], ...]
 
 
-def read_response(warc_dir: str | Path, ref: CaptureRef) -> ArchivedResponse:
+def read_response(warc_dir: ArchiveRoot, ref: CaptureRef) -> ArchivedResponse:
     """`read_page` with the record's HTTP status line and WARC headers (for a capture's page)."""
-    record_bytes = _read_span(Path(warc_dir), ref)
+    record_bytes = _read_span(warc_dir, ref)
     try:
         record = next(iter(ArchiveIterator(io.BytesIO(record_bytes))))
         raw = record.raw_stream.read()
@@ -387,25 +400,20 @@ def read_response(warc_dir: str | Path, ref: CaptureRef) -> ArchivedResponse:
     return ArchivedResponse(page, status, tuple(record.rec_headers.headers))
 
 
-def _read_span(warc_dir: Path, ref: CaptureRef) -> bytes:
+def _read_span(warc_dir: ArchiveRoot, ref: CaptureRef) -> bytes:
     return read_span(warc_dir, ref.warc_file, ref.offset, ref.length)
 
 
-def read_span(warc_dir: Path, warc_file: str, offset: int, length: int) -> bytes:
-    """The `length` bytes at `offset` of `warc_file` (one record's gzip member)."""
-    path = _archived_file(warc_dir, warc_file)
-    try:
-        with path.open("rb") as handle:
-            handle.seek(offset)
-            data = handle.read(length)
-    except OSError as exc:
-        raise WarcReadError(f"{warc_file}: cannot read ({exc.strerror})") from exc
+def read_span(warc_dir: ArchiveRoot, warc_file: str, offset: int, length: int) -> bytes:
+    """The `length` bytes at `offset` of `warc_file` (one record's gzip member), wherever the
+    archive is (`archive.location`)."""
+    data = as_location(warc_dir).read_span(warc_file, offset, length)
     if len(data) != length:
         raise WarcReadError(f"{warc_file}@{offset}: truncated ({len(data)} of {length} bytes)")
     return data
 
 
-def read_derived(warc_dir: Path, warc_file: str, offset: int, length: int, content_type: str) -> bytes:
+def read_derived(warc_dir: ArchiveRoot, warc_file: str, offset: int, length: int, content_type: str) -> bytes:
     """The payload of the `conversion`/`metadata` record at `offset` (`write_derived`), its type
     and digest checked; read without warcio (a fifth of the time on records this small)."""
     where = f"{warc_file}@{offset}"
@@ -431,16 +439,6 @@ def _header_lines(head: bytes) -> dict[str, str]:
     """A record's WARC headers by lower-cased name (the version line left out)."""
     lines = head.decode("utf-8", "replace").split("\r\n")[1:]
     return {name.strip().lower(): value.strip() for name, _, value in (line.partition(":") for line in lines)}
-
-
-@functools.lru_cache(maxsize=4096)
-def _archived_file(warc_dir: Path, name: str) -> Path:
-    """`name` under `warc_dir`, links resolved; once per file (resolving both cost a page read
-    a fifth of its time: ~45 of 225 µs)."""
-    path = (warc_dir / name).resolve()
-    if warc_dir.resolve() not in path.parents:
-        raise WarcReadError(f"{name}: outside the WARC directory")
-    return path
 
 
 def _check_record(record: Any, ref: CaptureRef, raw: bytes) -> None:
@@ -475,7 +473,7 @@ def _inflate(raw: bytes) -> bytes:
 
 
 def iter_records(
-    warc_dir: str | Path,
+    warc_dir: ArchiveRoot,
     on_error: Callable[[WarcReadError], None] | None = None,
     skip: Sequence[str] = (),
 ) -> Iterator[ArchivedRecord]:
@@ -483,19 +481,34 @@ def iter_records(
     top folders named in `skip`). Each damaged stretch (corrupt or cut records, bytes that are no
     record) is reported through `on_error` (default: raised) and reading resumes at the next
     record after it (`next_record_start`)."""
-    root = Path(warc_dir)
-    for path in sorted(root.rglob("*.warc.gz")):
-        relative = path.relative_to(root)
-        if relative.parts[0] not in skip:
-            yield from _scan_file(path, relative.as_posix(), on_error)
+    location = as_location(warc_dir)
+    for name in location.names():
+        if name.split("/")[0] not in skip:
+            yield from _scan_copy(location, name, on_error)
+
+
+def _scan_copy(
+    location: ArchiveLocation, name: str, on_error: Callable[[WarcReadError], None] | None
+) -> Iterator[ArchivedRecord]:
+    """`_scan_file` of a local copy of `name` (the file itself, for a directory)."""
+    with contextlib.ExitStack() as stack:
+        try:
+            path = stack.enter_context(location.local_copy(name))
+        except WarcReadError as exc:  # the object could not be fetched: a damaged stretch, whole
+            damage = WarcDamage(name, 0, None, str(exc))
+            if on_error is None:
+                raise damage from exc
+            on_error(damage)
+            return
+        yield from _scan_file(path, name, on_error)
 
 
 def iter_documents(
-    warc_dir: str | Path,
+    warc_dir: ArchiveRoot,
     on_error: Callable[[WarcReadError], None] | None = None,
 ) -> Iterator[DocumentCapture]:
     """The documents the crawler handed off, from their metadata records, in archive order."""
-    root = Path(warc_dir)
+    root = as_location(warc_dir)
     for record in iter_records(root, on_error, skip=(DERIVED_FOLDER,)):
         if record.record_type == "metadata" and record.content_type == DOCUMENT_RECORD:
             yield DocumentCapture.from_dict(json.loads(_metadata_body(root, record)))
@@ -674,10 +687,8 @@ def _archived(record: Any, relative: str, offset: int, length: int) -> ArchivedR
     )
 
 
-def _metadata_body(root: Path, record: ArchivedRecord) -> bytes:
-    with (root / record.warc_file).open("rb") as handle:
-        handle.seek(record.offset)
-        data = handle.read(record.length)
+def _metadata_body(root: ArchiveLocation, record: ArchivedRecord) -> bytes:
+    data = read_span(root, record.warc_file, record.offset, record.length)  # (the scan's local copy)
     return bytes(next(iter(ArchiveIterator(io.BytesIO(data)))).content_stream().read())
 
 

@@ -4,7 +4,8 @@
         --warc-dir D [--run-id R]
 
 The Redis URL comes from the environment: a command line is visible to every local user (`ps`),
-and the URL may carry a password.
+and the URL may carry a password. So do an object store's credentials (`--archive-url`), under
+the names every S3 tool reads: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.
 
 A Twisted reactor cannot be restarted, so every crawl is its own process (the CLI and the RQ crawl
 job both start this module). Success is judged from the crawl's stats (see `crawler.runs.judge`);
@@ -24,6 +25,7 @@ import redis
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from archive.location import ObjectStoreAddress
 from crawler import services
 from crawler.config import load_sites
 from crawler.errors import CrawlerError
@@ -41,7 +43,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="default: $REDIS_URL (prefer it: a command line is visible to every local user)",
     )
     parser.add_argument("--key-prefix", default="dc")
-    parser.add_argument("--warc-dir", required=True)
+    parser.add_argument("--warc-dir", required=True, help="the archive; with --archive-url, the spool")
+    parser.add_argument("--archive-url", default=None, help="s3://bucket/prefix: the archive's object store")
+    parser.add_argument("--archive-endpoint", default="https://s3.amazonaws.com")
+    parser.add_argument("--archive-region", default=None)
     parser.add_argument("--run-id", default=None)
     parser.add_argument("--log-level", default="INFO")
     parser.add_argument("--log-file", default=None, help="Scrapy's log goes here instead of stderr")
@@ -65,6 +70,7 @@ def scrapy_settings(args: argparse.Namespace, run_id: str) -> Settings:
         services.REDIS_URL: args.redis_url,
         services.KEY_PREFIX: args.key_prefix,
         services.WARC_DIR: args.warc_dir,
+        services.ARCHIVE: _object_store(args),
         services.RUN_ID: run_id,
         "LOG_LEVEL": args.log_level,
         "LOG_FILE": args.log_file,
@@ -75,6 +81,18 @@ def scrapy_settings(args: argparse.Namespace, run_id: str) -> Settings:
         values[name] = value
     settings.setdict(values, priority="cmdline")
     return settings
+
+
+def _object_store(args: argparse.Namespace) -> ObjectStoreAddress | None:
+    if not args.archive_url:
+        return None
+    access, secret = os.environ.get("AWS_ACCESS_KEY_ID"), os.environ.get("AWS_SECRET_ACCESS_KEY")
+    try:
+        return ObjectStoreAddress.parse(
+            args.archive_url, args.archive_endpoint, access or None, secret or None, args.archive_region
+        )
+    except ValueError as exc:
+        raise CrawlerError(f"--archive-url: {exc}") from None
 
 
 def crawl(args: argparse.Namespace) -> CrawlRun | None:

@@ -16,6 +16,7 @@ from typing import Any
 
 import redis
 
+from archive.location import ArchiveRoot, ObjectStoreAddress
 from archive.warc import WarcArchive
 from crawler.config import SiteConfig, SitesConfig, load_sites
 from crawler.errors import CrawlerError
@@ -27,6 +28,7 @@ SITES_FILE = "DC_SITES_FILE"
 REDIS_URL = "DC_REDIS_URL"
 KEY_PREFIX = "DC_KEY_PREFIX"
 WARC_DIR = "DC_WARC_DIR"
+ARCHIVE = "DC_ARCHIVE"  # an ObjectStoreAddress: the archive is there, DC_WARC_DIR is the spool
 RUN_ID = "DC_RUN_ID"
 RUN_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}")
 # Captures are written in batches of about this size (the hand-off flushes before every enqueue,
@@ -75,7 +77,7 @@ def _build(settings: Any, site_name: str) -> CrawlServices:
     if not RUN_ID_RE.fullmatch(run_id):  # it names WARC files: no paths, no surprises
         raise CrawlerError(f"run id {run_id!r} must match {RUN_ID_RE.pattern}")
     connection = redis.Redis.from_url(_required(settings, REDIS_URL))
-    warc_dir = Path(_required(settings, WARC_DIR))
+    warc_dir = _archive(Path(_required(settings, WARC_DIR)), settings.get(ARCHIVE))
     return CrawlServices(
         sites=sites,
         site=site,
@@ -86,6 +88,10 @@ def _build(settings: Any, site_name: str) -> CrawlServices:
         seen=SeenStore(connection, prefix),
         runs=RunStore(connection, prefix),
     )
+
+
+def _archive(spool: Path, address: ObjectStoreAddress | None) -> ArchiveRoot:
+    return address.open(spool) if address is not None else spool
 
 
 def _required(settings: Any, name: str) -> str:

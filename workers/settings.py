@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
+from archive.location import ObjectArchive, ObjectStoreAddress
 from workers.engine import CLUSTER_LSH_GROUPS, EngineConfig
 from workers.errors import SettingsError
 
@@ -44,6 +45,7 @@ class Settings:
     archive_dir: Path | None = None  # DEDUPCRAWL_ARCHIVE_DIR: a path every host mounts; None: <home>/warc
     # Where the index lives (documents, clusters, LSH, passages, links): None, on the queues' Redis
     index_url: str | None = None
+    archive_url: ObjectStoreAddress | None = None  # DEDUPCRAWL_ARCHIVE_URL: the archive in a bucket
 
     @property
     def redis_dir(self) -> Path:
@@ -53,6 +55,12 @@ class Settings:
     def warc_dir(self) -> Path:
         """The WARC archive: every capture is read and written here, by a path relative to it."""
         return self.archive_dir or self.home / "warc"
+
+    @property
+    def archive(self) -> Path | ObjectArchive:
+        """Where the archive is read and written: `warc_dir`, or the object store (then
+        `warc_dir` is only the writers' spool)."""
+        return self.archive_url.open(self.warc_dir) if self.archive_url else self.warc_dir
 
     @property
     def embedded(self) -> bool:
@@ -80,7 +88,26 @@ def load_settings(env: Mapping[str, str] | None = None, *, check_home: bool = Tr
         defer_trace=_flag("DEDUPCRAWL_DEFER_TRACE", env.get("DEDUPCRAWL_DEFER_TRACE", "")),
         archive_dir=_archive_dir(env.get("DEDUPCRAWL_ARCHIVE_DIR"), check_home),
         index_url=index_url,
+        archive_url=_archive_url(env),
     )
+
+
+def _archive_url(env: Mapping[str, str]) -> ObjectStoreAddress | None:
+    """DEDUPCRAWL_ARCHIVE_URL (s3://bucket/prefix), with the store's endpoint and credentials
+    under the names every S3 tool reads (AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, ...)."""
+    raw = env.get("DEDUPCRAWL_ARCHIVE_URL")
+    if not raw:
+        return None
+    try:
+        return ObjectStoreAddress.parse(
+            raw,
+            env.get("AWS_ENDPOINT_URL_S3") or env.get("AWS_ENDPOINT_URL") or "https://s3.amazonaws.com",
+            env.get("AWS_ACCESS_KEY_ID") or None,
+            env.get("AWS_SECRET_ACCESS_KEY") or None,
+            env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or None,
+        )
+    except ValueError as exc:
+        raise SettingsError("DEDUPCRAWL_ARCHIVE_URL", str(exc)) from None
 
 
 def _engine(cache_mb: str | None, text_cache_mb: str | None, index_url: str | None) -> EngineConfig:

@@ -20,7 +20,7 @@ from dedup.reasons import IngestStatus, RejectReason
 from dedup.records import Page, Rejection
 from workers.commands.loaded import settings_of
 from workers.commands.progress import progress_bar
-from workers.errors import ImportStopped
+from workers.errors import ImportStopped, ServiceError
 from workers.flow.imports import Importer
 from workers.flow.ingest import Ingestor
 from workers.flow.jobs import build_ingestor
@@ -46,7 +46,7 @@ def import_(
     """Import documents that were not crawled; each goes through the same ingest path. A bad
     line, file or record is rejected with its reason and the rest goes on."""
     settings = settings_of(ctx)
-    archive = WarcArchive(settings.warc_dir, "import")
+    archive = WarcArchive(settings.archive, "import")
     importer, tally = Importer(archive), _Tally(listed=True)
     try:
         with redis_connections(settings) as connections:
@@ -62,8 +62,17 @@ def import_(
         done = tally.summary() or "nothing imported"
         raise ImportStopped(f"{exc}; stopped at {importer.current or 'the start'} ({done})") from exc
     finally:
-        archive.close()
+        _close(archive, importer, tally)
     _report(tally, as_json)
+
+
+def _close(archive: WarcArchive, importer: Importer, tally: _Tally) -> None:
+    """Close (for an object store: upload) the import's file; a refusal is one line."""
+    try:
+        archive.close()
+    except ArchiveWriteError as exc:
+        done = tally.summary() or "nothing imported"
+        raise ImportStopped(f"{exc}; at {importer.current or 'the start'} ({done})") from exc
 
 
 def reindex(
@@ -80,7 +89,10 @@ def reindex(
         ingestor = build_ingestor(connections, settings)
         errors: list[WarcReadError] = []
         tally = _Tally(listed=False)
-        _ingest_all(ingestor, iter_documents(settings.warc_dir, errors.append), tally, "reindex", None)
+        try:
+            _ingest_all(ingestor, iter_documents(settings.archive, errors.append), tally, "reindex", None)
+        except WarcReadError as exc:  # the archive cannot be listed (each file's damage is in `errors`)
+            raise ServiceError(f"cannot list the archive: {exc}") from exc
         for error in errors:
             damaged = Rejection(f"warc:{error}", "", "read", RejectReason.UNREADABLE_WARC, str(error))
             ingestor.store.reject(damaged)

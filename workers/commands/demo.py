@@ -91,7 +91,8 @@ def fixture_web(docs: int, seed: int) -> Iterator[FixtureServer]:
 def demo_settings(settings: Settings) -> Settings:
     """The demo's own data directory and embedded Redis, emptied (its old redis-server stopped)."""
     demo = dataclasses.replace(
-        settings, home=settings.home / "demo", redis_url=None, archive_dir=None, index_url=None
+        settings, home=settings.home / "demo", redis_url=None, archive_dir=None, archive_url=None,
+        index_url=None,
     )
     embedded_server(demo).stop()
     shutil.rmtree(demo.home, ignore_errors=True)
@@ -123,7 +124,7 @@ def _drain(run: DemoRun, count: int) -> None:
     ingest = queue(INGEST, run.connection)
     total = waiting([ingest])
     env = {**os.environ, "REDIS_URL": run.redis_url, "DEDUPCRAWL_HOME": str(run.settings.home),
-           "DEDUPCRAWL_ARCHIVE_DIR": str(run.settings.warc_dir)}
+           "DEDUPCRAWL_ARCHIVE_DIR": str(run.settings.warc_dir), "DEDUPCRAWL_ARCHIVE_URL": ""}
     env.pop("DEDUPCRAWL_INDEX_URL", None)  # the demo's index is its own embedded Redis
     command = [sys.executable, "-m", "workers", "worker", "--burst", "--queues", INGEST]
     procs = [

@@ -26,5 +26,5 @@ def serve(
         raise ServiceError(f"cannot serve on {host}:{port}: the port is taken (choose one with --port)")
     with redis_connections(settings) as connections:
         stores = stores_of(connections, settings)
-        app = web.create_app(stores, settings.warc_dir, settings.token, settings.sites_file, settings.home)
+        app = web.create_app(stores, settings.archive, settings.token, settings.sites_file, settings.home)
         uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower(), proxy_headers=False)

@@ -77,6 +77,22 @@ def site_sites_file(path: Path | None, site: str) -> Path:
     return resolved
 
 
+def _object_store_arguments(settings: Settings) -> list[str]:
+    address = settings.archive_url
+    if address is None:
+        return []
+    region = ["--archive-region", address.region] if address.region else []
+    return ["--archive-url", address.url, "--archive-endpoint", address.endpoint, *region]
+
+
+def _object_store_credentials(settings: Settings) -> dict[str, str]:
+    """The store's keys, through the environment like the Redis URL (never on a command line)."""
+    address = settings.archive_url
+    if address is None or address.access_key is None or address.secret_key is None:
+        return {}
+    return {"AWS_ACCESS_KEY_ID": address.access_key, "AWS_SECRET_ACCESS_KEY": address.secret_key}
+
+
 def run_crawl(
     site: str,
     sites_file: Path,
@@ -96,11 +112,12 @@ def run_crawl(
     command = [sys.executable, "-m", "crawler.run", "--site", site, "--sites-file", str(sites_file)]
     command += ["--key-prefix", settings.key_prefix]
     command += ["--warc-dir", str(settings.warc_dir), "--log-level", settings.log_level, "--run-id", run_id]
+    command += _object_store_arguments(settings)
     if not log_to_stderr:
         command += ["--log-file", str(crawl_logs.prepare(settings.home, run_id))]
     # The URL may carry a password: through the environment (readable by this user only), never
     # on the command line (readable by every local user in ps).
-    env = {**os.environ, "REDIS_URL": redis_url}
+    env = {**os.environ, "REDIS_URL": redis_url, **_object_store_credentials(settings)}
     lock = site_lock(redis_url, settings.key_prefix, site, run_id)
     with lock as refresh, tempfile.TemporaryDirectory(prefix="dedupcrawl-progress-") as folder:
         progress_file = Path(folder) / "progress.json"

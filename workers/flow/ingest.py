@@ -14,7 +14,6 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -23,6 +22,7 @@ from rq.timeouts import JobTimeoutException
 from archive.capture import CaptureRef, DocumentCapture
 from archive.errors import WarcReadError
 from archive.keys import url_hash
+from archive.location import ArchiveRoot
 from archive.warc import read_page
 from crawler.handoff import JOB_DOCUMENTS, ingest_job_id
 from dedup.align import (
@@ -120,7 +120,7 @@ class Tracing:
 
 
 class Ingestor:
-    def __init__(self, stores: Stores, warc_dir: Path, defer_trace: bool = False) -> None:
+    def __init__(self, stores: Stores, warc_dir: ArchiveRoot, defer_trace: bool = False) -> None:
         """`defer_trace`: cluster only; alignment and provenance go to the trace queue
         (`trace_many` runs them), requested by `flush_traces`."""
         self.config = stores.engine

@@ -103,7 +103,7 @@ def _settle_when_drained(ingestor: Ingestor) -> None:
 def build_ingestor(connections: Connections, settings: Settings, defer_trace: bool | None = None) -> Ingestor:
     """`defer_trace`: as given, else the setting (DEDUPCRAWL_DEFER_TRACE)."""
     defer = settings.defer_trace if defer_trace is None else defer_trace
-    return Ingestor(stores_of(connections, settings), settings.warc_dir, defer_trace=defer)
+    return Ingestor(stores_of(connections, settings), settings.archive, defer_trace=defer)
 
 
 def _current_ingestor() -> Ingestor:

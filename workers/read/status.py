@@ -8,6 +8,7 @@ from typing import Any
 import redis
 
 from archive.keys import Keys
+from archive.location import as_location
 from crawler.queues import depths
 from workers.redis.connection import embedded_server
 from workers.redis.slot_routing import RedisClient
@@ -39,7 +40,7 @@ def collect(settings: Settings, connection: redis.Redis, index: RedisClient | No
     running = embedded.running() if embedded else None
     return Status(
         home=str(settings.home),
-        archive=str(settings.warc_dir),
+        archive=as_location(settings.archive).describe(),
         redis_mode="embedded" if embedded else "url",
         redis_url=running.url if running else redact(settings.redis_url or ""),
         redis_version=str(info.get("redis_version", "?")),

@@ -17,10 +17,10 @@ import secrets
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from archive.errors import ArchiveError, WarcReadError
+from archive.location import ArchiveRoot, as_location
 from archive.warc import DERIVED_FOLDER, WarcArchive, read_derived
 from dedup.align import Alignment
 from dedup.records import Removal
@@ -90,10 +90,11 @@ class _AlignmentRecord:
 
 
 class DocumentTexts:
-    """Reads (through an LRU cache of `cache_bytes`) and writes records under `archive_dir`."""
+    """Reads (through an LRU cache of `cache_bytes`) and writes records in the archive (a
+    directory or an object store: `archive.location`)."""
 
-    def __init__(self, archive_dir: Path, cache_bytes: int) -> None:
-        self.archive_dir = Path(archive_dir)
+    def __init__(self, archive_dir: ArchiveRoot, cache_bytes: int) -> None:
+        self.archive_dir = as_location(archive_dir)
         self.budget = cache_bytes
         self.held = 0
         self.hits = 0
@@ -105,7 +106,8 @@ class DocumentTexts:
     # writing ------------------------------------------------------------------------------
 
     def write_text(self, url: str, capture_id: str, text: DocumentText) -> str:
-        """The text as a conversion record; its encoded pointer (the record is on disk)."""
+        """The text as a conversion record; its encoded pointer (the record is on disk, or in
+        the object store)."""
         removed = [[r.reason, r.text] for r in text.removed]
         body: dict[str, Any] = {"display": text.display, "removed": removed, "fields": dict(text.fields)}
         if text.original != text.display:  # most pages have no traditional characters
@@ -126,14 +128,17 @@ class DocumentTexts:
 
     def _write(self, kind: str, url: str, capture_id: str, body: dict[str, Any], content_type: str) -> str:
         payload = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        written = self._own_writer().write_derived(kind, url, capture_id, payload, content_type)
-        return Pointer(f"{TEXTS_FOLDER}/{written.warc_file}", written.offset, written.length).encode()
+        writer = self._own_writer()
+        written = writer.write_derived(kind, url, capture_id, payload, content_type)
+        if writer.location.seals:  # an object store: the pointer is saved next, so upload first
+            writer.sync()
+        return Pointer(written.warc_file, written.offset, written.length).encode()
 
     def _own_writer(self) -> WarcArchive:
         """This process's WARC files: a forked child never appends to its parent's file."""
         if self._writer is None or self._writer_pid != os.getpid():
-            name = f"{os.getpid()}-{secrets.token_hex(4)}"
-            self._writer = WarcArchive(self.archive_dir / TEXTS_FOLDER, name)  # unbuffered: on disk at once
+            name = f"{TEXTS_FOLDER}/{os.getpid()}-{secrets.token_hex(4)}"
+            self._writer = WarcArchive(self.archive_dir, name)  # unbuffered: on disk at once
             self._writer_pid = os.getpid()
         return self._writer
 

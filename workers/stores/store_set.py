@@ -9,11 +9,11 @@ queues (trace jobs) and crawl runs go on the queues' connection, the same one by
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import redis
 
 from archive.keys import Keys
+from archive.location import ArchiveRoot
 from workers.engine import EngineConfig
 from workers.errors import SettingsError
 from workers.redis.connection import Connections
@@ -52,7 +52,7 @@ def cluster_config(engine: EngineConfig) -> ClusterConfig:
 def stores_of(connections: Connections, settings: Settings) -> Stores:
     """The stores the process's settings name: their index, key prefix, engine and archive."""
     keys, index = Keys(settings.key_prefix), connections.index
-    return open_stores(index, keys, settings.engine, archive_dir=settings.warc_dir, queues=connections.queues)
+    return open_stores(index, keys, settings.engine, archive_dir=settings.archive, queues=connections.queues)
 
 
 def open_stores(
@@ -60,7 +60,7 @@ def open_stores(
     keys: Keys,
     engine: EngineConfig,
     *,
-    archive_dir: Path | None = None,
+    archive_dir: ArchiveRoot | None = None,
     queues: redis.Redis | None = None,
 ) -> Stores:
     """`archive_dir`: where documents' texts and alignments are archived (a store opened

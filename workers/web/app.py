@@ -21,6 +21,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from redis.exceptions import RedisClusterException
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
+from archive.location import ArchiveRoot
 from archive.urls import display_url
 from dedup.dates import evidence_label
 from workers.read.catalog import Catalog
@@ -42,7 +43,7 @@ class Services:
     """What the routes need, built once per app."""
 
     def __init__(
-        self, stores: Stores, warc_dir: Path, token: str | None, sites_file: Path | None, home: Path
+        self, stores: Stores, warc_dir: ArchiveRoot, token: str | None, sites_file: Path | None, home: Path
     ) -> None:
         self.connection = stores.queues  # crawls enqueued, failed jobs acted on
         self.index = stores.connection
@@ -107,9 +108,14 @@ def server_error(request: Request, exc: Exception) -> Response:
     return secured(PlainTextResponse("internal server error", status_code=500))
 
 
+def _default_home(warc_dir: ArchiveRoot) -> Path:
+    """The data directory of the default layout (`<home>/warc`); an object store's spool's parent."""
+    return Path(warc_dir).parent if isinstance(warc_dir, str | Path) else warc_dir.spool.parent
+
+
 def create_app(
     stores: Stores,
-    warc_dir: Path,
+    warc_dir: ArchiveRoot,
     token: str | None,
     sites_file: Path | None = None,
     home: Path | None = None,
@@ -125,7 +131,7 @@ def create_app(
         redoc_url=None,
     )
     app.add_exception_handler(Exception, server_error)
-    app.state.services = Services(stores, Path(warc_dir), token, sites_file, home or Path(warc_dir).parent)
+    app.state.services = Services(stores, warc_dir, token, sites_file, home or _default_home(warc_dir))
     servers = [stores.queues] if stores.connection is stores.queues else [stores.queues, stores.connection]
     error_pages.install(app)  # inside the security headers, so error pages get them too
     app.add_middleware(SecurityHeaders)
