@@ -185,6 +185,11 @@ class Keys:
     def links(self, align_version: str) -> str:
         return f"{self.state}:links:{align_version}"
 
+    @property
+    def text_files(self) -> str:
+        """The numbers of the archive's text files (workers.stores.text_files)."""
+        return f"{self.state}:textfiles"
+
     def crawl(self, run_id: str) -> str:
         return f"{self.queue_side}:crawl:{run_id}"
 

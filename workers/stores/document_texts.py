@@ -4,9 +4,10 @@ process's writer.
 A document's display text, original and removal records are one `conversion` record, the
 alignments one save found one `metadata` record, each referring to the document's first capture
 and gzipped as a member of its own; Redis keeps a pointer to it (`Pointer.encode`: file relative
-to the archive directory, offset, length). Each process appends to WARC files of its own (a
-forked child opens new ones), and a pointer is handed out only once its record is on disk, so a
-crash between the two leaves at most an orphan record, never a pointer to nothing.
+to the archive directory, or its number in `workers.stores.text_files`, offset, length). Each
+process appends to WARC files of its own (a forked child opens new ones), and a pointer is handed
+out only once its record is on disk, so a crash between the two leaves at most an orphan record,
+never a pointer to nothing.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from archive.warc import DERIVED_FOLDER, WarcArchive, read_derived
 from dedup.align import Alignment
 from dedup.records import Removal
 from workers.errors import TextUnavailable
+from workers.stores.text_files import TextFiles
 
 TEXT_RECORD = "application/vnd.dedupcrawl.text+json"
 ALIGNMENT_RECORD = "application/vnd.dedupcrawl.alignments+json"
@@ -93,8 +95,11 @@ class DocumentTexts:
     """Reads (through an LRU cache of `cache_bytes`) and writes records in the archive (a
     directory or an object store: `archive.location`)."""
 
-    def __init__(self, archive_dir: ArchiveRoot, cache_bytes: int) -> None:
+    def __init__(self, archive_dir: ArchiveRoot, cache_bytes: int, files: TextFiles | None = None) -> None:
+        """`files`: the table that numbers the texts' files (short pointers); None: pointers
+        name their file."""
         self.archive_dir = as_location(archive_dir)
+        self.files = files
         self.budget = cache_bytes
         self.held = 0
         self.hits = 0
@@ -132,7 +137,8 @@ class DocumentTexts:
         written = writer.write_derived(kind, url, capture_id, payload, content_type)
         if writer.location.seals:  # an object store: the pointer is saved next, so upload first
             writer.sync()
-        return Pointer(written.warc_file, written.offset, written.length).encode()
+        name = written.warc_file if self.files is None else self.files.number(written.warc_file)
+        return Pointer(name, written.offset, written.length).encode()
 
     def _own_writer(self) -> WarcArchive:
         """This process's WARC files: a forked child never appends to its parent's file."""
@@ -173,12 +179,21 @@ class DocumentTexts:
     def _read(self, doc_id: str, pointer: str, content_type: str) -> dict[str, Any]:
         self.misses += 1
         try:
-            at = Pointer.parse(pointer)
+            at = self.resolve(pointer)
             payload = read_derived(self.archive_dir, at.warc_file, at.offset, at.length, content_type)
             body: dict[str, Any] = json.loads(payload)
             return body
         except (ArchiveError, ValueError, KeyError, TypeError) as exc:
             raise TextUnavailable(doc_id, str(exc)) from exc
+
+    def resolve(self, pointer: str) -> Pointer:
+        """The record a pointer names, with its file's name (a short pointer numbers it)."""
+        at = Pointer.parse(pointer)
+        if not at.warc_file.isdigit():
+            return at
+        if self.files is None:
+            raise WarcReadError(f"pointer {pointer!r} numbers its file, and no file table was given")
+        return Pointer(self.files.name(at.warc_file), at.offset, at.length)
 
     def _cached(self, pointer: str) -> DocumentText | _AlignmentRecord | None:
         found = self._cache.get(pointer)

@@ -24,6 +24,7 @@ from workers.stores.document_texts import DocumentTexts
 from workers.stores.lsh_index import RedisLSHIndex
 from workers.stores.passage_index import PassageIndex
 from workers.stores.store import Store
+from workers.stores.text_files import TextFiles
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +67,8 @@ def open_stores(
     """`archive_dir`: where documents' texts and alignments are archived (a store opened
     without it reads no text); `queues`: where trace jobs go and crawl runs are read; None:
     `connection` (one Redis)."""
-    texts = DocumentTexts(archive_dir, engine.text_cache_bytes) if archive_dir is not None else None
+    files = TextFiles(connection, keys.text_files)
+    texts = DocumentTexts(archive_dir, engine.text_cache_bytes, files) if archive_dir is not None else None
     plain = connection if queues is None else queues
     if not isinstance(plain, redis.Redis):
         problem = "an index on a Redis Cluster needs a plain Redis for queues"
