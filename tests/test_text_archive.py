@@ -31,7 +31,7 @@ from workers.errors import TextUnavailable
 from workers.flow.ingest import document_id
 from workers.redis.redis_server import ServerInfo
 from workers.stores.document_texts import TEXTS_FOLDER, DocumentText, DocumentTexts, Pointer
-from workers.stores.text_files import TextFiles
+from workers.stores.text_files import TextFiles, file_id, is_file_id
 from workers.web.app import create_app
 
 
@@ -131,10 +131,10 @@ def test_records_and_alignment_pointers_stay_in_the_compact_encoding(imported: I
 
 
 def _pointer(imported: Imported, doc_id: str) -> Pointer:
-    """The document's pointer, its file named (a stored pointer numbers it: ~15 bytes)."""
+    """The document's pointer, its file named (a stored pointer gives its file's id: ~25 bytes)."""
     raw = imported.connection.hget(Keys(PREFIX).doc(doc_id), "text")
     assert raw is not None, f"{doc_id} keeps no pointer to its text"
-    assert len(raw) < 30 and raw.split(b" ")[0].isdigit()
+    assert len(raw) < 30 and is_file_id(raw.decode().split(" ")[0])
     files = TextFiles(imported.connection, Keys(PREFIX).text_files)
     return DocumentTexts(imported.warc, 0, files).resolve(raw.decode())
 
@@ -279,18 +279,22 @@ def test_the_reader_keeps_at_most_its_byte_budget(tmp_path: Path) -> None:
     assert reader.misses == 80  # each read again once dropped: the budget holds a few only
     with pytest.raises(TextUnavailable, match="not an archive pointer"):
         reader.text("bad", "no pointer")
-    with pytest.raises(TextUnavailable, match="numbers its file, and no file table"):
-        reader.text("numbered", "7 0 100")
+    with pytest.raises(TextUnavailable, match="gives its file's id, and no file table"):
+        reader.text("short", f"{file_id('texts/a.warc.gz')} 0 100")
 
 
-def test_a_file_number_is_given_once_and_an_unknown_one_is_one_line(redis_client: redis.Redis) -> None:
+def test_a_file_id_names_one_file_for_good_and_an_unknown_one_is_one_line(redis_client: redis.Redis) -> None:
     key = Keys(PREFIX).text_files
     redis_client.delete(key)
     one, other = TextFiles(redis_client, key), TextFiles(redis_client, key)  # two processes
-    assert one.number("texts/a.warc.gz") == "1" and other.number("texts/b.warc.gz") == "2"
-    assert other.number("texts/a.warc.gz") == "1" and one.name("2") == "texts/b.warc.gz"
-    with pytest.raises(WarcReadError, match="#9 is not in"):
-        one.name("9")
+    a, b = one.short("texts/a.warc.gz"), other.short("texts/b.warc.gz")
+    assert a == file_id("texts/a.warc.gz") != b and one.name(b) == "texts/b.warc.gz"
+    redis_client.delete(key)  # a flush: ids are the names' own, so what a process knows stays true
+    assert other.short("texts/c.warc.gz") == file_id("texts/c.warc.gz") and one.name(b) == "texts/b.warc.gz"
+    redis_client.hset(key, file_id("texts/d.warc.gz"), "texts/other.warc.gz")  # the id is taken
+    assert one.short("texts/d.warc.gz") == "texts/d.warc.gz"  # the pointer keeps the name
+    with pytest.raises(WarcReadError, match="is not in"):
+        one.name("0123456789ab")
 
 
 def test_a_deferred_trace_of_an_unreadable_text_is_counted_and_left_waiting(

@@ -4,7 +4,7 @@ process's writer.
 A document's display text, original and removal records are one `conversion` record, the
 alignments one save found one `metadata` record, each referring to the document's first capture
 and gzipped as a member of its own; Redis keeps a pointer to it (`Pointer.encode`: file relative
-to the archive directory, or its number in `workers.stores.text_files`, offset, length). Each
+to the archive directory, or its id in `workers.stores.text_files`, offset, length). Each
 process appends to WARC files of its own (a forked child opens new ones), and a pointer is handed
 out only once its record is on disk, so a crash between the two leaves at most an orphan record,
 never a pointer to nothing.
@@ -26,7 +26,7 @@ from archive.warc import DERIVED_FOLDER, WarcArchive, read_derived
 from dedup.align import Alignment
 from dedup.records import Removal
 from workers.errors import TextUnavailable
-from workers.stores.text_files import TextFiles
+from workers.stores.text_files import TextFiles, is_file_id
 
 TEXT_RECORD = "application/vnd.dedupcrawl.text+json"
 ALIGNMENT_RECORD = "application/vnd.dedupcrawl.alignments+json"
@@ -96,8 +96,8 @@ class DocumentTexts:
     directory or an object store: `archive.location`)."""
 
     def __init__(self, archive_dir: ArchiveRoot, cache_bytes: int, files: TextFiles | None = None) -> None:
-        """`files`: the table that numbers the texts' files (short pointers); None: pointers
-        name their file."""
+        """`files`: the table of the texts' files' ids (short pointers); None: pointers name
+        their file."""
         self.archive_dir = as_location(archive_dir)
         self.files = files
         self.budget = cache_bytes
@@ -137,7 +137,7 @@ class DocumentTexts:
         written = writer.write_derived(kind, url, capture_id, payload, content_type)
         if writer.location.seals:  # an object store: the pointer is saved next, so upload first
             writer.sync()
-        name = written.warc_file if self.files is None else self.files.number(written.warc_file)
+        name = written.warc_file if self.files is None else self.files.short(written.warc_file)
         return Pointer(name, written.offset, written.length).encode()
 
     def _own_writer(self) -> WarcArchive:
@@ -187,12 +187,12 @@ class DocumentTexts:
             raise TextUnavailable(doc_id, str(exc)) from exc
 
     def resolve(self, pointer: str) -> Pointer:
-        """The record a pointer names, with its file's name (a short pointer numbers it)."""
+        """The record a pointer names, with its file's name (a short pointer gives its id)."""
         at = Pointer.parse(pointer)
-        if not at.warc_file.isdigit():
+        if not is_file_id(at.warc_file):
             return at
         if self.files is None:
-            raise WarcReadError(f"pointer {pointer!r} numbers its file, and no file table was given")
+            raise WarcReadError(f"pointer {pointer!r} gives its file's id, and no file table was given")
         return Pointer(self.files.name(at.warc_file), at.offset, at.length)
 
     def _cached(self, pointer: str) -> DocumentText | _AlignmentRecord | None:
