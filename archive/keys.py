@@ -179,8 +179,10 @@ class Keys:
     def union_find(self, fingerprint_id: str) -> str:
         return f"{self.state}:uf:{fingerprint_id}"
 
-    def passages(self, version: str) -> str:
-        return f"{self.state}:pass:{version}"
+    def passages(self, version: str, group: int = 0, groups: int = 1) -> str:
+        """The passage index of scheme V, or its shards' group `group` of `groups` (own tags)."""
+        tag = self.state if groups == 1 else self.group("pass", group, groups)
+        return f"{tag}:pass:{version}"
 
     def links(self, align_version: str) -> str:
         return f"{self.state}:links:{align_version}"

@@ -21,8 +21,11 @@ strings each, packing and parsing them cost more than the rest of the call.
 
 from __future__ import annotations
 
+import functools
 import struct
+from collections import Counter
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -32,7 +35,7 @@ from archive.keys import Keys
 from dedup.errors import ConfigError
 from dedup.records import NormalizedText
 from dedup.winnow import SharingRule, WinnowConfig, winnow, winnow_array
-from workers.redis.direct_connection import Call, LuaScript, run_call
+from workers.redis.direct_connection import Call, LuaScript, round_trip, run_call
 from workers.redis.slot_routing import RedisClient
 from workers.stores.pair_links import weights_prefix
 from workers.stores.replies import text_of
@@ -49,6 +52,7 @@ SATURATED = b"!"
 # in further fields (passage_add.lua's Layout).
 CHUNK = 64
 MAX_CHUNKS = 256  # a continuation field is the field and one byte
+LAYOUT = "passage_layout.lua"  # the shards' functions, sent before each script
 
 
 class PassageIndex:
@@ -59,20 +63,26 @@ class PassageIndex:
         config: WinnowConfig,
         rule: SharingRule,
         align_version: str,
+        groups: int = 1,
     ) -> None:
         if rule.max_docs * 4 > CHUNK * MAX_CHUNKS:
             most = CHUNK * MAX_CHUNKS // 4
             raise ConfigError(f"the passage index lists at most {most} holders, not {rule.max_docs}")
+        if not 1 <= groups <= 1 << SHARD_BITS:
+            raise ConfigError(f"the passage index splits its shards into 1 to {1 << SHARD_BITS} groups")
         self.connection = connection
         self.config = config
         self.max_docs = rule.max_docs
         self.min_shared = rule.min_shared
-        self.version = f"{config.version}-{PASSAGE_INDEX_VERSION}"
-        self.base = keys.passages(self.version)
+        # the layout's name carries G: indexes built with different groups never mix
+        self.version = f"{config.version}-{PASSAGE_INDEX_VERSION}" + (f"-g{groups}" if groups > 1 else "")
+        self.base = keys.passages(self.version)  # numbers, names (and with groups, what finals leave)
+        self.shard_bases = tuple(keys.passages(self.version, g, groups) for g in range(groups))
         self.weights = weights_prefix(keys, align_version)  # the pairs' counts (workers.stores.pair_links)
         self.routing = f"{self.base}:num"  # the key its scripts are sent by (a cluster slot)
-        self._add = LuaScript(connection, "passage_add.lua")
-        self._remove = LuaScript(connection, "passage_remove.lua")
+        self._add = LuaScript(connection, "passage_add.lua", LAYOUT)
+        self._remove = LuaScript(connection, "passage_remove.lua", LAYOUT)
+        self._groups = PassageGroups(self) if groups > 1 else None
 
     def fingerprints(self, norm: NormalizedText) -> list[str]:
         return [format(fp, "x") for fp in winnow(norm.key, self.config)]
@@ -87,6 +97,8 @@ class PassageIndex:
 
     def add_fingerprints_call(self, doc_id: str, fps: npt.NDArray[np.uint64]) -> Call[list[tuple[str, int]]]:
         """`add_call` with the key's fingerprints given (winnow_array's), as bench/scale.py has them."""
+        if self._groups:
+            return self._groups.add_call(doc_id, fps)
         packed = _pack(fps)
         args: list[EncodableT] = [self.base, doc_id, self.max_docs, self.min_shared, packed, self.weights]
         args.append(CHUNK)
@@ -94,6 +106,8 @@ class PassageIndex:
 
     def remove(self, doc_id: str, norm: NormalizedText) -> bool:
         """Forget the document (`norm`: the text it was indexed with); False if not indexed."""
+        if self._groups:
+            return self._groups.remove(doc_id, winnow_array(norm.key, self.config))
         args: list[EncodableT] = [self.base, doc_id, self._packed(norm.key), CHUNK]
         return bool(self._remove(keys=(self.routing,), args=args))
 
@@ -104,10 +118,14 @@ class PassageIndex:
 
     def holders(self, key: str) -> list[set[str] | None]:
         """Per fingerprint of a match key: the documents holding it (None: too many to say)."""
-        step, prefix = _SHARD_BYTES + _FIELD_BYTES, f"{self.base}:s:".encode()
+        step, prefixes = _SHARD_BYTES + _FIELD_BYTES, [f"{b}:s:".encode() for b in self.shard_bases]
         fingerprints = self._packed(key)
         fields = [
-            (prefix + fingerprints[at : at + _SHARD_BYTES], fingerprints[at + _SHARD_BYTES : at + step])
+            (
+                prefixes[int.from_bytes(fingerprints[at : at + _SHARD_BYTES], "little") % len(prefixes)]
+                + fingerprints[at : at + _SHARD_BYTES],
+                fingerprints[at + _SHARD_BYTES : at + step],
+            )
             for at in range(0, len(fingerprints), step)
         ]
         packed = self._held(fields)
@@ -161,3 +179,70 @@ def _low_bytes(values: npt.NDArray[np.uint64], count: int) -> npt.NDArray[np.uin
 
 def _numbers(packed: bytes) -> Sequence[int]:
     return struct.unpack(f"<{len(packed) // 4}I", packed)
+
+
+class PassageGroups:
+    """The index's shards in G tag groups (a Redis Cluster; shard -> group by its low bits), the
+    numbers, names and pair weights under the state tag. An add is three round trips:
+    passage_start.lua (the number; sent with the caller's other calls), one passage_group_add.lua
+    a group (sent together), passage_final.lua."""
+
+    def __init__(self, index: PassageIndex) -> None:
+        self.index = index
+        connection = index.connection
+        self._start = LuaScript(connection, "passage_start.lua")
+        self._group_add = LuaScript(connection, "passage_group_add.lua", LAYOUT)
+        self._final = LuaScript(connection, "passage_final.lua", LAYOUT)
+        self._unnumber = LuaScript(connection, "passage_unnumber.lua")
+        self._group_remove = LuaScript(connection, "passage_group_remove.lua", LAYOUT)
+
+    def add_call(self, doc_id: str, fps: npt.NDArray[np.uint64]) -> Call[list[tuple[str, int]]]:
+        """The document's number (sent with the caller's other calls); the groups' adds and the
+        final follow when its reply is parsed (the connection is free again then)."""
+        index = self.index
+        if fps.size == 0:  # nothing to index, nothing to find (no number, as passage_add.lua)
+            return Call((("EXISTS", index.routing),), lambda _: [])
+        args: list[EncodableT] = [index.base, doc_id, fps.size]
+        return self._start.call((index.routing,), args, functools.partial(self._added, doc_id, fps))
+
+    def _added(
+        self, doc_id: str, fps: npt.NDArray[np.uint64], started: Sequence[int]
+    ) -> list[tuple[str, int]]:
+        """The groups' adds in one round trip, then passage_final.lua on their counts and
+        saturated fingerprints."""
+        index, (number, again) = self.index, started
+        me = struct.pack("<I", number)
+        calls = [
+            self._group_add.call((f"{base}:s",), [base, me, index.max_docs, packed, CHUNK, again], _partial)
+            for base, packed in self._by_group(fps)
+        ]
+        replies: list[tuple[Counter[int], list[bytes | int]]] = round_trip(index.connection, calls)
+        counts = sum((counted for counted, _ in replies), Counter[int]())
+        args: list[EncodableT] = [index.base, doc_id, number, index.min_shared, index.weights, again]
+        args += [len(counts), *(value for pair in counts.items() for value in pair)]
+        args += [value for _, saturated in replies for value in saturated]
+        return _sharing(self._final(keys=(index.routing,), args=args))
+
+    def remove(self, doc_id: str, fps: npt.NDArray[np.uint64]) -> bool:
+        """The number first (no final counts the document from then on), then every group's holders."""
+        number = self._unnumber(keys=(self.index.routing,), args=(self.index.base, doc_id))
+        if number is None:
+            return False
+        calls: list[Call[Any]] = [
+            self._group_remove.call((f"{base}:s",), [base, number, packed, CHUNK])
+            for base, packed in self._by_group(fps)
+        ]
+        round_trip(self.index.connection, calls)
+        return True
+
+    def _by_group(self, fps: npt.NDArray[np.uint64]) -> list[tuple[str, bytes]]:
+        """Each group's base and its fingerprints, packed (groups with none left out)."""
+        bases = self.index.shard_bases
+        group = (fps & _SHARD_MASK) % np.uint64(len(bases))
+        return [(base, _pack(fps[group == g])) for g, base in enumerate(bases) if (group == g).any()]
+
+
+def _partial(reply: Sequence[Sequence[Any]]) -> tuple[Counter[int], list[bytes | int]]:
+    """A group's reply: its counts by other document number, and its saturated fingerprints."""
+    shared, saturated = reply
+    return Counter(dict(zip(shared[::2], shared[1::2], strict=True))), list(saturated)

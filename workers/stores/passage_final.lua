@@ -1,0 +1,94 @@
+-- Passage index on a Redis Cluster, the end of an add (under the state tag), once every group's
+-- passage_group_add.lua has run: the pair weights (workers.stores.pair_links) and the reply of
+-- passage_add.lua. Finals run one at a time (one slot), and a document's final marks it done
+-- (":f" in base:num). Each group counted a shared fingerprint for the later of its two holders,
+-- so a pair's count is the sum of both documents' counts: the first of the two finals leaves
+-- its count (and any fingerprint that stopped counting meanwhile, as -1) to the other, in
+-- base:pend:{other's number} (hash: number -> count); the second adds it to its own and
+-- applies the rule of passage_add.lua: at least min_shared -> both sides' weights.
+-- ARGV: base, doc id, number, min_shared, weights prefix, 1 if a re-add (counts are of every
+-- holder: weights set as passage_add.lua sets them, for the pairs whose both adds have finished),
+-- how many counts, then {number, count} pairs, then {packed holders, times} of fingerprints
+-- saturated by this add.
+-- Reply: {doc id, shared fingerprints, ...} for the others sharing at least min_shared.
+local base, doc, num, min_shared, weights = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5]
+local again, ncounts = ARGV[6] == '1', tonumber(ARGV[7])
+local entries, names = base .. ':num', base .. ':name'
+local entry = call('HGET', entries, doc)
+if not entry or string.match(entry, '^(%d+)') ~= num then return {} end  -- removed meanwhile
+
+-- a number's doc id (nil: removed) and whether its final has run
+local function holder(number)
+  local name = call('HGET', names, number)
+  if not name then return nil, false end
+  local held = call('HGET', entries, name)
+  return name, held ~= false and string.sub(held, -2) == ':f'
+end
+
+-- where what the pair (a, b) counted waits for the second of their finals
+local function leave(to, from, n)
+  if n ~= 0 then call('HINCRBY', base .. ':pend:' .. to, from, n) end
+end
+
+-- `times` fingerprints held by `held` stopped counting: in the weight of a pair both of whose
+-- finals ran, else in what waits for the second
+local function saturate(held, times)
+  local found = {}
+  for j = 1, #held, 4 do
+    local number = struct.unpack('<I4', held, j)
+    local name, done = holder(number)
+    if name then found[#found + 1] = {number, name, done} end
+  end
+  for i = 1, #found do
+    local a = found[i]
+    for j = i + 1, #found do
+      local b = found[j]
+      if a[3] and b[3] then lower(weights, a[2], b[2], times, min_shared)
+      elseif b[3] then leave(a[1], b[1], -times)
+      else leave(b[1], a[1], -times) end
+    end
+  end
+end
+
+-- the stored weights of the counted others: the reply of an add whose twin (the same add, run
+-- twice at once) finished first and counted the pairs
+local function stored(counts)
+  local out = {}
+  for other in pairs(counts) do
+    local name = holder(other)
+    local n = name and call('HGET', weights .. doc, name)
+    if n then
+      out[#out + 1] = name
+      out[#out + 1] = tonumber(n)
+    end
+  end
+  return out
+end
+
+local at = 8 + 2 * ncounts
+for i = at, #ARGV, 2 do saturate(ARGV[i], tonumber(ARGV[i + 1])) end
+local counts, pending = {}, base .. ':pend:' .. num
+for i = 8, at - 1, 2 do counts[tonumber(ARGV[i])] = tonumber(ARGV[i + 1]) end
+if not again and string.sub(entry, -2) == ':f' then return stored(counts) end
+if not again then
+  local left = call('HGETALL', pending)
+  for i = 1, #left, 2 do
+    local other = tonumber(left[i])
+    counts[other] = (counts[other] or 0) + tonumber(left[i + 1])
+  end
+  call('DEL', pending)
+end
+local out = {}
+for other, n in pairs(counts) do
+  local name, done = holder(other)
+  if name and done and n >= min_shared then
+    out[#out + 1] = name
+    out[#out + 1] = n
+    call('HSET', weights .. doc, name, n)
+    call('HSET', weights .. name, doc, n)
+  elseif name and not done and not again then
+    leave(other, num, n)
+  end
+end
+if not again then call('HSET', entries, doc, entry .. ':f') end
+return out
