@@ -7,7 +7,7 @@
 -- base:pend:{other's number} (hash: number -> count); the second adds it to its own and
 -- applies the rule of passage_add.lua: at least min_shared -> both sides' weights.
 -- ARGV: base, doc id, number, min_shared, weights prefix, 1 if a re-add (counts are of every
--- holder: weights set as passage_add.lua sets them, for the pairs whose both adds have finished),
+-- holder: replied, weights left as they are),
 -- how many counts, then {number, count} pairs, then {packed holders, times} of fingerprints
 -- saturated by this add.
 -- Reply: {doc id, shared fingerprints, ...} for the others sharing at least min_shared.
@@ -65,19 +65,32 @@ local function stored(counts)
   return out
 end
 
+-- a re-add's reply: its counts of every holder, as passage_add.lua replies; no weight changes
+-- (the pairs' finals set them, and a saturation since may have lowered them)
+local function replied(counts)
+  local out = {}
+  for other, n in pairs(counts) do
+    local name, done = holder(other)
+    if name and done and n >= min_shared then
+      out[#out + 1] = name
+      out[#out + 1] = n
+    end
+  end
+  return out
+end
+
 local at = 8 + 2 * ncounts
 for i = at, #ARGV, 2 do saturate(ARGV[i], tonumber(ARGV[i + 1])) end
 local counts, pending = {}, base .. ':pend:' .. num
 for i = 8, at - 1, 2 do counts[tonumber(ARGV[i])] = tonumber(ARGV[i + 1]) end
-if not again and string.sub(entry, -2) == ':f' then return stored(counts) end
-if not again then
-  local left = call('HGETALL', pending)
-  for i = 1, #left, 2 do
-    local other = tonumber(left[i])
-    counts[other] = (counts[other] or 0) + tonumber(left[i + 1])
-  end
-  call('DEL', pending)
+if again then return replied(counts) end
+if string.sub(entry, -2) == ':f' then return stored(counts) end
+local left = call('HGETALL', pending)
+for i = 1, #left, 2 do
+  local other = tonumber(left[i])
+  counts[other] = (counts[other] or 0) + tonumber(left[i + 1])
 end
+call('DEL', pending)
 local out = {}
 for other, n in pairs(counts) do
   local name, done = holder(other)
@@ -86,9 +99,9 @@ for other, n in pairs(counts) do
     out[#out + 1] = n
     call('HSET', weights .. doc, name, n)
     call('HSET', weights .. name, doc, n)
-  elseif name and not done and not again then
+  elseif name and not done then
     leave(other, num, n)
   end
 end
-if not again then call('HSET', entries, doc, entry .. ':f') end
+call('HSET', entries, doc, entry .. ':f')
 return out
