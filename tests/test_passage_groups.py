@@ -183,3 +183,29 @@ def test_an_add_cut_before_its_final_counts_each_fingerprint_once_when_retried(
     want = _pair_weights(redis_client, sequential, both)
     assert _pair_weights(redis_client, cut, both) == want and want
     assert retried == [(b, want[(a, b)])]
+
+
+def test_reindex_moves_a_cluster_index_into_the_passage_groups_and_keeps_deletions(
+    redis_client: redis.Redis, redis_cluster: LocalCluster, cluster_client: redis.RedisCluster, tmp_path: Path
+) -> None:
+    """An index built on the cluster before the passage groups (its passage index under the state
+    tag), a document deleted; `reindex` with the groups leaves no key of the old layout, keeps the
+    deleted document out, and answers as an index built with the groups from the start (of the
+    documents but the deleted one)."""
+    docs = generate(40, seed=5)
+    before = replace(ENGINE.on_cluster(), passage_groups=1)
+    moved = IngestRig(cluster_client, tmp_path / "moved", "moved", before, redis_client)
+    fresh = IngestRig(cluster_client, tmp_path / "fresh", "fresh", ENGINE.on_cluster(), redis_client)
+    for doc in docs:
+        moved.put(doc.url, doc.text, doc.published)
+        if doc is not docs[3]:
+            fresh.put(doc.url, doc.text, doc.published)
+    assert moved.delete(docs[3].url)
+    old_layout = moved.ingestor.passages.base
+    assert list(cluster_client.scan_iter(match=f"{old_layout}:*"))
+    moved.engine = ENGINE.on_cluster()
+    moved.reindex()
+    assert list(cluster_client.scan_iter(match=f"{old_layout}:*")) == []
+    assert docs[3].url not in moved.urls().values() and len(moved.urls()) == len(docs) - 1
+    assert _weights(moved) == _weights(fresh) and _weights(moved)
+    assert moved.sources() == fresh.sources()

@@ -17,6 +17,10 @@ whole shard into a hash table and triple its bytes. No per-document fingerprint 
 removal recomputes the fingerprints from the document's text. The scripts take a document's
 fingerprints packed in one argument (9 bytes each: shard, field), built with NumPy: as two
 strings each, packing and parsing them cost more than the rest of the call.
+
+On a Redis Cluster the shards split into G tag groups by their low bits (`PassageGroups`), so
+the index's bytes and work spread over the masters; numbers, names and pair weights stay under
+the state tag. With G = 1 (a single Redis, the default) an add is the one script above.
 """
 
 from __future__ import annotations
@@ -116,18 +120,23 @@ class PassageIndex:
         entry = self.connection.hget(f"{self.base}:num", doc_id)
         return int(text_of(entry).split(":")[1]) if entry else 0
 
+    def unfinished(self) -> list[str]:
+        """Documents whose add began and never finished (with groups: numbered, no final yet;
+        the one script of a single Redis never leaves one); a retry of their add finishes them."""
+        if self._groups is None:
+            return []
+        entries = self.connection.hgetall(f"{self.base}:num").items()
+        return sorted(text_of(doc) for doc, entry in entries if not text_of(entry).endswith(":f"))
+
     def holders(self, key: str) -> list[set[str] | None]:
         """Per fingerprint of a match key: the documents holding it (None: too many to say)."""
         step, prefixes = _SHARD_BYTES + _FIELD_BYTES, [f"{b}:s:".encode() for b in self.shard_bases]
         fingerprints = self._packed(key)
-        fields = [
-            (
-                prefixes[int.from_bytes(fingerprints[at : at + _SHARD_BYTES], "little") % len(prefixes)]
-                + fingerprints[at : at + _SHARD_BYTES],
-                fingerprints[at + _SHARD_BYTES : at + step],
-            )
-            for at in range(0, len(fingerprints), step)
-        ]
+        fields = []
+        for at in range(0, len(fingerprints), step):
+            shard = fingerprints[at : at + _SHARD_BYTES]
+            prefix = prefixes[int.from_bytes(shard, "little") % len(prefixes)]  # its group's
+            fields.append((prefix + shard, fingerprints[at + _SHARD_BYTES : at + step]))
         packed = self._held(fields)
         numbers = sorted({n for held in packed if held and held != SATURATED for n in _numbers(held)})
         names = (
