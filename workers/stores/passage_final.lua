@@ -50,30 +50,21 @@ local function saturate(held, times)
   end
 end
 
--- the stored weights of the counted others: the reply of an add whose twin (the same add, run
--- twice at once) finished first and counted the pairs
-local function stored(counts)
-  local out = {}
-  for other in pairs(counts) do
-    local name = holder(other)
-    local n = name and call('HGET', weights .. doc, name)
-    if n then
-      out[#out + 1] = name
-      out[#out + 1] = tonumber(n)
-    end
-  end
-  return out
-end
-
--- a re-add's reply: its counts of every holder, as passage_add.lua replies; no weight changes
--- (the pairs' finals set them, and a saturation since may have lowered them)
-local function replied(counts)
+-- the reply: the others done (their finals ran) sharing at least min_shared; `write`: their
+-- pairs' weights set (both sides), and the counts of the others not done left to their finals
+local function settle(counts, write)
   local out = {}
   for other, n in pairs(counts) do
     local name, done = holder(other)
     if name and done and n >= min_shared then
       out[#out + 1] = name
       out[#out + 1] = n
+      if write then
+        call('HSET', weights .. doc, name, n)
+        call('HSET', weights .. name, doc, n)
+      end
+    elseif name and not done and write then
+      leave(other, num, n)
     end
   end
   return out
@@ -83,25 +74,22 @@ local at = 8 + 2 * ncounts
 for i = at, #ARGV, 2 do saturate(ARGV[i], tonumber(ARGV[i + 1])) end
 local counts, pending = {}, base .. ':pend:' .. num
 for i = 8, at - 1, 2 do counts[tonumber(ARGV[i])] = tonumber(ARGV[i + 1]) end
-if again then return replied(counts) end
-if string.sub(entry, -2) == ':f' then return stored(counts) end
+-- a re-add: its counts of every holder replied, as passage_add.lua replies; no weight changes
+-- (the pairs' finals set them, and a saturation since may have lowered them)
+if again then return settle(counts, false) end
+if string.sub(entry, -2) == ':f' then  -- the same add ran twice at once, the twin's final first:
+  for other in pairs(counts) do  -- the weights it set are the pairs'
+    local name = holder(other)
+    counts[other] = name and tonumber(call('HGET', weights .. doc, name) or 0) or 0
+  end
+  return settle(counts, false)
+end
 local left = call('HGETALL', pending)
 for i = 1, #left, 2 do
   local other = tonumber(left[i])
   counts[other] = (counts[other] or 0) + tonumber(left[i + 1])
 end
 call('DEL', pending)
-local out = {}
-for other, n in pairs(counts) do
-  local name, done = holder(other)
-  if name and done and n >= min_shared then
-    out[#out + 1] = name
-    out[#out + 1] = n
-    call('HSET', weights .. doc, name, n)
-    call('HSET', weights .. name, doc, n)
-  elseif name and not done then
-    leave(other, num, n)
-  end
-end
+local out = settle(counts, true)
 call('HSET', entries, doc, entry .. ':f')
 return out
