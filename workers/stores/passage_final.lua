@@ -1,7 +1,7 @@
 -- Passage index on a Redis Cluster, the end of an add (under the state tag), once every group's
 -- passage_group_add.lua has run: the pair weights (workers.stores.pair_links) and the reply of
 -- passage_add.lua. Finals run one at a time (one slot), and a document's final marks it done
--- (":f" in base:num). Each group counted a shared fingerprint for the later of its two holders,
+-- (its number's bit in base:done, as removal does: nothing to wait for). Each group counted a shared fingerprint for the later of its two holders,
 -- so a pair's count is the sum of both documents' counts: the first of the two finals leaves
 -- its count (and any fingerprint that stopped counting meanwhile, as -1) to the other, in
 -- base:pend:{other's number} (hash: number -> count); the second adds it to its own and
@@ -13,17 +13,12 @@
 -- Reply: {doc id, shared fingerprints, ...} for the others sharing at least min_shared.
 local base, doc, num, min_shared, weights = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5]
 local again, ncounts = ARGV[6] == '1', tonumber(ARGV[7])
-local entries, names = base .. ':num', base .. ':name'
-local entry = call('HGET', entries, doc)
+local names, done = base .. ':name', base .. ':done'
+local entry = call('HGET', base .. ':num', doc)
 if not entry or string.match(entry, '^(%d+)') ~= num then return {} end  -- removed meanwhile
 
--- a number's doc id (nil: removed) and whether its final has run
-local function holder(number)
-  local name = call('HGET', names, number)
-  if not name then return nil, false end
-  local held = call('HGET', entries, name)
-  return name, held ~= false and string.sub(held, -2) == ':f'
-end
+-- whether a number's final has run (or it was removed)
+local function finished(number) return call('GETBIT', done, number) == 1 end
 
 -- where what the pair (a, b) counted waits for the second of their finals
 local function leave(to, from, n)
@@ -36,34 +31,37 @@ local function saturate(held, times)
   local found = {}
   for j = 1, #held, 4 do
     local number = struct.unpack('<I4', held, j)
-    local name, done = holder(number)
-    if name then found[#found + 1] = {number, name, done} end
+    found[#found + 1] = {number, finished(number)}
   end
   for i = 1, #found do
     local a = found[i]
     for j = i + 1, #found do
       local b = found[j]
-      if a[3] and b[3] then lower(weights, a[2], b[2], times, min_shared)
-      elseif b[3] then leave(a[1], b[1], -times)
+      if a[2] and b[2] then
+        local one, other = call('HGET', names, a[1]), call('HGET', names, b[1])
+        if one and other then lower(weights, one, other, times, min_shared) end
+      elseif b[2] then leave(a[1], b[1], -times)
       else leave(b[1], a[1], -times) end
     end
   end
 end
 
--- the reply: the others done (their finals ran) sharing at least min_shared; `write`: their
--- pairs' weights set (both sides), and the counts of the others not done left to their finals
+-- the reply: the others finished sharing at least min_shared; `write`: their pairs' weights set
+-- (both sides), and the counts of the others still running left to their finals
 local function settle(counts, write)
   local out = {}
   for other, n in pairs(counts) do
-    local name, done = holder(other)
-    if name and done and n >= min_shared then
-      out[#out + 1] = name
-      out[#out + 1] = n
-      if write then
-        call('HSET', weights .. doc, name, n)
-        call('HSET', weights .. name, doc, n)
+    if finished(other) then
+      local name = n >= min_shared and call('HGET', names, other)
+      if name then  -- (none: removed)
+        out[#out + 1] = name
+        out[#out + 1] = n
+        if write then
+          call('HSET', weights .. doc, name, n)
+          call('HSET', weights .. name, doc, n)
+        end
       end
-    elseif name and not done and write then
+    elseif write then
       leave(other, num, n)
     end
   end
@@ -77,9 +75,9 @@ for i = 8, at - 1, 2 do counts[tonumber(ARGV[i])] = tonumber(ARGV[i + 1]) end
 -- a re-add: its counts of every holder replied, as passage_add.lua replies; no weight changes
 -- (the pairs' finals set them, and a saturation since may have lowered them)
 if again then return settle(counts, false) end
-if string.sub(entry, -2) == ':f' then  -- the same add ran twice at once, the twin's final first:
+if finished(num) then  -- the same add ran twice at once, the twin's final first:
   for other in pairs(counts) do  -- the weights it set are the pairs'
-    local name = holder(other)
+    local name = call('HGET', names, other)
     counts[other] = name and tonumber(call('HGET', weights .. doc, name) or 0) or 0
   end
   return settle(counts, false)
@@ -91,5 +89,5 @@ for i = 1, #left, 2 do
 end
 call('DEL', pending)
 local out = settle(counts, true)
-call('HSET', entries, doc, entry .. ':f')
+call('SETBIT', done, num, 1)
 return out

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import functools
 import struct
-from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
@@ -125,8 +124,13 @@ class PassageIndex:
         the one script of a single Redis never leaves one); a retry of their add finishes them."""
         if self._groups is None:
             return []
-        entries = self.connection.hgetall(f"{self.base}:num").items()
-        return sorted(text_of(doc) for doc, entry in entries if not text_of(entry).endswith(":f"))
+        held = self.connection.hgetall(self.routing).items()
+        entries = [(text_of(doc), text_of(entry)) for doc, entry in held]
+        pipe = self.connection.pipeline(transaction=False)
+        for _, entry in entries:
+            pipe.getbit(f"{self.base}:done", int(entry.split(":")[0]))
+        finished = pipe.execute() if entries else []
+        return sorted(doc for (doc, _), bit in zip(entries, finished, strict=True) if not bit)
 
     def holders(self, key: str) -> list[set[str] | None]:
         """Per fingerprint of a match key: the documents holding it (None: too many to say)."""
@@ -221,12 +225,15 @@ class PassageGroups:
         saturated fingerprints."""
         index, (number, again) = self.index, started
         me = struct.pack("<I", number)
-        calls = [
-            self._group_add.call((f"{base}:s",), [base, me, index.max_docs, packed, CHUNK, again], _partial)
+        calls: list[Call[Any]] = [
+            self._group_add.call((f"{base}:s",), [base, me, index.max_docs, packed, CHUNK, again])
             for base, packed in self._by_group(fps)
         ]
-        replies: list[tuple[Counter[int], list[bytes | int]]] = round_trip(index.connection, calls)
-        counts = sum((counted for counted, _ in replies), Counter[int]())
+        replies: list[list[list[Any]]] = round_trip(index.connection, calls)
+        counts: dict[int, int] = {}
+        for shared, _ in replies:
+            for at in range(0, len(shared), 2):
+                counts[shared[at]] = counts.get(shared[at], 0) + shared[at + 1]
         args: list[EncodableT] = [index.base, doc_id, number, index.min_shared, index.weights, again]
         args += [len(counts), *(value for pair in counts.items() for value in pair)]
         args += [value for _, saturated in replies for value in saturated]
@@ -249,9 +256,3 @@ class PassageGroups:
         bases = self.index.shard_bases
         group = (fps & _SHARD_MASK) % np.uint64(len(bases))
         return [(base, _pack(fps[group == g])) for g, base in enumerate(bases) if (group == g).any()]
-
-
-def _partial(reply: Sequence[Sequence[Any]]) -> tuple[Counter[int], list[bytes | int]]:
-    """A group's reply: its counts by other document number, and its saturated fingerprints."""
-    shared, saturated = reply
-    return Counter(dict(zip(shared[::2], shared[1::2], strict=True))), list(saturated)

@@ -1,16 +1,15 @@
 -- Passage index on a Redis Cluster, the start of an add (under the state tag): the document's
--- number, kept or given (base:num doc -> "number:fingerprint count", then ":f" once its
--- passage_final.lua ran; base:name number -> doc). ARGV: base, doc id, fingerprint count.
--- Reply: {number, 1 if the document's first add has finished (this is a re-add), else 0}.
+-- number, kept or given (base:num doc -> "number:fingerprint count", base:name number -> doc, as
+-- passage_add.lua keeps them). ARGV: base, doc id, fingerprint count.
+-- Reply: {number, 1 if its first add has finished (bit `number` of base:done: this is a re-add)}.
 local base, doc, count = ARGV[1], ARGV[2], ARGV[3]
 local entry = redis.call('HGET', base .. ':num', doc)
-local num, done
+local num
 if entry then
-  num, done = string.match(entry, '^(%d+):%d+(:?f?)$')
-  done = done == ':f'
+  num = tonumber(string.match(entry, '^(%d+)'))
 else
-  num, done = redis.call('INCR', base .. ':seq'), false
+  num = redis.call('INCR', base .. ':seq')
   redis.call('HSET', base .. ':name', num, doc)
 end
-redis.call('HSET', base .. ':num', doc, num .. ':' .. count .. (done and ':f' or ''))
-return {tonumber(num), done and 1 or 0}
+redis.call('HSET', base .. ':num', doc, num .. ':' .. count)
+return {num, redis.call('GETBIT', base .. ':done', num)}
