@@ -23,15 +23,7 @@ CHUNK = tonumber(ARGV[7])
 local base, doc, max_docs, min_shared = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 local packed, weights = ARGV[5], ARGV[6]
 if #packed == 0 then return {} end  -- no fingerprint: nothing to index, nothing to find
-local entry = redis.call('HGET', base .. ':num', doc)
-local num
-if entry then
-  num = tonumber(string.match(entry, '^(%d+)'))
-else
-  num = redis.call('INCR', base .. ':seq')
-  redis.call('HSET', base .. ':name', num, doc)
-end
-redis.call('HSET', base .. ':num', doc, num .. ':' .. (#packed / 9))
+local num = numbered(base, doc, #packed / 9)
 me = struct.pack('<I4', num)
 
 -- `times` fingerprints held by `held` (packed numbers) no longer count for their pairs

@@ -203,7 +203,7 @@ class PassageGroups:
     def __init__(self, index: PassageIndex) -> None:
         self.index = index
         connection = index.connection
-        self._start = LuaScript(connection, "passage_start.lua")
+        self._start = LuaScript(connection, "passage_start.lua", LAYOUT)
         self._group_add = LuaScript(connection, "passage_group_add.lua", LAYOUT)
         self._final = LuaScript(connection, "passage_final.lua", LAYOUT)
         self._unnumber = LuaScript(connection, "passage_unnumber.lua")

@@ -4,6 +4,21 @@
 -- document's packed number) from its ARGV before using these.
 local call, sub = redis.call, string.sub
 local CHUNK, me
+-- a document's number, kept or given (base:seq), named (base:name number -> doc), with its
+-- fingerprint count (base:num doc -> "number:count")
+local function numbered(base, doc, count)
+  local entry = call('HGET', base .. ':num', doc)
+  local num
+  if entry then
+    num = tonumber(string.match(entry, '^(%d+)'))
+  else
+    num = call('INCR', base .. ':seq')
+    call('HSET', base .. ':name', num, doc)
+  end
+  call('HSET', base .. ':num', doc, num .. ':' .. count)
+  return num
+end
+
 local function chunk_field(field, k) return k == 0 and field or field .. string.char(k) end
 
 -- where `held` (packed numbers) holds `me` at a number boundary (nil: it does not)
