@@ -2,10 +2,11 @@
 
 Layout (prefix `P`, default `dc`; `F` is a fingerprint-config id). Every key starts with the hash
 tag `{P}` (`Keys.state`), so on a Redis Cluster the whole state (documents, clusters, union-find,
-changes, pair links, counters, the passage index) lives in one slot and a script or transaction
-may touch any of it (merges stay atomic). Only the LSH index shards: it splits its bands into G
-groups (`workers.stores.lsh_index`), each under its own tag `{P:lsh:g}` (`Keys.group`), one slot
-each; with G = 1 (a single Redis) it stays under `{P}`. The keys kept with the queues on REDIS_URL
+changes, pair links, counters, the passage index's numbers) lives in one slot and a script or
+transaction may touch any of it (merges stay atomic). Two indexes shard: the LSH splits its bands
+into G groups (`workers.stores.lsh_index`), each under its own tag `{P:lsh:g}` (`Keys.group`), one
+slot each, and the passage index its shards (`workers.stores.passage_index`, `{P:pass:g}`); with
+G = 1 (a single Redis) they stay under `{P}`. The keys kept with the queues on REDIS_URL
 (crawl, seen, handoff, lock, schedule) are untagged, named as before. Key names never reach
 exported bytes.
 
@@ -26,6 +27,7 @@ exported bytes.
     {P:lsh:g.n}:lsh:{F}:...   its group g of G > 1 (n: see Keys.group)
     {P}:uf:{F}:...            union-find of verified edges, exact-key map (workers.stores.cluster_store)
     {P}:pass:{V}:...          passage index of fingerprint scheme V (workers.stores.passage_index)
+    {P:pass:g.n}:pass:{V}:s:… its shards' group g of G > 1 (numbers, names, pair weights stay in {P})
     {P}:links:{A}:...         what decides which aligned pairs count (workers.stores.pair_links)
     {P}:deleted               hash   doc id -> when it was deleted (epoch s): older captures stay out
     P:crawl:{run_id}          hash   crawl run record and stats
@@ -179,8 +181,10 @@ class Keys:
     def union_find(self, fingerprint_id: str) -> str:
         return f"{self.state}:uf:{fingerprint_id}"
 
-    def passages(self, version: str) -> str:
-        return f"{self.state}:pass:{version}"
+    def passages(self, version: str, group: int = 0, groups: int = 1) -> str:
+        """The passage index of scheme V, or its shards' group `group` of `groups` (own tags)."""
+        tag = self.state if groups == 1 else self.group("pass", group, groups)
+        return f"{tag}:pass:{version}"
 
     def links(self, align_version: str) -> str:
         return f"{self.state}:links:{align_version}"

@@ -44,7 +44,7 @@ copy-on-write faults would time the adds of a large index worse.
 against ~3-4 for the whole fill: larger sizes within reach).
 cluster: the same fill and figures (`--cluster-sizes`, default the same sizes) on a local
 3-master Redis Cluster (workers.redis.local_cluster, no replicas), the index in the cluster key
-layout (archive.keys) with the LSH in tag groups, the queues on the single Redis;
+layout (archive.keys) with the LSH and passage indexes in tag groups, the queues on the single Redis;
 bytes_by_master: MB used on each master (the layout decides how evenly the index spreads).
 
     python bench/scale.py [--quick] [--json] [--sizes 10000,100000] [--workers 1,2,4]
@@ -53,13 +53,14 @@ bytes_by_master: MB used on each master (the layout decides how evenly the index
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import sys
 import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -82,7 +83,7 @@ from dedup.lsh import Candidate  # noqa: E402
 from dedup.normalize import normalize_text  # noqa: E402
 from dedup.records import NormalizedText  # noqa: E402
 from synthetic.corpus import generate  # noqa: E402
-from workers.engine import CLUSTER_LSH_GROUPS, EngineConfig  # noqa: E402
+from workers.engine import EngineConfig  # noqa: E402
 from workers.flow.ingest import document_id  # noqa: E402
 from workers.redis.direct_connection import Call, round_trip, run_call  # noqa: E402
 from workers.redis.local_cluster import LocalCluster  # noqa: E402
@@ -399,7 +400,7 @@ def fill(
         done = size
         used = (used_memory(nodes) - empty) / size
         texts = _disk_bytes(archive) / size
-        passage_bytes, hashtables = passage_shards(nodes, stores.passages.base, size)
+        passage_bytes, hashtables = passage_shards(nodes, stores.passages.shard_bases, size)
         figures = (wall, cpu, used, texts, passage_bytes, hashtables)
         for name, value in zip(FIGURES, figures, strict=True):
             out[name][str(size)] = round(value, 3 if name == "passage_hashtable_share" else 1)
@@ -429,11 +430,11 @@ def _timed(nodes: Sequence[redis.Redis], filler: Filler, docs: Iterator[SynthDoc
     return wall / len(batch) * 1e6, cpu / len(batch) * 1e6
 
 
-def passage_shards(nodes: Sequence[redis.Redis], base: str, documents: int) -> tuple[float, float]:
+def passage_shards(nodes: Sequence[redis.Redis], bases: Sequence[str], documents: int) -> tuple[float, float]:
     """The passage index's shards: bytes a document (MEMORY USAGE), and the share of the shards'
     fields that sit in hash-table shards (not the compact encoding)."""
     total, fields, in_tables = 0, 0, 0
-    for node in nodes:
+    for node, base in itertools.product(nodes, bases):
         keys = list(node.scan_iter(match=f"{base}:s:*", count=5000))
         for lo in range(0, len(keys), 5000):
             pipe = node.pipeline(transaction=False)
@@ -497,10 +498,10 @@ def _disk_bytes(folder: Path) -> int:
 
 def cluster_figures(sizes: Sequence[int], queues: redis.Redis, passages_only: bool) -> dict[str, Any]:
     """The fill on a local 3-master Redis Cluster (no replicas: they would only copy the bytes),
-    the index's keys in the cluster layout (archive.keys), the LSH in CLUSTER_LSH_GROUPS tag groups
+    the index's keys in the cluster layout (archive.keys), the LSH and passage indexes in tag groups
     as workers.settings sets them for a cluster index; the queues on the single Redis."""
     with tempfile.TemporaryDirectory() as tmp, LocalCluster(Path(tmp), masters=3, replicas=0) as cluster:
-        engine = replace(EngineConfig(), lsh_groups=CLUSTER_LSH_GROUPS)
+        engine = EngineConfig().on_cluster()
         archive = Path(tmp) / "archive"
         stores = open_stores(cluster.client(), Keys(PREFIX), engine, archive_dir=archive, queues=queues)
         nodes = [redis.Redis(port=node.port) for node in cluster.masters()]

@@ -161,7 +161,8 @@ def settled(connection: redis.Redis, expected: int, index: RedisClient | None = 
 
 
 def consistency_problems(ingestor: Ingestor) -> list[str]:
-    """Stored documents exactly once and indexed; cluster records agree with the union-find."""
+    """Stored documents exactly once and indexed, their passage adds finished; cluster records
+    agree with the union-find."""
     store, clusters, keys = ingestor.store, ingestor.clusters, ingestor.store.keys
     problems: list[str] = []
     docs = [d for d in store.get_many(store.document_ids()) if d is not None]
@@ -174,6 +175,7 @@ def consistency_problems(ingestor: Ingestor) -> list[str]:
     if len({d.seq for d in docs}) != len(docs):
         problems.append("two documents share an ingest sequence number")
     problems += [f"{d.url} left {d.state}" for d in docs if d.state != "indexed"]
+    problems += [f"{d}: its passage add never finished" for d in ingestor.passages.unfinished()]
     members: dict[str, list[str]] = {}
     for doc in docs:
         live = clusters.cluster_of(doc.doc_id)

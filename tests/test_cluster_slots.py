@@ -38,8 +38,9 @@ def test_the_monitor_sees_calls_that_span_slots(redis_client: redis.Redis) -> No
 
 def test_every_call_of_the_model_test_stays_in_one_slot(redis_server: ServerInfo) -> None:
     client = redis.Redis.from_url(redis_server.tcp_url)
+    engine = replace(ENGINE, lsh_groups=GROUPS, passage_groups=GROUPS)
     with SlotMonitor(client) as seen:
-        model_machine.run(redis_server.tcp_url, EXAMPLES, engine=replace(ENGINE, lsh_groups=GROUPS))
+        model_machine.run(redis_server.tcp_url, EXAMPLES, engine=engine)
     client.close()
     assert seen.calls > 500
     assert seen.problems() == []
@@ -55,5 +56,7 @@ def test_lsh_groups_have_tags_of_their_own_spread_over_the_slots() -> None:
     for key in ("{dc}:doc:1", "dc:seen:ab", "{dc:lsh:0.3}:lsh:f", "{}x", "a{b}c{d}", "{", "ü"):  # redis-py's
         assert cluster_slot(key.encode()) == key_slot(key.encode()), key
     assert keys.lsh("f").startswith(keys.state + ":")
+    passage_tags = {keys.passages("v", g, GROUPS).split("}")[0] for g in range(GROUPS)}
+    assert len(passage_tags | {t[:-1] for t in tags}) == 2 * GROUPS  # the passage groups' own tags
     named = (keys.lsh("f", 2, GROUPS), keys.doc("x"), keys.seen("u"))
     assert [Keys.kind(k) for k in named] == ["lsh", "doc", "seen"]

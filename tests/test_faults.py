@@ -10,7 +10,7 @@ import json
 import random
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -42,7 +42,7 @@ from tests.fault_rig import (
     stop_worker,
     wait_for,
 )
-from workers.engine import CLUSTER_LSH_GROUPS, EngineConfig
+from workers.engine import EngineConfig
 from workers.flow import jobs
 from workers.flow.ingest import Ingestor
 from workers.flow.recovery import recover
@@ -129,7 +129,7 @@ def index(request: pytest.FixtureRequest) -> Index:
         return Index({})
     cluster: LocalCluster = request.getfixturevalue("redis_cluster")
     client = request.getfixturevalue("cluster_client")
-    engine = replace(ENGINE, lsh_groups=CLUSTER_LSH_GROUPS)  # what the workers' settings give
+    engine = ENGINE.on_cluster()  # what the workers' settings give
     return Index({"DEDUPCRAWL_INDEX_URL": cluster.url}, client, engine)
 
 

@@ -6,12 +6,9 @@ seed; `bench/model.py --examples N` runs the longer profile."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import redis
 
 from tests import model_machine
-from workers.engine import CLUSTER_LSH_GROUPS
 from workers.redis.local_cluster import LocalCluster
 from workers.redis.redis_server import ServerInfo
 from workers.settings import ENGINE
@@ -29,7 +26,7 @@ def test_the_store_agrees_with_the_model_on_a_redis_cluster(
 ) -> None:
     """The same on a 3-master cluster: the state in one slot, the LSH index in tag groups
     spread over the masters (fewer examples: the cluster's round trips are slower)."""
-    engine = replace(ENGINE, lsh_groups=CLUSTER_LSH_GROUPS)
+    engine = ENGINE.on_cluster()
     model_machine.run(redis_server.tcp_url, CLUSTER_EXAMPLES, engine=engine, cluster=redis_cluster)
     held = [redis.Redis(port=node.port).dbsize() for node in redis_cluster.masters()]
     assert len(held) == 3 and all(held), held  # the last example's state, on every master

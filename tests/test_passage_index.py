@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
 import redis
 
 from archive.keys import Keys
@@ -17,6 +18,8 @@ from tests.plain_norm import plain_norm
 from workers.stores.passage_index import PassageIndex
 
 KEYS = Keys("t")
+# one script an add (a single Redis), or the shards in tag groups (a cluster's layout)
+GROUPS = pytest.mark.parametrize("groups", [1, 3])
 
 
 def _corpus() -> tuple[list[str], list[str]]:
@@ -24,8 +27,9 @@ def _corpus() -> tuple[list[str], list[str]]:
     return [d.doc_id for d in docs], [d.text for d in docs]
 
 
-def test_a_speech_reusing_two_paragraphs_finds_its_template(redis_client: redis.Redis) -> None:
-    index = PassageIndex(redis_client, KEYS, ENGINE.winnow, ENGINE.sharing, ENGINE.align.version)
+@GROUPS
+def test_a_speech_reusing_two_paragraphs_finds_its_template(redis_client: redis.Redis, groups: int) -> None:
+    index = PassageIndex(redis_client, KEYS, ENGINE.winnow, ENGINE.sharing, ENGINE.align.version, groups)
     ids, texts = _corpus()
     for doc_id, text in zip(ids[:8], texts[:8], strict=True):
         index.add_and_query(doc_id, normalize_text(text, doc_id))
@@ -37,8 +41,9 @@ def test_a_speech_reusing_two_paragraphs_finds_its_template(redis_client: redis.
     assert all(other == ids[3] or shared < found[0][1] / 3 for other, shared in found)
 
 
-def test_insert_then_query_is_symmetric_and_idempotent(redis_client: redis.Redis) -> None:
-    index = PassageIndex(redis_client, KEYS, ENGINE.winnow, ENGINE.sharing, ENGINE.align.version)
+@GROUPS
+def test_insert_then_query_is_symmetric_and_idempotent(redis_client: redis.Redis, groups: int) -> None:
+    index = PassageIndex(redis_client, KEYS, ENGINE.winnow, ENGINE.sharing, ENGINE.align.version, groups)
     _, texts = _corpus()
     a, b = normalize_text(texts[0], "a"), normalize_text(texts[0] + "\n" + texts[1], "b")
     assert index.add_and_query("a", a) == []
@@ -51,8 +56,11 @@ def test_insert_then_query_is_symmetric_and_idempotent(redis_client: redis.Redis
     assert all(h == {"a", "b"} for h in index.holders(a.key))
 
 
-def test_changed_text_replaces_old_fingerprints_and_remove_forgets(redis_client: redis.Redis) -> None:
-    index = PassageIndex(redis_client, KEYS, ENGINE.winnow, ENGINE.sharing, ENGINE.align.version)
+@GROUPS
+def test_changed_text_replaces_old_fingerprints_and_remove_forgets(
+    redis_client: redis.Redis, groups: int
+) -> None:
+    index = PassageIndex(redis_client, KEYS, ENGINE.winnow, ENGINE.sharing, ENGINE.align.version, groups)
     _, texts = _corpus()
     old_a, b = normalize_text(texts[0], "a"), normalize_text(texts[1], "b")
     index.add_and_query("a", old_a)
@@ -65,8 +73,9 @@ def test_changed_text_replaces_old_fingerprints_and_remove_forgets(redis_client:
     assert index.remove("b", b) is False
 
 
-def test_fingerprints_in_too_many_documents_are_ignored(redis_client: redis.Redis) -> None:
-    index = PassageIndex(redis_client, KEYS, ENGINE.winnow, _capped(3), ENGINE.align.version)
+@GROUPS
+def test_fingerprints_in_too_many_documents_are_ignored(redis_client: redis.Redis, groups: int) -> None:
+    index = PassageIndex(redis_client, KEYS, ENGINE.winnow, _capped(3), ENGINE.align.version, groups)
     _, texts = _corpus()
     common = normalize_text(texts[5], "x")
     results = [index.add_and_query(f"d{i}", common) for i in range(5)]
@@ -84,21 +93,27 @@ def test_keys_carry_the_fingerprint_scheme_version(redis_client: redis.Redis) ->
     assert index.config.version in index.version
 
 
-def test_a_text_too_short_for_a_fingerprint_is_indexed_as_nothing(redis_client: redis.Redis) -> None:
-    index = PassageIndex(redis_client, KEYS, ENGINE.winnow, ENGINE.sharing, ENGINE.align.version)
+@GROUPS
+def test_a_text_too_short_for_a_fingerprint_is_indexed_as_nothing(
+    redis_client: redis.Redis, groups: int
+) -> None:
+    index = PassageIndex(redis_client, KEYS, ENGINE.winnow, ENGINE.sharing, ENGINE.align.version, groups)
     short = plain_norm("召开。", "short")
     assert index.fingerprints(short) == []
     assert index.add_and_query("short", short) == []
     assert index.indexed("short") == 0 and index.remove("short", short) is False
 
 
-def test_the_lua_sharing_rule_agrees_with_dedup_sharing(redis_client: redis.Redis) -> None:
+@GROUPS
+def test_the_lua_sharing_rule_agrees_with_dedup_sharing(redis_client: redis.Redis, groups: int) -> None:
+    """One script an add (a single Redis), or the shards in tag groups (a cluster's layout:
+    passage_start, passage_group_add, passage_final): the same answers."""
     docs = [(d.doc_id, normalize_text(d.text, d.doc_id)) for d in generate(60, seed=3)]
     order = [*docs, *docs[:5]]  # a re-add counts again and changes nothing
     for max_docs in (ENGINE.sharing.max_docs, 3):
         rule = replace(ENGINE.sharing, max_docs=max_docs)
         index = PassageIndex(
-            redis_client, Keys(f"share{max_docs}"), ENGINE.winnow, rule, ENGINE.align.version
+            redis_client, Keys(f"share{max_docs}"), ENGINE.winnow, rule, ENGINE.align.version, groups
         )
         reference = MemorySharing(rule)
         got = [index.add_and_query(doc_id, norm) for doc_id, norm in order]
@@ -108,11 +123,14 @@ def test_the_lua_sharing_rule_agrees_with_dedup_sharing(redis_client: redis.Redi
     assert any(held is None for held in reference.holders.values())  # max_docs 3 saturates some
 
 
-def test_pair_weights_count_only_fingerprints_held_by_few_documents(redis_client: redis.Redis) -> None:
+@GROUPS
+def test_pair_weights_count_only_fingerprints_held_by_few_documents(
+    redis_client: redis.Redis, groups: int
+) -> None:
     """Each pair's count of shared fingerprints (workers.stores.pair_links) is what a count over the
     documents present would give: a fingerprint passing the cap stops counting for every pair."""
     redis_client.flushall()
-    index = PassageIndex(redis_client, KEYS, ENGINE.winnow, _capped(3), ENGINE.align.version)
+    index = PassageIndex(redis_client, KEYS, ENGINE.winnow, _capped(3), ENGINE.align.version, groups)
     _, texts = _corpus()
     common, own = texts[5], texts[6].split("\n")
     for i in range(3):  # the common text in three, with a paragraph shared by d0 and d1 alone
@@ -125,13 +143,14 @@ def test_pair_weights_count_only_fingerprints_held_by_few_documents(redis_client
     assert weights("d2") == {} and weights("d3") == {}
 
 
-def test_popular_fingerprints_keep_their_shards_compact(redis_client: redis.Redis) -> None:
+@GROUPS
+def test_popular_fingerprints_keep_their_shards_compact(redis_client: redis.Redis, groups: int) -> None:
     """A fingerprint held by more documents than one compact hash value can list (16 numbers of
     4 bytes: hash-max-ziplist-value's default 64) continues in further fields of its shard, so its
     shard never turns into a hash table (~95 B an entry against 20-30 B): bytes per document stay
     flat. The rule's answers and the holders read back are those of dedup.sharing."""
     redis_client.flushall()
-    index = PassageIndex(redis_client, KEYS, ENGINE.winnow, ENGINE.sharing, ENGINE.align.version)
+    index = PassageIndex(redis_client, KEYS, ENGINE.winnow, ENGINE.sharing, ENGINE.align.version, groups)
     _, texts = _corpus()
     common, own = texts[5], texts[6].split("\n") + texts[7].split("\n")
     docs = [(f"d{i}", normalize_text(f"{common}\n{own[i % len(own)]}", f"d{i}")) for i in range(40)]
@@ -139,7 +158,7 @@ def test_popular_fingerprints_keep_their_shards_compact(redis_client: redis.Redi
     for doc_id, norm in docs:
         want = reference.add(doc_id, winnow_array(norm.key, ENGINE.winnow).tolist())
         assert index.add_and_query(doc_id, norm) == want
-    shards = list(redis_client.scan_iter(f"{index.base}:s:*"))
+    shards = [s for base in index.shard_bases for s in redis_client.scan_iter(f"{base}:s:*")]
     assert {redis_client.object("encoding", shard) for shard in shards} <= {b"ziplist", b"listpack"}
     assert set.union(*index.holders(docs[0][1].key)) == {doc_id for doc_id, _ in docs}
     for doc_id, norm in docs[3:30]:

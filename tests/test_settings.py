@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli_process import clean_env, run_cli
-from workers.engine import CLUSTER_LSH_GROUPS
+from workers.engine import CLUSTER_LSH_GROUPS, CLUSTER_PASSAGE_GROUPS
 from workers.errors import SettingsError
 from workers.settings import ENGINE, load_settings
 
@@ -40,12 +40,15 @@ def test_only_the_cache_sizes_of_the_engine_comes_from_the_environment(tmp_path:
     assert load_settings(env).engine == replace(ENGINE, text_cache_bytes=3 * 2**20)
 
 
-def test_an_index_on_a_cluster_splits_its_lsh_index_into_tag_groups(tmp_path: Path) -> None:
+def test_an_index_on_a_cluster_splits_its_lsh_and_passage_indexes_into_tag_groups(tmp_path: Path) -> None:
     home = {"DEDUPCRAWL_HOME": str(tmp_path)}
     cluster = load_settings({**home, "DEDUPCRAWL_INDEX_URL": "redis+cluster://127.0.0.1:7000,127.0.0.1:7001"})
     plain = load_settings({**home, "DEDUPCRAWL_INDEX_URL": "redis://127.0.0.1:7000"})
-    assert cluster.engine == replace(ENGINE, lsh_groups=CLUSTER_LSH_GROUPS) and CLUSTER_LSH_GROUPS > 1
-    assert plain.engine == load_settings(home).engine == ENGINE and ENGINE.lsh_groups == 1
+    grouped = replace(ENGINE, lsh_groups=CLUSTER_LSH_GROUPS, passage_groups=CLUSTER_PASSAGE_GROUPS)
+    assert cluster.engine == grouped
+    assert CLUSTER_LSH_GROUPS > 1 and CLUSTER_PASSAGE_GROUPS > 1
+    assert plain.engine == load_settings(home).engine == ENGINE
+    assert ENGINE.lsh_groups == ENGINE.passage_groups == 1
 
 
 @pytest.mark.parametrize(

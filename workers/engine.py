@@ -8,7 +8,7 @@ given the process's `EngineConfig` (workers.settings builds it, `open_stores` ha
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from dedup.align import AlignConfig
 from dedup.fingerprint import FingerprintConfig
@@ -25,6 +25,9 @@ from dedup.winnow import SharingRule, WinnowConfig
 # add against one Redis: G=1 2.25x the wall time, 1.06x the bytes, all on one master; G=3 1.96x,
 # 1.52x, busiest master 34%; G=6 2.16x, 2.32x, 34%; G=12 2.45x, 3.67x.
 CLUSTER_LSH_GROUPS = 3
+# The passage index's tag groups on a Redis Cluster (workers.stores.passage_index): its shards
+# spread over the masters as the LSH's groups do; numbers and pair weights stay under the state tag.
+CLUSTER_PASSAGE_GROUPS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,9 +56,16 @@ class EngineConfig:
     # the LSH index's tag groups (workers.stores.lsh_index): 1 on a single Redis (one script an
     # add); CLUSTER_LSH_GROUPS when the index is on a Redis Cluster (workers.settings)
     lsh_groups: int = 1
+    # the passage index's shard groups (workers.stores.passage_index): likewise, 1 on a single
+    # Redis (one script an add), CLUSTER_PASSAGE_GROUPS on a cluster
+    passage_groups: int = 1
 
     def __post_init__(self) -> None:
         self.lsh.check(self.fingerprint.num_perm)  # bands x rows must fit the signature
+
+    def on_cluster(self) -> EngineConfig:
+        """This engine with its indexes in the tag groups every process on a Redis Cluster uses."""
+        return replace(self, lsh_groups=CLUSTER_LSH_GROUPS, passage_groups=CLUSTER_PASSAGE_GROUPS)
 
     @property
     def links(self) -> LinkRule:

@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 from archive.location import ObjectArchive, ObjectStoreAddress
-from workers.engine import CLUSTER_LSH_GROUPS, EngineConfig
+from workers.engine import EngineConfig
 from workers.errors import SettingsError
 
 DEFAULT_HOME = "~/.local/share/dedupcrawl"
@@ -112,10 +112,10 @@ def _archive_url(env: Mapping[str, str]) -> ObjectStoreAddress | None:
 
 def _engine(cache_mb: str | None, text_cache_mb: str | None, index_url: str | None) -> EngineConfig:
     """The process's engine: `ENGINE`, with the process's cache sizes from the environment; on a
-    Redis Cluster index, its LSH index in tag groups (every process on that index agrees)."""
+    Redis Cluster index, its LSH and passage indexes in tag groups (every process on that index agrees)."""
     engine = ENGINE
     if index_url and urlparse(index_url).scheme in CLUSTER_SCHEMES:
-        engine = replace(engine, lsh_groups=CLUSTER_LSH_GROUPS)
+        engine = engine.on_cluster()
     if cache_mb is not None:
         engine = replace(engine, candidate_cache_bytes=_megabytes("DEDUPCRAWL_CANDIDATE_CACHE_MB", cache_mb))
     if text_cache_mb is not None:

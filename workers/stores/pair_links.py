@@ -5,8 +5,8 @@ Per document (`P:links:{A}:` + ...):
                     (dedup.pair_rule.rank_key: members sort as `Witness.rank`, ties by doc id)
     w:{id}   hash   other doc id -> passage fingerprints they share that count (held by at most
                     `SharingRule.max_docs` documents); only pairs sharing at least `min_shared`.
-                    Written by passage_add.lua, which also lowers them when a fingerprint passes
-                    the cap (its holders' pairs stop counting it).
+                    Written by passage_add.lua (passage_final.lua on a cluster), which also lowers
+                    them when a fingerprint passes the cap (its holders' pairs stop counting it).
 
 A document's arrival adds its neighbours (links_add.lua) and learns, in the same script, which
 of them to align with now: those among its earliest. A neighbour that has it among its earliest
@@ -113,7 +113,7 @@ class PairLinks:
 
 
 def weights_prefix(keys: Keys, align_version: str) -> str:
-    """The pair weights' key prefix (+ doc id), which passage_add.lua writes."""
+    """The pair weights' key prefix (+ doc id), which passage_add.lua (passage_final.lua) writes."""
     return f"{keys.links(align_version)}:w:"
 
 

@@ -80,5 +80,7 @@ def open_stores(
         engine=engine,
         documents=Store(connection, keys, engine.align.version, engine.links, texts),
         clusters=ClusterStore(connection, keys, cluster_config(engine)),
-        passages=PassageIndex(connection, keys, engine.winnow, engine.sharing, engine.align.version),
+        passages=PassageIndex(
+            connection, keys, engine.winnow, engine.sharing, engine.align.version, engine.passage_groups
+        ),
     )
