@@ -191,7 +191,7 @@ class Keys:
 
     @property
     def text_files(self) -> str:
-        """The numbers of the archive's text files (workers.stores.text_files)."""
+        """The ids of the archive's text files: id -> file name (workers.stores.text_files)."""
         return f"{self.state}:textfiles"
 
     def crawl(self, run_id: str) -> str:

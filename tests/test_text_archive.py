@@ -120,8 +120,8 @@ def test_after_an_import_no_redis_value_holds_a_document_text_or_alignment(impor
 
 
 def test_records_and_alignment_pointers_stay_in_the_compact_encoding(imported: Imported) -> None:
-    """An archive pointer (~85 B) or a title passes Redis's default 64-B value limit; our
-    redis.conf's higher one keeps these small hashes compact (a third of their bytes)."""
+    """A title (or a pointer that keeps its file's name, ~85 B) passes Redis's default 64-B value
+    limit; our redis.conf's higher one keeps these small hashes compact (a third of their bytes)."""
     keys = Keys(PREFIX)
     records = list(imported.connection.scan_iter(match=keys.doc("*"), count=1000))
     aligned = list(imported.connection.scan_iter(match=keys.alignments("*", "*"), count=1000))
