@@ -113,6 +113,27 @@ def test_jobs_of_documents_store_what_one_by_one_ingests_store(
     assert {r.status for r in results if not isinstance(r, Exception)} == {IngestStatus.INDEXED}
 
 
+def test_an_import_writes_its_counters_in_batches_and_loses_none(
+    redis_client: redis.Redis, tmp_path: Path, corpus: list[CorpusDoc]
+) -> None:
+    """One counters call per 10 documents inside `counted_in_batches`, the rest on the way out
+    (also when a document raises); outside it, one a document as before."""
+    warc = tmp_path / "warc"
+    _import(redis_client, warc, _jsonl(tmp_path, corpus[:25]))
+    captures = list(iter_documents(warc))
+    redis_client.flushall()
+    ingestor = new_ingestor(redis_client, KEYS, warc)
+    with pytest.raises(KeyboardInterrupt), ingestor.counted_in_batches(every=10):
+        for at, capture in enumerate(captures[:24]):
+            ingestor.ingest_capture(capture)
+            assert ingestor.store.stats("outcome").get(IngestStatus.INDEXED, 0) == (at + 1) // 10 * 10
+        raise KeyboardInterrupt  # an import stopped by the user
+    assert ingestor.store.stats("outcome") == {IngestStatus.INDEXED: 24}
+    assert ingestor.store.stats("stage_runs")["align"] == 24
+    ingestor.ingest_capture(captures[24])
+    assert ingestor.store.stats("outcome") == {IngestStatus.INDEXED: 25}
+
+
 def test_a_worker_reads_back_no_text_it_ingested_itself(
     redis_client: redis.Redis, tmp_path: Path, corpus: list[CorpusDoc], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -172,7 +172,7 @@ def _ingest_all(
     total: int | None,
     importer: Importer | None = None,
 ) -> None:
-    with progress_bar() as progress:
+    with progress_bar() as progress, ingestor.counted_in_batches():
         task = progress.add_task(what, total=total, detail="")
         for item in items:
             status, rejection = _ingest_one(ingestor, item, importer.written if importer else {})

@@ -8,10 +8,11 @@ before it enters any index, so whoever finds it as a candidate can read its text
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, TypeVar
@@ -58,6 +59,8 @@ from workers.stores.store import Saved, StoredDocument
 from workers.stores.store_set import Stores
 
 T = TypeVar("T")
+# documents whose counters an import or reindex writes in one call (Ingestor.counted_in_batches)
+COUNTS_EVERY = 64
 logger = logging.getLogger(__name__)
 _WARM_UP_PAGE = (
     "<html><head><title>會議講話</title></head><body><article><p>"
@@ -134,6 +137,25 @@ class Ingestor:
         self.candidate_cache = CandidateCache(self.config.candidate_cache_bytes)
         self.indexes = DocumentIndexes(self.store, self.clusters, self.passages)
         self.warc_dir = warc_dir
+        self.counts_every = 1  # documents whose counters go to Redis in one call (`counted_in_batches`)
+        self.unsaved_counts: list[StageTally] = []
+
+    @contextlib.contextmanager
+    def counted_in_batches(self, every: int = COUNTS_EVERY) -> Iterator[None]:
+        """`ingest_capture` writes the counters of `every` documents at a time, and what is left
+        on the way out: a long import or reindex, where one call a document cost 0.2 ms of Redis
+        time (counters_add.lua). A process killed meanwhile loses up to `every` documents'
+        counters, never a document."""
+        self.counts_every = every
+        try:
+            yield
+        finally:
+            self.counts_every = 1
+            self.flush_counts()
+
+    def flush_counts(self) -> None:
+        tallies, self.unsaved_counts = self.unsaved_counts, []
+        self.store.count_many(summed(tallies))
 
     def warm_up(self) -> None:
         """Run the pure stages once so lazy caches (OpenCC, trafilatura, regexes) are built
@@ -151,7 +173,9 @@ class Ingestor:
         try:
             return self.finish(prepared)
         finally:
-            self.store.count_many(prepared.tally.flat())
+            self.unsaved_counts.append(prepared.tally)
+            if len(self.unsaved_counts) >= self.counts_every:
+                self.flush_counts()
 
     def ingest_many(self, captures: Sequence[DocumentCapture]) -> list[Outcome | Exception]:
         """In order; a capture that raises is returned as its exception, and the others go on.
