@@ -42,6 +42,9 @@ redis.conf), with the AOF off: a rewrite's fork would double a large index's mem
 copy-on-write faults would time the adds of a large index worse.
 --passages-only: the fill adds each document to the passage index alone (~1 ms of CPU a document
 against ~3-4 for the whole fill: larger sizes within reach).
+--by-script (one Redis): after each size a slice more with the server's slow log at 0 µs, by_script
+by size: server µs a document by script and this process's CPU µs a document by round trip (the
+log's own cost inflates both: compare shares and growth, not times).
 cluster: the same fill and figures (`--cluster-sizes`, default the same sizes) on a local
 3-master Redis Cluster (workers.redis.local_cluster, no replicas), the index in the cluster key
 layout (archive.keys) with the LSH and passage indexes in tag groups, the queues on the single Redis;
@@ -59,7 +62,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -85,7 +88,7 @@ from dedup.records import NormalizedText  # noqa: E402
 from synthetic.corpus import generate  # noqa: E402
 from workers.engine import EngineConfig  # noqa: E402
 from workers.flow.ingest import document_id  # noqa: E402
-from workers.redis.direct_connection import Call, round_trip, run_call  # noqa: E402
+from workers.redis.direct_connection import SCRIPT_NAMES, Call, round_trip, run_call  # noqa: E402
 from workers.redis.local_cluster import LocalCluster  # noqa: E402
 from workers.redis.redis_server import RedisServer, stop_process  # noqa: E402
 from workers.stores.cluster_store import Verified  # noqa: E402
@@ -105,6 +108,7 @@ TEXT_POOL = 1_000
 STOCK_POOL, STOCK_ZIPF, STOCK_PER_DOC = 1_000_000, 0.9, 12
 FAMILY_SHARE, MIXED_SHARE = 0.6, 0.1
 BREAKDOWN_MAX = 100_000
+LOG_ENTRIES = 20_000  # slow log entries one document's adds make, at most (--by-script)
 FIGURES = (
     "add_us_per_doc",
     "add_cpu_us_per_doc",
@@ -366,6 +370,55 @@ class PassageFiller(Filler):
         )
 
 
+class ClockedFiller(Filler):
+    """The whole fill, adding up this process's CPU by round trip (`--by-script`)."""
+
+    def __init__(self, stores: Stores, texts: Sequence[NormalizedText]) -> None:
+        super().__init__(stores, texts)
+        self.cpu: Counter[str] = Counter()
+
+    def _save(self, *args: Any) -> Any:
+        return self._clocked("save", super()._save, *args)
+
+    def _index(self, *args: Any) -> Any:
+        return self._clocked("index", super()._index, *args)
+
+    def _cluster(self, *args: Any) -> Any:
+        return self._clocked("cluster", super()._cluster, *args)
+
+    def _align(self, *args: Any) -> Any:
+        return self._clocked("align", super()._align, *args)
+
+    def _clocked(self, trip: str, step: Callable[..., Any], *args: Any) -> Any:
+        started = time.process_time()
+        try:
+            return step(*args)
+        finally:
+            self.cpu[trip] += time.process_time() - started
+
+
+def by_script(node: redis.Redis, filler: ClockedFiller, docs: Iterator[SynthDoc]) -> dict[str, Any]:
+    """A slice more with the server's slow log at 0 µs: server µs a document by script (a script's
+    own commands included) and this process's CPU µs a document by round trip. The log costs
+    time too: read the shares and their growth by size, not the times."""
+    batch, before, server = list(docs), dict(filler.cpu), Counter[str]()
+    node.config_set("slowlog-max-len", LOG_ENTRIES)
+    node.config_set("slowlog-log-slower-than", 0)
+    for doc in batch:  # read a document at a time: a script's own commands are logged too
+        node.slowlog_reset()
+        filler.add(doc)
+        for entry in node.slowlog_get(LOG_ENTRIES):
+            command = entry["command"].split(b" ")
+            if command[0].upper() == b"EVALSHA":
+                server[SCRIPT_NAMES.get(command[1].decode(), "?")] += entry["duration"]
+    node.config_set("slowlog-log-slower-than", 10_000)
+    client = {trip: (cpu - before.get(trip, 0.0)) * 1e6 / len(batch) for trip, cpu in filler.cpu.items()}
+    return {
+        "server_us": {name: round(us / len(batch)) for name, us in server.most_common()},
+        "client_cpu_us": {trip: round(us) for trip, us in client.items()},
+    }
+
+
 def used_memory(nodes: Sequence[redis.Redis]) -> int:
     """Bytes in use on every server holding the index (a cluster's masters; or the one Redis)."""
     return sum(int(node.info("memory")["used_memory"]) for node in nodes)
@@ -382,16 +435,17 @@ def fill(
     archive: Path,
     sizes: Sequence[int],
     passages_only: bool = False,
+    scripts: bool = False,
 ) -> dict[str, Any]:
     """Documents up to each size in turn through `stores` (on one Redis or a cluster, whose
     servers are `nodes`; texts archived in `archive`); the figures at each size (see the
-    module's docstring)."""
+    module's docstring). `scripts`: after each size, `by_script` on one more slice."""
     empty = used_memory(nodes)
-    kind = PassageFiller if passages_only else Filler
+    kind = PassageFiller if passages_only else ClockedFiller if scripts else Filler
     filler = kind(stores, text_pool(min(TEXT_POOL, max(sizes))))
-    docs = Synthesizer(stores.engine).documents(max(sizes))
+    docs = Synthesizer(stores.engine).documents(max(sizes) + (SLICE * len(sizes) if scripts else 0))
     out: dict[str, dict[str, Any]] = {k: {} for k in FIGURES}
-    done, families = 0, None
+    done, families, profiles = 0, None, {}
     for size in sorted(sizes):
         timed = min(SLICE, max(1, size // 10))
         for doc in _take(docs, size - done - timed):
@@ -406,12 +460,16 @@ def fill(
             out[name][str(size)] = round(value, 3 if name == "passage_hashtable_share" else 1)
         if size <= BREAKDOWN_MAX:
             families = {"documents": size, "bytes_per_doc": key_families(nodes, size)}
+        if isinstance(filler, ClockedFiller):
+            profiles[str(size)] = by_script(nodes[0], filler, _take(docs, timed))
+            done += timed
         print(
             json.dumps({"size": size, **{k: v[str(size)] for k, v in out.items()}}),
             file=sys.stderr,
             flush=True,
         )
-    return {"sizes": sorted(sizes), **out, "families_at": families}
+    extra = {"by_script": profiles} if scripts else {}
+    return {"sizes": sorted(sizes), **out, "families_at": families, **extra}
 
 
 def _take(docs: Iterator[SynthDoc], count: int) -> Iterator[SynthDoc]:
@@ -526,6 +584,7 @@ def run(
     worker_docs: int,
     cluster_sizes: Sequence[int] = (),
     passages_only: bool = False,
+    scripts: bool = False,
 ) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         server = RedisServer(Path(tmp) / "redis").start()
@@ -534,7 +593,7 @@ def run(
             connection.config_set("appendonly", "no")
             archive = Path(tmp) / "archive"
             stores = open_stores(connection, Keys(PREFIX), EngineConfig(), archive_dir=archive)
-            figures = fill(stores, [connection], archive, sizes, passages_only)
+            figures = fill(stores, [connection], archive, sizes, passages_only, scripts)
             print(json.dumps(figures), file=sys.stderr, flush=True)  # kept if the workers' part fails
             freed(connection)
             home = Path(tmp) / "home"
@@ -556,6 +615,7 @@ def main() -> None:
     made.add_argument("--worker-docs", type=int, help="documents the workers drain")
     made.add_argument("--cluster-sizes", help="sizes of the cluster's fill (default: --sizes'; '' for none)")
     made.add_argument("--passages-only", action="store_true", help="fill the passage index alone")
+    made.add_argument("--by-script", action="store_true", help="time adds by script, round trip")
     args = made.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else (QUICK_SIZES if args.quick else SIZES)
     worker_docs = args.worker_docs or (QUICK_WORKER_DOCS if args.quick else WORKER_DOCS)
@@ -563,7 +623,7 @@ def main() -> None:
     cluster_sizes = (
         sizes if args.cluster_sizes is None else [int(s) for s in args.cluster_sizes.split(",") if s]
     )
-    report(run(sizes, counts, worker_docs, cluster_sizes, args.passages_only), args.json)
+    report(run(sizes, counts, worker_docs, cluster_sizes, args.passages_only, args.by_script), args.json)
 
 
 if __name__ == "__main__":

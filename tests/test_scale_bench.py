@@ -24,6 +24,7 @@ def test_scale_reports_bytes_and_add_cost_by_size() -> None:
         "20",
         "--cluster-sizes",
         "300",
+        "--by-script",
         "--json",
     ]
     env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
@@ -42,6 +43,11 @@ def test_scale_reports_bytes_and_add_cost_by_size() -> None:
     assert sum(families.values()) <= figures["redis_bytes_per_doc"]["300"] * 1.1
     assert figures["archive_bytes_per_doc"] > 0
     assert set(figures["workers_docs_per_s"]) == {"1"} and figures["workers_docs_per_s"]["1"] > 0
+    profile = figures["by_script"]["300"]  # a slice more, timed by script and by round trip
+    scripts = {"passage_add.lua", "lsh_add.lua", "cluster_merge.lua", "document_save.lua"}
+    assert scripts <= set(profile["server_us"])
+    assert "?" not in profile["server_us"] and min(profile["server_us"].values()) > 0
+    assert set(profile["client_cpu_us"]) == {"save", "index", "cluster", "align"}
     cluster = figures["cluster"]  # the same fill on a local 3-master Redis Cluster
     assert cluster["sizes"] == [300] and cluster["redis_bytes_per_doc"]["300"] > 2_000
     assert cluster["archive_text_bytes_per_doc"]["300"] > 1_000 and len(cluster["bytes_by_master"]) == 3

@@ -37,6 +37,10 @@ T = TypeVar("T")
 __all__ = ["Call", "Command", "LuaScript", "RedisClient", "joined", "pipelined", "round_trip", "run_call"]
 
 
+# Every script loaded in this process by its SHA-1 (bench/scale.py --by-script).
+SCRIPT_NAMES: dict[str, str] = {}
+
+
 class LuaScript:
     """A script of workers.stores, called as `script(keys=[...], args=[...])`."""
 
@@ -46,6 +50,7 @@ class LuaScript:
         files = resources.files("workers.stores")
         self.source = "".join((files / part).read_text("utf-8") for part in (*preludes, name))
         self.sha = hashlib.sha1(self.source.encode("utf-8"), usedforsecurity=False).hexdigest()
+        SCRIPT_NAMES[self.sha] = name  # what a server's slow log or commandstats calls it by
         # One server's pool (this thread's direct connection to it), or the cluster to route on.
         self.server = client if isinstance(client, redis.RedisCluster) else client.connection_pool
 
