@@ -17,6 +17,7 @@ from collections import Counter
 from pathlib import Path
 from urllib.parse import quote
 
+import brotli
 import pytest
 import redis
 from fastapi.testclient import TestClient
@@ -76,6 +77,48 @@ def test_a_record_damaged_in_the_middle_is_reported_and_the_rest_imported(
     imported = [r.doc_url for r in results if isinstance(r, DocumentCapture)]
     assert imported == [f"http://site.test/{n}.html" for n in (0, 1, 3, 4)]
     assert [r.reason for r in results if isinstance(r, Rejection)] == ["unreadable_warc"]
+
+
+@pytest.mark.parametrize("chunked", [False, True])
+def test_a_brotli_encoded_response_is_imported_decoded(tmp_path: Path, chunked: bool) -> None:
+    """warcio 1.8.1 raised on every brotli body (a bad_encoding rejection) and 1.8.2 hands the
+    compressed bytes over (a `binary` one): the import decodes them itself."""
+    html = PAGE.format(n=7).encode("utf-8")
+    body = brotli.compress(html)
+    if chunked:
+        body = b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body)
+    headers = [("Content-Type", "text/html; charset=utf-8"), ("Content-Encoding", "br")]
+    headers += [("Transfer-Encoding", "chunked")] if chunked else []
+    buffer = io.BytesIO()
+    writer = WARCWriter(buffer, gzip=True)
+    http = StatusAndHeaders("200 OK", headers, protocol="HTTP/1.1")
+    url = "http://site.test/br.html"
+    writer.write_record(writer.create_warc_record(url, "response", io.BytesIO(body), http_headers=http))
+    path = tmp_path / "br.warc.gz"
+    path.write_bytes(buffer.getvalue())
+    archive = WarcArchive(tmp_path / "archive", "import")
+    importer = Importer(archive)
+    (result,) = list(importer.warc(path))
+    archive.close()
+    assert isinstance(result, DocumentCapture), result
+    page = read_page(tmp_path / "archive", result.pages[0])
+    assert page.body == html and page.header("content-encoding") is None
+
+
+def test_a_cut_brotli_body_is_a_bad_encoding(tmp_path: Path) -> None:
+    buffer = io.BytesIO()
+    writer = WARCWriter(buffer, gzip=True)
+    headers = [("Content-Type", "text/html"), ("Content-Encoding", "br")]
+    http = StatusAndHeaders("200 OK", headers, protocol="HTTP/1.1")
+    cut = brotli.compress(PAGE.format(n=8).encode("utf-8") * 50)[:-10]
+    url = "http://site.test/cut.html"
+    writer.write_record(writer.create_warc_record(url, "response", io.BytesIO(cut), http_headers=http))
+    path = tmp_path / "cut.warc.gz"
+    path.write_bytes(buffer.getvalue())
+    archive = WarcArchive(tmp_path / "archive", "import")
+    (result,) = list(Importer(archive).warc(path))
+    archive.close()
+    assert isinstance(result, Rejection) and result.reason == "bad_encoding", result
 
 
 def test_damage_with_nothing_readable_after_it_is_reported_once(tmp_path: Path) -> None:
