@@ -11,6 +11,10 @@ class WarcReadError(ArchiveError):
     """A WARC record cannot be read back: missing file, truncated or corrupt data."""
 
 
+class BadContentCoding(ArchiveError):
+    """A body whose Content-Encoding (gzip, deflate, br) does not decode."""
+
+
 class WarcDamage(WarcReadError):
     """A damaged stretch of a WARC file: what went wrong at byte `offset` of `warc_file`, and
     where reading resumed (None: nothing readable after it)."""

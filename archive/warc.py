@@ -32,7 +32,15 @@ from warcio.timeutils import datetime_to_iso_date, iso_date_to_datetime
 from warcio.warcwriter import WARCWriter
 
 from archive.capture import CaptureRef, DocumentCapture
-from archive.errors import ArchiveWriteError, DigestMismatch, UnsafeWarcHeader, WarcDamage, WarcReadError
+from archive.content_coding import content_coding, decoded
+from archive.errors import (
+    ArchiveWriteError,
+    BadContentCoding,
+    DigestMismatch,
+    UnsafeWarcHeader,
+    WarcDamage,
+    WarcReadError,
+)
 from archive.location import ArchiveLocation, ArchiveRoot, as_location
 from archive.naming import WriterTag, new_writer_tag
 from dedup.records import Page
@@ -454,22 +462,11 @@ def _check_record(record: Any, ref: CaptureRef, raw: bytes) -> None:
 
 
 def _decode_content(raw: bytes, headers: Headers, ref: CaptureRef) -> bytes:
-    encoding = next((v.strip().lower() for k, v in headers if k.lower() == "content-encoding"), "")
+    """The body as the server meant it: the crawler archives it with its content coding."""
     try:
-        if encoding in ("gzip", "x-gzip"):
-            return zlib.decompress(raw, zlib.MAX_WBITS | 32)
-        if encoding == "deflate":
-            return _inflate(raw)
-    except zlib.error as exc:
-        raise WarcReadError(f"{ref.warc_file}@{ref.offset}: bad {encoding} body ({exc})") from exc
-    return raw
-
-
-def _inflate(raw: bytes) -> bytes:
-    try:
-        return zlib.decompress(raw)
-    except zlib.error:
-        return zlib.decompress(raw, -zlib.MAX_WBITS)  # raw deflate without a zlib header
+        return decoded(io.BytesIO(raw), content_coding(headers))
+    except BadContentCoding as exc:
+        raise WarcReadError(f"{ref.warc_file}@{ref.offset}: {exc}") from exc
 
 
 def iter_records(

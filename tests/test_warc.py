@@ -3,23 +3,27 @@
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import resource
 import signal
 import subprocess
 import sys
+import zlib
 from collections import Counter
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+import brotli
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from warcio.archiveiterator import ArchiveIterator
 
 from archive.capture import CaptureRef, DocumentCapture
-from archive.errors import DigestMismatch, UnsafeWarcHeader, WarcReadError
+from archive.content_coding import decoded
+from archive.errors import BadContentCoding, DigestMismatch, UnsafeWarcHeader, WarcReadError
 from archive.warc import (
     Exchange,
     WarcArchive,
@@ -107,6 +111,41 @@ def test_content_encoding_is_undone_but_digest_covers_the_raw_bytes(tmp_path: Pa
     archive.close()
     assert ref.payload_digest == payload_digest(raw)
     assert read_page(tmp_path, ref).body.decode() == "第1页/共6页"
+
+
+def test_a_brotli_page_is_read_back_decoded(tmp_path: Path) -> None:
+    """The crawler archives what the server sent: a site answering `br` (Scrapy asks for it) was
+    read back still compressed, and its page rejected as binary."""
+    archive = WarcArchive(tmp_path, "run")
+    raw = brotli.compress("第1页/共6页".encode())
+    ref = _capture(archive, _exchange(body=raw, headers=[("Content-Encoding", "br")]))
+    archive.close()
+    assert read_page(tmp_path, ref).body.decode() == "第1页/共6页"
+
+
+def _coded(body: bytes, coding: str) -> bytes:
+    if coding == "raw-deflate":  # deflate without its zlib header, as some servers send it
+        packer = zlib.compressobj(wbits=-zlib.MAX_WBITS)
+        return packer.compress(body) + packer.flush()
+    return {"gzip": gzip.compress, "deflate": zlib.compress, "br": brotli.compress}[coding](body)
+
+
+@given(body=st.binary(max_size=200_000), coding=st.sampled_from(["gzip", "deflate", "raw-deflate", "br"]))
+@settings(max_examples=40, deadline=None)
+def test_a_coded_body_decodes_to_itself_and_a_limit_gives_its_start(body: bytes, coding: str) -> None:
+    data, name = _coded(body, coding), coding.removeprefix("raw-")
+    assert decoded(io.BytesIO(data), name) == body
+    assert decoded(io.BytesIO(data), name, 1000) == body[:1000]
+
+
+def test_a_bomb_is_decoded_no_further_than_the_limit_and_a_bad_body_is_named() -> None:
+    for coding, pack in (("gzip", gzip.compress), ("br", brotli.compress)):
+        bomb = pack(b"\0" * (64 * 2**20))
+        assert len(decoded(io.BytesIO(bomb), coding, 2**20 + 1)) == 2**20 + 1
+        with pytest.raises(BadContentCoding, match=f"bad {coding} body .the body is cut short"):
+            decoded(io.BytesIO(bomb[: len(bomb) // 2]), coding)
+    with pytest.raises(BadContentCoding, match="bad gzip body"):
+        decoded(io.BytesIO(b"\x1f\x8b" + b"not gzip" * 10), "gzip")
 
 
 @settings(max_examples=30, deadline=None)

@@ -25,10 +25,10 @@ from pathlib import Path
 from typing import IO, Any
 from urllib.parse import quote, urlsplit
 
-import brotli
 from warcio.bufferedreaders import ChunkedDataReader
 
 from archive.capture import DocumentCapture
+from archive.content_coding import content_coding, decoded
 from archive.errors import ArchiveWriteError, BadUrl, WarcDamage
 from archive.urls import canonical_url
 from archive.warc import (
@@ -433,9 +433,7 @@ def _response(record: Any) -> _Response:
     headers = tuple((k, v) for k, v in record.http_headers.headers if k.lower() not in _ENCODING_HEADERS)
     try:
         body = _decoded_body(record)
-    except Rejected:
-        raise
-    except Exception as exc:  # warcio's and brotli's decoders raise many kinds on bad encodings
+    except Exception as exc:  # a bad coding, or a chunked body warcio cannot join
         raise Rejected(RejectReason.BAD_ENCODING, f"{type(exc).__name__}: {exc}"[:300]) from exc
     if len(body) > MAX_BODY:
         raise Rejected(RejectReason.TOO_LARGE, f"more than {MAX_BODY} bytes once decoded")
@@ -443,26 +441,13 @@ def _response(record: Any) -> _Response:
 
 
 def _decoded_body(record: Any) -> bytes:
-    """At most MAX_BODY + 1 bytes of the body, chunks joined and decoded. Brotli is decoded here:
-    warcio 1.8.1 raised on every brotli body with brotli 1.2 (`unused_data`) and 1.8.2 hands
-    it over undecoded."""
-    if (record.http_headers.get_header("Content-Encoding") or "").strip().lower() != "br":
-        return bytes(record.content_stream().read(MAX_BODY + 1))
-    chunked = (record.http_headers.get_header("Transfer-Encoding") or "").strip().lower() == "chunked"
-    return _unbrotli(ChunkedDataReader(record.raw_stream) if chunked else record.raw_stream, MAX_BODY + 1)
-
-
-def _unbrotli(stream: IO[bytes], limit: int) -> bytes:
-    """A brotli stream decoded up to `limit` bytes: a bomb is never inflated past them."""
-    decoder, parts, size = brotli.Decompressor(), [], 0
-    while size < limit and not decoder.is_finished():
-        data = stream.read(1 << 16) if decoder.can_accept_more_data() else b""
-        if not data and decoder.can_accept_more_data():
-            raise Rejected(RejectReason.BAD_ENCODING, "the brotli body is cut short")
-        part = decoder.process(data, output_buffer_limit=limit - size)
-        parts.append(part)
-        size += len(part)
-    return b"".join(parts)[:limit]
+    """At most MAX_BODY + 1 bytes of the body, chunks joined and its content coding undone
+    (archive.content_coding: warcio 1.8.1 raised on every brotli body with brotli 1.2, and
+    1.8.2 hands it over undecoded)."""
+    http = record.http_headers
+    chunked = (http.get_header("Transfer-Encoding") or "").strip().lower() == "chunked"
+    body = ChunkedDataReader(record.raw_stream) if chunked else record.raw_stream
+    return decoded(body, content_coding(http.headers), MAX_BODY + 1)
 
 
 def _content_type(record: Any) -> str:
