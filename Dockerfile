@@ -7,13 +7,13 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     DEDUPCRAWL_HOME=/data
 
 WORKDIR /app
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md constraints.txt ./
 COPY archive ./archive
 COPY crawler ./crawler
 COPY dedup ./dedup
 COPY synthetic ./synthetic
 COPY workers ./workers
-RUN pip install --upgrade pip && pip install . \
+RUN pip install --upgrade pip && pip install -c constraints.txt . \
     && useradd --system --uid 10001 --home-dir /data dedupcrawl \
     && mkdir -p /data && chown dedupcrawl /data
 

@@ -7,12 +7,15 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint install clean chromium
+.PHONY: demo test lint install clean chromium lock
 
-$(STAMP): pyproject.toml
+# constraints.txt pins every package to the versions the suite last passed with, so a fresh machine
+# installs what CI proved, not whatever the registry released since (w3lib 2.6 changed how hosts are
+# read; warcio 1.8.2 how brotli is). `make lock` moves the pins to the newest releases.
+$(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -39,6 +42,17 @@ chromium:
 	  exit 1; \
 	fi; \
 	apt-get update && apt-get install -y $(BROWSER_PACKAGES)
+
+LOCK_VENV := .lock-venv
+
+lock:
+	rm -rf $(LOCK_VENV) && $(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/pip install --quiet --upgrade pip
+	$(LOCK_VENV)/bin/pip install --quiet -e '.[dev,bench]'
+	{ echo "# Every package at the version the suite last passed with: make install reads it (-c);"; \
+	  echo "# make lock renews it from the newest releases. Generated: do not edit by hand."; \
+	  $(LOCK_VENV)/bin/pip freeze --exclude-editable; } > constraints.txt
+	rm -rf $(LOCK_VENV)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

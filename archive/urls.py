@@ -11,6 +11,7 @@ where a person reads it.
 from __future__ import annotations
 
 import functools
+import ipaddress
 import re
 from urllib.parse import unquote_to_bytes, urlsplit, urlunsplit
 
@@ -35,14 +36,59 @@ def canonical_url(url: str) -> str:
     if len(text) > MAX_URL:
         raise BadUrl(url, f"longer than {MAX_URL} characters")
     try:
+        written = urlsplit(text)
         parts = urlsplit(safe_url_string(text))
         parts.port  # noqa: B018 - raises ValueError for a port that is no number or out of range
+        netloc = _numeric_host_as_address(parts.netloc, parts.hostname or "")
     except ValueError as exc:  # (UnicodeError too: a lone surrogate)
         raise BadUrl(url, str(exc)) from exc
-    if parts.scheme not in SCHEMES or not parts.hostname:
+    # An empty authority (`http:///x`) is invalid for http (RFC 9110 4.2.1), though a WHATWG
+    # parser, and so w3lib from 2.6 on, takes the path's first segment for the host.
+    if parts.scheme not in SCHEMES or not parts.hostname or not written.netloc:
         raise BadUrl(url, "not an http(s) URL with a host")
     path, query = _upper_escapes(parts.path) or "/", _upper_escapes(parts.query)
-    return urlunsplit((parts.scheme, parts.netloc, path, query, ""))
+    return urlunsplit((parts.scheme, netloc, path, query, ""))
+
+
+def numeric_host(host: str) -> str | None:
+    """The IPv4 address a host that ends in a number spells (WHATWG URL: `2130706433`,
+    `0x7f.1` and `0177.0.0.1.` are all 127.0.0.1), None for a name; ValueError when it
+    ends in a number but is no address (`999.0.0.1`, `a.1`)."""
+    labels = host.split(".")
+    if len(labels) > 1 and not labels[-1]:
+        labels.pop()
+    if not (labels[-1].isascii() and labels[-1].isdigit()) and _ipv4_number(labels[-1]) is None:
+        return None  # a name
+    numbers = [n for n in map(_ipv4_number, labels) if n is not None]
+    *high, last = numbers or [-1]
+    if len(numbers) != len(labels) or len(numbers) > 4 or any(n > 255 for n in high):
+        raise ValueError(f"{host!r} is not a valid IPv4 address")
+    if last >= 256 ** (5 - len(numbers)):
+        raise ValueError(f"{host!r} is not a valid IPv4 address")
+    value = last + sum(n * 256 ** (3 - i) for i, n in enumerate(high))
+    return str(ipaddress.IPv4Address(value))
+
+
+def _ipv4_number(label: str) -> int | None:
+    """A WHATWG IPv4 part: decimal, `0x` hex or `0`-led octal; None for anything else."""
+    base, digits = 10, label
+    if label[:2] in ("0x", "0X"):
+        base, digits = 16, label[2:] or "0"
+    elif len(label) > 1 and label.startswith("0"):
+        base, digits = 8, label[1:]
+    try:
+        return int(digits, base) if digits.isascii() and digits.isalnum() else None
+    except ValueError:
+        return None
+
+
+def _numeric_host_as_address(netloc: str, host: str) -> str:
+    address = numeric_host(host)
+    if address is None or address == host:
+        return netloc
+    user, at, hostport = netloc.rpartition("@")
+    port = hostport[len(host) :]  # (hostname is hostport's host, lower-cased)
+    return f"{user}{at}{address}{port}"
 
 
 def _upper_escapes(part: str) -> str:

@@ -18,7 +18,7 @@ one tool at a time and every process pinned to the same single core, through:
 A peer runs in a child process (`--peer NAME`); its CPU and peak RSS come from the child's rusage.
 Pairwise precision/recall are `dedup.clusters.pairwise_scores` against the generator's families.
 
-    pip install -e '.[bench]'     # the peers, pinned
+    pip install -c constraints.txt -e '.[bench]'     # the peers, pinned
     python bench/peers.py [--docs N | --quick] [--json]
 """
 
@@ -293,7 +293,8 @@ def main() -> None:
         return
     missing = [name for name in PEERS if importlib.util.find_spec(name) is None]
     if missing:
-        raise SystemExit(f"bench/peers.py needs {', '.join(missing)}: pip install -e '.[bench]'")
+        install = "pip install -c constraints.txt -e '.[bench]'"
+        raise SystemExit(f"bench/peers.py needs {', '.join(missing)}: {install}")
     made = parser(__doc__, f"{QUICK_DOCS} documents")
     made.add_argument("--docs", type=int, default=None, help=f"documents (default {DEFAULT_DOCS})")
     args = made.parse_args()

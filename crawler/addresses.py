@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import urlsplit
 
+from archive.urls import numeric_host
 from crawler.errors import RefusedRequest
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -87,11 +88,12 @@ def _port(text: str, raw: str) -> int:
 
 
 def _canonical(host: str) -> str:
-    """An address literal in one spelling (`::0001` is `::1`); a name as it is."""
+    """An address in one spelling (`::0001` is `::1`, `2130706433` is `127.0.0.1`, as a browser
+    reads them); a name as it is; ValueError for a host ending in a number that is no address."""
     try:
         return str(ipaddress.ip_address(host))
     except ValueError:
-        return host
+        return numeric_host(host) or host
 
 
 def _is_address(text: str) -> bool:
@@ -139,7 +141,10 @@ def check_url(
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
         raise RefusedRequest("scheme", f"{parts.scheme or 'no'} scheme in {url}")
-    host = _canonical((parts.hostname or "").lower())
+    try:
+        host = _canonical((parts.hostname or "").lower())
+    except ValueError as exc:
+        raise RefusedRequest("no_host", f"{exc} in {url}") from None
     if not host:
         raise RefusedRequest("no_host", url)
     try:

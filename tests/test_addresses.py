@@ -58,6 +58,25 @@ def test_public_hosts_and_allow_listed_ones_pass() -> None:
         check_url("http://fixture.local/x", allow=["127.0.0.1"], resolver=names)
 
 
+@pytest.mark.parametrize(
+    "host", ["2130706433", "0x7f000001", "0177.0.0.1", "127.1", "0x7f.0.0.1", "127.0.0.1."]
+)
+def test_an_address_spelled_as_a_number_is_that_address(host: str) -> None:
+    """A browser (WHATWG URL) and w3lib >= 2.6 read these as 127.0.0.1; the guard must too, with
+    no resolver to do it: refused unless allow-listed, and allowed as 127.0.0.1 when it is."""
+    with pytest.raises(RefusedRequest) as caught:
+        check_url(f"http://{host}:8000/x", resolver=resolver({}))
+    assert caught.value.reason == "private_address"
+    check_url(f"http://{host}:8000/x", allow=["127.0.0.1:8000"], resolver=resolver({}))
+
+
+@pytest.mark.parametrize("host", ["999.0.0.1", "1.2.3.4.5", "0x100000000", "a.1", "09"])
+def test_a_host_ending_in_a_bad_number_is_no_host(host: str) -> None:
+    with pytest.raises(RefusedRequest) as caught:
+        check_url(f"http://{host}/x", resolver=resolver({host: [PUBLIC]}))
+    assert caught.value.reason == "no_host"
+
+
 @given(st.ip_addresses())
 def test_an_address_passes_only_if_it_is_global(
     address: ipaddress.IPv4Address | ipaddress.IPv6Address,

@@ -233,8 +233,9 @@ def test_a_page_at_a_chinese_path_is_archived_and_indexed(crawled: Crawled) -> N
 
 
 def test_odd_links_and_private_targets_are_never_requested(crawled: Crawled) -> None:
-    """The loopback redirect targets are this fixture server spelled another way: had the guard let
-    one through, its `ssrf` request would be in the server's log."""
+    """Every private target is refused before it is requested: `localhost` is this fixture server,
+    so a leak would put its `ssrf` request in the server's log; 127.0.0.2 (spelled as numbers) has
+    no server, so a leak would be a connection error instead of a refusal in the counts."""
     assert all(path.startswith(("/bad/", "/robots.txt")) for path in crawled.requests), crawled.requests
     assert not [path for path in crawled.requests if "ssrf" in path]
     assert crawled.run["stats"]["errors"].get("refused:private_address", 0) == len(bad_site.PRIVATE_TARGETS)

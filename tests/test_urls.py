@@ -16,6 +16,10 @@ SPELLINGS = {  # one address, spelled as people and pages write it -> its canoni
     "HTTP://WWW.Example.CN/%E8%AE%B2%E8%AF%9D/1.html#top": "http://www.example.cn/%E8%AE%B2%E8%AF%9D/1.html",
     "http://例子.中国/a b?q=中": "http://xn--fsqu00a.xn--fiqs8s/a%20b?q=%E4%B8%AD",
     "http://a.example": "http://a.example/",
+    # an IPv4 address spelled as a number (WHATWG URL; w3lib does it only from 2.6 on)
+    "http://2130706433/a": "http://127.0.0.1/a",
+    "http://user@0x7f.1:8080/a": "http://user@127.0.0.1:8080/a",
+    "http://0177.0.0.1./a": "http://127.0.0.1/a",
 }
 
 
@@ -28,7 +32,8 @@ def test_each_spelling_has_one_canonical_form_and_key(given_url: str) -> None:
 @pytest.mark.parametrize(
     "bad",
     ["http://[::1", "ftp://a.example/", "javascript:alert(1)", "http://a.example/\r\nWARC-Type: x",
-     "http://a.example/\ud800", "http://a.example:99999/", "http:///x", "http://a.example/" + "x" * 9000],
+     "http://a.example/\ud800", "http://a.example:99999/", "http:///x", "http:x", "http://999.0.0.1/", "http://a.1/",
+     "http://a.example/" + "x" * 9000],
 )  # fmt: skip
 def test_what_is_no_archivable_url_is_refused_with_a_reason(bad: str) -> None:
     with pytest.raises(BadUrl):

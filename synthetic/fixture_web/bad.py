@@ -7,8 +7,9 @@ can serve, as a page or as a server behaviour, next to a few good documents.
     /bad/doc/redirect_loop*.html   302 to the next hop, forever (a new URL each time)
     /bad/doc/server_error_{n}.html 500 / 502 / 503
     /bad/doc/slow_loris.html   answers after SLOW_S (longer than the site's timeout)
-    /bad/doc/private_redirect_{n}.html  302 to 169.254.169.254, 10.0.0.1, and this server as
-                               2130706433, 0x7f000001 and localhost (none allow-listed)
+    /bad/doc/private_redirect_{n}.html  302 to 169.254.169.254, 10.0.0.1, 127.0.0.2 spelled as
+                               2130706434 and 0x7f000002, and this server as localhost (none
+                               allow-listed)
     /bad/doc/good_{n}.html     ordinary speeches: they must come through unaffected
     /bad/doc/讲话稿.html        an ordinary speech at a path of Chinese characters (an IRI)
 """
@@ -30,16 +31,17 @@ SLOW_S = 4.0  # the fixture-bad site's timeout is 2 s
 GOOD_DOCS = 3
 IRI_DOC = "讲话稿"  # linked as written; the crawler requests it percent-encoded
 BOMB_BYTES = 200 * 2**20
-# Private targets; the loopback ones spell this server's own address another way and carry
-# `ssrf` in the query, so a test sees in the request log whether the guard let one through.
+# Private targets. 127.0.0.2 as a number is a loopback address that is not allow-listed, however
+# it is spelled (a browser, and w3lib from 2.6 on, read 2130706433 as 127.0.0.1, which is); the
+# loopback ones carry `ssrf` in the query, and `localhost` names this very server, so a test sees
+# in the request log whether the guard let that one through.
 PRIVATE_TARGETS = (
     "http://169.254.169.254/latest/meta-data/",
     "http://10.0.0.1/",
-    "http://2130706433:{port}/bad/doc/good_0.html?ssrf=decimal",
-    "http://0x7f000001:{port}/bad/doc/good_0.html?ssrf=hex",
+    "http://2130706434:{port}/bad/doc/good_0.html?ssrf=decimal",
+    "http://0x7f000002:{port}/bad/doc/good_0.html?ssrf=hex",
     "http://localhost:{port}/bad/doc/good_0.html?ssrf=name",
 )
-PRIVATE_HOSTS = ("169.254.169.254", "10.0.0.1", "2130706433", "0x7f000001", "localhost")
 Headers = tuple[tuple[str, str], ...]
 Page = tuple[int, Headers, bytes, float]  # status, headers, body, delay
 HTML = "text/html; charset=utf-8"
