@@ -297,7 +297,8 @@ def test_redis_full_gives_clear_errors_evicts_nothing_and_recovers(tmp_path: Pat
         assert "Redis is full" in log, log[-3000:]
         assert int(connection.info("stats")["evicted_keys"]) == 0
         ingestor = _ingestor(connection, home)
-        assert consistency_problems(ingestor) == []
+        problems = consistency_problems(ingestor)
+        assert problems == [], (problems, log[-6000:])  # the worker's log: what happened to the job
         stored = {d.url for d in ingestor.store.get_many(ingestor.store.document_ids()) if d}
         assert before <= set(ingestor.store.document_ids())
         assert stored | {r.url for r in ingestor.store.rejections()} == {c.doc_url for c in captures}
