@@ -23,7 +23,7 @@ from archive.capture import DocumentCapture
 from archive.keys import Keys
 from archive.warc import WarcArchive
 from crawler.handoff import enqueue_documents
-from crawler.queues import INGEST
+from crawler.queues import INGEST, unfinished
 from synthetic.corpus import CorpusDoc
 from tests.cli_process import clean_env
 from workers.flow.imports import Importer
@@ -149,15 +149,13 @@ def wait_for(predicate: Callable[[], bool], timeout: float, what: str, poll: flo
 
 
 def settled(connection: redis.Redis, expected: int, index: RedisClient | None = None) -> bool:
-    """Every handed-off document stored or rejected, and no ingest job queued, running or waiting
-    for its retry (a job that met a full Redis after saving a record comes back to finish it).
+    """Every handed-off document stored or rejected, and no ingest job unfinished: queued, taken,
+    running or waiting for its retry (a job that met a full Redis after saving a record comes
+    back to finish it).
     `index`: where the documents are, when not on the queues' Redis (`connection`)."""
     keys, store = Keys(PREFIX), connection if index is None else index
-    ingest = Queue(INGEST, connection=connection)
     done = int(store.zcard(keys.docs)) + int(store.zcard(keys.rejections))
-    running = ingest.started_job_registry.get_job_count(cleanup=False)
-    retrying = ingest.scheduled_job_registry.get_job_count(cleanup=False)
-    return done >= expected and ingest.count == 0 and running == 0 and retrying == 0
+    return done >= expected and unfinished(Queue(INGEST, connection=connection)) == 0
 
 
 def consistency_problems(ingestor: Ingestor) -> list[str]:

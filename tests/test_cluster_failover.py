@@ -14,7 +14,7 @@ import redis
 from rq import Queue
 
 from archive.keys import Keys
-from crawler.queues import INGEST
+from crawler.queues import INGEST, unfinished
 from synthetic.corpus import generate
 from tests.engine_stack import ENGINE
 from tests.fault_rig import (
@@ -65,12 +65,9 @@ def _states(index: RedisClient, doc_ids: list[str]) -> list[bytes | None]:
 
 
 def _settled(queues: redis.Redis, index: RedisClient, expected: int) -> bool:
-    """Every document stored or rejected in the index, no ingest job queued, running or waiting."""
-    ingest = Queue(INGEST, connection=queues)
+    """Every document stored or rejected in the index, no ingest job unfinished."""
     done = int(index.zcard(KEYS.docs)) + int(index.zcard(KEYS.rejections))
-    running = ingest.started_job_registry.get_job_count(cleanup=False)
-    retrying = ingest.scheduled_job_registry.get_job_count(cleanup=False)
-    return done >= expected and ingest.count == 0 and running == 0 and retrying == 0
+    return done >= expected and unfinished(Queue(INGEST, connection=queues)) == 0
 
 
 def _master_of_the_documents(cluster: LocalCluster, index: redis.RedisCluster) -> Node:

@@ -23,7 +23,7 @@ from rq import Queue, Worker
 import workers.flow.ingest
 from archive.capture import DocumentCapture
 from archive.keys import Keys
-from crawler.queues import TRACE
+from crawler.queues import TRACE, unfinished
 from dedup.reasons import TraceStatus
 from dedup.records import NormalizedText
 from synthetic.corpus import CorpusConfig, CorpusDoc, generate
@@ -272,9 +272,7 @@ def _started_by(connection: redis.Redis, worker: str) -> list[str]:
 
 def _traced_all(connection: redis.Redis) -> bool:
     trace = Queue(TRACE, connection=connection)
-    running = trace.started_job_registry.get_job_count(cleanup=False)
-    waiting = trace.scheduled_job_registry.get_job_count(cleanup=False)
-    return not connection.scard(Keys("fault").untraced) and trace.count == 0 and running == 0 and waiting == 0
+    return not connection.scard(Keys("fault").untraced) and unfinished(trace) == 0
 
 
 def _cluster_deferred(connection: redis.Redis, home: Path, captures: list[DocumentCapture]) -> Ingestor:

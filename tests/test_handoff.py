@@ -21,12 +21,13 @@ from archive.warc import iter_documents
 from crawler import pipelines, services
 from crawler.handoff import JOB_DOCUMENTS, enqueue_document, enqueue_documents, ingest_job_id, job_batches
 from crawler.items import CrawledDocument
-from crawler.queues import INGEST
+from crawler.queues import INGEST, in_hand, taken, unfinished
 from crawler.seen import SeenEntry
 from synthetic.corpus import generate
 from synthetic.fixture_web.process import sites_toml
 from tests.engine_stack import new_ingestor
-from tests.fault_rig import archive_imports
+from tests.fault_rig import archive_imports, settled
+from workers.commands.burst import waiting
 from workers.flow import jobs
 from workers.flow.ingest import document_id
 
@@ -165,3 +166,16 @@ def test_a_document_that_raises_does_not_stop_the_others_of_its_job(
     finally:
         jobs.configure(None)
     assert [outcome["status"] for outcome in again] == ["unchanged", "unchanged"]
+
+
+def test_a_job_taken_off_the_queue_but_not_started_is_not_done(redis_client: redis.Redis) -> None:
+    """RQ dequeues by moving a job to an intermediate list and starts it afterwards: a check
+    that read only the queue and the started registry saw that moment as a finished drain (a
+    fault test stopped its worker then, and found a document left pending)."""
+    assert enqueue_document(redis_client, _capture(), "t") is True
+    ingest = Queue(INGEST, connection=redis_client)
+    redis_client.lmove(ingest.key, ingest.intermediate_queue.key)  # what a worker's dequeue does
+    assert ingest.count == 0 and ingest.started_job_registry.get_job_count(cleanup=False) == 0
+    assert taken(ingest) == in_hand(ingest) == unfinished(ingest) == 1
+    assert waiting([ingest]) == 1
+    assert not settled(redis_client, 0)

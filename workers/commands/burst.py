@@ -16,7 +16,7 @@ import typer
 from rq import Queue
 
 from archive.keys import Keys
-from crawler.queues import queue
+from crawler.queues import in_hand, queue
 from workers.commands.progress import progress_bar
 from workers.redis.connection import Connections
 from workers.stores.store import Store
@@ -33,8 +33,8 @@ class QueueCounts:
 
 
 def waiting(queues: Sequence[Queue]) -> int:
-    """Jobs not done yet: queued or started (the progress of a drain is the drop of this)."""
-    return sum(q.count + q.started_job_registry.count for q in queues)
+    """Jobs not done yet: queued, taken or started (the progress of a drain is the drop of this)."""
+    return sum(map(in_hand, queues))
 
 
 def counts(connections: Connections, keys: Keys, names: Sequence[str]) -> QueueCounts:
