@@ -8,12 +8,14 @@ import logging
 import time
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urljoin
 
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response
 from scrapy.utils.asyncio import sleep
 from scrapy.utils.httpobj import urlparse_cached
+from w3lib.url import safe_url_string
 
 from archive.warc import Exchange, capture_ref
 from crawler.addresses import check_url
@@ -48,6 +50,33 @@ class SafetyMiddleware:
             self.crawler.stats.inc_value(f"dedupcrawl/refused/{refused.reason}")
             logger.warning("refused %s: %s", request.url, refused.detail)
             raise IgnoreRequest(str(refused)) from refused
+
+
+class RedirectTargetMiddleware:
+    """A redirect whose Location is no URL (a host like 999.0.0.1: w3lib from 2.6 on refuses
+    it) is refused here, as `no_host`, before Scrapy's RedirectMiddleware fails to build its
+    request and hands the spider a bare ValueError. Every other target is checked by
+    SafetyMiddleware when its request comes back through it."""
+
+    def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> RedirectTargetMiddleware:
+        return cls(crawler)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        location = response.headers.get(b"Location") if 300 <= response.status < 400 else None
+        if not location:
+            return response
+        target = urljoin(request.url, location.decode("latin-1"))
+        try:
+            safe_url_string(target)
+        except ValueError as exc:
+            self.crawler.stats.inc_value("dedupcrawl/refused/no_host")
+            logger.warning("refused the redirect from %s to %s: %s", request.url, target, exc)
+            raise IgnoreRequest(f"no_host: {exc}") from exc
+        return response
 
 
 class PoliteRobotsMiddleware(RobotsTxtMiddleware):

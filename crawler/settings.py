@@ -48,6 +48,8 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.middlewares.PoliteRobotsMiddleware": 100,
     "crawler.middlewares.ConditionalRequestMiddleware": 560,
+    # After RedirectMiddleware (600), so it sees a redirect's response first.
+    "crawler.middlewares.RedirectTargetMiddleware": 650,
     # Next to the downloader: sees every raw response, redirects and 304s included.
     "crawler.middlewares.CaptureMiddleware": 950,
 }

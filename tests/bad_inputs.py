@@ -230,6 +230,7 @@ KINDS: dict[str, str] = {
     "non_http_scheme": "non-http schemes (ftp:, mailto:, javascript:, data:)",
     "javascript_url": "a javascript: URL as the document URL",
     "private_redirect": "redirects to 169.254.169.254, 10.0.0.1, 127.0.0.2 as 2130706434/0x7f000002, …",
+    "no_address_redirect": "a redirect to a host that is no address (`http://999.0.0.1:…/`)",
     "malformed_sites_file": "malformed sites files (bad TOML, unknown field, bad regex, bad URL)",
     "malformed_jsonl": "a cut-off JSON Lines line",
     "jsonl_not_object": "a JSON Lines line that is not an object",

@@ -149,6 +149,7 @@ CRAWL_ERRORS = {  # kind -> the crawl run's error count it must show up in, and 
     "server_errors": ("http_5", 3),
     "slow_loris": ("exception:DownloadTimeoutError", 1),
     "private_redirect": ("refused:private_address", len(bad_site.PRIVATE_TARGETS)),
+    "no_address_redirect": ("refused:no_host", 1),
     "page_50mb": ("exception:DownloadCancelledError", 1),
     "gzip_bomb": ("too_large", 2),
     "brotli_bomb": ("too_large", 2),

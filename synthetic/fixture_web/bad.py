@@ -10,6 +10,7 @@ can serve, as a page or as a server behaviour, next to a few good documents.
     /bad/doc/private_redirect_{n}.html  302 to 169.254.169.254, 10.0.0.1, 127.0.0.2 spelled as
                                2130706434 and 0x7f000002, and this server as localhost (none
                                allow-listed)
+    /bad/doc/no_address_redirect.html  302 to 999.0.0.1, a host that is no address
     /bad/doc/good_{n}.html     ordinary speeches: they must come through unaffected
     /bad/doc/讲话稿.html        an ordinary speech at a path of Chinese characters (an IRI)
 """
@@ -53,6 +54,7 @@ CHROME = (
 BAD_LINKS = (
     "http://[::1", "ht!tp://x", "//", "http://", "mailto:someone@example.org", "ftp://example.org/f",
     "javascript:alert(1)", "data:text/html,<script>alert(1)</script>", "tel:12345",
+    "http://999.0.0.1/bad/doc/good_0.html", "http://a.1/bad/doc/good_0.html",  # no IPv4 address
 )  # fmt: skip
 
 
@@ -136,7 +138,11 @@ PAGES: dict[str, Callable[[], Page]] = {
     "invalid_link_urls": lambda: _ok(_links_page()),
     "non_http_scheme": lambda: _ok(_links_page()),
 }
+# A redirect to a host that ends in a number but is no IPv4 address (a WHATWG URL parser, and
+# w3lib from 2.6 on, refuse it: Scrapy cannot even build the request).
+NO_ADDRESS_TARGET = "http://999.0.0.1:{port}/bad/doc/good_0.html?ssrf=noaddress"
 REDIRECTS = {f"private_redirect_{n}": target for n, target in enumerate(PRIVATE_TARGETS)}
+REDIRECTS["no_address_redirect"] = NO_ADDRESS_TARGET
 ERRORS = {"server_error_0": 500, "server_error_1": 502, "server_error_2": 503}
 
 
