@@ -53,8 +53,12 @@ class AllowEntry:
 def parse_entry(text: str, allow_any: bool = False) -> AllowEntry:
     """An entry as written in a sites file; AllowListError when malformed or too broad."""
     target, port = _split_port(text.strip().lower())
-    if _is_address(target):  # matched as written in the URL, like a name (not what names resolve to)
-        return AllowEntry(_canonical(target), None, port)
+    try:
+        host = _canonical(target)
+    except ValueError:
+        raise AllowListError(f"{text!r} ends in a number but is no IPv4 address") from None
+    if _is_address(host):  # matched as the URL's host, like a name (not what names resolve to)
+        return AllowEntry(host, None, port)
     if "/" in target:
         network = _network(target)
         if network.prefixlen < MIN_PREFIX[network.version] and not allow_any:

@@ -68,6 +68,7 @@ def test_an_address_spelled_as_a_number_is_that_address(host: str) -> None:
         check_url(f"http://{host}:8000/x", resolver=resolver({}))
     assert caught.value.reason == "private_address"
     check_url(f"http://{host}:8000/x", allow=["127.0.0.1:8000"], resolver=resolver({}))
+    check_url("http://127.0.0.1:8000/x", allow=[f"{host}:8000"], resolver=resolver({}))
 
 
 @pytest.mark.parametrize("host", ["999.0.0.1", "1.2.3.4.5", "0x100000000", "a.1", "09"])

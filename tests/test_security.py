@@ -504,6 +504,7 @@ def test_an_allow_listed_port_lets_no_crawl_reach_another_port(redis_url: str, t
         ('["10.0.0.0/7"]', "wider than /8"),
         ('["127.0.0.1:0"]', "port"),
         ('["[::1]80"]', "[address]:port"),
+        ('["999.0.0.1"]', "no IPv4 address"),
     ],
 )
 def test_over_broad_or_malformed_allow_list_entries_are_refused(
