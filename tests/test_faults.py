@@ -50,6 +50,7 @@ from workers.redis.direct_connection import RedisClient
 from workers.redis.local_cluster import LocalCluster
 from workers.redis.redis_server import RedisServer, ServerInfo, stop_process
 from workers.settings import ENGINE
+from workers.stores.store import Store
 
 pytestmark = pytest.mark.slow
 
@@ -419,6 +420,26 @@ def _die_in(
     connection.zadd(queue.started_job_registry.key, {f"{job_id}:run{attempt}": time.time() + 3600})
     connection.hset(f"rq:execution:{job_id}:run{attempt}", "worker_name", f"gone-{attempt}")
     return recover(connection, [queue], PREFIX, index)
+
+
+def test_a_job_recovered_from_its_dead_worker_is_requeued_once(
+    redis_client: redis.Redis, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker that dies after its job entered the started registry and before its job process
+    took it off RQ's intermediate list leaves it in both; recovered from the registry, it must
+    not be found again in the list a maintenance pass later (a second copy, or with no retry
+    left, a failed job and a worker_lost rejection for a document that is being ingested)."""
+    [capture] = archive_imports(tmp_path, generate(1, seed=9))
+    queue = Queue(INGEST, connection=redis_client)
+    job_id = ingest_job_id(capture)
+    queue.enqueue(INGEST_FUNCTION, [capture.to_dict()], job_id=job_id, retry=Retry(max=1))
+    assert _die_in(redis_client, queue, job_id, 0) == [job_id]
+    monkeypatch.setattr("workers.flow.recovery.STARTING_S", 0.0)
+    assert recover(redis_client, [queue], PREFIX) == []  # the pass that first sees the list
+    time.sleep(0.01)
+    assert recover(redis_client, [queue], PREFIX) == []
+    assert queue.job_ids == [job_id] and Job.fetch(job_id, connection=redis_client).retries_left == 0
+    assert Store(redis_client, Keys(PREFIX)).rejection(job_id) is None
 
 
 def test_a_job_that_kills_its_worker_every_time_ends_as_a_worker_lost_rejection(

@@ -93,8 +93,12 @@ def recover(
         for entry in abandoned(connection, registry, host):
             job_id = entry.split(":", 1)[0]
             # Only the caller that removes the entry handles it: two workers may look at once.
-            if connection.zrem(registry.key, entry) and _requeue(connection, queue, job_id, documents):
-                recovered.append(job_id)
+            if connection.zrem(registry.key, entry):
+                # A worker that died before its job process started leaves the job on RQ's
+                # intermediate list too, where stuck_between would find it again.
+                connection.lrem(queue.intermediate_queue.key, 0, job_id)
+                if _requeue(connection, queue, job_id, documents):
+                    recovered.append(job_id)
         for job_id in stuck_between(queue):
             if connection.lrem(queue.intermediate_queue.key, 1, job_id) and _requeue(
                 connection, queue, job_id, documents
