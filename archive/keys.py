@@ -25,7 +25,9 @@ exported bytes.
     {P}:clusters              zset   cluster ids by size
     {P}:lsh:{F}:...           LSH index of fingerprint config F (workers.stores.lsh_index), one group
     {P:lsh:g.n}:lsh:{F}:...   its group g of G > 1 (n: see Keys.group)
-    {P}:uf:{F}:...            union-find of verified edges, exact-key map (workers.stores.cluster_store)
+    {P}:uf:{F}-{L}:{h}:{b}    union-find of verified edges, exact-key map (workers.stores.cluster_store):
+                              hash h (p, cid, sg, dk, kh) in 4,096 buckets b, layout L
+                              (workers.stores.union_find_layout)
     {P}:pass:{V}:...          passage index of fingerprint scheme V (workers.stores.passage_index)
     {P:pass:g.n}:pass:{V}:s:… its shards' group g of G > 1 (numbers, names, pair weights stay in {P})
     {P}:links:{A}:...         what decides which aligned pairs count (workers.stores.pair_links)

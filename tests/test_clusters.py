@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 
 import redis
@@ -13,6 +14,7 @@ from tests.engine_corpus import FP_ID, corpus, partition
 from tests.engine_stack import cluster_config
 from tests.redis_contents import contents
 from workers.redis.direct_connection import run_call
+from workers.stores import derived_state
 from workers.stores.cluster_store import ClusterStore
 
 
@@ -58,6 +60,48 @@ def test_redis_store_matches_the_batch_clusterer(redis_client: redis.Redis) -> N
     truth = {doc.doc_id: doc.family for doc, _ in docs}
     precision, recall = pairwise_scores(labels, truth)
     assert precision >= 0.98 and recall >= 0.9
+
+
+def test_the_union_find_is_in_small_compact_hashes_whatever_the_store_size(redis_client: redis.Redis) -> None:
+    """Its hashes (parents, cluster ids, signature digests, match keys) hold a few fields each,
+    in the compact encoding: one hash of each for the whole store grows with it, and past
+    hash-max-ziplist-entries fields (a few thousand documents) Redis makes it a hash table of
+    ~100 bytes a field (issue 21). Real ids (hex: workers.flow.ingest.document_id) after
+    merges, exact copies and removals; the clusters are still the batch clusterer's."""
+    ours, reference = store(redis_client), MemoryClusterer(FP_ID)
+    docs = [(doc, copy(fp, _hex_id(doc.doc_id))) for doc, fp in corpus()]
+    docs += [(doc, copy(fp, _hex_id(f"{doc.doc_id}/repost"))) for doc, fp in corpus()[:30]]  # same keys
+    for doc, fp in docs:
+        ours.assign(fp, doc.published, len(doc.text))
+        reference.assign(fp, doc.published, len(doc.text))
+    assert partition({fp.doc_id: ours.cluster_of(fp.doc_id) or "" for _, fp in docs}) == partition(
+        reference.labels()
+    )
+    for _, fp in docs[::9]:
+        assert ours.remove(fp.doc_id) and ours.cluster_of(fp.doc_id) is None
+    keys = list(redis_client.scan_iter(match=f"{Keys('t').union_find(FP_ID)}*", count=1000))
+    sizes = {key: redis_client.hlen(key) for key in keys}
+    assert sum(sizes.values()) > 3 * len(docs)  # parents, digests, match keys both ways, roots
+    assert {redis_client.object("encoding", key) for key in keys} <= {b"listpack", b"ziplist"}
+    assert max(sizes.values()) <= 8, max(sizes.items(), key=lambda item: item[1])
+
+
+def test_an_old_layout_union_find_is_not_read_and_a_rebuild_clears_it(redis_client: redis.Redis) -> None:
+    """One hash each (before the buckets, issue 21): its layout has another name, so it is
+    never half-read; `reindex` clears it (workers.stores.derived_state) before it rebuilds."""
+    (_, fp), *_ = corpus()
+    old = Keys("t").union_find(FP_ID)
+    redis_client.hset(f"{old}:p", fp.doc_id, fp.doc_id)
+    redis_client.hset(f"{old}:cid", fp.doc_id, "cold")
+    redis_client.hset(f"{old}:kh", fp.key_hash, "older")
+    ours = store(redis_client)
+    assert ours.cluster_of(fp.doc_id) is None
+    assert ours.assign(fp, None, 10).exact_of is None  # not an exact copy of the old layout's "older"
+    assert derived_state.clear(redis_client, "t") and not list(redis_client.scan_iter(match=f"{old}:*"))
+
+
+def _hex_id(name: str) -> str:
+    return hashlib.sha1(name.encode(), usedforsecurity=False).hexdigest()[:20]  # as document_id names a URL
 
 
 def test_cluster_records_are_consistent(redis_client: redis.Redis) -> None:
@@ -124,16 +168,16 @@ def test_merge_keeps_the_smallest_members_id_and_points_the_other_to_it(redis_cl
     small = ours.assign(copy(other, "s", "ks"), None, 10).cluster_id
     assert len(set(big)) == 1 and small != big[0]
     # a bridge document similar to both (same signature halves would be artificial): link by hand
-    digest = _digests(redis_client, ours)
+    digest = _digests(redis_client, ours, "s", "a0")
     ours._merge(args=[*ours._context(), "s", "", 10, digest["s"], "a0", 0.6, 0.7, "similar", digest["a0"]])
     assert ours.cluster_of("s") == big[0]
     moved = ours.cluster(small)
     assert moved is not None and moved.cluster_id == big[0] and moved.size == 4
 
 
-def _digests(client: redis.Redis, ours: ClusterStore) -> dict[str, str]:
-    """Each claimed document's signature digest, which a merge checks its edges against."""
-    return {k.decode(): v.decode() for k, v in client.hgetall(f"{ours.base}:sg").items()}
+def _digests(client: redis.Redis, ours: ClusterStore, *doc_ids: str) -> dict[str, str]:
+    """The documents' claimed signature digests, which a merge checks its edges against."""
+    return {d: client.hget(ours.key("sg", d), d).decode() for d in doc_ids}  # type: ignore[union-attr]
 
 
 def test_remove_splits_a_cluster_that_a_document_bridged(redis_client: redis.Redis) -> None:
@@ -142,9 +186,9 @@ def test_remove_splits_a_cluster_that_a_document_bridged(redis_client: redis.Red
     ours.assign(copy(fp, "a", "ka"), None, 10)
     ours.assign(copy(fp, "a2", "ka2"), None, 10)
     ours.assign(copy(other, "b", "kb"), None, 10)
-    redis_client.hset(f"{ours.base}:dk", "bridge", "kbridge")  # its claim, as assign makes it
-    redis_client.hset(f"{ours.base}:sg", "bridge", "sbridge")
-    digest = _digests(redis_client, ours)
+    redis_client.hset(ours.key("dk", "bridge"), "bridge", "kbridge")  # its claim, as assign makes it
+    redis_client.hset(ours.key("sg", "bridge"), "bridge", "sbridge")
+    digest = _digests(redis_client, ours, "a", "b")
     edges = ["a", 0.6, 0.7, "similar", digest["a"], "b", 0.6, 0.7, "similar", digest["b"]]
     ours._merge(args=[*ours._context(), "bridge", "", 10, "sbridge", *edges])
     assert ours.cluster_of("a") == ours.cluster_of("b") == ours.cluster_of("bridge")

@@ -35,7 +35,8 @@ appendfsync everysec
 appendfilename appendonly.aof
 # Evicting keys would silently drop queued jobs and index entries.
 maxmemory-policy noeviction
-# The LSH and passage indexes shard into many small hashes: keep them in compact encoding.
+# The LSH and passage indexes and the union-find shard into many small hashes: keep them in
+# compact encoding (a union-find bucket holds ~244 fields at 1M documents).
 hash-max-ziplist-entries 1024
 # A document record's archive pointer or title, an alignment's pointer, pass the default 64-B
 # value: the whole hash then leaves the compact encoding (2,380 against 881 B a record).

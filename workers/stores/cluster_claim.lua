@@ -1,6 +1,7 @@
 -- Claim a match key for a document (workers.stores.cluster_store.ClusterStore.claim_call): the first
 -- document with a match key holds it, the others are its exact duplicates.
--- KEYS: key hash -> first document, document -> its key hash, document -> signature digest,
+-- KEYS: key hash -> first document, document -> its key hash, document -> signature digest (each
+--       the bucket that holds this key hash or document: workers.stores.union_find_layout),
 --       and optionally the document's record (sent with its save: no claim when the save was
 --       refused, e.g. for a capture of a deleted document)
 -- ARGV: key hash, doc id, digest of its compact signature (what a merge checks an edge against)

@@ -1,5 +1,6 @@
 -- Record a document and its verified edges; union the clusters they touch, atomically.
--- (cluster_rules.lua comes first: better, cluster_id, day_and_length, UNKNOWN.)
+-- (cluster_rules.lua comes first: better, cluster_id, day_and_length, UNKNOWN; then
+-- union_find_layout.lua: uf_key, the bucket of a union-find hash that holds a field.)
 -- With cluster_claim.lua, the Redis copy of dedup.clusters.MemoryClusterer (authoritative: exact
 -- copies join the first document with their match key, verified edges union clusters);
 -- tests/test_clusters.py checks ClusterStore.assign against it.
@@ -13,6 +14,7 @@
 -- the text it was verified with (forgotten meanwhile: workers.errors.ConcurrentChange).
 -- base:p  hash node -> parent (union-find)     base:cid  hash root -> cluster id
 -- base:sg hash document -> digest of its claimed signature (a document that has none is not indexed)
+-- (each of them in buckets: uf_key(base .. ':p', node) is the key that holds node's parent)
 -- {cluster_prefix}{cid}     hash size, representative, rep_published, rep_length, first,
 --                           fingerprint_id (an absorbed or renamed cluster keeps only merged_into)
 -- {cluster_prefix}{cid}:m   hash member -> "published|length"
@@ -23,21 +25,21 @@ local P, CID, SG = base .. ':p', base .. ':cid', base .. ':sg'
 
 local function find(x)
   local path = {}
-  local p = redis.call('HGET', P, x)
+  local p = redis.call('HGET', uf_key(P, x), x)
   if not p then return nil end
   while p ~= x do
     path[#path + 1] = x
     x = p
-    p = redis.call('HGET', P, x)
+    p = redis.call('HGET', uf_key(P, x), x)
   end
-  for _, y in ipairs(path) do redis.call('HSET', P, y, x) end
+  for _, y in ipairs(path) do redis.call('HSET', uf_key(P, y), y, x) end
   return x
 end
 
 local function make(x, pub, len)
   local cid = cluster_id(fpid, x)
-  redis.call('HSET', P, x, x)
-  redis.call('HSET', CID, x, cid)
+  redis.call('HSET', uf_key(P, x), x, x)
+  redis.call('HSET', uf_key(CID, x), x, cid)
   redis.call('DEL', cpre .. cid, cpre .. cid .. ':m', cpre .. cid .. ':e')
   redis.call('HSET', cpre .. cid, 'fingerprint_id', fpid, 'size', 1, 'representative', x,
     'rep_published', pub, 'rep_length', len, 'first', x)
@@ -83,7 +85,7 @@ end
 
 local function union(ra, rb)
   if ra == rb then return ra end
-  local ca, cb = redis.call('HGET', CID, ra), redis.call('HGET', CID, rb)
+  local ca, cb = redis.call('HGET', uf_key(CID, ra), ra), redis.call('HGET', uf_key(CID, rb), rb)
   local sa = redis.call('HLEN', cpre .. ca .. ':m')
   local sb = redis.call('HLEN', cpre .. cb .. ':m')
   if sa < sb or (sa == sb and cb < ca) then  -- the smaller one's members are copied
@@ -97,12 +99,12 @@ local function union(ra, rb)
     redis.call('HSET', cpre .. ca, 'rep_published', b[1], 'rep_length', b[2], 'representative', b[3])
   end
   absorb(cb, ca)
-  redis.call('HSET', P, rb, ra)
-  redis.call('HDEL', CID, rb)
+  redis.call('HSET', uf_key(P, rb), rb, ra)
+  redis.call('HDEL', uf_key(CID, rb), rb)
   if fb < fa then
     redis.call('HSET', cpre .. ca, 'first', fb)
     rename(ca, cb)
-    redis.call('HSET', CID, ra, cb)
+    redis.call('HSET', uf_key(CID, ra), ra, cb)
   else
     redis.call('HSET', cpre .. ca, 'first', fa)
   end
@@ -120,18 +122,18 @@ local function rescan_rep(cid)
 end
 
 local doc, pub, len = ARGV[5], ARGV[6], ARGV[7]
-if redis.call('HGET', SG, doc) ~= ARGV[8] then return false end
+if redis.call('HGET', uf_key(SG, doc), doc) ~= ARGV[8] then return false end
 if pub == '' then pub = UNKNOWN end
 local root = find(doc) or make(doc, pub, len)
 local orphaned = 0
 for i = 9, #ARGV, 5 do
   local peer = ARGV[i]
-  if redis.call('HGET', SG, peer) ~= ARGV[i + 4] then
+  if redis.call('HGET', uf_key(SG, peer), peer) ~= ARGV[i + 4] then
     if ARGV[i + 3] == 'exact' then orphaned = 1 end
   else
     local proot = find(peer) or make(peer, UNKNOWN, '0')
     root = union(find(doc), proot)
-    local cid = redis.call('HGET', CID, root)
+    local cid = redis.call('HGET', uf_key(CID, root), root)
     local a, b = doc, peer
     if b < a then a, b = b, a end
     redis.call('HSET', cpre .. cid .. ':e', a .. '|' .. b,
@@ -139,7 +141,7 @@ for i = 9, #ARGV, 5 do
   end
 end
 root = find(doc)
-local cid = redis.call('HGET', CID, root)
+local cid = redis.call('HGET', uf_key(CID, root), root)
 redis.call('HSET', cpre .. cid .. ':m', doc, pub .. '|' .. len)
 local size = redis.call('HLEN', cpre .. cid .. ':m')
 redis.call('HSET', cpre .. cid, 'size', size)

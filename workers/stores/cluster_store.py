@@ -4,10 +4,12 @@
 calls with other stores' calls, in fewer round trips); it is idempotent (a re-run changes
 nothing) and safe with many workers on one Redis. Union-find and cluster records change only
 inside Lua scripts (cluster_merge.lua, cluster_remove.lua, which share cluster_rules.lua), so
-a merge or a split is never half-applied or applied twice. A cluster is named after its smallest
-member (dedup.clusters.cluster_id), so the same members give the same id in any ingest order; an
-id that no longer names a live cluster (absorbed, renamed or split) keeps `merged_into`, the way
-to the cluster its members went to. A cluster's size is its member count.
+a merge or a split is never half-applied or applied twice; the union-find's hashes are each in
+4,096 buckets (workers.stores.union_find_layout: the compact encoding up to millions of documents).
+A cluster is named after its smallest member (dedup.clusters.cluster_id), so the same members give
+the same id in any ingest order; an id that no longer names a live cluster (absorbed, renamed or
+split) keeps `merged_into`, the way to the cluster its members went to. A cluster's size is its
+member count.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from workers.redis.direct_connection import Call, LuaScript, run_call
 from workers.redis.slot_routing import RedisClient
 from workers.stores.lsh_index import RedisLSHIndex
 from workers.stores.replies import text_of, text_or_none
+from workers.stores.union_find_layout import LUA, UNION_FIND_LAYOUT, bucket_key
 
 UNKNOWN_DAY = 99999999  # sorts after every real date ordinal: unknown dates never represent
 RULES = "cluster_rules.lua"  # the representative and cluster id rules, shared by the scripts
@@ -96,15 +99,20 @@ class ClusterStore:
         self.index = RedisLSHIndex(
             connection, keys, config.fingerprint_id, config.lsh, config.num_perm, groups=config.lsh_groups
         )
-        self.base = keys.union_find(config.fingerprint_id)
+        # the layout's name: a union-find of another layout is never read (reindex rebuilds it)
+        self.base = f"{keys.union_find(config.fingerprint_id)}-{UNION_FIND_LAYOUT}"
         self._claim = LuaScript(connection, "cluster_claim.lua")
-        self._merge = LuaScript(connection, "cluster_merge.lua", RULES)
-        self._remove = LuaScript(connection, "cluster_remove.lua", RULES)
+        self._merge = LuaScript(connection, "cluster_merge.lua", RULES, LUA)
+        self._remove = LuaScript(connection, "cluster_remove.lua", RULES, LUA)
 
     @property
     def signatures(self) -> str:
-        """The hash of each indexed document's signature digest (see `claim_call`)."""
+        """The hash of each indexed document's signature digest (see `claim_call`), in buckets."""
         return f"{self.base}:sg"
+
+    def key(self, hash_name: str, field: str) -> str:
+        """The bucket of the union-find's hash `hash_name` (p, cid, sg, dk, kh) holding `field`."""
+        return bucket_key(f"{self.base}:{hash_name}", field)
 
     def _routing(self) -> tuple[str]:
         """The key a script that builds its key names is sent by (on a cluster: to its slot)."""
@@ -145,7 +153,8 @@ class ClusterStore:
         its stored record, saved in the same round trip) does not hold this key."""
         if fp.fingerprint_id != self.config.fingerprint_id:
             raise ConfigError(f"store {self.config.fingerprint_id} cannot take {fp.fingerprint_id}")
-        keys = (f"{self.base}:kh", f"{self.base}:dk", self.signatures, *([record] if record else []))
+        doc_id, record_keys = fp.doc_id, [record] if record else []
+        keys = (self.key("kh", fp.key_hash), self.key("dk", doc_id), self.key("sg", doc_id), *record_keys)
         args = (fp.key_hash, fp.doc_id, signature_digest(compact(fp.values())))
         return self._claim.call(keys, args, text_or_none)
 
@@ -212,13 +221,13 @@ class ClusterStore:
         return [self.keys.doc(""), self.keys.changes, self.keys.change_seq]
 
     def cluster_of(self, doc_id: str) -> str | None:
-        node, parent = doc_id, self.connection.hget(f"{self.base}:p", doc_id)
+        node, parent = doc_id, self.connection.hget(self.key("p", doc_id), doc_id)
         if parent is None:
             return None
         while text_of(parent) != node:
             node = text_of(parent)
-            parent = self.connection.hget(f"{self.base}:p", node)
-        cid = self.connection.hget(f"{self.base}:cid", node)
+            parent = self.connection.hget(self.key("p", node), node)
+        cid = self.connection.hget(self.key("cid", node), node)
         return None if cid is None else text_of(cid)
 
     def cluster(self, cluster_id: str) -> ClusterInfo | None:

@@ -1,7 +1,8 @@
 -- Mark a document indexed, and withdraw an earlier rejection of the same input (a retry that
 -- went through), in one round trip (workers.stores.store.Store.mark_indexed).
 -- KEYS: doc hash, changes zset, change counter, rejection hash, rejections zset, rejected stats,
---       union-find parents, union-find root -> cluster id (layout: cluster_merge.lua),
+--       union-find parents, union-find root -> cluster id (layout: cluster_merge.lua; the names
+--       their buckets start with: union_find_layout.lua, sent first),
 --       the set of documents waiting for their trace
 -- ARGV: doc id, cluster id, reuse ratio, source count, input id, and when the trace is deferred:
 --       its likely sources (ids, space-separated), kept in `trace_after` until the trace job runs,
@@ -11,13 +12,13 @@
 -- The cluster id recorded is the document's cluster now (a split or a rename by another worker
 -- since its merge replied may have moved it); the one given when it is in none.
 local function cluster_now(x)
-  local p = redis.call('HGET', KEYS[7], x)
+  local p = redis.call('HGET', uf_key(KEYS[7], x), x)
   if not p then return nil end
   while p ~= x do
     x = p
-    p = redis.call('HGET', KEYS[7], x)
+    p = redis.call('HGET', uf_key(KEYS[7], x), x)
   end
-  return redis.call('HGET', KEYS[8], x)
+  return redis.call('HGET', uf_key(KEYS[8], x), x)
 end
 
 if ARGV[7] and redis.call('HGET', KEYS[1], 'content_hash') ~= ARGV[7] then return false end

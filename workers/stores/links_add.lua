@@ -4,20 +4,22 @@
 -- not among its) goes to the pending set instead (scored by a counter: see links_settled.lua) (workers.flow.relink aligns it with its earliest
 -- once the queue drains: a speech's copies arriving newest first would each be aligned with
 -- every copy before it, though only the `count` earliest stay linked).
--- ARGV: links base, count, the union-find's signature hash, the document key prefix, doc id, its
--- signature digest, then per neighbour: its id and the digest it was verified against.
+-- ARGV: links base, count, the union-find's signature hash (in buckets: union_find_layout.lua,
+-- sent first), the document key prefix, doc id, its signature digest, then per neighbour: its id
+-- and the digest it was verified against.
 -- A side whose signature is not the one verified (changed or forgotten meanwhile) is left out.
 -- Members are the documents' rank keys (dedup.pair_rule.rank_key, kept in their records).
 -- Reply false if the document itself changed meanwhile.
 local base, count, sg, docs = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4]
 local doc, digest = ARGV[5], ARGV[6]
-if redis.call('HGET', sg, doc) ~= digest then return false end
+if redis.call('HGET', uf_key(sg, doc), doc) ~= digest then return false end
 local me = redis.call('HGET', docs .. doc, 'rank')
 if not me then return false end
 local own, added = base .. ':n:' .. doc, {}
 for i = 7, #ARGV, 2 do
   local other = ARGV[i]
-  local rank = redis.call('HGET', sg, other) == ARGV[i + 1] and redis.call('HGET', docs .. other, 'rank')
+  local rank = redis.call('HGET', uf_key(sg, other), other) == ARGV[i + 1]
+    and redis.call('HGET', docs .. other, 'rank')
   if rank then
     redis.call('ZADD', own, 0, rank)
     redis.call('ZADD', base .. ':n:' .. other, 0, me)

@@ -29,6 +29,7 @@ from dedup.provenance import Witness
 from workers.redis.direct_connection import Call, Command, LuaScript
 from workers.redis.slot_routing import RedisClient
 from workers.stores.replies import pairs, text_of
+from workers.stores.union_find_layout import LUA as UNION_FIND_LUA
 
 Near = tuple[tuple[str, str], ...]  # (neighbour doc id, signature digest it was verified against)
 
@@ -46,7 +47,7 @@ class PairLinks:
         self.rule = rule
         self.base = keys.links(align_version)
         self.weights = weights_prefix(keys, align_version)
-        self._add = LuaScript(connection, "links_add.lua")
+        self._add = LuaScript(connection, "links_add.lua", UNION_FIND_LUA)
         self._remove = LuaScript(connection, "links_remove.lua")
         self._settled = LuaScript(connection, "links_settled.lua")
 
@@ -56,8 +57,8 @@ class PairLinks:
         return f"{self.base}:pending"
 
     def add_call(self, signatures: str, doc_id: str, digest: str, near: Near) -> Call[list[str] | None]:
-        """Record the document's neighbours (`signatures`: the union-find's digest hash, which
-        the sides must still match); reply: those among its earliest, to align it with now
+        """Record the document's neighbours (`signatures`: the union-find's digest hash, in
+        buckets, which the sides must still match); reply: those among its earliest, to align it with now
         (the neighbours that have it among theirs are pending: workers.flow.relink). None if the
         document itself changed meanwhile."""
         args: list[EncodableT] = [self.base, self.rule.neighbours, signatures, self.keys.doc("")]

@@ -35,6 +35,7 @@ from workers.redis.slot_routing import RedisClient
 from workers.stores.document_texts import DocumentText, DocumentTexts
 from workers.stores.pair_links import PairLinks
 from workers.stores.replies import pairs, text_of, text_or_none
+from workers.stores.union_find_layout import LUA as UNION_FIND_LUA
 
 T = TypeVar("T")
 
@@ -135,7 +136,7 @@ class Store:
         self.keys = keys
         self.align_version = align_version
         self._save = LuaScript(connection, "document_save.lua")
-        self._indexed = LuaScript(connection, "document_indexed.lua")
+        self._indexed = LuaScript(connection, "document_indexed.lua", UNION_FIND_LUA)
         self._count = LuaScript(connection, "counters_add.lua")
         self._save_alignments = LuaScript(connection, "alignments_save.lua")
         self._delete = LuaScript(connection, "document_delete.lua")
@@ -193,8 +194,8 @@ class Store:
             self.keys.rejection(input_id),
             self.keys.rejections,
             self.keys.stats("rejected"),
-            f"{union_find or self.keys.union_find('')}:p",  # (none given: no such hash, in the slot)
-            f"{union_find or self.keys.union_find('')}:cid",
+            f"{union_find or self.keys.union_find('')}:p",  # (none given: no such hashes, in the slot)
+            f"{union_find or self.keys.union_find('')}:cid",  # (their buckets: union_find_layout)
             self.keys.untraced,
         ]
         args: list[EncodableT] = [doc_id, cluster_id, f"{reuse_ratio:.6f}", sources, input_id]
