@@ -7,7 +7,7 @@ import http.client
 import logging
 import time
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Self
 from urllib.parse import urljoin
 
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
@@ -31,16 +31,20 @@ SEEN = "dc_seen"
 CAPTURE = "dc_capture"
 
 
-class SafetyMiddleware:
-    """Only http/https; private and loopback addresses only for allow-listed hosts, networks and
-    ports (every redirect hop too, since its target comes back through here as a new request)."""
+class _CrawlerMiddleware:
+    """A downloader middleware that reads the crawler's services and stats (scrapy's from_crawler)."""
 
     def __init__(self, crawler: Any) -> None:
         self.crawler = crawler
 
     @classmethod
-    def from_crawler(cls, crawler: Any) -> SafetyMiddleware:
+    def from_crawler(cls, crawler: Any) -> Self:
         return cls(crawler)
+
+
+class SafetyMiddleware(_CrawlerMiddleware):
+    """Only http/https; private and loopback addresses only for allow-listed hosts, networks and
+    ports (every redirect hop too, since its target comes back through here as a new request)."""
 
     def process_request(self, request: Request) -> None:
         site = services_for(self.crawler).site
@@ -52,18 +56,11 @@ class SafetyMiddleware:
             raise IgnoreRequest(str(refused)) from refused
 
 
-class RedirectTargetMiddleware:
+class RedirectTargetMiddleware(_CrawlerMiddleware):
     """A redirect whose Location is no URL (a host like 999.0.0.1: w3lib from 2.6 on refuses
     it) is refused here, as `no_host`, before Scrapy's RedirectMiddleware fails to build its
     request and hands the spider a bare ValueError. Every other target is checked by
     SafetyMiddleware when its request comes back through it."""
-
-    def __init__(self, crawler: Any) -> None:
-        self.crawler = crawler
-
-    @classmethod
-    def from_crawler(cls, crawler: Any) -> RedirectTargetMiddleware:
-        return cls(crawler)
 
     def process_response(self, request: Request, response: Response) -> Response:
         location = response.headers.get(b"Location") if 300 <= response.status < 400 else None
@@ -131,15 +128,8 @@ class ConditionalRequestMiddleware:
         request.meta["handle_httpstatus_list"] = sorted(codes)
 
 
-class CaptureMiddleware:
+class CaptureMiddleware(_CrawlerMiddleware):
     """Sits next to the downloader, so it sees raw responses, redirects and 304s included."""
-
-    def __init__(self, crawler: Any) -> None:
-        self.crawler = crawler
-
-    @classmethod
-    def from_crawler(cls, crawler: Any) -> CaptureMiddleware:
-        return cls(crawler)
 
     def process_response(self, request: Request, response: Response) -> Response:
         services = services_for(self.crawler)
