@@ -61,9 +61,8 @@ def numeric_host(host: str) -> str | None:
         return None  # a name
     numbers = [n for n in map(_ipv4_number, labels) if n is not None]
     *high, last = numbers or [-1]
-    if len(numbers) != len(labels) or len(numbers) > 4 or any(n > 255 for n in high):
-        raise ValueError(f"{host!r} is not a valid IPv4 address")
-    if last >= 256 ** (5 - len(numbers)):
+    whole = len(numbers) == len(labels) <= 4
+    if not (whole and all(n <= 255 for n in high) and last < 256 ** (5 - len(numbers))):
         raise ValueError(f"{host!r} is not a valid IPv4 address")
     value = last + sum(n * 256 ** (3 - i) for i, n in enumerate(high))
     return str(ipaddress.IPv4Address(value))
