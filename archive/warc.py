@@ -107,7 +107,20 @@ def payload_digest(payload: bytes) -> str:
 
 
 def _sha1_label(digest: bytes) -> str:
-    return "sha1:" + base64.b32encode(digest).decode("ascii")
+    return "sha1:" + base32_160(digest)
+
+
+_BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"  # RFC 4648
+_BASE32_PAIRS = tuple(a + b for a in _BASE32 for b in _BASE32)
+
+
+def base32_160(digest: bytes) -> str:
+    """`base64.b32encode` of a 20-byte digest (no padding), ten bits a lookup: the standard
+    library's is pure Python, and five digests a document are written on the ingest's path."""
+    if len(digest) != 20:
+        return base64.b32encode(digest).decode("ascii")
+    n = int.from_bytes(digest, "big")
+    return "".join([_BASE32_PAIRS[(n >> shift) & 1023] for shift in range(150, -10, -10)])
 
 
 class WarcArchive:
@@ -143,10 +156,13 @@ class WarcArchive:
     def write_exchange(self, exchange: Exchange) -> Written:
         """Request record, then the response record whose location is returned."""
         _check_header("WARC-Target-URI", exchange.url)
-        response = self._response_record(exchange)
-        request = self._request_record(exchange, response)
-        self._write(request)
-        return self._write(response)
+        response = _http_head(f"HTTP/1.1 {exchange.status} {exchange.reason}", _kept_headers(exchange))
+        request_line = f"{exchange.method} {_request_target(exchange.url)} HTTP/1.1"
+        request = _http_head(request_line, list(exchange.request_headers))
+        response_id = StatusAndHeadersParser.make_warc_id()
+        when = exchange.fetched_at
+        self._write_block("request", exchange.url, when, request, b"", (("WARC-Concurrent-To", response_id),))
+        return self._write_block("response", exchange.url, when, response, exchange.body, (), response_id)
 
     def write_revisit(self, exchange: Exchange, refers_to: CaptureRef) -> Written:
         """A 304: a revisit record pointing at the capture whose payload did not change."""
@@ -166,39 +182,49 @@ class WarcArchive:
         """A metadata record naming a document's pages, so reindex can regroup them."""
         _check_header("WARC-Target-URI", capture.doc_url)
         body = json.dumps(capture.to_dict(), ensure_ascii=False).encode("utf-8")
-        record = self._writer.create_warc_record(
-            capture.doc_url,
-            "metadata",
-            payload=io.BytesIO(body),
-            length=len(body),
-            warc_content_type=DOCUMENT_RECORD,
-            warc_headers_dict=_headers("metadata", capture.doc_url, datetime.now(UTC), b"", body),
-        )
-        return self._write(record)
+        when = datetime.now(UTC)
+        return self._write_block("metadata", capture.doc_url, when, b"", body, (), "", DOCUMENT_RECORD)
 
     def write_derived(self, kind: str, url: str, refers_to: str, body: bytes, content_type: str) -> Written:
         """A `conversion` or `metadata` record derived from the capture `refers_to` (its capture
         id): a document's texts, its alignments."""
-        # Built here rather than by warcio: a third of the cost, on the ingest's path (one a document).
-        digest = payload_digest(body)  # the block is the payload: no HTTP head
-        record_id = StatusAndHeadersParser.make_warc_id()
+        refers = (("WARC-Refers-To", f"<urn:dedupcrawl:{refers_to}>"),)
+        return self._write_block(kind, url, datetime.now(UTC), b"", body, refers, "", content_type)
+
+    def _write_block(
+        self,
+        kind: str,
+        url: str,
+        when: datetime,
+        head: bytes,
+        payload: bytes,
+        extra: Headers,
+        record_id: str = "",
+        content_type: str = "",
+    ) -> Written:
+        """One record, its headers in warcio's order, serialized here rather than by warcio: a
+        third of the cost, on the ingest's path (three records a document). `head`: the HTTP
+        head of a request or response record (its content type says which)."""
+        digest = payload_digest(payload)
+        block = _sha1_label(hashlib.sha1(head + payload).digest()) if head else digest  # noqa: S324
+        record_id = record_id or StatusAndHeadersParser.make_warc_id()
         headers = (
             ("WARC-Type", kind),
             ("WARC-Record-ID", record_id),
             ("WARC-Target-URI", url),
-            ("WARC-Date", _warc_date(datetime.now(UTC))),
-            ("WARC-Refers-To", f"<urn:dedupcrawl:{refers_to}>"),
+            ("WARC-Date", _warc_date(when)),
             ("WARC-Payload-Digest", digest),
-            ("WARC-Block-Digest", digest),
-            ("Content-Type", content_type),
-            ("Content-Length", str(len(body))),
+            ("WARC-Block-Digest", block),
+            *extra,
+            ("Content-Type", content_type or f"application/http; msgtype={kind}"),
+            ("Content-Length", str(len(head) + len(payload))),
         )
-        for name, value in headers:
-            _check_header(name, value)
-        head = "".join(f"{name}: {value}\r\n" for name, value in headers)
+        for name, value in (("WARC-Target-URI", url), *extra, ("Content-Type", content_type)):
+            _check_header(name, value)  # (the others are written here: ASCII by construction)
+        lines = "".join(f"{name}: {value}\r\n" for name, value in headers)
         self._open()
-        serialized = b"".join((b"WARC/1.1\r\n", head.encode("ascii"), b"\r\n", body, b"\r\n\r\n"))
-        offset, length = self._append_serialized(serialized, False)
+        serialized = b"".join((b"WARC/1.1\r\n", lines.encode("ascii"), b"\r\n", head, payload, b"\r\n\r\n"))
+        offset, length = self._append_serialized(serialized, kind in CAPTURE_RECORDS)
         return Written(record_id, self._relative, offset, length, digest)
 
     def flush(self) -> None:
@@ -262,40 +288,6 @@ class WarcArchive:
             pass
         self._file = None
         self._published = True  # what it holds past the cut is no record; never uploaded
-
-    def _response_record(self, exchange: Exchange) -> Any:
-        kept = [(k, v) for k, v in exchange.response_headers if k.lower() not in DROPPED_HEADERS]
-        kept.append(("Content-Length", str(len(exchange.body))))
-        http = StatusAndHeaders(f"{exchange.status} {exchange.reason}", kept, protocol="HTTP/1.1")
-        http.compute_headers_buffer()
-        body = exchange.body
-        return self._writer.create_warc_record(
-            exchange.url,
-            "response",
-            payload=io.BytesIO(body),
-            length=len(body),
-            http_headers=http,
-            warc_headers_dict=_headers(
-                "response", exchange.url, exchange.fetched_at, http.headers_buff, body
-            ),
-        )
-
-    def _request_record(self, exchange: Exchange, response: Any) -> Any:
-        path = _request_target(exchange.url)
-        http = StatusAndHeaders(
-            f"{exchange.method} {path} HTTP/1.1",
-            list(exchange.request_headers),
-            is_http_request=True,
-        )
-        http.compute_headers_buffer()
-        concurrent = response.rec_headers.get_header("WARC-Record-ID")
-        headers = _headers("request", exchange.url, exchange.fetched_at, http.headers_buff, b"")
-        return self._writer.create_warc_record(
-            exchange.url,
-            "request",
-            http_headers=http,
-            warc_headers_dict={**headers, "WARC-Concurrent-To": concurrent},
-        )
 
     def _write(self, record: Any) -> Written:
         for name, value in record.rec_headers.headers:
@@ -689,21 +681,6 @@ def _metadata_body(root: ArchiveLocation, record: ArchivedRecord) -> bytes:
     return bytes(next(iter(ArchiveIterator(io.BytesIO(data)))).content_stream().read())
 
 
-def _headers(kind: str, url: str, when: datetime, head: bytes, payload: bytes) -> dict[str, str]:
-    """A record's WARC headers in warcio's order, digests included: computed here in one pass,
-    warcio takes them as given (it would stream the payload once per digest)."""
-    block = hashlib.sha1(head)  # noqa: S324 - WARC digests are SHA-1 by convention
-    block.update(payload)
-    return {
-        "WARC-Type": kind,
-        "WARC-Record-ID": StatusAndHeadersParser.make_warc_id(),
-        "WARC-Target-URI": url,
-        "WARC-Date": _warc_date(when),
-        "WARC-Payload-Digest": payload_digest(payload),
-        "WARC-Block-Digest": _sha1_label(block.digest()),
-    }
-
-
 def capture_ref(written: Written, exchange: Exchange, site: str, encoding: str | None) -> CaptureRef:
     return CaptureRef(
         capture_id=_capture_id(written.record_id),
@@ -730,6 +707,19 @@ def _warc_date(when: datetime) -> str:
 def _status_line(exchange: Exchange) -> StatusAndHeaders:
     kept = [(k, v) for k, v in exchange.response_headers if k.lower() not in DROPPED_HEADERS]
     return StatusAndHeaders(f"{exchange.status} {exchange.reason}", kept, protocol="HTTP/1.1")
+
+
+def _kept_headers(exchange: Exchange) -> list[tuple[str, str]]:
+    """The response headers archived: the body's true length, not what the server sent."""
+    kept = [(k, v) for k, v in exchange.response_headers if k.lower() not in DROPPED_HEADERS]
+    kept.append(("Content-Length", str(len(exchange.body))))
+    return kept
+
+
+def _http_head(first_line: str, headers: list[tuple[str, str]]) -> bytes:
+    """An HTTP head as warcio writes it: a header value that is not ASCII percent-encoded (RFC 8187)."""
+    head = StatusAndHeaders(first_line, headers)
+    return bytes(head.to_ascii_bytes())
 
 
 def _request_target(url: str) -> str:

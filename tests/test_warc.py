@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import gzip
 import io
 import json
@@ -27,6 +28,7 @@ from archive.errors import BadContentCoding, DigestMismatch, UnsafeWarcHeader, W
 from archive.warc import (
     Exchange,
     WarcArchive,
+    base32_160,
     capture_ref,
     iter_documents,
     iter_records,
@@ -71,6 +73,16 @@ def test_response_read_back_with_its_headers(tmp_path: Path) -> None:
     assert page.header("content-type") == "text/html; charset=utf-8"
     assert page.header("transfer-encoding") is None  # the stored body is not chunked
     assert ref.warc_file.startswith("site/run-1-") and ref.payload_digest == payload_digest(page.body)
+
+
+@given(st.binary(min_size=0, max_size=40))
+def test_digest_labels_are_the_standard_base32(digest: bytes) -> None:
+    assert base32_160(digest) == base64.b32encode(digest).decode("ascii")
+
+
+@given(st.binary(min_size=20, max_size=20))
+def test_sha1_digests_are_the_standard_base32(digest: bytes) -> None:
+    assert base32_160(digest) == base64.b32encode(digest).decode("ascii")
 
 
 def test_records_are_warc_1_1_that_warcio_verifies(tmp_path: Path) -> None:
