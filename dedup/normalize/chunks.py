@@ -54,7 +54,9 @@ def _chunk_run(lines: list[Line]) -> list[int]:
     run: list[int] = []
     last = 0
     for index, (simplified, _) in enumerate(lines):
-        match = _MARKER.match(simplified)
+        # a marker starts with a space or a digit (isdigit() takes in every \d): most lines don't
+        first = simplified[:1]
+        match = _MARKER.match(simplified) if first.isdigit() or first.isspace() else None
         number = int(match.group(1)) if match else 0
         if number == last + 1 or (run and number == last + 2):
             run.append(index)

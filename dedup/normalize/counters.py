@@ -24,6 +24,11 @@ _PAGE_DIGITS = 3
 _COUNTER_START = re.compile(r"\s*(?:-\s*\d|\d{1,4}\s*/)")
 _COUNTER_START_LINE = re.compile(r"\n\s*(?:-\s*\d|\d{1,4}\s*/)")
 _PAGE_WORD = re.compile("page", re.I)
+# Every counter but `page N of N` and those at a line's start has a page number before 页 (`第 2 页`,
+# `共6页`, `x.doc_第2页`): a line that only mentions a page (网页, 页面) skips _COUNTER, which has no
+# first character to scan for (see _counters).
+_PAGE_NUMBER = re.compile(rf"[第共]{_N}页")
+_COUNTER_CHARS = re.compile("[ 第共pP]")
 _SHOWN = re.compile(r"第\s*(\d{1,4})\s*页")
 _TOTAL = re.compile(r"共\s*(\d{1,4})\s*页|页数\s*[:：]\s*(\d{1,4})")
 
@@ -35,13 +40,33 @@ def drop_page_counters(lines: list[Line]) -> tuple[list[Line], list[Removal]]:
     kept: list[Line] = []
     removed: list[Removal] = []
     for line in lines:
-        matches = _COUNTER.finditer(line[0]) if _may_count(line[0]) else ()
+        matches = _counters(line[0]) if _may_count(line[0]) else ()
         for match in reversed(list(matches)):
             removed.append(Removal(reasons.PAGE_COUNTER, line[1][match.start() : match.end()]))
             line = strip_line(cut(line, match.start(), match.end()))
         if line[0].strip():
             kept.append(line)
     return _drop_pagers(kept, removed)
+
+
+def _counters(text: str) -> list[re.Match[str]]:
+    """_COUNTER.finditer(text), tried only where a match can start. _COUNTER has no first character
+    to scan for, so finditer tries it at every position: 0.057 ms a line on the bench corpus's
+    lines that may count (560 characters on average, page chunks), 0.009 this way. Without `_第`
+    (a file name's counter) a match starts at the text's start (the anchored counters), at the
+    optional space before one, or at 第, 共 or p/P (page: re.I folds nothing else onto p); the
+    leftmost match from a position is the first one these starts give, as finditer finds it."""
+    if "_第" in text:
+        return list(_COUNTER.finditer(text))
+    found: list[re.Match[str]] = []
+    start: int | None = 0
+    while start is not None:
+        match = _COUNTER.match(text, start)
+        if match:
+            found.append(match)
+        after = _COUNTER_CHARS.search(text, match.end() if match else start + 1)
+        start = after.start() if after else None
+    return found
 
 
 def _drop_pagers(lines: list[Line], removed: list[Removal]) -> tuple[list[Line], list[Removal]]:
@@ -104,9 +129,10 @@ _PAGER_LINE = re.compile(r"\n(?:[0-9]{1,3}|" + "|".join(map(re.escape, _PAGER_WO
 
 
 def _may_count(text: str) -> bool:
-    """`页`, `page` or a counter's start (at the start of `text`, or of a line of _joined text)."""
+    """A page number before `页`, `page` or a counter's start (at the start of `text`, or of a
+    line of _joined text)."""
     return (
-        "页" in text
+        ("页" in text and bool(_PAGE_NUMBER.search(text)))
         or bool(_COUNTER_START.match(text) or _COUNTER_START_LINE.search(text))
         # no character but p/P matches p under re.I (checked over all code points): `in` is faster
         or (("p" in text or "P" in text) and bool(_PAGE_WORD.search(text)))

@@ -47,7 +47,7 @@ def strip_line(line: Line) -> Line:
 
 def drop_where(lines: list[Line], keep: Iterable[bool], reason: str) -> tuple[list[Line], list[Removal]]:
     """Split `lines` by the `keep` flags; the dropped ones become removals with `reason`."""
-    flags = list(keep)
+    flags = keep if isinstance(keep, list) else list(keep)
     # Most rules keep every line of most documents: all() runs in C, no new lists for them.
     if all(flags):
         return lines, []

@@ -32,7 +32,7 @@ from dedup.normalize.repeats import (
     drop_repeated_title,
 )
 from dedup.normalize.script import to_simplified
-from dedup.normalize.spaces import fold_width_and_spaces
+from dedup.normalize.spaces import fold_width_and_spaces, tidy_spaces
 from dedup.normalize.spam import drop_spam_lines
 from dedup.normalize.tags import drop_tag_cloud
 from dedup.normalize.tails import drop_trailing_links
@@ -60,7 +60,8 @@ class _Context:
     def prime(self, lines: list[Line]) -> None:
         """Compute the keys of all these lines at once (vectorized) before rules ask for them."""
         texts = [s for s, _ in lines if s not in self.keys]
-        self.keys.update(zip(texts, line_keys(texts), strict=True))
+        if texts:  # a later pass: mostly none
+            self.keys.update(zip(texts, line_keys(texts), strict=True))
 
 
 LineRule = Callable[[list[Line], _Context], tuple[list[Line], list[Removal]]]
@@ -167,10 +168,12 @@ def _recheck_characters(lines: list[Line], removed: list[Removal]) -> list[Line]
     to a character: apply those character rules again, to both versions of the lines."""
     # Neither pattern has an anchor and a match lies within one line, so a line with a match
     # makes the joined text match its hint: one search in C rules most documents out of the loop.
+    text = "\n".join(s for s, _ in lines)
     for hint, pattern, reason in _RECHECKS:
-        if hint.search("\n".join(s for s, _ in lines)):
+        if hint.search(text):
             lines, found = cut_matches(lines, pattern, reason)
             removed.extend(found)
+            text = "\n".join(s for s, _ in lines) if found else text
     return lines
 
 
@@ -183,7 +186,7 @@ def clean_characters(text: str, removed: list[Removal]) -> str:
         text, found = rule(text)
         removed.extend(found)
         if found:  # what stood between two spaces leaves a run of them (`会议 , ,` → `会议  ,`)
-            text = fold_width_and_spaces(text)
+            text = tidy_spaces(text)
     return text
 
 

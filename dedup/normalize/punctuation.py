@@ -13,8 +13,12 @@ _SPURIOUS = re.compile(r"[,，](?=[ \u3000]?[,，、。；;：:！!？?])")
 SPURIOUS_COMMA = _SPURIOUS
 
 
+# The same as a group: split() alternates kept text and commas, one scan instead of findall and sub.
+_SPLIT = re.compile(f"({_SPURIOUS.pattern})")
+
+
 def drop_spurious_commas(text: str) -> tuple[str, list[Removal]]:
-    found = _SPURIOUS.findall(text)
-    if not found:
+    parts = _SPLIT.split(text)
+    if len(parts) == 1:
         return text, []
-    return _SPURIOUS.sub("", text), [Removal(reasons.SPURIOUS_COMMA, f) for f in found]
+    return "".join(parts[::2]), [Removal(reasons.SPURIOUS_COMMA, f) for f in parts[1::2]]

@@ -19,9 +19,12 @@ _TABLE: dict[int, str | None] = {
     0x2029: "\n",
     0x85: "\n",
 }
-_VARIANTS = re.compile("[" + "".join(map(chr, _TABLE)) + "]+")
+_VARIANT = "[" + "".join(map(chr, _TABLE)) + "]"
+# `x+` written `xx*`: a pattern that starts with a class, not a repeat, is scanned for that class's
+# characters in C; `[…]+` is tried at every position (0.028 -> 0.007 ms per text of the bench).
+_VARIANTS = re.compile(f"{_VARIANT}{_VARIANT}*")
 _NEWLINES = re.compile(r"\r\n?")
-_RUNS = re.compile(r" {2,}")
+_RUNS = re.compile("  +")
 
 
 def fold_width_and_spaces(text: str) -> str:
@@ -30,6 +33,12 @@ def fold_width_and_spaces(text: str) -> str:
         text = _NEWLINES.sub("\n", text)
     # translate() is a per-character dict lookup: apply it to the runs that need it only.
     text = _VARIANTS.sub(_fold_run, text)
+    return tidy_spaces(text)
+
+
+def tidy_spaces(text: str) -> str:
+    """One space per run, no spaces at the ends of lines, no blank lines: what is left to do
+    after a cut in text that fold_width_and_spaces made (a cut brings no new variant or carriage return)."""
     if "  " in text:
         text = _RUNS.sub(" ", text)
     # str methods beat a regex here: most spaces and line breaks are single and stay.

@@ -21,7 +21,8 @@ _WEAK_LIST_ITEMS = 4
 def is_spam_line(text: str) -> bool:
     """A keyword list (≥3 short items, no sentence punctuation) carrying spam vocabulary: a porn or
     gambling term, or video-site/download words in three items of four (of four or more)."""
-    return len(text) <= 400 and _looks_like_spam(text)
+    # most lines are sentences: ruled out here without the lru_cache's hashing and bookkeeping
+    return len(text) <= 400 and not _SENTENCE.search(text) and _looks_like_spam(text)
 
 
 # Asked again about the same lines by a second pass of the line rules, and about the menus and
@@ -46,4 +47,4 @@ def _weak_items(items: list[str]) -> int:
 
 
 def drop_spam_lines(lines: list[Line]) -> tuple[list[Line], list[Removal]]:
-    return drop_where(lines, (not is_spam_line(s) for s, _ in lines), reasons.SPAM_LINE)
+    return drop_where(lines, [not is_spam_line(s) for s, _ in lines], reasons.SPAM_LINE)
