@@ -26,14 +26,12 @@ Figures, by size (the fill goes on from one size to the next):
   add_us_per_doc      wall time of the per-document calls, mean over the last slice before the
                       size (2,000 documents, 10% of a smaller size): marginal cost at that size
   add_cpu_us_per_doc  the same in CPU (this process + redis-server's INFO cpu): other processes'
-                      load on the shared machine does not count in it, but it slows the CPU down:
-                      in one A/B every function of this process ran 12-25% slower in one fill than
-                      in the other, with the same calls
-  add_client_cpu_us_per_doc, add_server_cpu_us_per_doc  its two parts
-  ref_client_us, ref_server_us  the CPU time of a fixed workload in this process (Python: JSON,
-                      SHA-1, dicts) and in redis-server (a Lua loop), median of runs between every
-                      250 adds of the slice: how fast each side ran then. Compare two fills' add CPU
-                      side by side with these: a side whose references ran slower ran its adds slower too
+                      load on the shared machine does not count in it, but it slows this CPU time
+                      down: in one A/B at 100k every function of this process ran 12-25% slower in
+                      one fill than in the other, with the same calls; 1,000-document slices of one
+                      fill moved from 2.4 to 4.4 ms. Compare fills' CPU by a few runs, or on slices
+                      of two fills taken in turns, not by one pair
+  add_client_cpu_us_per_doc, add_server_cpu_us_per_doc  its two parts (this process's, the server's)
   redis_bytes_per_doc INFO used_memory minus the empty server's, over the documents: all state
   archive_text_bytes_per_doc  the archive's bytes a document for what Redis no longer holds:
                       texts (display/original/removed lines) and alignments, WARC records on disk
@@ -65,7 +63,6 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-import statistics
 import sys
 import tempfile
 import time
@@ -117,22 +114,11 @@ STOCK_POOL, STOCK_ZIPF, STOCK_PER_DOC = 1_000_000, 0.9, 12
 FAMILY_SHARE, MIXED_SHARE = 0.6, 0.1
 BREAKDOWN_MAX = 100_000
 LOG_ENTRIES = 20_000  # slow log entries one document's adds make, at most (--by-script)
-REF_EVERY = 250  # adds between two runs of the reference workloads (`reference_cpu`)
-REF_LOOP = 4_000  # the server's reference: a Lua loop of this many rounds (~1-2 ms)
-REF_SCRIPT = """local t, n = {}, 0
-for i = 1, tonumber(ARGV[1]) do
-  local k = 'f' .. (i % 509)
-  t[k] = (t[k] or 0) + #string.format('%08x', i)
-  n = n + #k
-end
-return n"""
 FIGURES = (
     "add_us_per_doc",
     "add_cpu_us_per_doc",
     "add_client_cpu_us_per_doc",
     "add_server_cpu_us_per_doc",
-    "ref_client_us",
-    "ref_server_us",
     "redis_bytes_per_doc",
     "archive_text_bytes_per_doc",
     "passage_bytes_per_doc",
@@ -471,12 +457,12 @@ def fill(
         timed = min(SLICE, max(1, size // 10))
         for doc in _take(docs, size - done - timed):
             filler.add(doc)
-        wall, client, server, refs = _timed(nodes, filler, _take(docs, timed))
+        wall, client, server = _timed(nodes, filler, _take(docs, timed))
         done = size
         used = (used_memory(nodes) - empty) / size
         texts = _disk_bytes(archive) / size
         passage_bytes, hashtables = passage_shards(nodes, stores.passages.shard_bases, size)
-        figures = (wall, client + server, client, server, *refs, used, texts, passage_bytes, hashtables)
+        figures = (wall, client + server, client, server, used, texts, passage_bytes, hashtables)
         for name, value in zip(FIGURES, figures, strict=True):
             out[name][str(size)] = round(value, 3 if name == "passage_hashtable_share" else 1)
         if size <= BREAKDOWN_MAX:
@@ -500,40 +486,15 @@ def _take(docs: Iterator[SynthDoc], count: int) -> Iterator[SynthDoc]:
 
 def _timed(
     nodes: Sequence[redis.Redis], filler: Filler, docs: Iterator[SynthDoc]
-) -> tuple[float, float, float, tuple[float, float]]:
-    """Mean µs a document: wall, this process's CPU and the servers'; and the median µs of the
-    reference workloads (`reference_cpu`), run before, between every REF_EVERY adds and after
-    (their own time is not counted in the adds')."""
+) -> tuple[float, float, float]:
+    """Mean µs a document: wall, this process's CPU and the servers' (INFO cpu)."""
     batch = list(docs)
-    wall = client = server = 0.0
-    refs = [reference_cpu(nodes[0])]
-    for lo in range(0, len(batch), REF_EVERY):
-        cpu0, server0, wall0 = time.process_time(), server_cpu(nodes), time.perf_counter()
-        for doc in batch[lo : lo + REF_EVERY]:
-            filler.add(doc)
-        wall += time.perf_counter() - wall0
-        client += time.process_time() - cpu0
-        server += server_cpu(nodes) - server0
-        refs.append(reference_cpu(nodes[0]))
-    per_doc = 1e6 / len(batch)
-    medians = (statistics.median(r[0] for r in refs), statistics.median(r[1] for r in refs))
-    return wall * per_doc, client * per_doc, server * per_doc, medians
-
-
-def reference_cpu(node: redis.Redis) -> tuple[float, float]:
-    """µs of CPU of a fixed workload in this process (JSON, SHA-1, dicts: what the fill's client
-    does) and of a fixed Lua loop in redis-server (INFO cpu around it): how fast each side runs
-    now. Another process on a shared machine slows both down without using their CPU time."""
-    started = time.process_time()
-    seen: dict[str, int] = {}
-    for i in range(300):
-        text = json.dumps({"doc": i, "fields": [str(i * j) for j in range(12)]})
-        digest = hashlib.sha1(text.encode()).hexdigest()  # noqa: S324 - a workload
-        seen[digest[:3]] = seen.get(digest[:3], 0) + len(text)
-    client = time.process_time() - started
-    before = server_cpu([node])
-    node.eval(REF_SCRIPT, 0, REF_LOOP)
-    return client * 1e6, (server_cpu([node]) - before) * 1e6
+    cpu0, server0, wall0 = time.process_time(), server_cpu(nodes), time.perf_counter()
+    for doc in batch:
+        filler.add(doc)
+    wall = time.perf_counter() - wall0
+    client, server = time.process_time() - cpu0, server_cpu(nodes) - server0
+    return wall / len(batch) * 1e6, client / len(batch) * 1e6, server / len(batch) * 1e6
 
 
 def passage_shards(nodes: Sequence[redis.Redis], bases: Sequence[str], documents: int) -> tuple[float, float]:
