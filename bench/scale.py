@@ -26,7 +26,12 @@ Figures, by size (the fill goes on from one size to the next):
   add_us_per_doc      wall time of the per-document calls, mean over the last slice before the
                       size (2,000 documents, 10% of a smaller size): marginal cost at that size
   add_cpu_us_per_doc  the same in CPU (this process + redis-server's INFO cpu): other processes'
-                      load on the shared machine does not count in it
+                      load on the shared machine does not count in it, but it slows this CPU time
+                      down: in one A/B at 100k every function of this process ran 12-25% slower in
+                      one fill than in the other, with the same calls; 1,000-document slices of one
+                      fill moved from 2.4 to 4.4 ms. Compare fills' CPU by a few runs, or on slices
+                      of two fills taken in turns, not by one pair
+  add_client_cpu_us_per_doc, add_server_cpu_us_per_doc  its two parts (this process's, the server's)
   redis_bytes_per_doc INFO used_memory minus the empty server's, over the documents: all state
   archive_text_bytes_per_doc  the archive's bytes a document for what Redis no longer holds:
                       texts (display/original/removed lines) and alignments, WARC records on disk
@@ -112,6 +117,8 @@ LOG_ENTRIES = 20_000  # slow log entries one document's adds make, at most (--by
 FIGURES = (
     "add_us_per_doc",
     "add_cpu_us_per_doc",
+    "add_client_cpu_us_per_doc",
+    "add_server_cpu_us_per_doc",
     "redis_bytes_per_doc",
     "archive_text_bytes_per_doc",
     "passage_bytes_per_doc",
@@ -450,12 +457,12 @@ def fill(
         timed = min(SLICE, max(1, size // 10))
         for doc in _take(docs, size - done - timed):
             filler.add(doc)
-        wall, cpu = _timed(nodes, filler, _take(docs, timed))
+        wall, client, server = _timed(nodes, filler, _take(docs, timed))
         done = size
         used = (used_memory(nodes) - empty) / size
         texts = _disk_bytes(archive) / size
         passage_bytes, hashtables = passage_shards(nodes, stores.passages.shard_bases, size)
-        figures = (wall, cpu, used, texts, passage_bytes, hashtables)
+        figures = (wall, client + server, client, server, used, texts, passage_bytes, hashtables)
         for name, value in zip(FIGURES, figures, strict=True):
             out[name][str(size)] = round(value, 3 if name == "passage_hashtable_share" else 1)
         if size <= BREAKDOWN_MAX:
@@ -477,15 +484,17 @@ def _take(docs: Iterator[SynthDoc], count: int) -> Iterator[SynthDoc]:
         yield next(docs)
 
 
-def _timed(nodes: Sequence[redis.Redis], filler: Filler, docs: Iterator[SynthDoc]) -> tuple[float, float]:
-    """Mean µs a document: wall, and CPU (this process's and the server's)."""
+def _timed(
+    nodes: Sequence[redis.Redis], filler: Filler, docs: Iterator[SynthDoc]
+) -> tuple[float, float, float]:
+    """Mean µs a document: wall, this process's CPU and the servers' (INFO cpu)."""
     batch = list(docs)
     cpu0, server0, wall0 = time.process_time(), server_cpu(nodes), time.perf_counter()
     for doc in batch:
         filler.add(doc)
     wall = time.perf_counter() - wall0
-    cpu = time.process_time() - cpu0 + server_cpu(nodes) - server0
-    return wall / len(batch) * 1e6, cpu / len(batch) * 1e6
+    client, server = time.process_time() - cpu0, server_cpu(nodes) - server0
+    return wall / len(batch) * 1e6, client / len(batch) * 1e6, server / len(batch) * 1e6
 
 
 def passage_shards(nodes: Sequence[redis.Redis], bases: Sequence[str], documents: int) -> tuple[float, float]:
