@@ -203,7 +203,8 @@ def test_old_layout_urls_and_alignments_are_not_read_and_a_rebuild_clears_them(
     store = new_ingestor(redis_client, KEYS, tmp_path / "warc").store
     doc_id, other = store.document_ids()
     before = store.alignments(doc_id)
-    old_url, old_aln = f"{KEYS.state}:url:{url_hash('https://a.example/x')}", f"{KEYS.state}:aln:align-3:{doc_id}"
+    old_url = f"{KEYS.state}:url:{url_hash('https://a.example/x')}"
+    old_aln = f"{KEYS.state}:aln:align-3:{doc_id}"
     redis_client.set(old_url, doc_id)
     redis_client.hset(old_aln, other, "[[0, 10, 0, 10, 1.0]]")  # (JSON rows, as before the pointers)
     assert store.find("https://a.example/x") is None and store.alignments(doc_id) == before
