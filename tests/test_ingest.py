@@ -21,6 +21,7 @@ from tests.store_dump import dump
 from workers.flow.imports import Importer
 from workers.flow.ingest import document_id
 from workers.stores import derived_state
+from workers.stores.pair_links import pair_weights
 
 KEYS = Keys("t")
 
@@ -171,27 +172,33 @@ def test_reindex_after_flushall_reproduces_clusters_and_alignments(
     assert dump(rebuilt.store, rebuilt.clusters) == before
 
 
-def test_urls_and_alignment_pointers_are_fields_of_compact_buckets(
+def test_urls_alignment_pointers_and_pair_weights_are_fields_of_compact_buckets(
     redis_client: redis.Redis, tmp_path: Path, corpus: list[CorpusDoc]
 ) -> None:
-    """A key a document (its URL's, its alignment pointers') costs ~70-120 bytes besides what it
-    holds (issue 21): both families are 4,096 hashes, a document a field, in the compact encoding
-    (workers.stores.key_buckets). A URL still finds its document, and a deletion leaves neither
-    its URL nor a pointer to it in any other document's alignments."""
+    """A key a document (its URL's, its alignment pointers', its pair weights') costs ~70-120
+    bytes besides what it holds (issue 21): each family is 4,096 hashes, a document a field, in
+    the compact encoding (workers.stores.key_buckets). A URL still finds its document, and a
+    deletion leaves neither its URL nor it in any other document's alignments or weights."""
     _import(redis_client, tmp_path / "warc", _jsonl(tmp_path, corpus))
     ingestor = new_ingestor(redis_client, KEYS, tmp_path / "warc")
     store, docs = ingestor.store, ingestor.store.document_ids()
-    urls, aligned = _buckets(redis_client, f"{KEYS.state}:url"), _buckets(redis_client, f"{KEYS.state}:aln:")
+    urls = _buckets(redis_client, f"{KEYS.state}:url")
+    aligned = _buckets(redis_client, f"{KEYS.state}:aln:")
+    weighted = _buckets(redis_client, f"{KEYS.state}:links:align-3:w")
     assert sum(urls.values()) == len(docs)  # (every document fetched at its own URL)
-    assert {field.decode() for key in aligned for field in redis_client.hkeys(key)} <= set(docs)
-    assert len(aligned) > len(docs) // 2  # documents with alignments: a field each, none a key
+    for family in (aligned, weighted):  # documents with alignments, weights: a field each, none a key
+        assert {field.decode() for key in family for field in redis_client.hkeys(key)} <= set(docs)
+        assert len(family) > len(docs) // 2
     victim = next(d for d in docs if store.alignments(d))
     others = {w.doc_id for w, _ in store.alignments(victim)}
     doc = store.get(victim)
     assert doc is not None and store.find(doc.url) == doc
+    assert any(pair_weights(redis_client, store.links.weights, victim))
     store.delete(victim)
+    store.links.remove(doc.witness)
     assert store.find(doc.url) is None and _buckets(redis_client, f"{KEYS.state}:url")
     assert others and all(w.doc_id != victim for other in others for w, _ in store.alignments(other))
+    assert not any(victim in pair_weights(redis_client, store.links.weights, d) for d in docs)
 
 
 def test_old_layout_urls_and_alignments_are_not_read_and_a_rebuild_clears_them(

@@ -12,6 +12,12 @@ local function pk_find(packed, other)
   return s, (e or #packed + 1) - 1
 end
 
+-- `other`'s value in `packed` (nil: none)
+local function pk_get(packed, other)
+  local s, e = pk_find(packed or '', other)
+  if s then return string.sub(packed, s + #other + 2, e) end
+end
+
 -- `packed` with `other`'s value set (in its place, or last when new)
 local function pk_set(packed, other, value)
   packed = packed or ''
