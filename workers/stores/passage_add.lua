@@ -33,11 +33,7 @@ local function saturate(held, times)
     local name = call('HGET', base .. ':name', (struct.unpack('<I4', held, j)))
     if name then names[#names + 1] = name end
   end
-  for i = 1, #names do
-    for j = i + 1, #names do
-      lower(weights, names[i], names[j], times, min_shared)
-    end
-  end
+  lower_among(weights, names, times, min_shared)
 end
 
 local counts, saturated = add_fingerprints(base .. ':s:', packed, max_docs, false)
