@@ -12,9 +12,12 @@ exported bytes.
 
     {P}:doc:{id}              hash   document record (see workers.stores.store)
     {P}:docs                  zset   document ids by ingest order
-    {P}:url:{sha1(url)}       string document id of a URL (its canonical form: archive.urls)
+    {P}:url-{L}:{b}           hash   sha1(url) -> document id of a URL (its canonical form: archive.urls),
+                              in 4,096 buckets b, layout L (workers.stores.key_buckets)
     {P}:seq                   string last document sequence number (ingest order)
-    {P}:aln:{A}:{id}          hash   other doc id -> JSON alignments (aligner version A), this doc on side a
+    {P}:aln:{A}-{L}:{b}       hash   doc id -> its alignment pointers (aligner version A), this doc on side
+                              a, packed: other doc id and pointer to the archive record each; in 4,096
+                              buckets b, layout L (workers.stores.key_buckets)
     {P}:changes               zset   doc ids by the change counter {P}:change_seq (export cursor)
     {P}:untraced              set    doc ids clustered whose trace waits on the trace queue
     {P}:exported              hash   doc id -> cluster id of every unique the last exports emitted
@@ -132,8 +135,9 @@ class Keys:
     def seq(self) -> str:
         return f"{self.state}:seq"
 
-    def alignments(self, align_version: str, doc_id: str) -> str:
-        return f"{self.state}:aln:{align_version}:{doc_id}"
+    def alignments(self, align_version: str) -> str:
+        """The base of the alignment pointers' buckets (workers.stores.key_buckets)."""
+        return f"{self.state}:aln:{align_version}"
 
     @property
     def deleted(self) -> str:
@@ -155,8 +159,10 @@ class Keys:
     def change_seq(self) -> str:
         return f"{self.state}:change_seq"
 
-    def url(self, url: str) -> str:
-        return f"{self.state}:url:{url_hash(url)}"
+    @property
+    def urls(self) -> str:
+        """The base of the URL -> document id buckets (workers.stores.key_buckets), by `url_hash`."""
+        return f"{self.state}:url"
 
     def rejection(self, input_id: str) -> str:
         return f"{self.state}:rej:{input_id}"

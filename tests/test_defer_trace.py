@@ -237,7 +237,7 @@ def test_a_document_deleted_in_the_middle_of_its_trace_leaves_nothing_behind(
     traced, stale = TraceStatus.TRACED, TraceStatus.STALE
     assert ingestor.trace_many(job) == [traced, stale, traced, traced]
     assert ingestor.passages.indexed(victim) == 0
-    assert not redis_client.exists(ingestor.store.keys.alignments(ingestor.config.align.version, victim))
+    assert not redis_client.hexists(ingestor.store._aln(victim), victim)
     assert all(w.doc_id != victim for d in docs for w, _ in ingestor.store.alignments(document_id(d.url)))
     assert ingestor.store.count_untraced() == 0
 

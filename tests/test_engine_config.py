@@ -78,7 +78,7 @@ def test_the_ingest_writes_with_the_changed_engine(
     assert not any(n.startswith(f"{Keys(PREFIX).state}:lsh:{DEFAULT.fingerprint_id}") for n in names)
     assert any(n.startswith(f"{Keys(PREFIX).state}:pass:win5x12-") for n in names)
     assert not any(n.startswith(f"{Keys(PREFIX).state}:pass:win5x16-") for n in names)
-    assert any(n.startswith(f"{Keys(PREFIX).state}:aln:align-3-span12:") for n in names)
+    assert any(n.startswith(f"{Keys(PREFIX).state}:aln:align-3-span12-") for n in names)
     theirs = open_stores(redis_client, Keys(PREFIX), DEFAULT)
     assert not any(theirs.passages.indexed(d.doc_id) for d in docs)
     assert all(theirs.clusters.cluster_of(d.doc_id) is None for d in docs)

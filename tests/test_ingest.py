@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 import redis
 
 from archive.capture import DocumentCapture
-from archive.keys import Keys
+from archive.keys import Keys, url_hash
 from archive.warc import WarcArchive, iter_documents
 from dedup.clusters import pairwise_scores
 from dedup.reasons import IngestStatus
@@ -20,6 +21,7 @@ from tests.store_dump import dump
 from workers.flow.imports import Importer
 from workers.flow.ingest import document_id
 from workers.stores import derived_state
+from workers.stores.pair_links import pair_weights
 
 KEYS = Keys("t")
 
@@ -168,6 +170,60 @@ def test_reindex_after_flushall_reproduces_clusters_and_alignments(
     for capture in iter_documents(warc):
         rebuilt.ingest_capture(capture)
     assert dump(rebuilt.store, rebuilt.clusters) == before
+
+
+def test_urls_alignment_pointers_and_pair_weights_are_fields_of_compact_buckets(
+    redis_client: redis.Redis, tmp_path: Path, corpus: list[CorpusDoc]
+) -> None:
+    """A key a document (its URL's, its alignment pointers', its pair weights') costs ~70-120
+    bytes besides what it holds (issue 21): each family is 4,096 hashes, a document a field, in
+    the compact encoding (workers.stores.key_buckets). A URL still finds its document, and a
+    deletion leaves neither its URL nor it in any other document's alignments or weights."""
+    _import(redis_client, tmp_path / "warc", _jsonl(tmp_path, corpus))
+    ingestor = new_ingestor(redis_client, KEYS, tmp_path / "warc")
+    store, docs = ingestor.store, ingestor.store.document_ids()
+    urls = _buckets(redis_client, f"{KEYS.state}:url")
+    aligned = _buckets(redis_client, f"{KEYS.state}:aln:")
+    weighted = _buckets(redis_client, f"{KEYS.state}:links:align-3:w")
+    assert sum(urls.values()) == len(docs)  # (every document fetched at its own URL)
+    for family in (aligned, weighted):  # documents with alignments, weights: a field each, none a key
+        assert {field.decode() for key in family for field in redis_client.hkeys(key)} <= set(docs)
+        assert len(family) > len(docs) // 2
+    victim = next(d for d in docs if store.alignments(d))
+    others = {w.doc_id for w, _ in store.alignments(victim)}
+    doc = store.get(victim)
+    assert doc is not None and store.find(doc.url) == doc
+    assert any(pair_weights(redis_client, store.links.weights, victim))
+    store.delete(victim)
+    store.links.remove(doc.witness)
+    assert store.find(doc.url) is None and _buckets(redis_client, f"{KEYS.state}:url")
+    assert others and all(w.doc_id != victim for other in others for w, _ in store.alignments(other))
+    assert not any(victim in pair_weights(redis_client, store.links.weights, d) for d in docs)
+
+
+def test_old_layout_urls_and_alignments_are_not_read_and_a_rebuild_clears_them(
+    redis_client: redis.Redis, tmp_path: Path, corpus: list[CorpusDoc]
+) -> None:
+    """A key a document before the buckets: its layout has another name, so it is never
+    half-read; `reindex` clears it (workers.stores.derived_state) before it rebuilds."""
+    _import(redis_client, tmp_path / "warc", _jsonl(tmp_path, corpus[:2]))
+    store = new_ingestor(redis_client, KEYS, tmp_path / "warc").store
+    doc_id, other = store.document_ids()
+    before = store.alignments(doc_id)
+    old_url = f"{KEYS.state}:url:{url_hash('https://a.example/x')}"
+    old_aln = f"{KEYS.state}:aln:align-3:{doc_id}"
+    redis_client.set(old_url, doc_id)
+    redis_client.hset(old_aln, other, "[[0, 10, 0, 10, 1.0]]")  # (JSON rows, as before the pointers)
+    assert store.find("https://a.example/x") is None and store.alignments(doc_id) == before
+    assert derived_state.clear(redis_client, "t") and not redis_client.exists(old_url, old_aln)
+
+
+def _buckets(client: redis.Redis, start: str) -> dict[str, int]:
+    """The keys named `start`...: each a bucket (`-b2:` + 3 hex digits), compact: its fields."""
+    keys = [k.decode() for k in client.scan_iter(match=f"{start}*", count=1000)]
+    assert keys and all(re.fullmatch(r".*-b2:[0-9a-f]{3}", key) for key in keys), keys[:3]
+    assert {client.object("encoding", key) for key in keys} <= {b"ziplist", b"listpack"}
+    return {key: int(client.hlen(key)) for key in keys}
 
 
 def test_clear_keeps_crawl_history(redis_client: redis.Redis) -> None:

@@ -23,6 +23,7 @@ from workers.redis.direct_connection import RedisClient, run_call
 from workers.redis.local_cluster import LocalCluster
 from workers.redis.redis_server import ServerInfo
 from workers.settings import ENGINE
+from workers.stores.pair_links import pair_weights
 from workers.stores.passage_index import PassageIndex
 
 Doc = tuple[str, npt.NDArray[np.uint64]]
@@ -122,8 +123,8 @@ def _pair_weights(client: RedisClient, index: PassageIndex, docs: list[Doc]) -> 
     """Every stored pair weight, both sides (doc id, other) -> count."""
     found = {}
     for doc_id, _ in docs:
-        for other, weight in client.hgetall(f"{index.weights}{doc_id}").items():
-            found[(doc_id, _text(other))] = int(weight)
+        for other, weight in pair_weights(client, index.weights, doc_id).items():
+            found[(doc_id, other)] = weight
     return found
 
 
@@ -132,8 +133,8 @@ def _weights(rig: IngestRig) -> dict[tuple[str, str], int]:
     urls, passages = rig.urls(), rig.ingestor.passages
     found = {}
     for doc_id, url in urls.items():
-        for other, weight in rig.connection.hgetall(f"{passages.weights}{doc_id}").items():
-            found[(url, urls[_text(other)])] = int(weight)
+        for other, weight in pair_weights(rig.connection, passages.weights, doc_id).items():
+            found[(url, urls[other])] = weight
     return found
 
 
@@ -145,10 +146,6 @@ def _exported(rig: IngestRig) -> list[dict[str, Any]]:
 
 def _shard_keys(node: redis.Redis) -> int:
     return sum(1 for _ in node.scan_iter(match="*:pass:*:s:*", count=1000))
-
-
-def _text(value: object) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 class Cut(Exception):

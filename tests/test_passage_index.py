@@ -15,6 +15,7 @@ from dedup.winnow import SharingRule, winnow_array
 from synthetic.corpus import generate
 from tests.engine_stack import ENGINE
 from tests.plain_norm import plain_norm
+from workers.stores.pair_links import pair_weights
 from workers.stores.passage_index import PassageIndex
 
 KEYS = Keys("t")
@@ -136,7 +137,7 @@ def test_pair_weights_count_only_fingerprints_held_by_few_documents(
     for i in range(3):  # the common text in three, with a paragraph shared by d0 and d1 alone
         shared = own[0] if i < 2 else ""
         index.add_and_query(f"d{i}", normalize_text("\n".join([common, shared, own[2 + i]]), f"d{i}"))
-    weights = lambda doc: {k.decode(): int(v) for k, v in redis_client.hgetall(index.weights + doc).items()}  # noqa: E731
+    weights = lambda doc: pair_weights(redis_client, index.weights, doc)  # noqa: E731
     assert set(weights("d0")) == {"d1", "d2"} and weights("d0")["d1"] > weights("d0")["d2"] >= 2
     index.add_and_query("d3", normalize_text(common, "d3"))  # the common text's fingerprints pass the cap
     assert set(weights("d0")) == {"d1"} and weights("d1") == {"d0": weights("d0")["d1"]}

@@ -31,6 +31,7 @@ from workers.errors import TextUnavailable
 from workers.flow.ingest import document_id
 from workers.redis.redis_server import ServerInfo
 from workers.stores.document_texts import TEXTS_FOLDER, DocumentText, DocumentTexts, Pointer
+from workers.stores.key_buckets import layout_base, unpack
 from workers.stores.text_files import TextFiles, file_id, is_file_id
 from workers.web.app import create_app
 
@@ -114,9 +115,10 @@ def test_after_an_import_no_redis_value_holds_a_document_text_or_alignment(impor
     held = [p for value in values for r in _readings(value) for p in pieces if p in r]
     assert held == []
     keys = Keys(PREFIX)
-    aligned = [k for k in imported.connection.scan_iter(match=keys.alignments("*", "*"))]
-    pointers = [v for k in aligned for v in imported.connection.hvals(k)]
-    assert pointers and not any(v.startswith(b"[") for v in pointers)  # no JSON rows
+    aligned = [k for k in imported.connection.scan_iter(match=layout_base(keys.alignments("*")) + ":*")]
+    packed = [unpack(v.decode()) for k in aligned for v in imported.connection.hvals(k)]
+    pointers = [pointer for found in packed for pointer in found.values()]
+    assert pointers and not any(v.startswith("[") for v in pointers)  # no JSON rows
 
 
 def test_records_and_alignment_pointers_stay_in_the_compact_encoding(imported: Imported) -> None:
@@ -124,7 +126,7 @@ def test_records_and_alignment_pointers_stay_in_the_compact_encoding(imported: I
     limit; our redis.conf's higher one keeps these small hashes compact (a third of their bytes)."""
     keys = Keys(PREFIX)
     records = list(imported.connection.scan_iter(match=keys.doc("*"), count=1000))
-    aligned = list(imported.connection.scan_iter(match=keys.alignments("*", "*"), count=1000))
+    aligned = list(imported.connection.scan_iter(match=layout_base(keys.alignments("*")) + ":*", count=1000))
     assert len(records) >= 30 and aligned
     encodings = {imported.connection.object("encoding", key) for key in records + aligned}
     assert encodings <= {b"ziplist", b"listpack"}

@@ -38,9 +38,11 @@ maxmemory-policy noeviction
 # The LSH and passage indexes and the union-find shard into many small hashes: keep them in
 # compact encoding (a union-find bucket holds ~244 fields at 1M documents).
 hash-max-ziplist-entries 1024
-# A document record's archive pointer or title, an alignment's pointer, pass the default 64-B
-# value: the whole hash then leaves the compact encoding (2,380 against 881 B a record).
-hash-max-ziplist-value 256
+# A document record's archive pointer or title pass the default 64-B value, a document's
+# alignment pointers packed in one field of their bucket (workers.stores.key_buckets: ~0.5 KB
+# on average, some 2 KB) 256 B: the whole hash then leaves the compact encoding (a record: 2,380
+# against 881 B).
+hash-max-ziplist-value 2048
 {maxmemory}{unixsocket}{extra}save ""
 """
 

@@ -1,7 +1,7 @@
 -- Save a document record in one round trip (workers.stores.store.Store.save and save_new_call).
 -- KEYS: doc hash, seq counter, docs zset, changes zset, change counter, deletions hash
--- ARGV: doc id, seq (0: assign the next), guard, captured (epoch s, or ''), number of URL keys n,
---       n URL keys, field, value, ...
+-- ARGV: doc id, seq (0: assign the next), guard, captured (epoch s, or ''), number of URLs n,
+--       the bucket and field of each of the n URLs (workers.stores.key_buckets), field, value, ...
 -- guard '' saves unconditionally. Otherwise it is the record's content hash, and a record stored
 -- under the id with another content hash, or indexed with this one, is left as it is: the reply
 -- is then {'other'} or {'indexed', cluster id, '1' while its trace waits (deferred)} instead of
@@ -19,9 +19,9 @@ if guard ~= '' then
 end
 if seq == 0 then seq = redis.call('INCR', KEYS[2]) end
 local n = tonumber(ARGV[5])
-for i = 6, 5 + n do redis.call('SET', ARGV[i], ARGV[1]) end
+for i = 6, 5 + 2 * n, 2 do redis.call('HSET', ARGV[i], ARGV[i + 1], ARGV[1]) end
 redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], 'seq', seq, unpack(ARGV, 6 + n))
+redis.call('HSET', KEYS[1], 'seq', seq, unpack(ARGV, 6 + 2 * n))
 redis.call('ZADD', KEYS[3], seq, ARGV[1])
 redis.call('ZADD', KEYS[4], redis.call('INCR', KEYS[5]), ARGV[1])
 return seq

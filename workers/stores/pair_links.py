@@ -3,7 +3,9 @@
 Per document (`P:links:{A}:` + ...):
     n:{id}   zset   its neighbours (pairs passing the cluster edge rule), by rank key
                     (dedup.pair_rule.rank_key: members sort as `Witness.rank`, ties by doc id)
-    w:{id}   hash   other doc id -> passage fingerprints they share that count (held by at most
+
+and in 4,096 buckets (`P:links:{A}:w-b2:{bucket}`: workers.stores.key_buckets), a document a field:
+    {id}     packed other doc id -> passage fingerprints they share that count (held by at most
                     `SharingRule.max_docs` documents); only pairs sharing at least `min_shared`.
                     Written by passage_add.lua (passage_final.lua on a cluster), which also lowers
                     them when a fingerprint passes the cap (its holders' pairs stop counting it).
@@ -28,7 +30,8 @@ from dedup.pair_rule import LinkRule, rank_key, ranked_id
 from dedup.provenance import Witness
 from workers.redis.direct_connection import Call, Command, LuaScript
 from workers.redis.slot_routing import RedisClient
-from workers.stores.replies import pairs, text_of
+from workers.stores.key_buckets import PRELUDES, bucket_key, layout_base, unpack
+from workers.stores.replies import text_of
 from workers.stores.union_find_layout import LUA as UNION_FIND_LUA
 
 Near = tuple[tuple[str, str], ...]  # (neighbour doc id, signature digest it was verified against)
@@ -46,9 +49,9 @@ class PairLinks:
         self.keys = keys
         self.rule = rule
         self.base = keys.links(align_version)
-        self.weights = weights_prefix(keys, align_version)
+        self.weights = weights_base(keys, align_version)
         self._add = LuaScript(connection, "links_add.lua", UNION_FIND_LUA)
-        self._remove = LuaScript(connection, "links_remove.lua")
+        self._remove = LuaScript(connection, "links_remove.lua", *PRELUDES)
         self._settled = LuaScript(connection, "links_settled.lua")
 
     @property
@@ -71,6 +74,7 @@ class PairLinks:
         """Forget the document's neighbours and pair weights (both sides); a neighbour that had
         it among its earliest is pending (another one took its place); returns how many."""
         args: list[EncodableT] = [self.base, witness.doc_id, rank_key(witness), self.rule.neighbours]
+        args.append(self.weights)
         return int(self._remove(keys=[self.pending_key], args=args))
 
     def pending(self, count: int) -> list[tuple[str, str]]:
@@ -97,12 +101,12 @@ class PairLinks:
         sent with other calls: a list page's column costs no round trip of its own)."""
         docs = list(aligned)
         others = sorted({o for found in aligned.values() for o in found} | set(docs))
-        commands: list[Command] = [("HGETALL", f"{self.weights}{d}") for d in docs]
+        commands: list[Command] = [("HGET", bucket_key(self.weights, d), d) for d in docs]
         commands += [("ZRANGE", f"{self.base}:n:{d}", 0, self.rule.neighbours - 1) for d in others]
 
         def parse(replies: list[Any]) -> dict[str, set[str]]:
             counted = zip(docs, replies[: len(docs)], strict=True)
-            weights = {d: {text_of(k): int(v) for k, v in pairs(raw).items()} for d, raw in counted}
+            weights = {d: _weights(raw) for d, raw in counted}
             ranked = zip(others, replies[len(docs) :], strict=True)
             nearest = {d: {ranked_id(text_of(m)) for m in raw} for d, raw in ranked}
             return {
@@ -113,9 +117,18 @@ class PairLinks:
         return Call(tuple(commands), parse)
 
 
-def weights_prefix(keys: Keys, align_version: str) -> str:
-    """The pair weights' key prefix (+ doc id), which passage_add.lua (passage_final.lua) writes."""
-    return f"{keys.links(align_version)}:w:"
+def weights_base(keys: Keys, align_version: str) -> str:
+    """The base of the pair weights' buckets, which passage_add.lua (passage_final.lua) writes."""
+    return layout_base(f"{keys.links(align_version)}:w")
+
+
+def pair_weights(connection: RedisClient, weights: str, doc_id: str) -> dict[str, int]:
+    """A document's pair weights (`weights`: their base), by other doc id."""
+    return _weights(connection.hget(bucket_key(weights, doc_id), doc_id))
+
+
+def _weights(packed: Any) -> dict[str, int]:
+    return {other: int(n) for other, n in unpack(text_of(packed)).items()}
 
 
 def _ids(reply: Any) -> list[str] | None:

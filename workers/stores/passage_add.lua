@@ -2,7 +2,7 @@
 -- The sharing rule is stated by dedup.sharing.MemorySharing (authoritative); this is its Redis
 -- copy, and tests/test_passage_index.py checks that both agree.
 -- ARGV: base, doc_id, max_docs, min_shared, fingerprints (9 bytes each: shard suffix 3, field 6),
--- the pair weights' key prefix (workers.stores.pair_links: weights .. doc id is a hash), the
+-- the pair weights' base (workers.stores.pair_links: a document's are a field of a bucket), the
 -- bytes of document numbers one hash value lists (workers.stores.passage_index.CHUNK; see Layout).
 -- Reply: {doc id, shared fingerprints, ...} for the others sharing at least min_shared.
 -- Pair weights: for such a pair, both sides' hashes keep the count of shared fingerprints held
@@ -33,23 +33,23 @@ local function saturate(held, times)
     local name = call('HGET', base .. ':name', (struct.unpack('<I4', held, j)))
     if name then names[#names + 1] = name end
   end
-  for i = 1, #names do
-    for j = i + 1, #names do
-      lower(weights, names[i], names[j], times, min_shared)
-    end
-  end
+  lower_among(weights, names, times, min_shared)
 end
 
 local counts, saturated = add_fingerprints(base .. ':s:', packed, max_docs, false)
 for held, times in pairs(saturated) do saturate(held, times) end
 local out, names = {}, base .. ':name'
+local own = uf_key(weights, doc)
+local mine = call('HGET', own, doc)
+local before = mine
 for other, n in pairs(counts) do
   local name = n >= min_shared and call('HGET', names, (struct.unpack('<I4', other)))
   if name then  -- a number without a name was removed meanwhile
     out[#out + 1] = name
     out[#out + 1] = n
-    call('HSET', weights .. doc, name, n)
-    call('HSET', weights .. name, doc, n)
+    mine = pk_set(mine, name, n)  -- (written once: a bucket's encoding rewrites it whole a write)
+    set_weight(weights, name, doc, n)
   end
 end
+if mine ~= before then call('HSET', own, doc, mine) end
 return out

@@ -6,7 +6,7 @@
 -- its count (and any fingerprint that stopped counting meanwhile, as -1) to the other, in
 -- base:pend:{other's number} (hash: number -> count); the second adds it to its own and
 -- applies the rule of passage_add.lua: at least min_shared -> both sides' weights.
--- ARGV: base, doc id, number, min_shared, weights prefix, 1 if a re-add (counts are of every
+-- ARGV: base, doc id, number, min_shared, pair weights' base, 1 if a re-add (counts are of every
 -- holder: replied, weights left as they are),
 -- how many counts, then {number, count} pairs, then {packed holders, times} of fingerprints
 -- saturated by this add.
@@ -57,8 +57,8 @@ local function settle(counts, write)
         out[#out + 1] = name
         out[#out + 1] = n
         if write then
-          call('HSET', weights .. doc, name, n)
-          call('HSET', weights .. name, doc, n)
+          set_weight(weights, doc, name, n)
+          set_weight(weights, name, doc, n)
         end
       end
     elseif write then
@@ -78,7 +78,7 @@ if again then return settle(counts, false) end
 if finished(num) then  -- the same add ran twice at once, the twin's final first:
   for other in pairs(counts) do  -- the weights it set are the pairs'
     local name = call('HGET', names, other)
-    counts[other] = name and tonumber(call('HGET', weights .. doc, name) or 0) or 0
+    counts[other] = name and weight(weights, doc, name) or 0
   end
   return settle(counts, false)
 end

@@ -40,7 +40,8 @@ from dedup.records import NormalizedText
 from dedup.winnow import SharingRule, WinnowConfig, winnow, winnow_array
 from workers.redis.direct_connection import Call, LuaScript, round_trip, run_call
 from workers.redis.slot_routing import RedisClient
-from workers.stores.pair_links import weights_prefix
+from workers.stores.key_buckets import PRELUDES
+from workers.stores.pair_links import weights_base
 from workers.stores.replies import text_of
 
 PASSAGE_INDEX_VERSION = "pi4"  # pi3: binary fields, shard suffixes; pi4: low-bit shards, 16 holders a field
@@ -56,6 +57,8 @@ SATURATED = b"!"
 CHUNK = 64
 MAX_CHUNKS = 256  # a continuation field is the field and one byte
 LAYOUT = "passage_layout.lua"  # the shards' functions, sent before each script
+# before it, the pair weights' buckets' rule and packed values (its `lower`: workers.stores.key_buckets)
+_PRELUDES = (*PRELUDES, LAYOUT)
 
 
 class PassageIndex:
@@ -81,10 +84,10 @@ class PassageIndex:
         self.version = f"{config.version}-{PASSAGE_INDEX_VERSION}" + (f"-g{groups}" if groups > 1 else "")
         self.base = keys.passages(self.version)  # numbers, names (and with groups, what finals leave)
         self.shard_bases = tuple(keys.passages(self.version, g, groups) for g in range(groups))
-        self.weights = weights_prefix(keys, align_version)  # the pairs' counts (workers.stores.pair_links)
+        self.weights = weights_base(keys, align_version)  # the pairs' counts (workers.stores.pair_links)
         self.routing = f"{self.base}:num"  # the key its scripts are sent by (a cluster slot)
-        self._add = LuaScript(connection, "passage_add.lua", LAYOUT)
-        self._remove = LuaScript(connection, "passage_remove.lua", LAYOUT)
+        self._add = LuaScript(connection, "passage_add.lua", *_PRELUDES)
+        self._remove = LuaScript(connection, "passage_remove.lua", *_PRELUDES)
         self._groups = PassageGroups(self) if groups > 1 else None
 
     def fingerprints(self, norm: NormalizedText) -> list[str]:
@@ -203,11 +206,11 @@ class PassageGroups:
     def __init__(self, index: PassageIndex) -> None:
         self.index = index
         connection = index.connection
-        self._start = LuaScript(connection, "passage_start.lua", LAYOUT)
-        self._group_add = LuaScript(connection, "passage_group_add.lua", LAYOUT)
-        self._final = LuaScript(connection, "passage_final.lua", LAYOUT)
+        self._start = LuaScript(connection, "passage_start.lua", *_PRELUDES)
+        self._group_add = LuaScript(connection, "passage_group_add.lua", *_PRELUDES)
+        self._final = LuaScript(connection, "passage_final.lua", *_PRELUDES)
         self._unnumber = LuaScript(connection, "passage_unnumber.lua")
-        self._group_remove = LuaScript(connection, "passage_group_remove.lua", LAYOUT)
+        self._group_remove = LuaScript(connection, "passage_group_remove.lua", *_PRELUDES)
 
     def add_call(self, doc_id: str, fps: npt.NDArray[np.uint64]) -> Call[list[tuple[str, int]]]:
         """The document's number (sent with the caller's other calls); the groups' adds and the

@@ -112,16 +112,46 @@ local function forget(prefix, num, packed)
   end
 end
 
--- A pair's weight (workers.stores.pair_links) counts `times` fingerprints fewer; below
--- `min_shared` it goes, on both sides.
+-- Pair weights (workers.stores.pair_links): a document's are one field of its bucket of `weights`
+-- (union_find_layout.lua's uf_key), other id -> count packed (key_buckets.lua; both sent first).
+local function weight(weights, a, b)
+  local n = pk_get(call('HGET', uf_key(weights, a), a), b)
+  return n and tonumber(n)
+end
+
+local function set_weight(weights, a, b, n)
+  local key = uf_key(weights, a)
+  call('HSET', key, a, pk_set(call('HGET', key, a), b, n))
+end
+
+local function drop_weight(weights, a, b)
+  local key = uf_key(weights, a)
+  pk_store(key, a, pk_del(call('HGET', key, a), b))
+end
+
+-- A pair's weight counts `times` fingerprints fewer; below `min_shared` it goes, on both sides.
 local function lower(weights, a, b, times, min_shared)
-  local weight = call('HGET', weights .. a, b)
-  if not weight then return end
-  if tonumber(weight) - times < min_shared then
-    call('HDEL', weights .. a, b)
-    call('HDEL', weights .. b, a)
+  local n = weight(weights, a, b)
+  if not n then return end
+  if n - times < min_shared then
+    drop_weight(weights, a, b)
+    drop_weight(weights, b, a)
   else
-    call('HINCRBY', weights .. a, b, -times)
-    call('HINCRBY', weights .. b, a, -times)
+    set_weight(weights, a, b, n - times)
+    set_weight(weights, b, a, (weight(weights, b, a) or 0) - times)
+  end
+end
+
+-- `lower` for every pair of `names` that has a weight, each document's weights read once: a
+-- fingerprint passing the cap has up to max_docs holders (~1,200 pairs), most without a weight,
+-- and a read a pair of a packed value cost passage_add.lua ~20% more server time
+local function lower_among(weights, names, times, min_shared)
+  for i = 1, #names do
+    local held = call('HGET', uf_key(weights, names[i]), names[i])
+    if held then  -- (lowering names[i]'s pair with names[j] leaves its other entries as they are)
+      for j = i + 1, #names do
+        if pk_find(held, names[j]) then lower(weights, names[i], names[j], times, min_shared) end
+      end
+    end
   end
 end

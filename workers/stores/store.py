@@ -2,9 +2,9 @@
 
 A document's texts (display, original, removal records) and its alignments live in the WARC
 archive (workers.stores.document_texts); its record in Redis keeps a pointer to them (`text`, and
-one per aligned pair). The match key and its offset map are not stored but rebuilt from the
-display text, which normalization makes a fixed point. Records written before the texts moved
-(`display_z`, JSON alignments) are still read.
+one per aligned pair, in buckets: workers.stores.key_buckets). The match key and its offset map
+are not stored but rebuilt from the display text, which normalization makes a fixed point. Records
+written before the texts moved (`display_z`) are still read.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 from redis.typing import EncodableT
 
-from archive.keys import Keys
+from archive.keys import Keys, url_hash
 from dedup.align import Alignment
 from dedup.dates import UntrustedDate
 from dedup.errors import ConfigError
@@ -33,6 +33,7 @@ from workers.errors import TextUnavailable
 from workers.redis.direct_connection import Call, LuaScript, pipelined, round_trip, run_call
 from workers.redis.slot_routing import RedisClient
 from workers.stores.document_texts import DocumentText, DocumentTexts
+from workers.stores.key_buckets import PRELUDES, bucket_key, layout_base, unpack
 from workers.stores.pair_links import PairLinks
 from workers.stores.replies import pairs, text_of, text_or_none
 from workers.stores.union_find_layout import LUA as UNION_FIND_LUA
@@ -138,8 +139,8 @@ class Store:
         self._save = LuaScript(connection, "document_save.lua")
         self._indexed = LuaScript(connection, "document_indexed.lua", UNION_FIND_LUA)
         self._count = LuaScript(connection, "counters_add.lua")
-        self._save_alignments = LuaScript(connection, "alignments_save.lua")
-        self._delete = LuaScript(connection, "document_delete.lua")
+        self._save_alignments = LuaScript(connection, "alignments_save.lua", *PRELUDES)
+        self._delete = LuaScript(connection, "document_delete.lua", *PRELUDES)
         self._traced = LuaScript(connection, "document_traced.lua")
         self._changed = LuaScript(connection, "changes_mark.lua")
         self._links = None
@@ -158,7 +159,7 @@ class Store:
         return self._save_call(doc, doc.content_hash, functools.partial(_saved, doc))
 
     def _save_call(self, doc: StoredDocument, guard: str, parse: Callable[[Any], T]) -> Call[T]:
-        url_keys = list(dict.fromkeys((self.keys.url(doc.url), self.keys.url(doc.final_url))))
+        urls = dict.fromkeys((self._url(doc.url), self._url(doc.final_url)))
         fields_ = [item for pair in self._encode(doc).items() for item in pair]
         keys = [
             self.keys.doc(doc.doc_id),
@@ -169,7 +170,8 @@ class Store:
             self.keys.deleted,
         ]
         captured = f"{doc.fetched_at.timestamp():.6f}" if doc.fetched_at else ""
-        args = [doc.doc_id, doc.seq, guard, captured, len(url_keys), *url_keys, *fields_]
+        url_fields = [part for url in urls for part in url]
+        args = [doc.doc_id, doc.seq, guard, captured, len(urls), *url_fields, *fields_]
         return self._save.call(keys, args, parse)
 
     def mark_indexed_call(
@@ -220,8 +222,13 @@ class Store:
         found = self.get(doc_id_or_url)
         if found:
             return found
-        doc_id = self.connection.get(self.keys.url(doc_id_or_url))
+        doc_id = self.connection.hget(*self._url(doc_id_or_url))
         return self.get(text_of(doc_id)) if doc_id else None
+
+    def _url(self, url: str) -> tuple[str, str]:
+        """The bucket and field that hold the id of the document at `url` (workers.stores.key_buckets)."""
+        hashed = url_hash(url)
+        return bucket_key(layout_base(self.keys.urls), hashed), hashed
 
     def get_many(self, doc_ids: Sequence[str]) -> list[StoredDocument | None]:
         """The records, texts read from the archive; TextUnavailable when one cannot be."""
@@ -313,10 +320,10 @@ class Store:
         the caller, workers.flow.transitions). It and the documents aligned with it, whose sources
         may change, are marked changed."""
         held = self.connection.hmget(self.keys.doc(doc_id), "url", "final_url")  # (not its archived text)
-        urls = dict.fromkeys(self.keys.url(text_of(url)) for url in held if url)
+        urls = dict.fromkeys(self._url(text_of(url)) for url in held if url)
         keys = [self.keys.doc(doc_id), self._aln(doc_id), self.keys.docs]
         keys += [self.keys.changes, self.keys.change_seq, self.keys.untraced]
-        self._delete(keys=keys, args=[doc_id, self._aln(""), *urls])
+        self._delete(keys=keys, args=[doc_id, self._aln_base, *(part for url in urls for part in url)])
 
     def mark_changed(self, doc_ids: Sequence[str]) -> None:
         """An incremental export writes them again (their sources may have changed)."""
@@ -335,10 +342,16 @@ class Store:
             raise ConfigError(_NO_ALIGNER)
         return self._links
 
-    def _aln(self, doc_id: str) -> str:
+    @property
+    def _aln_base(self) -> str:
+        """The base of the alignment pointers' buckets (workers.stores.key_buckets)."""
         if self.align_version is None:
             raise ConfigError(_NO_ALIGNER)
-        return self.keys.alignments(self.align_version, doc_id)
+        return layout_base(self.keys.alignments(self.align_version))
+
+    def _aln(self, doc_id: str) -> str:
+        """The bucket whose field `doc_id` holds the document's alignment pointers, packed."""
+        return bucket_key(self._aln_base, doc_id)
 
     def save_alignments(
         self,
@@ -362,7 +375,7 @@ class Store:
             expected = (against or {}).get(other, "")
             args += [other, self._aln(other), self.keys.doc(other), expected, pointer, pointer]
         reply = self._save_alignments(keys=[self._aln(doc_id), self.keys.doc(doc_id)], args=args)
-        return None if reply is None else self._aligned(doc_id, pairs(reply))
+        return None if reply is None else self._aligned(doc_id, reply)
 
     def _origin(self, doc_id: str, doc: StoredDocument | None) -> tuple[str, str]:
         """The URL and first capture id an alignment record of `doc_id` refers to."""
@@ -371,24 +384,22 @@ class Store:
             return f"urn:dedupcrawl:document:{doc_id}", ""
         return doc.url, str(doc.captures[0].get("capture_id", "")) if doc.captures else ""
 
-    def _aligned(self, doc_id: str, raw: Mapping[Any, Any]) -> dict[str, list[Alignment]]:
-        """An alignment hash read back: pointers resolved through the archive (older records:
-        the JSON itself)."""
-        values = {text_of(other): text_of(value) for other, value in raw.items()}
-        inline = {other: value for other, value in values.items() if value.startswith("[")}
-        found = _parse_alignments(inline)
-        pointers = {other: value for other, value in values.items() if other not in inline}
-        return {**found, **self.texts.alignments(doc_id, pointers)} if pointers else found
+    def _aligned(self, doc_id: str, packed: Any) -> dict[str, list[Alignment]]:
+        """A document's alignment pointers read back (packed: `key_buckets.pack`; None: none),
+        resolved through the archive. (The JSON alignments of stores older than the pointers
+        were in the layout before the buckets, which is not read: reindex rebuilds them.)"""
+        pointers = unpack(text_of(packed))
+        return self.texts.alignments(doc_id, pointers) if pointers else {}
 
     def aligned_pairs(self, pairs: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
         """Those of the pairs that have alignments stored."""
-        found = pipelined(self.connection, [("HEXISTS", self._aln(a), b) for a, b in pairs])
-        return {pair for pair, held in zip(pairs, found, strict=True) if held}
+        found = pipelined(self.connection, [("HGET", self._aln(a), a) for a, _ in pairs])
+        return {(a, b) for (a, b), held in zip(pairs, found, strict=True) if b in unpack(text_of(held))}
 
     def alignments(self, doc_id: str) -> list[tuple[Witness, Alignment]]:
         """Every alignment of `doc_id` (on side a) that counts (dedup.pair_rule), with the
         witness on the other side."""
-        aligned = self._aligned(doc_id, self.connection.hgetall(self._aln(doc_id)))
+        aligned = self._aligned(doc_id, self.connection.hget(self._aln(doc_id), doc_id))
         known, linked = self._linked({doc_id: aligned}, sorted(aligned))
         return self.with_witnesses(linked[doc_id], known)
 
@@ -399,8 +410,8 @@ class Store:
         list's column); unknown ids left out."""
         pipe = self.connection.pipeline(transaction=False)
         for doc_id in doc_ids:
-            pipe.hgetall(self._aln(doc_id))
-        aligned = {d: self._aligned(d, pairs(raw)) for d, raw in zip(doc_ids, pipe.execute(), strict=True)}
+            pipe.hget(self._aln(doc_id), doc_id)
+        aligned = {d: self._aligned(d, packed) for d, packed in zip(doc_ids, pipe.execute(), strict=True)}
         others = {other for found in aligned.values() for other in found}
         known, linked = self._linked(aligned, sorted({*doc_ids, *others}))
         return {d: (known[d], self.with_witnesses(a, known)) for d, a in linked.items() if d in known}
@@ -607,10 +618,6 @@ def _untrusted(encoded: str) -> tuple[UntrustedDate, ...]:
 
 
 _Aligned = dict[str, list[Alignment]]  # other doc id -> alignments
-
-
-def _parse_alignments(raw: Mapping[Any, Any]) -> dict[str, list[Alignment]]:
-    return {text_of(other): [Alignment(*row) for row in json.loads(data)] for other, data in raw.items()}
 
 
 def _unzip(data: bytes) -> str:
