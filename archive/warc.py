@@ -705,15 +705,16 @@ def _warc_date(when: datetime) -> str:
 
 
 def _status_line(exchange: Exchange) -> StatusAndHeaders:
-    kept = [(k, v) for k, v in exchange.response_headers if k.lower() not in DROPPED_HEADERS]
-    return StatusAndHeaders(f"{exchange.status} {exchange.reason}", kept, protocol="HTTP/1.1")
+    return StatusAndHeaders(f"{exchange.status} {exchange.reason}", _described(exchange), protocol="HTTP/1.1")
+
+
+def _described(exchange: Exchange) -> list[tuple[str, str]]:
+    return [(k, v) for k, v in exchange.response_headers if k.lower() not in DROPPED_HEADERS]
 
 
 def _kept_headers(exchange: Exchange) -> list[tuple[str, str]]:
     """The response headers archived: the body's true length, not what the server sent."""
-    kept = [(k, v) for k, v in exchange.response_headers if k.lower() not in DROPPED_HEADERS]
-    kept.append(("Content-Length", str(len(exchange.body))))
-    return kept
+    return [*_described(exchange), ("Content-Length", str(len(exchange.body)))]
 
 
 def _http_head(first_line: str, headers: list[tuple[str, str]]) -> bytes:
