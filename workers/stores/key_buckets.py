@@ -5,7 +5,7 @@ header, the allocation of its value): a family with one small key per document (
 id, a document's alignment pointers) pays that a document. Such a family is instead 4,096
 hashes, `{base}:{bucket}`, a document's (or URL's) entry one field of its bucket: a few bytes
 more than its length while the bucket stays in the compact encoding (hash-max-ziplist-entries
-1024, hash-max-ziplist-value 256: workers.redis.redis_server), ~244 fields a bucket at a million
+1024, hash-max-ziplist-value 2048: workers.redis.redis_server), ~244 fields a bucket at a million
 documents. A field's bucket is the union-find's (workers.stores.union_find_layout: its first 3
 characters when they are lowercase hex, as document ids and URL hashes are, else a hash of it):
 one rule, whose Lua copy (`uf_key`) the scripts that name buckets themselves are sent first.
