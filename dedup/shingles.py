@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import numpy as np
 import numpy.typing as npt
 
 Hashes = npt.NDArray[np.uint32]
+V = TypeVar("V", bound=np.generic)
 
 _BASE = np.uint64(0x100000001B3)  # polynomial base for combining code points (odd, 64-bit)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -29,13 +32,18 @@ def shingle_hashes(key: str, n: int = 5) -> Hashes:
     return distinct((mix64(h) >> np.uint64(32)).astype(np.uint32))
 
 
-def distinct(values: Hashes) -> Hashes:
+def distinct(values: npt.NDArray[V]) -> npt.NDArray[V]:
     """Sorted distinct values; sort + mask is ~10x faster than np.unique on 3k uint32 here."""
     ordered = np.sort(values)
-    keep = np.empty(len(ordered), dtype=bool)
-    keep[:1] = True
-    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
-    return ordered[keep]
+    return ordered[run_starts(ordered)]
+
+
+def run_starts(values: npt.NDArray[np.generic]) -> npt.NDArray[np.bool_]:
+    """Where each run of equal consecutive values starts."""
+    starts = np.empty(len(values), dtype=bool)
+    starts[:1] = True
+    np.not_equal(values[1:], values[:-1], out=starts[1:])
+    return starts
 
 
 def mix64(h: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
