@@ -119,9 +119,10 @@ def normalize_text(
     removed: list[Removal] = []
     original = clean_characters(text, removed)
     simplified = to_simplified(original) if config.to_simplified else original
-    display_title = _title(title, config)
+    raw_title = _simplify(title, config) if title else ""
+    display_title = clean_title(raw_title) or None
     truncated = looks_truncated(simplified)
-    context = _Context(config, display_title or "", _simplify(title or "", config), tuple(bylines), truncated)
+    context = _Context(config, display_title or "", raw_title, tuple(bylines), truncated)
     lines = apply_line_rules(split_lines(simplified, original), context, removed)
     display, display_original = join_lines(lines)
     key, offsets = match_key(display)
@@ -188,10 +189,6 @@ def clean_characters(text: str, removed: list[Removal]) -> str:
         if found:  # what stood between two spaces leaves a run of them (`会议 , ,` → `会议  ,`)
             text = tidy_spaces(text)
     return text
-
-
-def _title(title: str | None, config: NormConfig) -> str | None:
-    return clean_title(_simplify(title, config)) or None if title else None
 
 
 def _simplify(text: str, config: NormConfig) -> str:
