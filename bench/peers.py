@@ -19,7 +19,14 @@ A peer runs in a child process (`--peer NAME`); its CPU and peak RSS come from t
 Pairwise precision/recall are `dedup.clusters.pairwise_scores` against the generator's families.
 
     pip install -c constraints.txt -e '.[bench]'     # the peers, pinned
-    python bench/peers.py [--docs N | --quick] [--json]
+    python bench/peers.py [--docs N | --quick] [--rounds R] [--json]
+
+`--rounds R` runs every tool R times, the peers first in one round and ours first in the next, and
+reports the medians of documents per CPU-second and of each round's ratio to datatrove (`rounds`:
+each round's figures). One round is not enough on a busy machine: two 20k runs an hour apart (the
+second with small normalize and winnowing changes) measured datatrove at 349.6 and 298.6 documents
+per CPU-second (397-408 on a quiet machine) and ours deferred at 196.5 and 210.6, so the ratio
+moved from 0.562 to 0.705.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ import importlib.util
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -264,27 +272,49 @@ def scores(labels: dict[str, str], truth: dict[str, str | None]) -> dict[str, fl
     return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4)}
 
 
-def run(count: int) -> dict[str, Any]:
+TOOLS = ("ours", "ours_deferred", *PEERS)
+
+
+def run(count: int, rounds: int = 1) -> dict[str, Any]:
+    """Every tool on the corpus `rounds` times, in alternating order; documents per CPU-second
+    and the ratios to datatrove are the medians of the rounds (other figures: the last round's)."""
     core = max(os.sched_getaffinity(0))
     result: dict[str, Any] = {"documents": count, "core": core}
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         corpus = tmp / "corpus.jsonl"
         truth = write_corpus(corpus, count)
-        runs = {name: peer(name, corpus, tmp, core) for name in PEERS}
-        for name, flags in (("ours", ()), ("ours_deferred", ("--defer-trace",))):
-            home = tmp / name
-            home.mkdir()
-            runs[name] = ours(corpus, home, core, *flags)
-    for name in ("ours", "ours_deferred", *PEERS):
-        figures, labels = runs[name]
-        result[f"{name}_docs_per_cpu_s"] = round(count / figures["cpu_s"], 1)
+        measured = [one_round(corpus, tmp / f"round{r}", core, reverse=r % 2 == 1) for r in range(rounds)]
+    speeds = [{name: count / m[name][0]["cpu_s"] for name in TOOLS} for m in measured]
+    for name in TOOLS:
+        figures, labels = measured[-1][name]
         result |= {f"{name}_{key}": round(value, 1) for key, value in figures.items()}
+        result[f"{name}_docs_per_cpu_s"] = round(statistics.median(s[name] for s in speeds), 1)
+        result[f"{name}_cpu_s"] = round(statistics.median(m[name][0]["cpu_s"] for m in measured), 1)
         result |= {f"{name}_{key}": value for key, value in scores(labels, truth).items()}
     for name in ("ours", "ours_deferred"):
-        ratio = result[f"{name}_docs_per_cpu_s"] / result["datatrove_docs_per_cpu_s"]
+        ratio = statistics.median(s[name] / s["datatrove"] for s in speeds)
         result[f"{name}_over_datatrove"] = round(ratio, 3)
+    if rounds > 1:
+        result["rounds"] = [{name: round(s[name], 1) for name in TOOLS} for s in speeds]
     return result
+
+
+def one_round(corpus: Path, tmp: Path, core: int, reverse: bool) -> dict[str, tuple[dict[str, Any], Any]]:
+    """Each tool's figures and labels; the peers first, or (`reverse`) ours first: a machine
+    whose load drifts during a run weighs on both sides alike over the rounds."""
+    tmp.mkdir()
+    forward = [*PEERS, "ours", "ours_deferred"]
+    order = forward[::-1] if reverse else forward
+    runs = {}
+    for name in order:
+        if name in PEERS:
+            runs[name] = peer(name, corpus, tmp, core)
+            continue
+        home = tmp / name
+        home.mkdir()
+        runs[name] = ours(corpus, home, core, *(("--defer-trace",) if name == "ours_deferred" else ()))
+    return runs
 
 
 def main() -> None:
@@ -297,9 +327,10 @@ def main() -> None:
         raise SystemExit(f"bench/peers.py needs {', '.join(missing)}: {install}")
     made = parser(__doc__, f"{QUICK_DOCS} documents")
     made.add_argument("--docs", type=int, default=None, help=f"documents (default {DEFAULT_DOCS})")
+    made.add_argument("--rounds", type=int, default=1, help="run every tool this many times (medians)")
     args = made.parse_args()
     started = time.perf_counter()
-    result = run(args.docs or (QUICK_DOCS if args.quick else DEFAULT_DOCS))
+    result = run(args.docs or (QUICK_DOCS if args.quick else DEFAULT_DOCS), max(args.rounds, 1))
     result["wall_s"] = round(time.perf_counter() - started, 1)
     report(result, args.json)
 
