@@ -33,7 +33,8 @@ exported bytes.
                               (workers.stores.union_find_layout)
     {P}:pass:{V}:...          passage index of fingerprint scheme V (workers.stores.passage_index)
     {P:pass:g.n}:pass:{V}:s:… its shards' group g of G > 1 (numbers, names, pair weights stay in {P})
-    {P}:links:{A}:...         what decides which aligned pairs count (workers.stores.pair_links)
+    {P}:links:{A}...          what decides which aligned pairs count (workers.stores.pair_links): the
+                              neighbour sets under `{A}-{R}`, R the rank keys' encoding
     {P}:deleted               hash   doc id -> when it was deleted (epoch s): older captures stay out
     P:crawl:{run_id}          hash   crawl run record and stats
     P:crawls                  zset   crawl run ids by start time

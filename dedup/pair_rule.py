@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from dedup.errors import ConfigError
 from dedup.provenance import Witness
@@ -49,13 +50,32 @@ class LinkRule:
 DEFAULT_LINKS = LinkRule()
 
 
+# Names rank_key's encoding in the keys and fields that hold it (workers.stores.pair_links): change
+# it with the encoding, so that keys which sort another way are never mixed in (r1: ISO dates).
+RANK_VERSION = "r2"
+_DIGITS = "-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz"  # ascending in ASCII, no '|'
+_MICROSECOND = timedelta(microseconds=1)
+
+
 def rank_key(witness: Witness) -> str:
     """`Witness.rank` as a string that sorts the same way (a Redis sorted set's member, ordered
-    by ZRANGE's lexicographic tie rule), ending with the doc id."""
+    by ZRANGE's lexicographic tie rule): the day's ordinal in 4 digits of base 64 and the capture
+    time in 10 (microseconds since 0001-01-01), fixed width, then `|` and the doc id. 35 bytes for
+    a 20-character id, where ISO dates took 58 (issue 21: each is a member of every neighbour's
+    set, and a field of the document's record)."""
     (day, fetched), doc_id = witness.rank
-    return f"{day.isoformat()}|{fetched.isoformat(timespec='microseconds')}|{doc_id}"
+    return f"{_digits(day.toordinal(), 4)}{_digits((fetched - datetime.min) // _MICROSECOND, 10)}|{doc_id}"
 
 
 def ranked_id(key: str) -> str:
-    """The doc id a `rank_key` ends with."""
-    return key.rsplit("|", 1)[-1]
+    """The doc id a `rank_key` ends with: all after the first `|` (links_remove.lua's copy)."""
+    return key.partition("|")[2]
+
+
+def _digits(number: int, width: int) -> str:
+    """`number` (below 64 ** width) in `width` base-64 digits that sort as the numbers do."""
+    out = []
+    for _ in range(width):
+        number, digit = divmod(number, 64)
+        out.append(_DIGITS[digit])
+    return "".join(reversed(out))

@@ -8,6 +8,7 @@ from datetime import date
 import redis
 
 from archive.keys import Keys
+from dedup import clusters as rules
 from dedup.clusters import Member, MemoryClusterer, pairwise_scores, representative
 from dedup.fingerprint import Fingerprint
 from tests.engine_corpus import FP_ID, corpus, partition
@@ -234,3 +235,25 @@ def test_an_edge_to_a_text_that_changed_since_it_was_verified_is_not_merged(
     cluster = run_call(ours.connection, ours.merge_call(verified, None, 10)).cluster_id
     assert [m.doc_id for m in ours.members(cluster)] == ["new"]
     assert [m.doc_id for m in ours.members(ours.cluster_of("peer") or "")] == ["peer"]
+
+
+
+def test_a_newcomer_joining_a_cluster_leaves_no_pointer_for_an_id_never_given(
+    redis_client: redis.Redis,
+) -> None:
+    """Issue 21: a document that arrives with an edge to a live cluster joins it without a cluster
+    of its own first, so no `merged_into` record stays for that never-given id (~120 bytes each,
+    one for most documents). An id given before (its own cluster once) points the way, as it did."""
+    (_, fp), (_, other) = corpus()[:2]
+    ours = store(redis_client)
+    first = ours.assign(copy(fp, "m", "km"), None, 10).cluster_id
+    for doc_id in ("o", "p"):
+        assert ours.assign(copy(fp, doc_id, f"k{doc_id}"), None, 10).cluster_id == first
+    assert ours.cluster(rules.cluster_id(FP_ID, "o")) is None
+    assert len(list(redis_client.scan_iter(match=f"{Keys('t').cluster('')}*"))) == 3  # record, :m, :e
+    renamed = ours.assign(copy(fp, "a", "ka"), None, 10).cluster_id  # the smallest member names it
+    assert renamed == rules.cluster_id(FP_ID, "a") and live(ours, first) == renamed
+    given = ours.assign(copy(other, "n", "kn"), None, 10).cluster_id  # n's own cluster, seen
+    ours.assign(copy(other, "b", "kb"), None, 10)  # renames it: n's id points the way
+    assert ours.remove("n") and ours.assign(copy(fp, "n", "kn2"), None, 10).cluster_id == renamed
+    assert live(ours, given) == renamed  # to the cluster n went to, as before

@@ -8,7 +8,7 @@ local base, doc, me, count, weights = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4
 local own, mine = base .. ':n:' .. doc, uf_key(weights, doc)
 local pending = 0
 for _, rank in ipairs(redis.call('ZRANGE', own, 0, -1)) do
-  local other = string.match(rank, '([^|]*)$')
+  local other = string.match(rank, '|(.*)$')  -- the id: dedup.pair_rule.ranked_id
   local theirs = base .. ':n:' .. other
   local at = redis.call('ZRANK', theirs, me)
   redis.call('ZREM', theirs, me)

@@ -1,8 +1,9 @@
 """What decides which aligned pairs count (dedup.pair_rule), kept in Redis as documents come and go.
 
-Per document (`P:links:{A}:` + ...):
+Per document (`P:links:{A}-{R}:` + ..., R the rank keys' encoding: dedup.pair_rule.RANK_VERSION):
     n:{id}   zset   its neighbours (pairs passing the cluster edge rule), by rank key
-                    (dedup.pair_rule.rank_key: members sort as `Witness.rank`, ties by doc id)
+                    (dedup.pair_rule.rank_key: members sort as `Witness.rank`, ties by doc id;
+                    each its document's record's `RANK_FIELD`)
 
 and in 4,096 buckets (`P:links:{A}:w-b2:{bucket}`: workers.stores.key_buckets), a document a field:
     {id}     packed other doc id -> passage fingerprints they share that count (held by at most
@@ -12,7 +13,7 @@ and in 4,096 buckets (`P:links:{A}:w-b2:{bucket}`: workers.stores.key_buckets), 
 
 A document's arrival adds its neighbours (links_add.lua) and learns, in the same script, which
 of them to align with now: those among its earliest. A neighbour that has it among its earliest
-is marked pending (`P:links:{A}:pending`), and so is one whose earliest lost a member that left;
+is marked pending (`P:links:{A}-{R}:pending`), and so is one whose earliest lost a member that left;
 workers.flow.relink aligns a pending document with its earliest neighbours when the ingest queue
 drains and before an export. Every read (`kept`) evaluates the rule on what is stored now, so
 the pairs provenance uses do not depend on the order the documents came in.
@@ -26,7 +27,7 @@ from typing import Any
 from redis.typing import EncodableT
 
 from archive.keys import Keys
-from dedup.pair_rule import LinkRule, rank_key, ranked_id
+from dedup.pair_rule import RANK_VERSION, LinkRule, rank_key, ranked_id
 from dedup.provenance import Witness
 from workers.redis.direct_connection import Call, Command, LuaScript
 from workers.redis.slot_routing import RedisClient
@@ -35,6 +36,10 @@ from workers.stores.replies import text_of
 from workers.stores.union_find_layout import LUA as UNION_FIND_LUA
 
 Near = tuple[tuple[str, str], ...]  # (neighbour doc id, signature digest it was verified against)
+
+# The record field holding the document's rank key (workers.stores.store), named with the keys'
+# encoding: a record written with another one is left out until it is saved again (`reindex`).
+RANK_FIELD = f"rank-{RANK_VERSION}"
 
 
 class PairLinks:
@@ -48,7 +53,7 @@ class PairLinks:
         self.connection = connection
         self.keys = keys
         self.rule = rule
-        self.base = keys.links(align_version)
+        self.base = f"{keys.links(align_version)}-{RANK_VERSION}"
         self.weights = weights_base(keys, align_version)
         self._add = LuaScript(connection, "links_add.lua", UNION_FIND_LUA)
         self._remove = LuaScript(connection, "links_remove.lua", *PRELUDES)
@@ -64,7 +69,7 @@ class PairLinks:
         buckets, which the sides must still match); reply: those among its earliest, to align it with now
         (the neighbours that have it among theirs are pending: workers.flow.relink). None if the
         document itself changed meanwhile."""
-        args: list[EncodableT] = [self.base, self.rule.neighbours, signatures, self.keys.doc("")]
+        args: list[EncodableT] = [self.base, self.rule.neighbours, signatures, self.keys.doc(""), RANK_FIELD]
         args += [doc_id, digest]
         for other, other_digest in near:
             args += [other, other_digest]

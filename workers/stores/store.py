@@ -34,7 +34,7 @@ from workers.redis.direct_connection import Call, LuaScript, pipelined, round_tr
 from workers.redis.slot_routing import RedisClient
 from workers.stores.document_texts import DocumentText, DocumentTexts
 from workers.stores.key_buckets import PRELUDES, bucket_key, layout_base, unpack
-from workers.stores.pair_links import PairLinks
+from workers.stores.pair_links import RANK_FIELD, PairLinks
 from workers.stores.replies import pairs, text_of, text_or_none
 from workers.stores.union_find_layout import LUA as UNION_FIND_LUA
 
@@ -508,7 +508,7 @@ def _encode(doc: StoredDocument) -> dict[Any, Any]:
         "cluster_id": doc.cluster_id or "",
         "reuse_ratio": f"{doc.reuse_ratio:.6f}",
         "source_count": doc.source_count,
-        "rank": rank_key(doc.witness),  # its member in its neighbours' sets (workers.stores.pair_links)
+        RANK_FIELD: rank_key(doc.witness),  # its member in its neighbours' sets (workers.stores.pair_links)
     }
 
 
