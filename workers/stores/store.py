@@ -493,9 +493,9 @@ def _encode(doc: StoredDocument) -> dict[Any, Any]:
     """The record's fields, none its key or another field gives (`doc_id`; `final_url` when it is
     the url, `site` when it is the url's host: `site_of`), times and numbers short (`_instant`,
     `_day`, `_ratio`), hashes no longer than their checks need (`_DIGEST_CHARS`). In bench/scale.py
-    (20k documents) a record took 819 bytes (MEMORY USAGE), 641 without the id, the final URL,
-    the fingerprint id (archived) and with the short times, ratio and captures digest; the field
-    names (~130 bytes) are kept: every script and older record reads them."""
+    a record took 822 bytes at 100k documents (MEMORY USAGE), 595 so; at 20k 819, 641 before the
+    site and key hash cuts, 592 after. The field names (~130 bytes) are kept: the scripts and
+    older records read them."""
     return {
         **({"final_url": doc.final_url} if doc.final_url != doc.url else {}),
         "url": doc.url,
