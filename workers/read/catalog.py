@@ -20,10 +20,10 @@ from dedup.shingles import shingle_hashes
 from dedup.slots import Template, template_slots
 from workers.stores.cluster_store import ClusterInfo, ClusterOutline
 from workers.stores.replies import text_of
-from workers.stores.store import StoredDocument
+from workers.stores.store import StoredDocument, site_of
 from workers.stores.store_set import Stores
 
-SUMMARY_FIELDS = ("doc_id", "url", "site", "title", "published", "published_from")
+SUMMARY_FIELDS = ("url", "site", "title", "published", "published_from")  # (its key names the id)
 SLOT_MEMBERS = 30  # template slots are computed against at most this many members
 
 
@@ -132,9 +132,10 @@ class Catalog:
         for doc_id in doc_ids:
             pipe.hmget(self.keys.doc(doc_id), SUMMARY_FIELDS)
         found = {}
-        for values in pipe.execute():
+        for doc_id, values in zip(doc_ids, pipe.execute(), strict=True):
             if values[0] is not None:
-                doc_id, url, site, title, published, published_from = (text_of(v) for v in values)
+                url, title, published, published_from = (text_of(values[i]) for i in (0, 2, 3, 4))
+                site = site_of(values[1], url)
                 found[doc_id] = DocSummary(doc_id, url, site, title or None, _date(published), published_from)
         return found
 

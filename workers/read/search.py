@@ -22,6 +22,7 @@ from archive.keys import Keys
 from dedup.normalize.key import match_key
 from workers.redis.slot_routing import RedisClient
 from workers.stores.replies import text_of
+from workers.stores.store import site_of
 from workers.stores.store_set import Stores
 
 MAX_CANDIDATES = 200
@@ -74,7 +75,8 @@ class TitleIndex:
             if values[1] is None:
                 self.rows.pop(doc_id, None)  # deleted
             else:
-                title, url, site = (text_of(v) for v in values)
+                title, url = text_of(values[0]), text_of(values[1])
+                site = site_of(values[2], url)
                 self.rows[doc_id] = (title, url, site, f"{title}\0{url}".casefold())
 
     def find(self, query: str, limit: int) -> list[Hit]:

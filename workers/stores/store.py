@@ -15,8 +15,9 @@ import json
 import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from redis.typing import EncodableT
 
@@ -60,7 +61,7 @@ class StoredDocument:
     extractor: str
     norm_version: str
     fingerprint_id: str
-    key_hash: str
+    key_hash: str  # read back: its first 16 characters (the record keeps no more)
     content_hash: str
     state: DocumentState = DocumentState.PENDING
     cluster_id: str | None = None
@@ -92,14 +93,17 @@ class StoredDocument:
         )
 
 
-_WITNESS_FIELDS = ("doc_id", "url", "site", "published", "fetched_at", "published_from")
+_WITNESS_FIELDS = ("url", "site", "published", "fetched_at", "published_from")  # (its key names the id)
 _TEXT_FIELDS = ("text", "display_z", "original_z", "removed_z")  # the pointer, or (older records) the texts
 _NORM_FIELDS = (*_TEXT_FIELDS, "norm_version", "title", "truncated", "content_hash")
 # Fields no script or single read needs: kept with the texts in the archive, so the record in Redis
 # is smaller (`captures` alone is ~360 bytes a page); `captures_digest` stands in for recovery.
 _ARCHIVED_FIELDS = (
-    "site_kind", "source", "published_untrusted", "captures", "extractor", "norm_version", "truncated"
+    "site_kind", "source", "published_untrusted", "captures", "extractor", "norm_version", "truncated",
+    "fingerprint_id",
 )
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,7 +204,7 @@ class Store:
             f"{union_find or self.keys.union_find('')}:cid",  # (their buckets: union_find_layout)
             self.keys.untraced,
         ]
-        args: list[EncodableT] = [doc_id, cluster_id, f"{reuse_ratio:.6f}", sources, input_id]
+        args: list[EncodableT] = [doc_id, cluster_id, _ratio(reuse_ratio), sources, input_id]
         if deferred is not None:
             args += [" ".join(deferred[0]), deferred[1]]
         return self._indexed.call(keys, args, text_or_none)
@@ -209,7 +213,7 @@ class Store:
         """A deferred trace done; False (nothing written) when the document no longer holds
         `content_hash` or is not waiting for its trace."""
         keys = [self.keys.doc(doc_id), self.keys.untraced, self.keys.changes, self.keys.change_seq]
-        return bool(self._traced(keys=keys, args=[doc_id, content_hash, f"{reuse_ratio:.6f}", sources]))
+        return bool(self._traced(keys=keys, args=[doc_id, content_hash, _ratio(reuse_ratio), sources]))
 
     def count_untraced(self) -> int:
         return int(self.connection.scard(self.keys.untraced))
@@ -233,7 +237,8 @@ class Store:
     def get_many(self, doc_ids: Sequence[str]) -> list[StoredDocument | None]:
         """The records, texts read from the archive; TextUnavailable when one cannot be."""
         replies = pipelined(self.connection, [("HGETALL", self.keys.doc(d)) for d in doc_ids])
-        return [self._decode(pairs(flat)) if flat else None for flat in replies]
+        found = zip(doc_ids, replies, strict=True)
+        return [self._decode(doc_id, pairs(flat)) if flat else None for doc_id, flat in found]
 
     def state_of(self, doc_id: str) -> tuple[DocumentState, bool, str] | None:
         """A document's state, whether its trace waits, and its captures' digest (no text read)."""
@@ -243,7 +248,7 @@ class Store:
             return None
         if digest is None:  # a record from before the texts moved out
             digest = captures_digest(json.loads(text_of(captures)))
-        return DocumentState(text_of(state)), after is not None, text_of(digest)
+        return DocumentState(text_of(state)), after is not None, text_of(digest)[:_DIGEST_CHARS]
 
     def norms(
         self, doc_ids: Sequence[str], on_unreadable: Callable[[TextUnavailable], None] | None = None
@@ -290,9 +295,9 @@ class Store:
         kept["captures_digest"] = captures_digest(doc.captures)
         return {**kept, "text": self.texts.write_text(doc.url, capture_id, text)}
 
-    def _decode(self, raw: Mapping[Any, Any]) -> StoredDocument:
+    def _decode(self, doc_id: str, raw: Mapping[Any, Any]) -> StoredDocument:
         v = {text_of(k): val for k, val in raw.items()}
-        return _decode(v, self._text(text_of(v["doc_id"]), [v.get(f) for f in _TEXT_FIELDS]))
+        return _decode(doc_id, v, self._text(doc_id, [v.get(f) for f in _TEXT_FIELDS]))
 
     def witnesses(self, doc_ids: Sequence[str]) -> dict[str, Witness]:
         return self.witnesses_and_hashes(doc_ids)[0]
@@ -485,47 +490,53 @@ class Store:
 
 
 def _encode(doc: StoredDocument) -> dict[Any, Any]:
+    """The record's fields, none its key or another field gives (`doc_id`; `final_url` when it is
+    the url, `site` when it is the url's host: `site_of`), times and numbers short (`_instant`,
+    `_day`, `_ratio`), hashes no longer than their checks need (`_DIGEST_CHARS`). In bench/scale.py
+    a record took 822 bytes at 100k documents (MEMORY USAGE), 595 so; at 20k 819, 641 before the
+    site and key hash cuts, 592 after. The field names (~130 bytes) are kept: the scripts and
+    older records read them."""
     return {
-        "doc_id": doc.doc_id,
+        **({"final_url": doc.final_url} if doc.final_url != doc.url else {}),
         "url": doc.url,
-        "final_url": doc.final_url,
-        "site": doc.site,
+        **({} if doc.site == _host(doc.url) else {"site": doc.site}),
         "site_kind": doc.site_kind,
         "source": doc.source,
         "title": doc.title or "",
-        "published": doc.published.isoformat() if doc.published else "",
+        "published": _day(doc.published),
         "published_from": doc.published_from,
         "published_untrusted": _untrusted_json(doc.published_untrusted),
-        "fetched_at": doc.fetched_at.isoformat() if doc.fetched_at else "",
+        "fetched_at": _instant(doc.fetched_at),
         "captures": json.dumps(doc.captures, ensure_ascii=False),
         "truncated": int(doc.truncated),
         "extractor": doc.extractor,
         "norm_version": doc.norm_version,
         "fingerprint_id": doc.fingerprint_id,
-        "key_hash": doc.key_hash,
+        "key_hash": doc.key_hash[:_DIGEST_CHARS],  # what cluster_claim.lua checks a claim against
         "content_hash": doc.content_hash,
         "state": doc.state,
         "cluster_id": doc.cluster_id or "",
-        "reuse_ratio": f"{doc.reuse_ratio:.6f}",
+        "reuse_ratio": _ratio(doc.reuse_ratio),
         "source_count": doc.source_count,
         RANK_FIELD: rank_key(doc.witness),  # its member in its neighbours' sets (workers.stores.pair_links)
     }
 
 
-def _decode(v: Mapping[str, Any], text: DocumentText) -> StoredDocument:
+def _decode(doc_id: str, v: Mapping[str, Any], text: DocumentText) -> StoredDocument:
+    """A record read back, of this or an earlier layout (every field spelled out: `_encode`)."""
     t = {**text.fields, **{k: text_of(val) for k, val in v.items() if not k.endswith("_z")}}
     return StoredDocument(
-        doc_id=t["doc_id"],
+        doc_id=doc_id,
         url=t["url"],
-        final_url=t["final_url"],
-        site=t["site"],
+        final_url=t.get("final_url") or t["url"],
+        site=site_of(t.get("site"), t["url"]),
         site_kind=t["site_kind"],
         source=t["source"],
         title=t["title"] or None,
         published=date.fromisoformat(t["published"]) if t["published"] else None,
         published_from=t.get("published_from", ""),
         published_untrusted=_untrusted(t.get("published_untrusted") or "[]"),
-        fetched_at=datetime.fromisoformat(t["fetched_at"]) if t["fetched_at"] else None,
+        fetched_at=_instant_of(t["fetched_at"]),
         captures=tuple(json.loads(t["captures"])),
         display=text.display,
         original=text.original,
@@ -534,7 +545,7 @@ def _decode(v: Mapping[str, Any], text: DocumentText) -> StoredDocument:
         extractor=t["extractor"],
         norm_version=t["norm_version"],
         fingerprint_id=t["fingerprint_id"],
-        key_hash=t["key_hash"],
+        key_hash=t["key_hash"][:_DIGEST_CHARS],
         content_hash=t["content_hash"],
         state=DocumentState(t["state"]),
         cluster_id=t["cluster_id"] or None,
@@ -562,8 +573,7 @@ def _witnesses_and_hashes(
     witnesses, hashes = {}, {}
     for doc_id, values in zip(doc_ids, replies, strict=True):
         if values[0] is not None:
-            *witness, content_hash = [text_of(v) for v in values]
-            witnesses[doc_id], hashes[doc_id] = _witness(witness), content_hash
+            witnesses[doc_id], hashes[doc_id] = _witness(doc_id, values[:-1]), text_of(values[-1])
     return witnesses, hashes
 
 
@@ -577,10 +587,14 @@ def _norm(doc_id: str, text: DocumentText, values: Sequence[Any]) -> NormalizedT
     return _rebuilt(doc_id, text.display, text.original, held["norm_version"], title, truncated)
 
 
+# 64 bits tell one document's captures (or match keys) from its others' (records before: all 40)
+_DIGEST_CHARS = 16
+
+
 def captures_digest(captures: Sequence[Mapping[str, Any]]) -> str:
     """What a document was ingested from, in a few bytes (workers.flow.recovery compares it)."""
     material = json.dumps(list(captures), ensure_ascii=False, sort_keys=True)
-    return hashlib.sha1(material.encode("utf-8")).hexdigest()  # noqa: S324 - identity
+    return hashlib.sha1(material.encode("utf-8")).hexdigest()[:_DIGEST_CHARS]  # noqa: S324 - identity
 
 
 def _rebuilt(
@@ -597,16 +611,61 @@ def _rebuilt(
     return NormalizedText(doc_id, display, key, offsets, original, removed, truncated, norm_version, title)
 
 
-def _witness(values: list[str]) -> Witness:
-    doc_id, url, site, published, fetched_at, published_from = values
+def _witness(doc_id: str, values: Sequence[Any]) -> Witness:
+    """From the replies of `_WITNESS_FIELDS`."""
+    url, published, fetched_at, published_from = (text_of(values[i]) for i in (0, 2, 3, 4))
     return Witness(
         doc_id,
         url,
-        site,
+        site_of(values[1], url),
         date.fromisoformat(published) if published else None,
-        datetime.fromisoformat(fetched_at) if fetched_at else None,
+        _instant_of(fetched_at),
         published_from,
     )
+
+
+def site_of(held: object, url: str) -> str:
+    """A record's site from its `site` field (a reply), or its URL's host when the record
+    leaves it out (`_encode`: the same as the host)."""
+    return (_host(url) or "") if held is None else text_of(held)
+
+
+def _host(url: str) -> str | None:
+    """The URL's host as the ingest names a site without one (workers.flow.ingest); None for
+    a URL that does not parse."""
+    try:
+        return urlsplit(url).hostname or ""
+    except ValueError:
+        return None
+
+
+def _day(day: date | None) -> str:
+    """`YYYYMMDD` (an integer in the listpack: 6 bytes, ISO's 12), which date.fromisoformat reads."""
+    return f"{day.year:04d}{day.month:02d}{day.day:02d}" if day else ""
+
+
+def _instant(when: datetime | None) -> str:
+    """Microseconds since the epoch when in UTC (an integer in the listpack: 10 bytes, ISO's 27),
+    else ISO (its offset kept: exports print it)."""
+    if when is None:
+        return ""
+    if when.utcoffset() == timedelta(0):
+        return str((when - _EPOCH) // _MICROSECOND)
+    return when.isoformat()
+
+
+def _instant_of(held: str) -> datetime | None:
+    """`_instant` read back, or an ISO time (records before it)."""
+    if not held:
+        return None
+    if held.lstrip("-").isdigit():
+        return _EPOCH + int(held) * _MICROSECOND
+    return datetime.fromisoformat(held)
+
+
+def _ratio(ratio: float) -> str:
+    """To 6 decimals as before, without trailing zeros (`0.3`, `0`): the same float read back."""
+    return f"{ratio:.6f}".rstrip("0").rstrip(".")
 
 
 def _untrusted_json(untrusted: Sequence[UntrustedDate]) -> str:
