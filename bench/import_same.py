@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import resource
 import subprocess
 import sys
@@ -32,7 +31,7 @@ if str(ROOT) not in sys.path:
 import redis  # noqa: E402
 
 from bench.normalize_same import export_ref  # noqa: E402
-from bench.peers import redis_cpu_s, write_corpus  # noqa: E402
+from bench.peers import cli_env, redis_cpu_s, write_corpus  # noqa: E402
 from workers.redis.embedded_redis import EmbeddedRedis  # noqa: E402
 from workers.settings import load_settings  # noqa: E402
 
@@ -41,8 +40,7 @@ VOLATILE = ("captures",)  # new ids and offsets at every import
 
 def import_and_export(tree: Path, corpus: Path, home: Path) -> dict[str, Any]:
     """`import` (inline trace) then `export` by the code of `tree`; the export and CPU seconds."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DEDUPCRAWL_") and k != "REDIS_URL"}
-    env |= {"DEDUPCRAWL_HOME": str(home), "DEDUPCRAWL_LOG_LEVEL": "WARNING", "PYTHONPATH": str(tree)}
+    env = cli_env(home) | {"PYTHONPATH": str(tree)}
     server = EmbeddedRedis(load_settings(env).redis_dir)
     info = server.acquire()
     try:

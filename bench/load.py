@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -42,6 +41,7 @@ from archive.capture import DocumentCapture  # noqa: E402
 from archive.keys import Keys  # noqa: E402
 from archive.warc import WarcArchive  # noqa: E402
 from bench.index import fingerprints, ours  # noqa: E402
+from bench.peers import cli_env  # noqa: E402
 from crawler.handoff import enqueue_documents  # noqa: E402
 from crawler.queues import INGEST  # noqa: E402
 from synthetic.corpus import generate  # noqa: E402
@@ -84,12 +84,9 @@ def hand_off(connection: redis.Redis, captures: list[DocumentCapture]) -> int:
 
 
 def start_workers(home: Path, url: str, count: int = WORKERS) -> list[subprocess.Popen[bytes]]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DEDUPCRAWL_") and k != "REDIS_URL"}
-    env |= {
-        "DEDUPCRAWL_HOME": str(home),
+    env = cli_env(home) | {
         "REDIS_URL": url,
         "DEDUPCRAWL_KEY_PREFIX": PREFIX,
-        "DEDUPCRAWL_LOG_LEVEL": "WARNING",
     }
     command = [sys.executable, "-m", "workers", "worker", "--burst", "--queues", INGEST]
     return [

@@ -114,11 +114,16 @@ def read_corpus(path: Path) -> Iterator[tuple[str, str]]:
 # ---- ours ---------------------------------------------------------------------------------
 
 
+def cli_env(home: Path) -> dict[str, str]:
+    """This environment without our settings, the CLI's data in `home` (its embedded Redis)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DEDUPCRAWL_") and k != "REDIS_URL"}
+    return env | {"DEDUPCRAWL_HOME": str(home), "DEDUPCRAWL_LOG_LEVEL": "WARNING"}
+
+
 def ours(corpus: Path, home: Path, core: int, *flags: str) -> tuple[dict[str, Any], dict[str, str]]:
     """`dedupcrawl import [flags]` with the embedded Redis, both on `core`; figures and cluster
     labels (and, with the trace deferred, the trace queue's backlog)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DEDUPCRAWL_") and k != "REDIS_URL"}
-    env |= {"DEDUPCRAWL_HOME": str(home), "DEDUPCRAWL_LOG_LEVEL": "WARNING"}
+    env = cli_env(home)
     server = EmbeddedRedis(load_settings(env).redis_dir)
     os.sched_setaffinity(0, {core})  # the server started here inherits the core
     info = server.acquire()
